@@ -1,0 +1,697 @@
+/*
+ * input.c - capture sources and their reader threads.
+ *
+ * DESIGN
+ * - input_open() runs in the main thread: it creates, configures and
+ *   starts the source, so every error (bad URI, missing file or interface,
+ *   a filter that does not compile) is reported before any output exists.
+ * - input_start() spawns one reader thread per input.  The thread owns the
+ *   source exclusively (libtrace and libpcap handles are not thread-safe),
+ *   copies each packet into the input's queue (live formats reuse their
+ *   buffers on the next read) and publishes in batches.  A full queue makes
+ *   only this reader wait; the kernel then drops, and we count those drops.
+ * - The thread shares only: the queue, the counters (relaxed atomics), the
+ *   stop flag (read) and the failed flag (written once, read after join).
+ * - Live libtrace sources are read with trace_event() and poll() with a
+ *   100 ms timeout so that a silent interface never keeps the reader from
+ *   seeing the stop flag (a blocking pcapint: read would wait for the next
+ *   packet forever).
+ * - This is the only file that includes libtrace.h; libtrace 3/4
+ *   differences (drop counters) are hidden here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libtrace.h>
+#include <pcap/pcap.h>
+#include <wandio.h>
+
+#include "input.h"
+#include "log.h"
+
+#define PUBLISH_BATCH		64		/* packets between publishes */
+#define POLL_MS			100		/* stop-flag latency of idle readers */
+#define WAIT_SPACE_NS		100000000ull
+#define DROP_POLL_NS		200000000ull	/* kernel drop counter refresh */
+
+/* pcap LINKTYPE_ values used below */
+#define LT_EN10MB		1
+#define LT_PPP			9
+#define LT_RAW			101
+#define LT_C_HDLC		104
+#define LT_IEEE802_11		105
+#define LT_LOOP			108
+#define LT_LINUX_SLL		113
+#define LT_PFLOG		117
+#define LT_PRISM		119
+#define LT_RADIOTAP		127
+
+enum backend {
+	BACKEND_PCAP,		/* libpcap offline reader (pcap, pcapng) */
+	BACKEND_LIBTRACE,
+};
+
+struct input {
+	char			*uri;
+	size_t			 index;
+	enum backend		 backend;
+	bool			 live;
+	int			 linktype;
+	uint32_t		 snaplen;
+	struct queue		*q;
+	struct input_counters	 c;
+	const atomic_bool	*stop;
+	pthread_t		 thread;
+	bool			 started;
+	atomic_bool		 failed;
+
+	/* libpcap */
+	pcap_t			*pcap;
+	struct bpf_program	 prog;
+	bool			 have_prog;
+
+	/* libtrace */
+	libtrace_t		*trace;
+	libtrace_filter_t	*filter;
+	libtrace_packet_t	*packet;
+	bool			 drops_are_deltas;
+	uint64_t		 drops_total;
+	uint64_t		 drops_checked_ns;
+	bool			 warned_linktype;
+	bool			 fcs_in_wirelen;
+};
+
+/* libtrace URI prefixes of live sources; everything else is a file/stream */
+static const char *const live_formats[] = {
+	"ring", "int", "pcapint", "bpf", "dag", "dpdk", "pfring", "pfringzc",
+	"pfringold", "xdp", "ndag", "etsilive", "rt", "legacypos", NULL,
+};
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Length of the "format" part of uri ("ring" in "ring:eth0"), 0 if none. */
+static size_t
+uri_format_len(const char *uri)
+{
+	const char *colon = strchr(uri, ':');
+
+	if (colon == NULL || memchr(uri, '/', (size_t)(colon - uri)) != NULL)
+		return 0;
+	return (size_t)(colon - uri);
+}
+
+static bool
+uri_has_format(const char *uri, const char *fmt)
+{
+	size_t n = uri_format_len(uri);
+
+	return n != 0 && strlen(fmt) == n && strncmp(uri, fmt, n) == 0;
+}
+
+static bool
+format_is_live(const char *uri)
+{
+	for (size_t i = 0; live_formats[i] != NULL; i++)
+		if (uri_has_format(uri, live_formats[i]))
+			return true;
+	return false;
+}
+
+static int
+libtrace_to_linktype(libtrace_linktype_t t)
+{
+	switch (t) {
+	case TRACE_TYPE_ETH:		return LT_EN10MB;
+	case TRACE_TYPE_NONE:		return LT_RAW;
+	case TRACE_TYPE_LINUX_SLL:	return LT_LINUX_SLL;
+	case TRACE_TYPE_80211:		return LT_IEEE802_11;
+	case TRACE_TYPE_80211_RADIO:	return LT_RADIOTAP;
+	case TRACE_TYPE_80211_PRISM:	return LT_PRISM;
+	case TRACE_TYPE_PFLOG:		return LT_PFLOG;
+	case TRACE_TYPE_PPP:		return LT_PPP;
+	case TRACE_TYPE_HDLC_POS:	return LT_C_HDLC;
+	case TRACE_TYPE_OPENBSD_LOOP:	return LT_LOOP;
+	default:			return -1;
+	}
+}
+
+/* --- reading compressed pcap files through libwandio --- */
+
+static ssize_t
+wandio_cookie_read(void *cookie, char *buf, size_t n)
+{
+	off_t r = wandio_read((io_t *)cookie, buf, (off_t)n);
+
+	return r < 0 ? -1 : (ssize_t)r;
+}
+
+static int
+wandio_cookie_close(void *cookie)
+{
+	wandio_destroy((io_t *)cookie);
+	return 0;
+}
+
+enum file_kind { FILE_MISSING, FILE_PCAP, FILE_COMPRESSED, FILE_OTHER };
+
+static enum file_kind
+probe_file(const char *path, int *errnum)
+{
+	unsigned char m[6] = { 0 };
+	ssize_t n;
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return FILE_PCAP;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*errnum = errno;
+		return FILE_MISSING;
+	}
+	n = read(fd, m, sizeof(m));
+	close(fd);
+	if (n < 4)
+		return n < 0 ? FILE_MISSING : FILE_OTHER;
+	/* pcap (both byte orders, usec and nsec) and pcapng */
+	if ((m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
+	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
+	    (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1) ||
+	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
+	    (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a))
+		return FILE_PCAP;
+	/* gzip, bzip2, xz, lzop */
+	if ((m[0] == 0x1f && m[1] == 0x8b) ||
+	    (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') ||
+	    (m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X') ||
+	    (m[0] == 0x89 && m[1] == 'L' && m[2] == 'Z' && m[3] == 'O'))
+		return FILE_COMPRESSED;
+	return FILE_OTHER;
+}
+
+static int
+open_pcap(struct input *in, const char *path, enum file_kind kind,
+    const struct config *cfg, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+
+	if (kind == FILE_COMPRESSED) {
+		static const cookie_io_functions_t fns = {
+			.read = wandio_cookie_read,
+			.close = wandio_cookie_close,
+		};
+		io_t *io = wandio_create(path);
+		FILE *fp;
+
+		if (io == NULL) {
+			log_seterr(err, errlen, "cannot open input '%s': "
+			    "libwandio cannot read it", in->uri);
+			return -1;
+		}
+		if ((fp = fopencookie(io, "r", fns)) == NULL) {
+			wandio_destroy(io);
+			log_seterr(err, errlen, "cannot open input '%s': %s",
+			    in->uri, strerror(errno));
+			return -1;
+		}
+		in->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
+		    PCAP_TSTAMP_PRECISION_NANO, perr);
+		if (in->pcap == NULL)
+			fclose(fp);
+	} else {
+		in->pcap = pcap_open_offline_with_tstamp_precision(path,
+		    PCAP_TSTAMP_PRECISION_NANO, perr);
+	}
+	if (in->pcap == NULL) {
+		log_seterr(err, errlen, "cannot read input '%s': %s", in->uri,
+		    perr);
+		return -1;
+	}
+	in->linktype = pcap_datalink(in->pcap);
+	if (cfg->filter != NULL) {
+		if (pcap_compile(in->pcap, &in->prog, cfg->filter, 1,
+		    PCAP_NETMASK_UNKNOWN) != 0) {
+			log_seterr(err, errlen, "filter '%s' does not compile "
+			    "for input '%s': %s", cfg->filter, in->uri,
+			    pcap_geterr(in->pcap));
+			return -1;
+		}
+		in->have_prog = true;
+	}
+	return 0;
+}
+
+/* Syntax check of the filter before libtrace compiles it lazily. */
+static int
+check_filter(const char *filter, const char *uri, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	pcap_t *dead = pcap_open_dead(LT_EN10MB, OPTIONS_SNAPLEN_MAX);
+	int rc = 0;
+
+	if (dead == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		log_seterr(err, errlen, "filter '%s' does not compile for "
+		    "input '%s': %s", filter, uri, pcap_geterr(dead));
+		rc = -1;
+	} else {
+		pcap_freecode(&prog);
+	}
+	pcap_close(dead);
+	return rc;
+}
+
+static int
+open_libtrace(struct input *in, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	libtrace_err_t e;
+	int snap = (int)cfg->snaplen;
+
+	in->live = format_is_live(in->uri);
+	in->drops_are_deltas = uri_has_format(in->uri, "ring") ||
+	    uri_has_format(in->uri, "int");
+	if (cfg->filter != NULL &&
+	    check_filter(cfg->filter, in->uri, err, errlen) != 0)
+		return -1;
+	in->trace = trace_create(in->uri);
+	if (in->trace == NULL || trace_is_err(in->trace)) {
+		e = trace_get_err(in->trace);
+		log_seterr(err, errlen, "cannot open input '%s': %s", in->uri,
+		    e.problem);
+		return -1;
+	}
+	/* not every format takes a snaplen: we truncate ourselves anyway,
+	 * but a failed trace_config leaves a sticky error: clear it */
+	if (trace_config(in->trace, TRACE_OPTION_SNAPLEN, &snap) != 0)
+		(void)trace_get_err(in->trace);
+	if (cfg->filter != NULL) {
+		/* one filter object per input: libtrace 3 compiles lazily */
+		in->filter = trace_create_filter(cfg->filter);
+		if (in->filter == NULL ||
+		    trace_config(in->trace, TRACE_OPTION_FILTER,
+		    in->filter) != 0) {
+			e = trace_get_err(in->trace);
+			log_seterr(err, errlen, "cannot set filter '%s' on "
+			    "input '%s': %s", cfg->filter, in->uri, e.problem);
+			return -1;
+		}
+	}
+	if (trace_start(in->trace) != 0) {
+		e = trace_get_err(in->trace);
+		log_seterr(err, errlen, "cannot start input '%s': %s",
+		    in->uri, e.problem);
+		return -1;
+	}
+	if ((in->packet = trace_create_packet()) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+struct input *
+input_open(const char *uri, size_t index, const struct config *cfg,
+    struct queue_waiter *consumer_waiter, char *err, size_t errlen)
+{
+	struct input *in;
+	char qerr[128];
+	const char *path = NULL;
+	enum file_kind kind = FILE_OTHER;
+	int errnum = 0;
+
+	if ((in = calloc(1, sizeof(*in))) == NULL ||
+	    (in->uri = strdup(uri)) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		free(in);
+		return NULL;
+	}
+	in->index = index;
+	in->linktype = -1;
+	in->snaplen = cfg->snaplen;
+	atomic_init(&in->failed, false);
+
+	if (uri_has_format(uri, "pcapfile") || uri_has_format(uri, "pcap") ||
+	    uri_has_format(uri, "pcapng"))
+		path = uri + uri_format_len(uri) + 1;
+	else if (uri_format_len(uri) == 0)
+		path = uri;		/* bare path: libpcap if it is pcap */
+	if (path != NULL) {
+		kind = probe_file(path, &errnum);
+		if (kind == FILE_MISSING) {
+			log_seterr(err, errlen, "cannot open input '%s': %s",
+			    uri, strerror(errnum));
+			goto fail;
+		}
+	}
+	if (path != NULL && (kind != FILE_OTHER || path != uri)) {
+		in->backend = BACKEND_PCAP;
+		if (open_pcap(in, path, kind, cfg, err, errlen) != 0)
+			goto fail;
+	} else {
+		in->backend = BACKEND_LIBTRACE;
+		if (open_libtrace(in, cfg, err, errlen) != 0)
+			goto fail;
+	}
+	in->q = queue_create(cfg->queue_bytes, cfg->snaplen, consumer_waiter,
+	    qerr, sizeof(qerr));
+	if (in->q == NULL) {
+		log_seterr(err, errlen, "input '%s': %s", uri, qerr);
+		goto fail;
+	}
+	return in;
+fail:
+	input_destroy(in);
+	return NULL;
+}
+
+/* Copy one packet into the queue, waiting for room if need be. */
+static void
+push_packet(struct input *in, uint64_t ts_ns, uint32_t caplen,
+    uint32_t wirelen, int linktype, const void *data, unsigned *batch)
+{
+	uint32_t cl = caplen < in->snaplen ? caplen : in->snaplen;
+	struct queue_rec *r;
+
+	while ((r = queue_reserve_try(in->q, cl)) == NULL) {
+		atomic_fetch_add_explicit(&in->c.queue_full, 1,
+		    memory_order_relaxed);
+		*batch = 0;
+		(void)queue_wait_space(in->q, cl, WAIT_SPACE_NS);
+	}
+	r->ts_ns = ts_ns;
+	r->wirelen = wirelen;
+	r->linktype = linktype;
+	memcpy(r->data, data, cl);
+	queue_commit(in->q);
+	atomic_fetch_add_explicit(&in->c.read, 1, memory_order_relaxed);
+	if (++*batch >= PUBLISH_BATCH) {
+		queue_publish(in->q);
+		*batch = 0;
+	}
+}
+
+static bool
+stopping(const struct input *in)
+{
+	return atomic_load_explicit(in->stop, memory_order_relaxed);
+}
+
+static void
+fail_input(struct input *in, const char *what)
+{
+	log_error("input '%s' failed: %s; closing it, the other inputs "
+	    "continue", in->uri, what);
+	atomic_store_explicit(&in->failed, true, memory_order_relaxed);
+}
+
+static void
+read_pcap(struct input *in)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned batch = 0;
+	int rc;
+
+	while (!stopping(in)) {
+		rc = pcap_next_ex(in->pcap, &h, &data);
+		if (rc == 1) {
+			if (in->have_prog &&
+			    pcap_offline_filter(&in->prog, h, data) == 0) {
+				atomic_fetch_add_explicit(&in->c.filtered, 1,
+				    memory_order_relaxed);
+				continue;
+			}
+			push_packet(in, (uint64_t)h->ts.tv_sec * 1000000000u +
+			    (uint64_t)h->ts.tv_usec, h->caplen, h->len,
+			    in->linktype, data, &batch);
+		} else if (rc == PCAP_ERROR_BREAK) {
+			break;		/* end of file */
+		} else {
+			fail_input(in, pcap_geterr(in->pcap));
+			break;
+		}
+	}
+}
+
+/* Fold libtrace 3 (per-query deltas on ring:/int:) and 4 (totals). */
+static void
+update_drops(struct input *in)
+{
+#ifdef HAVE_TRACE_GET_STATISTICS
+	libtrace_stat_t *st = trace_get_statistics(in->trace, NULL);
+
+	if (st != NULL && st->dropped_valid)
+		in->drops_total = st->dropped;
+#else
+	uint64_t d = trace_get_dropped_packets(in->trace);
+
+	if (d == UINT64_MAX)
+		return;
+	if (in->drops_are_deltas)
+		in->drops_total += d;
+	else if (d > in->drops_total)
+		in->drops_total = d;
+#endif
+	atomic_store_explicit(&in->c.kernel_drops, in->drops_total,
+	    memory_order_relaxed);
+}
+
+static void
+maybe_update_drops(struct input *in)
+{
+	uint64_t now = mono_ns();
+
+	if (now - in->drops_checked_ns >= DROP_POLL_NS) {
+		in->drops_checked_ns = now;
+		update_drops(in);
+	}
+}
+
+static void
+push_libtrace_packet(struct input *in, unsigned *batch)
+{
+	libtrace_linktype_t lt;
+	uint32_t remaining = 0;
+	void *l2 = trace_get_packet_buffer(in->packet, &lt, &remaining);
+	struct timespec ts = trace_get_timespec(in->packet);
+	int linktype = libtrace_to_linktype(lt);
+	size_t wire;
+
+	if (l2 == NULL || linktype < 0) {
+		if (!in->warned_linktype)
+			log_warn("input '%s': packet of link type %d that "
+			    "pcap cannot hold, skipped and counted as "
+			    "filtered", in->uri, (int)lt);
+		in->warned_linktype = true;
+		atomic_fetch_add_explicit(&in->c.filtered, 1,
+		    memory_order_relaxed);
+		return;
+	}
+	wire = trace_get_wire_length(in->packet);
+	/* libtrace counts the Ethernet FCS in the wire length; pcap not */
+	if (lt == TRACE_TYPE_ETH && wire >= 4 + (size_t)remaining)
+		wire -= 4;
+	push_packet(in, (uint64_t)ts.tv_sec * 1000000000u +
+	    (uint64_t)ts.tv_nsec, remaining, (uint32_t)wire, linktype, l2,
+	    batch);
+}
+
+static void
+read_libtrace_live(struct input *in)
+{
+	unsigned batch = 0;
+
+	while (!stopping(in)) {
+		libtrace_eventobj_t ev = trace_event(in->trace, in->packet);
+
+		switch (ev.type) {
+		case TRACE_EVENT_PACKET:
+			if (ev.size < 0) {
+				fail_input(in, trace_get_err(in->trace).problem);
+				return;
+			}
+			push_libtrace_packet(in, &batch);
+			if ((atomic_load_explicit(&in->c.read,
+			    memory_order_relaxed) & 0xffff) == 0)
+				maybe_update_drops(in);
+			break;
+		case TRACE_EVENT_IOWAIT: {
+			struct pollfd pfd = { .fd = ev.fd, .events = POLLIN };
+
+			queue_publish(in->q);
+			batch = 0;
+			maybe_update_drops(in);
+			if (poll(&pfd, 1, POLL_MS) < 0 && errno != EINTR) {
+				fail_input(in, strerror(errno));
+				return;
+			}
+			break;
+		}
+		case TRACE_EVENT_SLEEP: {
+			double s = ev.seconds < 0.1 ? ev.seconds : 0.1;
+			struct timespec ts = { 0, (long)(s * 1e9) };
+
+			queue_publish(in->q);
+			batch = 0;
+			nanosleep(&ts, NULL);
+			break;
+		}
+		case TRACE_EVENT_TERMINATE:
+		default:
+			if (trace_is_err(in->trace))
+				fail_input(in, trace_get_err(in->trace).problem);
+			return;
+		}
+	}
+}
+
+static void
+read_libtrace_file(struct input *in)
+{
+	unsigned batch = 0;
+	int rc;
+
+	while (!stopping(in)) {
+		rc = trace_read_packet(in->trace, in->packet);
+		if (rc > 0) {
+			push_libtrace_packet(in, &batch);
+		} else {
+			if (rc < 0 || trace_is_err(in->trace))
+				fail_input(in, trace_get_err(in->trace).problem);
+			break;
+		}
+	}
+}
+
+static void *
+input_reader_thread(void *arg)
+{
+	struct input *in = arg;
+
+	if (in->backend == BACKEND_PCAP)
+		read_pcap(in);
+	else if (in->live)
+		read_libtrace_live(in);
+	else
+		read_libtrace_file(in);
+	if (in->backend == BACKEND_LIBTRACE) {
+		update_drops(in);
+		if (!in->live) {
+			uint64_t f = trace_get_filtered_packets(in->trace);
+
+			if (f != UINT64_MAX)
+				atomic_store_explicit(&in->c.filtered, f,
+				    memory_order_relaxed);
+		}
+	}
+	queue_close(in->q);
+	return NULL;
+}
+
+int
+input_start(struct input *in, const atomic_bool *stop, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	in->stop = stop;
+	in->drops_checked_ns = mono_ns();
+	if ((rc = pthread_create(&in->thread, NULL, input_reader_thread,
+	    in)) != 0) {
+		log_seterr(err, errlen, "cannot start a reader for '%s': %s",
+		    in->uri, strerror(rc));
+		return -1;
+	}
+	in->started = true;
+	return 0;
+}
+
+void
+input_join(struct input *in)
+{
+	if (in != NULL && in->started) {
+		pthread_join(in->thread, NULL);
+		in->started = false;
+	}
+}
+
+void
+input_destroy(struct input *in)
+{
+	if (in == NULL)
+		return;
+	input_join(in);
+	if (in->have_prog)
+		pcap_freecode(&in->prog);
+	if (in->pcap != NULL)
+		pcap_close(in->pcap);
+	if (in->packet != NULL)
+		trace_destroy_packet(in->packet);
+	if (in->trace != NULL)
+		trace_destroy(in->trace);
+	if (in->filter != NULL)
+		trace_destroy_filter(in->filter);
+	queue_destroy(in->q);
+	free(in->uri);
+	free(in);
+}
+
+struct queue *
+input_queue(const struct input *in)
+{
+	return in->q;
+}
+
+const char *
+input_uri(const struct input *in)
+{
+	return in->uri;
+}
+
+bool
+input_is_live(const struct input *in)
+{
+	return in->live;
+}
+
+int
+input_linktype(const struct input *in)
+{
+	return in->linktype;
+}
+
+const struct input_counters *
+input_counters(const struct input *in)
+{
+	return &in->c;
+}
+
+bool
+input_failed(const struct input *in)
+{
+	return atomic_load_explicit(&in->failed, memory_order_relaxed);
+}
+
+void
+input_libtrace_help(void)
+{
+	trace_help();
+}

@@ -1,0 +1,61 @@
+/*
+ * input.h - one capture source and the reader thread that drains it.
+ *
+ * A trace URI is opened, configured and started in the main thread
+ * (libtrace 3 registers formats without a lock, so concurrent trace_create
+ * calls are unsafe), then its reader thread copies every packet that
+ * passes the filter into the input's bounded queue.  pcap and pcapng files
+ * (pcapfile:, pcap:, pcapng: or a bare path holding one, compressed or
+ * not) are read with libpcap; every other URI goes through libtrace.
+ */
+#ifndef MTRACECAP_INPUT_H
+#define MTRACECAP_INPUT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+#include "queue.h"
+
+/* Written by the reader thread (relaxed), read by anyone. */
+struct input_counters {
+	atomic_uint_fast64_t	read;		/* passed the filter, queued */
+	atomic_uint_fast64_t	filtered;	/* rejected by the filter (where known) */
+	atomic_uint_fast64_t	kernel_drops;	/* dropped by the capture source */
+	atomic_uint_fast64_t	queue_full;	/* times the reader waited for room */
+};
+
+struct input;
+
+/*
+ * Open, configure and start the source named by uri (main thread only).
+ * index is its position among the inputs.  The input's queue wakes
+ * consumer_waiter.  Returns NULL with a message naming the URI in err.
+ */
+struct input *input_open(const char *uri, size_t index,
+    const struct config *cfg, struct queue_waiter *consumer_waiter,
+    char *err, size_t errlen);
+
+/* Start the reader thread; it stops at end of input or once *stop is set. */
+int input_start(struct input *in, const atomic_bool *stop, char *err,
+    size_t errlen);
+/* Wait for the reader thread (after which the counters are final). */
+void input_join(struct input *in);
+/* Close the source and free everything; input_destroy(NULL) is a no-op. */
+void input_destroy(struct input *in);
+
+struct queue *input_queue(const struct input *in);
+const char *input_uri(const struct input *in);
+bool input_is_live(const struct input *in);
+/* pcap LINKTYPE_ of the source if known before the first packet, else -1 */
+int input_linktype(const struct input *in);
+const struct input_counters *input_counters(const struct input *in);
+/* After input_join(): true if reading ended with an error (logged). */
+bool input_failed(const struct input *in);
+
+/* libtrace's list of formats (for -H). */
+void input_libtrace_help(void);
+
+#endif

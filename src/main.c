@@ -1,0 +1,263 @@
+/*
+ * main.c - mtracecap's startup order, and nothing else.
+ *
+ * parse -> check the output place -> open and start every input (main
+ * thread: libtrace 3 is not safe otherwise) -> drop privileges -> start
+ * the signal thread and the readers -> merge and write until the inputs
+ * end or a signal says stop -> join -> report -> exit status.
+ * Exit status: 0 clean, 1 input/output/runtime error, 2 usage error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "input.h"
+#include "log.h"
+#include "options.h"
+#include "pipeout.h"
+#include "privs.h"
+#include "seqfile.h"
+#include "stats.h"
+#include "writer.h"
+
+#define EXIT_USAGE	2
+#define EXIT_RUNTIME	1
+
+/* Can we create files in dir?  O_TMPFILE leaves nothing behind. */
+static int
+check_dir_writable(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(dir, &st) != 0) {
+		log_seterr(err, errlen, "output directory '%s': %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_seterr(err, errlen, "output directory '%s': not a "
+		    "directory", dir);
+		return -1;
+	}
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+		if (access(dir, W_OK | X_OK) == 0)
+			return 0;
+	}
+	log_seterr(err, errlen, "output directory '%s' is not writable: %s",
+	    dir, strerror(errno));
+	return -1;
+}
+
+static int
+check_output(const struct config *cfg, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+
+	if (cfg->rotating)
+		return check_dir_writable(cfg->output_path, err, errlen);
+	if (strcmp(cfg->output_path, "-") == 0)
+		return 0;
+	slash = strrchr(cfg->output_path, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == cfg->output_path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s",
+		    (int)(slash - cfg->output_path), cfg->output_path);
+	if (slash != NULL && slash[1] == '\0') {
+		log_seterr(err, errlen, "output file '%s' names a directory "
+		    "(use -B for a directory)", cfg->output_path);
+		return -1;
+	}
+	return check_dir_writable(dir, err, errlen);
+}
+
+/* Every input whose link type is known up front must agree. */
+static int
+check_linktypes(struct input *const *inputs, size_t n, int *linktype,
+    char *err, size_t errlen)
+{
+	*linktype = -1;
+	for (size_t i = 0; i < n; i++) {
+		int lt = input_linktype(inputs[i]);
+
+		if (lt < 0)
+			continue;
+		if (*linktype < 0) {
+			*linktype = lt;
+		} else if (lt != *linktype) {
+			log_seterr(err, errlen, "input '%s' has link type %d "
+			    "but an earlier input has %d: one pcap file "
+			    "cannot hold both", input_uri(inputs[i]), lt,
+			    *linktype);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config cfg;
+	struct control ctl;
+	struct queue_waiter waiter;
+	struct stats stats;
+	struct input **inputs = NULL;
+	size_t opened = 0, started = 0;
+	char err[1024];
+	char *pipeout_path = NULL;
+	uint32_t first_seq = 0;
+	int linktype = -1;
+	int status = EXIT_RUNTIME;
+	bool waiter_ok = false, stats_ok = false;
+
+	if (options_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		return EXIT_USAGE;
+	}
+	switch (cfg.action) {
+	case ACTION_HELP:
+		options_usage(stdout);
+		return 0;
+	case ACTION_VERSION:
+		printf("mtracecap %s\n", PACKAGE_VERSION);
+		return 0;
+	case ACTION_LIBTRACE_HELP:
+		input_libtrace_help();
+		return 0;
+	case ACTION_RUN:
+		break;
+	}
+	log_set_verbosity(cfg.verbose);
+	if (cfg.compress_type != COMPRESS_NONE) {
+		log_error("-Z/-z compression (%s) is not available in this "
+		    "build yet; use --pipeout, e.g. --pipeout='gzip -1'",
+		    options_compress_name(cfg.compress_type));
+		options_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (cfg.pipeout_argv != NULL) {
+		pipeout_path = pipeout_resolve(cfg.pipeout_argv[0], err,
+		    sizeof(err));
+		if (pipeout_path == NULL) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	if (check_output(&cfg, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (cfg.seqfile != NULL &&
+	    seqfile_load(cfg.seqfile, &first_seq, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	control_init(&ctl);
+	if (control_block_signals() != 0) {
+		log_error("cannot block signals: %s", strerror(errno));
+		goto out;
+	}
+	if (queue_waiter_init(&waiter) != 0) {
+		log_error("cannot initialise the merger's lock");
+		goto out;
+	}
+	waiter_ok = true;
+	if ((inputs = calloc(cfg.ninputs, sizeof(*inputs))) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
+	for (opened = 0; opened < cfg.ninputs; opened++) {
+		inputs[opened] = input_open(cfg.inputs[opened], opened, &cfg,
+		    &waiter, err, sizeof(err));
+		if (inputs[opened] == NULL) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	if (check_linktypes(inputs, opened, &linktype, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (cfg.relinquish_user != NULL) {
+		if (privs_drop(cfg.relinquish_user, err, sizeof(err)) != 0 ||
+		    check_output(&cfg, err, sizeof(err)) != 0) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	if (stats_init(&stats, inputs, opened) != 0) {
+		log_error("out of memory");
+		goto out;
+	}
+	stats_ok = true;
+	if (control_start(&ctl, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	for (started = 0; started < opened; started++) {
+		if (input_start(inputs[started], &ctl.stop, err,
+		    sizeof(err)) != 0) {
+			log_error("%s", err);
+			/* the readers already running must end too */
+			atomic_store(&ctl.stop, true);
+			break;
+		}
+	}
+	if (started == opened) {
+		struct writer_setup ws = {
+			.cfg = &cfg,
+			.inputs = inputs,
+			.ninputs = opened,
+			.control = &ctl,
+			.waiter = &waiter,
+			.stats = &stats,
+			.first_seq = first_seq,
+			.linktype = linktype,
+			.pipeout_path = pipeout_path,
+		};
+
+		status = writer_run(&ws) == 0 ? 0 : EXIT_RUNTIME;
+	}
+	/* the writer returns only after every reader closed its queue */
+	atomic_store(&ctl.stop, true);
+	for (size_t i = 0; i < started; i++)
+		input_join(inputs[i]);
+	for (size_t i = 0; i < started; i++)
+		if (input_failed(inputs[i]))
+			status = EXIT_RUNTIME;
+	if (started == opened)
+		stats_final_report(&stats);
+	else
+		status = EXIT_RUNTIME;
+out:
+	control_finish(&ctl);
+	if (inputs != NULL)
+		for (size_t i = 0; i < opened; i++)
+			input_destroy(inputs[i]);
+	free(inputs);
+	if (stats_ok)
+		stats_destroy(&stats);
+	if (waiter_ok)
+		queue_waiter_destroy(&waiter);
+	free(pipeout_path);
+	options_free(&cfg);
+	return status;
+}

@@ -1,0 +1,97 @@
+/*
+ * options.h - the command line of mtracecap (drop-in for mtracecap 0.6).
+ *
+ * options_parse() turns argv into an immutable struct config.  It does no
+ * I/O besides reading argv and never exits: a bad value yields -1 and a
+ * one-line message naming the value and the option.
+ */
+#ifndef MTRACECAP_OPTIONS_H
+#define MTRACECAP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define OPTIONS_SNAPLEN_MAX	262144u	/* tcpdump's MAXIMUM_SNAPLEN; -s 0 means this */
+#define OPTIONS_SNAPLEN_DEFAULT	64u	/* as mtracecap 0.6 */
+#define OPTIONS_MAXWAIT_DEFAULT	1u	/* ms, as mtracecap 0.6 */
+#define OPTIONS_QUEUE_MB_DEFAULT 8u	/* per input */
+
+enum compress_type {
+	COMPRESS_NONE = 0,
+	COMPRESS_GZ,
+	COMPRESS_BZ2,
+	COMPRESS_LZO,
+	COMPRESS_XZ,
+};
+
+enum options_action {
+	ACTION_RUN = 0,
+	ACTION_HELP,		/* -h: usage on stdout, exit 0 */
+	ACTION_LIBTRACE_HELP,	/* -H: libtrace's format help, exit 0 */
+	ACTION_VERSION,		/* --version */
+};
+
+struct config {
+	enum options_action action;
+
+	/* output: either one file (or "-") or a directory for -B */
+	bool		 rotating;	/* -B given */
+	char		*output_path;	/* file, "-", or directory (owned) */
+
+	const char	*filter;	/* -F */
+	uint64_t	 rotate_seconds;/* -G, 0 = off */
+	uint64_t	 rotate_bytes;	/* -S in bytes, 0 = off */
+	uint32_t	 snaplen;	/* -s, 0 on the command line -> MAX */
+	bool		 use_utc;	/* -U */
+	int		 verbose;	/* -v count */
+	const char	*watchfile;	/* -W */
+	uint32_t	 maxwait_ms;	/* -w */
+	int		 compress_level;/* -z, -1 = not given */
+	enum compress_type compress_type; /* -Z, or gz when only -z given */
+	bool		 compress_type_given;
+	const char	*seqfile;	/* -N */
+	const char	*file_ext;	/* --file-ext, "" by default */
+	const char	*relinquish_user; /* --relinquish-privileges */
+	const char	*pipeout;	/* --pipeout as given */
+	char	       **pipeout_argv;	/* split into words, NULL-terminated (owned) */
+	size_t		 queue_bytes;	/* --queue-size, per input */
+
+	char * const	*inputs;	/* trace URIs (point into argv) */
+	size_t		 ninputs;
+};
+
+/*
+ * Parse argv into *cfg.  Returns 0 on success, -1 on a usage error with a
+ * one-line message in err.  On success the caller owns what
+ * options_free() releases.  Uses getopt_long: not thread-safe, call once
+ * from main before threads exist.
+ */
+int options_parse(int argc, char **argv, struct config *cfg, char *err,
+    size_t errlen);
+void options_free(struct config *cfg);
+
+/* Print the usage text (the help for -h). */
+void options_usage(FILE *fp);
+
+/* Name of a compression type as accepted by -Z ("none", "gz", ...). */
+const char *options_compress_name(enum compress_type t);
+
+/*
+ * Split a command into words: blanks separate words, single quotes keep
+ * everything literal, double quotes and backslashes work as in sh (no
+ * expansion of any kind).  Returns a NULL-terminated, malloc'ed vector the
+ * caller frees with options_free_words(), or NULL with err filled.
+ */
+char **options_split_words(const char *cmd, char *err, size_t errlen);
+void options_free_words(char **words);
+
+/*
+ * Strict unsigned parsing: decimal digits only, no sign, no blanks, no
+ * trailing text, within [min, max].  Returns 0 or -1 (err says why).
+ */
+int options_parse_u64(const char *s, uint64_t min, uint64_t max,
+    uint64_t *out, const char *what, char *err, size_t errlen);
+
+#endif

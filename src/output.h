@@ -1,0 +1,65 @@
+/*
+ * output.h - the file sink: one output file from creation to final name.
+ *
+ * A file is created exclusively under a temporary name in its final
+ * directory (tmp-<pid>-<name>, O_EXCL|O_NOFOLLOW, mode 0640 less umask),
+ * written through a large buffer that is only ever flushed at record
+ * boundaries, then flushed, fsync'ed, closed and renamed in one step, so
+ * a final name always holds a complete file.  With --pipeout the bytes go
+ * through the compressor child instead (pipeout.c).  On a write error the
+ * file is cut back to its last complete record, the packets that could
+ * not be written are counted, and the valid prefix is still renamed.
+ */
+#ifndef MTRACECAP_OUTPUT_H
+#define MTRACECAP_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct output_params {
+	const char	*path;		/* final path, or "-" for stdout */
+	bool		 no_replace;	/* never overwrite an existing final file */
+	const char	*pipeout_path;	/* resolved compressor, or NULL */
+	char *const	*pipeout_argv;
+	size_t		 bufsize;
+};
+
+struct output_result {
+	char		final_path[4096]; /* where the file ended up ("" if none) */
+	uint64_t	packets;	/* packets now in the file */
+	uint64_t	lost;		/* packets that could not be written */
+	bool		failed;		/* a write, the compressor or the close failed */
+};
+
+struct output;
+
+/* Create the temp file (and compressor).  NULL with err on failure. */
+struct output *output_open(const struct output_params *p, char *err,
+    size_t errlen);
+
+/*
+ * Append one unit (a record header and its data, or the file header with
+ * data NULL); is_packet says whether it counts as a packet.  Never splits
+ * a unit across a failed flush.  Returns 0, or -1 once the output failed
+ * (the error is logged once; the packet is counted in lost).
+ */
+int output_write(struct output *o, const void *hdr, size_t hlen,
+    const void *data, size_t dlen, bool is_packet);
+
+/* Bytes appended so far (pcap bytes, before any compression). */
+uint64_t output_bytes(const struct output *o);
+bool output_failed(const struct output *o);
+const char *output_path(const struct output *o);
+
+/*
+ * Flush, fsync, close and rename into place; frees o.  Returns 0, or -1
+ * when anything failed (res says what was kept, err why).
+ */
+int output_close(struct output *o, struct output_result *res, char *err,
+    size_t errlen);
+
+/* Remove the temp file and free o (nothing is renamed). */
+void output_abort(struct output *o);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * pipeout.h - an external compressor as the last stage of a file sink.
+ *
+ * For --pipeout=COMMAND each segment gets its own child: its stdin is a
+ * pipe we write the pcap stream into, its stdout the segment's temp file.
+ * No shell is involved; the child gets fds 0-2 only, default signal
+ * handling and an empty signal mask.
+ */
+#ifndef MTRACECAP_PIPEOUT_H
+#define MTRACECAP_PIPEOUT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Resolve argv[0] (through PATH when it has no '/') to an executable file.
+ * Returns a malloc'ed path, or NULL with err naming the command.
+ */
+char *pipeout_resolve(const char *cmd, char *err, size_t errlen);
+
+/*
+ * Start path with argv, stdout on out_fd.  On success *pid is the child
+ * and *in_fd the write end of its stdin (O_CLOEXEC).  0 or -1 with err.
+ */
+int pipeout_start(const char *path, char *const *argv, int out_fd,
+    pid_t *pid, int *in_fd, char *err, size_t errlen);
+
+/*
+ * Wait for the child (after closing its stdin).  Returns 0 if it exited
+ * with status 0, else -1 with err describing the exit status or signal.
+ */
+int pipeout_finish(pid_t pid, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,15 @@
+/*
+ * privs.h - dropping root once every input is open.
+ */
+#ifndef MTRACECAP_PRIVS_H
+#define MTRACECAP_PRIVS_H
+
+#include <stddef.h>
+
+/*
+ * initgroups, setgid, setuid to user, then check that root cannot be
+ * regained.  Returns 0, or -1 with err naming the user.
+ */
+int privs_drop(const char *user, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,434 @@
+/*
+ * writer.c - the merger/writer stage: merge, rotate, write, rename.
+ *
+ * DESIGN
+ * - Runs on the main thread after the readers started; it is the only
+ *   consumer of every queue (through merge.c) and the only user of
+ *   output.c, naming.c and seqfile.c, so none of its state is shared.
+ * - Shared with other threads: the queues, the control flags (stop is
+ *   read by the readers; rotate is set by the signal thread and consumed
+ *   here with an atomic exchange) and the readers' relaxed counters.
+ * - Time rotation keeps a fixed cadence: ival_start + k*G.  A packet
+ *   stamped at or after the end of the interval opens the next file; with
+ *   live inputs the wall clock does it too once maxwait has passed after
+ *   the end (by then the merger has released every earlier packet).
+ *   Size rotation and SIGHUP start a new file without moving the cadence.
+ * - The pcap file header is written lazily (first packet or close) so
+ *   that a file opened before any packet still gets the right link type.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "merge.h"
+#include "naming.h"
+#include "output.h"
+#include "rotate.h"
+#include "seqfile.h"
+#include "writer.h"
+
+#define TICK_NS			100000000ull	/* longest wait in merge_next */
+#define REOPEN_DELAY_NS		1000000000ull	/* after a failed open */
+#define WATCHFILE_POLL_NS	100000000L
+#define OUTPUT_BUFSIZE		(1u << 20)
+#define LINKTYPE_DEFAULT	1		/* Ethernet */
+#define PCAP_RECHDR		16u
+
+struct pcap_file_header_v24 {
+	uint32_t	magic;
+	uint16_t	version_major;
+	uint16_t	version_minor;
+	int32_t		thiszone;
+	uint32_t	sigfigs;
+	uint32_t	snaplen;
+	uint32_t	linktype;
+};
+
+struct pcap_rec_header {
+	uint32_t	ts_sec;
+	uint32_t	ts_usec;
+	uint32_t	caplen;
+	uint32_t	len;
+};
+
+struct writer {
+	const struct writer_setup *ws;
+	const struct config	*cfg;
+	struct stats		*stats;
+	struct merge		*merge;
+	struct queue		**queues;
+	bool			*live;
+	bool			 any_live;
+	struct rotate_policy	 pol;
+	uint64_t		 maxwait_ns;
+
+	int			 linktype;
+	struct output		*out;
+	bool			 opened_once;
+	bool			 header_written;
+	uint64_t		 ival_start;	/* current -G interval */
+	uint64_t		 seg_packets;
+	uint64_t		 seg_disorders;
+	uint32_t		 seq;
+	uint64_t		 next_open_try;	/* monotonic ns, after a failure */
+	bool			*warned_unfit;
+	bool			 failed;
+};
+
+static uint64_t
+realtime_ns(void)
+{
+	return merge_clock_realtime(NULL);
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static bool
+stop_requested(const struct writer *w)
+{
+	return atomic_load_explicit(&w->ws->control->stop,
+	    memory_order_relaxed);
+}
+
+/* -W: hold the next file until the watchfile exists (or we stop). */
+static void
+wait_watchfile(struct writer *w)
+{
+	const char *wf = w->cfg->watchfile;
+	struct timespec tick = { 0, WATCHFILE_POLL_NS };
+	struct stat st;
+	uint64_t since = 0;
+
+	if (wf == NULL)
+		return;
+	while (stat(wf, &st) != 0) {
+		if (since == 0) {
+			since = mono_ns();
+			log_warn("waiting for watchfile '%s' before the next "
+			    "file; the inputs keep queueing", wf);
+		}
+		if (stop_requested(w)) {
+			log_warn("stopping while waiting for watchfile '%s': "
+			    "writing what was queued anyway", wf);
+			return;
+		}
+		nanosleep(&tick, NULL);
+	}
+	if (since != 0)
+		log_warn("watchfile '%s' appeared after %.1f s", wf,
+		    (double)(mono_ns() - since) / 1e9);
+}
+
+static void
+open_segment(struct writer *w, uint64_t name_ns)
+{
+	const struct config *cfg = w->cfg;
+	char path[PATH_MAX], err[512];
+	struct output_params p = {
+		.path = cfg->output_path,
+		.no_replace = cfg->rotating,
+		.pipeout_path = w->ws->pipeout_path,
+		.pipeout_argv = cfg->pipeout_argv,
+		.bufsize = OUTPUT_BUFSIZE,
+	};
+
+	wait_watchfile(w);
+	if (cfg->rotating) {
+		if (naming_segment(path, sizeof(path), cfg->output_path,
+		    (time_t)(name_ns / 1000000000u), cfg->use_utc, w->seq,
+		    cfg->file_ext) != 0) {
+			log_error("cannot form a file name in '%s'",
+			    cfg->output_path);
+			w->failed = true;
+			w->next_open_try = mono_ns() + REOPEN_DELAY_NS;
+			return;
+		}
+		p.path = path;
+	}
+	w->out = output_open(&p, err, sizeof(err));
+	w->opened_once = true;
+	w->seg_packets = 0;
+	w->seg_disorders = 0;
+	w->header_written = false;
+	stats_segment_begin(w->stats);
+	if (w->out == NULL) {
+		log_error("%s; packets are counted as lost until a file can "
+		    "be opened", err);
+		w->failed = true;
+		w->next_open_try = mono_ns() + REOPEN_DELAY_NS;
+		return;
+	}
+	if (cfg->rotating) {
+		if (cfg->seqfile != NULL &&
+		    seqfile_save(cfg->seqfile, w->seq, err, sizeof(err)) != 0) {
+			log_error("%s", err);
+			w->failed = true;
+		}
+		w->seq = naming_next_seq(w->seq);
+	}
+}
+
+static int
+write_header(struct writer *w)
+{
+	struct pcap_file_header_v24 h = {
+		.magic = 0xa1b2c3d4,
+		.version_major = 2,
+		.version_minor = 4,
+		.snaplen = w->cfg->snaplen,
+		.linktype = (uint32_t)(w->linktype >= 0 ? w->linktype :
+		    LINKTYPE_DEFAULT),
+	};
+
+	w->header_written = true;
+	return output_write(w->out, &h, sizeof(h), NULL, 0, false);
+}
+
+static void
+close_segment(struct writer *w)
+{
+	struct output_result res;
+	char err[512];
+	uint64_t bytes;
+
+	if (w->out == NULL)
+		return;
+	if (!w->header_written)
+		(void)write_header(w);
+	bytes = output_bytes(w->out);
+	if (output_close(w->out, &res, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		w->failed = true;
+	}
+	w->out = NULL;
+	w->stats->lost += res.lost;
+	if (res.lost > 0) {
+		log_error("%s: %llu packets could not be written",
+		    res.final_path[0] != '\0' ? res.final_path : "output",
+		    (unsigned long long)res.lost);
+		w->failed = true;
+	}
+	if (res.final_path[0] != '\0')
+		stats_segment_report(w->stats, res.final_path, res.packets,
+		    bytes, w->seg_disorders);
+}
+
+static void
+rotate_to(struct writer *w, uint64_t name_ns)
+{
+	close_segment(w);
+	open_segment(w, name_ns);
+}
+
+static void
+write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
+    bool disorder)
+{
+	struct pcap_rec_header h;
+
+	if (w->linktype < 0)
+		w->linktype = rec->linktype;
+	if (rec->linktype != w->linktype) {
+		if (!w->warned_unfit[input])
+			log_error("input '%s': packet of link type %d cannot "
+			    "go into a pcap file of link type %d; such "
+			    "packets are counted as lost",
+			    input_uri(w->ws->inputs[input]), rec->linktype,
+			    w->linktype);
+		w->warned_unfit[input] = true;
+		w->stats->unfit[input]++;
+		w->failed = true;
+		return;
+	}
+	stats_written(w->stats, input);
+	if (w->out == NULL) {
+		w->stats->lost++;
+		return;
+	}
+	if (!w->header_written)
+		(void)write_header(w);
+	h.ts_sec = (uint32_t)(rec->ts_ns / 1000000000u);
+	h.ts_usec = (uint32_t)(rec->ts_ns % 1000000000u / 1000u);
+	h.caplen = rec->caplen;
+	h.len = rec->wirelen;
+	(void)output_write(w->out, &h, sizeof(h), rec->data, rec->caplen,
+	    true);
+	w->seg_packets++;
+	if (disorder)
+		w->seg_disorders++;
+}
+
+/* Before writing a packet stamped t: start a new file if one is due. */
+static void
+maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
+{
+	uint64_t t = rec->ts_ns;
+
+	if (w->out == NULL) {
+		if (!w->opened_once) {
+			w->ival_start = t;
+			open_segment(w, t);
+		} else if (mono_ns() >= w->next_open_try) {
+			if (rotate_due_time(&w->pol, w->ival_start, t))
+				w->ival_start = rotate_interval_start(&w->pol,
+				    w->ival_start, t);
+			open_segment(w, w->pol.interval_ns != 0 ?
+			    w->ival_start : t);
+		}
+		return;
+	}
+	if (!w->cfg->rotating)
+		return;
+	if (rotate_due_time(&w->pol, w->ival_start, t)) {
+		w->ival_start = rotate_interval_start(&w->pol, w->ival_start,
+		    t);
+		rotate_to(w, w->ival_start);
+	} else if (rotate_due_size(&w->pol, output_bytes(w->out),
+	    w->seg_packets, PCAP_RECHDR + rec->caplen)) {
+		rotate_to(w, t);
+	}
+}
+
+/* Live inputs: a -G interval ended on the wall clock (maybe silently). */
+static void
+maybe_rotate_on_clock(struct writer *w)
+{
+	uint64_t now, t;
+
+	if (!w->cfg->rotating || !w->any_live || w->pol.interval_ns == 0)
+		return;
+	now = realtime_ns();
+	if (now < w->maxwait_ns)
+		return;
+	t = now - w->maxwait_ns;
+	if (rotate_due_time(&w->pol, w->ival_start, t)) {
+		w->ival_start = rotate_interval_start(&w->pol, w->ival_start,
+		    t);
+		rotate_to(w, w->ival_start);
+	} else if (w->out == NULL && mono_ns() >= w->next_open_try) {
+		open_segment(w, now);
+	}
+}
+
+static uint64_t
+next_deadline(const struct writer *w)
+{
+	uint64_t now = realtime_ns();
+	uint64_t d = now + TICK_NS;
+
+	if (w->cfg->rotating && w->any_live && w->pol.interval_ns != 0) {
+		uint64_t end = rotate_interval_end(&w->pol, w->ival_start);
+
+		if (end != UINT64_MAX && end + w->maxwait_ns < d)
+			d = end + w->maxwait_ns;
+	}
+	return d;
+}
+
+static int
+writer_init(struct writer *w, const struct writer_setup *ws)
+{
+	char err[256];
+
+	memset(w, 0, sizeof(*w));
+	w->ws = ws;
+	w->cfg = ws->cfg;
+	w->stats = ws->stats;
+	w->linktype = ws->linktype;
+	w->seq = ws->first_seq;
+	w->maxwait_ns = (uint64_t)ws->cfg->maxwait_ms * 1000000u;
+	w->pol.interval_ns = ws->cfg->rotate_seconds * 1000000000u;
+	w->pol.max_bytes = ws->cfg->rotate_bytes;
+	w->queues = calloc(ws->ninputs, sizeof(*w->queues));
+	w->live = calloc(ws->ninputs, sizeof(*w->live));
+	w->warned_unfit = calloc(ws->ninputs, sizeof(*w->warned_unfit));
+	if (w->queues == NULL || w->live == NULL || w->warned_unfit == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < ws->ninputs; i++) {
+		w->queues[i] = input_queue(ws->inputs[i]);
+		w->live[i] = input_is_live(ws->inputs[i]);
+		w->any_live |= w->live[i];
+	}
+	w->merge = merge_create(w->queues, w->live, ws->ninputs,
+	    w->maxwait_ns, ws->waiter, NULL, NULL, err, sizeof(err));
+	if (w->merge == NULL) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+writer_fini(struct writer *w)
+{
+	merge_destroy(w->merge);
+	free(w->queues);
+	free(w->live);
+	free(w->warned_unfit);
+}
+
+int
+writer_run(const struct writer_setup *ws)
+{
+	struct writer w;
+	const struct queue_rec *rec;
+	size_t input;
+	bool disorder;
+	int rc;
+
+	if (writer_init(&w, ws) != 0) {
+		writer_fini(&w);
+		return -1;
+	}
+	/* a single output file always exists at the end; live captures
+	 * start their first file (and -G cadence) right away */
+	if (!w.cfg->rotating || w.any_live) {
+		w.ival_start = realtime_ns();
+		open_segment(&w, w.ival_start);
+	}
+	for (;;) {
+		enum merge_status st = merge_next(w.merge, next_deadline(&w),
+		    &rec, &input, &disorder);
+
+		if (atomic_exchange_explicit(&ws->control->rotate, false,
+		    memory_order_relaxed)) {
+			if (w.cfg->rotating && w.out != NULL)
+				rotate_to(&w, realtime_ns());
+			else if (!w.cfg->rotating)
+				log_warn("SIGHUP ignored: a single output file "
+				    "does not rotate");
+		}
+		if (st == MERGE_END)
+			break;
+		if (st == MERGE_TIMEOUT) {
+			maybe_rotate_on_clock(&w);
+			continue;
+		}
+		maybe_rotate_for_packet(&w, rec);
+		write_packet(&w, rec, input, disorder);
+		merge_release(w.merge);
+	}
+	close_segment(&w);
+	ws->stats->disorders = merge_disorders(w.merge);
+	rc = w.failed ? -1 : 0;
+	writer_fini(&w);
+	return rc;
+}
+

@@ -1,0 +1,40 @@
+/*
+ * writer.h - the merger/writer: merged packets into rotated pcap files.
+ *
+ * writer_run() is the pipeline's last stage.  It pulls packets from the
+ * merger in timestamp order, decides with rotate.c when a file ends,
+ * names files with naming.c, keeps the sequence number with seqfile.c and
+ * writes through output.c.  It returns once every input has ended and
+ * every queue is drained (SIGINT/SIGTERM make the readers end).
+ */
+#ifndef MTRACECAP_WRITER_H
+#define MTRACECAP_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control.h"
+#include "input.h"
+#include "options.h"
+#include "stats.h"
+
+struct writer_setup {
+	const struct config	*cfg;
+	struct input *const	*inputs;
+	size_t			 ninputs;
+	struct control		*control;
+	struct queue_waiter	*waiter;	/* the queues' consumer waiter */
+	struct stats		*stats;
+	uint32_t		 first_seq;	/* sequence number of the first file */
+	int			 linktype;	/* known output link type, or -1 */
+	const char		*pipeout_path;	/* resolved --pipeout, or NULL */
+};
+
+/*
+ * Run until the end of all inputs.  Returns 0 when everything read was
+ * written, -1 when packets were lost or an output failed (all logged).
+ * Call from the thread that will be the merger/writer (main's).
+ */
+int writer_run(const struct writer_setup *ws);
+
+#endif
