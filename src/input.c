@@ -57,6 +57,7 @@
 
 enum backend {
 	BACKEND_PCAP,		/* libpcap offline reader (pcap, pcapng) */
+	BACKEND_PCAP_LIVE,	/* libpcap live capture (TPACKET_V3 ring) */
 	BACKEND_LIBTRACE,
 };
 
@@ -87,7 +88,6 @@ struct input {
 	uint64_t		 drops_total;
 	uint64_t		 drops_checked_ns;
 	bool			 warned_linktype;
-	bool			 fcs_in_wirelen;
 };
 
 /* libtrace URI prefixes of live sources; everything else is a file/stream */
@@ -278,6 +278,69 @@ check_filter(const char *filter, const char *uri, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Live capture through libpcap: a TPACKET_V3 ring of cfg->capture_buffer
+ * bytes (libtrace 3's ring: holds only 256 frames), nanosecond stamps,
+ * the filter in the kernel, non-blocking reads driven by poll().
+ */
+static int
+open_pcap_live(struct input *in, const char *dev, const struct config *cfg,
+    char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	int tmo = (int)cfg->maxwait_ms, rc;
+
+	in->live = true;
+	if ((in->pcap = pcap_create(dev, perr)) == NULL) {
+		log_seterr(err, errlen, "cannot open input '%s': %s", in->uri,
+		    perr);
+		return -1;
+	}
+	/* the kernel hands over a ring block after this many ms at most:
+	 * keep it near maxwait so that packets are rarely late */
+	if (tmo < 1)
+		tmo = 1;
+	if (tmo > POLL_MS)
+		tmo = POLL_MS;
+	pcap_set_snaplen(in->pcap, (int)cfg->snaplen);
+	pcap_set_promisc(in->pcap, 1);
+	pcap_set_timeout(in->pcap, tmo);
+	pcap_set_buffer_size(in->pcap, (int)cfg->capture_buffer);
+	pcap_set_tstamp_precision(in->pcap, PCAP_TSTAMP_PRECISION_NANO);
+	rc = pcap_activate(in->pcap);
+	if (rc < 0) {
+		log_seterr(err, errlen, "cannot start input '%s': %s", in->uri,
+		    rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface" :
+		    rc == PCAP_ERROR_PERM_DENIED ? "permission denied (needs "
+		    "root or CAP_NET_RAW)" : pcap_geterr(in->pcap));
+		return -1;
+	}
+	if (rc > 0)
+		log_warn("input '%s': %s", in->uri, pcap_geterr(in->pcap));
+	in->linktype = pcap_datalink(in->pcap);
+	if (cfg->filter != NULL) {
+		if (pcap_compile(in->pcap, &in->prog, cfg->filter, 1,
+		    PCAP_NETMASK_UNKNOWN) != 0) {
+			log_seterr(err, errlen, "filter '%s' does not compile "
+			    "for input '%s': %s", cfg->filter, in->uri,
+			    pcap_geterr(in->pcap));
+			return -1;
+		}
+		in->have_prog = true;
+		if (pcap_setfilter(in->pcap, &in->prog) != 0) {
+			log_seterr(err, errlen, "cannot set filter '%s' on "
+			    "input '%s': %s", cfg->filter, in->uri,
+			    pcap_geterr(in->pcap));
+			return -1;
+		}
+	}
+	if (pcap_setnonblock(in->pcap, 1, perr) != 0) {
+		log_seterr(err, errlen, "input '%s': %s", in->uri, perr);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 open_libtrace(struct input *in, const struct config *cfg, char *err,
     size_t errlen)
@@ -348,6 +411,14 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	in->snaplen = cfg->snaplen;
 	atomic_init(&in->failed, false);
 
+	if ((uri_has_format(uri, "pcapint") || uri_has_format(uri, "ring") ||
+	    uri_has_format(uri, "int")) && !cfg->libtrace_live) {
+		in->backend = BACKEND_PCAP_LIVE;
+		if (open_pcap_live(in, uri + uri_format_len(uri) + 1, cfg,
+		    err, errlen) != 0)
+			goto fail;
+		goto make_queue;
+	}
 	if (uri_has_format(uri, "pcapfile") || uri_has_format(uri, "pcap") ||
 	    uri_has_format(uri, "pcapng"))
 		path = uri + uri_format_len(uri) + 1;
@@ -370,6 +441,7 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 		if (open_libtrace(in, cfg, err, errlen) != 0)
 			goto fail;
 	}
+make_queue:
 	in->q = queue_create(cfg->queue_bytes, cfg->snaplen, consumer_waiter,
 	    qerr, sizeof(qerr));
 	if (in->q == NULL) {
@@ -449,6 +521,76 @@ read_pcap(struct input *in)
 			break;
 		}
 	}
+}
+
+struct live_ctx {
+	struct input	*in;
+	unsigned	 batch;
+};
+
+static void
+live_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct live_ctx *ctx = (struct live_ctx *)arg;
+
+	push_packet(ctx->in, (uint64_t)h->ts.tv_sec * 1000000000u +
+	    (uint64_t)h->ts.tv_usec, h->caplen, h->len, ctx->in->linktype,
+	    data, &ctx->batch);
+}
+
+static void
+update_pcap_drops(struct input *in)
+{
+	struct pcap_stat ps;
+
+	/* libpcap accumulates the kernel's per-read counters for us */
+	if (pcap_stats(in->pcap, &ps) == 0)
+		atomic_store_explicit(&in->c.kernel_drops,
+		    (uint64_t)ps.ps_drop + ps.ps_ifdrop, memory_order_relaxed);
+}
+
+static void
+read_pcap_live(struct input *in)
+{
+	struct live_ctx ctx = { in, 0 };
+	struct pollfd pfd = {
+		.fd = pcap_get_selectable_fd(in->pcap), .events = POLLIN,
+	};
+	uint64_t last = mono_ns();
+
+	while (!stopping(in)) {
+		int n = pcap_dispatch(in->pcap, -1, live_packet, (u_char *)&ctx);
+
+		if (n < 0) {
+			if (n == PCAP_ERROR_BREAK)
+				break;
+			fail_input(in, pcap_geterr(in->pcap));
+			break;
+		}
+		if (mono_ns() - last >= DROP_POLL_NS) {
+			last = mono_ns();
+			update_pcap_drops(in);
+		}
+		if (n > 0)
+			continue;
+		/* nothing ready: hand over what we have, then sleep */
+		queue_publish(in->q);
+		ctx.batch = 0;
+		if (poll(&pfd, 1, POLL_MS) < 0 && errno != EINTR) {
+			fail_input(in, strerror(errno));
+			break;
+		}
+		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			/* e.g. the interface went away: let libpcap say why */
+			n = pcap_dispatch(in->pcap, -1, live_packet,
+			    (u_char *)&ctx);
+			if (n < 0) {
+				fail_input(in, pcap_geterr(in->pcap));
+				break;
+			}
+		}
+	}
+	update_pcap_drops(in);
 }
 
 /* Fold libtrace 3 (per-query deltas on ring:/int:) and 4 (totals). */
@@ -588,6 +730,8 @@ input_reader_thread(void *arg)
 
 	if (in->backend == BACKEND_PCAP)
 		read_pcap(in);
+	else if (in->backend == BACKEND_PCAP_LIVE)
+		read_pcap_live(in);
 	else if (in->live)
 		read_libtrace_live(in);
 	else

@@ -20,6 +20,7 @@
 #define ROTATE_SIZEMB_MAX	(1024ull * 1024)		/* 1 TiB */
 #define MAXWAIT_MS_MAX		60000ull
 #define QUEUE_MB_MAX		4096ull
+#define CAPBUF_MB_MAX		2047ull		/* libpcap takes an int of bytes */
 
 enum {
 	OPT_RELINQUISH = 0x100,
@@ -27,6 +28,8 @@ enum {
 	OPT_FILE_EXT,
 	OPT_VERSION,
 	OPT_QUEUE_SIZE,
+	OPT_CAPTURE_BUFFER,
+	OPT_LIBTRACE_LIVE,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +51,8 @@ static const struct option long_options[] = {
 	{ "pipeout",		required_argument,	NULL, OPT_PIPEOUT },
 	{ "file-ext",		required_argument,	NULL, OPT_FILE_EXT },
 	{ "queue-size",		required_argument,	NULL, OPT_QUEUE_SIZE },
+	{ "capture-buffer",	required_argument,	NULL, OPT_CAPTURE_BUFFER },
+	{ "libtrace-live",	no_argument,		NULL, OPT_LIBTRACE_LIVE },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -84,13 +89,16 @@ options_usage(FILE *fp)
 "      --relinquish-privileges=USER  drop root to USER once inputs are open\n"
 "      --pipeout=COMMAND          pipe each file through COMMAND (no shell)\n"
 "      --queue-size=MB            buffer per input (default %u MiB)\n"
+"      --capture-buffer=MB        kernel ring per live input (default %u MiB)\n"
+"      --libtrace-live            read ring:, int:, pcapint: with libtrace's own\n"
+"                                 readers instead of libpcap's TPACKET_V3 ring\n"
 "  -H, --libtrace-help            list libtrace's input formats\n"
 "  -h, --help                     this help\n"
 "      --version                  print the version\n"
 "\n"
 "Exit status: 0 after a clean stop, 1 on an input, output or runtime\n"
 "error, 2 on a usage error.  See mtracecap(8).\n",
-	    OPTIONS_QUEUE_MB_DEFAULT);
+	    OPTIONS_QUEUE_MB_DEFAULT, OPTIONS_CAPBUF_MB_DEFAULT);
 }
 
 const char *
@@ -307,6 +315,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	cfg->compress_level = -1;
 	cfg->file_ext = "";
 	cfg->queue_bytes = (size_t)OPTIONS_QUEUE_MB_DEFAULT << 20;
+	cfg->capture_buffer = (size_t)OPTIONS_CAPBUF_MB_DEFAULT << 20;
 
 	opterr = 0;
 	optind = 1;
@@ -429,6 +438,15 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 			    "--queue-size", err, errlen) != 0)
 				goto fail;
 			cfg->queue_bytes = (size_t)v << 20;
+			break;
+		case OPT_LIBTRACE_LIVE:
+			cfg->libtrace_live = true;
+			break;
+		case OPT_CAPTURE_BUFFER:
+			if (options_parse_u64(optarg, 1, CAPBUF_MB_MAX, &v,
+			    "--capture-buffer", err, errlen) != 0)
+				goto fail;
+			cfg->capture_buffer = (size_t)v << 20;
 			break;
 		case ':':
 			log_seterr(err, errlen, "option '%s' needs a value",

@@ -17,6 +17,7 @@
 #define OPTIONS_SNAPLEN_DEFAULT	64u	/* as mtracecap 0.6 */
 #define OPTIONS_MAXWAIT_DEFAULT	1u	/* ms, as mtracecap 0.6 */
 #define OPTIONS_QUEUE_MB_DEFAULT 8u	/* per input */
+#define OPTIONS_CAPBUF_MB_DEFAULT 32u	/* kernel ring per live input */
 
 enum compress_type {
 	COMPRESS_NONE = 0,
@@ -57,6 +58,8 @@ struct config {
 	const char	*pipeout;	/* --pipeout as given */
 	char	       **pipeout_argv;	/* split into words, NULL-terminated (owned) */
 	size_t		 queue_bytes;	/* --queue-size, per input */
+	size_t		 capture_buffer;/* --capture-buffer, bytes per live input */
+	bool		 libtrace_live;	/* --libtrace-live: ring:/int:/pcapint: via libtrace */
 
 	char * const	*inputs;	/* trace URIs (point into argv) */
 	size_t		 ninputs;

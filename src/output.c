@@ -213,6 +213,12 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 	return 0;
 }
 
+int
+output_flush(struct output *o)
+{
+	return flush(o);
+}
+
 uint64_t
 output_bytes(const struct output *o)
 {

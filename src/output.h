@@ -47,6 +47,13 @@ struct output *output_open(const struct output_params *p, char *err,
 int output_write(struct output *o, const void *hdr, size_t hlen,
     const void *data, size_t dlen, bool is_packet);
 
+/*
+ * Hand what is buffered to the kernel now (the writer calls this when the
+ * inputs are idle, so readers of stdout or of the temp file are not kept
+ * waiting for a full buffer).  0, or -1 once the output failed.
+ */
+int output_flush(struct output *o);
+
 /* Bytes appended so far (pcap bytes, before any compression). */
 uint64_t output_bytes(const struct output *o);
 bool output_failed(const struct output *o);

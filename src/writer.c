@@ -419,6 +419,9 @@ writer_run(const struct writer_setup *ws)
 			break;
 		if (st == MERGE_TIMEOUT) {
 			maybe_rotate_on_clock(&w);
+			/* idle: let stdout readers and tail -f see the data */
+			if (w.out != NULL && w.header_written)
+				(void)output_flush(w.out);
 			continue;
 		}
 		maybe_rotate_for_packet(&w, rec);

@@ -1,0 +1,80 @@
+# lib.sh - shared helpers for the integration tests (sourced, never run).
+#
+# Every test: strict mode, its own temp dir, cleanup on any exit, and an
+# automake exit status (0 pass, 1 fail, 77 skip with a reason on stderr).
+set -euo pipefail
+
+: "${MTRACECAP:?MTRACECAP must point at the built binary}"
+: "${TESTS_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${CORPUS_DIR:=$TESTS_SRCDIR/../../shared/corpus/tcpdump-tests}"
+
+TEST_NAME=$(basename "$0" .sh)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mtc-$TEST_NAME.XXXXXX")
+_cleanups=()
+FAILS=0
+
+# Run "$@" at exit (last registered runs first).
+on_exit() { _cleanups=("$*" "${_cleanups[@]}"); }
+_run_cleanups() {
+	local rc=$?
+	set +e
+	for c in "${_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap _run_cleanups EXIT
+trap 'exit 1' INT TERM
+
+skip() { echo "SKIP: $TEST_NAME: $*" >&2; exit 77; }
+fail() { echo "FAIL: $TEST_NAME: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+# Exit with the verdict once all checks ran.
+finish() {
+	if [ "$FAILS" -gt 0 ]; then
+		echo "$TEST_NAME: $FAILS check(s) failed" >&2
+		exit 1
+	fi
+	exit 0
+}
+need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"; }
+need_cmd() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }
+
+# The record stream of a capture as an independent reader sees it:
+# timestamp, lengths and every byte, one packet per line.
+records() { tcpdump -r "$1" -tt -nn -xx -v 2>/dev/null; }
+# Number of packets according to capinfos (another independent reader).
+npackets() { capinfos -M -c "$1" 2>/dev/null | awk -F': *' '/Number of packets/ {print $2+0}'; }
+
+# Unique short names for interfaces/namespaces (IFNAMSIZ is 16).
+uniq_name() { printf '%s%x%x' "$1" "$$" "$RANDOM" | cut -c1-14; }
+
+# A network namespace "$1" holding one end of a new veth pair; the other
+# end "$2" stays on the host, up, with no addresses (no IPv4, IPv6 off).
+make_veth_ns() {
+	local ns=$1 host_if=$2 peer_if
+	peer_if="${host_if}p"
+	ip netns add "$ns"
+	on_exit "ip netns del $ns"
+	ip link add "$host_if" type veth peer name "$peer_if"
+	on_exit "ip link del $host_if"
+	ip link set "$peer_if" netns "$ns"
+	sysctl -qw "net.ipv6.conf.$host_if.disable_ipv6=1" || true
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$peer_if.disable_ipv6=1" || true
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 || true
+	ip link set "$host_if" up
+	ip netns exec "$ns" ip link set "$peer_if" up
+	ip netns exec "$ns" ip link set lo up
+}
+
+# Wait (up to $2 seconds, default 10) until file $1 exists.
+wait_for_file() {
+	local i=0 max=$(( ${2:-10} * 10 ))
+	while [ ! -e "$1" ] && [ $i -lt $max ]; do sleep 0.1; i=$((i + 1)); done
+	[ -e "$1" ]
+}
+# Wait (up to $2 s) until process $1 has exited; returns 1 on timeout.
+wait_exit() {
+	local i=0 max=$(( ${2:-10} * 10 ))
+	while kill -0 "$1" 2>/dev/null && [ $i -lt $max ]; do sleep 0.1; i=$((i + 1)); done
+	! kill -0 "$1" 2>/dev/null
+}
