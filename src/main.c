@@ -20,8 +20,11 @@
 
 #include "control.h"
 #include "input.h"
+#include <wandio.h>
+
 #include "log.h"
 #include "options.h"
+#include "output.h"
 #include "pipeout.h"
 #include "privs.h"
 #include "seqfile.h"
@@ -88,6 +91,58 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 	return check_dir_writable(dir, err, errlen);
 }
 
+/*
+ * -Z/-z: map to libwandio and make sure it really compresses.  Debian's
+ * libwandio1 writes "lzo" uncompressed: then lzop, if installed, does the
+ * job as a --pipeout child (*lzop_argv); otherwise refuse.
+ */
+static int
+choose_compression(const struct config *cfg, int *type, char ***lzop_argv,
+    char *err, size_t errlen)
+{
+	static const int wandio_type[] = {
+		[COMPRESS_NONE] = WANDIO_COMPRESS_NONE,
+		[COMPRESS_GZ] = WANDIO_COMPRESS_ZLIB,
+		[COMPRESS_BZ2] = WANDIO_COMPRESS_BZ2,
+		[COMPRESS_LZO] = WANDIO_COMPRESS_LZO,
+		[COMPRESS_XZ] = WANDIO_COMPRESS_LZMA,
+	};
+	const char *name = options_compress_name(cfg->compress_type);
+	char perr[256], cmd[32];
+
+	*type = 0;
+	*lzop_argv = NULL;
+	if (cfg->compress_type == COMPRESS_NONE)
+		return 0;
+	if (!cfg->compress_type_given)
+		log_warn("-z given without -Z: compressing with gzip, as "
+		    "mtracecap 0.6 did");
+	if (output_probe_compression(wandio_type[cfg->compress_type],
+	    cfg->compress_level, perr, sizeof(perr)) == 0) {
+		*type = wandio_type[cfg->compress_type];
+		return 0;
+	}
+	if (cfg->compress_type == COMPRESS_LZO) {
+		char *lzop = pipeout_resolve("lzop", NULL, 0);
+
+		if (lzop != NULL) {
+			free(lzop);
+			snprintf(cmd, sizeof(cmd), "lzop -%d -c",
+			    cfg->compress_level);
+			*lzop_argv = options_split_words(cmd, err, errlen);
+			if (*lzop_argv == NULL)
+				return -1;
+			log_info("-Z lzo: libwandio cannot write lzo here, "
+			    "compressing with '%s' instead", cmd);
+			return 0;
+		}
+	}
+	log_seterr(err, errlen, "invalid value '%s' for -Z/--compress-type: "
+	    "%s%s", name, perr, cfg->compress_type == COMPRESS_LZO ?
+	    "; install lzop or use --pipeout" : "");
+	return -1;
+}
+
 /* Every input whose link type is known up front must agree. */
 static int
 check_linktypes(struct input *const *inputs, size_t n, int *linktype,
@@ -123,6 +178,8 @@ main(int argc, char **argv)
 	size_t opened = 0, started = 0;
 	char err[1024];
 	char *pipeout_path = NULL;
+	char **lzop_argv = NULL, **pipeout_argv;
+	int compress_type = 0;
 	uint32_t first_seq = 0;
 	int linktype = -1;
 	int status = EXIT_RUNTIME;
@@ -146,15 +203,15 @@ main(int argc, char **argv)
 		break;
 	}
 	log_set_verbosity(cfg.verbose);
-	if (cfg.compress_type != COMPRESS_NONE) {
-		log_error("-Z/-z compression (%s) is not available in this "
-		    "build yet; use --pipeout, e.g. --pipeout='gzip -1'",
-		    options_compress_name(cfg.compress_type));
+	if (choose_compression(&cfg, &compress_type, &lzop_argv, err,
+	    sizeof(err)) != 0) {
+		log_error("%s", err);
 		options_free(&cfg);
 		return EXIT_USAGE;
 	}
-	if (cfg.pipeout_argv != NULL) {
-		pipeout_path = pipeout_resolve(cfg.pipeout_argv[0], err,
+	pipeout_argv = lzop_argv != NULL ? lzop_argv : cfg.pipeout_argv;
+	if (pipeout_argv != NULL) {
+		pipeout_path = pipeout_resolve(pipeout_argv[0], err,
 		    sizeof(err));
 		if (pipeout_path == NULL) {
 			log_error("%s", err);
@@ -232,6 +289,8 @@ main(int argc, char **argv)
 			.first_seq = first_seq,
 			.linktype = linktype,
 			.pipeout_path = pipeout_path,
+			.pipeout_argv = pipeout_argv,
+			.compress_type = compress_type,
 		};
 
 		status = writer_run(&ws) == 0 ? 0 : EXIT_RUNTIME;
@@ -258,6 +317,7 @@ out:
 	if (waiter_ok)
 		queue_waiter_destroy(&waiter);
 	free(pipeout_path);
+	options_free_words(lzop_argv);
 	options_free(&cfg);
 	return status;
 }

@@ -115,6 +115,19 @@ options_compress_name(enum compress_type t)
 }
 
 int
+options_default_level(enum compress_type t)
+{
+	switch (t) {
+	case COMPRESS_GZ:	return 6;	/* gzip's default */
+	case COMPRESS_BZ2:	return 9;	/* bzip2's default */
+	case COMPRESS_XZ:	return 6;	/* xz's default */
+	case COMPRESS_LZO:	return 1;
+	case COMPRESS_NONE:	return 0;
+	}
+	return 0;
+}
+
+int
 options_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     const char *what, char *err, size_t errlen)
 {
@@ -520,11 +533,28 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	/* -z without -Z means gzip, as 0.6 did (main.c says so) */
 	if (cfg->compress_level >= 0 && !cfg->compress_type_given)
 		cfg->compress_type = COMPRESS_GZ;
-	if (cfg->compress_type == COMPRESS_NONE && cfg->compress_level > 0 &&
-	    cfg->compress_type_given) {
+	if (cfg->compress_type == COMPRESS_NONE && cfg->compress_level > 0) {
 		log_seterr(err, errlen, "-z/--compress-level %d conflicts "
 		    "with -Z none", cfg->compress_level);
 		goto fail;
+	}
+	if (cfg->compress_type != COMPRESS_NONE) {
+		/* libwandio writes level 0 uncompressed, whatever the type:
+		 * never a plain file under a compressed name */
+		if (cfg->compress_level == 0) {
+			log_seterr(err, errlen, "-z/--compress-level 0 would "
+			    "write uncompressed %s files; use 1-9 or -Z none",
+			    options_compress_name(cfg->compress_type));
+			goto fail;
+		}
+		if (cfg->compress_level < 0)
+			cfg->compress_level = options_default_level(
+			    cfg->compress_type);
+		if (cfg->pipeout != NULL) {
+			log_seterr(err, errlen, "-Z/-z and --pipeout '%s' both "
+			    "compress: choose one", cfg->pipeout);
+			goto fail;
+		}
 	}
 	return 0;
 fail:

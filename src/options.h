@@ -49,7 +49,7 @@ struct config {
 	int		 verbose;	/* -v count */
 	const char	*watchfile;	/* -W */
 	uint32_t	 maxwait_ms;	/* -w */
-	int		 compress_level;/* -z, -1 = not given */
+	int		 compress_level;/* -z; after parsing 1-9 when compressing */
 	enum compress_type compress_type; /* -Z, or gz when only -z given */
 	bool		 compress_type_given;
 	const char	*seqfile;	/* -N */
@@ -77,6 +77,9 @@ void options_free(struct config *cfg);
 
 /* Print the usage text (the help for -h). */
 void options_usage(FILE *fp);
+
+/* The level -Z uses without -z: each tool's own default. */
+int options_default_level(enum compress_type t);
 
 /* Name of a compression type as accepted by -Z ("none", "gz", ...). */
 const char *options_compress_name(enum compress_type t);

@@ -15,6 +15,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <wandio.h>
+
 #include "log.h"
 #include "naming.h"
 #include "output.h"
@@ -30,6 +32,8 @@ struct output {
 	int		 file_fd;	/* the temp file (or stdout) */
 	int		 write_fd;	/* file_fd, or the compressor's stdin */
 	pid_t		 child;
+	iow_t		*iow;		/* libwandio compressor, or NULL */
+	bool		 stream_broken;	/* compressed stream not complete */
 
 	unsigned char	*buf;
 	size_t		 bufsize;
@@ -80,7 +84,8 @@ fail_output(struct output *o, const char *what)
 	o->buf_packets = 0;
 	o->buflen = 0;
 	/* cut a partial record off a plain file so it stays valid */
-	if (!o->to_stdout && o->child == 0 && o->file_fd >= 0)
+	if (!o->to_stdout && o->child == 0 && o->iow == NULL &&
+	    o->file_fd >= 0)
 		(void)ftruncate(o->file_fd, (off_t)o->good_offset);
 }
 
@@ -91,7 +96,17 @@ flush(struct output *o)
 		return -1;
 	if (o->buflen == 0)
 		return 0;
-	if (full_write(o->write_fd, o->buf, o->buflen) != 0) {
+	if (o->iow != NULL) {
+		off_t n = wandio_wwrite(o->iow, o->buf, (off_t)o->buflen);
+
+		if (n != (off_t)o->buflen) {
+			if (errno == 0)
+				errno = EIO;
+			o->stream_broken = true;
+			fail_output(o, "cannot compress into");
+			return -1;
+		}
+	} else if (full_write(o->write_fd, o->buf, o->buflen) != 0) {
 		fail_output(o, errno == EPIPE ? "--pipeout command closed "
 		    "its input; writing" : "cannot write");
 		return -1;
@@ -140,7 +155,22 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		}
 	}
 	o->write_fd = o->file_fd;
-	if (p->pipeout_path != NULL) {
+	if (p->compress_type != 0) {
+		char self[64];
+
+		/* libwandio opens by name: give it our exclusively created
+		 * file through /proc (same inode, our mode, no race) */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", o->file_fd);
+		errno = 0;
+		o->iow = wandio_wcreate(self, p->compress_type,
+		    p->compress_level, O_CLOEXEC);
+		if (o->iow == NULL) {
+			log_seterr(err, errlen, "cannot start compression "
+			    "into '%s': %s", o->temp, errno != 0 ?
+			    strerror(errno) : "libwandio failed");
+			goto fail;
+		}
+	} else if (p->pipeout_path != NULL) {
 		if (pipeout_start(p->pipeout_path, p->pipeout_argv,
 		    o->file_fd, &o->child, &o->write_fd, err, errlen) != 0)
 			goto fail;
@@ -168,7 +198,7 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 		return -1;
 	}
 	o->appended += len;
-	if (len > o->bufsize) {
+	if (len > o->bufsize && o->iow == NULL) {
 		/* larger than the whole buffer: straight through */
 		struct iovec iov[2] = {
 			{ (void *)hdr, hlen }, { (void *)data, dlen },
@@ -204,12 +234,56 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 			o->packets++;
 		return 0;
 	}
+	if (len > o->bufsize) {
+		/* compressing: hand a huge unit to libwandio in two pieces */
+		if (wandio_wwrite(o->iow, hdr, (off_t)hlen) != (off_t)hlen ||
+		    wandio_wwrite(o->iow, data, (off_t)dlen) != (off_t)dlen) {
+			o->stream_broken = true;
+			fail_output(o, "cannot compress into");
+			if (is_packet)
+				o->lost++;
+			return -1;
+		}
+		if (is_packet)
+			o->packets++;
+		return 0;
+	}
 	memcpy(o->buf + o->buflen, hdr, hlen);
 	if (dlen > 0)
 		memcpy(o->buf + o->buflen + hlen, data, dlen);
 	o->buflen += len;
 	if (is_packet)
 		o->buf_packets++;
+	return 0;
+}
+
+/*
+ * Read the compressed file back and check that it yields exactly the
+ * bytes we gave libwandio: it ignores write errors while closing, and
+ * this is the only way to know the trailer made it.
+ */
+static int
+verify_stream(struct output *o)
+{
+	char self[64];
+	static __thread char buf[1 << 16];
+	uint64_t total = 0;
+	io_t *io;
+	off_t n;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", o->file_fd);
+	if ((io = wandio_create(self)) == NULL)
+		return -1;
+	while ((n = wandio_read(io, buf, (off_t)sizeof(buf))) > 0)
+		total += (uint64_t)n;
+	wandio_destroy(io);
+	if (n < 0 || total != o->appended) {
+		snprintf(o->errmsg, sizeof(o->errmsg), "compressed file '%s' "
+		    "is incomplete: %llu of %llu bytes can be read back",
+		    o->temp, (unsigned long long)total,
+		    (unsigned long long)o->appended);
+		return -1;
+	}
 	return 0;
 }
 
@@ -331,6 +405,7 @@ output_close(struct output *o, struct output_result *res, char *err,
 		o->write_fd = -1;
 		if (pipeout_finish(o->child, cerr, sizeof(cerr)) != 0) {
 			log_error("'%s': %s", o->final, cerr);
+			o->stream_broken = true;
 			if (!o->failed) {
 				snprintf(o->errmsg, sizeof(o->errmsg), "%s",
 				    cerr);
@@ -341,6 +416,19 @@ output_close(struct output *o, struct output_result *res, char *err,
 			o->failed = true;
 		}
 		o->child = 0;
+	}
+	if (o->iow != NULL) {
+		wandio_wdestroy(o->iow);
+		o->iow = NULL;
+		if (!o->to_stdout && verify_stream(o) != 0) {
+			log_error("%s", o->errmsg);
+			o->stream_broken = true;
+		}
+		if (o->stream_broken) {
+			o->failed = true;
+			o->lost += o->packets;
+			o->packets = 0;
+		}
 	}
 	if (o->to_stdout) {
 		res->packets = o->packets;
@@ -360,7 +448,7 @@ output_close(struct output *o, struct output_result *res, char *err,
 	res->packets = o->packets;
 	res->lost = o->lost;
 	res->failed = o->failed;
-	if (o->failed && o->good_offset == 0 && o->child == 0 &&
+	if (o->failed && !o->stream_broken && o->good_offset == 0 &&
 	    o->packets == 0) {
 		/* not even a file header made it: nothing worth keeping */
 		unlink(o->temp);
@@ -369,8 +457,7 @@ output_close(struct output *o, struct output_result *res, char *err,
 		goto out;
 	}
 	/* a compressor that failed left a stream we cannot vouch for */
-	if (place(o, res, o->failed && o->errmsg[0] != '\0' &&
-	    strstr(o->errmsg, "--pipeout") != NULL ? ".failed" : "", err,
+	if (place(o, res, o->stream_broken ? ".failed" : "", err,
 	    errlen) != 0) {
 		unlink(o->temp);
 		res->lost += res->packets;
@@ -388,6 +475,53 @@ out:
 	return rc;
 }
 
+int
+output_probe_compression(int compress_type, int level, char *err,
+    size_t errlen)
+{
+	static const unsigned char magic[][4] = {
+		[WANDIO_COMPRESS_ZLIB] = { 0x1f, 0x8b, 0, 0 },
+		[WANDIO_COMPRESS_BZ2] = { 'B', 'Z', 'h', 0 },
+		[WANDIO_COMPRESS_LZO] = { 0x89, 'L', 'Z', 'O' },
+		[WANDIO_COMPRESS_LZMA] = { 0xfd, '7', 'z', 'X' },
+	};
+	static const unsigned char zeros[4096];
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	unsigned char head[4] = { 0 };
+	size_t mlen;
+	iow_t *iow;
+	int fd, rc = -1;
+
+	if (compress_type <= 0 || compress_type > WANDIO_COMPRESS_LZMA) {
+		log_seterr(err, errlen, "unknown compression type %d",
+		    compress_type);
+		return -1;
+	}
+	mlen = magic[compress_type][3] != 0 ? 4 : magic[compress_type][2] != 0 ?
+	    3 : 2;
+	snprintf(path, sizeof(path), "%s/mtracecap-probe-XXXXXX",
+	    dir != NULL && *dir != '\0' ? dir : "/tmp");
+	if ((fd = mkstemp(path)) < 0) {
+		log_seterr(err, errlen, "cannot test libwandio's compressor "
+		    "in '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if ((iow = wandio_wcreate(path, compress_type, level, 0)) != NULL) {
+		(void)wandio_wwrite(iow, zeros, (off_t)sizeof(zeros));
+		wandio_wdestroy(iow);
+		if (pread(fd, head, sizeof(head), 0) >= (ssize_t)mlen &&
+		    memcmp(head, magic[compress_type], mlen) == 0)
+			rc = 0;
+	}
+	close(fd);
+	unlink(path);
+	if (rc != 0)
+		log_seterr(err, errlen, "this libwandio cannot write that "
+		    "compression type (it would write the file uncompressed)");
+	return rc;
+}
+
 void
 output_abort(struct output *o)
 {
@@ -400,6 +534,8 @@ output_abort(struct output *o)
 
 		(void)pipeout_finish(o->child, e, sizeof(e));
 	}
+	if (o->iow != NULL)
+		wandio_wdestroy(o->iow);
 	if (!o->to_stdout && o->file_fd >= 0) {
 		close(o->file_fd);
 		unlink(o->temp);

@@ -6,7 +6,10 @@
  * written through a large buffer that is only ever flushed at record
  * boundaries, then flushed, fsync'ed, closed and renamed in one step, so
  * a final name always holds a complete file.  With --pipeout the bytes go
- * through the compressor child instead (pipeout.c).  On a write error the
+ * through the compressor child instead (pipeout.c), or through libwandio's
+ * in-process compressor, whose stream is read back and checked before the
+ * file gets its final name (libwandio does not report errors on close).
+ * On a write error the
  * file is cut back to its last complete record, the packets that could
  * not be written are counted, and the valid prefix is still renamed.
  */
@@ -22,6 +25,8 @@ struct output_params {
 	bool		 no_replace;	/* never overwrite an existing final file */
 	const char	*pipeout_path;	/* resolved compressor, or NULL */
 	char *const	*pipeout_argv;
+	int		 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
+	int		 compress_level;/* 1-9 when compress_type != 0 */
 	size_t		 bufsize;
 };
 
@@ -64,6 +69,14 @@ const char *output_path(const struct output *o);
  * when anything failed (res says what was kept, err why).
  */
 int output_close(struct output *o, struct output_result *res, char *err,
+    size_t errlen);
+
+/*
+ * Can this libwandio really write compress_type?  (Debian's libwandio1
+ * writes "lzo" uncompressed.)  Writes a probe in $TMPDIR and removes it.
+ * Returns 0, or -1 with err.
+ */
+int output_probe_compression(int compress_type, int level, char *err,
     size_t errlen);
 
 /* Remove the temp file and free o (nothing is renamed). */

@@ -4,7 +4,9 @@
  * DESIGN
  * - Runs on the main thread after the readers started; it is the only
  *   consumer of every queue (through merge.c) and the only user of
- *   output.c, naming.c and seqfile.c, so none of its state is shared.
+ *   naming.c and seqfile.c.  Each output it opens is its own until it
+ *   hands it to the finisher thread (finisher.c), which completes files
+ *   in order while capture goes on.
  * - Shared with other threads: the queues, the control flags (stop is
  *   read by the readers; rotate is set by the signal thread and consumed
  *   here with an atomic exchange) and the readers' relaxed counters.
@@ -27,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "finisher.h"
 #include "log.h"
 #include "merge.h"
 #include "naming.h"
@@ -72,6 +75,7 @@ struct writer {
 
 	int			 linktype;
 	struct output		*out;
+	struct finisher		*finisher;
 	bool			 opened_once;
 	bool			 header_written;
 	uint64_t		 ival_start;	/* current -G interval */
@@ -143,7 +147,9 @@ open_segment(struct writer *w, uint64_t name_ns)
 		.path = cfg->output_path,
 		.no_replace = cfg->rotating,
 		.pipeout_path = w->ws->pipeout_path,
-		.pipeout_argv = cfg->pipeout_argv,
+		.pipeout_argv = w->ws->pipeout_argv,
+		.compress_type = w->ws->compress_type,
+		.compress_level = cfg->compress_level,
 		.bufsize = OUTPUT_BUFSIZE,
 	};
 
@@ -199,33 +205,18 @@ write_header(struct writer *w)
 	return output_write(w->out, &h, sizeof(h), NULL, 0, false);
 }
 
+/* End the current file: the finisher flushes, fsyncs and renames it. */
 static void
 close_segment(struct writer *w)
 {
-	struct output_result res;
-	char err[512];
-	uint64_t bytes;
-
 	if (w->out == NULL)
 		return;
 	if (!w->header_written)
 		(void)write_header(w);
-	bytes = output_bytes(w->out);
-	if (output_close(w->out, &res, err, sizeof(err)) != 0) {
-		log_error("%s", err);
-		w->failed = true;
-	}
+	stats_segment_report(w->stats, output_path(w->out), w->seg_packets,
+	    output_bytes(w->out), w->seg_disorders);
+	finisher_submit(w->finisher, w->out);
 	w->out = NULL;
-	w->stats->lost += res.lost;
-	if (res.lost > 0) {
-		log_error("%s: %llu packets could not be written",
-		    res.final_path[0] != '\0' ? res.final_path : "output",
-		    (unsigned long long)res.lost);
-		w->failed = true;
-	}
-	if (res.final_path[0] != '\0')
-		stats_segment_report(w->stats, res.final_path, res.packets,
-		    bytes, w->seg_disorders);
 }
 
 static void
@@ -372,12 +363,23 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 		log_error("%s", err);
 		return -1;
 	}
+	if ((w->finisher = finisher_create(err, sizeof(err))) == NULL) {
+		log_error("%s", err);
+		return -1;
+	}
 	return 0;
 }
 
 static void
 writer_fini(struct writer *w)
 {
+	uint64_t lost = 0;
+	bool failed = false;
+
+	/* every file handed over is complete (or reported) after this */
+	finisher_destroy(w->finisher, &lost, &failed);
+	w->stats->lost += lost;
+	w->failed |= failed;
 	merge_destroy(w->merge);
 	free(w->queues);
 	free(w->live);
@@ -430,8 +432,8 @@ writer_run(const struct writer_setup *ws)
 	}
 	close_segment(&w);
 	ws->stats->disorders = merge_disorders(w.merge);
-	rc = w.failed ? -1 : 0;
 	writer_fini(&w);
+	rc = w.failed ? -1 : 0;
 	return rc;
 }
 

@@ -28,6 +28,8 @@ struct writer_setup {
 	uint32_t		 first_seq;	/* sequence number of the first file */
 	int			 linktype;	/* known output link type, or -1 */
 	const char		*pipeout_path;	/* resolved --pipeout, or NULL */
+	char *const		*pipeout_argv;	/* its words */
+	int			 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
 };
 
 /*

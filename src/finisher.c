@@ -1,0 +1,129 @@
+/*
+ * finisher.c - the file-completion thread.
+ *
+ * DESIGN
+ * - A FIFO of struct output pointers under one mutex; the writer pushes,
+ *   the finisher thread pops and runs output_close() (flush, wait for the
+ *   compressor, fsync, rename).  This is a handful of operations per file,
+ *   so a mutex and two condition variables are the simple right tool; no
+ *   lock is held across any I/O.
+ * - The lost/failed totals are only touched by the finisher thread and
+ *   read by finisher_destroy() after pthread_join (which orders them).
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "finisher.h"
+#include "log.h"
+
+#define MAX_PENDING	4
+
+struct finisher {
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 nonempty;
+	pthread_cond_t	 nonfull;
+	struct output	*pending[MAX_PENDING];
+	size_t		 head;
+	size_t		 count;
+	bool		 closing;
+	/* finisher thread only until joined */
+	uint64_t	 lost;
+	bool		 failed;
+};
+
+static void *
+finisher_thread(void *arg)
+{
+	struct finisher *f = arg;
+
+	for (;;) {
+		struct output *o;
+		struct output_result res;
+		char err[1024];
+
+		pthread_mutex_lock(&f->mu);
+		while (f->count == 0 && !f->closing)
+			pthread_cond_wait(&f->nonempty, &f->mu);
+		if (f->count == 0) {
+			pthread_mutex_unlock(&f->mu);
+			break;
+		}
+		o = f->pending[f->head];
+		f->head = (f->head + 1) % MAX_PENDING;
+		f->count--;
+		pthread_cond_signal(&f->nonfull);
+		pthread_mutex_unlock(&f->mu);
+
+		if (output_close(o, &res, err, sizeof(err)) != 0) {
+			log_error("%s", err);
+			f->failed = true;
+		}
+		if (res.lost > 0) {
+			log_error("%s: %llu packets could not be written",
+			    res.final_path[0] != '\0' ? res.final_path :
+			    "output", (unsigned long long)res.lost);
+			f->lost += res.lost;
+			f->failed = true;
+		}
+	}
+	return NULL;
+}
+
+struct finisher *
+finisher_create(char *err, size_t errlen)
+{
+	struct finisher *f = calloc(1, sizeof(*f));
+	int rc;
+
+	if (f == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->nonempty, NULL);
+	pthread_cond_init(&f->nonfull, NULL);
+	if ((rc = pthread_create(&f->thread, NULL, finisher_thread, f)) != 0) {
+		log_seterr(err, errlen, "cannot start the finisher thread: %s",
+		    strerror(rc));
+		pthread_cond_destroy(&f->nonfull);
+		pthread_cond_destroy(&f->nonempty);
+		pthread_mutex_destroy(&f->mu);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+finisher_submit(struct finisher *f, struct output *o)
+{
+	pthread_mutex_lock(&f->mu);
+	while (f->count == MAX_PENDING)
+		pthread_cond_wait(&f->nonfull, &f->mu);
+	f->pending[(f->head + f->count) % MAX_PENDING] = o;
+	f->count++;
+	pthread_cond_signal(&f->nonempty);
+	pthread_mutex_unlock(&f->mu);
+}
+
+void
+finisher_destroy(struct finisher *f, uint64_t *lost, bool *failed)
+{
+	if (f == NULL)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->closing = true;
+	pthread_cond_signal(&f->nonempty);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->thread, NULL);
+	*lost = f->lost;
+	*failed = f->failed;
+	pthread_cond_destroy(&f->nonfull);
+	pthread_cond_destroy(&f->nonempty);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
