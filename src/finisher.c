@@ -59,7 +59,8 @@ finisher_thread(void *arg)
 		pthread_mutex_unlock(&f->mu);
 
 		if (output_close(o, &res, err, sizeof(err)) != 0) {
-			log_error("%s", err);
+			if (err[0] != '\0')
+				log_error("%s", err);
 			f->failed = true;
 		}
 		if (res.lost > 0) {

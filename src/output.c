@@ -397,6 +397,8 @@ output_close(struct output *o, struct output_result *res, char *err,
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
+	if (errlen > 0)
+		err[0] = '\0';
 	(void)flush(o);
 	if (o->child != 0) {
 		if (close(o->write_fd) != 0 && !o->failed) {
@@ -435,8 +437,7 @@ output_close(struct output *o, struct output_result *res, char *err,
 		res->lost = o->lost;
 		res->failed = o->failed;
 		snprintf(res->final_path, sizeof(res->final_path), "-");
-		if (o->failed)
-			log_seterr(err, errlen, "%s", o->errmsg);
+		/* failures were logged when they happened */
 		rc = o->failed ? -1 : 0;
 		goto out;
 	}
@@ -452,7 +453,6 @@ output_close(struct output *o, struct output_result *res, char *err,
 	    o->packets == 0) {
 		/* not even a file header made it: nothing worth keeping */
 		unlink(o->temp);
-		log_seterr(err, errlen, "%s", o->errmsg);
 		rc = -1;
 		goto out;
 	}
@@ -465,10 +465,8 @@ output_close(struct output *o, struct output_result *res, char *err,
 		rc = -1;
 		goto out;
 	}
-	if (o->failed) {
-		log_seterr(err, errlen, "%s", o->errmsg);
-		rc = -1;
-	}
+	if (o->failed)
+		rc = -1;	/* logged when it happened */
 out:
 	free(o->buf);
 	free(o);

@@ -66,7 +66,8 @@ const char *output_path(const struct output *o);
 
 /*
  * Flush, fsync, close and rename into place; frees o.  Returns 0, or -1
- * when anything failed (res says what was kept, err why).
+ * when anything failed (res says what was kept).  Failures are logged as
+ * they happen; err only carries a failure not logged yet ("" otherwise).
  */
 int output_close(struct output *o, struct output_result *res, char *err,
     size_t errlen);

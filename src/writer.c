@@ -83,6 +83,7 @@ struct writer {
 	uint64_t		 seg_disorders;
 	uint32_t		 seq;
 	uint64_t		 next_open_try;	/* monotonic ns, after a failure */
+	uint64_t		 fail_seen;	/* monotonic ns the output failed, 0 = ok */
 	bool			*warned_unfit;
 	bool			 failed;
 };
@@ -217,6 +218,7 @@ close_segment(struct writer *w)
 	    output_bytes(w->out), w->seg_disorders);
 	finisher_submit(w->finisher, w->out);
 	w->out = NULL;
+	w->fail_seen = 0;
 }
 
 static void
@@ -314,6 +316,27 @@ maybe_rotate_on_clock(struct writer *w)
 	} else if (w->out == NULL && mono_ns() >= w->next_open_try) {
 		open_segment(w, now);
 	}
+}
+
+/*
+ * The current file failed (disk full, compressor died...): its packets are
+ * counted as lost; a second later try a fresh file (and compressor) rather
+ * than losing everything until the next scheduled rotation.
+ */
+static void
+maybe_replace_failed(struct writer *w, uint64_t name_ns)
+{
+	if (w->out == NULL || !output_failed(w->out))
+		return;
+	if (w->fail_seen == 0) {
+		w->fail_seen = mono_ns();
+		return;
+	}
+	if (!w->cfg->rotating || mono_ns() - w->fail_seen < REOPEN_DELAY_NS)
+		return;
+	log_warn("starting a new file after the failure of '%s'",
+	    output_path(w->out));
+	rotate_to(w, name_ns);
 }
 
 static uint64_t
@@ -421,11 +444,13 @@ writer_run(const struct writer_setup *ws)
 			break;
 		if (st == MERGE_TIMEOUT) {
 			maybe_rotate_on_clock(&w);
+			maybe_replace_failed(&w, realtime_ns());
 			/* idle: let stdout readers and tail -f see the data */
 			if (w.out != NULL && w.header_written)
 				(void)output_flush(w.out);
 			continue;
 		}
+		maybe_replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec);
 		write_packet(&w, rec, input, disorder);
 		merge_release(w.merge);
