@@ -27,6 +27,7 @@
 #include "output.h"
 #include "pipeout.h"
 #include "privs.h"
+#include "recover.h"
 #include "seqfile.h"
 #include "stats.h"
 #include "writer.h"
@@ -219,6 +220,11 @@ main(int argc, char **argv)
 		}
 	}
 	if (check_output(&cfg, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (cfg.rotating &&
+	    recover_dir(cfg.output_path, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
 	}

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -153,6 +154,9 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 			    o->temp, strerror(errno));
 			goto fail;
 		}
+		/* tells crash recovery (recover.c) the file is being written;
+		 * a --pipeout child shares the lock through its stdout */
+		(void)flock(o->file_fd, LOCK_EX | LOCK_NB);
 	}
 	o->write_fd = o->file_fd;
 	if (p->compress_type != 0) {
@@ -345,6 +349,49 @@ fsync_dir_of(const char *path)
 	}
 }
 
+int
+output_place(const char *temp, const char *want_in, bool no_replace,
+    char *final, size_t flen, char *err, size_t errlen)
+{
+	char want[PATH_MAX];
+
+	snprintf(want, sizeof(want), "%s", want_in);
+	if (!no_replace) {
+		if (rename(temp, want) != 0)
+			goto fail;
+	} else if (rename_noreplace(temp, want) != 0) {
+		/* a file of that name exists: keep both, never overwrite */
+		int i;
+
+		if (errno != EEXIST)
+			goto fail;
+		for (i = 1; i < 1000; i++) {
+			int n = snprintf(want, sizeof(want), "%s.%d", want_in,
+			    i);
+
+			if (n < 0 || (size_t)n >= sizeof(want)) {
+				errno = ENAMETOOLONG;
+				goto fail;
+			}
+			if (rename_noreplace(temp, want) == 0)
+				break;
+			if (errno != EEXIST)
+				goto fail;
+		}
+		if (i == 1000)
+			goto fail;
+		log_warn("'%s' exists already; wrote '%s' instead", want_in,
+		    want);
+	}
+	fsync_dir_of(want);
+	snprintf(final, flen, "%s", want);
+	return 0;
+fail:
+	log_seterr(err, errlen, "cannot rename '%s' to '%s': %s", temp, want,
+	    strerror(errno));
+	return -1;
+}
+
 /* Give the temp file its final name; -1 with err when impossible. */
 static int
 place(struct output *o, struct output_result *res, const char *suffix,
@@ -353,40 +400,8 @@ place(struct output *o, struct output_result *res, const char *suffix,
 	char want[PATH_MAX];
 
 	snprintf(want, sizeof(want), "%s%s", o->final, suffix);
-	if (!o->no_replace) {
-		if (rename(o->temp, want) != 0)
-			goto fail;
-	} else if (rename_noreplace(o->temp, want) != 0) {
-		/* a file of that name exists: keep both, never overwrite */
-		int i;
-
-		if (errno != EEXIST)
-			goto fail;
-		for (i = 1; i < 1000; i++) {
-			int n = snprintf(want, sizeof(want), "%s%s.%d",
-			    o->final, suffix, i);
-
-			if (n < 0 || (size_t)n >= sizeof(want)) {
-				errno = ENAMETOOLONG;
-				goto fail;
-			}
-			if (rename_noreplace(o->temp, want) == 0)
-				break;
-			if (errno != EEXIST)
-				goto fail;
-		}
-		if (i == 1000)
-			goto fail;
-		log_warn("'%s%s' exists already; wrote '%s' instead",
-		    o->final, suffix, want);
-	}
-	fsync_dir_of(want);
-	snprintf(res->final_path, sizeof(res->final_path), "%s", want);
-	return 0;
-fail:
-	log_seterr(err, errlen, "cannot rename '%s' to '%s': %s", o->temp,
-	    want, strerror(errno));
-	return -1;
+	return output_place(o->temp, want, o->no_replace, res->final_path,
+	    sizeof(res->final_path), err, errlen);
 }
 
 int

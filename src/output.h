@@ -73,6 +73,13 @@ int output_close(struct output *o, struct output_result *res, char *err,
     size_t errlen);
 
 /*
+ * Rename temp to want; with no_replace an existing file is kept and the
+ * name gets ".1", ".2"...  The name used goes to final.  0 or -1 with err.
+ */
+int output_place(const char *temp, const char *want, bool no_replace,
+    char *final, size_t flen, char *err, size_t errlen);
+
+/*
  * Can this libwandio really write compress_type?  (Debian's libwandio1
  * writes "lzo" uncompressed.)  Writes a probe in $TMPDIR and removes it.
  * Returns 0, or -1 with err.

@@ -1,0 +1,36 @@
+/*
+ * recover.h - rescue the files a crashed run left under temporary names.
+ *
+ * After kill -9 or a crash, DIR holds tmp-<pid>-<name> files.  At start
+ * (-B mode) every such file that no running process holds is cut back to
+ * its last complete pcap record (a compressed one: re-written with what
+ * still decompresses) and renamed to <name>.  Live writers hold an flock
+ * on their temp files, so a file that is still being written is never
+ * touched, whatever its pid says.
+ */
+#ifndef MTRACECAP_RECOVER_H
+#define MTRACECAP_RECOVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct recover_result {
+	uint64_t	records;	/* complete records kept */
+	uint64_t	cut_bytes;	/* bytes of a partial record dropped */
+};
+
+/*
+ * Length of the longest valid pcap prefix of buf (len bytes): the file
+ * header plus every complete record.  0 if the header is not pcap.
+ * *records gets the number of complete records.
+ */
+size_t recover_pcap_prefix(const unsigned char *buf, size_t len,
+    uint64_t *records);
+
+/*
+ * Recover every abandoned temp file in dir; returns the number of files
+ * recovered (each logged) or -1 if dir cannot be read (err filled).
+ */
+int recover_dir(const char *dir, char *err, size_t errlen);
+
+#endif
