@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "finisher.h"
 #include "log.h"
@@ -30,6 +31,7 @@ struct finisher {
 	size_t		 head;
 	size_t		 count;
 	bool		 closing;
+	struct postrotate *pr;
 	/* finisher thread only until joined */
 	uint64_t	 lost;
 	bool		 failed;
@@ -46,8 +48,19 @@ finisher_thread(void *arg)
 		char err[1024];
 
 		pthread_mutex_lock(&f->mu);
-		while (f->count == 0 && !f->closing)
-			pthread_cond_wait(&f->nonempty, &f->mu);
+		while (f->count == 0 && !f->closing) {
+			struct timespec ts;
+
+			/* wake every second to reap finished hooks */
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&f->nonempty, &f->mu, &ts);
+			if (f->count == 0 && !f->closing) {
+				pthread_mutex_unlock(&f->mu);
+				postrotate_reap(f->pr);
+				pthread_mutex_lock(&f->mu);
+			}
+		}
 		if (f->count == 0) {
 			pthread_mutex_unlock(&f->mu);
 			break;
@@ -63,6 +76,9 @@ finisher_thread(void *arg)
 				log_error("%s", err);
 			f->failed = true;
 		}
+		if (res.final_path[0] != '\0' && !res.failed &&
+		    strcmp(res.final_path, "-") != 0)
+			postrotate_run(f->pr, res.final_path);
 		if (res.lost > 0) {
 			log_error("%s: %llu packets could not be written",
 			    res.final_path[0] != '\0' ? res.final_path :
@@ -75,7 +91,7 @@ finisher_thread(void *arg)
 }
 
 struct finisher *
-finisher_create(char *err, size_t errlen)
+finisher_create(struct postrotate *pr, char *err, size_t errlen)
 {
 	struct finisher *f = calloc(1, sizeof(*f));
 	int rc;
@@ -84,6 +100,7 @@ finisher_create(char *err, size_t errlen)
 		log_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
+	f->pr = pr;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->nonempty, NULL);
 	pthread_cond_init(&f->nonfull, NULL);

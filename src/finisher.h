@@ -15,11 +15,14 @@
 #include <stdint.h>
 
 #include "output.h"
+#include "postrotate.h"
 
 struct finisher;
 
 /* Start the finisher thread.  NULL with err on failure. */
-struct finisher *finisher_create(char *err, size_t errlen);
+/* pr (may be NULL) runs --post-rotate for every completed file. */
+struct finisher *finisher_create(struct postrotate *pr, char *err,
+    size_t errlen);
 
 /*
  * Hand o over (ownership moves; o is closed with output_close()).  Blocks

@@ -26,6 +26,7 @@
 #include "options.h"
 #include "output.h"
 #include "pipeout.h"
+#include "postrotate.h"
 #include "privs.h"
 #include "recover.h"
 #include "seqfile.h"
@@ -34,6 +35,13 @@
 
 #define EXIT_USAGE	2
 #define EXIT_RUNTIME	1
+#define HOOK_WAIT_S	10	/* for --post-rotate hooks at exit */
+
+static void
+run_hook(const char *path, void *arg)
+{
+	postrotate_run(arg, path);
+}
 
 /* Can we create files in dir?  O_TMPFILE leaves nothing behind. */
 static int
@@ -178,7 +186,8 @@ main(int argc, char **argv)
 	struct input **inputs = NULL;
 	size_t opened = 0, started = 0;
 	char err[1024];
-	char *pipeout_path = NULL;
+	char *pipeout_path = NULL, *hook_path = NULL;
+	struct postrotate *hook = NULL;
 	char **lzop_argv = NULL, **pipeout_argv;
 	int compress_type = 0;
 	uint32_t first_seq = 0;
@@ -215,7 +224,7 @@ main(int argc, char **argv)
 		pipeout_path = pipeout_resolve(pipeout_argv[0], err,
 		    sizeof(err));
 		if (pipeout_path == NULL) {
-			log_error("%s", err);
+			log_error("--pipeout: %s", err);
 			goto out;
 		}
 	}
@@ -223,8 +232,18 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
-	if (cfg.rotating &&
-	    recover_dir(cfg.output_path, err, sizeof(err)) < 0) {
+	if (cfg.post_rotate_argv != NULL) {
+		hook_path = pipeout_resolve(cfg.post_rotate_argv[0], err,
+		    sizeof(err));
+		if (hook_path == NULL ||
+		    (hook = postrotate_create(hook_path, cfg.post_rotate_argv,
+		    err, sizeof(err))) == NULL) {
+			log_error("--post-rotate: %s", err);
+			goto out;
+		}
+	}
+	if (cfg.rotating && recover_dir(cfg.output_path, run_hook, hook,
+	    err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -297,6 +316,7 @@ main(int argc, char **argv)
 			.pipeout_path = pipeout_path,
 			.pipeout_argv = pipeout_argv,
 			.compress_type = compress_type,
+			.post_rotate = hook,
 		};
 
 		status = writer_run(&ws) == 0 ? 0 : EXIT_RUNTIME;
@@ -322,6 +342,9 @@ out:
 		stats_destroy(&stats);
 	if (waiter_ok)
 		queue_waiter_destroy(&waiter);
+	/* hooks get a bounded time to finish, then we exit anyway */
+	postrotate_destroy(hook, HOOK_WAIT_S);
+	free(hook_path);
 	free(pipeout_path);
 	options_free_words(lzop_argv);
 	options_free(&cfg);

@@ -30,6 +30,7 @@ enum {
 	OPT_QUEUE_SIZE,
 	OPT_CAPTURE_BUFFER,
 	OPT_LIBTRACE_LIVE,
+	OPT_POST_ROTATE,
 };
 
 static const struct option long_options[] = {
@@ -53,6 +54,7 @@ static const struct option long_options[] = {
 	{ "queue-size",		required_argument,	NULL, OPT_QUEUE_SIZE },
 	{ "capture-buffer",	required_argument,	NULL, OPT_CAPTURE_BUFFER },
 	{ "libtrace-live",	no_argument,		NULL, OPT_LIBTRACE_LIVE },
+	{ "post-rotate",	required_argument,	NULL, OPT_POST_ROTATE },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -88,6 +90,7 @@ options_usage(FILE *fp)
 "      --file-ext=EXT             append EXT to every file name (-B only)\n"
 "      --relinquish-privileges=USER  drop root to USER once inputs are open\n"
 "      --pipeout=COMMAND          pipe each file through COMMAND (no shell)\n"
+"      --post-rotate=COMMAND      run COMMAND FILE after each file is complete\n"
 "      --queue-size=MB            buffer per input (default %u MiB)\n"
 "      --capture-buffer=MB        kernel ring per live input (default %u MiB)\n"
 "      --libtrace-live            read ring:, int:, pcapint: with libtrace's own\n"
@@ -437,6 +440,20 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 			cfg->pipeout = optarg;
 			break;
 		}
+		case OPT_POST_ROTATE: {
+			char werr[256];
+
+			options_free_words(cfg->post_rotate_argv);
+			cfg->post_rotate_argv = options_split_words(optarg,
+			    werr, sizeof(werr));
+			if (cfg->post_rotate_argv == NULL) {
+				log_seterr(err, errlen, "invalid value '%s' "
+				    "for --post-rotate: %s", optarg, werr);
+				goto fail;
+			}
+			cfg->post_rotate = optarg;
+			break;
+		}
 		case OPT_FILE_EXT:
 			if (strchr(optarg, '/') != NULL) {
 				log_seterr(err, errlen, "invalid value '%s' "
@@ -571,4 +588,6 @@ options_free(struct config *cfg)
 	cfg->output_path = NULL;
 	options_free_words(cfg->pipeout_argv);
 	cfg->pipeout_argv = NULL;
+	options_free_words(cfg->post_rotate_argv);
+	cfg->post_rotate_argv = NULL;
 }

@@ -55,6 +55,8 @@ struct config {
 	const char	*seqfile;	/* -N */
 	const char	*file_ext;	/* --file-ext, "" by default */
 	const char	*relinquish_user; /* --relinquish-privileges */
+	const char	*post_rotate;	/* --post-rotate as given */
+	char	       **post_rotate_argv; /* split into words (owned) */
 	const char	*pipeout;	/* --pipeout as given */
 	char	       **pipeout_argv;	/* split into words, NULL-terminated (owned) */
 	size_t		 queue_bytes;	/* --queue-size, per input */

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "pipeout.h"
+#include "postrotate.h"
 
 static bool
 is_executable(const char *path)
@@ -40,8 +41,8 @@ pipeout_resolve(const char *cmd, char *err, size_t errlen)
 	if (strchr(cmd, '/') != NULL) {
 		if (is_executable(cmd))
 			return strdup(cmd);
-		log_seterr(err, errlen, "--pipeout command '%s' is not an "
-		    "executable file", cmd);
+		log_seterr(err, errlen, "command '%s' is not an executable "
+		    "file", cmd);
 		return NULL;
 	}
 	if ((path = getenv("PATH")) == NULL || *path == '\0')
@@ -59,8 +60,7 @@ pipeout_resolve(const char *cmd, char *err, size_t errlen)
 			break;
 		p = end + 1;
 	}
-	log_seterr(err, errlen, "--pipeout command '%s' not found in PATH",
-	    cmd);
+	log_seterr(err, errlen, "command '%s' not found in PATH", cmd);
 	return NULL;
 }
 
@@ -115,7 +115,7 @@ pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
 		signal(SIGHUP, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execv(path, argv);
+		execve(path, argv, postrotate_clean_env);
 		_exit(127);
 	}
 	close(p[0]);

@@ -4,7 +4,7 @@
  * For --pipeout=COMMAND each segment gets its own child: its stdin is a
  * pipe we write the pcap stream into, its stdout the segment's temp file.
  * No shell is involved; the child gets fds 0-2 only, default signal
- * handling and an empty signal mask.
+ * handling, an empty signal mask and a minimal fixed environment.
  */
 #ifndef MTRACECAP_PIPEOUT_H
 #define MTRACECAP_PIPEOUT_H

@@ -246,9 +246,9 @@ fsync_path(const char *path)
 
 /* Recover one temp file; returns 1 if recovered, 0 if skipped. */
 static int
-recover_one(const char *dir, const char *name)
+recover_one(const char *dir, const char *name, char *placed, size_t plen)
 {
-	char path[PATH_MAX], final[PATH_MAX], placed[PATH_MAX];
+	char path[PATH_MAX], final[PATH_MAX];
 	char tmp2[PATH_MAX], err[PATH_MAX + 128];
 	const char *base = strchr(name + 4, '-');
 	unsigned char m[4] = { 0 };
@@ -289,7 +289,7 @@ recover_one(const char *dir, const char *name)
 			(void)chmod(tmp2, st.st_mode & 0777);
 			fsync_path(tmp2);
 			if (output_place(tmp2, final, true, placed,
-			    sizeof(placed), err, sizeof(err)) == 0) {
+			    plen, err, sizeof(err)) == 0) {
 				unlink(path);
 				log_warn("recovered '%s' from an interrupted run: "
 				    "%" PRIu64 " complete packets", placed,
@@ -313,7 +313,7 @@ recover_one(const char *dir, const char *name)
 			}
 			(void)fsync(fd);
 			if (output_place(path, final, true, placed,
-			    sizeof(placed), err, sizeof(err)) == 0) {
+			    plen, err, sizeof(err)) == 0) {
 				log_warn("recovered '%s' from an interrupted "
 				    "run: %" PRIu64 " complete packets, %lld "
 				    "bytes of a partial packet dropped", placed,
@@ -335,7 +335,7 @@ recover_one(const char *dir, const char *name)
 	/* not something we can check: keep it, never as complete */
 	snprintf(tmp2, sizeof(tmp2), "%.*s.failed", (int)(sizeof(tmp2) - 8),
 	    final);
-	if (output_place(path, tmp2, true, placed, sizeof(placed), err,
+	if (output_place(path, tmp2, true, placed, plen, err,
 	    sizeof(err)) == 0)
 		log_warn("kept '%s' of an interrupted run as '%s': its "
 		    "contents cannot be checked", path, placed);
@@ -347,8 +347,11 @@ out:
 }
 
 int
-recover_dir(const char *dir, char *err, size_t errlen)
+recover_dir(const char *dir, void (*recovered)(const char *path, void *arg),
+    void *arg, char *err, size_t errlen)
 {
+	char placed[PATH_MAX];
+
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	int count = 0;
@@ -359,8 +362,12 @@ recover_dir(const char *dir, char *err, size_t errlen)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "tmp-", 4) == 0)
-			count += recover_one(dir, de->d_name);
+		if (strncmp(de->d_name, "tmp-", 4) == 0 &&
+		    recover_one(dir, de->d_name, placed, sizeof(placed)) == 1) {
+			count++;
+			if (recovered != NULL)
+				recovered(placed, arg);
+		}
 	}
 	closedir(d);
 	return count;

@@ -29,8 +29,10 @@ size_t recover_pcap_prefix(const unsigned char *buf, size_t len,
 
 /*
  * Recover every abandoned temp file in dir; returns the number of files
- * recovered (each logged) or -1 if dir cannot be read (err filled).
+ * recovered (each logged, and passed to recovered() if not NULL) or -1
+ * if dir cannot be read (err filled).
  */
-int recover_dir(const char *dir, char *err, size_t errlen);
+int recover_dir(const char *dir, void (*recovered)(const char *path,
+    void *arg), void *arg, char *err, size_t errlen);
 
 #endif

@@ -386,7 +386,8 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 		log_error("%s", err);
 		return -1;
 	}
-	if ((w->finisher = finisher_create(err, sizeof(err))) == NULL) {
+	if ((w->finisher = finisher_create(ws->post_rotate, err,
+	    sizeof(err))) == NULL) {
 		log_error("%s", err);
 		return -1;
 	}

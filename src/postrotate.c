@@ -1,0 +1,185 @@
+/*
+ * postrotate.c - start and reap --post-rotate hooks.
+ *
+ * Used by one thread at a time: the finisher thread while capturing, main
+ * for files recovered at start-up (before the finisher exists) and at the
+ * end (after it was joined).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "postrotate.h"
+
+#define MAX_ARGS	256
+
+char *const postrotate_clean_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"LC_ALL=C",
+	NULL,
+};
+
+struct hook {
+	pid_t		 pid;
+	char		*file;
+	struct hook	*next;
+};
+
+struct postrotate {
+	const char	*path;
+	char *const	*argv;
+	size_t		 argc;
+	struct hook	*running;
+};
+
+struct postrotate *
+postrotate_create(const char *path, char *const *argv, char *err,
+    size_t errlen)
+{
+	struct postrotate *pr = calloc(1, sizeof(*pr));
+
+	if (pr == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	pr->path = path;
+	pr->argv = argv;
+	while (argv[pr->argc] != NULL)
+		pr->argc++;
+	if (pr->argc + 2 > MAX_ARGS) {
+		log_seterr(err, errlen, "--post-rotate has too many words");
+		free(pr);
+		return NULL;
+	}
+	return pr;
+}
+
+void
+postrotate_run(struct postrotate *pr, const char *file)
+{
+	char *args[MAX_ARGS];
+	struct hook *h;
+	pid_t pid;
+
+	if (pr == NULL)
+		return;
+	postrotate_reap(pr);
+	if ((h = calloc(1, sizeof(*h))) == NULL ||
+	    (h->file = strdup(file)) == NULL) {
+		log_error("--post-rotate for '%s': out of memory", file);
+		free(h);
+		return;
+	}
+	for (size_t i = 0; i < pr->argc; i++)
+		args[i] = pr->argv[i];
+	args[pr->argc] = h->file;
+	args[pr->argc + 1] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+		int devnull = open("/dev/null", O_RDONLY);
+
+		/* async-signal-safe calls only until execve */
+		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
+			_exit(127);
+#ifdef SYS_close_range
+		if (syscall(SYS_close_range, 3u, ~0u, 0) != 0)
+#endif
+			for (int fd = 3; fd < 65536; fd++)
+				close(fd);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(pr->path, args, postrotate_clean_env);
+		_exit(127);
+	}
+	if (pid < 0) {
+		log_error("--post-rotate for '%s': cannot fork: %s", file,
+		    strerror(errno));
+		free(h->file);
+		free(h);
+		return;
+	}
+	h->pid = pid;
+	h->next = pr->running;
+	pr->running = h;
+}
+
+static void
+report(const struct hook *h, int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return;
+	if (WIFEXITED(status))
+		log_error("--post-rotate for '%s' exited with status %d%s",
+		    h->file, WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
+		    " (could not be started?)" : "");
+	else if (WIFSIGNALED(status))
+		log_error("--post-rotate for '%s' was killed by signal %d",
+		    h->file, WTERMSIG(status));
+}
+
+void
+postrotate_reap(struct postrotate *pr)
+{
+	struct hook **hp;
+
+	if (pr == NULL)
+		return;
+	hp = &pr->running;
+	while (*hp != NULL) {
+		struct hook *h = *hp;
+		int status;
+		pid_t r = waitpid(h->pid, &status, WNOHANG);
+
+		if (r == 0 || (r < 0 && errno == EINTR)) {
+			hp = &h->next;
+			continue;
+		}
+		if (r == h->pid)
+			report(h, status);
+		*hp = h->next;
+		free(h->file);
+		free(h);
+	}
+}
+
+void
+postrotate_destroy(struct postrotate *pr, unsigned timeout_s)
+{
+	struct timespec tick = { 0, 50000000L };
+	unsigned waited_ms = 0;
+
+	if (pr == NULL)
+		return;
+	for (;;) {
+		postrotate_reap(pr);
+		if (pr->running == NULL || waited_ms >= timeout_s * 1000)
+			break;
+		nanosleep(&tick, NULL);
+		waited_ms += 50;
+	}
+	while (pr->running != NULL) {
+		struct hook *h = pr->running;
+
+		log_warn("--post-rotate for '%s' (pid %ld) still running after "
+		    "%u s; leaving it to finish", h->file, (long)h->pid,
+		    timeout_s);
+		pr->running = h->next;
+		free(h->file);
+		free(h);
+	}
+	free(pr);
+}
