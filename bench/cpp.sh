@@ -1,0 +1,69 @@
+# cpp.sh - part 3: cost per packet, counted in instructions (callgrind's
+# Ir), so regressions show up without timing noise.  Each tool merges
+# 4 x N1 and 4 x N2 packets into /dev/null; the difference divided by the
+# extra packets is the marginal cost of one packet (start-up and exit cost
+# cancel out), and the top functions of mtracecap's larger run are listed.
+# Sourced by bench/run; writes $RES/cpp.{tsv,txt} and $RES/callgrind.*.
+
+bench_cpp() {
+	local n1=$CPP_PACKETS n2=$((2 * CPP_PACKETS)) k=4 tool n d i
+	local tsv=$RES/cpp.tsv
+
+	say "== cost per packet: callgrind, $k x $n1 and $k x $n2 packets"
+	need_tools valgrind callgrind_annotate mergecap tracemerge ||
+	    die "cpp: need valgrind, mergecap, tracemerge"
+	: >"$tsv"
+	for n in "$n1" "$n2"; do
+		d=$WORK/cpp$n
+		mkinputs "$d" "$n" "$k"
+		local ins=() pins=()
+		for ((i = 0; i < k; i++)); do
+			ins+=("$d/in$i.pcap")
+			pins+=("pcapfile:$d/in$i.pcap")
+		done
+		for tool in mtracecap mergecap tracemerge; do
+			local cg=$RES/callgrind.$tool.$n cmd
+			case $tool in
+			mtracecap) cmd=("$MTRACECAP" -s 0 pcapfile:- "${ins[@]}") ;;
+			mergecap) cmd=(mergecap -F pcap -w - "${ins[@]}") ;;
+			tracemerge) cmd=(tracemerge pcapfile:- "${pins[@]}") ;;
+			esac
+			say "   $tool $k x $n"
+			valgrind --tool=callgrind --callgrind-out-file="$cg" \
+			    "${cmd[@]}" >/dev/null 2>"$cg.log" ||
+			    die "cpp: $tool failed under callgrind: see $cg.log"
+			printf '%s\t%s\t%s\n' "$tool" "$n" \
+			    "$(awk '/^(summary|totals):/ { print $2; exit }' "$cg")" \
+			    >>"$tsv"
+		done
+	done
+	cpp_table "$tsv" "$n1" "$n2" "$k" >"$RES/cpp.txt"
+}
+
+cpp_table() {
+	local tsv=$1 n1=$2 n2=$3 k=$4 tool a b marg tot mref
+	printf 'COST PER PACKET: callgrind instructions (Ir), merge of %d inputs into /dev/null\n' "$k"
+	printf 'marginal = (Ir(%d x %s) - Ir(%d x %s)) / %s extra packets; ratio = mtracecap / peer\n' \
+	    "$k" "$(fmt_si "$n2")" "$k" "$(fmt_si "$n1")" "$(fmt_si $((k * (n2 - n1))))"
+	printf '%-12s %14s %14s %12s %10s\n' tool "Ir total" "Ir/pkt total" \
+	    "Ir/pkt marg" "ratio"
+	mref=""
+	for tool in mtracecap mergecap tracemerge; do
+		a=$(awk -F'\t' -v t=$tool -v n="$n1" '$1 == t && $2 == n { print $3 }' "$tsv")
+		b=$(awk -F'\t' -v t=$tool -v n="$n2" '$1 == t && $2 == n { print $3 }' "$tsv")
+		marg=$(calc "($b - $a) / ($k * ($n2 - $n1))" %.0f)
+		tot=$(calc "$b / ($k * $n2)" %.0f)
+		[ -z "$mref" ] && mref=$marg
+		printf '%-12s %14s %14s %12s %10s\n' "$tool" "$b" "$tot" "$marg" \
+		    "$([ "$tool" = mtracecap ] && echo "" || ratio "$mref" "$marg")"
+	done
+	echo
+	echo "mtracecap top functions (self Ir, $k x $(fmt_si "$n2") packets):"
+	callgrind_annotate "$RES/callgrind.mtracecap.$n2" 2>/dev/null |
+	    awk '/file:function/ { on = 1; next }
+		on && /^--/ { next }
+		on && NF == 0 { if (seen) exit; next }
+		on { seen = 1; print }' |
+	    sed -E 's#[^ ]*/([^/ ]+:)#\1#; s#\[[^]]*/([^/]+)\]#[\1]#' |
+	    head -n "${CPP_TOP:-15}" | sed 's/^/  /' || true
+}

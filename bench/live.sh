@@ -1,0 +1,286 @@
+# live.sh - part 2: live capture on veth pairs between two network
+# namespaces created here (sender side and capture side; nothing on the
+# host's own interfaces, no IP addresses, frames from 198.18.0.0/15 only,
+# so no packet can leave the machine).  tcpreplay injects 64/128-byte
+# frames at fixed rates and at top speed on 1, 2 and 4 interfaces; the
+# capturers are one mtracecap per libtrace format (ring:, int:, pcapint:)
+# taking all interfaces in one process, one tcpdump per interface, and one
+# dumpcap with all interfaces.  Saved packets are counted with capinfos.
+# Sourced by bench/run; writes $RES/live.{tsv,txt} and live-detail.txt.
+
+LIVE_CAPS="mtc-ring mtc-int mtc-pcapint tcpdump dumpcap"
+
+live_skip() {
+	say "== live: SKIPPED: $*"
+	printf 'LIVE CAPTURE: skipped: %s\n' "$*" >"$RES/live.txt"
+}
+
+bench_live() {
+	local maxif=0 nif step cap i
+	LIVE_PIDS=()
+
+	say "== live: ${LIVE_IFS// /,} interfaces, steps $LIVE_STEPS"
+	[ "$(id -u)" -eq 0 ] || { live_skip "needs root (network namespaces)"; return 0; }
+	need_tools ip tcpreplay tcpdump dumpcap capinfos pgrep ||
+	    { live_skip "needs ip, tcpreplay, tcpdump, dumpcap, capinfos"; return 0; }
+	for nif in $LIVE_IFS; do [ "$nif" -gt "$maxif" ] && maxif=$nif; done
+
+	# unique names: namespaces mtcb<pid>s/c, interfaces mtcb<pid>t<i>/r<i>
+	LTAG=mtcb$$
+	LNS_S=${LTAG}s
+	LNS_C=${LTAG}c
+	ip netns add "$LNS_S" 2>/dev/null ||
+	    { live_skip "cannot create a network namespace"; return 0; }
+	on_exit ip netns del "$LNS_S"
+	ip netns add "$LNS_C" || die "live: cannot create namespace $LNS_C"
+	on_exit ip netns del "$LNS_C"
+	for ns in "$LNS_S" "$LNS_C"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		    net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
+	done
+	for ((i = 0; i < maxif; i++)); do
+		# both ends are created inside the namespaces: the host never
+		# sees these interfaces
+		ip -n "$LNS_S" link add "${LTAG}t$i" type veth \
+		    peer name "${LTAG}r$i" netns "$LNS_C" ||
+		    { live_skip "cannot create veth pairs"; return 0; }
+		ip -n "$LNS_S" link set "${LTAG}t$i" up
+		ip -n "$LNS_C" link set "${LTAG}r$i" up
+	done
+	on_exit live_stop_all	# runs before the namespaces go
+
+	for size in $(for s in $LIVE_STEPS; do echo "${s%%:*}"; done | sort -un); do
+		python3 "$BENCH_SRC/tests/tools/mkpcap.py" "$WORK/live$size.pcap" \
+		    --count 100000 --size "$size" --id 1 --step-us 10
+	done
+
+	local tsv=$RES/live.tsv
+	printf 'cap\tnif\tsize\trate\tsent\tsent_pps\tsaved\tdropped\tveth_drop\tcpu_s\tdisorders\tstatus\n' >"$tsv"
+	for ((r = 1; r <= LIVE_RUNS; r++)); do
+		for nif in $LIVE_IFS; do
+			for step in $LIVE_STEPS; do
+				for cap in $LIVE_CAPS; do
+					live_trial "$cap" "$nif" "${step%%:*}" \
+					    "${step#*:}" >>"$tsv"
+				done
+			done
+		done
+	done
+	live_table "$tsv" >"$RES/live.txt"
+	column -t -s $'\t' "$tsv" >"$RES/live-detail.txt"
+}
+
+# Kill what is still running of ours (by pid), on exit or timeout.
+live_stop_all() {
+	local p
+	for p in "${LIVE_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+}
+
+# Sum of one statistics counter over the first N veths of a namespace.
+veth_counter() {
+	local ns=$1 side=$2 n=$3 what=$4 i sum=0 v
+	for ((i = 0; i < n; i++)); do
+		v=$(ip netns exec "$ns" cat \
+		    "/sys/class/net/${LTAG}$side$i/statistics/$what" 2>/dev/null || echo 0)
+		sum=$((sum + v))
+	done
+	echo "$sum"
+}
+
+# live_trial CAP NIF SIZE RATE: one capture; prints one TSV line.
+live_trial() {
+	local cap=$1 nif=$2 size=$3 rate=$4 o=$WORK/live i j
+	local tpids=() cpids=() sp=() status=ok fmt ifs=() n mode v0 v1
+	LIVE_PIDS=()	# all of the previous trial were waited for
+	rm -rf "$o"
+	mkdir -p "$o"
+	for ((i = 0; i < nif; i++)); do ifs+=("${LTAG}r$i"); done
+	case $rate in
+	top) mode=(--topspeed); n=$LIVE_TOP_PKTS ;;
+	*k) rate=$((${rate%k} * 1000)) ;&
+	*) [ "$rate" = top ] || { mode=(--pps="$rate" --pps-multi=16)
+		n=$(calc "$rate * $LIVE_SECONDS" %.0f); } ;;
+	esac
+	# the sender shares the machine: cap the packets per trial
+	[ $((n * nif)) -gt "$LIVE_MAX_PKTS" ] && n=$((LIVE_MAX_PKTS / nif))
+
+	# start the capture process(es)
+	case $cap in
+	mtc-*)
+		fmt=${cap#mtc-}
+		local uris=()
+		for i in "${ifs[@]}"; do uris+=("$fmt:$i"); done
+		live_start "$o" 0 "$MTRACECAP" -s "$LIVE_SNAP" \
+		    "pcapfile:$o/out.pcap" "${uris[@]}" ;;
+	tcpdump)
+		for ((i = 0; i < nif; i++)); do
+			live_start "$o" "$i" tcpdump -i "${ifs[$i]}" -s "$LIVE_SNAP" \
+			    -n -w "$o/out$i.pcap"
+		done ;;
+	dumpcap)
+		local dargs=()
+		for i in "${ifs[@]}"; do dargs+=(-i "$i"); done
+		live_start "$o" 0 dumpcap -q -s "$LIVE_SNAP" "${dargs[@]}" \
+		    -w "$o/out.pcapng" ;;
+	esac
+	sleep "$LIVE_WARMUP"
+	for ((j = 0; j < ${#tpids[@]}; j++)); do
+		cpids[j]=$(pgrep -P "${tpids[j]}" | head -n 1)
+		[ -n "${cpids[j]}" ] && kill -0 "${cpids[j]}" 2>/dev/null ||
+		    status=nostart
+		[ -n "${cpids[j]}" ] && LIVE_PIDS+=("${cpids[j]}")
+	done
+
+	v0=$(( $(veth_counter "$LNS_S" t "$nif" tx_dropped) +
+	    $(veth_counter "$LNS_C" r "$nif" rx_dropped) ))
+	# optional CPU hogs: a busy host, where buffer headroom decides
+	local hogs=()
+	for ((i = 0; i < ${LIVE_HOGS:-0}; i++)); do
+		bash -c 'while :; do :; done' &
+		hogs+=($!)
+		LIVE_PIDS+=($!)
+	done
+	if [ "$status" = ok ]; then
+		for ((i = 0; i < nif; i++)); do
+			ip netns exec "$LNS_S" tcpreplay -i "${LTAG}t$i" -K \
+			    --loop=0 --limit="$n" "${mode[@]}" \
+			    "$WORK/live$size.pcap" >"$o/tr.$i" 2>&1 &
+			sp+=($!)
+			LIVE_PIDS+=($!)
+		done
+		for i in "${sp[@]}"; do wait "$i" || status=sendfail; done
+	fi
+	for i in ${hogs[@]+"${hogs[@]}"}; do
+		kill -TERM "$i" 2>/dev/null
+		wait "$i" 2>/dev/null || true
+	done
+	sleep "$LIVE_DRAIN"
+	v1=$(( $(veth_counter "$LNS_S" t "$nif" tx_dropped) +
+	    $(veth_counter "$LNS_C" r "$nif" rx_dropped) ))
+
+	# stop: SIGTERM to the capture processes, then wait for /usr/bin/time
+	for ((j = 0; j < ${#tpids[@]}; j++)); do
+		[ -n "${cpids[j]:-}" ] && kill -TERM "${cpids[j]}" 2>/dev/null
+	done
+	for ((j = 0; j < ${#tpids[@]}; j++)); do
+		local k=0
+		while kill -0 "${tpids[j]}" 2>/dev/null && [ $k -lt 300 ]; do
+			sleep 0.1
+			k=$((k + 1))
+		done
+		if kill -0 "${tpids[j]}" 2>/dev/null; then
+			status=hung
+			[ -n "${cpids[j]:-}" ] && kill -KILL "${cpids[j]}" 2>/dev/null
+		fi
+		wait "${tpids[j]}" 2>/dev/null || true
+	done
+
+	# count
+	local sent=0 pps=0 saved=0 dropped=0 cpu=0 dis=- f
+	for ((i = 0; i < ${#sp[@]}; i++)); do
+		sent=$((sent + $(awk '/Successful packets:/ { print $3 + 0; f = 1 }
+		    END { if (!f) print 0 }' "$o/tr.$i")))
+		pps=$(calc "$pps + $(awk '/^Rated:/ { v = $(NF - 1) } END { print v + 0 }' "$o/tr.$i")" %.0f)
+	done
+	for f in "$o"/out*; do
+		[ -e "$f" ] && saved=$((saved + $(npackets "$f")))
+	done
+	for ((j = 0; j < ${#tpids[@]}; j++)); do
+		cpu=$(calc "$cpu + $(tail -n 1 "$o/time.$j" 2>/dev/null |
+		    awk '{ print $1 + $2 }')" %.2f)
+	done
+	case $cap in
+	mtc-*)
+		dropped=$(cat "$o"/err.* | awk '
+		    { for (i = 1; i <= NF; i++) {
+			if ($i ~ /^dropped_by_kernel=/) { sub(/.*=/, "", $i); d += $i }
+			else if ($i ~ /^lost=/) { sub(/.*=/, "", $i); d += $i } } }
+		    END { print d + 0 }')
+		dis=$(awk '/total:/ { for (i = 1; i <= NF; i++)
+		    if ($i ~ /^disorders=/) { sub(/.*=/, "", $i); print $i } }' \
+		    "$o"/err.* | head -n 1)
+		[ -n "$dis" ] || dis=- ;;
+	tcpdump)
+		dropped=$(cat "$o"/err.* | awk '/packets dropped by kernel/ { d += $1 }
+		    END { print d + 0 }') ;;
+	dumpcap)
+		dropped=$(cat "$o"/err.* | awk -F'[ /:]+' '/received\/dropped on interface/ {
+		    for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/ && $(i+1) ~ /^[0-9]+$/) {
+			d += $(i + 1); break } } END { print d + 0 }') ;;
+	esac
+	[ "$status" = ok ] || { sed "s/^/  $cap: /" "$o"/err.* >>"$RES/live.errors" 2>/dev/null || true; }
+	say "   $cap nif=$nif ${size}B rate=$4: sent $sent ($(fmt_si "$pps") pps) saved $saved dropped $dropped cpu ${cpu}s $status"
+	printf '%s\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n' "$cap" "$nif" \
+	    "$size" "$4" "$sent" "$pps" "$saved" "$dropped" $((v1 - v0)) "$cpu" \
+	    "$dis" "$status"
+}
+
+# live_start DIR J CMD...: run CMD in the capture namespace under
+# /usr/bin/time, in the background; its time goes to DIR/time.J.
+live_start() {
+	local o=$1 j=$2
+	shift 2
+	/usr/bin/time -f '%U %S' -o "$o/time.$j" \
+	    ip netns exec "$LNS_C" "$@" >"$o/stdout.$j" 2>"$o/err.$j" &
+	tpids[j]=$!
+	LIVE_PIDS+=($!)
+}
+
+live_table() {
+	local tsv=$1 nif cap step hdr cell best cpu saved tdcpm cpm
+	printf 'LIVE CAPTURE: veth pairs between two namespaces, tcpreplay senders (one per interface), snaplen %s%s\n' \
+	    "$LIVE_SNAP" "$([ "${LIVE_HOGS:-0}" -gt 0 ] && echo ", $LIVE_HOGS CPU hogs while sending")"
+	printf 'cells: loss %% = (sent - saved) / sent, saved counted by capinfos; "best" = highest aggregate\n'
+	printf 'pps sent with loss < 0.1%%; CPU = capture process(es) user+sys per million packets saved\n'
+	printf '%d run(s) per cell (median over runs; LIVE_RUNS sets it); per-trial detail in live-detail.txt\n' "$LIVE_RUNS"
+	for nif in $LIVE_IFS; do
+		printf '\n%d interface(s)\n' "$nif"
+		printf '%-19s' "step (B:pps/if)"
+		for step in $LIVE_STEPS; do printf ' %10s' "$step"; done
+		printf ' %9s %9s %8s\n' "best pps" "CPU s/Mp" "CPU x td"
+		printf '%-19s' "sent pps (sum)"
+		for step in $LIVE_STEPS; do
+			printf ' %10s' "$(fmt_si "$(awk -F'\t' -v n="$nif" \
+			    -v s="${step%%:*}" -v r="${step#*:}" \
+			    '$2 == n && $3 == s && $4 == r { print $6 }' "$tsv" |
+			    sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "nan" }')")"
+		done
+		printf '\n'
+		tdcpm=$(awk -F'\t' -v n="$nif" '$1 == "tcpdump" && $2 == n {
+		    c += $10; s += $7 } END { if (s > 0) printf "%.3f", c / (s / 1e6); else print "nan" }' "$tsv")
+		for cap in $LIVE_CAPS; do
+			case $cap in
+			mtc-*) printf '%-19s' "mtracecap ${cap#mtc-}:" ;;
+			*) printf '%-19s' "$cap" ;;
+			esac
+			for step in $LIVE_STEPS; do
+				cell=$(awk -F'\t' -v c="$cap" -v n="$nif" \
+				    -v s="${step%%:*}" -v r="${step#*:}" '
+				    $1 == c && $2 == n && $3 == s && $4 == r {
+					k++; if ($12 != "ok") bad = $12
+					l = $5 > 0 ? ($5 - $7) / $5 * 100 : 100
+					if (l < 0) l = 0
+					v[k] = l }
+				    END {
+					if (bad != "") { print bad; exit }
+					if (!k) { print "-"; exit }
+					# median over runs
+					for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++)
+						if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+					m = (k % 2) ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+					printf "%.3f\n", m }' "$tsv")
+				printf ' %10s' "$cell"
+			done
+			best=$(awk -F'\t' -v c="$cap" -v n="$nif" '
+			    $1 == c && $2 == n && $12 == "ok" && $5 > 0 &&
+			    ($5 - $7) / $5 < 0.001 && $6 > b { b = $6 }
+			    END { print b + 0 }' "$tsv")
+			cpm=$(awk -F'\t' -v c="$cap" -v n="$nif" '$1 == c && $2 == n {
+			    cc += $10; s += $7 } END { if (s > 0) printf "%.3f", cc / (s / 1e6); else print "nan" }' "$tsv")
+			printf ' %9s %9s %8s\n' "$(fmt_si "$best")" "$cpm" \
+			    "$(ratio "$cpm" "$tdcpm")"
+		done
+	done
+	[ -s "$RES/live.errors" ] && { echo; echo "errors:"; head -n 20 "$RES/live.errors"; }
+	return 0
+}

@@ -1,0 +1,121 @@
+# offline.sh - part 1: merge K pcap files into one, mtracecap against
+# tracemerge, mergecap and a plain read/write copy (dd), into a file and
+# into /dev/null.  Sourced by bench/run; writes $RES/offline.{tsv,txt}.
+
+bench_offline() {
+	local n=$OFFLINE_PACKETS k=4 runs=$OFFLINE_RUNS r i
+	local data=$WORK/offline out=$WORK/offline-out.pcap tsv=$RES/offline.tsv
+	local ins=() pins=() want labels
+
+	say "== offline: $k x $n packets, $runs runs"
+	need_tools mergecap tracemerge capinfos || die "offline: need mergecap, tracemerge"
+	mkinputs "$data" "$n" "$k"
+	for ((i = 0; i < k; i++)); do
+		ins+=("$data/in$i.pcap")
+		pins+=("pcapfile:$data/in$i.pcap")
+	done
+	want=$((24 + k * n * (16 + 128)))
+	: >"$tsv"
+	# warm the page cache and the binaries once, untimed
+	cat "${ins[@]}" >/dev/null
+
+	labels="mtc-file tm-file mc-file dd-file mtc-null tm-null mc-null dd-null"
+	[ "$BENCH_GZ" = 1 ] && labels="$labels mtc-gz tm-gz mc-gz"
+	for ((r = 1; r <= runs; r++)); do
+		say "   round $r/$runs"
+		for l in $labels; do
+			rm -f "$out"
+			offline_one "$l" "$tsv" "$out" || true
+			if [ "$r" -eq 1 ] && [ "${l%-file}" != "$l" ]; then
+				local sz
+				sz=$(stat -c %s "$out" 2>/dev/null || echo 0)
+				# dd copies the four file headers too
+				[ "$sz" -eq "$want" ] || { [ "$l" = dd-file ] &&
+				    [ "$sz" -eq $((want + (k - 1) * 24)) ]; } ||
+				    echo "$l: output has $sz bytes, expected $want" \
+				    >>"$RES/offline.errors"
+			fi
+		done
+	done
+	rm -f "$out"
+	offline_table "$tsv" "$n" "$k" "$runs" >"$RES/offline.txt"
+}
+
+# offline_one LABEL TSV OUT: one timed run of LABEL
+offline_one() {
+	local l=$1 tsv=$2 out=$3 err=$RES/offline.stderr
+	case $l in
+	mtc-file) measure "$tsv" "$l" "$MTRACECAP" -s 0 "pcapfile:$out" \
+	    "${ins[@]}" 2>>"$err" ;;
+	tm-file) measure "$tsv" "$l" tracemerge "pcapfile:$out" "${pins[@]}" \
+	    2>>"$err" ;;
+	mc-file) measure "$tsv" "$l" mergecap -F pcap -w "$out" "${ins[@]}" \
+	    2>>"$err" ;;
+	# read/write copy: dd, because cat may copy_file_range (no data moved)
+	dd-file) measure "$tsv" "$l" bash -c \
+	    'o=$1; shift; for f; do dd if="$f" bs=1M status=none; done >"$o"' \
+	    dd "$out" "${ins[@]}" 2>>"$err" ;;
+	mtc-null) measure "$tsv" "$l" "$MTRACECAP" -s 0 pcapfile:- \
+	    "${ins[@]}" >/dev/null 2>>"$err" ;;
+	tm-null) measure "$tsv" "$l" tracemerge pcapfile:- "${pins[@]}" \
+	    >/dev/null 2>>"$err" ;;
+	mc-null) measure "$tsv" "$l" mergecap -F pcap -w - "${ins[@]}" \
+	    >/dev/null 2>>"$err" ;;
+	dd-null) measure "$tsv" "$l" bash -c \
+	    'for f; do dd if="$f" bs=1M status=none; done >/dev/null' \
+	    dd "${ins[@]}" 2>>"$err" ;;
+	mtc-gz) measure "$tsv" "$l" "$MTRACECAP" -s 0 --pipeout='gzip -1' \
+	    "pcapfile:$out" "${ins[@]}" 2>>"$err" ;;
+	tm-gz) measure "$tsv" "$l" tracemerge -Z gzip -z 1 "pcapfile:$out" \
+	    "${pins[@]}" 2>>"$err" ;;
+	mc-gz) measure "$tsv" "$l" bash -c \
+	    'o=$1; shift; mergecap -F pcap -w - "$@" | gzip -1 >"$o"' \
+	    mc "$out" "${ins[@]}" 2>>"$err" ;;
+	esac
+}
+
+offline_table() {
+	local tsv=$1 n=$2 k=$3 runs=$4 total group l name w c m f pps
+	local mw mc wr cr
+	total=$((n * k))
+	printf 'OFFLINE MERGE: %d inputs x %s packets of 128 bytes (%d MB), data in %s\n' \
+	    "$k" "$(fmt_si "$n")" $((total * 144 / 1000000)) "$WORK_FS"
+	printf 'median of %d runs, run interleaved; ratio = mtracecap / peer (< 1: mtracecap better)\n' "$runs"
+	printf '%-6s %-26s %8s %8s %8s %9s %8s %8s %s\n' output tool "wall s" \
+	    "CPU s" Mpkt/s "RSS MiB" "wall x" "CPU x" note
+	for group in file null gz; do
+		if [ "$group" = gz ] && [ "$BENCH_GZ" != 1 ]; then
+			printf '%-6s %-26s %s\n' "gz" "mtracecap -Z gz -z 1" \
+			    "n/a: -Z not implemented yet (BENCH_GZ=1 runs --pipeout='gzip -1')"
+			continue
+		fi
+		mw=$(median "$tsv" "mtc-$group" 2)
+		mc=$(median "$tsv" "mtc-$group" 3)
+		for l in mtc tm mc dd; do
+			[ "$group" = gz ] && [ "$l" = dd ] && continue
+			case $l in
+			mtc) name=mtracecap ;;
+			tm) name=tracemerge ;;
+			mc) name=mergecap ;;
+			dd) name="dd copy (reference)" ;;
+			esac
+			[ "$group" = gz ] && case $l in
+			mtc) name="mtracecap --pipeout gzip-1" ;;
+			tm) name="tracemerge -Z gzip -z1" ;;
+			mc) name="mergecap | gzip -1" ;;
+			esac
+			w=$(median "$tsv" "$l-$group" 2)
+			c=$(median "$tsv" "$l-$group" 3)
+			m=$(median "$tsv" "$l-$group" 4)
+			f=$(failures "$tsv" "$l-$group")
+			pps=$(calc "$total / $w / 1e6" %.2f)
+			if [ "$l" = mtc ]; then wr="" cr=""; else
+				wr=$(ratio "$mw" "$w"); cr=$(ratio "$mc" "$c"); fi
+			printf '%-6s %-26s %8.2f %8.2f %8s %9.1f %8s %8s %s\n' \
+			    "$group" "$name" "$w" "$c" "$pps" "$(calc "$m / 1024")" \
+			    "$wr" "$cr" "$([ "$f" -gt 0 ] && echo "FAILED $f runs")"
+		done
+	done
+	[ -s "$RES/offline.errors" ] && sed 's/^/ERROR: /' "$RES/offline.errors"
+	return 0
+}

@@ -1,0 +1,271 @@
+#!/usr/bin/env bash
+# cli_errors.sh - every bad invocation fails the same way: the exact exit
+# status (2 usage, 1 input/output/runtime), exactly one line on stderr that
+# starts with "mtracecap: " and names the offending value, nothing on
+# stdout, and no file at all in the output directory (not even a tmp-).
+# Then the good invocations: -h/--help, --version, -H.
+. "$(dirname "$0")/lib.sh"
+need_cmd python3
+
+IN=$TMP/in.pcap
+python3 "$TESTS_SRCDIR/tools/mkpcap.py" "$IN" --count 20
+OUT=$TMP/out		# recreated empty before every case
+RUNDIR=$TMP/cwd		# the working directory of every case
+SEQ=$TMP/seq		# a seqfile
+mkdir -p "$RUNDIR"
+
+# Inputs that are not pcap, or not quite.
+printf 'root:x:0:0:root:/root:/bin/bash\n' >"$TMP/text.txt"
+: >"$TMP/empty.bin"
+head -c 10 "$IN" >"$TMP/trunc.pcap"
+python3 - "$TMP/raw.pcap" <<'EOF'
+import struct, sys
+# LINKTYPE_RAW (101): cannot go into one file with Ethernet packets
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+    f.write(struct.pack("<IIII", 1700000000, 0, 20, 20) + b"\x45" + bytes(19))
+EOF
+mkdir -p "$TMP/a_dir"
+NOTDIR=$TMP/text.txt
+
+# A read-only directory: root ignores the mode bits, so use a read-only
+# bind mount (an empty directory, remounted ro).
+RO=$TMP/ro
+mkdir -p "$TMP/ro_src" "$RO"
+ro_ok=false
+if mount --bind "$TMP/ro_src" "$RO" 2>/dev/null; then
+	on_exit "umount -l '$RO'"
+	if mount -o remount,bind,ro "$RO" 2>/dev/null &&
+	    ! touch "$RO/probe" 2>/dev/null; then
+		ro_ok=true
+	fi
+fi
+$ro_ok || echo "note: no read-only bind mount here (needs root and" \
+    "CAP_SYS_ADMIN): the read-only directory cases are not run" >&2
+
+ncases=0
+
+# bad STATUS NEEDLE ARGS...: run mtracecap ARGS and check the contract.
+# NEEDLE is mtracecap's own wording around the offending value; the one
+# stderr line must contain it literally.
+bad() {
+	local want=$1 needle=$2 rc lines line listing
+	shift 2
+	ncases=$((ncases + 1))
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+	rc=0
+	(cd "$RUNDIR" && exec timeout 20 "$MTRACECAP" "$@") \
+	    >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
+	local what="mtracecap $*"
+	if [ "$rc" -ne "$want" ]; then
+		fail "$what: exit $rc, want $want (stderr: $(head -c 300 "$TMP/stderr"))"
+	fi
+	lines=$(wc -l <"$TMP/stderr")
+	line=$(head -n 1 "$TMP/stderr")
+	if [ "$lines" -ne 1 ] || [ -n "$(tail -c 1 "$TMP/stderr")" ]; then
+		fail "$what: stderr has $lines lines, want exactly 1: $(head -c 500 "$TMP/stderr")"
+	fi
+	case $line in
+	"mtracecap: "*) ;;
+	*) fail "$what: stderr does not start with 'mtracecap: ': $line" ;;
+	esac
+	if [[ $line != *"$needle"* ]]; then
+		fail "$what: stderr '$line' does not contain '$needle'"
+	fi
+	if [ -s "$TMP/stdout" ]; then
+		fail "$what: wrote $(wc -c <"$TMP/stdout") bytes to stdout"
+	fi
+	listing=$(find "$OUT" "$RUNDIR" "$TMP/a_dir" "$TMP/ro_src" \
+	    -mindepth 1 2>/dev/null)
+	if [ -n "$listing" ]; then
+		fail "$what: created files: $listing"
+		rm -rf "${RUNDIR:?}"/* "${TMP:?}/a_dir"/* "${TMP:?}/ro_src"/*
+	fi
+}
+
+O=pcapfile:$OUT/o.pcap		# a single output file
+B=pcapfile:$OUT			# a -B directory
+
+# --- usage errors: exit 2 ---------------------------------------------
+# -s/--snaplen
+bad 2 "invalid value 'abc' for -s/--snaplen" -s abc "$O" "$IN"
+bad 2 "invalid value '-1' for -s/--snaplen" -s -1 "$O" "$IN"
+bad 2 "invalid value '99999999999999999999' for -s/--snaplen" \
+    -s 99999999999999999999 "$O" "$IN"
+bad 2 "invalid value '262145' for -s/--snaplen" -s 262145 "$O" "$IN"
+bad 2 "invalid value '4294967360' for -s/--snaplen" -s 4294967360 "$O" "$IN"
+bad 2 "empty value for -s/--snaplen" --snaplen= "$O" "$IN"
+bad 2 "invalid value ' 64' for -s/--snaplen" -s ' 64' "$O" "$IN"
+bad 2 "invalid value '+64' for -s/--snaplen" -s +64 "$O" "$IN"
+bad 2 "invalid value '0x40' for -s/--snaplen" -s 0x40 "$O" "$IN"
+bad 2 "invalid value '64k' for -s/--snaplen" --snaplen=64k "$O" "$IN"
+# -G/--rotate-seconds
+bad 2 "invalid value '0' for -G/--rotate-seconds" -G 0 -B "$B" "$IN"
+bad 2 "invalid value 'abc' for -G/--rotate-seconds" -G abc -B "$B" "$IN"
+bad 2 "invalid value '-5' for -G/--rotate-seconds" -G -5 -B "$B" "$IN"
+bad 2 "invalid value '99999999999999999999' for -G/--rotate-seconds" \
+    -G 99999999999999999999 -B "$B" "$IN"
+bad 2 "invalid value '18446744073709551616' for -G/--rotate-seconds" \
+    --rotate-seconds=18446744073709551616 -B "$B" "$IN"
+bad 2 "invalid value '316224001' for -G/--rotate-seconds" \
+    -G 316224001 -B "$B" "$IN"
+bad 2 "invalid value '5s' for -G/--rotate-seconds" -G 5s -B "$B" "$IN"
+bad 2 "empty value for -G/--rotate-seconds" -G '' -B "$B" "$IN"
+# -S/--rotate-sizemb
+bad 2 "invalid value '0' for -S/--rotate-sizemb" -S 0 -B "$B" "$IN"
+bad 2 "invalid value '1.5' for -S/--rotate-sizemb" -S 1.5 -B "$B" "$IN"
+bad 2 "invalid value '-1' for -S/--rotate-sizemb" -S -1 -B "$B" "$IN"
+bad 2 "invalid value '1048577' for -S/--rotate-sizemb" \
+    -S 1048577 -B "$B" "$IN"
+bad 2 "invalid value '99999999999999999999' for -S/--rotate-sizemb" \
+    --rotate-sizemb=99999999999999999999 -B "$B" "$IN"
+# -w/--maxwait_ms
+bad 2 "invalid value '-1' for -w/--maxwait_ms" -w -1 "$O" "$IN"
+bad 2 "invalid value '60001' for -w/--maxwait_ms" -w 60001 "$O" "$IN"
+bad 2 "invalid value '1ms' for -w/--maxwait_ms" --maxwait_ms=1ms "$O" "$IN"
+# -z/-Z: bad values and combinations
+bad 2 "invalid value '10' for -z/--compress-level" -z 10 "$O" "$IN"
+bad 2 "invalid value '-1' for -z/--compress-level" -z -1 "$O" "$IN"
+bad 2 "invalid value 'fast' for -z/--compress-level" -z fast "$O" "$IN"
+bad 2 "invalid value 'foo' for -Z/--compress-type" -Z foo "$O" "$IN"
+bad 2 "invalid value '' for -Z/--compress-type" -Z '' "$O" "$IN"
+bad 2 "-z/--compress-level 3 conflicts with -Z none" -z 3 -Z none "$O" "$IN"
+bad 2 "-z/--compress-level 0" -z 0 -B "$B" "$IN"
+bad 2 "-z/--compress-level 0" -Z bz2 -z 0 "$O" "$IN"
+bad 2 "--pipeout 'gzip -1'" -z 1 --pipeout='gzip -1' "$O" "$IN"
+bad 2 "--pipeout 'xz'" -Z xz --pipeout=xz -B "$B" "$IN"
+# --queue-size
+bad 2 "invalid value '0' for --queue-size" --queue-size=0 "$O" "$IN"
+bad 2 "invalid value '4097' for --queue-size" --queue-size=4097 "$O" "$IN"
+bad 2 "invalid value '8M' for --queue-size" --queue-size=8M "$O" "$IN"
+# --capture-buffer
+bad 2 "invalid value '0' for --capture-buffer" --capture-buffer=0 "$O" "$IN"
+bad 2 "invalid value '2048' for --capture-buffer" --capture-buffer=2048 "$O" "$IN"
+bad 2 "invalid value '99999999999999999999' for --capture-buffer" \
+    --capture-buffer=99999999999999999999 "$O" "$IN"
+bad 2 "invalid value '1g' for --capture-buffer" --capture-buffer=1g "$O" "$IN"
+# empty string values
+bad 2 "empty value for -F/--filter" -F '' "$O" "$IN"
+bad 2 "empty value for -W/--watchfile" -W '' "$O" "$IN"
+bad 2 "empty value for -N/--seqfile" -N '' -B "$B" "$IN"
+bad 2 "empty value for --relinquish-privileges" \
+    --relinquish-privileges= "$O" "$IN"
+bad 2 "invalid value '' for --pipeout" --pipeout= "$O" "$IN"
+bad 2 "invalid value ''gzip' for --pipeout" "--pipeout='gzip" "$O" "$IN"
+bad 2 "invalid value '' for --post-rotate" --post-rotate= -B "$B" "$IN"
+bad 2 "invalid value 'ls \\' for --post-rotate" '--post-rotate=ls \' -B "$B" "$IN"
+bad 2 "invalid value 'a/b' for --file-ext" --file-ext=a/b -B "$B" "$IN"
+# unknown options and missing values
+bad 2 "unknown option '-x'" -x "$O" "$IN"
+bad 2 "unknown option '--bogus'" --bogus "$O" "$IN"
+bad 2 "unknown option '--snaplen-max=1'" --snaplen-max=1 "$O" "$IN"
+bad 2 "'--libtrace-live=3'" --libtrace-live=3 "$O" "$IN"
+bad 2 "option '-w' needs a value" "$O" "$IN" -w
+bad 2 "option '--filter' needs a value" "$O" "$IN" --filter
+# missing operands
+bad 2 "missing outputuri and traceuri"
+bad 2 "missing traceuri" "$O"
+bad 2 "missing traceuri" -B "$B"
+bad 2 "empty traceuri (argument 2)" "$O" ''
+# options that need -B, and -B misuse
+bad 2 "-G/--rotate-seconds needs -B" -G 5 "$O" "$IN"
+bad 2 "-S/--rotate-sizemb needs -B" -S 1 "$O" "$IN"
+bad 2 "-N/--seqfile '$SEQ' needs -B" -N "$SEQ" "$O" "$IN"
+bad 2 "--file-ext '.pcap' needs -B" --file-ext=.pcap "$O" "$IN"
+bad 2 "-B/--baseuri needs a directory, not stdout: 'pcapfile:-'" \
+    -B pcapfile:- "$IN"
+bad 2 "empty path in -B/--baseuri ''" -B '' "$IN"
+bad 2 "empty path in -B/--baseuri 'pcapfile:'" -B pcapfile: "$IN"
+bad 2 "unsupported output format in -B/--baseuri 'erf:$OUT'" \
+    -B "erf:$OUT" "$IN"
+bad 2 "unsupported output format in outputuri 'erf:$OUT/o.erf'" \
+    "erf:$OUT/o.erf" "$IN"
+bad 2 "empty path in outputuri 'pcapfile:'" pcapfile: "$IN"
+
+# --- runtime errors: exit 1 -------------------------------------------
+# output place
+bad 1 "output directory '$TMP/nosuchdir': No such file or directory" \
+    -B "pcapfile:$TMP/nosuchdir" "$IN"
+bad 1 "output directory '$NOTDIR': not a directory" -B "pcapfile:$NOTDIR" "$IN"
+bad 1 "output directory '$TMP/nosuchdir'" "pcapfile:$TMP/nosuchdir/o.pcap" "$IN"
+bad 1 "output file '$TMP/a_dir/' names a directory" "pcapfile:$TMP/a_dir/" "$IN"
+bad 1 "'$TMP/a_dir'" "pcapfile:$TMP/a_dir" "$IN"	# an existing directory
+if $ro_ok; then
+	bad 1 "output directory '$RO' is not writable" -B "pcapfile:$RO" "$IN"
+	bad 1 "output directory '$RO' is not writable" -G 1 -S 1 \
+	    -B "pcapfile:$RO" "$IN"
+	bad 1 "output directory '$RO' is not writable" "pcapfile:$RO/o.pcap" "$IN"
+fi
+# inputs
+bad 1 "cannot open input '$TMP/missing.pcap': No such file or directory" \
+    "$O" "$TMP/missing.pcap"
+bad 1 "cannot open input 'pcapfile:$TMP/missing.pcap'" \
+    "$O" "$IN" "pcapfile:$TMP/missing.pcap"
+bad 1 "cannot open input 'pcapfile:'" "$O" pcapfile:
+bad 1 "cannot open input 'nosuchformat:x'" "$O" nosuchformat:x
+bad 1 "cannot open input 'nosuchformat:x'" -B "$B" "$IN" nosuchformat:x
+bad 1 "cannot read input 'pcapfile:$TMP/text.txt'" "$O" "pcapfile:$TMP/text.txt"
+bad 1 "cannot open input '$TMP/text.txt'" "$O" "$TMP/text.txt"
+bad 1 "cannot read input 'pcapfile:$TMP/empty.bin'" "$O" "pcapfile:$TMP/empty.bin"
+bad 1 "cannot read input 'pcapfile:$TMP/trunc.pcap'" "$O" "pcapfile:$TMP/trunc.pcap"
+bad 1 "input '$TMP/raw.pcap' has link type" -B "$B" "$IN" "$TMP/raw.pcap"
+# filters
+bad 1 "filter 'tcp port notaport' does not compile" \
+    -F 'tcp port notaport' "$O" "$IN"
+bad 1 "filter 'ip and and' does not compile" -F 'ip and and' -B "$B" "$IN"
+bad 1 "filter 'tcp port notaport' does not compile" \
+    -F 'tcp port notaport' "$O" nosuchformat:x
+# seqfile
+for content in 'abc\n' '5' '100000000\n' 'x1\n' '12 \n' '\n' '1\n2\n' \
+    '00000000000000000000000000000000001\n'; do
+	printf '%b' "$content" >"$SEQ"
+	cp "$SEQ" "$SEQ.orig"
+	bad 1 "corrupt seqfile '$SEQ'" -N "$SEQ" -B "$B" "$IN"
+	cmp -s "$SEQ" "$SEQ.orig" || fail "corrupt seqfile '$content' was rewritten"
+done
+rm -f "$SEQ" "$SEQ.orig"
+bad 1 "cannot read seqfile '$TMP/a_dir'" -N "$TMP/a_dir" -B "$B" "$IN"
+# --pipeout, --relinquish-privileges
+bad 1 "--pipeout" --pipeout=mtc-no-such-command "$O" "$IN"
+bad 1 "'mtc-no-such-command' not found in PATH" \
+    --pipeout=mtc-no-such-command "$O" "$IN"
+bad 1 "'$TMP/text.txt' is not an executable file" \
+    --pipeout="$TMP/text.txt -9" -B "$B" "$IN"
+bad 1 "--post-rotate" --post-rotate=mtc-no-such-command -B "$B" "$IN"
+bad 1 "'mtc-no-such-command' not found in PATH" \
+    --post-rotate='mtc-no-such-command --flag' -B "$B" "$IN"
+bad 1 "'$TMP/text.txt' is not an executable file" \
+    --post-rotate="$TMP/text.txt" -B "$B" "$IN"
+bad 1 "unknown user 'mtc-no-such-user' for --relinquish-privileges" \
+    --relinquish-privileges=mtc-no-such-user "$O" "$IN"
+if [ "$FAILS" -eq 0 ]; then pass "$ncases bad invocations"; fi
+bad_fails=$FAILS
+
+# --- good invocations ---------------------------------------------------
+for h in -h --help; do
+	rc=0
+	"$MTRACECAP" "$h" >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
+	[ "$rc" -eq 0 ] || fail "$h: exit $rc"
+	[ -s "$TMP/stderr" ] && fail "$h: wrote to stderr: $(cat "$TMP/stderr")"
+	grep -q '^Usage: mtracecap ' "$TMP/stdout" ||
+	    fail "$h: no usage text on stdout"
+	for o in -B -F -G -S -s -U -v -W -w -z -Z -N --file-ext \
+	    --relinquish-privileges --pipeout --queue-size --version \
+	    --post-rotate --capture-buffer --libtrace-live; do
+		grep -qF -e "$o" "$TMP/stdout" || fail "$h: usage does not mention $o"
+	done
+done
+rc=0
+"$MTRACECAP" --version >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
+[ "$rc" -eq 0 ] || fail "--version: exit $rc"
+[ -s "$TMP/stderr" ] && fail "--version: wrote to stderr"
+if ! grep -Eqx 'mtracecap [0-9]+(\.[0-9]+)+.*' "$TMP/stdout" ||
+    [ "$(wc -l <"$TMP/stdout")" -ne 1 ]; then
+	fail "--version: want one line 'mtracecap X.Y', got: $(cat "$TMP/stdout")"
+fi
+rc=0
+"$MTRACECAP" -H >"$TMP/stdout" 2>"$TMP/stderr" || rc=$?
+[ "$rc" -eq 0 ] || fail "-H: exit $rc"
+if [ "$FAILS" -eq "$bad_fails" ]; then pass "-h, --help, --version, -H"; fi
+finish

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# merge_files.sh - merging pcap files gives the record stream of libtrace's
+# tracemerge (interleaved stamps, ties across files, a header-only file,
+# very different lengths, a nanosecond input), and of mergecap where no
+# stamps tie; -F is tcpdump's filter, -s truncates captures and keeps the
+# wire length, and pcapfile:- streams the same records to stdout.
+. "$(dirname "$0")/lib.sh"
+need_cmd python3 tcpdump capinfos tracemerge mergecap
+
+MK="python3 $TESTS_SRCDIR/tools/mkpcap.py"
+S=1700000000
+D=$TMP/in
+mkdir -p "$D"
+
+cat >"$TMP/pcaptool.py" <<'EOF'
+"""Small pcap checks the other tools cannot express."""
+import struct, sys
+
+def read(path):
+    d = open(path, "rb").read()
+    m = d[:4]
+    e = "<" if m in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    nsec = m in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    _, _, _, _, snap, lt = struct.unpack(e + "HHiIII", d[4:24])
+    recs, o = [], 24
+    while o + 16 <= len(d):
+        s, f, cl, wl = struct.unpack(e + "IIII", d[o:o + 16])
+        recs.append((s * 10**9 + (f if nsec else f * 1000), cl, wl,
+                     d[o + 16:o + 16 + cl]))
+        o += 16 + cl
+    return snap, lt, recs
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "ties":		# any stamp found in two different files?
+    owner = {}
+    for i, p in enumerate(args):
+        for r in read(p)[2]:
+            if owner.setdefault(r[0], i) != i:
+                sys.exit("stamp %d in %s and %s" % (r[0], args[owner[r[0]]], p))
+elif cmd == "snap":		# FULL TRUNC SNAPLEN: TRUNC is FULL cut at SNAPLEN
+    full, cut, snap = read(args[0]), read(args[1]), int(args[2])
+    if cut[0] != snap:
+        sys.exit("file header snaplen %d, want %d" % (cut[0], snap))
+    if len(full[2]) != len(cut[2]):
+        sys.exit("%d packets, want %d" % (len(cut[2]), len(full[2])))
+    for i, (a, b) in enumerate(zip(full[2], cut[2])):
+        want = (a[0] // 1000 * 1000, min(a[1], snap), a[2], a[3][:snap])
+        if b != want:
+            sys.exit("packet %d: ts/caplen/len %s, want %s" % (i, b[:3], want[:3]))
+elif cmd == "nsec":		# OUT: a nanosecond file with odd stamps
+    with open(args[0], "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, 1))
+        for k in range(500):
+            ns = int(args[1]) * 10**9 + 123 + k * 5777777
+            fr = (bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5])
+                  + struct.pack("!I", k) + bytes(60))
+            f.write(struct.pack("<IIII", ns // 10**9, ns % 10**9,
+                                len(fr), len(fr)) + fr)
+EOF
+PT="python3 $TMP/pcaptool.py"
+# section: start a group of checks; passed MSG: report it if none failed
+section() { section_fails=$FAILS; }
+passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
+section
+
+# --- inputs for tracemerge: everything at once ----------------------------
+$MK "$D/a.pcap" --count 3000 --start $S --step-us 1000 --jitter-us 900 \
+    --tie-every 50 --id 0 --seed 1
+$MK "$D/b.pcap" --count 2000 --start $S.5 --step-us 1500 --jitter-us 1400 \
+    --size 700 --id 1 --seed 2
+# c has exactly a's stamps: every packet ties with one of a
+$MK "$D/c.pcap" --count 3000 --start $S --step-us 1000 --jitter-us 900 \
+    --tie-every 50 --size 90 --id 2 --seed 1
+$MK "$D/empty.pcap" --count 0
+$MK "$D/long.pcap" --count 30000 --start $S --step-us 100 --size 60 --id 3
+$MK "$D/short.pcap" --count 3 --start $S.25 --step-us 900000 --size 1514 --id 4
+$MK "$D/late.pcap" --count 10 --start $((S + 3600)) --step-us 1 --id 6
+$PT nsec "$D/nsec.pcap" $S
+$MK "$D/nsec2.pcap" --count 100 --start $S.125 --step-us 25000 --nsec --id 7
+
+ALL=(a b c empty long short late nsec nsec2)
+total=0
+for f in "${ALL[@]}"; do
+	n=$(npackets "$D/$f.pcap")
+	total=$((total + n))
+done
+[ "$total" -eq 38613 ] || fail "inputs hold $total packets, want 38613 (mkpcap changed?)"
+
+# run_mtc ARGS...: mtracecap -s 0 ARGS must exit 0
+run_mtc() {
+	local rc=0
+	"$MTRACECAP" -s 0 "$@" 2>"$TMP/stderr" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "mtracecap -s 0 $*: exit $rc: $(cat "$TMP/stderr")"
+		return 1
+	fi
+	return 0
+}
+
+# uris NAME...: pcapfile: URIs of the inputs in that order
+uris() { for f in "$@"; do printf 'pcapfile:%s/%s.pcap\n' "$D" "$f"; done; }
+
+for order in "a b c empty long short late nsec nsec2" \
+    "nsec2 c short empty b a late long nsec" "c a"; do
+	read -ra names <<<"$order"
+	mapfile -t in < <(uris "${names[@]}")
+	rm -f "$TMP/m.pcap" "$TMP/t.pcap"
+	run_mtc "pcapfile:$TMP/m.pcap" "${in[@]}" || continue
+	tracemerge "pcapfile:$TMP/t.pcap" "${in[@]}"
+	records "$TMP/m.pcap" >"$TMP/m.rec"
+	records "$TMP/t.pcap" >"$TMP/t.rec"
+	if ! cmp -s "$TMP/m.rec" "$TMP/t.rec"; then
+		fail "inputs ($order): record stream differs from tracemerge:" \
+		    "$(diff "$TMP/t.rec" "$TMP/m.rec" | head -5)"
+	fi
+	want=0
+	for f in "${names[@]}"; do want=$((want + $(npackets "$D/$f.pcap"))); done
+	got=$(npackets "$TMP/m.pcap")
+	[ "$got" = "$want" ] || fail "inputs ($order): capinfos counts $got packets, want $want"
+	grep -q "^mtracecap: total: files=1 written=$want lost=0 disorders=0\$" \
+	    "$TMP/stderr" || fail "inputs ($order): totals line wrong: $(grep total: "$TMP/stderr")"
+	[ -z "$(find "$TMP" -maxdepth 1 -name 'tmp-*')" ] || fail "tmp- file left"
+done
+passed "same records as tracemerge (ties, empty, long/short, nsec, 3 orders)"
+section
+cp "$TMP/m.pcap" "$TMP/c_a.pcap"		# c and a tie packet for packet
+
+# the ties go to the first input on the command line, as in tracemerge
+$PT ties "$D/a.pcap" "$D/c.pcap" 2>/dev/null &&
+    fail "a.pcap and c.pcap should tie"
+tcpdump -r "$TMP/c_a.pcap" -nn 2>/dev/null |
+    awk 'NR <= 4 { sub(/\.[0-9]+$/, "", $3); printf "%s ", $3 }' >"$TMP/ties"
+[ "$(cat "$TMP/ties")" = "198.18.2.1 198.18.0.1 198.18.2.1 198.18.0.1 " ] ||
+    fail "ties: want c (first input) before a, got $(cat "$TMP/ties")"
+passed "ties go to the earlier input"
+section
+
+# --- mergecap, where no stamp ties across files ---------------------------
+# Steps are multiples of 10 us and the start offsets (exact binary
+# fractions of a second) differ modulo 10 us, so no two files share a stamp.
+$MK "$D/p0.pcap" --count 3000 --start $S --step-us 1000 --tie-every 40 --id 10
+$MK "$D/p1.pcap" --count 2000 --start $S.015625 --step-us 1500 --size 700 --id 11
+$MK "$D/p2.pcap" --count 30000 --start $S.0078125 --step-us 70 --size 60 --id 12
+$MK "$D/p3.pcap" --count 3 --start $S.001953125 --step-us 400000 --size 1514 --id 13
+NOTIE=(p0 p1 p2 p3 empty late nsec)
+mapfile -t in < <(uris "${NOTIE[@]}")
+mapfile -t paths < <(for f in "${NOTIE[@]}"; do echo "$D/$f.pcap"; done)
+if msg=$($PT ties "${paths[@]}" 2>&1); then
+	rm -f "$TMP/m.pcap"
+	if run_mtc "pcapfile:$TMP/m.pcap" "${in[@]}"; then
+		mergecap -F pcap -w "$TMP/mc.pcap" "${paths[@]}"
+		records "$TMP/mc.pcap" >"$TMP/mc.rec"
+		records "$TMP/m.pcap" >"$TMP/m.rec"
+		cmp -s "$TMP/m.rec" "$TMP/mc.rec" ||
+		    fail "record stream differs from mergecap: $(diff "$TMP/mc.rec" "$TMP/m.rec" | head -5)"
+		[ "$(npackets "$TMP/m.pcap")" = "$(npackets "$TMP/mc.pcap")" ] ||
+		    fail "packet count differs from mergecap"
+	fi
+else
+	fail "test inputs tie, cannot compare with mergecap: $msg"
+fi
+passed "same records as mergecap -F pcap (no ties)"
+section
+ALLIN=("${in[@]}")
+cp "$TMP/m.pcap" "$TMP/full.pcap"
+
+# --- -F: the packets tcpdump's filter keeps, nothing else -------------------
+for filter in 'udp src port 40011' \
+    'udp src port 40013 or ip[2:2] > 600' \
+    'ether proto 0x88b5' \
+    'not udp and not ip' \
+    'udp port 12345'; do
+	rm -f "$TMP/f.pcap"
+	run_mtc -F "$filter" "pcapfile:$TMP/f.pcap" "${ALLIN[@]}" || continue
+	tcpdump -r "$TMP/full.pcap" -tt -nn -xx -v "$filter" >"$TMP/want.rec" 2>/dev/null
+	records "$TMP/f.pcap" >"$TMP/got.rec"
+	cmp -s "$TMP/got.rec" "$TMP/want.rec" ||
+	    fail "-F '$filter': differs from tcpdump -r merged '$filter'"
+	tcpdump -r "$TMP/full.pcap" -w "$TMP/want.pcap" "$filter" 2>/dev/null
+	want=$(npackets "$TMP/want.pcap")
+	got=$(npackets "$TMP/f.pcap")
+	[ "$got" = "$want" ] || fail "-F '$filter': $got packets, want $want"
+done
+passed "-F matches tcpdump's filter"
+section
+
+# --- -s: caplen cut, wire length kept ---------------------------------------
+for snap in 64 100 1514 0; do
+	rm -f "$TMP/s.pcap"
+	rc=0
+	"$MTRACECAP" -s "$snap" "pcapfile:$TMP/s.pcap" "${ALLIN[@]}" \
+	    2>"$TMP/stderr" || rc=$?
+	[ "$rc" -eq 0 ] || { fail "-s $snap: exit $rc: $(cat "$TMP/stderr")"; continue; }
+	want=$snap
+	[ "$snap" -eq 0 ] && want=262144
+	msg=$($PT snap "$TMP/full.pcap" "$TMP/s.pcap" "$want" 2>&1) ||
+	    fail "-s $snap: $msg"
+done
+# the default snaplen is 64, as in mtracecap 0.6
+rm -f "$TMP/s.pcap"
+"$MTRACECAP" "pcapfile:$TMP/s.pcap" "${ALLIN[@]}" 2>/dev/null ||
+    fail "default snaplen run failed"
+msg=$($PT snap "$TMP/full.pcap" "$TMP/s.pcap" 64 2>&1) ||
+    fail "default snaplen: $msg"
+passed "-s truncates captures, keeps wire lengths; default 64"
+section
+
+# --- pcapfile:- : the same stream on stdout -----------------------------------
+(cd "$TMP" && "$MTRACECAP" -s 0 pcapfile:- "${ALLIN[@]}" 2>"$TMP/stderr" |
+    tcpdump -r - -tt -nn -xx -v 2>/dev/null >"$TMP/stdout.rec") ||
+    fail "stdout mode pipeline failed: $(cat "$TMP/stderr")"
+records "$TMP/full.pcap" >"$TMP/full.rec"
+cmp -s "$TMP/stdout.rec" "$TMP/full.rec" ||
+    fail "pcapfile:- | tcpdump -r - differs from the file output"
+(cd "$TMP" && "$MTRACECAP" -s 0 pcapfile:- "${ALLIN[@]}" 2>/dev/null) >"$TMP/stdout.pcap"
+cmp -s "$TMP/stdout.pcap" "$TMP/full.pcap" ||
+    fail "pcapfile:- bytes differ from pcapfile:FILE bytes"
+[ -z "$(find "$TMP" -maxdepth 1 -name 'tmp-*' -o -maxdepth 1 -name '-')" ] ||
+    fail "stdout mode left a file"
+passed "pcapfile:- streams the same records"
+section
+
+# --- an output that is a fifo: the reader gets the stream ---------------------
+mkfifo "$TMP/ofifo"
+timeout 20 cat "$TMP/ofifo" >"$TMP/fifo.pcap" &
+cat_pid=$!
+on_exit "kill $cat_pid"
+rc=0
+timeout 20 "$MTRACECAP" -s 0 "pcapfile:$TMP/ofifo" "${ALLIN[@]}" \
+    2>"$TMP/stderr" || rc=$?
+[ "$rc" -eq 0 ] || fail "fifo output: exit $rc: $(cat "$TMP/stderr")"
+if [ -p "$TMP/ofifo" ]; then
+	wait "$cat_pid" || true
+	cmp -s "$TMP/fifo.pcap" "$TMP/full.pcap" ||
+	    fail "fifo output: the reader got $(wc -c <"$TMP/fifo.pcap") bytes, want the $(wc -c <"$TMP/full.pcap") of the file output"
+else
+	fail "fifo output: pcapfile:$TMP/ofifo was replaced by a $(stat -c %F "$TMP/ofifo"); the fifo's reader got nothing"
+fi
+passed "a fifo as the output receives the stream"
+section
+finish

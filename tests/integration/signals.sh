@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# signals.sh - signals mid-capture.  A run that never ends by itself needs
+# a live input; a named pipe fed slowly by a python writer is one without
+# network namespaces.  SIGTERM and SIGINT: exit 0 within 2 s, the totals
+# line, no tmp- file, everything the feeder wrote before the signal in the
+# file; SIGHUP with -B: a new file; ~20 SIGTERMs at random moments (also
+# with -G 1 and -S 1): never a crash, never a tmp- file, valid files whose
+# union is a prefix of what was fed.
+. "$(dirname "$0")/lib.sh"
+need_cmd python3 tcpdump capinfos tracestats
+
+# feed.py FIFO REF LOG COUNT GAP BURST TS_STEP SIZE IDLE: write a pcap
+# header, then COUNT packets into FIFO (the first BURST at once, then one
+# every GAP seconds), each stamped TS_STEP seconds after the previous one;
+# every packet fully written goes to REF too and its number to LOG.  Then
+# close the pipe, or with IDLE=1 keep it open and silent.
+cat >"$TMP/feed.py" <<'EOF'
+import os, struct, sys, time
+fifo, ref, log = sys.argv[1:4]
+count, gap, burst = int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+step, size, idle = float(sys.argv[7]), int(sys.argv[8]), sys.argv[9] == "1"
+hdr = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+fd = os.open(fifo, os.O_WRONLY)
+r = open(ref, "wb")
+lg = open(log, "w")
+def put(b):
+    while b:
+        b = b[os.write(fd, b):]
+try:
+    put(hdr)
+    r.write(hdr)
+    r.flush()
+    t0 = 1700000000 * 10**6
+    for i in range(count):
+        us = t0 + int(i * step * 1e6)
+        fr = (bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5])
+              + struct.pack("!I", i))
+        fr += bytes(max(size, 60) - len(fr))
+        rec = struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr
+        put(rec)
+        r.write(rec)
+        r.flush()
+        lg.write("%d\n" % i)
+        lg.flush()
+        if i >= burst:
+            time.sleep(gap)
+    if idle:
+        time.sleep(3600)
+except BrokenPipeError:
+    pass
+EOF
+
+FIFO=$TMP/fifo
+mkfifo "$FIFO"
+MODE=fifo	# how the pipe reaches mtracecap: pcapfile:FIFO, or stdin
+FEED_PID=
+MTC_PID=
+
+# start_feed COUNT GAP BURST TS_STEP SIZE IDLE: start the feeder (the
+# reference stream goes to $TMP/ref.pcap, packet numbers to $TMP/fed.log)
+start_feed() {
+	rm -f "$TMP/ref.pcap" "$TMP/fed.log" "$TMP/stderr"
+	: >"$TMP/fed.log"
+	python3 "$TMP/feed.py" "$FIFO" "$TMP/ref.pcap" "$TMP/fed.log" "$@" &
+	FEED_PID=$!
+	on_exit "kill $FEED_PID"
+}
+# start_mtc ARGS...: mtracecap -s 0 ARGS <the pipe>, in the background
+start_mtc() {
+	if [ "$MODE" = fifo ]; then
+		"$MTRACECAP" -s 0 "$@" "pcapfile:$FIFO" 2>"$TMP/stderr" &
+	else
+		"$MTRACECAP" -s 0 "$@" pcapfile:- <"$FIFO" 2>"$TMP/stderr" &
+	fi
+	MTC_PID=$!
+	on_exit "kill -9 $MTC_PID"
+}
+# wait_ready: until mtracecap runs with SIGTERM blocked (it then handles
+# signals in its signal thread; before that the default action applies)
+wait_ready() {
+	local i=0 blk
+	while [ $i -lt 100 ]; do
+		blk=$(awk '/^SigBlk:/ {print $2}' "/proc/$MTC_PID/status" 2>/dev/null || true)
+		if [ -n "$blk" ] && [ $(( (0x$blk >> 14) & 1 )) -eq 1 ] &&
+		    [ "$(readlink "/proc/$MTC_PID/exe")" = "$(readlink -f "$MTRACECAP")" ]; then
+			return 0
+		fi
+		sleep 0.02
+		i=$((i + 1))
+	done
+	fail "mtracecap (pid $MTC_PID) did not block SIGTERM within 2 s"
+	return 1
+}
+fed() { wc -l <"$TMP/fed.log"; }
+# wait_fed N [SECONDS]: until the feeder has written N packets
+wait_fed() {
+	local i=0 max=$(( ${2:-10} * 20 ))
+	while [ "$(fed)" -lt "$1" ] && [ $i -lt $max ]; do sleep 0.05; i=$((i + 1)); done
+	[ "$(fed)" -ge "$1" ]
+}
+# stop_feed: end the feeder (its pipe closes: EOF for the reader)
+stop_feed() {
+	kill "$FEED_PID" 2>/dev/null || true
+	wait "$FEED_PID" 2>/dev/null || true
+}
+# reap WHAT SECONDS: wait for mtracecap to exit; sets RC.  If it does not
+# exit in time, that is a failure; the feeder is then ended (EOF) and
+# mtracecap gets 10 s more before SIGKILL.
+reap() {
+	local what=$1 secs=$2
+	RC=0
+	if ! wait_exit "$MTC_PID" "$secs"; then
+		fail "$what: mtracecap (pid $MTC_PID) still running ${secs} s later ($(fed) packets fed, feeder $(kill -0 "$FEED_PID" 2>/dev/null && echo alive and silent || echo gone))"
+		stop_feed
+		if ! wait_exit "$MTC_PID" 10; then
+			fail "$what: mtracecap does not end even at EOF; SIGKILL"
+			kill -9 "$MTC_PID" 2>/dev/null || true
+		fi
+	fi
+	wait "$MTC_PID" 2>/dev/null || RC=$?
+	stop_feed
+}
+# check_out WHAT MIN FILE...: the files are valid, free of temp files, and
+# together are the first K >= MIN packets of the reference stream; the
+# totals line agrees.  Sets K.
+check_out() {
+	local what=$1 min=$2 f n t files=0
+	shift 2
+	: >"$TMP/union.rec"
+	K=0
+	for f in "$@"; do
+		files=$((files + 1))
+		if ! tcpdump -r "$f" -w /dev/null 2>/dev/null; then
+			fail "$what: tcpdump cannot read $f"
+			continue
+		fi
+		n=$(npackets "$f")
+		t=$(tracestats "pcapfile:$f" 2>&1 | awk '/Total:/ {print $2}')
+		[ "$t" = "$n" ] || fail "$what: $f: tracestats counts '$t' packets, capinfos $n"
+		K=$((K + n))
+		records "$f" >>"$TMP/union.rec"
+	done
+	if [ "$K" -gt 0 ]; then
+		tcpdump -r "$TMP/ref.pcap" -c "$K" -tt -nn -xx -v >"$TMP/ref.rec" 2>/dev/null
+	else
+		: >"$TMP/ref.rec"
+	fi
+	cmp -s "$TMP/union.rec" "$TMP/ref.rec" ||
+	    fail "$what: the $K packets written are not the first $K fed (lost, duplicated or reordered)"
+	[ "$K" -ge "$min" ] ||
+	    fail "$what: $K packets written, but the feeder had written $min well before the signal"
+	grep -q "^mtracecap: total: files=$files written=$K lost=0 disorders=0\$" "$TMP/stderr" ||
+	    fail "$what: want 'total: files=$files written=$K lost=0 disorders=0' on stderr, got: $(grep 'total:' "$TMP/stderr" || echo nothing)"
+}
+no_tmp() {
+	local left
+	left=$(find "$@" -name 'tmp-*' 2>/dev/null)
+	[ -z "$left" ] || fail "tmp- files left: $left"
+}
+# by_seq DIR: the -B files of DIR in sequence number order, full paths
+by_seq() {
+	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort -t- -k3 |
+	    sed "s|^|$1/|"
+}
+section() { section_fails=$FAILS; }
+passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
+
+# --- can a named pipe be an input at all? ------------------------------------
+section
+start_feed 300 0 300 0.001 100 0
+start_mtc "pcapfile:$TMP/start.pcap"
+reap "pcapfile:FIFO input" 5
+if [ "$RC" -ne 0 ] || [ ! -e "$TMP/start.pcap" ]; then
+	fail "a named pipe as input: 'mtracecap -s 0 pcapfile:OUT pcapfile:FIFO' with a writer that sends 300 packets and closes: exit $RC, stderr: $(head -c 300 "$TMP/stderr"); the signal tests below read the pipe as stdin (pcapfile:- <FIFO) instead"
+	MODE=stdin
+else
+	check_out "pcapfile:FIFO input" 300 "$TMP/start.pcap"
+fi
+passed "a named pipe works as pcapfile: input"
+no_tmp "$TMP"
+
+# --- SIGTERM / SIGINT with a steady feeder -------------------------------------
+# stop_test SIG: feed one packet every 50 ms; signal after ~2 s
+stop_test() {
+	local sig=$1 before t0 t1
+	rm -f "$TMP/out.pcap"
+	start_feed 100000 0.05 0 0.05 200 0
+	start_mtc "pcapfile:$TMP/out.pcap"
+	wait_ready
+	wait_fed 40 || fail "$sig: feeder stuck at $(fed) packets"
+	before=$(fed)
+	sleep 0.5
+	t0=$(date +%s%N)
+	kill -"$sig" "$MTC_PID"
+	reap "$sig" 2
+	t1=$(date +%s%N)
+	[ "$RC" -eq 0 ] || fail "$sig: exit $RC, want 0: $(cat "$TMP/stderr")"
+	[ -e "$TMP/out.pcap" ] || { fail "$sig: no output file"; return; }
+	check_out "$sig" "$before" "$TMP/out.pcap"
+	no_tmp "$TMP"
+	echo "  $sig: stopped after $(( (t1 - t0) / 1000000 )) ms, $K packets" >&2
+}
+section
+stop_test TERM
+passed "SIGTERM mid-capture: exit 0 within 2 s, nothing lost, no tmp- file"
+section
+stop_test INT
+passed "SIGINT mid-capture: likewise"
+
+# --- SIGTERM while the input is silent ---------------------------------------
+# The feeder wrote 20 packets and then says nothing, pipe open: the daemon
+# must still stop within 2 s and write the 20 packets.
+section
+rm -f "$TMP/silent.pcap"
+start_feed 20 0 20 0.05 200 1
+start_mtc "pcapfile:$TMP/silent.pcap"
+wait_ready
+wait_fed 20 || fail "silent: feeder stuck"
+sleep 1
+kill -TERM "$MTC_PID"
+reap "SIGTERM while the input is silent" 2
+[ "$RC" -eq 0 ] || fail "silent input: exit $RC: $(cat "$TMP/stderr")"
+if [ -e "$TMP/silent.pcap" ]; then
+	check_out "silent input" 20 "$TMP/silent.pcap"
+else
+	fail "silent input: no output file"
+fi
+no_tmp "$TMP"
+passed "SIGTERM while the input pipe is silent"
+
+# --- SIGHUP with -B: a new file now --------------------------------------------
+# 100 packets at once, then one every 50 ms.  Once the first file exists:
+# SIGHUP, SIGHUP 1.5 s later, SIGTERM 1.5 s after that: three files, and
+# each packet fed more than 1 s before a SIGHUP is in a file before it.
+# A file is named after its start: never later than its first packet.
+section
+HB=$TMP/hup
+mkdir -p "$HB"
+start_feed 100000 0.05 100 0.001 200 0
+start_mtc -U -B "pcapfile:$HB"
+wait_ready
+i=0
+while [ -z "$(ls "$HB")" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -n "$(ls "$HB")" ] || fail "SIGHUP: no file opened after 100 packets"
+sleep 0.5
+before1=$(fed)
+sleep 1
+kill -HUP "$MTC_PID"
+sleep 0.5
+before2=$(fed)
+sleep 1
+kill -HUP "$MTC_PID"
+sleep 1.5
+kill -TERM "$MTC_PID"
+reap "SIGHUP" 2
+[ "$RC" -eq 0 ] || fail "SIGHUP: exit $RC: $(cat "$TMP/stderr")"
+mapfile -t files < <(by_seq "$HB")
+[ "${#files[@]}" -eq 3 ] ||
+    fail "SIGHUP twice: ${#files[@]} files, want 3: $(ls "$HB")"
+check_out "SIGHUP" "$before2" "${files[@]}"
+if [ "${#files[@]}" -ge 2 ]; then
+	n0=$(npackets "${files[0]}")
+	n1=$(npackets "${files[1]}")
+	[ "$n0" -ge "$before1" ] ||
+	    fail "SIGHUP: the file before the first SIGHUP holds $n0 packets, but $before1 were fed more than 1 s before it"
+	[ $((n0 + n1)) -ge "$before2" ] ||
+	    fail "SIGHUP: the files before the second SIGHUP hold $((n0 + n1)) packets ($n0 + $n1), but $before2 were fed more than 1 s before it"
+fi
+for f in "${files[@]}"; do
+	b=$(basename "$f")
+	named=$(date -u -d "${b:0:4}-${b:4:2}-${b:6:2} ${b:9:2}:${b:11:2}:${b:13:2}" +%s)
+	first=$(tcpdump -r "$f" -tt -c 1 2>/dev/null | awk 'NR == 1 { sub(/\..*/, "", $1); print $1 }')
+	if [ -n "$first" ] && [ "$named" -gt "$first" ]; then
+		fail "SIGHUP: $b is named after $(date -u -d "@$named" +%FT%TZ), later than its first packet ($(date -u -d "@$first" +%FT%TZ)): a SIGHUP file takes the wall clock while the others take packet time"
+	fi
+done
+no_tmp "$HB"
+passed "SIGHUP with -B starts a new file"
+
+# --- SIGTERM at random moments --------------------------------------------------
+# 1000-byte packets every ms, stamped 10 ms apart: -G 1 cuts every 100
+# packets, -S 1 every ~1030.
+section
+RANDOM=4242
+runs=0
+for mode in single G1 S1 G1S1 single G1 S1 G1S1 single G1 S1 G1S1 \
+    single G1 S1 G1S1 single G1 S1 G1S1; do
+	runs=$((runs + 1))
+	dir=$TMP/r$runs
+	mkdir -p "$dir"
+	case $mode in
+	single)	args=("pcapfile:$dir/out.pcap") ;;
+	G1)	args=(-G 1 -U -B "pcapfile:$dir") ;;
+	S1)	args=(-S 1 -U -B "pcapfile:$dir") ;;
+	G1S1)	args=(-G 1 -S 1 -U -B "pcapfile:$dir") ;;
+	esac
+	start_feed 1000000 0.001 0 0.01 1000 0
+	start_mtc "${args[@]}"
+	wait_ready || continue
+	delay=$(( RANDOM % 2500 ))
+	sleep "$(printf '0.%03d' $((delay % 1000)))"
+	[ "$delay" -ge 1000 ] && sleep 1
+	before=$(fed)
+	sleep 0.3
+	kill -TERM "$MTC_PID"
+	reap "random SIGTERM #$runs ($mode, ${delay} ms)" 2
+	if [ "$RC" -ge 128 ]; then
+		fail "random SIGTERM #$runs ($mode): killed by signal $((RC - 128))"
+	elif [ "$RC" -ne 0 ]; then
+		fail "random SIGTERM #$runs ($mode): exit $RC: $(head -c 300 "$TMP/stderr")"
+	fi
+	no_tmp "$dir"
+	if [ "$mode" = single ]; then
+		mapfile -t files < <(find "$dir" -type f)
+	else
+		mapfile -t files < <(by_seq "$dir")
+	fi
+	check_out "random SIGTERM #$runs ($mode, $before fed)" "$before" "${files[@]}"
+	case $mode in
+	S1|G1S1)
+		for f in "${files[@]}"; do
+			[ "$(stat -c %s "$f")" -le $((1 << 20)) ] ||
+			    fail "random SIGTERM #$runs ($mode): $f over 1 MiB"
+		done ;;
+	esac
+done
+passed "$runs SIGTERMs at random moments: exit 0, valid files, no tmp-, no loss"
+finish

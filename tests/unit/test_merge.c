@@ -1,0 +1,960 @@
+/*
+ * test_merge.c - unit tests for merge.c: order by (timestamp, input index),
+ * per-input order and disorder counting, END, the waiting rules for file
+ * and live inputs (with a fake clock), and merges fed by real producer
+ * threads (run it under TSan: --enable-tsan).
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "merge.h"
+#include "queue.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define THREAD_RECORDS	150000u		/* per input */
+#elif defined(__SANITIZE_ADDRESS__)
+#define THREAD_RECORDS	150000u
+#else
+#define THREAD_RECORDS	250000u
+#endif
+
+#define MAXIN		8
+#define SEC		1000000000ull
+
+/*
+ * The test's clock: reads now, then moves it on by step.  A merge_next
+ * that reads it more than budget times is spinning (a bug): the clock
+ * then jumps far ahead so that the call returns and the test fails
+ * instead of hanging.
+ */
+struct fclock {
+	uint64_t	now;
+	uint64_t	step;
+	uint64_t	calls;
+	uint64_t	budget;		/* reads left, 0 = unlimited */
+	bool		overrun;
+};
+
+static uint64_t
+fake_clock(void *arg)
+{
+	struct fclock *c = arg;
+	uint64_t t;
+
+	if (c->budget > 0 && --c->budget == 0) {
+		c->overrun = true;
+		c->now = UINT64_MAX / 2;
+	}
+	t = c->now;
+	c->now += c->step;
+	c->calls++;
+	return t;
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* The payload every test record carries. */
+struct tag {
+	uint64_t	id;
+	uint64_t	input;
+};
+
+struct env {
+	struct queue_waiter	 w;
+	struct queue		*q[MAXIN];
+	bool			 live[MAXIN];
+	size_t			 n;
+	struct merge		*m;
+	struct fclock		 clk;
+};
+
+/* kinds: one letter per input, 'f' file or 'l' live; clock NULL = real. */
+static struct env *
+env_new(const char *kinds, uint64_t maxwait, size_t qbytes, bool real_clock)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	char err[256] = "";
+
+	assert_non_null(e);
+	assert_int_equal(queue_waiter_init(&e->w), 0);
+	e->n = strlen(kinds);
+	assert_true(e->n <= MAXIN);
+	for (size_t i = 0; i < e->n; i++) {
+		e->live[i] = kinds[i] == 'l';
+		e->q[i] = queue_create(qbytes, sizeof(struct tag), &e->w, err,
+		    sizeof(err));
+		if (e->q[i] == NULL)
+			fail_msg("queue_create: %s", err);
+	}
+	e->m = merge_create(e->q, e->live, e->n, maxwait, &e->w,
+	    real_clock ? NULL : fake_clock, real_clock ? NULL : &e->clk, err,
+	    sizeof(err));
+	if (e->m == NULL)
+		fail_msg("merge_create: %s", err);
+	return e;
+}
+
+static void
+env_free(struct env *e)
+{
+	merge_destroy(e->m);
+	for (size_t i = 0; i < e->n; i++)
+		queue_destroy(e->q[i]);
+	queue_waiter_destroy(&e->w);
+	free(e);
+}
+
+/* Queue one record on input i and make it visible. */
+static void
+put(struct env *e, size_t i, uint64_t ts, uint64_t id)
+{
+	struct queue_rec *r = queue_reserve_try(e->q[i], sizeof(struct tag));
+	struct tag t = { id, i };
+
+	if (r == NULL)
+		fail_msg("queue %zu full", i);
+	r->ts_ns = ts;
+	r->wirelen = sizeof(t);
+	r->linktype = 1;
+	memcpy(r->data, &t, sizeof(t));
+	queue_commit(e->q[i]);
+	queue_publish(e->q[i]);
+}
+
+struct got {
+	enum merge_status st;
+	uint64_t	 ts;
+	size_t		 input;
+	uint64_t	 id;
+	bool		 disorder;
+};
+
+/* merge_next (deadline: the fake now, i.e. never sleep), then release. */
+static struct got
+next_at(struct env *e, uint64_t deadline)
+{
+	const struct queue_rec *r = NULL;
+	struct got g;
+	struct tag t;
+
+	memset(&g, 0, sizeof(g));
+	e->clk.budget = 100000;
+	e->clk.overrun = false;
+	g.st = merge_next(e->m, deadline, &r, &g.input, &g.disorder);
+	if (e->clk.overrun)
+		fail_msg("merge_next kept reading the clock (deadline %llu)",
+		    (unsigned long long)deadline);
+	e->clk.budget = 0;
+	if (g.st == MERGE_PACKET) {
+		assert_non_null(r);
+		memcpy(&t, r->data, sizeof(t));
+		g.ts = r->ts_ns;
+		g.id = t.id;
+		/* the record is the one the input queued */
+		assert_int_equal(t.input, g.input);
+		merge_release(e->m);
+	}
+	return g;
+}
+
+static struct got
+next(struct env *e)
+{
+	return next_at(e, e->clk.now);
+}
+
+static const char *
+status_name(enum merge_status st)
+{
+	switch (st) {
+	case MERGE_PACKET:	return "PACKET";
+	case MERGE_TIMEOUT:	return "TIMEOUT";
+	case MERGE_END:		return "END";
+	}
+	return "?";
+}
+
+static void
+expect_packet_line(struct env *e, uint64_t ts, size_t input, uint64_t id,
+    bool disorder, int line)
+{
+	struct got g = next(e);
+
+	if (g.st != MERGE_PACKET)
+		fail_msg("line %d: %s, expected packet ts %llu from input %zu",
+		    line, status_name(g.st), (unsigned long long)ts, input);
+	if (g.ts != ts || g.input != input || g.id != id ||
+	    g.disorder != disorder)
+		fail_msg("line %d: got ts %llu input %zu id %llu disorder %d, "
+		    "expected ts %llu input %zu id %llu disorder %d", line,
+		    (unsigned long long)g.ts, g.input,
+		    (unsigned long long)g.id, g.disorder,
+		    (unsigned long long)ts, input, (unsigned long long)id,
+		    disorder);
+}
+
+static void
+expect_status_line(struct env *e, enum merge_status st, int line)
+{
+	struct got g = next(e);
+
+	if (g.st != st)
+		fail_msg("line %d: %s (ts %llu input %zu), expected %s", line,
+		    status_name(g.st), (unsigned long long)g.ts, g.input,
+		    status_name(st));
+}
+
+#define EXPECT_PACKET(e, ts, in, id, dis) \
+	expect_packet_line((e), (ts), (in), (id), (dis), __LINE__)
+#define EXPECT_STATUS(e, st)	expect_status_line((e), (st), __LINE__)
+
+/* --- exact order ------------------------------------------------------ */
+
+static void
+test_order_and_ties(void **state)
+{
+	struct env *e = env_new("fff", 0, 4096, false);
+
+	(void)state;
+	e->clk.now = 1000;
+	put(e, 0, 1, 100); put(e, 0, 3, 101); put(e, 0, 3, 102);
+	put(e, 0, 7, 103);
+	put(e, 1, 1, 200); put(e, 1, 2, 201); put(e, 1, 3, 202);
+	put(e, 1, 8, 203);
+	put(e, 2, 0, 300); put(e, 2, 3, 301); put(e, 2, 9, 302);
+	for (size_t i = 0; i < 3; i++)
+		queue_close(e->q[i]);
+
+	EXPECT_PACKET(e, 0, 2, 300, false);
+	EXPECT_PACKET(e, 1, 0, 100, false);	/* tie: lower index first */
+	EXPECT_PACKET(e, 1, 1, 200, false);
+	EXPECT_PACKET(e, 2, 1, 201, false);
+	EXPECT_PACKET(e, 3, 0, 101, false);	/* input order kept */
+	EXPECT_PACKET(e, 3, 0, 102, false);
+	EXPECT_PACKET(e, 3, 1, 202, false);
+	EXPECT_PACKET(e, 3, 2, 301, false);
+	EXPECT_PACKET(e, 7, 0, 103, false);
+	EXPECT_PACKET(e, 8, 1, 203, false);
+	EXPECT_PACKET(e, 9, 2, 302, false);
+	EXPECT_STATUS(e, MERGE_END);
+	EXPECT_STATUS(e, MERGE_END);
+	assert_int_equal(merge_disorders(e->m), 0);
+	env_free(e);
+}
+
+struct ref {
+	uint64_t	ts;
+	size_t		input;
+	uint64_t	id;	/* position within its input */
+};
+
+static int
+ref_cmp(const void *a, const void *b)
+{
+	const struct ref *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->input != y->input)
+		return x->input < y->input ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 0x2545F4914F6CDD1Dull;
+}
+
+/* Many inputs, many ties: the merge equals a sort by (ts, input, position). */
+static void
+check_against_reference(const char *kinds, uint64_t seed)
+{
+	enum { PER = 3000 };
+	struct env *e = env_new(kinds, 0, PER * 64, false);
+	size_t n = strlen(kinds), total = 0;
+	struct ref *want = calloc(n * PER, sizeof(*want));
+
+	assert_non_null(want);
+	e->clk.now = 5 * SEC;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ts = rnd(&seed) % 10;
+		size_t count = PER - rnd(&seed) % 100;
+
+		for (size_t k = 0; k < count; k++) {
+			ts += rnd(&seed) % 4;	/* many equal stamps */
+			put(e, i, ts, k);
+			want[total].ts = ts;
+			want[total].input = i;
+			want[total].id = k;
+			total++;
+		}
+		queue_close(e->q[i]);
+	}
+	qsort(want, total, sizeof(*want), ref_cmp);
+	for (size_t k = 0; k < total; k++) {
+		struct got g = next(e);
+
+		if (g.st != MERGE_PACKET || g.ts != want[k].ts ||
+		    g.input != want[k].input || g.id != want[k].id)
+			fail_msg("%s #%zu: %s ts %llu input %zu id %llu, "
+			    "expected ts %llu input %zu id %llu", kinds, k,
+			    status_name(g.st), (unsigned long long)g.ts,
+			    g.input, (unsigned long long)g.id,
+			    (unsigned long long)want[k].ts, want[k].input,
+			    (unsigned long long)want[k].id);
+		assert_false(g.disorder);
+	}
+	EXPECT_STATUS(e, MERGE_END);
+	assert_int_equal(merge_disorders(e->m), 0);
+	free(want);
+	env_free(e);
+}
+
+static void
+test_order_matches_reference(void **state)
+{
+	(void)state;
+	check_against_reference("f", 1);
+	check_against_reference("ff", 2);
+	check_against_reference("fffff", 3);
+	check_against_reference("ffffffff", 4);
+	/* live inputs that never starve merge exactly too */
+	check_against_reference("lll", 5);
+	check_against_reference("flfl", 6);
+}
+
+/* --- disorder --------------------------------------------------------- */
+
+static void
+test_non_monotonic_input(void **state)
+{
+	struct env *e = env_new("f", 0, 4096, false);
+
+	(void)state;
+	e->clk.now = 1;
+	put(e, 0, 10, 0); put(e, 0, 5, 1); put(e, 0, 7, 2);
+	put(e, 0, 10, 3); put(e, 0, 10, 4); put(e, 0, 11, 5);
+	queue_close(e->q[0]);
+	EXPECT_PACKET(e, 10, 0, 0, false);
+	EXPECT_PACKET(e, 5, 0, 1, true);
+	/* still before the latest stamp emitted (10), not just the last one */
+	EXPECT_PACKET(e, 7, 0, 2, true);
+	EXPECT_PACKET(e, 10, 0, 3, false);	/* equal is in order */
+	EXPECT_PACKET(e, 10, 0, 4, false);
+	EXPECT_PACKET(e, 11, 0, 5, false);
+	EXPECT_STATUS(e, MERGE_END);
+	assert_int_equal(merge_disorders(e->m), 2);
+	env_free(e);
+
+	/* an input's own order wins over timestamps */
+	e = env_new("ff", 0, 4096, false);
+	put(e, 0, 10, 0); put(e, 0, 5, 1);
+	put(e, 1, 7, 0); put(e, 1, 12, 1);
+	queue_close(e->q[0]);
+	queue_close(e->q[1]);
+	EXPECT_PACKET(e, 7, 1, 0, false);
+	EXPECT_PACKET(e, 10, 0, 0, false);
+	EXPECT_PACKET(e, 5, 0, 1, true);
+	EXPECT_PACKET(e, 12, 1, 1, false);
+	EXPECT_STATUS(e, MERGE_END);
+	assert_int_equal(merge_disorders(e->m), 1);
+	env_free(e);
+}
+
+/* --- END and file inputs ---------------------------------------------- */
+
+static void
+test_end_needs_all_closed_and_drained(void **state)
+{
+	struct env *e = env_new("ff", 1000, 4096, false);
+
+	(void)state;
+	e->clk.now = 100 * SEC;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	put(e, 0, 1, 0);
+	queue_close(e->q[0]);
+	/* input 1 is a file that may still deliver something older */
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now += 3600 * SEC;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	put(e, 1, 2, 0);
+	EXPECT_PACKET(e, 1, 0, 0, false);
+	EXPECT_PACKET(e, 2, 1, 0, false);
+	/* input 0 is done, input 1 is empty but open: not the end */
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	queue_close(e->q[1]);
+	EXPECT_STATUS(e, MERGE_END);
+	EXPECT_STATUS(e, MERGE_END);
+	env_free(e);
+
+	/* inputs closed before the first call */
+	e = env_new("flf", 1000, 4096, false);
+	for (size_t i = 0; i < 3; i++)
+		queue_close(e->q[i]);
+	EXPECT_STATUS(e, MERGE_END);
+	env_free(e);
+
+	/* one closed early, one never had data */
+	e = env_new("lf", 0, 4096, false);
+	queue_close(e->q[1]);
+	put(e, 0, 5, 0);
+	EXPECT_PACKET(e, 5, 0, 0, false);
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	queue_close(e->q[0]);
+	EXPECT_STATUS(e, MERGE_END);
+	env_free(e);
+}
+
+static void
+test_file_input_blocks(void **state)
+{
+	struct env *e = env_new("ff", 0, 4096, false);
+
+	(void)state;
+	e->clk.now = 50 * SEC;
+	put(e, 0, 1, 0);
+	put(e, 0, 3, 1);
+	/* maxwait 0 and an old packet: an empty open file still blocks */
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now += 1000 * SEC;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	put(e, 1, 5, 0);
+	EXPECT_PACKET(e, 1, 0, 0, false);
+	EXPECT_PACKET(e, 3, 0, 1, false);
+	/* now input 0 is empty and open: input 1 waits for it */
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	queue_close(e->q[0]);
+	EXPECT_PACKET(e, 5, 1, 0, false);
+	queue_close(e->q[1]);
+	EXPECT_STATUS(e, MERGE_END);
+	env_free(e);
+
+	/* a live input with data waits for a starved file input too */
+	e = env_new("lf", 0, 4096, false);
+	e->clk.now = 50 * SEC;
+	put(e, 0, 1, 0);
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now += 1000 * SEC;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	queue_close(e->q[1]);
+	EXPECT_PACKET(e, 1, 0, 0, false);
+	env_free(e);
+
+	/* a starved live and a starved file input: the file decides */
+	e = env_new("llf", 0, 4096, false);
+	e->clk.now = 50 * SEC;
+	put(e, 0, 1, 0);
+	e->clk.now += 1000 * SEC;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	put(e, 2, 7, 0);
+	/* only live inputs starve now, and maxwait (0) has passed */
+	EXPECT_PACKET(e, 1, 0, 0, false);
+	env_free(e);
+}
+
+/* With a deadline in the future merge_next waits, then times out. */
+static void
+test_timeout_waits_for_deadline(void **state)
+{
+	struct env *e = env_new("ff", 0, 4096, false);
+	struct got g;
+	uint64_t t0;
+
+	(void)state;
+	put(e, 0, 1, 0);
+	e->clk.now = 10 * SEC;
+	e->clk.step = 5000000;		/* 5 ms a read */
+	t0 = mono_ns();
+	g = next_at(e, 10 * SEC + 20000000);
+	assert_int_equal(g.st, MERGE_TIMEOUT);
+	/* it kept reading the clock until the deadline had passed */
+	assert_true(e->clk.now >= 10 * SEC + 20000000);
+	assert_true(mono_ns() - t0 < 5 * SEC);
+	/* a deadline already past: no wait at all */
+	e->clk.calls = 0;
+	g = next_at(e, 0);
+	assert_int_equal(g.st, MERGE_TIMEOUT);
+	assert_true(e->clk.calls <= 2);
+	env_free(e);
+
+	/* on the real clock: it really sleeps until the deadline */
+	e = env_new("ff", 0, 4096, true);
+	put(e, 0, 1, 0);
+	t0 = mono_ns();
+	g = next_at(e, merge_clock_realtime(NULL) + 30000000);
+	assert_int_equal(g.st, MERGE_TIMEOUT);
+	assert_true(mono_ns() - t0 >= 25000000);
+	assert_true(mono_ns() - t0 < 5 * SEC);
+	env_free(e);
+}
+
+struct late_arg {
+	struct env	*e;
+	size_t		 input;
+	uint64_t	 ts;
+	uint64_t	 delay_ns;
+	bool		 close;
+};
+
+static void *
+late_producer_thread(void *p)
+{
+	struct late_arg *a = p;
+	struct timespec d = { (time_t)(a->delay_ns / SEC),
+	    (long)(a->delay_ns % SEC) };
+	struct queue *q = a->e->q[a->input];
+	struct queue_rec *r;
+	struct tag t = { 77, a->input };
+
+	nanosleep(&d, NULL);
+	if ((r = queue_reserve_try(q, sizeof(t))) != NULL) {
+		r->ts_ns = a->ts;
+		r->wirelen = sizeof(t);
+		r->linktype = 1;
+		memcpy(r->data, &t, sizeof(t));
+		queue_commit(q);
+	}
+	if (a->close)
+		queue_close(q);
+	else
+		queue_publish(q);
+	return NULL;
+}
+
+/* A merger sleeping on a starved file input is woken by its data. */
+static void
+test_blocked_merger_woken_by_data(void **state)
+{
+	struct env *e = env_new("ff", 0, 4096, true);
+	struct late_arg a = { e, 1, 2, 50000000, false };
+	pthread_t t;
+	uint64_t t0;
+	struct got g;
+
+	(void)state;
+	put(e, 0, 1, 0);
+	queue_close(e->q[0]);
+	assert_int_equal(pthread_create(&t, NULL, late_producer_thread, &a),
+	    0);
+	t0 = mono_ns();
+	g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
+	assert_int_equal(g.st, MERGE_PACKET);
+	assert_int_equal(g.ts, 1);
+	assert_true(mono_ns() - t0 < 10 * SEC);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
+	assert_int_equal(g.st, MERGE_PACKET);
+	assert_int_equal(g.ts, 2);
+	assert_int_equal(g.id, 77);
+
+	/* and by a close */
+	a.close = true;
+	a.ts = 3;
+	assert_int_equal(pthread_create(&t, NULL, late_producer_thread, &a),
+	    0);
+	t0 = mono_ns();
+	g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
+	assert_int_equal(g.st, MERGE_PACKET);
+	assert_int_equal(g.ts, 3);
+	g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
+	assert_int_equal(g.st, MERGE_END);
+	assert_true(mono_ns() - t0 < 10 * SEC);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	env_free(e);
+}
+
+/* --- live inputs ------------------------------------------------------ */
+
+static void
+test_live_maxwait(void **state)
+{
+	const uint64_t mw = 100;
+	struct env *e;
+
+	(void)state;
+	/* held back until ts + maxwait when the stamp is the older one */
+	e = env_new("ll", mw, 4096, false);
+	put(e, 0, 1000, 0);
+	e->clk.now = 1050;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 1099;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 1100;			/* exactly due */
+	EXPECT_PACKET(e, 1000, 0, 0, false);
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	env_free(e);
+
+	/* a stamp in the future counts from when the merger saw it */
+	e = env_new("ll", mw, 4096, false);
+	put(e, 1, 5000, 0);
+	e->clk.now = 1000;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 1099;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 1100;
+	EXPECT_PACKET(e, 5000, 1, 0, false);
+	env_free(e);
+
+	/* "seen" is when the merger first found it, not its first call */
+	e = env_new("ll", mw, 4096, false);
+	e->clk.now = 1000;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 2000;
+	put(e, 0, 10000, 0);
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 2099;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 2100;
+	EXPECT_PACKET(e, 10000, 0, 0, false);
+	env_free(e);
+
+	/* the next record of the same input is seen when the last went */
+	e = env_new("ll", mw, 4096, false);
+	put(e, 0, 1000, 0);
+	put(e, 0, 1001, 1);
+	e->clk.now = 1100;
+	EXPECT_PACKET(e, 1000, 0, 0, false);
+	EXPECT_STATUS(e, MERGE_TIMEOUT);	/* 1001 + 100 > 1100 */
+	e->clk.now = 1101;
+	EXPECT_PACKET(e, 1001, 0, 1, false);
+	env_free(e);
+
+	/* ... which matters for a stamp in the future */
+	e = env_new("ll", mw, 4096, false);
+	put(e, 0, 1000, 0);
+	put(e, 0, 5000, 1);
+	e->clk.now = 1100;
+	EXPECT_PACKET(e, 1000, 0, 0, false);
+	e->clk.now = 1199;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 1200;
+	EXPECT_PACKET(e, 5000, 0, 1, false);
+	env_free(e);
+}
+
+/*
+ * With a far deadline, merge_next sleeps only until the release time:
+ * on a clock that moves 1 ns a read it takes about 100 reads and no real
+ * time (sleeping towards the deadline would take 100 ms a read).
+ */
+static void
+test_live_wait_ends_at_release_time(void **state)
+{
+	struct env *e = env_new("ll", 100, 4096, false);
+	uint64_t t0;
+	struct got g;
+
+	(void)state;
+	put(e, 0, 1000, 0);
+	e->clk.now = 1000;
+	e->clk.step = 1;
+	t0 = mono_ns();
+	g = next_at(e, 1000 + 3600 * SEC);
+	assert_int_equal(g.st, MERGE_PACKET);
+	assert_int_equal(g.ts, 1000);
+	assert_true(e->clk.now >= 1100 && e->clk.now < 1100 + 1000);
+	assert_true(mono_ns() - t0 < 2 * SEC);
+	env_free(e);
+}
+
+static void
+test_live_maxwait_zero(void **state)
+{
+	struct env *e = env_new("ll", 0, 4096, false);
+
+	(void)state;
+	e->clk.now = 500;
+	put(e, 0, 1000, 0);
+	EXPECT_PACKET(e, 1000, 0, 0, false);
+	put(e, 0, 400, 1);
+	EXPECT_PACKET(e, 400, 0, 1, true);	/* went before 1000? late */
+	put(e, 1, 2000, 0);
+	EXPECT_PACKET(e, 2000, 1, 0, false);
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	assert_int_equal(merge_disorders(e->m), 1);
+	env_free(e);
+}
+
+static void
+test_live_starved_input_catches_up(void **state)
+{
+	struct env *e = env_new("ll", 100, 4096, false);
+
+	(void)state;
+	/* older data arriving in time goes first, in order */
+	put(e, 0, 1000, 0);
+	e->clk.now = 1050;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	put(e, 1, 990, 0);
+	EXPECT_PACKET(e, 990, 1, 0, false);
+	/* input 1 starves again: 1000 waits for its own release time */
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	e->clk.now = 1100;
+	EXPECT_PACKET(e, 1000, 0, 0, false);
+	/* too late: still emitted, flagged and counted */
+	put(e, 1, 900, 1);
+	EXPECT_PACKET(e, 900, 1, 1, true);
+	assert_int_equal(merge_disorders(e->m), 1);
+	/* both have data: no waiting at all, whatever the time */
+	put(e, 0, 5000, 1);
+	put(e, 1, 4000, 2);
+	e->clk.now = 0;
+	EXPECT_PACKET(e, 4000, 1, 2, false);
+	env_free(e);
+
+	/* a starved live input that ends holds nothing back any more */
+	e = env_new("ll", 100, 4096, false);
+	put(e, 0, 1000, 0);
+	e->clk.now = 1000;
+	EXPECT_STATUS(e, MERGE_TIMEOUT);
+	queue_close(e->q[1]);
+	EXPECT_PACKET(e, 1000, 0, 0, false);
+	env_free(e);
+}
+
+/* Live release time on the real clock: a wait ends at the release time. */
+static void
+test_live_release_wakes_before_deadline(void **state)
+{
+	struct env *e = env_new("ll", 50000000, 4096, true);
+	uint64_t now = merge_clock_realtime(NULL), t0;
+	struct got g;
+
+	(void)state;
+	put(e, 0, now, 0);
+	t0 = mono_ns();
+	g = next_at(e, now + 30 * SEC);
+	assert_int_equal(g.st, MERGE_PACKET);
+	assert_true(mono_ns() - t0 >= 40000000);	/* ~maxwait */
+	assert_true(mono_ns() - t0 < 10 * SEC);	/* not the deadline */
+	env_free(e);
+}
+
+/* --- threads ---------------------------------------------------------- */
+
+struct producer {
+	struct env	*e;
+	size_t		 input;
+	uint64_t	 count;
+	uint64_t	 seed;
+	bool		 realtime;	/* stamps from the clock */
+};
+
+static void *
+producer_thread(void *p)
+{
+	struct producer *a = p;
+	struct queue *q = a->e->q[a->input];
+	uint64_t ts = rnd(&a->seed) % 16, s = a->seed;
+
+	for (uint64_t k = 0; k < a->count; k++) {
+		struct tag t = { k, a->input };
+		struct queue_rec *r;
+
+		if (a->realtime)
+			ts = merge_clock_realtime(NULL);
+		else
+			ts += rnd(&s) % 4;
+		while ((r = queue_reserve_try(q, sizeof(t))) == NULL)
+			(void)queue_wait_space(q, sizeof(t), 100000000);
+		r->ts_ns = ts;
+		r->wirelen = sizeof(t);
+		r->linktype = 1;
+		memcpy(r->data, &t, sizeof(t));
+		queue_commit(q);
+		if (rnd(&s) % 4 == 0)
+			queue_publish(q);
+		if (a->realtime && rnd(&s) % 4096 == 0) {
+			struct timespec pause = { 0, 200000 };
+
+			queue_publish(q);
+			nanosleep(&pause, NULL);
+		}
+	}
+	queue_close(q);
+	return NULL;
+}
+
+/* Producers on their own threads, files: the output is exactly ordered. */
+static void
+test_threads_files_exact(void **state)
+{
+	const char *kinds = "ffff";
+	struct env *e = env_new(kinds, 1000000, 65536, true);
+	struct producer p[MAXIN];
+	pthread_t t[MAXIN];
+	uint64_t next_id[MAXIN] = { 0 }, total = 0, timeouts = 0;
+	uint64_t last_ts = 0;
+	size_t last_in = 0;
+
+	(void)state;
+	for (size_t i = 0; i < e->n; i++) {
+		p[i] = (struct producer){ e, i, THREAD_RECORDS, 11 + i, false };
+		assert_int_equal(pthread_create(&t[i], NULL, producer_thread,
+		    &p[i]), 0);
+	}
+	for (;;) {
+		struct got g = next_at(e, merge_clock_realtime(NULL) + SEC);
+
+		if (g.st == MERGE_END)
+			break;
+		if (g.st == MERGE_TIMEOUT) {
+			assert_true(++timeouts < 60);
+			continue;
+		}
+		if (g.id != next_id[g.input])
+			fail_msg("input %zu: record %llu after %llu", g.input,
+			    (unsigned long long)g.id,
+			    (unsigned long long)next_id[g.input]);
+		next_id[g.input]++;
+		if (total > 0 && (g.ts < last_ts ||
+		    (g.ts == last_ts && g.input < last_in)))
+			fail_msg("#%llu: ts %llu input %zu after ts %llu "
+			    "input %zu", (unsigned long long)total,
+			    (unsigned long long)g.ts, g.input,
+			    (unsigned long long)last_ts, last_in);
+		assert_false(g.disorder);
+		last_ts = g.ts;
+		last_in = g.input;
+		total++;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(next_id[i], THREAD_RECORDS);
+	}
+	assert_int_equal(total, e->n * (uint64_t)THREAD_RECORDS);
+	assert_int_equal(merge_disorders(e->m), 0);
+	env_free(e);
+}
+
+/* Live producers: every packet once, inputs in order, disorder flagged. */
+static void
+test_threads_live(void **state)
+{
+	struct env *e = env_new("lll", 1000000, 65536, true);
+	struct producer p[MAXIN];
+	pthread_t t[MAXIN];
+	uint64_t next_id[MAXIN] = { 0 }, total = 0, flagged = 0;
+	uint64_t maxts = 0, timeouts = 0;
+
+	(void)state;
+	for (size_t i = 0; i < e->n; i++) {
+		p[i] = (struct producer){ e, i, THREAD_RECORDS / 2, 21 + i,
+		    true };
+		assert_int_equal(pthread_create(&t[i], NULL, producer_thread,
+		    &p[i]), 0);
+	}
+	for (;;) {
+		struct got g = next_at(e, merge_clock_realtime(NULL) + SEC);
+
+		if (g.st == MERGE_END)
+			break;
+		if (g.st == MERGE_TIMEOUT) {
+			assert_true(++timeouts < 60);
+			continue;
+		}
+		if (g.id != next_id[g.input])
+			fail_msg("input %zu: record %llu after %llu", g.input,
+			    (unsigned long long)g.id,
+			    (unsigned long long)next_id[g.input]);
+		next_id[g.input]++;
+		/* flagged exactly when older than something already out */
+		assert_int_equal(g.disorder, total > 0 && g.ts < maxts);
+		if (g.disorder)
+			flagged++;
+		else
+			maxts = g.ts;
+		total++;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(next_id[i], THREAD_RECORDS / 2);
+	}
+	assert_int_equal(total, e->n * (uint64_t)(THREAD_RECORDS / 2));
+	assert_int_equal(merge_disorders(e->m), flagged);
+	print_message("  %llu live packets, %llu out of order\n",
+	    (unsigned long long)total, (unsigned long long)flagged);
+	env_free(e);
+}
+
+static void
+test_create_destroy(void **state)
+{
+	(void)state;
+	merge_destroy(NULL);
+	/* no inputs at all: the end right away */
+	{
+		struct queue_waiter w;
+		struct merge *m;
+		const struct queue_rec *r;
+		size_t in;
+		bool dis;
+		char err[64];
+
+		assert_int_equal(queue_waiter_init(&w), 0);
+		m = merge_create(NULL, NULL, 0, 0, &w, NULL, NULL, err,
+		    sizeof(err));
+		assert_non_null(m);
+		assert_int_equal(merge_next(m, 0, &r, &in, &dis), MERGE_END);
+		merge_release(m);	/* nothing handed out: a no-op */
+		merge_destroy(m);
+		queue_waiter_destroy(&w);
+	}
+	/* the default clock is CLOCK_REALTIME in ns */
+	{
+		struct timespec ts;
+		uint64_t a, b;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		a = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+		b = merge_clock_realtime(NULL);
+		assert_true(b >= a && b - a < 5 * SEC);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_destroy),
+		cmocka_unit_test(test_order_and_ties),
+		cmocka_unit_test(test_order_matches_reference),
+		cmocka_unit_test(test_non_monotonic_input),
+		cmocka_unit_test(test_end_needs_all_closed_and_drained),
+		cmocka_unit_test(test_file_input_blocks),
+		cmocka_unit_test(test_timeout_waits_for_deadline),
+		cmocka_unit_test(test_blocked_merger_woken_by_data),
+		cmocka_unit_test(test_live_maxwait),
+		cmocka_unit_test(test_live_wait_ends_at_release_time),
+		cmocka_unit_test(test_live_maxwait_zero),
+		cmocka_unit_test(test_live_starved_input_catches_up),
+		cmocka_unit_test(test_live_release_wakes_before_deadline),
+		cmocka_unit_test(test_threads_files_exact),
+		cmocka_unit_test(test_threads_live),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1167 @@
+/*
+ * test_output.c - unit tests for output.c (and pipeout.c behind it): the
+ * temp name and the rename into place, modes, O_EXCL/O_NOFOLLOW, no
+ * replace, write errors on a full filesystem (a tiny tmpfs, as root) and
+ * at RLIMIT_FSIZE (no root needed), --pipeout through cat and through
+ * failing commands, stdout, and libwandio compression.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <wandio.h>
+
+#include "output.h"
+#include "pipeout.h"
+
+#define FHDR	24	/* a pcap file header */
+#define RHDR	16	/* a pcap record header */
+
+struct fx {
+	char	dir[256];
+	char	path[512];	/* dir/seg.pcap */
+	char	temp[600];	/* dir/tmp-PID-seg.pcap */
+	char	mnt[300];	/* a tmpfs mounted by the test, or "" */
+	mode_t	umask_was;
+
+	/* everything handed to output_write, in order */
+	unsigned char	*bytes;
+	size_t		 nbytes, cap;
+	size_t		*ends;		/* where each unit ends */
+	size_t		 nunits, ucap;
+	uint64_t	 noise;		/* != 0: random payloads */
+};
+
+/* --- helpers ---------------------------------------------------------- */
+
+static void
+remove_tree(const char *path)
+{
+	DIR *dp = opendir(path);
+	struct dirent *de;
+	char sub[1024];
+
+	if (dp == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(dp)) != NULL) {
+		struct stat st;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(sub);
+		else
+			unlink(sub);
+	}
+	closedir(dp);
+	rmdir(path);
+}
+
+static void
+set_paths(struct fx *f, const char *dir)
+{
+	snprintf(f->path, sizeof(f->path), "%s/seg.pcap", dir);
+	snprintf(f->temp, sizeof(f->temp), "%s/tmp-%ld-seg.pcap", dir,
+	    (long)getpid());
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "%s/test_output.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	set_paths(f, f->dir);
+	f->umask_was = umask(022);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	umask(f->umask_was);
+	if (f->mnt[0] != '\0')
+		(void)umount2(f->mnt, MNT_DETACH);
+	remove_tree(f->dir);
+	free(f->bytes);
+	free(f->ends);
+	free(f);
+	return 0;
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	/* as main.c does: a dead --pipeout child is an EPIPE, not a kill */
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static struct output_params
+params(const char *path, size_t bufsize)
+{
+	struct output_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.bufsize = bufsize;
+	return p;
+}
+
+static struct output *
+open_ok(const struct output_params *p)
+{
+	char err[1024] = "";
+	struct output *o = output_open(p, err, sizeof(err));
+
+	if (o == NULL)
+		fail_msg("output_open(%s): %s", p->path, err);
+	return o;
+}
+
+static void
+remember(struct fx *f, const void *p, size_t len)
+{
+	if (f->nbytes + len > f->cap) {
+		f->cap = (f->nbytes + len) * 2;
+		f->bytes = realloc(f->bytes, f->cap);
+		assert_non_null(f->bytes);
+	}
+	memcpy(f->bytes + f->nbytes, p, len);
+	f->nbytes += len;
+}
+
+static void
+remember_unit(struct fx *f)
+{
+	if (f->nunits == f->ucap) {
+		f->ucap = f->ucap * 2 + 64;
+		f->ends = realloc(f->ends, f->ucap * sizeof(*f->ends));
+		assert_non_null(f->ends);
+	}
+	f->ends[f->nunits++] = f->nbytes;
+}
+
+/* The file header unit. */
+static int
+put_header(struct fx *f, struct output *o)
+{
+	unsigned char h[FHDR];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(h); i++)
+		h[i] = (unsigned char)(0xa0 + i);
+	rc = output_write(o, h, sizeof(h), NULL, 0, false);
+	if (rc == 0) {
+		remember(f, h, sizeof(h));
+		remember_unit(f);
+	}
+	return rc;
+}
+
+/* Packet seq with dlen bytes of data; remembered only if accepted. */
+static int
+put_packet(struct fx *f, struct output *o, uint32_t seq, size_t dlen)
+{
+	unsigned char h[RHDR];
+	unsigned char *d = malloc(dlen + 1);
+	int rc;
+
+	assert_non_null(d);
+	memset(h, 0, sizeof(h));
+	memcpy(h, &seq, sizeof(seq));
+	memcpy(h + 8, &dlen, 4);
+	for (size_t i = 0; i < dlen; i++) {
+		if (f->noise != 0) {
+			f->noise ^= f->noise << 13;
+			f->noise ^= f->noise >> 7;
+			f->noise ^= f->noise << 17;
+			d[i] = (unsigned char)(f->noise >> 24);
+		} else {
+			d[i] = (unsigned char)(seq * 31 + i);
+		}
+	}
+	rc = output_write(o, h, sizeof(h), d, dlen, true);
+	if (rc == 0) {
+		remember(f, h, sizeof(h));
+		remember(f, d, dlen);
+		remember_unit(f);
+	}
+	free(d);
+	return rc;
+}
+
+static bool
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static off_t
+file_size(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		fail_msg("stat %s: %s", path, strerror(errno));
+	return st.st_size;
+}
+
+/* Whole file; *len its size.  Caller frees. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	unsigned char *buf;
+	size_t got = 0;
+
+	if (fd < 0)
+		fail_msg("open %s: %s", path, strerror(errno));
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		assert_true(n > 0);
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+/* The file at path holds exactly the first len remembered bytes. */
+static void
+expect_contents(struct fx *f, const char *path, size_t len)
+{
+	size_t n;
+	unsigned char *buf = slurp(path, &n);
+
+	if (n != len)
+		fail_msg("%s has %zu bytes, expected %zu", path, n, len);
+	assert_true(len <= f->nbytes);
+	if (memcmp(buf, f->bytes, len) != 0)
+		fail_msg("%s differs from what was written", path);
+	free(buf);
+}
+
+/* Sorted names in dir, one per line. */
+static void
+list_dir(const char *dir, char *out, size_t size)
+{
+	struct dirent **names;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	assert_true(n >= 0);
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") != 0 &&
+		    strcmp(names[i]->d_name, "..") != 0) {
+			strncat(out, names[i]->d_name, size - strlen(out) - 2);
+			strcat(out, "\n");
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void
+expect_dir(const char *dir, const char *want)
+{
+	char got[4096];
+
+	list_dir(dir, got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		fail_msg("%s holds [%s], expected [%s]", dir, got, want);
+}
+
+/* output_close must succeed with nothing in err. */
+static void
+close_ok(struct output *o, struct output_result *res)
+{
+	char err[1024] = "x";
+
+	if (output_close(o, res, err, sizeof(err)) != 0)
+		fail_msg("output_close: %s", err);
+	assert_string_equal(err, "");
+}
+
+/* --- the normal life of a file ---------------------------------------- */
+
+static void
+test_temp_then_final(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	struct output_result res;
+	struct output *o = open_ok(&p);
+	char want[700];
+	struct stat st;
+
+	/* while open: only the temp name, a regular file */
+	assert_int_equal(lstat(f->temp, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_false(exists(f->path));
+	assert_string_equal(output_path(o), f->path);
+	snprintf(want, sizeof(want), "%s\n", strrchr(f->temp, '/') + 1);
+	expect_dir(f->dir, want);
+
+	assert_int_equal(put_header(f, o), 0);
+	for (uint32_t i = 0; i < 3; i++)
+		assert_int_equal(put_packet(f, o, i, 100), 0);
+	assert_int_equal(output_bytes(o), FHDR + 3 * (RHDR + 100));
+	assert_false(output_failed(o));
+	/* buffered until a flush, then all of it, whole units */
+	assert_int_equal(file_size(f->temp), 0);
+	assert_int_equal(output_flush(o), 0);
+	expect_contents(f, f->temp, f->nbytes);
+	assert_int_equal(output_flush(o), 0);	/* nothing more to do */
+	expect_contents(f, f->temp, f->nbytes);
+	assert_int_equal(put_packet(f, o, 3, 0), 0);
+	assert_int_equal(put_packet(f, o, 4, 1), 0);
+	assert_false(exists(f->path));
+
+	close_ok(o, &res);
+	assert_string_equal(res.final_path, f->path);
+	assert_int_equal(res.packets, 5);
+	assert_int_equal(res.lost, 0);
+	assert_false(res.failed);
+	/* after close: only the final name, with exactly the bytes */
+	assert_false(exists(f->temp));
+	expect_dir(f->dir, "seg.pcap\n");
+	expect_contents(f, f->path, f->nbytes);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+static void
+test_mode_follows_umask(void **state)
+{
+	static const struct {
+		mode_t mask, mode;
+	} cases[] = {
+		{ 0, 0640 }, { 022, 0640 }, { 027, 0640 }, { 077, 0600 },
+		{ 066, 0600 }, { 0222, 0440 },
+	};
+	struct fx *f = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct output_params p = params(f->path, 4096);
+		struct output_result res;
+		struct output *o;
+		struct stat st;
+
+		umask(cases[i].mask);
+		o = open_ok(&p);
+		assert_int_equal(stat(f->temp, &st), 0);
+		assert_int_equal(st.st_mode & 07777, cases[i].mode);
+		assert_int_equal(put_header(f, o), 0);
+		close_ok(o, &res);
+		assert_int_equal(stat(f->path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, cases[i].mode);
+		unlink(f->path);
+	}
+}
+
+/* Units larger than the buffer go straight through, in order. */
+static void
+test_units_larger_than_buffer(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 64);
+	struct output_result res;
+	struct output *o = open_ok(&p);
+
+	assert_int_equal(put_header(f, o), 0);
+	assert_int_equal(put_packet(f, o, 0, 10), 0);
+	assert_int_equal(put_packet(f, o, 1, 1000), 0);
+	assert_int_equal(put_packet(f, o, 2, 20), 0);
+	assert_int_equal(put_packet(f, o, 3, 48), 0);	/* exactly 64 */
+	assert_int_equal(put_packet(f, o, 4, 49), 0);	/* 65 */
+	assert_int_equal(put_packet(f, o, 5, 300000), 0);
+	assert_int_equal(put_packet(f, o, 6, 0), 0);
+	assert_int_equal(output_bytes(o), f->nbytes);
+	close_ok(o, &res);
+	assert_int_equal(res.packets, 7);
+	assert_int_equal(res.lost, 0);
+	expect_contents(f, f->path, f->nbytes);
+}
+
+static void
+test_abort_leaves_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 64);
+	struct output *o = open_ok(&p);
+
+	assert_int_equal(put_header(f, o), 0);
+	/* bigger than the buffer: on disk already */
+	assert_int_equal(put_packet(f, o, 0, 1000), 0);
+	output_abort(o);
+	expect_dir(f->dir, "");
+	output_abort(NULL);
+}
+
+/* --- never follow, never clobber -------------------------------------- */
+
+static void
+test_existing_temp_path(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	char err[1024] = "", buf[16];
+	int fd;
+
+	fd = open(f->temp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "keep", 4), 4);
+	close(fd);
+	assert_null(output_open(&p, err, sizeof(err)));
+	assert_non_null(strstr(err, f->temp));
+	/* untouched, and no final file */
+	fd = open(f->temp, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 4);
+	close(fd);
+	assert_memory_equal(buf, "keep", 4);
+	assert_false(exists(f->path));
+}
+
+static void
+test_symlink_at_temp_path(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	char err[1024], victim[600], buf[16];
+	int fd;
+
+	/* dangling: following it would create the victim */
+	snprintf(victim, sizeof(victim), "%s/victim", f->dir);
+	assert_int_equal(symlink(victim, f->temp), 0);
+	err[0] = '\0';
+	assert_null(output_open(&p, err, sizeof(err)));
+	assert_non_null(strstr(err, f->temp));
+	assert_false(exists(victim));
+
+	/* pointing at a file: following it would truncate or write it */
+	fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_int_equal(write(fd, "precious", 8), 8);
+	close(fd);
+	err[0] = '\0';
+	assert_null(output_open(&p, err, sizeof(err)));
+	assert_non_null(strstr(err, f->temp));
+	fd = open(victim, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 8);
+	close(fd);
+	assert_memory_equal(buf, "precious", 8);
+	/* the link itself is left alone */
+	{
+		struct stat st;
+
+		assert_int_equal(lstat(f->temp, &st), 0);
+		assert_true(S_ISLNK(st.st_mode));
+	}
+	assert_false(exists(f->path));
+}
+
+static void
+test_no_replace(void **state)
+{
+	struct fx *f = *state;
+	struct output_result res;
+	char one[700], two[700], buf[8];
+	struct output_params p = params(f->path, 4096);
+	struct output *o;
+	int fd;
+
+	snprintf(one, sizeof(one), "%s.1", f->path);
+	snprintf(two, sizeof(two), "%s.2", f->path);
+	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_int_equal(write(fd, "old", 3), 3);
+	close(fd);
+
+	p.no_replace = true;
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	assert_int_equal(put_packet(f, o, 0, 10), 0);
+	close_ok(o, &res);
+	assert_string_equal(res.final_path, one);
+	assert_int_equal(res.packets, 1);
+	expect_contents(f, one, f->nbytes);
+	fd = open(f->path, O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 3);
+	close(fd);
+	assert_memory_equal(buf, "old", 3);
+
+	/* NAME and NAME.1 taken: NAME.2 */
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	close_ok(o, &res);
+	assert_string_equal(res.final_path, two);
+	expect_contents(f, two, FHDR);
+	expect_dir(f->dir, "seg.pcap\nseg.pcap.1\nseg.pcap.2\n");
+
+	/* without no_replace the final name is replaced */
+	p.no_replace = false;
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	close_ok(o, &res);
+	assert_string_equal(res.final_path, f->path);
+	expect_contents(f, f->path, FHDR);
+	expect_dir(f->dir, "seg.pcap\nseg.pcap.1\nseg.pcap.2\n");
+}
+
+static void
+test_place(void **state)
+{
+	struct fx *f = *state;
+	char a[600], b[600], final[700], err[2048];
+	int fd;
+
+	snprintf(a, sizeof(a), "%s/a", f->dir);
+	snprintf(b, sizeof(b), "%s/b", f->dir);
+	fd = open(a, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	close(fd);
+	fd = open(b, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	close(fd);
+	assert_int_equal(output_place(a, b, true, final, sizeof(final), err,
+	    sizeof(err)), 0);
+	assert_int_equal(strcmp(final + strlen(b), ".1"), 0);
+	expect_dir(f->dir, "b\nb.1\n");
+	/* a temp file that is gone: -1, naming it */
+	err[0] = '\0';
+	assert_int_equal(output_place(a, b, false, final, sizeof(final), err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, a));
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct fx *f = *state;
+	char *longpath = malloc(5000), err[1024], nodir[700];
+	struct output_params p;
+
+	assert_non_null(longpath);
+	memset(longpath, 'a', 4999);
+	longpath[0] = '/';
+	longpath[4999] = '\0';
+	p = params(longpath, 4096);
+	err[0] = '\0';
+	assert_null(output_open(&p, err, sizeof(err)));
+	assert_true(err[0] != '\0');
+	free(longpath);
+
+	snprintf(nodir, sizeof(nodir), "%s/nodir/seg.pcap", f->dir);
+	p = params(nodir, 4096);
+	err[0] = '\0';
+	assert_null(output_open(&p, err, sizeof(err)));
+	assert_non_null(strstr(err, "/nodir/tmp-"));
+	expect_dir(f->dir, "");
+}
+
+/* The final name cannot be taken: nothing is kept, all is lost, -1. */
+static void
+test_rename_fails(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	struct output_result res;
+	struct output *o;
+	char err[2048] = "";
+
+	assert_int_equal(mkdir(f->path, 0755), 0);	/* a directory */
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(put_packet(f, o, i, 100), 0);
+	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, f->path));
+	assert_int_equal(res.packets, 0);
+	assert_int_equal(res.lost, 5);
+	assert_string_equal(res.final_path, "");
+	/* the temp file is gone, the directory untouched */
+	expect_dir(f->dir, "seg.pcap\n");
+	expect_dir(f->path, "");
+}
+
+/* --- write errors ----------------------------------------------------- */
+
+/*
+ * After a write error: output_close says -1, every packet is either in
+ * the file or counted lost, and the file under the final name is a prefix
+ * of what was written that ends at a unit boundary.
+ */
+static void
+check_failed_file(struct fx *f, struct output *o, uint64_t attempted,
+    const char *final_dir)
+{
+	struct output_result res;
+	char err[1024];
+	size_t len, k;
+
+	assert_true(output_failed(o));
+	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
+	assert_true(res.failed);
+	assert_int_equal(res.packets + res.lost, attempted);
+	assert_true(res.lost >= 1);
+	assert_string_equal(res.final_path, f->path);
+	len = (size_t)file_size(f->path);
+	/* a prefix made of whole units: the header and res.packets packets */
+	for (k = 0; k < f->nunits && f->ends[k] < len; k++)
+		;
+	if (k == f->nunits || f->ends[k] != len)
+		fail_msg("%s ends inside a unit (%zu bytes)", f->path, len);
+	assert_int_equal(k, res.packets);	/* unit 0 is the header */
+	expect_contents(f, f->path, len);
+	expect_dir(final_dir, "seg.pcap\n");	/* and no temp file */
+}
+
+static bool
+mount_tiny_tmpfs(struct fx *f, const char *size)
+{
+	char opts[64];
+
+	snprintf(f->mnt, sizeof(f->mnt), "%s/small", f->dir);
+	assert_int_equal(mkdir(f->mnt, 0755), 0);
+	snprintf(opts, sizeof(opts), "size=%s,mode=0755", size);
+	if (mount("tmpfs", f->mnt, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) {
+		print_message("skipped: cannot mount a tmpfs (%s); needs "
+		    "root (CAP_SYS_ADMIN)\n", strerror(errno));
+		f->mnt[0] = '\0';
+		return false;
+	}
+	set_paths(f, f->mnt);
+	return true;
+}
+
+/* Fill the filesystem at dir, leaving about `leave` bytes free. */
+static void
+fill_fs(const char *dir, size_t leave)
+{
+	char path[700];
+	static unsigned char block[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/filler", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	while (write(fd, block, sizeof(block)) == (ssize_t)sizeof(block))
+		;
+	close(fd);
+	/* give some back */
+	if (leave > 0)
+		assert_int_equal(truncate(path, file_size(path) -
+		    (off_t)leave), 0);
+}
+
+static void
+test_full_fs_buffered(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p;
+	struct output *o;
+	uint64_t attempted = 0, refused = 0;
+
+	if (!mount_tiny_tmpfs(f, "64k")) {
+		skip();
+		return;
+	}
+	p = params(f->path, 4096);
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	/* 1016-byte units through a 4096-byte buffer until the fs is full */
+	while (refused < 4) {
+		assert_true(attempted < 1000);
+		attempted++;
+		if (put_packet(f, o, (uint32_t)attempted, 1000) != 0)
+			refused++;
+	}
+	check_failed_file(f, o, attempted, f->mnt);
+	/* the space of the lost tail was given back by the cut */
+	assert_true(file_size(f->path) <= 64 * 1024);
+}
+
+static void
+test_full_fs_direct(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p;
+	struct output *o;
+	uint64_t attempted = 0, refused = 0;
+
+	if (!mount_tiny_tmpfs(f, "64k")) {
+		skip();
+		return;
+	}
+	/* every unit bigger than the buffer: written with writev */
+	p = params(f->path, 256);
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	while (refused < 3) {
+		assert_true(attempted < 1000);
+		attempted++;
+		if (put_packet(f, o, (uint32_t)attempted, 3000) != 0)
+			refused++;
+	}
+	check_failed_file(f, o, attempted, f->mnt);
+}
+
+/* The last flush, at close, is the one that fails. */
+static void
+test_full_fs_at_close(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p;
+	struct output_result res;
+	struct output *o;
+	char err[1024];
+
+	if (!mount_tiny_tmpfs(f, "64k")) {
+		skip();
+		return;
+	}
+	fill_fs(f->mnt, 0);
+	p = params(f->path, 1 << 20);
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	for (uint32_t i = 0; i < 20; i++)
+		assert_int_equal(put_packet(f, o, i, 1000), 0);
+	assert_false(output_failed(o));
+	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
+	assert_true(res.failed);
+	assert_int_equal(res.packets, 0);
+	assert_int_equal(res.lost, 20);
+	/* not even the header made it: no file at all, no temp either */
+	assert_string_equal(res.final_path, "");
+	expect_dir(f->mnt, "filler\n");
+}
+
+/* RLIMIT_FSIZE: the same failure without root, at an exact offset. */
+static void
+test_file_size_limit(void **state)
+{
+	const rlim_t limit = 100000;
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	struct output *o;
+	struct rlimit old, lim;
+	void (*old_xfsz)(int);
+	uint64_t attempted = 0, refused = 0;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < limit) {
+		skip();
+		return;
+	}
+	o = open_ok(&p);
+	old_xfsz = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = limit;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	if (put_header(f, o) == 0) {
+		while (refused < 3 && attempted < 1000) {
+			attempted++;
+			if (put_packet(f, o, (uint32_t)attempted, 1000) != 0)
+				refused++;
+		}
+	}
+	/* stop limiting before anything else is written (test logs) */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_xfsz);
+	assert_int_equal(refused, 3);
+	check_failed_file(f, o, attempted, f->dir);
+	/* at most what the buffer held was lost */
+	assert_true((uint64_t)file_size(f->path) + 4096 + 1016 > limit);
+}
+
+/* --- stdout ----------------------------------------------------------- */
+
+static void
+test_stdout(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params("-", 100);
+	struct output_result res;
+	struct output *o;
+	char cap[600], err[1024];
+	int saved, fd;
+
+	snprintf(cap, sizeof(cap), "%s/stdout", f->dir);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(cap, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
+	close(fd);
+
+	o = output_open(&p, err, sizeof(err));
+	if (o != NULL) {
+		(void)put_header(f, o);
+		(void)put_packet(f, o, 1, 10);
+		(void)put_packet(f, o, 2, 500);	/* direct */
+		(void)output_close(o, &res, err, sizeof(err));
+	}
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	assert_non_null(o);
+	assert_string_equal(res.final_path, "-");
+	assert_int_equal(res.packets, 2);
+	assert_false(res.failed);
+	expect_contents(f, cap, f->nbytes);
+	expect_dir(f->dir, "stdout\n");
+}
+
+/* --- --pipeout -------------------------------------------------------- */
+
+static char *
+resolve_ok(const char *cmd)
+{
+	char err[512] = "";
+	char *path = pipeout_resolve(cmd, err, sizeof(err));
+
+	if (path == NULL)
+		fail_msg("pipeout_resolve(%s): %s", cmd, err);
+	return path;
+}
+
+static void
+test_pipeout_resolve(void **state)
+{
+	struct fx *f = *state;
+	char err[512], *path, bin[600], cmd[700];
+	int fd;
+
+	path = resolve_ok("cat");
+	assert_true(path[0] == '/');
+	assert_string_equal(strrchr(path, '/'), "/cat");
+	assert_int_equal(access(path, X_OK), 0);
+	free(path);
+	path = resolve_ok("/bin/sh");
+	assert_string_equal(path, "/bin/sh");
+	free(path);
+
+	err[0] = '\0';
+	assert_null(pipeout_resolve("no-such-command-mtc", err, sizeof(err)));
+	assert_non_null(strstr(err, "no-such-command-mtc"));
+	err[0] = '\0';
+	assert_null(pipeout_resolve("/nonexistent/cat", err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/cat"));
+	err[0] = '\0';
+	assert_null(pipeout_resolve(f->dir, err, sizeof(err)));
+	assert_non_null(strstr(err, f->dir));
+
+	/* a file that is not executable is skipped in PATH */
+	snprintf(bin, sizeof(bin), "%s/bin", f->dir);
+	assert_int_equal(mkdir(bin, 0755), 0);
+	snprintf(cmd, sizeof(cmd), "%s/mtc-noexec", bin);
+	fd = open(cmd, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	close(fd);
+	{
+		char *old = strdup(getenv("PATH") != NULL ? getenv("PATH") :
+		    "");
+
+		setenv("PATH", bin, 1);
+		err[0] = '\0';
+		path = pipeout_resolve("mtc-noexec", err, sizeof(err));
+		chmod(cmd, 0755);
+		{
+			char *found = pipeout_resolve("mtc-noexec", err,
+			    sizeof(err));
+
+			setenv("PATH", old, 1);
+			free(old);
+			assert_non_null(found);
+			assert_string_equal(found, cmd);
+			free(found);
+		}
+		assert_null(path);
+	}
+}
+
+static void
+test_pipeout_cat(void **state)
+{
+	struct fx *f = *state;
+	char *cat = resolve_ok("cat");
+	char *argv[] = { (char *)"cat", NULL };
+	struct output_params p = params(f->path, 4096);
+	struct output_result res;
+	struct output *o;
+	struct stat st;
+
+	p.pipeout_path = cat;
+	p.pipeout_argv = argv;
+	o = open_ok(&p);
+	assert_true(exists(f->temp));
+	assert_false(exists(f->path));
+	assert_int_equal(put_header(f, o), 0);
+	/* well past a pipe's buffer, some units bigger than ours */
+	for (uint32_t i = 0; i < 600; i++)
+		assert_int_equal(put_packet(f, o, i, i % 50 == 0 ? 9000 :
+		    1000), 0);
+	close_ok(o, &res);
+	free(cat);
+	assert_string_equal(res.final_path, f->path);
+	assert_int_equal(res.packets, 600);
+	assert_int_equal(res.lost, 0);
+	assert_false(res.failed);
+	expect_contents(f, f->path, f->nbytes);
+	expect_dir(f->dir, "seg.pcap\n");
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+}
+
+static void
+expect_pipeout_failed(struct fx *f, struct output *o, uint64_t npackets,
+    bool contents_kept)
+{
+	struct output_result res;
+	char err[1024], failed[700];
+
+	snprintf(failed, sizeof(failed), "%s.failed", f->path);
+	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
+	assert_true(res.failed);
+	/* we cannot vouch for anything a failed compressor was given */
+	assert_int_equal(res.packets, 0);
+	assert_int_equal(res.lost, npackets);
+	assert_string_equal(res.final_path, failed);
+	assert_true(exists(failed));
+	assert_false(exists(f->path));
+	expect_dir(f->dir, "seg.pcap.failed\n");
+	if (contents_kept)
+		expect_contents(f, failed, f->nbytes);
+}
+
+/* `false` exits before reading anything: writing to it fails (EPIPE). */
+static void
+test_pipeout_false(void **state)
+{
+	struct fx *f = *state;
+	char *path = resolve_ok("false");
+	char *argv[] = { (char *)"false", NULL };
+	struct output_params p = params(f->path, 4096);
+	struct output *o;
+	siginfo_t si;
+
+	p.pipeout_path = path;
+	p.pipeout_argv = argv;
+	o = open_ok(&p);
+	free(path);
+	/* wait until it has exited (without reaping it) */
+	memset(&si, 0, sizeof(si));
+	assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOWAIT), 0);
+	assert_int_equal(si.si_status, 1);
+	assert_int_equal(put_header(f, o), 0);
+	for (uint32_t i = 0; i < 10; i++)
+		(void)put_packet(f, o, i, 100);
+	expect_pipeout_failed(f, o, 10, false);
+}
+
+/*
+ * A command that takes the first write, then exits with a failure before
+ * reading the rest: what went into the pipe was accepted, later writes
+ * fail (EPIPE).  Nothing it was given can be vouched for.
+ */
+static void
+test_pipeout_fails_midway(void **state)
+{
+	struct fx *f = *state;
+	char *sh = resolve_ok("sh");
+	char *argv[] = { (char *)"sh", (char *)"-c",
+	    (char *)"head -c 1 >/dev/null; exit 1", NULL };
+	struct output_params p = params(f->path, 4096);
+	struct output *o;
+	int refused = 0;
+
+	p.pipeout_path = sh;
+	p.pipeout_argv = argv;
+	o = open_ok(&p);
+	free(sh);
+	assert_int_equal(put_header(f, o), 0);
+	/* far more than a pipe holds: some writes must fail */
+	for (uint32_t i = 0; i < 200; i++)
+		if (put_packet(f, o, i, 1000) != 0)
+			refused++;
+	assert_true(refused > 0);
+	assert_true(output_failed(o));
+	expect_pipeout_failed(f, o, 200, false);
+}
+
+/* A command that reads everything and then fails. */
+static void
+test_pipeout_exit_status(void **state)
+{
+	struct fx *f = *state;
+	char *sh = resolve_ok("sh");
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"cat; exit 3",
+	    NULL };
+	struct output_params p = params(f->path, 4096);
+	struct output *o;
+
+	p.pipeout_path = sh;
+	p.pipeout_argv = argv;
+	o = open_ok(&p);
+	free(sh);
+	assert_int_equal(put_header(f, o), 0);
+	for (uint32_t i = 0; i < 30; i++)
+		assert_int_equal(put_packet(f, o, i, 1000), 0);
+	expect_pipeout_failed(f, o, 30, true);
+}
+
+/* --- libwandio compression -------------------------------------------- */
+
+static void
+test_gzip(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	struct output_result res;
+	struct output *o;
+	unsigned char *back, magic[2];
+	char err[512] = "";
+	size_t got = 0;
+	io_t *io;
+	int fd;
+
+	assert_int_equal(output_probe_compression(WANDIO_COMPRESS_ZLIB, 6,
+	    err, sizeof(err)), 0);
+	assert_int_equal(output_probe_compression(99, 6, err, sizeof(err)),
+	    -1);
+
+	p.compress_type = WANDIO_COMPRESS_ZLIB;
+	p.compress_level = 6;
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	for (uint32_t i = 0; i < 200; i++)
+		assert_int_equal(put_packet(f, o, i, i == 7 ? 10000 : 300), 0);
+	close_ok(o, &res);
+	assert_string_equal(res.final_path, f->path);
+	assert_int_equal(res.packets, 200);
+	assert_false(res.failed);
+	expect_dir(f->dir, "seg.pcap\n");
+
+	fd = open(f->path, O_RDONLY);
+	assert_int_equal(read(fd, magic, 2), 2);
+	close(fd);
+	assert_int_equal(magic[0], 0x1f);
+	assert_int_equal(magic[1], 0x8b);
+	back = malloc(f->nbytes + 1);
+	assert_non_null(back);
+	io = wandio_create(f->path);
+	assert_non_null(io);
+	for (;;) {
+		off_t n = wandio_read(io, back + got, (off_t)(f->nbytes + 1 -
+		    got));
+
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		assert_true(got <= f->nbytes);
+	}
+	wandio_destroy(io);
+	assert_int_equal(got, f->nbytes);
+	assert_memory_equal(back, f->bytes, f->nbytes);
+	free(back);
+}
+
+/* libwandio ignores write errors: the read-back check must catch them. */
+static void
+test_gzip_full_fs(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p;
+	struct output_result res;
+	struct output *o;
+	char err[1024], failed[700];
+	uint64_t attempted = 0;
+
+	if (!mount_tiny_tmpfs(f, "64k")) {
+		skip();
+		return;
+	}
+	f->noise = 88172645463325252ull;
+	p = params(f->path, 4096);
+	p.compress_type = WANDIO_COMPRESS_ZLIB;
+	p.compress_level = 1;
+	o = open_ok(&p);
+	(void)put_header(f, o);
+	/* 200 KB of noise does not fit in 64 KB, compressed or not */
+	for (uint32_t i = 0; i < 200; i++, attempted++)
+		(void)put_packet(f, o, i, 1000);
+	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
+	assert_true(res.failed);
+	assert_int_equal(res.packets, 0);
+	assert_int_equal(res.lost, attempted);
+	snprintf(failed, sizeof(failed), "%s.failed", f->path);
+	assert_string_equal(res.final_path, failed);
+	expect_dir(f->mnt, "seg.pcap.failed\n");
+}
+
+int
+main(void)
+{
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_temp_then_final),
+		T(test_mode_follows_umask),
+		T(test_units_larger_than_buffer),
+		T(test_abort_leaves_nothing),
+		T(test_existing_temp_path),
+		T(test_symlink_at_temp_path),
+		T(test_no_replace),
+		T(test_place),
+		T(test_open_errors),
+		T(test_rename_fails),
+		T(test_full_fs_buffered),
+		T(test_full_fs_direct),
+		T(test_full_fs_at_close),
+		T(test_file_size_limit),
+		T(test_stdout),
+		T(test_pipeout_resolve),
+		T(test_pipeout_cat),
+		T(test_pipeout_false),
+		T(test_pipeout_fails_midway),
+		T(test_pipeout_exit_status),
+		T(test_gzip),
+		T(test_gzip_full_fs),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
