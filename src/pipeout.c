@@ -76,6 +76,22 @@ close_from(int lowfd)
 		close((int)fd);
 }
 
+void
+pipeout_child_exec(const char *path, char *const *argv)
+{
+	sigset_t none;
+
+	close_from(3);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(path, argv, postrotate_clean_env);
+	_exit(127);
+}
+
 int
 pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
     int *in_fd, char *err, size_t errlen)
@@ -97,8 +113,6 @@ pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
 		return -1;
 	}
 	if (child == 0) {
-		sigset_t none;
-
 		/* only async-signal-safe calls until execv */
 		if (p[0] != STDIN_FILENO && dup2(p[0], STDIN_FILENO) < 0)
 			_exit(127);
@@ -108,15 +122,7 @@ pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
 		/* dup2 clears FD_CLOEXEC on the copies; stdout=fd 1 case: */
 		if (out_fd == STDOUT_FILENO)
 			fcntl(STDOUT_FILENO, F_SETFD, 0);
-		close_from(3);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(path, argv, postrotate_clean_env);
-		_exit(127);
+		pipeout_child_exec(path, argv);
 	}
 	close(p[0]);
 	*pid = child;

@@ -26,6 +26,14 @@ int pipeout_start(const char *path, char *const *argv, int out_fd,
     pid_t *pid, int *in_fd, char *err, size_t errlen);
 
 /*
+ * In a freshly forked child whose fds 0-2 are set: close every other fd,
+ * restore default signal handling and an empty mask, execve path with the
+ * clean environment; _exit(127) if that fails.  Async-signal-safe only.
+ */
+void pipeout_child_exec(const char *path, char *const *argv)
+    __attribute__((noreturn));
+
+/*
  * Wait for the child (after closing its stdin).  Returns 0 if it exited
  * with status 0, else -1 with err describing the exit status or signal.
  */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pipeout.h"
 #include "postrotate.h"
 
 #define MAX_ARGS	256
@@ -85,25 +86,12 @@ postrotate_run(struct postrotate *pr, const char *file)
 	args[pr->argc + 1] = NULL;
 	pid = fork();
 	if (pid == 0) {
-		sigset_t none;
 		int devnull = open("/dev/null", O_RDONLY);
 
 		/* async-signal-safe calls only until execve */
 		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
 			_exit(127);
-#ifdef SYS_close_range
-		if (syscall(SYS_close_range, 3u, ~0u, 0) != 0)
-#endif
-			for (int fd = 3; fd < 65536; fd++)
-				close(fd);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(pr->path, args, postrotate_clean_env);
-		_exit(127);
+		pipeout_child_exec(pr->path, args);
 	}
 	if (pid < 0) {
 		log_error("--post-rotate for '%s': cannot fork: %s", file,
