@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +62,22 @@ enum backend {
 	BACKEND_LIBTRACE,
 };
 
+/*
+ * What a path holds, by its first bytes.  Classic pcap keeps 32-bit
+ * unsigned stamps, which libpcap hands over sign-extended: FILE_PCAP_US
+ * and FILE_PCAP_NS tell read_pcap how to undo that.
+ */
+enum file_kind {
+	FILE_MISSING,
+	FILE_PCAP_US,		/* classic pcap, microsecond stamps */
+	FILE_PCAP_NS,		/* classic pcap, nanosecond stamps */
+	FILE_PCAPNG,
+	FILE_COMPRESSED,	/* gzip, bzip2, xz or lzo */
+	FILE_OTHER,
+};
+
+struct stream;
+
 struct input {
 	char			*uri;
 	size_t			 index;
@@ -79,6 +96,7 @@ struct input {
 	pcap_t			*pcap;
 	struct bpf_program	 prog;
 	bool			 have_prog;
+	enum file_kind		 kind;		/* of a pcap file or stream */
 
 	/* libtrace */
 	libtrace_t		*trace;
@@ -168,32 +186,19 @@ wandio_cookie_close(void *cookie)
 	return 0;
 }
 
-enum file_kind { FILE_MISSING, FILE_PCAP, FILE_COMPRESSED, FILE_OTHER };
-
 static enum file_kind
-probe_file(const char *path, int *errnum)
+magic_kind(const unsigned char *m, size_t n)
 {
-	unsigned char m[6] = { 0 };
-	ssize_t n;
-	int fd;
-
-	if (strcmp(path, "-") == 0)
-		return FILE_PCAP;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		*errnum = errno;
-		return FILE_MISSING;
-	}
-	n = read(fd, m, sizeof(m));
-	close(fd);
 	if (n < 4)
-		return n < 0 ? FILE_MISSING : FILE_OTHER;
-	/* pcap (both byte orders, usec and nsec) and pcapng */
+		return FILE_OTHER;
 	if ((m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
-	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
-	    (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1) ||
-	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
-	    (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a))
-		return FILE_PCAP;
+	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4))
+		return FILE_PCAP_US;
+	if ((m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1) ||
+	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d))
+		return FILE_PCAP_NS;
+	if (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a)
+		return FILE_PCAPNG;
 	/* gzip, bzip2, xz, lzop */
 	if ((m[0] == 0x1f && m[1] == 0x8b) ||
 	    (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') ||
@@ -203,31 +208,223 @@ probe_file(const char *path, int *errnum)
 	return FILE_OTHER;
 }
 
+/* Kind of a regular file by its first bytes (which are read and lost). */
+static enum file_kind
+probe_file(const char *path, int *errnum)
+{
+	unsigned char m[4] = { 0 };
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*errnum = errno;
+		return FILE_MISSING;
+	}
+	n = read(fd, m, sizeof(m));
+	if (n < 0)
+		*errnum = errno;
+	close(fd);
+	if (n < 0)
+		return FILE_MISSING;
+	return magic_kind(m, (size_t)n);
+}
+
+/*
+ * --- pcap from a pipe, a FIFO or standard input ---
+ *
+ * libpcap reads streams with a blocking fread(), which would keep the
+ * reader from seeing the stop flag while the writer is silent and would
+ * hold back a partial batch of packets.  So streams reach libpcap through
+ * a stdio cookie that waits in poll(): every POLL_MS of silence it
+ * publishes what is queued and checks the stop flag (then reports end of
+ * file).  The first bytes, read to learn the kind, are handed back first.
+ */
+struct stream {
+	int		 fd;
+	struct input	*in;
+	unsigned char	 head[4];
+	size_t		 nhead, off;
+};
+
+static bool stopping(const struct input *in);
+
+static ssize_t
+stream_read(void *cookie, char *buf, size_t n)
+{
+	struct stream *s = cookie;
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	ssize_t r;
+
+	if (s->off < s->nhead) {
+		r = (ssize_t)(s->nhead - s->off < n ? s->nhead - s->off : n);
+		memcpy(buf, s->head + s->off, (size_t)r);
+		s->off += (size_t)r;
+		return r;
+	}
+	for (;;) {
+		if (stopping(s->in))
+			return 0;
+		r = poll(&pfd, 1, 0);
+		if (r == 0) {
+			/* about to wait: hand over the packets read so far */
+			if (s->in->q != NULL)
+				queue_publish(s->in->q);
+			r = poll(&pfd, 1, POLL_MS);
+		}
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0) {
+			r = read(s->fd, buf, n);
+			if (r >= 0 || (errno != EINTR && errno != EAGAIN))
+				return r;
+		}
+	}
+}
+
+static int
+stream_close(void *cookie)
+{
+	struct stream *s = cookie;
+
+	close(s->fd);
+	free(s);
+	return 0;
+}
+
+/* Open path ("-" for standard input) as a stream and learn its kind. */
+static FILE *
+stream_open(struct input *in, const char *path, enum file_kind *kind,
+    int *errnum)
+{
+	static const cookie_io_functions_t fns = {
+		.read = stream_read,
+		.close = stream_close,
+	};
+	struct stream *s;
+	FILE *fp;
+	ssize_t r;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		*errnum = errno;
+		return NULL;
+	}
+	s->in = in;
+	s->fd = strcmp(path, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3) :
+	    open(path, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0) {
+		*errnum = errno;
+		free(s);
+		return NULL;
+	}
+	while (s->nhead < sizeof(s->head)) {
+		r = stream_read(s, (char *)s->head + s->nhead,
+		    sizeof(s->head) - s->nhead);
+		if (r <= 0)
+			break;
+		s->nhead += (size_t)r;
+	}
+	*kind = magic_kind(s->head, s->nhead);
+	if ((fp = fopencookie(s, "r", fns)) == NULL) {
+		*errnum = errno;
+		stream_close(s);
+	}
+	return fp;
+}
+
+/* libpcap's DLT_ values differ from the LINKTYPE_ values files hold for a
+ * few link types (pcap-linktype(7)); the rest are equal. */
+static int
+dlt_to_linktype(int dlt)
+{
+	switch (dlt) {
+	case 11:	return 100;	/* ATM_RFC1483 */
+	case 12:	return LT_RAW;
+	case 15:	return 102;	/* SLIP_BSDOS */
+	case 16:	return 103;	/* PPP_BSDOS */
+	case 19:	return 106;	/* ATM_CLIP */
+	default:	return dlt;
+	}
+}
+
+/* Compile (and for live sources install) the filter on a libpcap handle. */
+static int
+pcap_filter(struct input *in, const struct config *cfg, bool install,
+    char *err, size_t errlen)
+{
+	if (cfg->filter == NULL)
+		return 0;
+	if (pcap_compile(in->pcap, &in->prog, cfg->filter, 1,
+	    PCAP_NETMASK_UNKNOWN) != 0) {
+		log_seterr(err, errlen, "filter '%s' does not compile for "
+		    "input '%s': %s", cfg->filter, in->uri,
+		    pcap_geterr(in->pcap));
+		return -1;
+	}
+	in->have_prog = true;
+	if (install && pcap_setfilter(in->pcap, &in->prog) != 0) {
+		log_seterr(err, errlen, "cannot set filter '%s' on input '%s': "
+		    "%s", cfg->filter, in->uri, pcap_geterr(in->pcap));
+		return -1;
+	}
+	return 0;
+}
+
+/* A compressed file through libwandio; *kind becomes what it holds. */
+static FILE *
+wandio_open(const char *path, enum file_kind *kind)
+{
+	static const cookie_io_functions_t fns = {
+		.read = wandio_cookie_read,
+		.close = wandio_cookie_close,
+	};
+	unsigned char m[4];
+	io_t *io = wandio_create(path);
+	off_t n;
+	FILE *fp;
+
+	if (io == NULL)
+		return NULL;
+	n = wandio_peek(io, m, sizeof(m));
+	*kind = magic_kind(m, n > 0 ? (size_t)n : 0);
+	if ((fp = fopencookie(io, "r", fns)) == NULL)
+		wandio_destroy(io);
+	return fp;
+}
+
+/*
+ * A pcap or pcapng file (kind from probe_file), compressed or not, or a
+ * stream (stream set: FIFO, pipe, character device, standard input).
+ */
 static int
 open_pcap(struct input *in, const char *path, enum file_kind kind,
-    const struct config *cfg, char *err, size_t errlen)
+    bool stream, const struct config *cfg, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
+	FILE *fp = NULL;
+	int errnum = 0;
 
-	if (kind == FILE_COMPRESSED) {
-		static const cookie_io_functions_t fns = {
-			.read = wandio_cookie_read,
-			.close = wandio_cookie_close,
-		};
-		io_t *io = wandio_create(path);
-		FILE *fp;
-
-		if (io == NULL) {
+	if (stream) {
+		if ((fp = stream_open(in, path, &kind, &errnum)) == NULL) {
+			log_seterr(err, errlen, "cannot open input '%s': %s",
+			    in->uri, strerror(errnum));
+			return -1;
+		}
+		if (kind == FILE_COMPRESSED) {
+			fclose(fp);
+			log_seterr(err, errlen, "cannot read input '%s': a "
+			    "compressed stream; decompress it first (e.g. "
+			    "zcat FILE | mtracecap ... pcapfile:-)", in->uri);
+			return -1;
+		}
+	} else if (kind == FILE_COMPRESSED) {
+		if ((fp = wandio_open(path, &kind)) == NULL) {
 			log_seterr(err, errlen, "cannot open input '%s': "
 			    "libwandio cannot read it", in->uri);
 			return -1;
 		}
-		if ((fp = fopencookie(io, "r", fns)) == NULL) {
-			wandio_destroy(io);
-			log_seterr(err, errlen, "cannot open input '%s': %s",
-			    in->uri, strerror(errno));
-			return -1;
-		}
+	}
+	in->kind = kind;
+	if (fp != NULL) {
 		in->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
 		    PCAP_TSTAMP_PRECISION_NANO, perr);
 		if (in->pcap == NULL)
@@ -241,18 +438,8 @@ open_pcap(struct input *in, const char *path, enum file_kind kind,
 		    perr);
 		return -1;
 	}
-	in->linktype = pcap_datalink(in->pcap);
-	if (cfg->filter != NULL) {
-		if (pcap_compile(in->pcap, &in->prog, cfg->filter, 1,
-		    PCAP_NETMASK_UNKNOWN) != 0) {
-			log_seterr(err, errlen, "filter '%s' does not compile "
-			    "for input '%s': %s", cfg->filter, in->uri,
-			    pcap_geterr(in->pcap));
-			return -1;
-		}
-		in->have_prog = true;
-	}
-	return 0;
+	in->linktype = dlt_to_linktype(pcap_datalink(in->pcap));
+	return pcap_filter(in, cfg, false, err, errlen);
 }
 
 /* Syntax check of the filter before libtrace compiles it lazily. */
@@ -317,23 +504,9 @@ open_pcap_live(struct input *in, const char *dev, const struct config *cfg,
 	}
 	if (rc > 0)
 		log_warn("input '%s': %s", in->uri, pcap_geterr(in->pcap));
-	in->linktype = pcap_datalink(in->pcap);
-	if (cfg->filter != NULL) {
-		if (pcap_compile(in->pcap, &in->prog, cfg->filter, 1,
-		    PCAP_NETMASK_UNKNOWN) != 0) {
-			log_seterr(err, errlen, "filter '%s' does not compile "
-			    "for input '%s': %s", cfg->filter, in->uri,
-			    pcap_geterr(in->pcap));
-			return -1;
-		}
-		in->have_prog = true;
-		if (pcap_setfilter(in->pcap, &in->prog) != 0) {
-			log_seterr(err, errlen, "cannot set filter '%s' on "
-			    "input '%s': %s", cfg->filter, in->uri,
-			    pcap_geterr(in->pcap));
-			return -1;
-		}
-	}
+	in->linktype = dlt_to_linktype(pcap_datalink(in->pcap));
+	if (pcap_filter(in, cfg, true, err, errlen) != 0)
+		return -1;
 	if (pcap_setnonblock(in->pcap, 1, perr) != 0) {
 		log_seterr(err, errlen, "input '%s': %s", in->uri, perr);
 		return -1;
@@ -398,6 +571,7 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	char qerr[128];
 	const char *path = NULL;
 	enum file_kind kind = FILE_OTHER;
+	bool stream = false;
 	int errnum = 0;
 
 	if ((in = calloc(1, sizeof(*in))) == NULL ||
@@ -425,16 +599,26 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	else if (uri_format_len(uri) == 0)
 		path = uri;		/* bare path: libpcap if it is pcap */
 	if (path != NULL) {
-		kind = probe_file(path, &errnum);
-		if (kind == FILE_MISSING) {
+		struct stat st;
+
+		/* pipes and devices cannot be read twice: no probe */
+		if (strcmp(path, "-") == 0)
+			stream = true;
+		else if (stat(path, &st) != 0)
+			errnum = errno;
+		else
+			stream = !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+		if (errnum == 0 && !stream)
+			kind = probe_file(path, &errnum);
+		if (errnum != 0) {
 			log_seterr(err, errlen, "cannot open input '%s': %s",
 			    uri, strerror(errnum));
 			goto fail;
 		}
 	}
-	if (path != NULL && (kind != FILE_OTHER || path != uri)) {
+	if (path != NULL && (stream || kind != FILE_OTHER || path != uri)) {
 		in->backend = BACKEND_PCAP;
-		if (open_pcap(in, path, kind, cfg, err, errlen) != 0)
+		if (open_pcap(in, path, kind, stream, cfg, err, errlen) != 0)
 			goto fail;
 	} else {
 		in->backend = BACKEND_LIBTRACE;
@@ -483,7 +667,8 @@ push_packet(struct input *in, uint64_t ts_ns, uint32_t caplen,
 static bool
 stopping(const struct input *in)
 {
-	return atomic_load_explicit(in->stop, memory_order_relaxed);
+	return in->stop != NULL &&
+	    atomic_load_explicit(in->stop, memory_order_relaxed);
 }
 
 static void
@@ -492,6 +677,27 @@ fail_input(struct input *in, const char *what)
 	log_error("input '%s' failed: %s; closing it, the other inputs "
 	    "continue", in->uri, what);
 	atomic_store_explicit(&in->failed, true, memory_order_relaxed);
+}
+
+/*
+ * A classic pcap record holds unsigned 32-bit seconds and fraction;
+ * libpcap sign-extends both (and scales a microsecond fraction by 1000).
+ * Undo that so that stamps after 2038 and out-of-range fractions come out
+ * as tcpdump prints them.  pcapng stamps are 64-bit and pass through.
+ */
+static uint64_t
+pcap_file_ns(enum file_kind kind, const struct timeval *tv)
+{
+	uint64_t frac;
+
+	if (kind == FILE_PCAPNG)
+		return (uint64_t)tv->tv_sec * 1000000000u +
+		    (uint64_t)tv->tv_usec;
+	if (kind == FILE_PCAP_US)
+		frac = (uint64_t)(uint32_t)(tv->tv_usec / 1000) * 1000u;
+	else
+		frac = (uint32_t)tv->tv_usec;
+	return (uint64_t)(uint32_t)tv->tv_sec * 1000000000u + frac;
 }
 
 static void
@@ -511,11 +717,10 @@ read_pcap(struct input *in)
 				    memory_order_relaxed);
 				continue;
 			}
-			push_packet(in, (uint64_t)h->ts.tv_sec * 1000000000u +
-			    (uint64_t)h->ts.tv_usec, h->caplen, h->len,
-			    in->linktype, data, &batch);
-		} else if (rc == PCAP_ERROR_BREAK) {
-			break;		/* end of file */
+			push_packet(in, pcap_file_ns(in->kind, &h->ts),
+			    h->caplen, h->len, in->linktype, data, &batch);
+		} else if (rc == PCAP_ERROR_BREAK || stopping(in)) {
+			break;		/* end of file, or told to stop */
 		} else {
 			fail_input(in, pcap_geterr(in->pcap));
 			break;

@@ -242,11 +242,6 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (cfg.rotating && recover_dir(cfg.output_path, run_hook, hook,
-	    err, sizeof(err)) < 0) {
-		log_error("%s", err);
-		goto out;
-	}
 	if (cfg.seqfile != NULL &&
 	    seqfile_load(cfg.seqfile, &first_seq, err, sizeof(err)) != 0) {
 		log_error("%s", err);
@@ -284,6 +279,12 @@ main(int argc, char **argv)
 			log_error("%s", err);
 			goto out;
 		}
+	}
+	/* as the user that writes the files from here on */
+	if (cfg.rotating && recover_dir(cfg.output_path, run_hook, hook,
+	    err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		goto out;
 	}
 	if (stats_init(&stats, inputs, opened) != 0) {
 		log_error("out of memory");

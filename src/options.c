@@ -317,6 +317,35 @@ parse_output_uri(const char *uri, const char *what, char **path, char *err,
 	return 0;
 }
 
+/*
+ * getopt_long() rejected arg: name it.  For "--name=value" of a flag that
+ * takes no value glibc sets optopt to the flag's short letter, so long
+ * options are named from arg itself.
+ */
+static void
+bad_option(const char *arg, int opt, char *err, size_t errlen)
+{
+	size_t n;
+
+	if (strncmp(arg, "--", 2) != 0) {
+		if (opt > 0 && opt < 0x100)
+			log_seterr(err, errlen, "unknown option '-%c'", opt);
+		else
+			log_seterr(err, errlen, "unknown option '%s'", arg);
+		return;
+	}
+	n = strcspn(arg + 2, "=");
+	for (const struct option *o = long_options; o->name != NULL; o++) {
+		if (strlen(o->name) == n && strncmp(o->name, arg + 2, n) == 0 &&
+		    arg[2 + n] == '=' && o->has_arg == no_argument) {
+			log_seterr(err, errlen, "option '--%s' takes no value: "
+			    "'%s'", o->name, arg);
+			return;
+		}
+	}
+	log_seterr(err, errlen, "unknown option '%.*s'", (int)(n + 2), arg);
+}
+
 int
 options_parse(int argc, char **argv, struct config *cfg, char *err,
     size_t errlen)
@@ -334,7 +363,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	cfg->capture_buffer = (size_t)OPTIONS_CAPBUF_MB_DEFAULT << 20;
 
 	opterr = 0;
-	optind = 1;
+	optind = 0;		/* glibc: a full re-initialisation */
 	while ((c = getopt_long(argc, argv, short_options, long_options,
 	    NULL)) != -1) {
 		switch (c) {
@@ -484,12 +513,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 			goto fail;
 		case '?':
 		default:
-			if (optopt != 0 && optopt < 0x100)
-				log_seterr(err, errlen, "unknown option '-%c'",
-				    optopt);
-			else
-				log_seterr(err, errlen, "unknown option '%s'",
-				    argv[optind - 1]);
+			bad_option(argv[optind - 1], optopt, err, errlen);
 			goto fail;
 		}
 	}

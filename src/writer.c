@@ -435,8 +435,12 @@ writer_run(const struct writer_setup *ws)
 
 		if (atomic_exchange_explicit(&ws->control->rotate, false,
 		    memory_order_relaxed)) {
-			if (w.cfg->rotating && w.out != NULL)
+			/* live: the new file starts now; files: with the
+			 * next packet, named after it as every other file */
+			if (w.cfg->rotating && w.out != NULL && w.any_live)
 				rotate_to(&w, realtime_ns());
+			else if (w.cfg->rotating)
+				close_segment(&w);
 			else if (!w.cfg->rotating)
 				log_warn("SIGHUP ignored: a single output file "
 				    "does not rotate");
