@@ -1034,6 +1034,13 @@ input_counters(const struct input *in)
 }
 
 bool
+input_filtered_known(const struct input *in)
+{
+	/* libpcap files filter in user space; libtrace counts its own */
+	return !in->live || (!in->have_prog && in->filter == NULL);
+}
+
+bool
 input_failed(const struct input *in)
 {
 	return atomic_load_explicit(&in->failed, memory_order_relaxed);

@@ -55,6 +55,9 @@ bool input_is_live(const struct input *in);
 /* pcap LINKTYPE_ of the source if known before the first packet, else -1 */
 int input_linktype(const struct input *in);
 const struct input_counters *input_counters(const struct input *in);
+/* False where the filter runs in the kernel, which does not count what it
+ * rejects (live captures with -F): counters.filtered then means nothing. */
+bool input_filtered_known(const struct input *in);
 /* After input_join(): true if reading ended with an error (logged). */
 bool input_failed(const struct input *in);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -100,12 +101,16 @@ stats_final_report(const struct stats *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct input_counters *c = input_counters(s->inputs[i]);
 
+		char filtered[24] = "unknown";	/* in-kernel filter */
+
+		if (input_filtered_known(s->inputs[i]))
+			snprintf(filtered, sizeof(filtered), "%" PRIu64,
+			    load(&c->filtered));
 		log_error("input=%zu %s: read=%" PRIu64 " dropped_by_kernel=%"
-		    PRIu64 " filtered=%" PRIu64 " written=%" PRIu64
-		    "%s", i, input_uri(s->inputs[i]), load(&c->read),
-		    load(&c->kernel_drops), load(&c->filtered),
-		    s->written[i], input_failed(s->inputs[i]) ?
-		    " (input failed)" : "");
+		    PRIu64 " filtered=%s written=%" PRIu64 "%s", i,
+		    input_uri(s->inputs[i]), load(&c->read),
+		    load(&c->kernel_drops), filtered, s->written[i],
+		    input_failed(s->inputs[i]) ? " (input failed)" : "");
 	}
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
 	    PRIu64 " disorders=%" PRIu64, s->files, stats_total_written(s),
