@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "finisher.h"
+#include "format.h"
 #include "log.h"
 #include "merge.h"
 #include "naming.h"
@@ -42,25 +43,6 @@
 #define REOPEN_DELAY_NS		1000000000ull	/* after a failed open */
 #define WATCHFILE_POLL_NS	100000000L
 #define OUTPUT_BUFSIZE		(1u << 20)
-#define LINKTYPE_DEFAULT	1		/* Ethernet */
-#define PCAP_RECHDR		16u
-
-struct pcap_file_header_v24 {
-	uint32_t	magic;
-	uint16_t	version_major;
-	uint16_t	version_minor;
-	int32_t		thiszone;
-	uint32_t	sigfigs;
-	uint32_t	snaplen;
-	uint32_t	linktype;
-};
-
-struct pcap_rec_header {
-	uint32_t	ts_sec;
-	uint32_t	ts_usec;
-	uint32_t	caplen;
-	uint32_t	len;
-};
 
 struct writer {
 	const struct writer_setup *ws;
@@ -73,6 +55,7 @@ struct writer {
 	struct rotate_policy	 pol;
 	uint64_t		 maxwait_ns;
 
+	const struct format	*fmt;
 	int			 linktype;
 	struct output		*out;
 	struct finisher		*finisher;
@@ -193,17 +176,12 @@ open_segment(struct writer *w, uint64_t name_ns)
 static int
 write_header(struct writer *w)
 {
-	struct pcap_file_header_v24 h = {
-		.magic = 0xa1b2c3d4,
-		.version_major = 2,
-		.version_minor = 4,
-		.snaplen = w->cfg->snaplen,
-		.linktype = (uint32_t)(w->linktype >= 0 ? w->linktype :
-		    LINKTYPE_DEFAULT),
-	};
+	unsigned char h[FORMAT_HDR_MAX];
+	size_t n = w->fmt->file_header(h, w->linktype, w->cfg->snaplen,
+	    w->ws->ninputs);
 
 	w->header_written = true;
-	return output_write(w->out, &h, sizeof(h), NULL, 0, false);
+	return output_write(w->out, h, n, NULL, 0, false);
 }
 
 /* End the current file: the finisher flushes, fsyncs and renames it. */
@@ -232,7 +210,8 @@ static void
 write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
     bool disorder)
 {
-	struct pcap_rec_header h;
+	unsigned char h[FORMAT_HDR_MAX];
+	size_t n;
 
 	if (w->linktype < 0)
 		w->linktype = rec->linktype;
@@ -255,12 +234,12 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	}
 	if (!w->header_written)
 		(void)write_header(w);
-	h.ts_sec = (uint32_t)(rec->ts_ns / 1000000000u);
-	h.ts_usec = (uint32_t)(rec->ts_ns % 1000000000u / 1000u);
-	h.caplen = rec->caplen;
-	h.len = rec->wirelen;
-	(void)output_write(w->out, &h, sizeof(h), rec->data, rec->caplen,
-	    true);
+	n = w->fmt->record_header(h, rec, input);
+	(void)output_write(w->out, h, n, rec->data, rec->caplen, true);
+	if (w->fmt->record_trailer != NULL) {
+		n = w->fmt->record_trailer(h, rec);
+		(void)output_write(w->out, h, n, NULL, 0, false);
+	}
 	w->seg_packets++;
 	if (disorder)
 		w->seg_disorders++;
@@ -292,7 +271,7 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
 		    t);
 		rotate_to(w, w->ival_start);
 	} else if (rotate_due_size(&w->pol, output_bytes(w->out),
-	    w->seg_packets, PCAP_RECHDR + rec->caplen)) {
+	    w->seg_packets, w->fmt->record_size(rec->caplen))) {
 		rotate_to(w, t);
 	}
 }
@@ -363,6 +342,7 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	w->ws = ws;
 	w->cfg = ws->cfg;
 	w->stats = ws->stats;
+	w->fmt = &format_pcap;
 	w->linktype = ws->linktype;
 	w->seq = ws->first_seq;
 	w->maxwait_ns = (uint64_t)ws->cfg->maxwait_ms * 1000000u;
