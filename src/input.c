@@ -36,6 +36,7 @@
 #include <pcap/pcap.h>
 #include <wandio.h>
 
+#include "clock.h"
 #include "input.h"
 #include "log.h"
 
@@ -113,15 +114,6 @@ static const char *const live_formats[] = {
 	"ring", "int", "pcapint", "bpf", "dag", "dpdk", "pfring", "pfringzc",
 	"pfringold", "xdp", "ndag", "etsilive", "rt", "legacypos", NULL,
 };
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Length of the "format" part of uri ("ring" in "ring:eth0"), 0 if none. */
 static size_t

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "merge.h"
 
@@ -55,11 +56,8 @@ struct merge {
 uint64_t
 merge_clock_realtime(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return realtime_ns();
 }
 
 static bool

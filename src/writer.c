@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "finisher.h"
 #include "format.h"
 #include "log.h"
@@ -70,21 +71,6 @@ struct writer {
 	bool			*warned_unfit;
 	bool			 failed;
 };
-
-static uint64_t
-realtime_ns(void)
-{
-	return merge_clock_realtime(NULL);
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static bool
 stop_requested(const struct writer *w)

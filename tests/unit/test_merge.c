@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "merge.h"
 #include "queue.h"
 
@@ -61,15 +62,6 @@ fake_clock(void *arg)
 	c->now += c->step;
 	c->calls++;
 	return t;
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
 }
 
 /* The payload every test record carries. */

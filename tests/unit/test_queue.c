@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "queue.h"
 
 #define HDR	sizeof(struct queue_rec)
@@ -38,15 +39,6 @@ static size_t
 rec_bytes(uint32_t caplen)
 {
 	return (HDR + caplen + 7) & ~(size_t)7;
-}
-
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* xorshift64*: deterministic sizes and payloads */
