@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "finisher.h"
@@ -45,6 +46,7 @@ finisher_thread(void *arg)
 	for (;;) {
 		struct output *o;
 		struct output_result res;
+		struct stat st;
 		char err[1024];
 
 		pthread_mutex_lock(&f->mu);
@@ -76,8 +78,10 @@ finisher_thread(void *arg)
 				log_error("%s", err);
 			f->failed = true;
 		}
+		/* hooks get files, not stdout, FIFOs or devices */
 		if (res.final_path[0] != '\0' && !res.failed &&
-		    strcmp(res.final_path, "-") != 0)
+		    strcmp(res.final_path, "-") != 0 &&
+		    stat(res.final_path, &st) == 0 && S_ISREG(st.st_mode))
 			postrotate_run(f->pr, res.final_path);
 		if (res.lost > 0) {
 			log_error("%s: %llu packets could not be written",

@@ -97,7 +97,9 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 		    "(use -B for a directory)", cfg->output_path);
 		return -1;
 	}
-	return check_dir_writable(dir, err, errlen);
+	if (check_dir_writable(dir, err, errlen) != 0)
+		return -1;
+	return output_check_target(cfg->output_path, err, errlen);
 }
 
 /*

@@ -343,7 +343,7 @@ bad_option(const char *arg, int opt, char *err, size_t errlen)
 			return;
 		}
 	}
-	log_seterr(err, errlen, "unknown option '%.*s'", (int)(n + 2), arg);
+	log_seterr(err, errlen, "unknown option '%s'", arg);
 }
 
 int

@@ -29,8 +29,9 @@ struct output {
 	char		 final[PATH_MAX];
 	char		 temp[PATH_MAX];
 	bool		 to_stdout;
+	bool		 direct;	/* an existing fifo or device, no temp */
 	bool		 no_replace;
-	int		 file_fd;	/* the temp file (or stdout) */
+	int		 file_fd;	/* the temp file (or stdout, fifo...) */
 	int		 write_fd;	/* file_fd, or the compressor's stdin */
 	pid_t		 child;
 	iow_t		*iow;		/* libwandio compressor, or NULL */
@@ -71,12 +72,21 @@ full_write(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* The name the file has while we write it, for messages. */
+static const char *
+shown_name(const struct output *o)
+{
+	if (o->to_stdout)
+		return "stdout";
+	return o->direct ? o->final : o->temp;
+}
+
 static void
 fail_output(struct output *o, const char *what)
 {
 	if (!o->failed) {
 		snprintf(o->errmsg, sizeof(o->errmsg), "%s '%s': %s", what,
-		    o->to_stdout ? "stdout" : o->temp, strerror(errno));
+		    shown_name(o), strerror(errno));
 		log_error("%s", o->errmsg);
 	}
 	o->failed = true;
@@ -85,9 +95,26 @@ fail_output(struct output *o, const char *what)
 	o->buf_packets = 0;
 	o->buflen = 0;
 	/* cut a partial record off a plain file so it stays valid */
-	if (!o->to_stdout && o->child == 0 && o->iow == NULL &&
+	if (!o->to_stdout && !o->direct && o->child == 0 && o->iow == NULL &&
 	    o->file_fd >= 0)
 		(void)ftruncate(o->file_fd, (off_t)o->good_offset);
+}
+
+/*
+ * A write into write_fd failed (errno says why).  EPIPE means whoever
+ * reads the other end went away: say who, so the operator looks at the
+ * right process.
+ */
+static void
+fail_write(struct output *o)
+{
+	if (errno == EPIPE && o->child != 0)
+		fail_output(o, "--pipeout command closed its input; writing");
+	else if (errno == EPIPE && o->to_stdout)
+		fail_output(o, "standard output was closed by its reader; "
+		    "writing");
+	else
+		fail_output(o, "cannot write");
 }
 
 static int
@@ -108,14 +135,86 @@ flush(struct output *o)
 			return -1;
 		}
 	} else if (full_write(o->write_fd, o->buf, o->buflen) != 0) {
-		fail_output(o, errno == EPIPE ? "--pipeout command closed "
-		    "its input; writing" : "cannot write");
+		fail_write(o);
 		return -1;
 	}
 	o->good_offset += o->buflen;
 	o->packets += o->buf_packets;
 	o->buf_packets = 0;
 	o->buflen = 0;
+	return 0;
+}
+
+int
+output_check_target(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		log_seterr(err, errlen, "output '%s' is a directory (use -B "
+		    "for a directory)", path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The final name of a single output is taken by something that is not a
+ * regular file.  A directory is an error.  A fifo or a device (or a link
+ * to one) is opened and written directly, as tcpdump -w does: renaming a
+ * temp file over it would leave its reader with nothing.  Opening a fifo
+ * waits for a reader, as tcpdump does.  Returns 0 (o->direct says whether
+ * the target was opened; if not, it gets the temp file scheme), or -1 with
+ * err naming the path.
+ */
+static int
+open_direct(struct output *o, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, fl;
+
+	if (output_check_target(o->final, err, errlen) != 0)
+		return -1;
+	if (stat(o->final, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;
+	fd = -1;
+	if (S_ISFIFO(st.st_mode)) {
+		/* only to tell the operator why we wait */
+		fd = open(o->final, O_WRONLY | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC);
+		if (fd < 0 && errno == ENXIO)
+			log_info("waiting for a reader to open fifo '%s'",
+			    o->final);
+		if (fd >= 0 && ((fl = fcntl(fd, F_GETFL)) < 0 ||
+		    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)) {
+			log_seterr(err, errlen, "cannot make '%s' blocking: "
+			    "%s", o->final, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	while (fd < 0) {
+		fd = open(o->final, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 && errno != EINTR) {
+			log_seterr(err, errlen, "cannot open '%s': %s",
+			    o->final, strerror(errno));
+			return -1;
+		}
+	}
+	if (fstat(fd, &st) != 0) {
+		log_seterr(err, errlen, "cannot stat '%s': %s", o->final,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (S_ISREG(st.st_mode)) {
+		/* replaced by a plain file meanwhile: never write into that */
+		close(fd);
+		return 0;
+	}
+	o->file_fd = fd;
+	o->direct = true;
 	return 0;
 }
 
@@ -147,6 +246,10 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 			    p->path);
 			goto fail;
 		}
+		if (!p->no_replace && open_direct(o, err, errlen) != 0)
+			goto fail;
+	}
+	if (!o->to_stdout && !o->direct) {
 		o->file_fd = open(o->temp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
 		if (o->file_fd < 0) {
@@ -170,7 +273,7 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		    p->compress_level, O_CLOEXEC);
 		if (o->iow == NULL) {
 			log_seterr(err, errlen, "cannot start compression "
-			    "into '%s': %s", o->temp, errno != 0 ?
+			    "into '%s': %s", shown_name(o), errno != 0 ?
 			    strerror(errno) : "libwandio failed");
 			goto fail;
 		}
@@ -228,7 +331,7 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 				n = -1;
 		}
 		if (n < 0) {
-			fail_output(o, "cannot write");
+			fail_write(o);
 			if (is_packet)
 				o->lost++;
 			return -1;
@@ -416,42 +519,47 @@ output_close(struct output *o, struct output_result *res, char *err,
 		err[0] = '\0';
 	(void)flush(o);
 	if (o->child != 0) {
-		if (close(o->write_fd) != 0 && !o->failed) {
+		if (close(o->write_fd) != 0 && !o->failed)
 			fail_output(o, "cannot close the --pipeout pipe");
-		}
 		o->write_fd = -1;
 		if (pipeout_finish(o->child, cerr, sizeof(cerr)) != 0) {
 			log_error("'%s': %s", o->final, cerr);
-			o->stream_broken = true;
-			if (!o->failed) {
+			if (!o->failed)
 				snprintf(o->errmsg, sizeof(o->errmsg), "%s",
 				    cerr);
-				/* it may have lost anything it was given */
-				o->lost += o->packets;
-				o->packets = 0;
-			}
 			o->failed = true;
 		}
 		o->child = 0;
+		/* a failed command, or one that did not take all of the
+		 * stream, left output we cannot vouch for */
+		if (o->failed)
+			o->stream_broken = true;
 	}
 	if (o->iow != NULL) {
 		wandio_wdestroy(o->iow);
 		o->iow = NULL;
-		if (!o->to_stdout && verify_stream(o) != 0) {
+		if (!o->to_stdout && !o->direct && verify_stream(o) != 0) {
 			log_error("%s", o->errmsg);
 			o->stream_broken = true;
 		}
-		if (o->stream_broken) {
-			o->failed = true;
-			o->lost += o->packets;
-			o->packets = 0;
-		}
 	}
-	if (o->to_stdout) {
+	if (o->stream_broken) {
+		/* nothing in a broken compressed stream counts as written;
+		 * packets is zeroed so nothing is counted lost twice */
+		o->failed = true;
+		o->lost += o->packets;
+		o->packets = 0;
+	}
+	if (o->to_stdout || o->direct) {
+		/* a fifo or device is neither fsync'ed nor renamed */
+		if (o->direct && close(o->file_fd) != 0 && !o->failed)
+			fail_output(o, "cannot close");
+		o->file_fd = -1;
 		res->packets = o->packets;
 		res->lost = o->lost;
 		res->failed = o->failed;
-		snprintf(res->final_path, sizeof(res->final_path), "-");
+		snprintf(res->final_path, sizeof(res->final_path), "%s",
+		    o->final);
 		/* failures were logged when they happened */
 		rc = o->failed ? -1 : 0;
 		goto out;
@@ -551,7 +659,8 @@ output_abort(struct output *o)
 		wandio_wdestroy(o->iow);
 	if (!o->to_stdout && o->file_fd >= 0) {
 		close(o->file_fd);
-		unlink(o->temp);
+		if (!o->direct)
+			unlink(o->temp);
 	}
 	free(o->buf);
 	free(o);

@@ -12,6 +12,15 @@
  * On a write error the
  * file is cut back to its last complete record, the packets that could
  * not be written are counted, and the valid prefix is still renamed.
+ * With a compressor, a stream not known to be complete (the command
+ * failed or closed its input early, libwandio's output does not read
+ * back) is kept as NAME.failed and all its packets are counted as lost,
+ * each exactly once.
+ *
+ * A single output (not no_replace) whose name is an existing fifo or
+ * device, or a link to one, is written directly, as tcpdump -w does: no
+ * temp file, no rename, no fsync (opening a fifo waits for its reader).
+ * An existing directory there is refused.
  */
 #ifndef MTRACECAP_OUTPUT_H
 #define MTRACECAP_OUTPUT_H
@@ -39,7 +48,11 @@ struct output_result {
 
 struct output;
 
-/* Create the temp file (and compressor).  NULL with err on failure. */
+/*
+ * Create the temp file, or open the fifo or device (see above), and start
+ * the compressor.  NULL with err on failure (an existing directory at
+ * p->path included, unless no_replace).
+ */
 struct output *output_open(const struct output_params *p, char *err,
     size_t errlen);
 
@@ -65,12 +78,21 @@ bool output_failed(const struct output *o);
 const char *output_path(const struct output *o);
 
 /*
- * Flush, fsync, close and rename into place; frees o.  Returns 0, or -1
- * when anything failed (res says what was kept).  Failures are logged as
- * they happen; err only carries a failure not logged yet ("" otherwise).
+ * Flush, fsync, close and rename into place (stdout, a fifo or a device:
+ * flush and close only); frees o.  Returns 0, or -1 when anything failed
+ * (res says what was kept; res->packets + res->lost is every packet given
+ * to output_write).  Failures are logged as they happen; err only carries
+ * a failure not logged yet ("" otherwise).
  */
 int output_close(struct output *o, struct output_result *res, char *err,
     size_t errlen);
+
+/*
+ * Startup check for a single output file: -1 with err naming path when it
+ * is an existing directory (or a link to one), which the final rename
+ * could never replace; 0 otherwise (also for "-").  Creates nothing.
+ */
+int output_check_target(const char *path, char *err, size_t errlen);
 
 /*
  * Rename temp to want; with no_replace an existing file is kept and the
@@ -87,7 +109,7 @@ int output_place(const char *temp, const char *want, bool no_replace,
 int output_probe_compression(int compress_type, int level, char *err,
     size_t errlen);
 
-/* Remove the temp file and free o (nothing is renamed). */
+/* Remove the temp file (a fifo or device is only closed), free o. */
 void output_abort(struct output *o);
 
 #endif

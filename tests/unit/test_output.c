@@ -3,7 +3,8 @@
  * temp name and the rename into place, modes, O_EXCL/O_NOFOLLOW, no
  * replace, write errors on a full filesystem (a tiny tmpfs, as root) and
  * at RLIMIT_FSIZE (no root needed), --pipeout through cat and through
- * failing commands, stdout, and libwandio compression.
+ * failing commands, stdout, a fifo or a device as the output, and
+ * libwandio compression.
  */
 #include "config.h"
 
@@ -39,6 +40,7 @@ struct fx {
 	char	temp[600];	/* dir/tmp-PID-seg.pcap */
 	char	mnt[300];	/* a tmpfs mounted by the test, or "" */
 	mode_t	umask_was;
+	pid_t	child;		/* a helper process to reap, or 0 */
 
 	/* everything handed to output_write, in order */
 	unsigned char	*bytes;
@@ -110,6 +112,11 @@ teardown(void **state)
 	struct fx *f = *state;
 
 	umask(f->umask_was);
+	if (f->child > 0) {
+		/* a test failed before it reaped its helper */
+		kill(f->child, SIGKILL);
+		(void)waitpid(f->child, NULL, 0);
+	}
 	if (f->mnt[0] != '\0')
 		(void)umount2(f->mnt, MNT_DETACH);
 	remove_tree(f->dir);
@@ -319,6 +326,41 @@ close_ok(struct output *o, struct output_result *res)
 	if (output_close(o, res, err, sizeof(err)) != 0)
 		fail_msg("output_close: %s", err);
 	assert_string_equal(err, "");
+}
+
+/* Send stderr (where log.c writes) to dir/stderr until capture_end. */
+static int
+capture_begin(struct fx *f)
+{
+	char path[600];
+	int saved, fd;
+
+	snprintf(path, sizeof(path), "%s/stderr", f->dir);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	return saved;
+}
+
+/* Restore stderr; returns what was logged (caller frees), file removed. */
+static char *
+capture_end(struct fx *f, int saved)
+{
+	char path[600];
+	unsigned char *text;
+	size_t len;
+
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	snprintf(path, sizeof(path), "%s/stderr", f->dir);
+	text = slurp(path, &len);
+	text[len] = '\0';
+	unlink(path);
+	return (char *)text;
 }
 
 /* --- the normal life of a file ---------------------------------------- */
@@ -604,8 +646,9 @@ test_rename_fails(void **state)
 	struct output *o;
 	char err[2048] = "";
 
-	assert_int_equal(mkdir(f->path, 0755), 0);	/* a directory */
 	o = open_ok(&p);
+	/* a directory takes the name while the file is written */
+	assert_int_equal(mkdir(f->path, 0755), 0);
 	assert_int_equal(put_header(f, o), 0);
 	for (uint32_t i = 0; i < 5; i++)
 		assert_int_equal(put_packet(f, o, i, 100), 0);
@@ -617,6 +660,45 @@ test_rename_fails(void **state)
 	/* the temp file is gone, the directory untouched */
 	expect_dir(f->dir, "seg.pcap\n");
 	expect_dir(f->path, "");
+}
+
+/* A directory at the final name: refused up front, nothing created. */
+static void
+test_directory_target(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	char err[1024], link[600], want[700];
+
+	assert_int_equal(mkdir(f->path, 0755), 0);
+	err[0] = '\0';
+	assert_int_equal(output_check_target(f->path, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "output '%s' is a directory", f->path);
+	assert_non_null(strstr(err, want));
+	err[0] = '\0';
+	assert_null(output_open(&p, err, sizeof(err)));
+	assert_non_null(strstr(err, want));
+	expect_dir(f->dir, "seg.pcap\n");
+	expect_dir(f->path, "");
+
+	/* a link to a directory is one too */
+	snprintf(link, sizeof(link), "%s/link", f->dir);
+	assert_int_equal(symlink(f->path, link), 0);
+	err[0] = '\0';
+	assert_int_equal(output_check_target(link, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, link));
+	p = params(link, 4096);
+	assert_null(output_open(&p, err, sizeof(err)));
+	expect_dir(f->dir, "link\nseg.pcap\n");
+
+	/* anything else is for output_open to deal with */
+	assert_int_equal(output_check_target("-", err, sizeof(err)), 0);
+	assert_int_equal(output_check_target("/dev/null", err, sizeof(err)),
+	    0);
+	assert_int_equal(rmdir(f->path), 0);
+	assert_int_equal(output_check_target(f->path, err, sizeof(err)), 0);
+	assert_int_equal(output_check_target(link, err, sizeof(err)), 0);
+	expect_dir(f->dir, "link\n");
 }
 
 /* --- write errors ----------------------------------------------------- */
@@ -846,6 +928,206 @@ test_stdout(void **state)
 	expect_dir(f->dir, "stdout\n");
 }
 
+/* The reader of stdout goes away: no word of --pipeout in the error. */
+static void
+test_stdout_reader_gone(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params("-", 100);
+	struct output_result res;
+	struct output *o;
+	char err[1024], *logged;
+	int saved_out, saved_err, pfd[2], rc = 0, refused = 0;
+
+	assert_int_equal(pipe(pfd), 0);
+	close(pfd[0]);
+	fflush(stdout);
+	saved_out = dup(STDOUT_FILENO);
+	assert_true(saved_out >= 0);
+	assert_int_equal(dup2(pfd[1], STDOUT_FILENO), STDOUT_FILENO);
+	close(pfd[1]);
+	saved_err = capture_begin(f);
+
+	o = output_open(&p, err, sizeof(err));
+	if (o != NULL) {
+		(void)put_header(f, o);
+		for (uint32_t i = 0; i < 10; i++)
+			if (put_packet(f, o, i, i == 5 ? 500 : 10) != 0)
+				refused++;
+		rc = output_close(o, &res, err, sizeof(err));
+	}
+	logged = capture_end(f, saved_err);
+	dup2(saved_out, STDOUT_FILENO);
+	close(saved_out);
+	assert_non_null(o);
+	assert_true(refused > 0);
+	assert_int_equal(rc, -1);
+	assert_true(res.failed);
+	assert_string_equal(res.final_path, "-");
+	assert_int_equal(res.packets, 0);
+	assert_int_equal(res.lost, 10);
+	if (strstr(logged, "standard output was closed by its reader") ==
+	    NULL || strstr(logged, "Broken pipe") == NULL ||
+	    strstr(logged, "pipeout") != NULL)
+		fail_msg("wrong error for a closed stdout: %s", logged);
+	free(logged);
+	expect_dir(f->dir, "");
+}
+
+/* --- a fifo or a device as the output ---------------------------------- */
+
+/*
+ * Fork a reader that copies the fifo at path into file `to`.  It gives up
+ * after 20 s (SIGALRM), so an output that never opens the fifo fails the
+ * test instead of hanging it.
+ */
+static pid_t
+fifo_reader(const char *path, const char *to)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char buf[4096];
+		int in, out;
+		ssize_t n;
+
+		alarm(20);
+		in = open(path, O_RDONLY);
+		out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (in < 0 || out < 0)
+			_exit(2);
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				_exit(3);
+		_exit(n == 0 ? 0 : 4);
+	}
+	return pid;
+}
+
+static void
+test_fifo_target(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	struct output_result res;
+	struct output *o;
+	char got[600];
+	struct stat st;
+	pid_t reader;
+	int status;
+
+	snprintf(got, sizeof(got), "%s/got", f->dir);
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	f->child = reader = fifo_reader(f->path, got);
+	o = open_ok(&p);		/* waits for the reader */
+	assert_string_equal(output_path(o), f->path);
+	assert_false(exists(f->temp));
+	assert_int_equal(put_header(f, o), 0);
+	/* well past a pipe's buffer, some units bigger than ours */
+	for (uint32_t i = 0; i < 300; i++)
+		assert_int_equal(put_packet(f, o, i, i % 50 == 0 ? 9000 :
+		    1000), 0);
+	close_ok(o, &res);
+	assert_int_equal(waitpid(reader, &status, 0), reader);
+	f->child = 0;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_string_equal(res.final_path, f->path);
+	assert_int_equal(res.packets, 300);
+	assert_int_equal(res.lost, 0);
+	assert_false(res.failed);
+	/* the fifo is still there, the reader got every byte, no temp */
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	expect_contents(f, got, f->nbytes);
+	expect_dir(f->dir, "got\nseg.pcap\n");
+}
+
+/* The fifo's reader goes away: the plain write error, all counted. */
+static void
+test_fifo_reader_gone(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	struct output_result res;
+	struct output *o;
+	char err[1024], want[700], *logged;
+	pid_t reader;
+	int saved, rc, status;
+	uint64_t attempted = 0;
+
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	/* opens the fifo, reads nothing, goes away */
+	f->child = reader = fork();
+	assert_true(reader >= 0);
+	if (reader == 0) {
+		alarm(20);
+		_exit(open(f->path, O_RDONLY) >= 0 ? 0 : 1);
+	}
+	o = open_ok(&p);
+	assert_int_equal(waitpid(reader, &status, 0), reader);
+	f->child = 0;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	saved = capture_begin(f);
+	(void)put_header(f, o);
+	for (uint32_t i = 0; i < 20; i++, attempted++)
+		(void)put_packet(f, o, i, 1000);
+	rc = output_close(o, &res, err, sizeof(err));
+	logged = capture_end(f, saved);
+	assert_int_equal(rc, -1);
+	assert_true(res.failed);
+	assert_int_equal(res.packets + res.lost, attempted);
+	assert_int_equal(res.lost, attempted);
+	snprintf(want, sizeof(want), "cannot write '%s': Broken pipe",
+	    f->path);
+	if (strstr(logged, want) == NULL || strstr(logged, "pipeout") != NULL)
+		fail_msg("wrong error for a closed fifo: %s", logged);
+	free(logged);
+	expect_dir(f->dir, "seg.pcap\n");
+}
+
+/* A link to /dev/null: written through, the link left alone. */
+static void
+test_device_target(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 64);
+	struct output_result res;
+	struct output *o;
+	char target[64];
+	ssize_t n;
+
+	assert_int_equal(symlink("/dev/null", f->path), 0);
+	for (int gz = 0; gz < 2; gz++) {
+		/* compressed: no read-back check of what a device took */
+		p.compress_type = gz ? WANDIO_COMPRESS_ZLIB : 0;
+		p.compress_level = gz ? 6 : 0;
+		o = open_ok(&p);
+		expect_dir(f->dir, "seg.pcap\n");	/* no temp file */
+		assert_int_equal(put_header(f, o), 0);
+		for (uint32_t i = 0; i < 50; i++)
+			assert_int_equal(put_packet(f, o, i, i == 3 ? 5000 :
+			    100), 0);
+		close_ok(o, &res);
+		assert_string_equal(res.final_path, f->path);
+		assert_int_equal(res.packets, 50);
+		assert_int_equal(res.lost, 0);
+		assert_false(res.failed);
+		n = readlink(f->path, target, sizeof(target) - 1);
+		assert_true(n > 0);
+		target[n] = '\0';
+		assert_string_equal(target, "/dev/null");
+		expect_dir(f->dir, "seg.pcap\n");
+	}
+	/* output_abort only closes it */
+	p = params(f->path, 64);
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	output_abort(o);
+	expect_dir(f->dir, "seg.pcap\n");
+	assert_int_equal(readlink(f->path, target, sizeof(target) - 1), n);
+}
+
 /* --- --pipeout -------------------------------------------------------- */
 
 static char *
@@ -1022,6 +1304,33 @@ test_pipeout_fails_midway(void **state)
 	expect_pipeout_failed(f, o, 200, false);
 }
 
+/*
+ * A command that exits with status 0 without reading its input: it was
+ * not given the whole stream, so the file is not vouched for either.
+ */
+static void
+test_pipeout_exits_early(void **state)
+{
+	struct fx *f = *state;
+	char *sh = resolve_ok("sh");
+	char *argv[] = { (char *)"sh", (char *)"-c",
+	    (char *)"head -c 1 >/dev/null", NULL };
+	struct output_params p = params(f->path, 4096);
+	struct output *o;
+	int refused = 0;
+
+	p.pipeout_path = sh;
+	p.pipeout_argv = argv;
+	o = open_ok(&p);
+	free(sh);
+	assert_int_equal(put_header(f, o), 0);
+	for (uint32_t i = 0; i < 200; i++)
+		if (put_packet(f, o, i, 1000) != 0)
+			refused++;
+	assert_true(refused > 0);
+	expect_pipeout_failed(f, o, 200, false);
+}
+
 /* A command that reads everything and then fails. */
 static void
 test_pipeout_exit_status(void **state)
@@ -1148,15 +1457,21 @@ main(void)
 		T(test_place),
 		T(test_open_errors),
 		T(test_rename_fails),
+		T(test_directory_target),
 		T(test_full_fs_buffered),
 		T(test_full_fs_direct),
 		T(test_full_fs_at_close),
 		T(test_file_size_limit),
 		T(test_stdout),
+		T(test_stdout_reader_gone),
+		T(test_fifo_target),
+		T(test_fifo_reader_gone),
+		T(test_device_target),
 		T(test_pipeout_resolve),
 		T(test_pipeout_cat),
 		T(test_pipeout_false),
 		T(test_pipeout_fails_midway),
+		T(test_pipeout_exits_early),
 		T(test_pipeout_exit_status),
 		T(test_gzip),
 		T(test_gzip_full_fs),
