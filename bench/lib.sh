@@ -39,6 +39,11 @@ _pkg_of() {
 	trafgen) echo netsniff-ng ;;
 	/usr/bin/time) echo time ;;
 	python3) echo python3 ;;
+	gzip) echo gzip ;;
+	zstd) echo zstd ;;
+	lz4) echo lz4 ;;
+	xz) echo xz-utils ;;
+	bzip2) echo bzip2 ;;
 	ip) echo iproute2 ;;
 	esac
 }

@@ -85,8 +85,8 @@ offline_table() {
 	    "CPU s" Mpkt/s "RSS MiB" "wall x" "CPU x" note
 	for group in file null gz; do
 		if [ "$group" = gz ] && [ "$BENCH_GZ" != 1 ]; then
-			printf '%-6s %-26s %s\n' "gz" "mtracecap -Z gz -z 1" \
-			    "n/a: -Z not implemented yet (BENCH_GZ=1 runs --pipeout='gzip -1')"
+			printf '%-6s %-26s %s\n' "gz" "(BENCH_GZ=1)" \
+			    "not run; 'bench/run compress' compares -Z gz and --pipeout"
 			continue
 		fi
 		mw=$(median "$tsv" "mtc-$group" 2)

@@ -6,7 +6,8 @@
  *   every thread since before they were created, and sets atomic flags
  *   that the readers and the writer poll; no handler ever runs, so no
  *   async-signal-safety concerns anywhere else.
- * - It wakes every 100 ms to see whether main asked it to end.
+ * - main ends it by setting done and sending the thread a SIGHUP (which
+ *   it then ignores), so exiting costs no wait for a tick.
  */
 #include "config.h"
 
@@ -63,6 +64,8 @@ control_signal_thread(void *arg)
 
 		if (sig < 0)
 			continue;	/* EAGAIN (tick) or EINTR */
+		if (atomic_load_explicit(&c->done, memory_order_relaxed))
+			break;		/* control_finish's wake-up */
 		atomic_store_explicit(&c->last_signal, sig,
 		    memory_order_relaxed);
 		if (sig == SIGHUP) {
@@ -102,6 +105,7 @@ control_finish(struct control *c)
 	if (!started)
 		return;
 	atomic_store_explicit(&c->done, true, memory_order_relaxed);
+	pthread_kill(signal_thread, SIGHUP);
 	pthread_join(signal_thread, NULL);
 	started = false;
 }
