@@ -23,34 +23,15 @@
 #  - kernel drops: with the process stopped (SIGSTOP) while frames arrive,
 #    read + dropped_by_kernel = sent, and every packet read is written.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/live_lib.sh"
 
 need_root
 need_cmd ip tcpreplay tcpdump capinfos tracestats editcap mergecap python3
 
-MKPCAP="$TESTS_SRCDIR/tools/mkpcap.py"
-FORMATS=${LIVE_FORMATS:-"ring int pcapint"}
 PPS=2000		# per interface
 PER_ID=500		# frames per id; 4 ids per interface
 
-NS1=$(uniq_name mtcv)
-NS2=$(uniq_name mtcv)
-IF1=$(uniq_name lv)
-IF2=$(uniq_name lv)
-[ "$NS1" != "$NS2" ] && [ "$IF1" != "$IF2" ] || skip "name clash, rerun"
-ip netns add "$NS1" 2>/dev/null || skip "cannot create network namespaces"
-ip netns del "$NS1"
-make_veth_ns "$NS1" "$IF1"
-make_veth_ns "$NS2" "$IF2"
-
-# --- background processes (killed on any exit while still ours) ---
-
-CAP_PID=
-REPLAY_PIDS=()
-kill_children() {
-	[ -z "$CAP_PID" ] || kill -9 "$CAP_PID"
-	for p in "${REPLAY_PIDS[@]}"; do kill -9 "$p"; done
-}
-on_exit kill_children
+live_setup mtcv lv
 
 # --- traffic ---
 
@@ -77,180 +58,10 @@ N2=$(npackets "$TMP/sent2.pcap")
 mergecap -F pcap -w "$TMP/sent.pcap" "$TMP/sent1.pcap" "$TMP/sent2.pcap"
 editcap -F pcap -s 64 "$TMP/sent.pcap" "$TMP/sent-s64.pcap"
 
-# replay NS IF PCAP PPS... - inject each PCAP from NS at the same time and
-# check that tcpreplay sent every frame.
-# -T nano: tcpreplay's default timer spins a CPU per replay, which on a
-# small machine starves the capture threads into kernel drops.
-replay() {
-	local i=0 logs=() pids=() rc
-	while [ $# -ge 4 ]; do
-		ip netns exec "$1" tcpreplay -T nano -i "$2" --pps="$4" "$3" \
-		    >"$TMP/replay$i.log" 2>&1 &
-		pids+=($!)
-		REPLAY_PIDS+=($!)
-		logs+=("$TMP/replay$i.log:$(npackets "$3")")
-		i=$((i + 1))
-		shift 4
-	done
-	for p in "${pids[@]}"; do
-		rc=0
-		wait "$p" || rc=$?
-		[ "$rc" -eq 0 ] || fail "tcpreplay exited with $rc"
-	done
-	REPLAY_PIDS=()
-	for l in "${logs[@]}"; do
-		local f=${l%:*} n=${l##*:} ok bad
-		ok=$(awk '/Successful packets:/ {print $3}' "$f")
-		bad=$(awk '/Failed packets:/ {print $3}' "$f")
-		[ "$ok" = "$n" ] && [ "$bad" = 0 ] ||
-		    fail "tcpreplay sent $ok of $n frames ($bad failed): $(cat "$f")"
-	done
-}
-
-# --- capture ---
-
-# start_capture DIR ARGS... - run mtracecap ARGS in the background (stderr
-# in DIR/stderr) and wait until its first temp file exists in DIR, which
-# happens after every input is open and started.
-start_capture() {
-	local i=0
-	CAP_DIR=$1
-	CAP_ERR=$1/stderr
-	shift
-	"$MTRACECAP" "$@" 2>"$CAP_ERR" &
-	CAP_PID=$!
-	until compgen -G "$CAP_DIR/tmp-$CAP_PID-*" >/dev/null; do
-		if ! kill -0 "$CAP_PID" 2>/dev/null || [ $i -ge 100 ]; then
-			fail "mtracecap $* did not start: $(cat "$CAP_ERR")"
-			kill -9 "$CAP_PID" 2>/dev/null || true
-			wait "$CAP_PID" || true
-			CAP_PID=
-			return 1
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-
-# stop_capture WHAT - SIGTERM; it must exit 0 within 2 s leaving no temp file.
-stop_capture() {
-	local t0 t1 i=0 rc=0
-	t0=$(date +%s%N)
-	kill -TERM "$CAP_PID"
-	while kill -0 "$CAP_PID" 2>/dev/null && [ $i -lt 200 ]; do
-		sleep 0.02
-		i=$((i + 1))
-	done
-	t1=$(date +%s%N)
-	kill -9 "$CAP_PID" 2>/dev/null || true
-	wait "$CAP_PID" || rc=$?
-	CAP_PID=
-	STOP_MS=$(( (t1 - t0) / 1000000 ))
-	[ "$rc" -eq 0 ] || fail "$1: exit status $rc, want 0: $(tail -3 "$CAP_ERR")"
-	[ "$STOP_MS" -le 2000 ] ||
-	    fail "$1: exited $STOP_MS ms after SIGTERM, want <= 2000"
-	if compgen -G "$CAP_DIR/tmp-*" >/dev/null; then
-		fail "$1: temp file left behind: $(ls "$CAP_DIR")"
-	fi
-}
-
-# Exit report fields: inval INDEX FIELD, totval FIELD.
-inval() { sed -n "s/^mtracecap: input=$1 .* $2=\([0-9]*\).*/\1/p" "$CAP_ERR"; }
-totval() { sed -n "s/^mtracecap: total: .*$1=\([0-9]*\).*/\1/p" "$CAP_ERR"; }
-
-# check_report WHAT FILES DISORDERS N0 N1... - input i read and wrote Ni
-# packets with no kernel drops; totals: FILES files and DISORDERS disorders
-# (either unchecked if empty), the sum written, nothing lost.
-check_report() {
-	local what=$1 files=$2 dis=$3 i=0 n sum=0 v f
-	shift 3
-	for n in "$@"; do
-		for f in read written; do
-			v=$(inval $i $f)
-			[ "$v" = "$n" ] || fail "$what: report says input=$i $f=$v, want $n"
-		done
-		v=$(inval $i dropped_by_kernel)
-		[ "$v" = 0 ] || fail "$what: report says input=$i dropped_by_kernel=$v, want 0"
-		sum=$((sum + n))
-		i=$((i + 1))
-	done
-	v=$(totval written)
-	[ "$v" = "$sum" ] || fail "$what: report says total written=$v, want $sum"
-	v=$(totval lost)
-	[ "$v" = 0 ] || fail "$what: report says lost=$v, want 0"
-	v=$(totval disorders)
-	[ -z "$dis" ] || [ "$v" = "$dis" ] ||
-	    fail "$what: report says disorders=$v, want $dis"
-	if [ -n "$files" ]; then
-		v=$(totval files)
-		[ "$v" = "$files" ] || fail "$what: report says files=$v, want $files"
-	fi
-}
-
-# --- verification with independent readers ---
-
-# check_valid WHAT FILE N - tcpdump, capinfos and tracestats read FILE
-# without error and count N packets.
-check_valid() {
-	local what=$1 f=$2 n=$3 c
-	tcpdump -nn -r "$f" >/dev/null 2>"$TMP/tcpdump.err" ||
-	    fail "$what: tcpdump cannot read $f: $(tail -1 "$TMP/tcpdump.err")"
-	c=$(npackets "$f") || c="error"
-	[ "$c" = "$n" ] || fail "$what: capinfos counts $c packets in $f, want $n"
-	c=$(tracestats "pcapfile:$f" 2>"$TMP/tracestats.err" |
-	    awk '/Total:/ {print $2}') || c="error"
-	[ "$c" = "$n" ] || fail "$what: tracestats counts $c packets in $f, want $n"
-	if grep -qiE 'error|incomplete' "$TMP/tracestats.err"; then
-		fail "$what: tracestats: $(grep -iE 'error|incomplete' "$TMP/tracestats.err")"
-	fi
-}
-
-# recs FILE... - one line per packet as tcpdump sees it, files in order:
-# "seconds.micros wirelen hexbytes".
-recs() {
-	local f
-	for f in "$@"; do
-		tcpdump -r "$f" -tt -nn -e -xx 2>/dev/null || true
-	done | awk '
-		/^[0-9]/ {
-			if (r != "") print r
-			l = "?"
-			if (match($0, /, length [0-9]+: /))
-				l = substr($0, RSTART + 9, RLENGTH - 11)
-			r = $1 " " l " "
-			next
-		}
-		/^\t0x/ { sub(/^\t0x[0-9a-f]+: +/, ""); gsub(/ /, ""); r = r $0 }
-		END { if (r != "") print r }'
-}
-
-# compare_records WHAT ORDERED REF FILE... - the records of FILE... (wire
-# length and bytes) equal REF's as a multiset; if ORDERED is 1 they are in
-# timestamp order.  Sets BELOW (records earlier than one before them) and
-# TIES (records stamped like the latest before them, to the microsecond).
-compare_records() {
-	local what=$1 ordered=$2 ref=$3 missing extra
-	shift 3
-	recs "$ref" | cut -d' ' -f2- | sort >"$TMP/want"
-	recs "$@" >"$TMP/got.ts"
-	cut -d' ' -f2- "$TMP/got.ts" | sort >"$TMP/got"
-	missing=$(comm -23 "$TMP/want" "$TMP/got" | wc -l)
-	extra=$(comm -13 "$TMP/want" "$TMP/got" | wc -l)
-	if [ "$missing" -ne 0 ] || [ "$extra" -ne 0 ]; then
-		fail "$what: $missing sent frame(s) not captured as sent, $extra captured record(s) not sent (or twice)"
-		# the same bytes with another wire length?
-		sort -k2,2 "$TMP/want" >"$TMP/want.k2"
-		sort -k2,2 "$TMP/got" >"$TMP/got.k2"
-		join -1 2 -2 2 "$TMP/want.k2" "$TMP/got.k2" |
-		    awk '$2 != $3 { print "    sent frame of " $2 " bytes has pcap len " $3 " (caplen " length($1) / 2 ")" }' |
-		    sort | uniq -c | head -8 >&2
-		comm -13 "$TMP/want" "$TMP/got" | cut -c1-72 | sed 's/^/    unexpected: /' | head -3 >&2
-		comm -23 "$TMP/want" "$TMP/got" | cut -c1-72 | sed 's/^/    missing: /' | head -3 >&2
-	fi
-	read -r BELOW TIES < <(awk 'NR > 1 && $1 < max { b++ } NR > 1 && $1 == max { t++ }
-	    NR == 1 || $1 > max { max = $1 } END { print b + 0, t + 0 }' "$TMP/got.ts")
-	[ "$ordered" != 1 ] || [ "$BELOW" -eq 0 ] ||
-	    fail "$what: $BELOW record(s) earlier than a record before them"
+# replay_sent - sent1.pcap into IF1 and sent2.pcap into IF2, at PPS each.
+replay_sent() {
+	replay "$NS1" "${IF1}p" "$TMP/sent1.pcap" "$PPS" \
+	    "$NS2" "${IF2}p" "$TMP/sent2.pcap" "$PPS"
 }
 
 # check_disorders WHAT - the reported disorders are those in the file (the
@@ -273,11 +84,9 @@ for fmt in $FORMATS; do
 		fi
 		what="$fmt: -s $snap -w $w"
 		d="$TMP/$fmt-s$snap"
-		mkdir "$d"
 		start_capture "$d" -s "$snap" -w "$w" "pcapfile:$d/out.pcap" \
 		    "$fmt:$IF1" "$fmt:$IF2" || continue
-		replay "$NS1" "${IF1}p" "$TMP/sent1.pcap" "$PPS" \
-		    "$NS2" "${IF2}p" "$TMP/sent2.pcap" "$PPS"
+		replay_sent
 		sleep 0.3
 		stop_capture "$what"
 		check_report "$what" 1 "$dis" "$N1" "$N2"
@@ -297,11 +106,9 @@ NF=$(npackets "$TMP/sent-f.pcap")
 for fmt in $FORMATS; do
 	what="$fmt: -F"
 	d="$TMP/$fmt-filter"
-	mkdir "$d"
 	start_capture "$d" -s 0 -w 1000 -F "$FILTER" "pcapfile:$d/out.pcap" \
 	    "$fmt:$IF1" "$fmt:$IF2" || continue
-	replay "$NS1" "${IF1}p" "$TMP/sent1.pcap" "$PPS" \
-	    "$NS2" "${IF2}p" "$TMP/sent2.pcap" "$PPS"
+	replay_sent
 	sleep 0.3
 	stop_capture "$what"
 	check_report "$what" 1 0 $((N1 / 2)) $((N2 / 2))
@@ -322,12 +129,10 @@ utc_epoch() {
 for fmt in $FORMATS; do
 	what="$fmt: -G 1"
 	d="$TMP/$fmt-rot"
-	mkdir "$d"
 	start_capture "$d" -s 0 -w 1000 -G 1 -U -B "pcapfile:$d" \
 	    "$fmt:$IF1" "$fmt:$IF2" || continue
 	sleep 1.5
-	replay "$NS1" "${IF1}p" "$TMP/sent1.pcap" "$PPS" \
-	    "$NS2" "${IF2}p" "$TMP/sent2.pcap" "$PPS"
+	replay_sent
 	sleep 3
 	stop_capture "$what"
 	files=()
@@ -393,7 +198,6 @@ python3 "$MKPCAP" "$TMP/burst.pcap" --id 9 --size 128 --count 4000
 for fmt in $FORMATS; do
 	what="$fmt: drops"
 	d="$TMP/$fmt-drops"
-	mkdir "$d"
 	start_capture "$d" -s 0 "pcapfile:$d/out.pcap" "$fmt:$IF1" || continue
 	kill -STOP "$CAP_PID"
 	replay "$NS1" "${IF1}p" "$TMP/burst.pcap" 20000

@@ -215,42 +215,113 @@ expect_status_line(struct env *e, enum merge_status st, int line)
 		    status_name(st));
 }
 
-#define EXPECT_PACKET(e, ts, in, id, dis) \
-	expect_packet_line((e), (ts), (in), (id), (dis), __LINE__)
 #define EXPECT_STATUS(e, st)	expect_status_line((e), (st), __LINE__)
+
+/*
+ * Scenarios on the fake clock, as tables of steps: queue records, close
+ * inputs, set or move the clock, and what merge_next must say next.
+ */
+struct step {
+	enum {
+		S_PUT,		/* input queues (ts, id) */
+		S_CLOSE,	/* input is closed */
+		S_CLOCK,	/* the clock reads ts */
+		S_LATER,	/* the clock moves on by ts */
+		S_PACKET,	/* merge_next: (ts, id) from input, disorder */
+		S_STATUS,	/* merge_next: status n */
+		S_DISORDERS,	/* merge_disorders() is n */
+	}		 op;
+	size_t		 input;
+	uint64_t	 ts;
+	uint64_t	 n;		/* id, status or count */
+	bool		 disorder;
+	int		 line;		/* where the step is written */
+};
+
+#define PUT(in, t, id) \
+	{ .op = S_PUT, .input = (in), .ts = (t), .n = (id), .line = __LINE__ }
+#define CLOSE(in)	{ .op = S_CLOSE, .input = (in), .line = __LINE__ }
+#define CLOCK(t)	{ .op = S_CLOCK, .ts = (t), .line = __LINE__ }
+#define LATER(dt)	{ .op = S_LATER, .ts = (dt), .line = __LINE__ }
+#define PACKET(t, in, id, dis) \
+	{ .op = S_PACKET, .ts = (t), .input = (in), .n = (id), \
+	  .disorder = (dis), .line = __LINE__ }
+#define TIMEOUT		{ .op = S_STATUS, .n = MERGE_TIMEOUT, .line = __LINE__ }
+#define END		{ .op = S_STATUS, .n = MERGE_END, .line = __LINE__ }
+#define DISORDERS(k)	{ .op = S_DISORDERS, .n = (k), .line = __LINE__ }
+
+/* Run the n steps against a fresh merge of inputs kinds (see env_new). */
+static void
+run_steps(const char *kinds, uint64_t maxwait, const struct step *s,
+    size_t n)
+{
+	struct env *e = env_new(kinds, maxwait, 4096, false);
+
+	for (; n > 0; n--, s++) {
+		switch (s->op) {
+		case S_PUT:
+			put(e, s->input, s->ts, s->n);
+			break;
+		case S_CLOSE:
+			queue_close(e->q[s->input]);
+			break;
+		case S_CLOCK:
+			e->clk.now = s->ts;
+			break;
+		case S_LATER:
+			e->clk.now += s->ts;
+			break;
+		case S_PACKET:
+			expect_packet_line(e, s->ts, s->input, s->n,
+			    s->disorder, s->line);
+			break;
+		case S_STATUS:
+			expect_status_line(e, (enum merge_status)s->n,
+			    s->line);
+			break;
+		case S_DISORDERS:
+			if (merge_disorders(e->m) != s->n)
+				fail_msg("line %d: %llu disorders, expected "
+				    "%llu", s->line,
+				    (unsigned long long)merge_disorders(e->m),
+				    (unsigned long long)s->n);
+			break;
+		}
+	}
+	env_free(e);
+}
+
+#define RUN_STEPS(kinds, maxwait, steps) \
+	run_steps((kinds), (maxwait), (steps), \
+	    sizeof(steps) / sizeof((steps)[0]))
 
 /* --- exact order ------------------------------------------------------ */
 
 static void
 test_order_and_ties(void **state)
 {
-	struct env *e = env_new("fff", 0, 4096, false);
+	static const struct step steps[] = {
+		CLOCK(1000),
+		PUT(0, 1, 100), PUT(0, 3, 101), PUT(0, 3, 102), PUT(0, 7, 103),
+		PUT(1, 1, 200), PUT(1, 2, 201), PUT(1, 3, 202), PUT(1, 8, 203),
+		PUT(2, 0, 300), PUT(2, 3, 301), PUT(2, 9, 302),
+		CLOSE(0), CLOSE(1), CLOSE(2),
+		PACKET(0, 2, 300, false),
+		PACKET(1, 0, 100, false),	/* tie: lower index first */
+		PACKET(1, 1, 200, false),
+		PACKET(2, 1, 201, false),
+		PACKET(3, 0, 101, false),	/* input order kept */
+		PACKET(3, 0, 102, false),
+		PACKET(3, 1, 202, false),
+		PACKET(3, 2, 301, false),
+		PACKET(7, 0, 103, false),
+		PACKET(8, 1, 203, false),
+		PACKET(9, 2, 302, false),
+		END, END, DISORDERS(0),
+	};
 
 	(void)state;
-	e->clk.now = 1000;
-	put(e, 0, 1, 100); put(e, 0, 3, 101); put(e, 0, 3, 102);
-	put(e, 0, 7, 103);
-	put(e, 1, 1, 200); put(e, 1, 2, 201); put(e, 1, 3, 202);
-	put(e, 1, 8, 203);
-	put(e, 2, 0, 300); put(e, 2, 3, 301); put(e, 2, 9, 302);
-	for (size_t i = 0; i < 3; i++)
-		queue_close(e->q[i]);
-
-	EXPECT_PACKET(e, 0, 2, 300, false);
-	EXPECT_PACKET(e, 1, 0, 100, false);	/* tie: lower index first */
-	EXPECT_PACKET(e, 1, 1, 200, false);
-	EXPECT_PACKET(e, 2, 1, 201, false);
-	EXPECT_PACKET(e, 3, 0, 101, false);	/* input order kept */
-	EXPECT_PACKET(e, 3, 0, 102, false);
-	EXPECT_PACKET(e, 3, 1, 202, false);
-	EXPECT_PACKET(e, 3, 2, 301, false);
-	EXPECT_PACKET(e, 7, 0, 103, false);
-	EXPECT_PACKET(e, 8, 1, 203, false);
-	EXPECT_PACKET(e, 9, 2, 302, false);
-	EXPECT_STATUS(e, MERGE_END);
-	EXPECT_STATUS(e, MERGE_END);
-	assert_int_equal(merge_disorders(e->m), 0);
-	env_free(e);
+	RUN_STEPS("fff", 0, steps);
 }
 
 struct ref {
@@ -343,37 +414,34 @@ test_order_matches_reference(void **state)
 static void
 test_non_monotonic_input(void **state)
 {
-	struct env *e = env_new("f", 0, 4096, false);
+	static const struct step one[] = {
+		CLOCK(1),
+		PUT(0, 10, 0), PUT(0, 5, 1), PUT(0, 7, 2),
+		PUT(0, 10, 3), PUT(0, 10, 4), PUT(0, 11, 5),
+		CLOSE(0),
+		PACKET(10, 0, 0, false),
+		PACKET(5, 0, 1, true),
+		/* still before the latest stamp emitted (10), not the last */
+		PACKET(7, 0, 2, true),
+		PACKET(10, 0, 3, false),	/* equal is in order */
+		PACKET(10, 0, 4, false),
+		PACKET(11, 0, 5, false),
+		END, DISORDERS(2),
+	}, own_order[] = {
+		/* an input's own order wins over timestamps */
+		PUT(0, 10, 0), PUT(0, 5, 1),
+		PUT(1, 7, 0), PUT(1, 12, 1),
+		CLOSE(0), CLOSE(1),
+		PACKET(7, 1, 0, false),
+		PACKET(10, 0, 0, false),
+		PACKET(5, 0, 1, true),
+		PACKET(12, 1, 1, false),
+		END, DISORDERS(1),
+	};
 
 	(void)state;
-	e->clk.now = 1;
-	put(e, 0, 10, 0); put(e, 0, 5, 1); put(e, 0, 7, 2);
-	put(e, 0, 10, 3); put(e, 0, 10, 4); put(e, 0, 11, 5);
-	queue_close(e->q[0]);
-	EXPECT_PACKET(e, 10, 0, 0, false);
-	EXPECT_PACKET(e, 5, 0, 1, true);
-	/* still before the latest stamp emitted (10), not just the last one */
-	EXPECT_PACKET(e, 7, 0, 2, true);
-	EXPECT_PACKET(e, 10, 0, 3, false);	/* equal is in order */
-	EXPECT_PACKET(e, 10, 0, 4, false);
-	EXPECT_PACKET(e, 11, 0, 5, false);
-	EXPECT_STATUS(e, MERGE_END);
-	assert_int_equal(merge_disorders(e->m), 2);
-	env_free(e);
-
-	/* an input's own order wins over timestamps */
-	e = env_new("ff", 0, 4096, false);
-	put(e, 0, 10, 0); put(e, 0, 5, 1);
-	put(e, 1, 7, 0); put(e, 1, 12, 1);
-	queue_close(e->q[0]);
-	queue_close(e->q[1]);
-	EXPECT_PACKET(e, 7, 1, 0, false);
-	EXPECT_PACKET(e, 10, 0, 0, false);
-	EXPECT_PACKET(e, 5, 0, 1, true);
-	EXPECT_PACKET(e, 12, 1, 1, false);
-	EXPECT_STATUS(e, MERGE_END);
-	assert_int_equal(merge_disorders(e->m), 1);
-	env_free(e);
+	RUN_STEPS("f", 0, one);
+	RUN_STEPS("ff", 0, own_order);
 }
 
 /* --- END and file inputs ---------------------------------------------- */
@@ -381,90 +449,77 @@ test_non_monotonic_input(void **state)
 static void
 test_end_needs_all_closed_and_drained(void **state)
 {
-	struct env *e = env_new("ff", 1000, 4096, false);
+	static const struct step drained[] = {
+		CLOCK(100 * SEC),
+		TIMEOUT,
+		PUT(0, 1, 0), CLOSE(0),
+		/* input 1 is a file that may still deliver something older */
+		TIMEOUT, LATER(3600 * SEC), TIMEOUT,
+		PUT(1, 2, 0),
+		PACKET(1, 0, 0, false),
+		PACKET(2, 1, 0, false),
+		/* input 0 is done, input 1 is empty but open: not the end */
+		TIMEOUT,
+		CLOSE(1),
+		END, END,
+	}, closed_at_once[] = {
+		/* inputs closed before the first call */
+		CLOSE(0), CLOSE(1), CLOSE(2),
+		END,
+	}, closed_early[] = {
+		/* one closed early, one never had data */
+		CLOSE(1),
+		PUT(0, 5, 0),
+		PACKET(5, 0, 0, false),
+		TIMEOUT,
+		CLOSE(0),
+		END,
+	};
 
 	(void)state;
-	e->clk.now = 100 * SEC;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	put(e, 0, 1, 0);
-	queue_close(e->q[0]);
-	/* input 1 is a file that may still deliver something older */
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now += 3600 * SEC;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	put(e, 1, 2, 0);
-	EXPECT_PACKET(e, 1, 0, 0, false);
-	EXPECT_PACKET(e, 2, 1, 0, false);
-	/* input 0 is done, input 1 is empty but open: not the end */
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	queue_close(e->q[1]);
-	EXPECT_STATUS(e, MERGE_END);
-	EXPECT_STATUS(e, MERGE_END);
-	env_free(e);
-
-	/* inputs closed before the first call */
-	e = env_new("flf", 1000, 4096, false);
-	for (size_t i = 0; i < 3; i++)
-		queue_close(e->q[i]);
-	EXPECT_STATUS(e, MERGE_END);
-	env_free(e);
-
-	/* one closed early, one never had data */
-	e = env_new("lf", 0, 4096, false);
-	queue_close(e->q[1]);
-	put(e, 0, 5, 0);
-	EXPECT_PACKET(e, 5, 0, 0, false);
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	queue_close(e->q[0]);
-	EXPECT_STATUS(e, MERGE_END);
-	env_free(e);
+	RUN_STEPS("ff", 1000, drained);
+	RUN_STEPS("flf", 1000, closed_at_once);
+	RUN_STEPS("lf", 0, closed_early);
 }
 
 static void
 test_file_input_blocks(void **state)
 {
-	struct env *e = env_new("ff", 0, 4096, false);
+	static const struct step files[] = {
+		CLOCK(50 * SEC),
+		PUT(0, 1, 0), PUT(0, 3, 1),
+		/* maxwait 0, an old packet: an empty open file still blocks */
+		TIMEOUT, LATER(1000 * SEC), TIMEOUT,
+		PUT(1, 5, 0),
+		PACKET(1, 0, 0, false),
+		PACKET(3, 0, 1, false),
+		/* now input 0 is empty and open: input 1 waits for it */
+		TIMEOUT,
+		CLOSE(0),
+		PACKET(5, 1, 0, false),
+		CLOSE(1),
+		END,
+	}, live_waits[] = {
+		/* a live input with data waits for a starved file input too */
+		CLOCK(50 * SEC),
+		PUT(0, 1, 0),
+		TIMEOUT, LATER(1000 * SEC), TIMEOUT,
+		CLOSE(1),
+		PACKET(1, 0, 0, false),
+	}, file_decides[] = {
+		/* a starved live and a starved file input: the file decides */
+		CLOCK(50 * SEC),
+		PUT(0, 1, 0),
+		LATER(1000 * SEC), TIMEOUT,
+		PUT(2, 7, 0),
+		/* only live inputs starve now, and maxwait (0) has passed */
+		PACKET(1, 0, 0, false),
+	};
 
 	(void)state;
-	e->clk.now = 50 * SEC;
-	put(e, 0, 1, 0);
-	put(e, 0, 3, 1);
-	/* maxwait 0 and an old packet: an empty open file still blocks */
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now += 1000 * SEC;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	put(e, 1, 5, 0);
-	EXPECT_PACKET(e, 1, 0, 0, false);
-	EXPECT_PACKET(e, 3, 0, 1, false);
-	/* now input 0 is empty and open: input 1 waits for it */
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	queue_close(e->q[0]);
-	EXPECT_PACKET(e, 5, 1, 0, false);
-	queue_close(e->q[1]);
-	EXPECT_STATUS(e, MERGE_END);
-	env_free(e);
-
-	/* a live input with data waits for a starved file input too */
-	e = env_new("lf", 0, 4096, false);
-	e->clk.now = 50 * SEC;
-	put(e, 0, 1, 0);
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now += 1000 * SEC;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	queue_close(e->q[1]);
-	EXPECT_PACKET(e, 1, 0, 0, false);
-	env_free(e);
-
-	/* a starved live and a starved file input: the file decides */
-	e = env_new("llf", 0, 4096, false);
-	e->clk.now = 50 * SEC;
-	put(e, 0, 1, 0);
-	e->clk.now += 1000 * SEC;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	put(e, 2, 7, 0);
-	/* only live inputs starve now, and maxwait (0) has passed */
-	EXPECT_PACKET(e, 1, 0, 0, false);
-	env_free(e);
+	RUN_STEPS("ff", 0, files);
+	RUN_STEPS("lf", 0, live_waits);
+	RUN_STEPS("llf", 0, file_decides);
 }
 
 /* With a deadline in the future merge_next waits, then times out. */
@@ -536,6 +591,16 @@ late_producer_thread(void *p)
 	return NULL;
 }
 
+/* merge_next on the real clock, 30 s to go: it must say st. */
+static struct got
+next_real(struct env *e, enum merge_status st)
+{
+	struct got g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
+
+	assert_int_equal(g.st, st);
+	return g;
+}
+
 /* A merger sleeping on a starved file input is woken by its data. */
 static void
 test_blocked_merger_woken_by_data(void **state)
@@ -552,13 +617,10 @@ test_blocked_merger_woken_by_data(void **state)
 	assert_int_equal(pthread_create(&t, NULL, late_producer_thread, &a),
 	    0);
 	t0 = mono_ns();
-	g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
-	assert_int_equal(g.st, MERGE_PACKET);
-	assert_int_equal(g.ts, 1);
+	assert_int_equal(next_real(e, MERGE_PACKET).ts, 1);
 	assert_true(mono_ns() - t0 < 10 * SEC);
 	assert_int_equal(pthread_join(t, NULL), 0);
-	g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
-	assert_int_equal(g.st, MERGE_PACKET);
+	g = next_real(e, MERGE_PACKET);
 	assert_int_equal(g.ts, 2);
 	assert_int_equal(g.id, 77);
 
@@ -568,11 +630,8 @@ test_blocked_merger_woken_by_data(void **state)
 	assert_int_equal(pthread_create(&t, NULL, late_producer_thread, &a),
 	    0);
 	t0 = mono_ns();
-	g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
-	assert_int_equal(g.st, MERGE_PACKET);
-	assert_int_equal(g.ts, 3);
-	g = next_at(e, merge_clock_realtime(NULL) + 30 * SEC);
-	assert_int_equal(g.st, MERGE_END);
+	assert_int_equal(next_real(e, MERGE_PACKET).ts, 3);
+	(void)next_real(e, MERGE_END);
 	assert_true(mono_ns() - t0 < 10 * SEC);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	env_free(e);
@@ -583,68 +642,55 @@ test_blocked_merger_woken_by_data(void **state)
 static void
 test_live_maxwait(void **state)
 {
+	static const struct step older[] = {
+		/* held back until ts + maxwait if the stamp is the older one */
+		PUT(0, 1000, 0),
+		CLOCK(1050), TIMEOUT,
+		CLOCK(1099), TIMEOUT,
+		CLOCK(1100),			/* exactly due */
+		PACKET(1000, 0, 0, false),
+		TIMEOUT,
+	}, future[] = {
+		/* a stamp in the future counts from when the merger saw it */
+		PUT(1, 5000, 0),
+		CLOCK(1000), TIMEOUT,
+		CLOCK(1099), TIMEOUT,
+		CLOCK(1100),
+		PACKET(5000, 1, 0, false),
+	}, seen[] = {
+		/* "seen" is when the merger first found it, not its 1st call */
+		CLOCK(1000), TIMEOUT,
+		CLOCK(2000),
+		PUT(0, 10000, 0),
+		TIMEOUT,
+		CLOCK(2099), TIMEOUT,
+		CLOCK(2100),
+		PACKET(10000, 0, 0, false),
+	}, next_seen[] = {
+		/* the next record of an input is seen when the last one went */
+		PUT(0, 1000, 0), PUT(0, 1001, 1),
+		CLOCK(1100),
+		PACKET(1000, 0, 0, false),
+		TIMEOUT,			/* 1001 + 100 > 1100 */
+		CLOCK(1101),
+		PACKET(1001, 0, 1, false),
+	}, next_future[] = {
+		/* ... which matters for a stamp in the future */
+		PUT(0, 1000, 0), PUT(0, 5000, 1),
+		CLOCK(1100),
+		PACKET(1000, 0, 0, false),
+		CLOCK(1199), TIMEOUT,
+		CLOCK(1200),
+		PACKET(5000, 0, 1, false),
+	};
 	const uint64_t mw = 100;
-	struct env *e;
 
 	(void)state;
-	/* held back until ts + maxwait when the stamp is the older one */
-	e = env_new("ll", mw, 4096, false);
-	put(e, 0, 1000, 0);
-	e->clk.now = 1050;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 1099;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 1100;			/* exactly due */
-	EXPECT_PACKET(e, 1000, 0, 0, false);
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	env_free(e);
-
-	/* a stamp in the future counts from when the merger saw it */
-	e = env_new("ll", mw, 4096, false);
-	put(e, 1, 5000, 0);
-	e->clk.now = 1000;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 1099;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 1100;
-	EXPECT_PACKET(e, 5000, 1, 0, false);
-	env_free(e);
-
-	/* "seen" is when the merger first found it, not its first call */
-	e = env_new("ll", mw, 4096, false);
-	e->clk.now = 1000;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 2000;
-	put(e, 0, 10000, 0);
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 2099;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 2100;
-	EXPECT_PACKET(e, 10000, 0, 0, false);
-	env_free(e);
-
-	/* the next record of the same input is seen when the last went */
-	e = env_new("ll", mw, 4096, false);
-	put(e, 0, 1000, 0);
-	put(e, 0, 1001, 1);
-	e->clk.now = 1100;
-	EXPECT_PACKET(e, 1000, 0, 0, false);
-	EXPECT_STATUS(e, MERGE_TIMEOUT);	/* 1001 + 100 > 1100 */
-	e->clk.now = 1101;
-	EXPECT_PACKET(e, 1001, 0, 1, false);
-	env_free(e);
-
-	/* ... which matters for a stamp in the future */
-	e = env_new("ll", mw, 4096, false);
-	put(e, 0, 1000, 0);
-	put(e, 0, 5000, 1);
-	e->clk.now = 1100;
-	EXPECT_PACKET(e, 1000, 0, 0, false);
-	e->clk.now = 1199;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 1200;
-	EXPECT_PACKET(e, 5000, 0, 1, false);
-	env_free(e);
+	RUN_STEPS("ll", mw, older);
+	RUN_STEPS("ll", mw, future);
+	RUN_STEPS("ll", mw, seen);
+	RUN_STEPS("ll", mw, next_seen);
+	RUN_STEPS("ll", mw, next_future);
 }
 
 /*
@@ -675,56 +721,54 @@ test_live_wait_ends_at_release_time(void **state)
 static void
 test_live_maxwait_zero(void **state)
 {
-	struct env *e = env_new("ll", 0, 4096, false);
+	static const struct step steps[] = {
+		CLOCK(500),
+		PUT(0, 1000, 0),
+		PACKET(1000, 0, 0, false),
+		PUT(0, 400, 1),
+		PACKET(400, 0, 1, true),	/* went before 1000? late */
+		PUT(1, 2000, 0),
+		PACKET(2000, 1, 0, false),
+		TIMEOUT,
+		DISORDERS(1),
+	};
 
 	(void)state;
-	e->clk.now = 500;
-	put(e, 0, 1000, 0);
-	EXPECT_PACKET(e, 1000, 0, 0, false);
-	put(e, 0, 400, 1);
-	EXPECT_PACKET(e, 400, 0, 1, true);	/* went before 1000? late */
-	put(e, 1, 2000, 0);
-	EXPECT_PACKET(e, 2000, 1, 0, false);
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	assert_int_equal(merge_disorders(e->m), 1);
-	env_free(e);
+	RUN_STEPS("ll", 0, steps);
 }
 
 static void
 test_live_starved_input_catches_up(void **state)
 {
-	struct env *e = env_new("ll", 100, 4096, false);
+	static const struct step catch_up[] = {
+		/* older data arriving in time goes first, in order */
+		PUT(0, 1000, 0),
+		CLOCK(1050), TIMEOUT,
+		PUT(1, 990, 0),
+		PACKET(990, 1, 0, false),
+		/* input 1 starves again: 1000 waits for its own release time */
+		TIMEOUT,
+		CLOCK(1100),
+		PACKET(1000, 0, 0, false),
+		/* too late: still emitted, flagged and counted */
+		PUT(1, 900, 1),
+		PACKET(900, 1, 1, true),
+		DISORDERS(1),
+		/* both have data: no waiting at all, whatever the time */
+		PUT(0, 5000, 1), PUT(1, 4000, 2),
+		CLOCK(0),
+		PACKET(4000, 1, 2, false),
+	}, ends[] = {
+		/* a starved live input that ends holds nothing back any more */
+		PUT(0, 1000, 0),
+		CLOCK(1000), TIMEOUT,
+		CLOSE(1),
+		PACKET(1000, 0, 0, false),
+	};
 
 	(void)state;
-	/* older data arriving in time goes first, in order */
-	put(e, 0, 1000, 0);
-	e->clk.now = 1050;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	put(e, 1, 990, 0);
-	EXPECT_PACKET(e, 990, 1, 0, false);
-	/* input 1 starves again: 1000 waits for its own release time */
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	e->clk.now = 1100;
-	EXPECT_PACKET(e, 1000, 0, 0, false);
-	/* too late: still emitted, flagged and counted */
-	put(e, 1, 900, 1);
-	EXPECT_PACKET(e, 900, 1, 1, true);
-	assert_int_equal(merge_disorders(e->m), 1);
-	/* both have data: no waiting at all, whatever the time */
-	put(e, 0, 5000, 1);
-	put(e, 1, 4000, 2);
-	e->clk.now = 0;
-	EXPECT_PACKET(e, 4000, 1, 2, false);
-	env_free(e);
-
-	/* a starved live input that ends holds nothing back any more */
-	e = env_new("ll", 100, 4096, false);
-	put(e, 0, 1000, 0);
-	e->clk.now = 1000;
-	EXPECT_STATUS(e, MERGE_TIMEOUT);
-	queue_close(e->q[1]);
-	EXPECT_PACKET(e, 1000, 0, 0, false);
-	env_free(e);
+	RUN_STEPS("ll", 100, catch_up);
+	RUN_STEPS("ll", 100, ends);
 }
 
 /* Live release time on the real clock: a wait ends at the release time. */
@@ -790,38 +834,74 @@ producer_thread(void *p)
 	return NULL;
 }
 
+/* One producer thread per input of e, and what the merger took from them. */
+struct crowd {
+	struct producer	 p[MAXIN];
+	pthread_t	 t[MAXIN];
+	uint64_t	 next_id[MAXIN];	/* per input: records taken */
+	uint64_t	 timeouts;
+};
+
+/* Start a producer of count records on each input, seeded seed0 + i. */
+static void
+crowd_start(struct crowd *c, struct env *e, uint64_t count, uint64_t seed0,
+    bool realtime)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < e->n; i++) {
+		c->p[i] = (struct producer){ e, i, count, seed0 + i, realtime };
+		assert_int_equal(pthread_create(&c->t[i], NULL,
+		    producer_thread, &c->p[i]), 0);
+	}
+}
+
+/*
+ * The next packet into *g, waiting up to a second at a time (less than a
+ * minute in all); each input's records must come in their own order.
+ * Returns false at the end.
+ */
+static bool
+crowd_next(struct crowd *c, struct env *e, struct got *g)
+{
+	for (;;) {
+		*g = next_at(e, merge_clock_realtime(NULL) + SEC);
+		if (g->st == MERGE_END)
+			return false;
+		if (g->st == MERGE_PACKET)
+			break;
+		assert_true(++c->timeouts < 60);
+	}
+	if (g->id != c->next_id[g->input])
+		fail_msg("input %zu: record %llu after %llu", g->input,
+		    (unsigned long long)g->id,
+		    (unsigned long long)c->next_id[g->input]);
+	c->next_id[g->input]++;
+	return true;
+}
+
+/* Join the producers: the merger took all count records of each. */
+static void
+crowd_join(struct crowd *c, struct env *e, uint64_t count)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		assert_int_equal(pthread_join(c->t[i], NULL), 0);
+		assert_int_equal(c->next_id[i], count);
+	}
+}
+
 /* Producers on their own threads, files: the output is exactly ordered. */
 static void
 test_threads_files_exact(void **state)
 {
-	const char *kinds = "ffff";
-	struct env *e = env_new(kinds, 1000000, 65536, true);
-	struct producer p[MAXIN];
-	pthread_t t[MAXIN];
-	uint64_t next_id[MAXIN] = { 0 }, total = 0, timeouts = 0;
-	uint64_t last_ts = 0;
+	struct env *e = env_new("ffff", 1000000, 65536, true);
+	struct crowd c;
+	struct got g;
+	uint64_t total = 0, last_ts = 0;
 	size_t last_in = 0;
 
 	(void)state;
-	for (size_t i = 0; i < e->n; i++) {
-		p[i] = (struct producer){ e, i, THREAD_RECORDS, 11 + i, false };
-		assert_int_equal(pthread_create(&t[i], NULL, producer_thread,
-		    &p[i]), 0);
-	}
-	for (;;) {
-		struct got g = next_at(e, merge_clock_realtime(NULL) + SEC);
-
-		if (g.st == MERGE_END)
-			break;
-		if (g.st == MERGE_TIMEOUT) {
-			assert_true(++timeouts < 60);
-			continue;
-		}
-		if (g.id != next_id[g.input])
-			fail_msg("input %zu: record %llu after %llu", g.input,
-			    (unsigned long long)g.id,
-			    (unsigned long long)next_id[g.input]);
-		next_id[g.input]++;
+	crowd_start(&c, e, THREAD_RECORDS, 11, false);
+	while (crowd_next(&c, e, &g)) {
 		if (total > 0 && (g.ts < last_ts ||
 		    (g.ts == last_ts && g.input < last_in)))
 			fail_msg("#%llu: ts %llu input %zu after ts %llu "
@@ -833,10 +913,7 @@ test_threads_files_exact(void **state)
 		last_in = g.input;
 		total++;
 	}
-	for (size_t i = 0; i < e->n; i++) {
-		assert_int_equal(pthread_join(t[i], NULL), 0);
-		assert_int_equal(next_id[i], THREAD_RECORDS);
-	}
+	crowd_join(&c, e, THREAD_RECORDS);
 	assert_int_equal(total, e->n * (uint64_t)THREAD_RECORDS);
 	assert_int_equal(merge_disorders(e->m), 0);
 	env_free(e);
@@ -847,32 +924,13 @@ static void
 test_threads_live(void **state)
 {
 	struct env *e = env_new("lll", 1000000, 65536, true);
-	struct producer p[MAXIN];
-	pthread_t t[MAXIN];
-	uint64_t next_id[MAXIN] = { 0 }, total = 0, flagged = 0;
-	uint64_t maxts = 0, timeouts = 0;
+	struct crowd c;
+	struct got g;
+	uint64_t total = 0, flagged = 0, maxts = 0;
 
 	(void)state;
-	for (size_t i = 0; i < e->n; i++) {
-		p[i] = (struct producer){ e, i, THREAD_RECORDS / 2, 21 + i,
-		    true };
-		assert_int_equal(pthread_create(&t[i], NULL, producer_thread,
-		    &p[i]), 0);
-	}
-	for (;;) {
-		struct got g = next_at(e, merge_clock_realtime(NULL) + SEC);
-
-		if (g.st == MERGE_END)
-			break;
-		if (g.st == MERGE_TIMEOUT) {
-			assert_true(++timeouts < 60);
-			continue;
-		}
-		if (g.id != next_id[g.input])
-			fail_msg("input %zu: record %llu after %llu", g.input,
-			    (unsigned long long)g.id,
-			    (unsigned long long)next_id[g.input]);
-		next_id[g.input]++;
+	crowd_start(&c, e, THREAD_RECORDS / 2, 21, true);
+	while (crowd_next(&c, e, &g)) {
 		/* flagged exactly when older than something already out */
 		assert_int_equal(g.disorder, total > 0 && g.ts < maxts);
 		if (g.disorder)
@@ -881,10 +939,7 @@ test_threads_live(void **state)
 			maxts = g.ts;
 		total++;
 	}
-	for (size_t i = 0; i < e->n; i++) {
-		assert_int_equal(pthread_join(t[i], NULL), 0);
-		assert_int_equal(next_id[i], THREAD_RECORDS / 2);
-	}
+	crowd_join(&c, e, THREAD_RECORDS / 2);
 	assert_int_equal(total, e->n * (uint64_t)(THREAD_RECORDS / 2));
 	assert_int_equal(merge_disorders(e->m), flagged);
 	print_message("  %llu live packets, %llu out of order\n",

@@ -29,28 +29,25 @@ struct run {
 };
 
 /*
- * Parse "mtracecap" followed by the NULL-terminated arguments.  getopt
- * keeps hidden state (the position inside a bundle of short options)
- * that options_parse() does not reset (it is called once per process),
- * so start each parse from a fully initialised getopt.
+ * Parse "mtracecap" followed by the arguments in args (NULL-terminated,
+ * or all nargs of them).  getopt keeps hidden state (the position inside
+ * a bundle of short options) that options_parse() does not reset (it is
+ * called once per process), so start each parse from a fully initialised
+ * getopt.
  */
 static int
-parse(struct run *r, ...)
+parse_args(struct run *r, const char *const *args, size_t nargs)
 {
 	static char prog[] = "mtracecap";
 	static char dummy_prog[] = "x";
 	char *dummy[] = { dummy_prog, NULL };
-	va_list ap;
-	const char *a;
 
 	memset(r, 0, sizeof(*r));
 	r->argv[r->argc++] = prog;
-	va_start(ap, r);
-	while ((a = va_arg(ap, const char *)) != NULL) {
+	for (size_t i = 0; i < nargs && args[i] != NULL; i++) {
 		assert_true(r->argc < MAXARGS - 1);
-		r->argv[r->argc++] = (char *)a;
+		r->argv[r->argc++] = (char *)args[i];
 	}
-	va_end(ap);
 	r->argv[r->argc] = NULL;
 
 	optind = 0;
@@ -62,32 +59,324 @@ parse(struct run *r, ...)
 	return r->rc;
 }
 
-/* Expect a usage error whose message contains every given fragment. */
-static void
-expect_error(struct run *r, ...)
+/* parse_args() for the NULL-terminated arguments after r. */
+static int
+parse(struct run *r, ...)
 {
+	const char *args[MAXARGS];
+	size_t n = 0;
 	va_list ap;
-	const char *frag;
 
-	if (r->rc != -1)
-		fail_msg("parse succeeded, expected an error");
 	va_start(ap, r);
-	while ((frag = va_arg(ap, const char *)) != NULL) {
-		if (strstr(r->err, frag) == NULL) {
-			va_end(ap);
-			fail_msg("error '%s' does not contain '%s'", r->err,
-			    frag);
-		}
+	while ((args[n] = va_arg(ap, const char *)) != NULL) {
+		assert_true(n < MAXARGS - 1);
+		n++;
 	}
 	va_end(ap);
+	return parse_args(r, args, n);
+}
+
+#define PARSE(r, ...)		parse((r), __VA_ARGS__, (const char *)NULL)
+
+/* The arguments of r as one string, for messages. */
+static const char *
+cmdline(const struct run *r)
+{
+	static char buf[1024];
+
+	buf[0] = '\0';
+	for (int i = 1; i < r->argc; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s[%s]",
+		    i > 1 ? " " : "", r->argv[i]);
+	return buf;
+}
+
+/*
+ * Expect a usage error whose message contains every fragment of frags
+ * (NULL-terminated, or all nfrags of them).
+ */
+static void
+expect_error(const struct run *r, const char *const *frags, size_t nfrags)
+{
+	if (r->rc != -1)
+		fail_msg("%s: parse succeeded, expected an error", cmdline(r));
+	for (size_t i = 0; i < nfrags && frags[i] != NULL; i++)
+		if (strstr(r->err, frags[i]) == NULL)
+			fail_msg("%s: error '%s' does not contain '%s'",
+			    cmdline(r), r->err, frags[i]);
 	/* a failed parse must leave nothing to free */
 	assert_null(r->cfg.output_path);
 	assert_null(r->cfg.pipeout_argv);
 }
 
-#define PARSE(r, ...)		parse((r), __VA_ARGS__, (const char *)NULL)
-#define EXPECT_ERROR(r, ...) \
-	expect_error((r), __VA_ARGS__, (const char *)NULL)
+/* --- tables of command lines ------------------------------------------ */
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* The fields of struct config that a table can check. */
+enum field {
+	F_NONE = 0,		/* ends a list of checks */
+	/* numbers (booleans are 0 or 1) */
+	F_ACTION,
+	F_ROTATING,
+	F_ROTATE_SECONDS,
+	F_ROTATE_BYTES,
+	F_SNAPLEN,
+	F_USE_UTC,
+	F_VERBOSE,
+	F_MAXWAIT_MS,
+	F_COMPRESS_LEVEL,
+	F_COMPRESS_TYPE,
+	F_COMPRESS_TYPE_GIVEN,
+	F_QUEUE_BYTES,
+	F_CAPTURE_BUFFER,
+	F_LIBTRACE_LIVE,
+	F_NINPUTS,
+	/* strings, NULL if unset */
+	F_OUTPUT_PATH,
+	F_FILTER,
+	F_WATCHFILE,
+	F_SEQFILE,
+	F_FILE_EXT,
+	F_RELINQUISH_USER,
+	F_PIPEOUT,
+	F_INPUT_0,
+	F_INPUT_1,
+	F_INPUT_2,
+};
+
+/* Number field f of c; *name says which. */
+static uint64_t
+num_field(const struct config *c, enum field f, const char **name)
+{
+	switch (f) {
+	case F_ACTION:		*name = "action"; return c->action;
+	case F_ROTATING:	*name = "rotating"; return c->rotating;
+	case F_ROTATE_SECONDS:	*name = "rotate_seconds";
+				return c->rotate_seconds;
+	case F_ROTATE_BYTES:	*name = "rotate_bytes"; return c->rotate_bytes;
+	case F_SNAPLEN:		*name = "snaplen"; return c->snaplen;
+	case F_USE_UTC:		*name = "use_utc"; return c->use_utc;
+	case F_VERBOSE:		*name = "verbose"; return (uint64_t)c->verbose;
+	case F_MAXWAIT_MS:	*name = "maxwait_ms"; return c->maxwait_ms;
+	case F_COMPRESS_LEVEL:	*name = "compress_level";
+				return (uint64_t)c->compress_level;
+	case F_COMPRESS_TYPE:	*name = "compress_type";
+				return c->compress_type;
+	case F_COMPRESS_TYPE_GIVEN: *name = "compress_type_given";
+				return c->compress_type_given;
+	case F_QUEUE_BYTES:	*name = "queue_bytes"; return c->queue_bytes;
+	case F_CAPTURE_BUFFER:	*name = "capture_buffer";
+				return c->capture_buffer;
+	case F_LIBTRACE_LIVE:	*name = "libtrace_live";
+				return c->libtrace_live;
+	case F_NINPUTS:		*name = "ninputs"; return c->ninputs;
+	default:		break;
+	}
+	fail_msg("field %d is not a number", (int)f);
+	return 0;
+}
+
+/* String field f of c (NULL if unset); *name says which. */
+static const char *
+str_field(const struct config *c, enum field f, const char **name)
+{
+	switch (f) {
+	case F_OUTPUT_PATH:	*name = "output_path"; return c->output_path;
+	case F_FILTER:		*name = "filter"; return c->filter;
+	case F_WATCHFILE:	*name = "watchfile"; return c->watchfile;
+	case F_SEQFILE:		*name = "seqfile"; return c->seqfile;
+	case F_FILE_EXT:	*name = "file_ext"; return c->file_ext;
+	case F_RELINQUISH_USER:	*name = "relinquish_user";
+				return c->relinquish_user;
+	case F_PIPEOUT:		*name = "pipeout"; return c->pipeout;
+	case F_INPUT_0:		*name = "inputs[0]";
+				return c->ninputs > 0 ? c->inputs[0] : NULL;
+	case F_INPUT_1:		*name = "inputs[1]";
+				return c->ninputs > 1 ? c->inputs[1] : NULL;
+	case F_INPUT_2:		*name = "inputs[2]";
+				return c->ninputs > 2 ? c->inputs[2] : NULL;
+	default:		break;
+	}
+	fail_msg("field %d is not a string", (int)f);
+	return NULL;
+}
+
+/* One field and the value it must have. */
+struct check {
+	enum field	 field;
+	uint64_t	 num;		/* a number field */
+	const char	*str;		/* a string field */
+};
+
+#define NUM(f, v)	{ .field = (f), .num = (v) }
+#define STR(f, s)	{ .field = (f), .str = (s) }
+
+/* Fail, naming the command line of r, unless check k holds for r. */
+static void
+expect_field(const struct run *r, const struct check *k)
+{
+	const char *name = "", *got;
+	uint64_t n;
+
+	if (k->field >= F_OUTPUT_PATH) {
+		got = str_field(&r->cfg, k->field, &name);
+		if (got == NULL ? k->str != NULL :
+		    k->str == NULL || strcmp(got, k->str) != 0)
+			fail_msg("%s: %s is [%s], expected [%s]", cmdline(r),
+			    name, got != NULL ? got : "(null)",
+			    k->str != NULL ? k->str : "(null)");
+		return;
+	}
+	n = num_field(&r->cfg, k->field, &name);
+	if (n != k->num)
+		fail_msg("%s: %s is %llu, expected %llu", cmdline(r), name,
+		    (unsigned long long)n, (unsigned long long)k->num);
+}
+
+/* Every check of checks (up to n, or to the first F_NONE) holds for r. */
+static void
+expect_fields(const struct run *r, const struct check *checks, size_t n)
+{
+	for (size_t i = 0; i < n && checks[i].field != F_NONE; i++)
+		expect_field(r, &checks[i]);
+}
+
+/*
+ * One command line and what options_parse() must make of it: a usage
+ * error containing every fragment of error, or (no fragments) success
+ * with every check holding.
+ */
+struct cmdline {
+	const char	*args[12];	/* after "mtracecap"; NULL-padded */
+	const char	*error[4];
+	struct check	 checks[3];
+};
+
+#define ARGS(...)		{ __VA_ARGS__ }
+#define REFUSED(args, ...)	{ args, { __VA_ARGS__ }, { NUM(F_NONE, 0) } }
+#define ACCEPTED(args, ...)	{ args, { NULL }, { __VA_ARGS__ } }
+
+/* Parse each command line of the table in turn and check the outcome. */
+static void
+run_cmdlines(const struct cmdline *c, size_t n)
+{
+	for (; n > 0; n--, c++) {
+		struct run r;
+
+		parse_args(&r, c->args, NELEM(c->args));
+		if (c->error[0] != NULL) {
+			expect_error(&r, c->error, NELEM(c->error));
+			continue;
+		}
+		if (r.rc != 0)
+			fail_msg("%s refused: %s", cmdline(&r), r.err);
+		expect_fields(&r, c->checks, NELEM(c->checks));
+		options_free(&r.cfg);
+	}
+}
+
+#define RUN_CMDLINES(table)	run_cmdlines((table), NELEM(table))
+
+/*
+ * A numeric option and its inclusive range [lo, hi].  lo and hi are
+ * accepted (every value in between too if there are at most 16) and set
+ * field to the value times scale; hi + 1, and lo - 1 if below, are
+ * refused with a message naming the value, the option and the bound.
+ */
+struct range {
+	const char	*opt;		/* "-G", or "--queue-size=" (glued) */
+	const char	*name;		/* the option as messages name it */
+	bool		 needs_b;	/* a -B option: "-B d i", not "o i" */
+	bool		 below;
+	enum field	 field;
+	uint64_t	 lo, hi, scale;
+};
+
+static void
+check_range(const struct range *g)
+{
+	uint64_t first = g->below ? g->lo - 1 : g->lo;
+
+	for (uint64_t v = first; v <= g->hi + 1; v++) {
+		struct cmdline c;
+		char val[32], glued[64], quoted[40], bound[32];
+		size_t n = 0;
+
+		if (v > g->lo && v < g->hi && g->hi - g->lo > 16)
+			v = g->hi;
+		memset(&c, 0, sizeof(c));
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+		if (g->opt[strlen(g->opt) - 1] == '=') {
+			snprintf(glued, sizeof(glued), "%s%s", g->opt, val);
+			c.args[n++] = glued;
+		} else {
+			c.args[n++] = g->opt;
+			c.args[n++] = val;
+		}
+		if (g->needs_b)
+			c.args[n++] = "-B";
+		c.args[n++] = g->needs_b ? "d" : "o";
+		c.args[n++] = "i";
+		if (v < g->lo || v > g->hi) {
+			snprintf(quoted, sizeof(quoted), "'%s'", val);
+			snprintf(bound, sizeof(bound), "%llu",
+			    (unsigned long long)(v < g->lo ? g->lo : g->hi));
+			c.error[0] = quoted;
+			c.error[1] = g->name;
+			c.error[2] = bound;
+		} else {
+			c.checks[0].field = g->field;
+			c.checks[0].num = v * g->scale;
+		}
+		run_cmdlines(&c, 1);
+	}
+}
+
+/*
+ * Part of a whole command line: an option and its value, or operands,
+ * and what it must set.
+ */
+struct setting {
+	const char	*args[3];
+	struct check	 checks[4];
+};
+
+/*
+ * Parse the command line made of the args of every setting, in order:
+ * it must succeed and every check hold.  The caller frees r->cfg.
+ */
+static void
+parse_settings(struct run *r, const struct setting *s, size_t n)
+{
+	const char *args[MAXARGS];
+	size_t nargs = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < NELEM(s[i].args) &&
+		    s[i].args[k] != NULL; k++) {
+			assert_true(nargs < MAXARGS - 1);
+			args[nargs++] = s[i].args[k];
+		}
+	if (parse_args(r, args, nargs) != 0)
+		fail_msg("%s refused: %s", cmdline(r), r->err);
+	for (size_t i = 0; i < n; i++)
+		expect_fields(r, s[i].checks, NELEM(s[i].checks));
+}
+
+/* parse_settings(), then free what it parsed. */
+static void
+check_settings(const struct setting *s, size_t n)
+{
+	struct run r;
+
+	parse_settings(&r, s, n);
+	options_free(&r.cfg);
+}
+
+#define PARSE_SETTINGS(r, table) \
+	parse_settings((r), (table), NELEM(table))
+#define CHECK_SETTINGS(table)		check_settings((table), NELEM(table))
 
 static int
 group_setup(void **state)
@@ -139,118 +428,118 @@ test_defaults(void **state)
 static void
 test_short_options(void **state)
 {
-	struct run r;
+	static const struct setting line[] = {
+		{ ARGS("-B", "pcapfile:/var/cap"), { NUM(F_ROTATING, true),
+		    STR(F_OUTPUT_PATH, "/var/cap") } },
+		{ ARGS("-F", "tcp port 80"), { STR(F_FILTER, "tcp port 80") } },
+		{ ARGS("-G", "60"), { NUM(F_ROTATE_SECONDS, 60) } },
+		{ ARGS("-N", "/var/seq"), { STR(F_SEQFILE, "/var/seq") } },
+		{ ARGS("-S", "10"), { NUM(F_ROTATE_BYTES, 10ull << 20) } },
+		{ ARGS("-s", "128"), { NUM(F_SNAPLEN, 128) } },
+		{ ARGS("-U"), { NUM(F_USE_UTC, true) } },
+		{ ARGS("-v", "-v"), { NUM(F_VERBOSE, 2) } },
+		{ ARGS("-W", "/run/watch"),
+		    { STR(F_WATCHFILE, "/run/watch") } },
+		{ ARGS("-w", "250"), { NUM(F_MAXWAIT_MS, 250) } },
+		{ ARGS("-z", "6"), { NUM(F_COMPRESS_LEVEL, 6) } },
+		{ ARGS("-Z", "bz2"), { NUM(F_COMPRESS_TYPE, COMPRESS_BZ2),
+		    NUM(F_COMPRESS_TYPE_GIVEN, true) } },
+		{ ARGS("int:eth0", "erf:/tmp/x.erf"), {
+		    NUM(F_ACTION, ACTION_RUN), NUM(F_NINPUTS, 2),
+		    STR(F_INPUT_0, "int:eth0"),
+		    STR(F_INPUT_1, "erf:/tmp/x.erf") } },
+	}, bundled[] = {
+		/* attached values and bundled flags */
+		{ ARGS("-Uvvs0"), { NUM(F_USE_UTC, true), NUM(F_VERBOSE, 2),
+		    NUM(F_SNAPLEN, OPTIONS_SNAPLEN_MAX) } },
+		{ ARGS("-w0"), { NUM(F_MAXWAIT_MS, 0) } },
+		{ ARGS("-Bpcapfile:d"), { STR(F_OUTPUT_PATH, "d") } },
+		{ ARGS("-G1"), { NUM(F_ROTATE_SECONDS, 1) } },
+		{ ARGS("in"), { NUM(F_NINPUTS, 1) } },
+	};
 
 	(void)state;
-	assert_int_equal(PARSE(&r, "-B", "pcapfile:/var/cap", "-F",
-	    "tcp port 80", "-G", "60", "-N", "/var/seq", "-S", "10", "-s",
-	    "128", "-U", "-v", "-v", "-W", "/run/watch", "-w", "250", "-z",
-	    "6", "-Z", "bz2", "int:eth0", "erf:/tmp/x.erf"), 0);
-	assert_int_equal(r.cfg.action, ACTION_RUN);
-	assert_true(r.cfg.rotating);
-	assert_string_equal(r.cfg.output_path, "/var/cap");
-	assert_string_equal(r.cfg.filter, "tcp port 80");
-	assert_int_equal(r.cfg.rotate_seconds, 60);
-	assert_string_equal(r.cfg.seqfile, "/var/seq");
-	assert_int_equal(r.cfg.rotate_bytes, 10ull << 20);
-	assert_int_equal(r.cfg.snaplen, 128);
-	assert_true(r.cfg.use_utc);
-	assert_int_equal(r.cfg.verbose, 2);
-	assert_string_equal(r.cfg.watchfile, "/run/watch");
-	assert_int_equal(r.cfg.maxwait_ms, 250);
-	assert_int_equal(r.cfg.compress_level, 6);
-	assert_int_equal(r.cfg.compress_type, COMPRESS_BZ2);
-	assert_true(r.cfg.compress_type_given);
-	assert_int_equal(r.cfg.ninputs, 2);
-	assert_string_equal(r.cfg.inputs[0], "int:eth0");
-	assert_string_equal(r.cfg.inputs[1], "erf:/tmp/x.erf");
-	options_free(&r.cfg);
-
-	/* attached values and bundled flags */
-	assert_int_equal(PARSE(&r, "-Uvvs0", "-w0", "-Bpcapfile:d", "-G1",
-	    "in"), 0);
-	assert_true(r.cfg.use_utc);
-	assert_int_equal(r.cfg.verbose, 2);
-	assert_int_equal(r.cfg.snaplen, OPTIONS_SNAPLEN_MAX);
-	assert_int_equal(r.cfg.maxwait_ms, 0);
-	assert_string_equal(r.cfg.output_path, "d");
-	assert_int_equal(r.cfg.rotate_seconds, 1);
-	assert_int_equal(r.cfg.ninputs, 1);
-	options_free(&r.cfg);
+	CHECK_SETTINGS(line);
+	CHECK_SETTINGS(bundled);
 }
 
 static void
 test_long_options(void **state)
 {
+	static const struct setting line[] = {
+		{ ARGS("--baseuri=pcapfile:/var/cap"), { NUM(F_ROTATING, true),
+		    STR(F_OUTPUT_PATH, "/var/cap") } },
+		{ ARGS("--filter", "udp"), { STR(F_FILTER, "udp") } },
+		{ ARGS("--rotate-seconds=3600"),
+		    { NUM(F_ROTATE_SECONDS, 3600) } },
+		{ ARGS("--seqfile", "/s"), { STR(F_SEQFILE, "/s") } },
+		{ ARGS("--rotate-sizemb=100"),
+		    { NUM(F_ROTATE_BYTES, 100ull << 20) } },
+		{ ARGS("--snaplen", "1514"), { NUM(F_SNAPLEN, 1514) } },
+		{ ARGS("--use-utc"), { NUM(F_USE_UTC, true) } },
+		{ ARGS("--verbose"), { NUM(F_VERBOSE, 1) } },
+		{ ARGS("--watchfile=/w"), { STR(F_WATCHFILE, "/w") } },
+		{ ARGS("--maxwait_ms", "20"), { NUM(F_MAXWAIT_MS, 20) } },
+		{ ARGS("--compress-level=9"), { NUM(F_COMPRESS_LEVEL, 9) } },
+		{ ARGS("--compress-type", "xz"), {
+		    NUM(F_COMPRESS_TYPE, COMPRESS_XZ),
+		    NUM(F_COMPRESS_TYPE_GIVEN, true) } },
+		{ ARGS("--relinquish-privileges=nobody"),
+		    { STR(F_RELINQUISH_USER, "nobody") } },
+		{ ARGS("--file-ext", ".pcap.gz"),
+		    { STR(F_FILE_EXT, ".pcap.gz") } },
+		{ ARGS("--queue-size=16"),
+		    { NUM(F_QUEUE_BYTES, (size_t)16 << 20) } },
+		{ ARGS("--capture-buffer=64"),
+		    { NUM(F_CAPTURE_BUFFER, (size_t)64 << 20) } },
+		{ ARGS("--libtrace-live"), { NUM(F_LIBTRACE_LIVE, true) } },
+		{ ARGS("ring:eth0", "ring:eth1", "pcapfile:old.pcap"), {
+		    NUM(F_NINPUTS, 3), STR(F_INPUT_2, "pcapfile:old.pcap"),
+		    STR(F_PIPEOUT, NULL) } },
+	}, pipeout[] = {
+		/* --pipeout compresses by itself, so it goes without -z/-Z */
+		{ ARGS("--pipeout=gzip -c -1"), {
+		    STR(F_PIPEOUT, "gzip -c -1"),
+		    NUM(F_COMPRESS_TYPE, COMPRESS_NONE) } },
+		{ ARGS("o", "in"), { NUM(F_LIBTRACE_LIVE, false),
+		    NUM(F_CAPTURE_BUFFER, (size_t)32 << 20) } },
+	}, spelling[] = {
+		/* the other spelling of each value-taking long option */
+		{ ARGS("--baseuri", "pcapfile:d"),
+		    { STR(F_OUTPUT_PATH, "d") } },
+		{ ARGS("--filter=ip"), { STR(F_FILTER, "ip") } },
+		{ ARGS("--rotate-seconds", "5"), { NUM(F_ROTATE_SECONDS, 5) } },
+		{ ARGS("--seqfile=/q"), { STR(F_SEQFILE, "/q") } },
+		{ ARGS("--rotate-sizemb", "2"),
+		    { NUM(F_ROTATE_BYTES, 2ull << 20) } },
+		{ ARGS("--snaplen=0"),
+		    { NUM(F_SNAPLEN, OPTIONS_SNAPLEN_MAX) } },
+		{ ARGS("--watchfile", "/x"), { STR(F_WATCHFILE, "/x") } },
+		{ ARGS("--maxwait_ms=0"), { NUM(F_MAXWAIT_MS, 0) } },
+		{ ARGS("--compress-level", "1"), { NUM(F_COMPRESS_LEVEL, 1) } },
+		{ ARGS("--compress-type=lzo"),
+		    { NUM(F_COMPRESS_TYPE, COMPRESS_LZO) } },
+		{ ARGS("--relinquish-privileges", "daemon"),
+		    { STR(F_RELINQUISH_USER, "daemon") } },
+		{ ARGS("--file-ext=.x"), { STR(F_FILE_EXT, ".x") } },
+		{ ARGS("--queue-size", "4096"),
+		    { NUM(F_QUEUE_BYTES, (size_t)4096 << 20) } },
+		{ ARGS("--capture-buffer", "2047"),
+		    { NUM(F_CAPTURE_BUFFER, (size_t)2047 << 20) } },
+		{ ARGS("in"), { NUM(F_NONE, 0) } },
+	};
 	struct run r;
 
 	(void)state;
-	assert_int_equal(PARSE(&r, "--baseuri=pcapfile:/var/cap",
-	    "--filter", "udp", "--rotate-seconds=3600", "--seqfile", "/s",
-	    "--rotate-sizemb=100", "--snaplen", "1514", "--use-utc",
-	    "--verbose", "--watchfile=/w", "--maxwait_ms", "20",
-	    "--compress-level=9", "--compress-type", "xz",
-	    "--relinquish-privileges=nobody", "--file-ext", ".pcap.gz",
-	    "--queue-size=16", "--capture-buffer=64", "--libtrace-live",
-	    "ring:eth0", "ring:eth1", "pcapfile:old.pcap"), 0);
-	assert_true(r.cfg.rotating);
-	assert_string_equal(r.cfg.output_path, "/var/cap");
-	assert_string_equal(r.cfg.filter, "udp");
-	assert_int_equal(r.cfg.rotate_seconds, 3600);
-	assert_string_equal(r.cfg.seqfile, "/s");
-	assert_int_equal(r.cfg.rotate_bytes, 100ull << 20);
-	assert_int_equal(r.cfg.snaplen, 1514);
-	assert_true(r.cfg.use_utc);
-	assert_int_equal(r.cfg.verbose, 1);
-	assert_string_equal(r.cfg.watchfile, "/w");
-	assert_int_equal(r.cfg.maxwait_ms, 20);
-	assert_int_equal(r.cfg.compress_level, 9);
-	assert_int_equal(r.cfg.compress_type, COMPRESS_XZ);
-	assert_true(r.cfg.compress_type_given);
-	assert_string_equal(r.cfg.relinquish_user, "nobody");
-	assert_null(r.cfg.pipeout);
-	assert_string_equal(r.cfg.file_ext, ".pcap.gz");
-	assert_int_equal(r.cfg.queue_bytes, (size_t)16 << 20);
-	assert_int_equal(r.cfg.capture_buffer, (size_t)64 << 20);
-	assert_true(r.cfg.libtrace_live);
-	assert_int_equal(r.cfg.ninputs, 3);
-	assert_string_equal(r.cfg.inputs[2], "pcapfile:old.pcap");
-	options_free(&r.cfg);
+	CHECK_SETTINGS(line);
+	CHECK_SETTINGS(spelling);
 
-	/* --pipeout compresses by itself, so it goes without -z/-Z */
-	assert_int_equal(PARSE(&r, "--pipeout=gzip -c -1", "o", "in"), 0);
-	assert_string_equal(r.cfg.pipeout, "gzip -c -1");
+	PARSE_SETTINGS(&r, pipeout);
 	assert_non_null(r.cfg.pipeout_argv);
 	assert_string_equal(r.cfg.pipeout_argv[0], "gzip");
 	assert_string_equal(r.cfg.pipeout_argv[1], "-c");
 	assert_string_equal(r.cfg.pipeout_argv[2], "-1");
 	assert_null(r.cfg.pipeout_argv[3]);
-	assert_int_equal(r.cfg.compress_type, COMPRESS_NONE);
-	assert_false(r.cfg.libtrace_live);
-	assert_int_equal(r.cfg.capture_buffer, (size_t)32 << 20);
-	options_free(&r.cfg);
-
-	/* the other spelling of each value-taking long option */
-	assert_int_equal(PARSE(&r, "--baseuri", "pcapfile:d", "--filter=ip",
-	    "--rotate-seconds", "5", "--seqfile=/q", "--rotate-sizemb", "2",
-	    "--snaplen=0", "--watchfile", "/x", "--maxwait_ms=0",
-	    "--compress-level", "1", "--compress-type=lzo",
-	    "--relinquish-privileges", "daemon", "--file-ext=.x",
-	    "--queue-size", "4096", "--capture-buffer", "2047", "in"), 0);
-	assert_string_equal(r.cfg.output_path, "d");
-	assert_string_equal(r.cfg.filter, "ip");
-	assert_int_equal(r.cfg.rotate_seconds, 5);
-	assert_string_equal(r.cfg.seqfile, "/q");
-	assert_int_equal(r.cfg.rotate_bytes, 2ull << 20);
-	assert_int_equal(r.cfg.snaplen, OPTIONS_SNAPLEN_MAX);
-	assert_string_equal(r.cfg.watchfile, "/x");
-	assert_int_equal(r.cfg.maxwait_ms, 0);
-	assert_int_equal(r.cfg.compress_level, 1);
-	assert_int_equal(r.cfg.compress_type, COMPRESS_LZO);
-	assert_string_equal(r.cfg.relinquish_user, "daemon");
-	assert_string_equal(r.cfg.file_ext, ".x");
-	assert_int_equal(r.cfg.queue_bytes, (size_t)4096 << 20);
-	assert_int_equal(r.cfg.capture_buffer, (size_t)2047 << 20);
 	options_free(&r.cfg);
 
 	assert_int_equal(PARSE(&r, "--pipeout", "xz", "o", "in"), 0);
@@ -262,28 +551,20 @@ test_long_options(void **state)
 static void
 test_actions(void **state)
 {
-	struct run r;
+	static const struct cmdline cases[] = {
+		ACCEPTED(ARGS("-h"), NUM(F_ACTION, ACTION_HELP)),
+		ACCEPTED(ARGS("--help"), NUM(F_ACTION, ACTION_HELP)),
+		ACCEPTED(ARGS("-H"), NUM(F_ACTION, ACTION_LIBTRACE_HELP)),
+		ACCEPTED(ARGS("--libtrace-help"),
+		    NUM(F_ACTION, ACTION_LIBTRACE_HELP)),
+		ACCEPTED(ARGS("--version"), NUM(F_ACTION, ACTION_VERSION)),
+		/* help wins over a command line that is otherwise incomplete */
+		ACCEPTED(ARGS("-s", "100", "--help"),
+		    NUM(F_ACTION, ACTION_HELP)),
+	};
 
 	(void)state;
-	assert_int_equal(PARSE(&r, "-h"), 0);
-	assert_int_equal(r.cfg.action, ACTION_HELP);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "--help"), 0);
-	assert_int_equal(r.cfg.action, ACTION_HELP);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "-H"), 0);
-	assert_int_equal(r.cfg.action, ACTION_LIBTRACE_HELP);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "--libtrace-help"), 0);
-	assert_int_equal(r.cfg.action, ACTION_LIBTRACE_HELP);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "--version"), 0);
-	assert_int_equal(r.cfg.action, ACTION_VERSION);
-	options_free(&r.cfg);
-	/* help wins over a command line that is otherwise incomplete */
-	assert_int_equal(PARSE(&r, "-s", "100", "--help"), 0);
-	assert_int_equal(r.cfg.action, ACTION_HELP);
-	options_free(&r.cfg);
+	RUN_CMDLINES(cases);
 }
 
 static void
@@ -334,19 +615,49 @@ test_parse_u64_strict(void **state)
 		"abc", "12abc", "-1", "+1", " 1", "1 ", "\t1", "1\n", "0x10",
 		"1.5", "1e3", "--1", "١", "1,000",
 	};
+	/* rc 0: sets want; rc -1: the message holds both fragments */
+	static const struct {
+		const char	*s, *what;
+		uint64_t	 min, max;
+		int		 rc;
+		uint64_t	 want;
+		const char	*frag[2];
+	} cases[] = {
+		{ "0", "X", 0, 10, 0, 0, { NULL, NULL } },
+		{ "007", "X", 0, 10, 0, 7, { NULL, NULL } },
+		{ "18446744073709551615", "X", 0, UINT64_MAX, 0, UINT64_MAX,
+		    { NULL, NULL } },
+		{ "", "-q/--quux", 0, 10, -1, 0, { "empty", "-q/--quux" } },
+		/* overflow of uint64_t itself */
+		{ "18446744073709551616", "X", 0, UINT64_MAX, -1, 0,
+		    { "'18446744073709551616'", NULL } },
+		{ "99999999999999999999999999", "X", 0, UINT64_MAX, -1, 0,
+		    { "'99999999999999999999999999'", NULL } },
+		/* bounds are inclusive */
+		{ "10", "X", 5, 10, 0, 10, { NULL, NULL } },
+		{ "5", "X", 5, 10, 0, 5, { NULL, NULL } },
+		{ "11", "X", 5, 10, -1, 0, { "'11'", "10" } },
+		{ "4", "X", 5, 10, -1, 0, { "'4'", "5" } },
+	};
 	char err[256];
 	uint64_t v;
 
 	(void)state;
-	assert_int_equal(options_parse_u64("0", 0, 10, &v, "X", err,
-	    sizeof(err)), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(options_parse_u64("007", 0, 10, &v, "X", err,
-	    sizeof(err)), 0);
-	assert_int_equal(v, 7);
-	assert_int_equal(options_parse_u64("18446744073709551615", 0,
-	    UINT64_MAX, &v, "X", err, sizeof(err)), 0);
-	assert_int_equal(v, UINT64_MAX);
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		err[0] = '\0';
+		if (options_parse_u64(cases[i].s, cases[i].min, cases[i].max,
+		    &v, cases[i].what, err, sizeof(err)) != cases[i].rc)
+			fail_msg("'%s' in [%llu, %llu]: not %d (%s)",
+			    cases[i].s, (unsigned long long)cases[i].min,
+			    (unsigned long long)cases[i].max, cases[i].rc, err);
+		if (cases[i].rc == 0)
+			assert_int_equal(v, cases[i].want);
+		for (size_t k = 0; k < NELEM(cases[i].frag); k++)
+			if (cases[i].frag[k] != NULL &&
+			    strstr(err, cases[i].frag[k]) == NULL)
+				fail_msg("'%s': error '%s' lacks '%s'",
+				    cases[i].s, err, cases[i].frag[k]);
+	}
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		v = 12345;
@@ -358,36 +669,6 @@ test_parse_u64_strict(void **state)
 		assert_non_null(strstr(err, bad[i]));
 		assert_non_null(strstr(err, "-q/--quux"));
 	}
-
-	/* empty */
-	assert_int_equal(options_parse_u64("", 0, 10, &v, "-q/--quux", err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "empty"));
-	assert_non_null(strstr(err, "-q/--quux"));
-
-	/* overflow of uint64_t itself */
-	assert_int_equal(options_parse_u64("18446744073709551616", 0,
-	    UINT64_MAX, &v, "X", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "'18446744073709551616'"));
-	assert_int_equal(options_parse_u64("99999999999999999999999999", 0,
-	    UINT64_MAX, &v, "X", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "'99999999999999999999999999'"));
-
-	/* bounds are inclusive */
-	assert_int_equal(options_parse_u64("10", 5, 10, &v, "X", err,
-	    sizeof(err)), 0);
-	assert_int_equal(v, 10);
-	assert_int_equal(options_parse_u64("5", 5, 10, &v, "X", err,
-	    sizeof(err)), 0);
-	assert_int_equal(v, 5);
-	assert_int_equal(options_parse_u64("11", 5, 10, &v, "X", err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "'11'"));
-	assert_non_null(strstr(err, "10"));
-	assert_int_equal(options_parse_u64("4", 5, 10, &v, "X", err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "'4'"));
-	assert_non_null(strstr(err, "5"));
 
 	/* a tiny error buffer is never overrun and stays terminated */
 	{
@@ -445,112 +726,47 @@ test_numeric_garbage(void **state)
 	check_numeric_option("--capture-buffer", "--capture-buffer");
 }
 
+/*
+ * Every numeric option at and beyond the ends of its range, and the
+ * values that are special.
+ */
 static void
-test_snaplen(void **state)
+test_number_ranges(void **state)
 {
-	struct run r;
+	static const struct range ranges[] = {
+		{ "-s", "-s/--snaplen", false, false, F_SNAPLEN, 1,
+		    OPTIONS_SNAPLEN_MAX, 1 },
+		/* ten years of 366 days */
+		{ "-G", "-G/--rotate-seconds", true, true, F_ROTATE_SECONDS, 1,
+		    316224000, 1 },
+		/* 1 TiB is the limit */
+		{ "-S", "-S/--rotate-sizemb", true, true, F_ROTATE_BYTES, 1,
+		    1048576, 1 << 20 },
+		{ "-w", "-w/--maxwait_ms", false, false, F_MAXWAIT_MS, 0, 60000,
+		    1 },
+		{ "-z", "-z/--compress-level", false, false, F_COMPRESS_LEVEL,
+		    1, 9, 1 },
+		{ "--queue-size=", "--queue-size", false, true, F_QUEUE_BYTES,
+		    1, 4096, 1 << 20 },
+		{ "--capture-buffer=", "--capture-buffer", false, true,
+		    F_CAPTURE_BUFFER, 1, 2047, 1 << 20 },
+	};
+	static const struct cmdline special[] = {
+		/* -s 0 is the largest snaplen */
+		ACCEPTED(ARGS("-s", "0", "o", "i"), NUM(F_SNAPLEN, 262144)),
+		REFUSED(ARGS("--snaplen=4294967296", "o", "i"), "'4294967296'",
+		    "-s/--snaplen"),
+		ACCEPTED(ARGS("-S", "3", "-B", "d", "i"),
+		    NUM(F_ROTATE_BYTES, 3145728)),
+		/* would overflow 64 bits once shifted */
+		REFUSED(ARGS("-S", "17592186044416", "-B", "d", "i"),
+		    "'17592186044416'", "-S/--rotate-sizemb"),
+	};
 
 	(void)state;
-	assert_int_equal(PARSE(&r, "-s", "0", "o", "i"), 0);
-	assert_int_equal(r.cfg.snaplen, 262144);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "-s", "1", "o", "i"), 0);
-	assert_int_equal(r.cfg.snaplen, 1);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "-s", "262144", "o", "i"), 0);
-	assert_int_equal(r.cfg.snaplen, 262144);
-	options_free(&r.cfg);
-	PARSE(&r, "-s", "262145", "o", "i");
-	EXPECT_ERROR(&r, "'262145'", "-s/--snaplen", "262144");
-	PARSE(&r, "--snaplen=4294967296", "o", "i");
-	EXPECT_ERROR(&r, "'4294967296'", "-s/--snaplen");
-}
-
-static void
-test_rotate_seconds(void **state)
-{
-	struct run r;
-
-	(void)state;
-	PARSE(&r, "-G", "0", "-B", "d", "i");
-	EXPECT_ERROR(&r, "'0'", "-G/--rotate-seconds");
-	assert_int_equal(PARSE(&r, "-G", "1", "-B", "d", "i"), 0);
-	assert_int_equal(r.cfg.rotate_seconds, 1);
-	options_free(&r.cfg);
-	/* ten years of 366 days */
-	assert_int_equal(PARSE(&r, "-G", "316224000", "-B", "d", "i"), 0);
-	assert_int_equal(r.cfg.rotate_seconds, 316224000);
-	options_free(&r.cfg);
-	PARSE(&r, "-G", "316224001", "-B", "d", "i");
-	EXPECT_ERROR(&r, "'316224001'", "-G/--rotate-seconds");
-}
-
-static void
-test_rotate_sizemb(void **state)
-{
-	struct run r;
-
-	(void)state;
-	PARSE(&r, "-S", "0", "-B", "d", "i");
-	EXPECT_ERROR(&r, "'0'", "-S/--rotate-sizemb");
-	assert_int_equal(PARSE(&r, "-S", "1", "-B", "d", "i"), 0);
-	assert_int_equal(r.cfg.rotate_bytes, 1048576);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "-S", "3", "-B", "d", "i"), 0);
-	assert_int_equal(r.cfg.rotate_bytes, 3145728);
-	options_free(&r.cfg);
-	/* 1 TiB is the limit */
-	assert_int_equal(PARSE(&r, "-S", "1048576", "-B", "d", "i"), 0);
-	assert_int_equal(r.cfg.rotate_bytes, 1ull << 40);
-	options_free(&r.cfg);
-	PARSE(&r, "-S", "1048577", "-B", "d", "i");
-	EXPECT_ERROR(&r, "'1048577'", "-S/--rotate-sizemb");
-	/* would overflow 64 bits once shifted */
-	PARSE(&r, "-S", "17592186044416", "-B", "d", "i");
-	EXPECT_ERROR(&r, "'17592186044416'", "-S/--rotate-sizemb");
-}
-
-static void
-test_maxwait_level_queue(void **state)
-{
-	struct run r;
-
-	(void)state;
-	assert_int_equal(PARSE(&r, "-w", "0", "o", "i"), 0);
-	assert_int_equal(r.cfg.maxwait_ms, 0);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "-w", "60000", "o", "i"), 0);
-	assert_int_equal(r.cfg.maxwait_ms, 60000);
-	options_free(&r.cfg);
-	PARSE(&r, "-w", "60001", "o", "i");
-	EXPECT_ERROR(&r, "'60001'", "-w/--maxwait_ms");
-
-	for (int l = 1; l <= 9; l++) {
-		char v[4];
-
-		snprintf(v, sizeof(v), "%d", l);
-		assert_int_equal(PARSE(&r, "-z", v, "o", "i"), 0);
-		assert_int_equal(r.cfg.compress_level, l);
-		options_free(&r.cfg);
-	}
-	PARSE(&r, "-z", "10", "o", "i");
-	EXPECT_ERROR(&r, "'10'", "-z/--compress-level");
-
-	PARSE(&r, "--queue-size=0", "o", "i");
-	EXPECT_ERROR(&r, "'0'", "--queue-size");
-	assert_int_equal(PARSE(&r, "--queue-size=1", "o", "i"), 0);
-	assert_int_equal(r.cfg.queue_bytes, (size_t)1 << 20);
-	options_free(&r.cfg);
-	PARSE(&r, "--queue-size=4097", "o", "i");
-	EXPECT_ERROR(&r, "'4097'", "--queue-size");
-
-	PARSE(&r, "--capture-buffer=0", "o", "i");
-	EXPECT_ERROR(&r, "'0'", "--capture-buffer");
-	assert_int_equal(PARSE(&r, "--capture-buffer=1", "o", "i"), 0);
-	assert_int_equal(r.cfg.capture_buffer, (size_t)1 << 20);
-	options_free(&r.cfg);
-	PARSE(&r, "--capture-buffer=2048", "o", "i");
-	EXPECT_ERROR(&r, "'2048'", "--capture-buffer");
+	for (size_t i = 0; i < NELEM(ranges); i++)
+		check_range(&ranges[i]);
+	RUN_CMDLINES(special);
 }
 
 /* --- compression ------------------------------------------------------ */
@@ -570,6 +786,12 @@ test_compress_types(void **state)
 		{ "xz", COMPRESS_XZ, 6 }, { "lzma", COMPRESS_XZ, 6 },
 		{ "none", COMPRESS_NONE, -1 }, { "no", COMPRESS_NONE, -1 },
 	};
+	static const struct cmdline refused[] = {
+		REFUSED(ARGS("-Z", "zip", "o", "i"), "'zip'",
+		    "-Z/--compress-type"),
+		REFUSED(ARGS("--compress-type=GZ", "o", "i"), "'GZ'"),
+		REFUSED(ARGS("-Z", "", "o", "i"), "''", "-Z/--compress-type"),
+	};
 	struct run r;
 
 	(void)state;
@@ -584,12 +806,7 @@ test_compress_types(void **state)
 	assert_int_equal(options_default_level(COMPRESS_BZ2), 9);
 	assert_int_equal(options_default_level(COMPRESS_XZ), 6);
 	assert_int_equal(options_default_level(COMPRESS_LZO), 1);
-	PARSE(&r, "-Z", "zip", "o", "i");
-	EXPECT_ERROR(&r, "'zip'", "-Z/--compress-type");
-	PARSE(&r, "--compress-type=GZ", "o", "i");
-	EXPECT_ERROR(&r, "'GZ'");
-	PARSE(&r, "-Z", "", "o", "i");
-	EXPECT_ERROR(&r, "''", "-Z/--compress-type");
+	RUN_CMDLINES(refused);
 
 	assert_string_equal(options_compress_name(COMPRESS_NONE), "none");
 	assert_string_equal(options_compress_name(COMPRESS_GZ), "gz");
@@ -601,38 +818,36 @@ test_compress_types(void **state)
 static void
 test_level_without_type_means_gz(void **state)
 {
+	static const struct cmdline cases[] = {
+		ACCEPTED(ARGS("-z", "3", "o", "i"),
+		    NUM(F_COMPRESS_TYPE, COMPRESS_GZ),
+		    NUM(F_COMPRESS_TYPE_GIVEN, false),
+		    NUM(F_COMPRESS_LEVEL, 3)),
+		/* an explicit -Z wins, in either order */
+		ACCEPTED(ARGS("-Z", "bz2", "-z", "3", "o", "i"),
+		    NUM(F_COMPRESS_TYPE, COMPRESS_BZ2),
+		    NUM(F_COMPRESS_LEVEL, 3)),
+		ACCEPTED(ARGS("-z", "3", "-Z", "xz", "o", "i"),
+		    NUM(F_COMPRESS_TYPE, COMPRESS_XZ)),
+		/* level 0: an uncompressed file under a compressed name */
+		REFUSED(ARGS("-z", "0", "o", "i"), "-z/--compress-level 0",
+		    "gz"),
+		REFUSED(ARGS("-z", "0", "-Z", "bz2", "o", "i"),
+		    "-z/--compress-level 0", "bz2"),
+		/* -Z none with a level is a contradiction, level 0 is not */
+		REFUSED(ARGS("-z", "5", "-Z", "none", "o", "i"),
+		    "-z/--compress-level 5", "none"),
+		ACCEPTED(ARGS("-z", "0", "-Z", "none", "o", "i"),
+		    NUM(F_COMPRESS_TYPE, COMPRESS_NONE)),
+		/* compressing twice is refused, naming the command */
+		REFUSED(ARGS("-z", "3", "--pipeout=zstd -q", "o", "i"),
+		    "'zstd -q'"),
+		REFUSED(ARGS("-Z", "xz", "--pipeout=zstd", "o", "i"), "'zstd'"),
+	};
 	struct run r;
 
 	(void)state;
-	assert_int_equal(PARSE(&r, "-z", "3", "o", "i"), 0);
-	assert_int_equal(r.cfg.compress_type, COMPRESS_GZ);
-	assert_false(r.cfg.compress_type_given);
-	assert_int_equal(r.cfg.compress_level, 3);
-	options_free(&r.cfg);
-	/* an explicit -Z wins, in either order */
-	assert_int_equal(PARSE(&r, "-Z", "bz2", "-z", "3", "o", "i"), 0);
-	assert_int_equal(r.cfg.compress_type, COMPRESS_BZ2);
-	assert_int_equal(r.cfg.compress_level, 3);
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "-z", "3", "-Z", "xz", "o", "i"), 0);
-	assert_int_equal(r.cfg.compress_type, COMPRESS_XZ);
-	options_free(&r.cfg);
-	/* level 0 would be an uncompressed file under a compressed name */
-	PARSE(&r, "-z", "0", "o", "i");
-	EXPECT_ERROR(&r, "-z/--compress-level 0", "gz");
-	PARSE(&r, "-z", "0", "-Z", "bz2", "o", "i");
-	EXPECT_ERROR(&r, "-z/--compress-level 0", "bz2");
-	/* -Z none with a level is a contradiction, level 0 is not */
-	PARSE(&r, "-z", "5", "-Z", "none", "o", "i");
-	EXPECT_ERROR(&r, "-z/--compress-level 5", "none");
-	assert_int_equal(PARSE(&r, "-z", "0", "-Z", "none", "o", "i"), 0);
-	assert_int_equal(r.cfg.compress_type, COMPRESS_NONE);
-	options_free(&r.cfg);
-	/* compressing twice is refused, naming the command */
-	PARSE(&r, "-z", "3", "--pipeout=zstd -q", "o", "i");
-	EXPECT_ERROR(&r, "'zstd -q'");
-	PARSE(&r, "-Z", "xz", "--pipeout=zstd", "o", "i");
-	EXPECT_ERROR(&r, "'zstd'");
+	RUN_CMDLINES(cases);
 	assert_int_equal(PARSE(&r, "-Z", "none", "--pipeout=zstd", "o", "i"),
 	    0);
 	assert_string_equal(r.cfg.pipeout_argv[0], "zstd");
@@ -644,32 +859,32 @@ test_level_without_type_means_gz(void **state)
 static void
 test_rotating_options_need_baseuri(void **state)
 {
+	static const struct cmdline cases[] = {
+		REFUSED(ARGS("-G", "60", "out.pcap", "in"),
+		    "-G/--rotate-seconds", "-B"),
+		REFUSED(ARGS("-S", "10", "out.pcap", "in"),
+		    "-S/--rotate-sizemb", "-B"),
+		REFUSED(ARGS("-N", "/var/seq", "out.pcap", "in"),
+		    "-N/--seqfile", "'/var/seq'", "-B"),
+		REFUSED(ARGS("--seqfile=/var/seq", "out.pcap", "in"),
+		    "'/var/seq'", "-B"),
+		REFUSED(ARGS("--file-ext=.pcap", "out.pcap", "in"),
+		    "--file-ext", "'.pcap'", "-B"),
+		/* the same with -B are fine */
+		ACCEPTED(ARGS("-G", "60", "-S", "10", "-N", "/var/seq",
+		    "--file-ext=.pcap", "-B", "pcapfile:/d", "in"),
+		    NUM(F_ROTATING, true)),
+		REFUSED(ARGS("--file-ext=a/b", "-B", "d", "in"), "'a/b'",
+		    "--file-ext"),
+	};
 	struct run r;
 
 	(void)state;
-	PARSE(&r, "-G", "60", "out.pcap", "in");
-	EXPECT_ERROR(&r, "-G/--rotate-seconds", "-B");
-	PARSE(&r, "-S", "10", "out.pcap", "in");
-	EXPECT_ERROR(&r, "-S/--rotate-sizemb", "-B");
-	PARSE(&r, "-N", "/var/seq", "out.pcap", "in");
-	EXPECT_ERROR(&r, "-N/--seqfile", "'/var/seq'", "-B");
-	PARSE(&r, "--seqfile=/var/seq", "out.pcap", "in");
-	EXPECT_ERROR(&r, "'/var/seq'", "-B");
-	PARSE(&r, "--file-ext=.pcap", "out.pcap", "in");
-	EXPECT_ERROR(&r, "--file-ext", "'.pcap'", "-B");
-
-	/* the same with -B are fine */
-	assert_int_equal(PARSE(&r, "-G", "60", "-S", "10", "-N", "/var/seq",
-	    "--file-ext=.pcap", "-B", "pcapfile:/d", "in"), 0);
-	assert_true(r.cfg.rotating);
-	options_free(&r.cfg);
-
+	RUN_CMDLINES(cases);
 	/* an empty --file-ext is the default and needs nothing */
 	assert_int_equal(PARSE(&r, "--file-ext=", "out.pcap", "in"), 0);
 	assert_string_equal(r.cfg.file_ext, "");
 	options_free(&r.cfg);
-	PARSE(&r, "--file-ext=a/b", "-B", "d", "in");
-	EXPECT_ERROR(&r, "'a/b'", "--file-ext");
 }
 
 /* --- output URIs ------------------------------------------------------ */
@@ -690,6 +905,24 @@ test_output_uri_forms(void **state)
 		{ "pcapfile:a:b", "a:b" },
 		{ "./a:b", "./a:b" },		/* a path with a colon */
 		{ "/tmp/x:y/z", "/tmp/x:y/z" },
+	}, dirs[] = {
+		{ "pcapfile:/var/cap/", "/var/cap/" },
+		{ "/var/cap", "/var/cap" },
+	};
+	static const struct cmdline refused[] = {
+		REFUSED(ARGS("erf:x", "in"), "'erf:x'", "outputuri"),
+		REFUSED(ARGS("pcapng:x.pcapng", "in"), "'pcapng:x.pcapng'"),
+		REFUSED(ARGS("", "in"), "empty", "outputuri"),
+		REFUSED(ARGS("pcapfile:", "in"), "'pcapfile:'"),
+	}, refused_dirs[] = {
+		REFUSED(ARGS("-B", "erf:/var/cap", "in"), "'erf:/var/cap'",
+		    "-B/--baseuri"),
+		REFUSED(ARGS("-B", "pcapfile:-", "in"), "'pcapfile:-'",
+		    "-B/--baseuri"),
+		REFUSED(ARGS("-B", "-", "in"), "-B/--baseuri"),
+		REFUSED(ARGS("-B", "", "in"), "empty", "-B/--baseuri"),
+		REFUSED(ARGS("--baseuri=pcapfile:", "in"), "'pcapfile:'",
+		    "-B/--baseuri"),
 	};
 	struct run r;
 
@@ -703,52 +936,33 @@ test_output_uri_forms(void **state)
 		options_free(&r.cfg);
 	}
 
-	PARSE(&r, "erf:x", "in");
-	EXPECT_ERROR(&r, "'erf:x'", "outputuri");
-	PARSE(&r, "pcapng:x.pcapng", "in");
-	EXPECT_ERROR(&r, "'pcapng:x.pcapng'");
-	PARSE(&r, "", "in");
-	EXPECT_ERROR(&r, "empty", "outputuri");
-	PARSE(&r, "pcapfile:", "in");
-	EXPECT_ERROR(&r, "'pcapfile:'");
+	RUN_CMDLINES(refused);
 
 	/* -B forms */
-	assert_int_equal(PARSE(&r, "-B", "pcapfile:/var/cap/", "in"), 0);
-	assert_string_equal(r.cfg.output_path, "/var/cap/");
-	options_free(&r.cfg);
-	assert_int_equal(PARSE(&r, "-B", "/var/cap", "in"), 0);
-	assert_string_equal(r.cfg.output_path, "/var/cap");
-	options_free(&r.cfg);
-	PARSE(&r, "-B", "erf:/var/cap", "in");
-	EXPECT_ERROR(&r, "'erf:/var/cap'", "-B/--baseuri");
-	PARSE(&r, "-B", "pcapfile:-", "in");
-	EXPECT_ERROR(&r, "'pcapfile:-'", "-B/--baseuri");
-	PARSE(&r, "-B", "-", "in");
-	EXPECT_ERROR(&r, "-B/--baseuri");
-	PARSE(&r, "-B", "", "in");
-	EXPECT_ERROR(&r, "empty", "-B/--baseuri");
-	PARSE(&r, "--baseuri=pcapfile:", "in");
-	EXPECT_ERROR(&r, "'pcapfile:'", "-B/--baseuri");
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (PARSE(&r, "-B", dirs[i].uri, "in") != 0)
+			fail_msg("-B '%s' refused: %s", dirs[i].uri, r.err);
+		assert_string_equal(r.cfg.output_path, dirs[i].path);
+		options_free(&r.cfg);
+	}
+	RUN_CMDLINES(refused_dirs);
 }
 
 static void
 test_missing_inputs(void **state)
 {
+	static const struct cmdline cases[] = {
+		REFUSED(ARGS(NULL), "missing outputuri"),
+		REFUSED(ARGS("-s", "100"), "missing outputuri"),
+		REFUSED(ARGS("out.pcap"), "missing traceuri"),
+		REFUSED(ARGS("-B", "pcapfile:/d"), "missing traceuri"),
+		REFUSED(ARGS("out.pcap", ""), "empty traceuri"),
+		REFUSED(ARGS("out.pcap", "in", ""), "empty traceuri"),
+	};
 	struct run r;
 
 	(void)state;
-	PARSE(&r, (const char *)NULL);
-	EXPECT_ERROR(&r, "missing outputuri");
-	PARSE(&r, "-s", "100");
-	EXPECT_ERROR(&r, "missing outputuri");
-	PARSE(&r, "out.pcap");
-	EXPECT_ERROR(&r, "missing traceuri");
-	PARSE(&r, "-B", "pcapfile:/d");
-	EXPECT_ERROR(&r, "missing traceuri");
-	PARSE(&r, "out.pcap", "");
-	EXPECT_ERROR(&r, "empty traceuri");
-	PARSE(&r, "out.pcap", "in", "");
-	EXPECT_ERROR(&r, "empty traceuri");
+	RUN_CMDLINES(cases);
 	/* with -B the first operand is an input, not the output */
 	assert_int_equal(PARSE(&r, "-B", "d", "a", "b"), 0);
 	assert_int_equal(r.cfg.ninputs, 2);
@@ -759,55 +973,46 @@ test_missing_inputs(void **state)
 static void
 test_bad_option_messages(void **state)
 {
-	struct run r;
+	static const struct cmdline cases[] = {
+		REFUSED(ARGS("-x", "o", "i"), "unknown option", "-x"),
+		REFUSED(ARGS("--bogus", "o", "i"), "unknown option", "--bogus"),
+		REFUSED(ARGS("--bogus=1", "o", "i"), "--bogus"),
+		REFUSED(ARGS("o", "i", "-s"), "needs a value", "-s"),
+		REFUSED(ARGS("o", "i", "--snaplen"), "needs a value",
+		    "--snaplen"),
+		REFUSED(ARGS("o", "i", "-B"), "needs a value", "-B"),
+		/* empty strings where a name is needed */
+		REFUSED(ARGS("-F", "", "o", "i"), "empty", "-F/--filter"),
+		REFUSED(ARGS("-N", "", "-B", "d", "i"), "empty",
+		    "-N/--seqfile"),
+		REFUSED(ARGS("-W", "", "o", "i"), "empty", "-W/--watchfile"),
+		REFUSED(ARGS("--relinquish-privileges=", "o", "i"), "empty",
+		    "--relinquish-privileges"),
+		REFUSED(ARGS("--pipeout=", "o", "i"), "--pipeout"),
+		REFUSED(ARGS("--pipeout=gzip 'x", "o", "i"), "--pipeout",
+		    "gzip 'x"),
+		/* an error after a --pipeout frees its words (ASan checks) */
+		REFUSED(ARGS("--pipeout=gzip -c", "-s", "x", "o", "i"), "'x'"),
+	};
 
 	(void)state;
-	PARSE(&r, "-x", "o", "i");
-	EXPECT_ERROR(&r, "unknown option", "-x");
-	PARSE(&r, "--bogus", "o", "i");
-	EXPECT_ERROR(&r, "unknown option", "--bogus");
-	PARSE(&r, "--bogus=1", "o", "i");
-	EXPECT_ERROR(&r, "--bogus");
-	PARSE(&r, "o", "i", "-s");
-	EXPECT_ERROR(&r, "needs a value", "-s");
-	PARSE(&r, "o", "i", "--snaplen");
-	EXPECT_ERROR(&r, "needs a value", "--snaplen");
-	PARSE(&r, "o", "i", "-B");
-	EXPECT_ERROR(&r, "needs a value", "-B");
-
-	/* empty strings where a name is needed */
-	PARSE(&r, "-F", "", "o", "i");
-	EXPECT_ERROR(&r, "empty", "-F/--filter");
-	PARSE(&r, "-N", "", "-B", "d", "i");
-	EXPECT_ERROR(&r, "empty", "-N/--seqfile");
-	PARSE(&r, "-W", "", "o", "i");
-	EXPECT_ERROR(&r, "empty", "-W/--watchfile");
-	PARSE(&r, "--relinquish-privileges=", "o", "i");
-	EXPECT_ERROR(&r, "empty", "--relinquish-privileges");
-	PARSE(&r, "--pipeout=", "o", "i");
-	EXPECT_ERROR(&r, "--pipeout");
-	PARSE(&r, "--pipeout=gzip 'x", "o", "i");
-	EXPECT_ERROR(&r, "--pipeout", "gzip 'x");
-	/* an error after a --pipeout frees its words (ASan checks) */
-	PARSE(&r, "--pipeout=gzip -c", "-s", "x", "o", "i");
-	EXPECT_ERROR(&r, "'x'");
+	RUN_CMDLINES(cases);
 }
 
 /* An argument given to a flag: the message names what was typed. */
 static void
 test_flag_with_value_message(void **state)
 {
-	struct run r;
+	static const struct cmdline cases[] = {
+		REFUSED(ARGS("--version=2", "o", "i"), "--version"),
+		REFUSED(ARGS("--libtrace-live=yes", "o", "i"),
+		    "--libtrace-live"),
+		REFUSED(ARGS("--use-utc=yes", "o", "i"), "--use-utc"),
+		REFUSED(ARGS("--verbose=2", "o", "i"), "--verbose"),
+	};
 
 	(void)state;
-	PARSE(&r, "--version=2", "o", "i");
-	EXPECT_ERROR(&r, "--version");
-	PARSE(&r, "--libtrace-live=yes", "o", "i");
-	EXPECT_ERROR(&r, "--libtrace-live");
-	PARSE(&r, "--use-utc=yes", "o", "i");
-	EXPECT_ERROR(&r, "--use-utc");
-	PARSE(&r, "--verbose=2", "o", "i");
-	EXPECT_ERROR(&r, "--verbose");
+	RUN_CMDLINES(cases);
 }
 
 /* --- options_split_words ---------------------------------------------- */
@@ -908,10 +1113,7 @@ main(void)
 		cmocka_unit_test(test_options_after_operands),
 		cmocka_unit_test(test_parse_u64_strict),
 		cmocka_unit_test(test_numeric_garbage),
-		cmocka_unit_test(test_snaplen),
-		cmocka_unit_test(test_rotate_seconds),
-		cmocka_unit_test(test_rotate_sizemb),
-		cmocka_unit_test(test_maxwait_level_queue),
+		cmocka_unit_test(test_number_ranges),
 		cmocka_unit_test(test_compress_types),
 		cmocka_unit_test(test_level_without_type_means_gz),
 		cmocka_unit_test(test_rotating_options_need_baseuri),

@@ -30,6 +30,7 @@
 
 #include "output.h"
 #include "pipeout.h"
+#include "testutil.h"
 
 #define FHDR	24	/* a pcap file header */
 #define RHDR	16	/* a pcap record header */
@@ -53,33 +54,6 @@ struct fx {
 /* --- helpers ---------------------------------------------------------- */
 
 static void
-remove_tree(const char *path)
-{
-	DIR *dp = opendir(path);
-	struct dirent *de;
-	char sub[1024];
-
-	if (dp == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		struct stat st;
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(dp);
-	rmdir(path);
-}
-
-static void
 set_paths(struct fx *f, const char *dir)
 {
 	snprintf(f->path, sizeof(f->path), "%s/seg.pcap", dir);
@@ -94,9 +68,7 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/test_output.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(f->dir) == NULL) {
+	if (testutil_mkdtemp(f->dir, sizeof(f->dir), "test_output") != 0) {
 		free(f);
 		return -1;
 	}
@@ -119,7 +91,7 @@ teardown(void **state)
 	}
 	if (f->mnt[0] != '\0')
 		(void)umount2(f->mnt, MNT_DETACH);
-	remove_tree(f->dir);
+	testutil_remove_tree(f->dir);
 	free(f->bytes);
 	free(f->ends);
 	free(f);
@@ -155,6 +127,15 @@ open_ok(const struct output_params *p)
 	if (o == NULL)
 		fail_msg("output_open(%s): %s", p->path, err);
 	return o;
+}
+
+/* The plain file output at f->path, with a bufsize-byte buffer. */
+static struct output *
+open_fx(struct fx *f, size_t bufsize)
+{
+	struct output_params p = params(f->path, bufsize);
+
+	return open_ok(&p);
 }
 
 static void
@@ -227,6 +208,31 @@ put_packet(struct fx *f, struct output *o, uint32_t seq, size_t dlen)
 	}
 	free(d);
 	return rc;
+}
+
+/* Packets 0 to n - 1 of dlen bytes each; returns how many were refused. */
+static int
+put_packets(struct fx *f, struct output *o, uint32_t n, size_t dlen)
+{
+	int refused = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (put_packet(f, o, i, dlen) != 0)
+			refused++;
+	return refused;
+}
+
+/*
+ * The header and n packets, all accepted: well past a pipe's buffer,
+ * every 50th unit bigger than the output's own buffer.
+ */
+static void
+put_past_pipe_buffer(struct fx *f, struct output *o, uint32_t n)
+{
+	assert_int_equal(put_header(f, o), 0);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(put_packet(f, o, i, i % 50 == 0 ? 9000 :
+		    1000), 0);
 }
 
 static bool
@@ -328,21 +334,56 @@ close_ok(struct output *o, struct output_result *res)
 	assert_string_equal(err, "");
 }
 
+/* output_close said this. */
+static void
+expect_result(const struct output_result *res, const char *final_path,
+    uint64_t packets, uint64_t lost, bool failed)
+{
+	if (strcmp(res->final_path, final_path) != 0 ||
+	    res->packets != packets || res->lost != lost ||
+	    res->failed != failed)
+		fail_msg("closed as [%s] packets %llu lost %llu failed %d, "
+		    "expected [%s] %llu %llu %d", res->final_path,
+		    (unsigned long long)res->packets,
+		    (unsigned long long)res->lost, res->failed, final_path,
+		    (unsigned long long)packets, (unsigned long long)lost,
+		    failed);
+}
+
+/*
+ * Point fd (standard output or error) at the open file `to`, which is
+ * closed; returns a copy of the old fd for restore_fd().
+ */
+static int
+redirect_fd(int fd, int to)
+{
+	int saved;
+
+	fflush(fd == STDOUT_FILENO ? stdout : stderr);
+	saved = dup(fd);
+	assert_true(saved >= 0 && to >= 0);
+	assert_int_equal(dup2(to, fd), fd);
+	close(to);
+	return saved;
+}
+
+static void
+restore_fd(int fd, int saved)
+{
+	fflush(fd == STDOUT_FILENO ? stdout : stderr);
+	dup2(saved, fd);
+	close(saved);
+}
+
 /* Send stderr (where log.c writes) to dir/stderr until capture_end. */
 static int
 capture_begin(struct fx *f)
 {
 	char path[600];
-	int saved, fd;
 
 	snprintf(path, sizeof(path), "%s/stderr", f->dir);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(saved >= 0 && fd >= 0);
-	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
-	close(fd);
-	return saved;
+	return redirect_fd(STDERR_FILENO, open(path, O_WRONLY | O_CREAT |
+	    O_TRUNC, 0600));
 }
 
 /* Restore stderr; returns what was logged (caller frees), file removed. */
@@ -353,9 +394,7 @@ capture_end(struct fx *f, int saved)
 	unsigned char *text;
 	size_t len;
 
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
+	restore_fd(STDERR_FILENO, saved);
 	snprintf(path, sizeof(path), "%s/stderr", f->dir);
 	text = slurp(path, &len);
 	text[len] = '\0';
@@ -369,9 +408,8 @@ static void
 test_temp_then_final(void **state)
 {
 	struct fx *f = *state;
-	struct output_params p = params(f->path, 4096);
 	struct output_result res;
-	struct output *o = open_ok(&p);
+	struct output *o = open_fx(f, 4096);
 	char want[700];
 	struct stat st;
 
@@ -399,10 +437,7 @@ test_temp_then_final(void **state)
 	assert_false(exists(f->path));
 
 	close_ok(o, &res);
-	assert_string_equal(res.final_path, f->path);
-	assert_int_equal(res.packets, 5);
-	assert_int_equal(res.lost, 0);
-	assert_false(res.failed);
+	expect_result(&res, f->path, 5, 0, false);
 	/* after close: only the final name, with exactly the bytes */
 	assert_false(exists(f->temp));
 	expect_dir(f->dir, "seg.pcap\n");
@@ -423,13 +458,12 @@ test_mode_follows_umask(void **state)
 	struct fx *f = *state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct output_params p = params(f->path, 4096);
 		struct output_result res;
 		struct output *o;
 		struct stat st;
 
 		umask(cases[i].mask);
-		o = open_ok(&p);
+		o = open_fx(f, 4096);
 		assert_int_equal(stat(f->temp, &st), 0);
 		assert_int_equal(st.st_mode & 07777, cases[i].mode);
 		assert_int_equal(put_header(f, o), 0);
@@ -445,9 +479,8 @@ static void
 test_units_larger_than_buffer(void **state)
 {
 	struct fx *f = *state;
-	struct output_params p = params(f->path, 64);
 	struct output_result res;
-	struct output *o = open_ok(&p);
+	struct output *o = open_fx(f, 64);
 
 	assert_int_equal(put_header(f, o), 0);
 	assert_int_equal(put_packet(f, o, 0, 10), 0);
@@ -459,8 +492,7 @@ test_units_larger_than_buffer(void **state)
 	assert_int_equal(put_packet(f, o, 6, 0), 0);
 	assert_int_equal(output_bytes(o), f->nbytes);
 	close_ok(o, &res);
-	assert_int_equal(res.packets, 7);
-	assert_int_equal(res.lost, 0);
+	expect_result(&res, f->path, 7, 0, false);
 	expect_contents(f, f->path, f->nbytes);
 }
 
@@ -468,8 +500,7 @@ static void
 test_abort_leaves_nothing(void **state)
 {
 	struct fx *f = *state;
-	struct output_params p = params(f->path, 64);
-	struct output *o = open_ok(&p);
+	struct output *o = open_fx(f, 64);
 
 	assert_int_equal(put_header(f, o), 0);
 	/* bigger than the buffer: on disk already */
@@ -641,17 +672,14 @@ static void
 test_rename_fails(void **state)
 {
 	struct fx *f = *state;
-	struct output_params p = params(f->path, 4096);
 	struct output_result res;
-	struct output *o;
+	struct output *o = open_fx(f, 4096);
 	char err[2048] = "";
 
-	o = open_ok(&p);
 	/* a directory takes the name while the file is written */
 	assert_int_equal(mkdir(f->path, 0755), 0);
 	assert_int_equal(put_header(f, o), 0);
-	for (uint32_t i = 0; i < 5; i++)
-		assert_int_equal(put_packet(f, o, i, 100), 0);
+	assert_int_equal(put_packets(f, o, 5, 100), 0);
 	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, f->path));
 	assert_int_equal(res.packets, 0);
@@ -771,56 +799,50 @@ fill_fs(const char *dir, size_t leave)
 		    (off_t)leave), 0);
 }
 
+/*
+ * On a 64k tmpfs, dlen-byte packets through a bufsize-byte buffer until
+ * `refusals` of them were refused: check_failed_file.  Returns false if
+ * the tmpfs cannot be mounted (the test is skipped).
+ */
+static bool
+fill_tiny_fs(struct fx *f, size_t bufsize, size_t dlen, uint64_t refusals)
+{
+	struct output *o;
+	uint64_t attempted = 0, refused = 0;
+
+	if (!mount_tiny_tmpfs(f, "64k")) {
+		skip();
+		return false;
+	}
+	o = open_fx(f, bufsize);
+	assert_int_equal(put_header(f, o), 0);
+	while (refused < refusals) {
+		assert_true(attempted < 1000);
+		attempted++;
+		if (put_packet(f, o, (uint32_t)attempted, dlen) != 0)
+			refused++;
+	}
+	check_failed_file(f, o, attempted, f->mnt);
+	return true;
+}
+
+/* 1016-byte units through a 4096-byte buffer until the fs is full. */
 static void
 test_full_fs_buffered(void **state)
 {
 	struct fx *f = *state;
-	struct output_params p;
-	struct output *o;
-	uint64_t attempted = 0, refused = 0;
 
-	if (!mount_tiny_tmpfs(f, "64k")) {
-		skip();
+	if (!fill_tiny_fs(f, 4096, 1000, 4))
 		return;
-	}
-	p = params(f->path, 4096);
-	o = open_ok(&p);
-	assert_int_equal(put_header(f, o), 0);
-	/* 1016-byte units through a 4096-byte buffer until the fs is full */
-	while (refused < 4) {
-		assert_true(attempted < 1000);
-		attempted++;
-		if (put_packet(f, o, (uint32_t)attempted, 1000) != 0)
-			refused++;
-	}
-	check_failed_file(f, o, attempted, f->mnt);
 	/* the space of the lost tail was given back by the cut */
 	assert_true(file_size(f->path) <= 64 * 1024);
 }
 
+/* Every unit bigger than the buffer: written with writev. */
 static void
 test_full_fs_direct(void **state)
 {
-	struct fx *f = *state;
-	struct output_params p;
-	struct output *o;
-	uint64_t attempted = 0, refused = 0;
-
-	if (!mount_tiny_tmpfs(f, "64k")) {
-		skip();
-		return;
-	}
-	/* every unit bigger than the buffer: written with writev */
-	p = params(f->path, 256);
-	o = open_ok(&p);
-	assert_int_equal(put_header(f, o), 0);
-	while (refused < 3) {
-		assert_true(attempted < 1000);
-		attempted++;
-		if (put_packet(f, o, (uint32_t)attempted, 3000) != 0)
-			refused++;
-	}
-	check_failed_file(f, o, attempted, f->mnt);
+	(void)fill_tiny_fs(*state, 256, 3000, 3);
 }
 
 /* The last flush, at close, is the one that fails. */
@@ -828,7 +850,6 @@ static void
 test_full_fs_at_close(void **state)
 {
 	struct fx *f = *state;
-	struct output_params p;
 	struct output_result res;
 	struct output *o;
 	char err[1024];
@@ -838,18 +859,13 @@ test_full_fs_at_close(void **state)
 		return;
 	}
 	fill_fs(f->mnt, 0);
-	p = params(f->path, 1 << 20);
-	o = open_ok(&p);
+	o = open_fx(f, 1 << 20);
 	assert_int_equal(put_header(f, o), 0);
-	for (uint32_t i = 0; i < 20; i++)
-		assert_int_equal(put_packet(f, o, i, 1000), 0);
+	assert_int_equal(put_packets(f, o, 20, 1000), 0);
 	assert_false(output_failed(o));
 	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
-	assert_true(res.failed);
-	assert_int_equal(res.packets, 0);
-	assert_int_equal(res.lost, 20);
 	/* not even the header made it: no file at all, no temp either */
-	assert_string_equal(res.final_path, "");
+	expect_result(&res, "", 0, 20, true);
 	expect_dir(f->mnt, "filler\n");
 }
 
@@ -859,7 +875,6 @@ test_file_size_limit(void **state)
 {
 	const rlim_t limit = 100000;
 	struct fx *f = *state;
-	struct output_params p = params(f->path, 4096);
 	struct output *o;
 	struct rlimit old, lim;
 	void (*old_xfsz)(int);
@@ -870,7 +885,7 @@ test_file_size_limit(void **state)
 		skip();
 		return;
 	}
-	o = open_ok(&p);
+	o = open_fx(f, 4096);
 	old_xfsz = signal(SIGXFSZ, SIG_IGN);
 	lim = old;
 	lim.rlim_cur = limit;
@@ -901,15 +916,11 @@ test_stdout(void **state)
 	struct output_result res;
 	struct output *o;
 	char cap[600], err[1024];
-	int saved, fd;
+	int saved;
 
 	snprintf(cap, sizeof(cap), "%s/stdout", f->dir);
-	fflush(stdout);
-	saved = dup(STDOUT_FILENO);
-	fd = open(cap, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	assert_true(saved >= 0 && fd >= 0);
-	assert_int_equal(dup2(fd, STDOUT_FILENO), STDOUT_FILENO);
-	close(fd);
+	saved = redirect_fd(STDOUT_FILENO, open(cap, O_WRONLY | O_CREAT |
+	    O_EXCL, 0600));
 
 	o = output_open(&p, err, sizeof(err));
 	if (o != NULL) {
@@ -918,12 +929,9 @@ test_stdout(void **state)
 		(void)put_packet(f, o, 2, 500);	/* direct */
 		(void)output_close(o, &res, err, sizeof(err));
 	}
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
+	restore_fd(STDOUT_FILENO, saved);
 	assert_non_null(o);
-	assert_string_equal(res.final_path, "-");
-	assert_int_equal(res.packets, 2);
-	assert_false(res.failed);
+	expect_result(&res, "-", 2, 0, false);
 	expect_contents(f, cap, f->nbytes);
 	expect_dir(f->dir, "stdout\n");
 }
@@ -941,11 +949,7 @@ test_stdout_reader_gone(void **state)
 
 	assert_int_equal(pipe(pfd), 0);
 	close(pfd[0]);
-	fflush(stdout);
-	saved_out = dup(STDOUT_FILENO);
-	assert_true(saved_out >= 0);
-	assert_int_equal(dup2(pfd[1], STDOUT_FILENO), STDOUT_FILENO);
-	close(pfd[1]);
+	saved_out = redirect_fd(STDOUT_FILENO, pfd[1]);
 	saved_err = capture_begin(f);
 
 	o = output_open(&p, err, sizeof(err));
@@ -957,15 +961,11 @@ test_stdout_reader_gone(void **state)
 		rc = output_close(o, &res, err, sizeof(err));
 	}
 	logged = capture_end(f, saved_err);
-	dup2(saved_out, STDOUT_FILENO);
-	close(saved_out);
+	restore_fd(STDOUT_FILENO, saved_out);
 	assert_non_null(o);
 	assert_true(refused > 0);
 	assert_int_equal(rc, -1);
-	assert_true(res.failed);
-	assert_string_equal(res.final_path, "-");
-	assert_int_equal(res.packets, 0);
-	assert_int_equal(res.lost, 10);
+	expect_result(&res, "-", 0, 10, true);
 	if (strstr(logged, "standard output was closed by its reader") ==
 	    NULL || strstr(logged, "Broken pipe") == NULL ||
 	    strstr(logged, "pipeout") != NULL)
@@ -1009,7 +1009,6 @@ static void
 test_fifo_target(void **state)
 {
 	struct fx *f = *state;
-	struct output_params p = params(f->path, 4096);
 	struct output_result res;
 	struct output *o;
 	char got[600];
@@ -1020,22 +1019,15 @@ test_fifo_target(void **state)
 	snprintf(got, sizeof(got), "%s/got", f->dir);
 	assert_int_equal(mkfifo(f->path, 0600), 0);
 	f->child = reader = fifo_reader(f->path, got);
-	o = open_ok(&p);		/* waits for the reader */
+	o = open_fx(f, 4096);		/* waits for the reader */
 	assert_string_equal(output_path(o), f->path);
 	assert_false(exists(f->temp));
-	assert_int_equal(put_header(f, o), 0);
-	/* well past a pipe's buffer, some units bigger than ours */
-	for (uint32_t i = 0; i < 300; i++)
-		assert_int_equal(put_packet(f, o, i, i % 50 == 0 ? 9000 :
-		    1000), 0);
+	put_past_pipe_buffer(f, o, 300);
 	close_ok(o, &res);
 	assert_int_equal(waitpid(reader, &status, 0), reader);
 	f->child = 0;
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_string_equal(res.final_path, f->path);
-	assert_int_equal(res.packets, 300);
-	assert_int_equal(res.lost, 0);
-	assert_false(res.failed);
+	expect_result(&res, f->path, 300, 0, false);
 	/* the fifo is still there, the reader got every byte, no temp */
 	assert_int_equal(lstat(f->path, &st), 0);
 	assert_true(S_ISFIFO(st.st_mode));
@@ -1048,7 +1040,6 @@ static void
 test_fifo_reader_gone(void **state)
 {
 	struct fx *f = *state;
-	struct output_params p = params(f->path, 4096);
 	struct output_result res;
 	struct output *o;
 	char err[1024], want[700], *logged;
@@ -1064,7 +1055,7 @@ test_fifo_reader_gone(void **state)
 		alarm(20);
 		_exit(open(f->path, O_RDONLY) >= 0 ? 0 : 1);
 	}
-	o = open_ok(&p);
+	o = open_fx(f, 4096);
 	assert_int_equal(waitpid(reader, &status, 0), reader);
 	f->child = 0;
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -1109,10 +1100,7 @@ test_device_target(void **state)
 			assert_int_equal(put_packet(f, o, i, i == 3 ? 5000 :
 			    100), 0);
 		close_ok(o, &res);
-		assert_string_equal(res.final_path, f->path);
-		assert_int_equal(res.packets, 50);
-		assert_int_equal(res.lost, 0);
-		assert_false(res.failed);
+		expect_result(&res, f->path, 50, 0, false);
 		n = readlink(f->path, target, sizeof(target) - 1);
 		assert_true(n > 0);
 		target[n] = '\0';
@@ -1120,8 +1108,7 @@ test_device_target(void **state)
 		expect_dir(f->dir, "seg.pcap\n");
 	}
 	/* output_abort only closes it */
-	p = params(f->path, 64);
-	o = open_ok(&p);
+	o = open_fx(f, 64);
 	assert_int_equal(put_header(f, o), 0);
 	output_abort(o);
 	expect_dir(f->dir, "seg.pcap\n");
@@ -1139,6 +1126,21 @@ resolve_ok(const char *cmd)
 	if (path == NULL)
 		fail_msg("pipeout_resolve(%s): %s", cmd, err);
 	return path;
+}
+
+/* f->path through the --pipeout command argv (argv[0] found in PATH). */
+static struct output *
+open_pipeout(struct fx *f, char *const argv[])
+{
+	char *path = resolve_ok(argv[0]);
+	struct output_params p = params(f->path, 4096);
+	struct output *o;
+
+	p.pipeout_path = path;
+	p.pipeout_argv = argv;
+	o = open_ok(&p);
+	free(path);
+	return o;
 }
 
 static void
@@ -1199,29 +1201,16 @@ static void
 test_pipeout_cat(void **state)
 {
 	struct fx *f = *state;
-	char *cat = resolve_ok("cat");
 	char *argv[] = { (char *)"cat", NULL };
-	struct output_params p = params(f->path, 4096);
 	struct output_result res;
-	struct output *o;
+	struct output *o = open_pipeout(f, argv);
 	struct stat st;
 
-	p.pipeout_path = cat;
-	p.pipeout_argv = argv;
-	o = open_ok(&p);
 	assert_true(exists(f->temp));
 	assert_false(exists(f->path));
-	assert_int_equal(put_header(f, o), 0);
-	/* well past a pipe's buffer, some units bigger than ours */
-	for (uint32_t i = 0; i < 600; i++)
-		assert_int_equal(put_packet(f, o, i, i % 50 == 0 ? 9000 :
-		    1000), 0);
+	put_past_pipe_buffer(f, o, 600);
 	close_ok(o, &res);
-	free(cat);
-	assert_string_equal(res.final_path, f->path);
-	assert_int_equal(res.packets, 600);
-	assert_int_equal(res.lost, 0);
-	assert_false(res.failed);
+	expect_result(&res, f->path, 600, 0, false);
 	expect_contents(f, f->path, f->nbytes);
 	expect_dir(f->dir, "seg.pcap\n");
 	assert_int_equal(stat(f->path, &st), 0);
@@ -1237,11 +1226,8 @@ expect_pipeout_failed(struct fx *f, struct output *o, uint64_t npackets,
 
 	snprintf(failed, sizeof(failed), "%s.failed", f->path);
 	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
-	assert_true(res.failed);
 	/* we cannot vouch for anything a failed compressor was given */
-	assert_int_equal(res.packets, 0);
-	assert_int_equal(res.lost, npackets);
-	assert_string_equal(res.final_path, failed);
+	expect_result(&res, failed, 0, npackets, true);
 	assert_true(exists(failed));
 	assert_false(exists(f->path));
 	expect_dir(f->dir, "seg.pcap.failed\n");
@@ -1254,54 +1240,46 @@ static void
 test_pipeout_false(void **state)
 {
 	struct fx *f = *state;
-	char *path = resolve_ok("false");
 	char *argv[] = { (char *)"false", NULL };
-	struct output_params p = params(f->path, 4096);
-	struct output *o;
+	struct output *o = open_pipeout(f, argv);
 	siginfo_t si;
 
-	p.pipeout_path = path;
-	p.pipeout_argv = argv;
-	o = open_ok(&p);
-	free(path);
 	/* wait until it has exited (without reaping it) */
 	memset(&si, 0, sizeof(si));
 	assert_int_equal(waitid(P_ALL, 0, &si, WEXITED | WNOWAIT), 0);
 	assert_int_equal(si.si_status, 1);
 	assert_int_equal(put_header(f, o), 0);
-	for (uint32_t i = 0; i < 10; i++)
-		(void)put_packet(f, o, i, 100);
+	(void)put_packets(f, o, 10, 100);
 	expect_pipeout_failed(f, o, 10, false);
+}
+
+/*
+ * sh -c script is given far more than a pipe holds but stops reading
+ * early: some writes must fail (EPIPE), and nothing it was given can be
+ * vouched for.  failed_early: output_failed() says so before the close.
+ */
+static void
+expect_pipeout_refuses(struct fx *f, const char *script, bool failed_early)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)script, NULL };
+	struct output *o = open_pipeout(f, argv);
+
+	assert_int_equal(put_header(f, o), 0);
+	assert_true(put_packets(f, o, 200, 1000) > 0);
+	if (failed_early)
+		assert_true(output_failed(o));
+	expect_pipeout_failed(f, o, 200, false);
 }
 
 /*
  * A command that takes the first write, then exits with a failure before
  * reading the rest: what went into the pipe was accepted, later writes
- * fail (EPIPE).  Nothing it was given can be vouched for.
+ * fail.
  */
 static void
 test_pipeout_fails_midway(void **state)
 {
-	struct fx *f = *state;
-	char *sh = resolve_ok("sh");
-	char *argv[] = { (char *)"sh", (char *)"-c",
-	    (char *)"head -c 1 >/dev/null; exit 1", NULL };
-	struct output_params p = params(f->path, 4096);
-	struct output *o;
-	int refused = 0;
-
-	p.pipeout_path = sh;
-	p.pipeout_argv = argv;
-	o = open_ok(&p);
-	free(sh);
-	assert_int_equal(put_header(f, o), 0);
-	/* far more than a pipe holds: some writes must fail */
-	for (uint32_t i = 0; i < 200; i++)
-		if (put_packet(f, o, i, 1000) != 0)
-			refused++;
-	assert_true(refused > 0);
-	assert_true(output_failed(o));
-	expect_pipeout_failed(f, o, 200, false);
+	expect_pipeout_refuses(*state, "head -c 1 >/dev/null; exit 1", true);
 }
 
 /*
@@ -1311,24 +1289,7 @@ test_pipeout_fails_midway(void **state)
 static void
 test_pipeout_exits_early(void **state)
 {
-	struct fx *f = *state;
-	char *sh = resolve_ok("sh");
-	char *argv[] = { (char *)"sh", (char *)"-c",
-	    (char *)"head -c 1 >/dev/null", NULL };
-	struct output_params p = params(f->path, 4096);
-	struct output *o;
-	int refused = 0;
-
-	p.pipeout_path = sh;
-	p.pipeout_argv = argv;
-	o = open_ok(&p);
-	free(sh);
-	assert_int_equal(put_header(f, o), 0);
-	for (uint32_t i = 0; i < 200; i++)
-		if (put_packet(f, o, i, 1000) != 0)
-			refused++;
-	assert_true(refused > 0);
-	expect_pipeout_failed(f, o, 200, false);
+	expect_pipeout_refuses(*state, "head -c 1 >/dev/null", false);
 }
 
 /* A command that reads everything and then fails. */
@@ -1336,19 +1297,12 @@ static void
 test_pipeout_exit_status(void **state)
 {
 	struct fx *f = *state;
-	char *sh = resolve_ok("sh");
 	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"cat; exit 3",
 	    NULL };
-	struct output_params p = params(f->path, 4096);
-	struct output *o;
+	struct output *o = open_pipeout(f, argv);
 
-	p.pipeout_path = sh;
-	p.pipeout_argv = argv;
-	o = open_ok(&p);
-	free(sh);
 	assert_int_equal(put_header(f, o), 0);
-	for (uint32_t i = 0; i < 30; i++)
-		assert_int_equal(put_packet(f, o, i, 1000), 0);
+	assert_int_equal(put_packets(f, o, 30, 1000), 0);
 	expect_pipeout_failed(f, o, 30, true);
 }
 
@@ -1379,9 +1333,7 @@ test_gzip(void **state)
 	for (uint32_t i = 0; i < 200; i++)
 		assert_int_equal(put_packet(f, o, i, i == 7 ? 10000 : 300), 0);
 	close_ok(o, &res);
-	assert_string_equal(res.final_path, f->path);
-	assert_int_equal(res.packets, 200);
-	assert_false(res.failed);
+	expect_result(&res, f->path, 200, 0, false);
 	expect_dir(f->dir, "seg.pcap\n");
 
 	fd = open(f->path, O_RDONLY);
@@ -1418,7 +1370,6 @@ test_gzip_full_fs(void **state)
 	struct output_result res;
 	struct output *o;
 	char err[1024], failed[700];
-	uint64_t attempted = 0;
 
 	if (!mount_tiny_tmpfs(f, "64k")) {
 		skip();
@@ -1431,14 +1382,10 @@ test_gzip_full_fs(void **state)
 	o = open_ok(&p);
 	(void)put_header(f, o);
 	/* 200 KB of noise does not fit in 64 KB, compressed or not */
-	for (uint32_t i = 0; i < 200; i++, attempted++)
-		(void)put_packet(f, o, i, 1000);
+	(void)put_packets(f, o, 200, 1000);
 	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
-	assert_true(res.failed);
-	assert_int_equal(res.packets, 0);
-	assert_int_equal(res.lost, attempted);
 	snprintf(failed, sizeof(failed), "%s.failed", f->path);
-	assert_string_equal(res.final_path, failed);
+	expect_result(&res, failed, 0, 200, true);
 	expect_dir(f->mnt, "seg.pcap.failed\n");
 }
 

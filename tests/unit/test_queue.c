@@ -135,6 +135,22 @@ pop_check(struct queue *q, uint64_t seq, uint32_t caplen)
 	queue_pop(q);
 }
 
+/* Push n records of caplen bytes, numbered from *seq on. */
+static void
+push_n(struct queue *q, uint64_t *seq, int n, uint32_t caplen)
+{
+	for (int i = 0; i < n; i++)
+		push(q, (*seq)++, caplen);
+}
+
+/* Pop and check n records of caplen bytes, numbered from *next on. */
+static void
+pop_n(struct queue *q, uint64_t *next, int n, uint32_t caplen)
+{
+	for (int i = 0; i < n; i++)
+		pop_check(q, (*next)++, caplen);
+}
+
 /* --- creation --------------------------------------------------------- */
 
 static void
@@ -278,21 +294,17 @@ test_full_is_exact(void **state)
 	(void)state;
 	/* fixed 64-byte slots: exactly cap/64 of them fit */
 	f = make(4096, 1000);
-	for (int i = 0; i < 64; i++)
-		push(f->q, seq++, 40);
+	push_n(f->q, &seq, 64, 40);
 	assert_null(queue_reserve_try(f->q, 0));
 	assert_null(queue_reserve_try(f->q, 40));
 	queue_publish(f->q);
-	for (int i = 0; i < 64; i++)
-		pop_check(f->q, next++, 40);
+	pop_n(f->q, &next, 64, 40);
 	assert_null(queue_peek_try(f->q));	/* runs dry: tail published */
 	/* the whole ring is free again, and it wraps exactly */
-	for (int i = 0; i < 64; i++)
-		push(f->q, seq++, 40);
+	push_n(f->q, &seq, 64, 40);
 	assert_null(queue_reserve_try(f->q, 0));
 	queue_publish(f->q);
-	for (int i = 0; i < 64; i++)
-		pop_check(f->q, next++, 40);
+	pop_n(f->q, &next, 64, 40);
 	assert_null(queue_peek_try(f->q));
 	unmake(f);
 
@@ -403,11 +415,9 @@ test_wrap_without_marker(void **state)
 	(void)state;
 	assert_int_equal(HDR, 24);
 	/* 170 empty records end 16 bytes before the end */
-	for (int i = 0; i < 170; i++)
-		push(f->q, seq++, 0);
+	push_n(f->q, &seq, 170, 0);
 	queue_publish(f->q);
-	for (int i = 0; i < 170; i++)
-		pop_check(f->q, next++, 0);
+	pop_n(f->q, &next, 170, 0);
 	assert_null(queue_peek_try(f->q));
 	/* 16 bytes left: this one must go to the start */
 	push(f->q, seq++, 0);
@@ -420,11 +430,9 @@ test_wrap_without_marker(void **state)
 	unmake(f);
 	f = make(4096, 1000);
 	seq = next = 0;
-	for (int i = 0; i < 63; i++)
-		push(f->q, seq++, 40);
+	push_n(f->q, &seq, 63, 40);
 	queue_publish(f->q);
-	for (int i = 0; i < 62; i++)
-		pop_check(f->q, next++, 40);
+	pop_n(f->q, &next, 62, 40);
 	/* 64 bytes left at the end, one 64-byte record still queued */
 	push(f->q, seq++, 104);		/* 128 bytes: marker, wrap */
 	push(f->q, seq++, 0);
@@ -476,11 +484,9 @@ test_finished_after_trailing_wrap(void **state)
 	uint64_t seq = 0, next = 0;
 
 	(void)state;
-	for (int i = 0; i < 63; i++)
-		push(f->q, seq++, 40);
+	push_n(f->q, &seq, 63, 40);
 	queue_publish(f->q);
-	for (int i = 0; i < 63; i++)
-		pop_check(f->q, next++, 40);
+	pop_n(f->q, &next, 63, 40);
 	assert_null(queue_peek_try(f->q));
 	/* 64 bytes left; this wraps, then the reader stops instead */
 	assert_non_null(queue_reserve_try(f->q, 500));

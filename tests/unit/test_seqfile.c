@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "seqfile.h"
+#include "testutil.h"
 
 /* --- parsing ---------------------------------------------------------- */
 
@@ -93,9 +94,7 @@ setup_dir(void **state)
 
 	if (d == NULL)
 		return -1;
-	snprintf(d->path, sizeof(d->path), "%s/test_seqfile.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(d->path) == NULL) {
+	if (testutil_mkdtemp(d->path, sizeof(d->path), "test_seqfile") != 0) {
 		free(d);
 		return -1;
 	}
@@ -103,39 +102,12 @@ setup_dir(void **state)
 	return 0;
 }
 
-static void
-remove_tree(const char *path)
-{
-	DIR *dp = opendir(path);
-	struct dirent *de;
-	char sub[512];
-
-	if (dp == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(dp)) != NULL) {
-		struct stat st;
-
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(sub);
-		else
-			unlink(sub);
-	}
-	closedir(dp);
-	rmdir(path);
-}
-
 static int
 teardown_dir(void **state)
 {
 	struct dir *d = *state;
 
-	remove_tree(d->path);
+	testutil_remove_tree(d->path);
 	free(d);
 	return 0;
 }

@@ -1,0 +1,236 @@
+# live_lib.sh - shared helpers for the live capture tests (live_veth.sh,
+# live_dark.sh); sourced after lib.sh, never run.
+#
+# Two network namespaces each hold one end of a veth pair whose other end
+# stays on the host; tcpreplay injects frames from the namespaces while
+# mtracecap captures the host ends in the background.  Its exit report and
+# its files are then checked with independent readers (tcpdump, capinfos,
+# tracestats).
+# shellcheck shell=bash
+
+# for the tests that source this file:
+# shellcheck disable=SC2034
+MKPCAP="$TESTS_SRCDIR/tools/mkpcap.py"
+# shellcheck disable=SC2034
+FORMATS=${LIVE_FORMATS:-"ring int pcapint"}
+
+CAP_PID=
+REPLAY_PIDS=()
+_REPLAY_LOGS=()
+
+# Kill what is still running in the background (at exit).
+_live_kill_children() {
+	[ -z "$CAP_PID" ] || kill -9 "$CAP_PID"
+	for p in "${REPLAY_PIDS[@]}"; do kill -9 "$p"; done
+}
+
+# live_setup NS_PREFIX IF_PREFIX - namespaces NS1 and NS2 holding the
+# peers of the host interfaces IF1 and IF2 (see make_veth_ns); skips the
+# test if namespaces cannot be created.
+live_setup() {
+	NS1=$(uniq_name "$1")
+	NS2=$(uniq_name "$1")
+	IF1=$(uniq_name "$2")
+	IF2=$(uniq_name "$2")
+	[ "$NS1" != "$NS2" ] && [ "$IF1" != "$IF2" ] || skip "name clash, rerun"
+	ip netns add "$NS1" 2>/dev/null || skip "cannot create network namespaces"
+	ip netns del "$NS1"
+	make_veth_ns "$NS1" "$IF1"
+	make_veth_ns "$NS2" "$IF2"
+	# registered last, so it runs before the namespaces go
+	on_exit _live_kill_children
+}
+
+# --- traffic ---
+
+# replay_start NS IF PCAP PPS... - tcpreplay each PCAP into IF from NS,
+# all at the same time, in the background (pids in REPLAY_PIDS, logs in
+# TMP/replayI.log); replay_wait waits for them and checks that every frame
+# was sent.  replay NS IF PCAP PPS... does both.
+# -T nano: tcpreplay's default timer spins a CPU per replay, which on a
+# small machine starves the capture threads into kernel drops.
+replay_start() {
+	local i=0 args=("$@")
+	_REPLAY_LOGS=()
+	# count first, so that the replays start together
+	while [ $# -ge 4 ]; do
+		_REPLAY_LOGS+=("$TMP/replay$i.log:$(npackets "$3")")
+		i=$((i + 1))
+		shift 4
+	done
+	set -- "${args[@]}"
+	i=0
+	while [ $# -ge 4 ]; do
+		ip netns exec "$1" tcpreplay -T nano -i "$2" --pps="$4" "$3" \
+		    >"$TMP/replay$i.log" 2>&1 &
+		REPLAY_PIDS+=($!)
+		i=$((i + 1))
+		shift 4
+	done
+}
+replay_wait() {
+	local p rc l f n ok bad
+	for p in "${REPLAY_PIDS[@]}"; do
+		rc=0
+		wait "$p" || rc=$?
+		[ "$rc" -eq 0 ] || fail "tcpreplay exited with $rc"
+	done
+	REPLAY_PIDS=()
+	for l in "${_REPLAY_LOGS[@]}"; do
+		f=${l%:*} n=${l##*:}
+		ok=$(awk '/Successful packets:/ {print $3}' "$f")
+		bad=$(awk '/Failed packets:/ {print $3}' "$f")
+		[ "$ok" = "$n" ] && [ "$bad" = 0 ] ||
+		    fail "tcpreplay sent $ok of $n frames ($bad failed): $(cat "$f")"
+	done
+}
+replay() { replay_start "$@"; replay_wait; }
+
+# --- capture ---
+
+# start_capture DIR ARGS... - create DIR, run mtracecap ARGS in the
+# background (stderr in DIR/stderr) and wait until its first temp file
+# exists in DIR, which happens after every input is open and started.
+start_capture() {
+	local i=0
+	CAP_DIR=$1
+	CAP_ERR=$1/stderr
+	shift
+	mkdir "$CAP_DIR"
+	"$MTRACECAP" "$@" 2>"$CAP_ERR" &
+	CAP_PID=$!
+	until compgen -G "$CAP_DIR/tmp-$CAP_PID-*" >/dev/null; do
+		if ! kill -0 "$CAP_PID" 2>/dev/null || [ $i -ge 100 ]; then
+			fail "mtracecap $* did not start: $(cat "$CAP_ERR")"
+			kill -9 "$CAP_PID" 2>/dev/null || true
+			wait "$CAP_PID" || true
+			CAP_PID=
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# stop_capture WHAT [SIGNAL] - SIGNAL (TERM by default); it must exit 0
+# within 2 s leaving no temp file.  Sets STOP_MS.
+stop_capture() {
+	local t0 t1 i=0 rc=0
+	t0=$(date +%s%N)
+	kill "-${2:-TERM}" "$CAP_PID"
+	while kill -0 "$CAP_PID" 2>/dev/null && [ $i -lt 200 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	t1=$(date +%s%N)
+	kill -9 "$CAP_PID" 2>/dev/null || true
+	wait "$CAP_PID" || rc=$?
+	CAP_PID=
+	STOP_MS=$(( (t1 - t0) / 1000000 ))
+	[ "$rc" -eq 0 ] || fail "$1: exit status $rc, want 0: $(tail -3 "$CAP_ERR")"
+	[ "$STOP_MS" -le 2000 ] ||
+	    fail "$1: exited $STOP_MS ms after SIG${2:-TERM}, want <= 2000"
+	if compgen -G "$CAP_DIR/tmp-*" >/dev/null; then
+		fail "$1: temp file left behind: $(ls "$CAP_DIR")"
+	fi
+}
+
+# Exit report fields: inval INDEX FIELD, totval FIELD.
+inval() { sed -n "s/^mtracecap: input=$1 .* $2=\([0-9]*\).*/\1/p" "$CAP_ERR"; }
+totval() { sed -n "s/^mtracecap: total: .*$1=\([0-9]*\).*/\1/p" "$CAP_ERR"; }
+
+# check_report WHAT FILES DISORDERS N0 N1... - input i read and wrote Ni
+# packets with no kernel drops; totals: FILES files and DISORDERS disorders
+# (either unchecked if empty), the sum written, nothing lost.
+check_report() {
+	local what=$1 files=$2 dis=$3 i=0 n sum=0 v f
+	shift 3
+	for n in "$@"; do
+		for f in read written; do
+			v=$(inval $i $f)
+			[ "$v" = "$n" ] || fail "$what: report says input=$i $f=$v, want $n"
+		done
+		v=$(inval $i dropped_by_kernel)
+		[ "$v" = 0 ] || fail "$what: report says input=$i dropped_by_kernel=$v, want 0"
+		sum=$((sum + n))
+		i=$((i + 1))
+	done
+	v=$(totval written)
+	[ "$v" = "$sum" ] || fail "$what: report says total written=$v, want $sum"
+	v=$(totval lost)
+	[ "$v" = 0 ] || fail "$what: report says lost=$v, want 0"
+	v=$(totval disorders)
+	[ -z "$dis" ] || [ "$v" = "$dis" ] ||
+	    fail "$what: report says disorders=$v, want $dis"
+	if [ -n "$files" ]; then
+		v=$(totval files)
+		[ "$v" = "$files" ] || fail "$what: report says files=$v, want $files"
+	fi
+}
+
+# --- verification with independent readers ---
+
+# check_valid WHAT FILE N - tcpdump, capinfos and tracestats read FILE
+# without error and count N packets.
+check_valid() {
+	local what=$1 f=$2 n=$3 c
+	tcpdump -nn -r "$f" >/dev/null 2>"$TMP/tcpdump.err" ||
+	    fail "$what: tcpdump cannot read $f: $(tail -1 "$TMP/tcpdump.err")"
+	c=$(npackets "$f") || c="error"
+	[ "$c" = "$n" ] || fail "$what: capinfos counts $c packets in $f, want $n"
+	c=$(tracestats "pcapfile:$f" 2>"$TMP/tracestats.err" |
+	    awk '/Total:/ {print $2}') || c="error"
+	[ "$c" = "$n" ] || fail "$what: tracestats counts $c packets in $f, want $n"
+	if grep -qiE 'error|incomplete' "$TMP/tracestats.err"; then
+		fail "$what: tracestats: $(grep -iE 'error|incomplete' "$TMP/tracestats.err")"
+	fi
+}
+
+# recs FILE... - one line per packet as tcpdump sees it, files in order:
+# "seconds.micros wirelen hexbytes".
+recs() {
+	local f
+	for f in "$@"; do
+		tcpdump -r "$f" -tt -nn -e -xx 2>/dev/null || true
+	done | awk '
+		/^[0-9]/ {
+			if (r != "") print r
+			l = "?"
+			if (match($0, /, length [0-9]+: /))
+				l = substr($0, RSTART + 9, RLENGTH - 11)
+			r = $1 " " l " "
+			next
+		}
+		/^\t0x/ { sub(/^\t0x[0-9a-f]+: +/, ""); gsub(/ /, ""); r = r $0 }
+		END { if (r != "") print r }'
+}
+
+# compare_records WHAT ORDERED REF FILE... - the records of FILE... (wire
+# length and bytes) equal REF's as a multiset; if ORDERED is 1 they are in
+# timestamp order.  Sets BELOW (records earlier than one before them) and
+# TIES (records stamped like the latest before them, to the microsecond).
+compare_records() {
+	local what=$1 ordered=$2 ref=$3 missing extra
+	shift 3
+	recs "$ref" | cut -d' ' -f2- | sort >"$TMP/want"
+	recs "$@" >"$TMP/got.ts"
+	cut -d' ' -f2- "$TMP/got.ts" | sort >"$TMP/got"
+	missing=$(comm -23 "$TMP/want" "$TMP/got" | wc -l)
+	extra=$(comm -13 "$TMP/want" "$TMP/got" | wc -l)
+	if [ "$missing" -ne 0 ] || [ "$extra" -ne 0 ]; then
+		fail "$what: $missing sent frame(s) not captured as sent, $extra captured record(s) not sent (or twice)"
+		# the same bytes with another wire length?
+		sort -k2,2 "$TMP/want" >"$TMP/want.k2"
+		sort -k2,2 "$TMP/got" >"$TMP/got.k2"
+		join -1 2 -2 2 "$TMP/want.k2" "$TMP/got.k2" |
+		    awk '$2 != $3 { print "    sent frame of " $2 " bytes has pcap len " $3 " (caplen " length($1) / 2 ")" }' |
+		    sort | uniq -c | head -8 >&2
+		comm -13 "$TMP/want" "$TMP/got" | cut -c1-72 | sed 's/^/    unexpected: /' | head -3 >&2
+		comm -23 "$TMP/want" "$TMP/got" | cut -c1-72 | sed 's/^/    missing: /' | head -3 >&2
+	fi
+	# shellcheck disable=SC2034	# TIES is for the caller
+	read -r BELOW TIES < <(awk 'NR > 1 && $1 < max { b++ } NR > 1 && $1 == max { t++ }
+	    NR == 1 || $1 > max { max = $1 } END { print b + 0, t + 0 }' "$TMP/got.ts")
+	[ "$ordered" != 1 ] || [ "$BELOW" -eq 0 ] ||
+	    fail "$what: $BELOW record(s) earlier than a record before them"
+}
