@@ -7,7 +7,7 @@
 #   sh tools/setup.sh test   install dependencies, then
 #                            (a) --enable-werror build + make check   build/
 #                            (b) ASan+UBSan build + make check         build-asan/
-#                            (c) TSan build + the unit tests           build-tsan/
+#                            (c) TSan build + unit and file-input tests build-tsan/
 #                            (d) make distcheck of the (a) build
 #                            and print "N passed, N failed[, N skipped]"
 #
@@ -33,11 +33,14 @@ LOGDIR=$ROOT/build-logs
 JOBS=${MTC_JOBS:-$(nproc 2>/dev/null || echo 2)}
 CHECK_JOBS=${MTC_CHECK_JOBS:-$JOBS}
 
+# Everything the build and the tests use: capinfos, editcap and mergecap
+# are in wireshark-common, tracestats and tracemerge in libtrace-tools;
+# tests/integration/compression.sh needs zstd and lz4 when CI=true.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config make
 	libtrace3-dev libwandio1-dev libpcap-dev libcmocka-dev libtrace-tools
 	tcpdump tshark wireshark-common tcpreplay iproute2 python3 mandoc
 	procps psmisc util-linux mount coreutils gzip bzip2 xz-utils lzop
-	file"
+	zstd lz4 file"
 
 say() { printf '%s\n' "$*"; }
 # nwords LIST: number of blank-separated words
@@ -66,6 +69,15 @@ missing_packages() {
 	done
 }
 
+# apt_retry CMD...: CMD, tried up to three times
+apt_retry() {
+	for i in 1 2 3; do
+		"$@" && return 0
+		[ "$i" -eq 3 ] || sleep 10
+	done
+	return 1
+}
+
 install_deps() {
 	command -v dpkg-query >/dev/null 2>&1 ||
 	    die "not a Debian system: install the equivalents of: $DEB_PACKAGES"
@@ -81,9 +93,10 @@ install_deps() {
 	# tshark must not ask whether non-root users may capture
 	echo "wireshark-common wireshark-common/install-setuid boolean false" |
 	    debconf-set-selections
-	if ! { apt-get update &&
-	    apt-get install -y --no-install-recommends $DEB_PACKAGES; } \
-	    >"$LOGDIR/apt.log" 2>&1 </dev/null; then
+	# a mirror hiccup should not fail a CI run: three tries
+	if ! { apt_retry apt-get update &&
+	    apt_retry apt-get install -y --no-install-recommends \
+	    $DEB_PACKAGES; } >"$LOGDIR/apt.log" 2>&1 </dev/null; then
 		tail -n 30 "$LOGDIR/apt.log" >&2
 		die "apt-get failed; see build-logs/apt.log"
 	fi
@@ -107,6 +120,8 @@ bootstrap() {
 configure_build() {
 	dir=$1 log=$2
 	shift 2
+	# a failed distcheck leaves a read-only tree in build/
+	[ ! -d "$dir" ] || chmod -R u+w "$dir"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	(cd "$dir" && "$ROOT/configure" "$@" && make -j"$JOBS") >"$log" 2>&1
@@ -168,11 +183,12 @@ show_failure() {
 	say "---- end of $name"
 }
 
-# run_check NAME DIR LOG TESTLIST PROGLIST MISSING:
-#   make check in DIR, restricted to TESTLIST/PROGLIST when MISSING (the
-#   tests of Makefile.am not written yet) is not empty.
+# run_check NAME DIR LOG TESTLIST PROGLIST MISSING [WRAP]:
+#   make check in DIR (run by the function WRAP if given), restricted to
+#   TESTLIST/PROGLIST when MISSING (the tests of Makefile.am not written
+#   yet) is not empty.
 run_check() {
-	name=$1 dir=$2 log=$3 tests=$4 progs=$5 miss=$6
+	name=$1 dir=$2 log=$3 tests=$4 progs=$5 miss=$6 wrap=${7:-}
 	nmiss=$(nwords "$miss")
 	rm -f "$dir/test-suite.log"
 	if [ "$nmiss" -gt 0 ]; then
@@ -183,7 +199,8 @@ run_check() {
 		set --
 	fi
 	rc=0
-	(cd "$dir" && make -j"$CHECK_JOBS" check "$@") >>"$log" 2>&1 || rc=$?
+	(cd "$dir" && $wrap make -j"$CHECK_JOBS" check "$@") >>"$log" 2>&1 ||
+	    rc=$?
 	if [ -f "$dir/test-suite.log" ]; then
 		count_log "$dir/test-suite.log"
 		say "   $name: $lp passed, $lf failed, $lsk skipped"
@@ -203,14 +220,26 @@ run_check() {
 	fi
 }
 
-# setarch -R (no ASLR) keeps old sanitizer runtimes working on kernels
-# with large mmap randomisation; used only where it is allowed.
+# setarch -R (no ASLR) keeps gcc 12's sanitizer runtimes working on
+# kernels with vm.mmap_rnd_bits > 28 (ASan loops on DEADLYSIGNAL, TSan
+# dies); used only where it is allowed.
 no_aslr() {
 	if command -v setarch >/dev/null 2>&1 &&
 	    setarch "$(uname -m)" -R true 2>/dev/null; then
 		setarch "$(uname -m)" -R "$@"
 	else
 		"$@"
+	fi
+}
+
+# warn_aslr: say why sanitizer phases may fail when setarch -R is refused
+warn_aslr() {
+	bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 0)
+	if [ "$bits" -gt 28 ] && ! setarch "$(uname -m)" -R true 2>/dev/null
+	then
+		say "   warning: vm.mmap_rnd_bits=$bits and setarch -R is not" \
+		    "allowed here: sanitizer builds may crash or hang (until" \
+		    "the per-test timeout); sysctl vm.mmap_rnd_bits=28 helps"
 	fi
 }
 
@@ -235,10 +264,11 @@ cmd_test() {
 		CORPUS_DIR=$(cd "$ROOT/../shared/corpus/tcpdump-tests" && pwd)
 		export CORPUS_DIR
 	fi
-	: "${ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:print_summary=1}"
-	: "${UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1}"
-	: "${TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1}"
-	export ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS
+	warn_aslr
+	# ASAN_OPTIONS, LSAN_OPTIONS (with tests/lsan.supp), UBSAN_OPTIONS
+	# and TSAN_OPTIONS come from AM_TESTS_ENVIRONMENT in Makefile.am, so
+	# that a plain `make check` gets them too; options already in the
+	# environment are appended there and win.
 
 	# (a) -Werror build, make check
 	built_a=0
@@ -269,22 +299,31 @@ cmd_test() {
 			miss="" unit=$progs unit_miss=""
 		fi
 		run_check b-asan "$ROOT/build-asan" "$LOGDIR/b-asan.log" \
-		    "$tests" "$progs" "$miss"
+		    "$tests" "$progs" "$miss" no_aslr
 	fi
 
-	# (c) ThreadSanitizer, unit tests only (the daemon's threads are
-	# exercised there deterministically; libtrace itself is not TSan-clean)
+	# (c) ThreadSanitizer: the unit tests (which drive the queue, merger
+	# and writer threads deterministically) and the integration tests
+	# that run the whole daemon on file inputs, rotation and signals
+	# (live capture stays out: libtrace and libpcap are not TSan-clean)
 	if build_phase c-tsan "$ROOT/build-tsan" --enable-tsan; then
 		if [ "$built_a" -eq 0 ]; then
 			unit=$(print_var "$ROOT/build-tsan" check_PROGRAMS)
 			unit_miss=""
 		fi
+		tsan_tests=$unit
+		for t in merge_files rotation signals; do
+			t=tests/integration/$t.sh
+			if test_exists "$t"; then tsan_tests="$tsan_tests $t"
+			else unit_miss="$unit_miss $t"; fi
+		done
 		log=$LOGDIR/c-tsan.log
 		rm -f "$ROOT/build-tsan/test-suite.log"
 		[ -z "$unit_miss" ] || say "   not written yet:$unit_miss"
 		rc=0
 		(cd "$ROOT/build-tsan" && no_aslr make -j"$CHECK_JOBS" check \
-		    TESTS="$unit" check_PROGRAMS="$unit") >>"$log" 2>&1 || rc=$?
+		    TESTS="$tsan_tests" check_PROGRAMS="$unit") >>"$log" 2>&1 ||
+		    rc=$?
 		nmiss=$(nwords "$unit_miss")
 		if [ "${MTC_STRICT:-0}" = 1 ]; then
 			FAILED=$((FAILED + nmiss))
@@ -297,7 +336,7 @@ cmd_test() {
 		else
 			lf=1
 			FAILED=$((FAILED + 1))
-			say "   c-tsan: the unit tests did not build or run"
+			say "   c-tsan: the tests did not build or run"
 		fi
 		if [ "$rc" -ne 0 ] || [ "$lf" -gt 0 ]; then
 			phase_failed c-tsan
@@ -317,8 +356,8 @@ cmd_test() {
 		SKIPPED=$((SKIPPED + 1))
 	else
 		say "== d-distcheck: make distcheck (log: ${log#"$ROOT"/})"
-		if (cd "$ROOT/build" && make -j"$JOBS" distcheck \
-		    DISTCHECK_CONFIGURE_FLAGS=--enable-werror) >"$log" 2>&1
+		# --enable-werror: AM_DISTCHECK_CONFIGURE_FLAGS
+		if (cd "$ROOT/build" && make -j"$JOBS" distcheck) >"$log" 2>&1
 		then
 			PASSED=$((PASSED + 1))
 			say "   d-distcheck: passed"
