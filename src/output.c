@@ -519,10 +519,16 @@ output_close(struct output *o, struct output_result *res, char *err,
 		err[0] = '\0';
 	(void)flush(o);
 	if (o->child != 0) {
+		/* a command that stopped reading early (and maybe exited
+		 * 0) left part of the stream in the pipe */
+		int drained = o->failed ? 0 :
+		    pipeout_drain(o->write_fd, cerr, sizeof(cerr));
+
 		if (close(o->write_fd) != 0 && !o->failed)
 			fail_output(o, "cannot close the --pipeout pipe");
 		o->write_fd = -1;
-		if (pipeout_finish(o->child, cerr, sizeof(cerr)) != 0) {
+		if (pipeout_finish(o->child, cerr, sizeof(cerr)) != 0 ||
+		    drained != 0) {
 			log_error("'%s': %s", o->final, cerr);
 			if (!o->failed)
 				snprintf(o->errmsg, sizeof(o->errmsg), "%s",

@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -128,6 +130,29 @@ pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
 	*pid = child;
 	*in_fd = p[1];
 	return 0;
+}
+
+int
+pipeout_drain(int in_fd, char *err, size_t errlen)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = in_fd, .events = 0 };
+		int unread = 0;
+
+		if (ioctl(in_fd, FIONREAD, &unread) != 0) {
+			log_seterr(err, errlen, "cannot check the --pipeout "
+			    "pipe: %s", strerror(errno));
+			return -1;
+		}
+		if (unread == 0)
+			return 0;
+		/* events 0: only POLLERR, the last reader is gone */
+		if (poll(&pfd, 1, 2) > 0 && (pfd.revents & POLLERR) != 0) {
+			log_seterr(err, errlen, "--pipeout command closed its "
+			    "input with %d byte(s) unread", unread);
+			return -1;
+		}
+	}
 }
 
 int

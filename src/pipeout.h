@@ -34,6 +34,15 @@ void pipeout_child_exec(const char *path, char *const *argv)
     __attribute__((noreturn));
 
 /*
+ * Before closing in_fd: wait until the child has read everything written
+ * into the pipe.  Returns 0 when the pipe is empty, -1 with err when the
+ * reading end was closed with data still unread (a command such as
+ * `head -c N` that stops early and exits 0 must not pass for one that
+ * took the whole stream).
+ */
+int pipeout_drain(int in_fd, char *err, size_t errlen);
+
+/*
  * Wait for the child (after closing its stdin).  Returns 0 if it exited
  * with status 0, else -1 with err describing the exit status or signal.
  */

@@ -286,7 +286,10 @@ maybe_rotate_on_clock(struct writer *w)
 /*
  * The current file failed (disk full, compressor died...): its packets are
  * counted as lost; a second later try a fresh file (and compressor) rather
- * than losing everything until the next scheduled rotation.
+ * than losing everything until the next scheduled rotation.  name_ns is
+ * the stamp of the packet at hand, or 0 when idle: then live captures name
+ * the new file by the clock, while file inputs only close the failed one
+ * and the next packet opens (and names) the new file, as every other.
  */
 static void
 maybe_replace_failed(struct writer *w, uint64_t name_ns)
@@ -299,9 +302,13 @@ maybe_replace_failed(struct writer *w, uint64_t name_ns)
 	}
 	if (!w->cfg->rotating || mono_ns() - w->fail_seen < REOPEN_DELAY_NS)
 		return;
+	if (name_ns == 0 && !w->any_live) {
+		close_segment(w);
+		return;
+	}
 	log_warn("starting a new file after the failure of '%s'",
 	    output_path(w->out));
-	rotate_to(w, name_ns);
+	rotate_to(w, name_ns != 0 ? name_ns : realtime_ns());
 }
 
 static uint64_t
@@ -415,7 +422,7 @@ writer_run(const struct writer_setup *ws)
 			break;
 		if (st == MERGE_TIMEOUT) {
 			maybe_rotate_on_clock(&w);
-			maybe_replace_failed(&w, realtime_ns());
+			maybe_replace_failed(&w, 0);
 			/* idle: let stdout readers and tail -f see the data */
 			if (w.out != NULL && w.header_written)
 				(void)output_flush(w.out);
