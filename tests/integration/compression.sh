@@ -16,10 +16,7 @@ need_cmd python3 tcpdump capinfos tracestats tracemerge gzip zcat bzip2 bzcat \
 export LC_ALL=C		# globs sort file names bytewise: time, then sequence
 shopt -s nullglob
 
-MK="python3 $TESTS_SRCDIR/tools/mkpcap.py"
-S=1700000000
-D=$TMP/in
-mkdir -p "$D"
+use_mkpcap
 
 section() { section_fails=$FAILS; }
 passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
@@ -671,21 +668,6 @@ start_mtc() {
 	"$MTRACECAP" -s 0 "$@" "pcapfile:$FIFO" 2>"$TMP/stderr" &
 	MTC_PID=$!
 	on_exit "kill -9 $MTC_PID"
-}
-# until mtracecap blocks SIGTERM (its signal thread handles it from then)
-wait_ready() {
-	local i=0 blk
-	while [ $i -lt 100 ]; do
-		blk=$(awk '/^SigBlk:/ {print $2}' "/proc/$MTC_PID/status" 2>/dev/null || true)
-		if [ -n "$blk" ] && [ $(( (0x$blk >> 14) & 1 )) -eq 1 ] &&
-		    [ "$(readlink "/proc/$MTC_PID/exe")" = "$(readlink -f "$MTRACECAP")" ]; then
-			return 0
-		fi
-		sleep 0.02
-		i=$((i + 1))
-	done
-	fail "mtracecap (pid $MTC_PID) did not block SIGTERM within 2 s"
-	return 1
 }
 # wait_files DIR N [SECONDS]: until DIR holds N complete (renamed) files
 complete_files() { find "$1" -maxdepth 1 -type f ! -name 'tmp-*' | wc -l; }

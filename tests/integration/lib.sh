@@ -78,3 +78,30 @@ wait_exit() {
 	while kill -0 "$1" 2>/dev/null && [ $i -lt $max ]; do sleep 0.1; i=$((i + 1)); done
 	! kill -0 "$1" 2>/dev/null
 }
+
+# wait_ready [PID]: until mtracecap PID (default $MTC_PID) runs with SIGTERM
+# blocked: its signal thread handles signals from then on (before, the
+# default action would kill it).  Fails the test after 2 s.
+wait_ready() {
+	local pid=${1:-$MTC_PID} i=0 blk
+	while [ $i -lt 100 ]; do
+		blk=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+		if [ -n "$blk" ] && [ $(( (0x$blk >> 14) & 1 )) -eq 1 ] &&
+		    [ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$MTRACECAP")" ]; then
+			return 0
+		fi
+		sleep 0.02
+		i=$((i + 1))
+	done
+	fail "mtracecap (pid $pid) did not block SIGTERM within 2 s"
+	return 1
+}
+
+# Synthetic inputs: $MK runs tests/tools/mkpcap.py, $S is a base epoch
+# second for their stamps, $D an empty directory to put them in.
+use_mkpcap() {
+	MK="python3 $TESTS_SRCDIR/tools/mkpcap.py"
+	S=1700000000
+	D=$TMP/in
+	mkdir -p "$D"
+}

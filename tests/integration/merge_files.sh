@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_cmd python3 tcpdump capinfos tracemerge mergecap
 
-MK="python3 $TESTS_SRCDIR/tools/mkpcap.py"
-S=1700000000
-D=$TMP/in
-mkdir -p "$D"
+use_mkpcap
 
 cat >"$TMP/pcaptool.py" <<'EOF'
 """Small pcap checks the other tools cannot express."""

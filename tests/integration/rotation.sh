@@ -10,10 +10,7 @@ need_cmd python3 tcpdump capinfos tracestats
 export LC_ALL=C		# globs sort file names bytewise: time, then sequence
 shopt -s nullglob
 
-MK="python3 $TESTS_SRCDIR/tools/mkpcap.py"
-S=1700000000
-D=$TMP/in
-mkdir -p "$D"
+use_mkpcap
 
 # expect.py MERGED G S_MB FIRST_SEQ EXT: the files mtracecap -B must write
 # for the packets of MERGED, one "name packets" line each.  Time rotation:

@@ -75,22 +75,6 @@ start_mtc() {
 	MTC_PID=$!
 	on_exit "kill -9 $MTC_PID"
 }
-# wait_ready: until mtracecap runs with SIGTERM blocked (it then handles
-# signals in its signal thread; before that the default action applies)
-wait_ready() {
-	local i=0 blk
-	while [ $i -lt 100 ]; do
-		blk=$(awk '/^SigBlk:/ {print $2}' "/proc/$MTC_PID/status" 2>/dev/null || true)
-		if [ -n "$blk" ] && [ $(( (0x$blk >> 14) & 1 )) -eq 1 ] &&
-		    [ "$(readlink "/proc/$MTC_PID/exe")" = "$(readlink -f "$MTRACECAP")" ]; then
-			return 0
-		fi
-		sleep 0.02
-		i=$((i + 1))
-	done
-	fail "mtracecap (pid $MTC_PID) did not block SIGTERM within 2 s"
-	return 1
-}
 fed() { wc -l <"$TMP/fed.log"; }
 # wait_fed N [SECONDS]: until the feeder has written N packets
 wait_fed() {
