@@ -117,6 +117,16 @@ choose_compression(const struct config *cfg, int *type, char ***lzop_argv,
 		[COMPRESS_BZ2] = WANDIO_COMPRESS_BZ2,
 		[COMPRESS_LZO] = WANDIO_COMPRESS_LZO,
 		[COMPRESS_XZ] = WANDIO_COMPRESS_LZMA,
+#if HAVE_DECL_WANDIO_COMPRESS_ZSTD
+		[COMPRESS_ZSTD] = WANDIO_COMPRESS_ZSTD,
+#else
+		[COMPRESS_ZSTD] = -1,
+#endif
+#if HAVE_DECL_WANDIO_COMPRESS_LZ4
+		[COMPRESS_LZ4] = WANDIO_COMPRESS_LZ4,
+#else
+		[COMPRESS_LZ4] = -1,
+#endif
 	};
 	const char *name = options_compress_name(cfg->compress_type);
 	char perr[256], cmd[32];
@@ -128,6 +138,13 @@ choose_compression(const struct config *cfg, int *type, char ***lzop_argv,
 	if (!cfg->compress_type_given)
 		log_warn("-z given without -Z: compressing with gzip, as "
 		    "mtracecap 0.6 did");
+	if (wandio_type[cfg->compress_type] < 0) {
+		/* libwandio < 4.2 has no such writer */
+		log_seterr(err, errlen, "invalid value '%s' for "
+		    "-Z/--compress-type: this libwandio cannot write %s; use "
+		    "--pipeout='%s -1' instead", name, name, name);
+		return -1;
+	}
 	if (output_probe_compression(wandio_type[cfg->compress_type],
 	    cfg->compress_level, perr, sizeof(perr)) == 0) {
 		*type = wandio_type[cfg->compress_type];

@@ -85,7 +85,8 @@ options_usage(FILE *fp)
 "  -w, --maxwait_ms MS            longest a silent live input may hold back\n"
 "                                 the others (default 1)\n"
 "  -z, --compress-level 0-9       compression level (-Z gz if no -Z)\n"
-"  -Z, --compress-type TYPE       gz|zlib, bz2, lzo, xz or none\n"
+"  -Z, --compress-type TYPE       gz|zlib, bz2, lzo, xz, zstd, lz4 or none\n"
+"                                 (zstd, lz4: libwandio >= 4.2)\n"
 "  -N, --seqfile FILE             keep the file sequence number in FILE\n"
 "      --file-ext=EXT             append EXT to every file name (-B only)\n"
 "      --relinquish-privileges=USER  drop root to USER once inputs are open\n"
@@ -113,6 +114,8 @@ options_compress_name(enum compress_type t)
 	case COMPRESS_BZ2:	return "bz2";
 	case COMPRESS_LZO:	return "lzo";
 	case COMPRESS_XZ:	return "xz";
+	case COMPRESS_ZSTD:	return "zstd";
+	case COMPRESS_LZ4:	return "lz4";
 	}
 	return "?";
 }
@@ -125,6 +128,8 @@ options_default_level(enum compress_type t)
 	case COMPRESS_BZ2:	return 9;	/* bzip2's default */
 	case COMPRESS_XZ:	return 6;	/* xz's default */
 	case COMPRESS_LZO:	return 1;
+	case COMPRESS_ZSTD:	return 3;	/* zstd's default */
+	case COMPRESS_LZ4:	return 1;
 	case COMPRESS_NONE:	return 0;
 	}
 	return 0;
@@ -180,6 +185,7 @@ parse_compress_type(const char *s, enum compress_type *t, char *err,
 		{ "zlib", COMPRESS_GZ }, { "bz2", COMPRESS_BZ2 },
 		{ "bzip2", COMPRESS_BZ2 }, { "lzo", COMPRESS_LZO },
 		{ "xz", COMPRESS_XZ }, { "lzma", COMPRESS_XZ },
+		{ "zstd", COMPRESS_ZSTD }, { "lz4", COMPRESS_LZ4 },
 		{ "none", COMPRESS_NONE }, { "no", COMPRESS_NONE },
 	};
 
@@ -191,7 +197,7 @@ parse_compress_type(const char *s, enum compress_type *t, char *err,
 	}
 	log_seterr(err, errlen,
 	    "invalid value '%s' for -Z/--compress-type: expected gz, zlib, "
-	    "bz2, lzo, xz or none", s);
+	    "bz2, lzo, xz, zstd, lz4 or none", s);
 	return -1;
 }
 

@@ -25,6 +25,8 @@ enum compress_type {
 	COMPRESS_BZ2,
 	COMPRESS_LZO,
 	COMPRESS_XZ,
+	COMPRESS_ZSTD,		/* only with libwandio >= 4.2 */
+	COMPRESS_LZ4,		/* only with libwandio >= 4.2 */
 };
 
 enum options_action {

@@ -611,6 +611,12 @@ output_probe_compression(int compress_type, int level, char *err,
 		[WANDIO_COMPRESS_BZ2] = { 'B', 'Z', 'h', 0 },
 		[WANDIO_COMPRESS_LZO] = { 0x89, 'L', 'Z', 'O' },
 		[WANDIO_COMPRESS_LZMA] = { 0xfd, '7', 'z', 'X' },
+#if HAVE_DECL_WANDIO_COMPRESS_ZSTD
+		[WANDIO_COMPRESS_ZSTD] = { 0x28, 0xb5, 0x2f, 0xfd },
+#endif
+#if HAVE_DECL_WANDIO_COMPRESS_LZ4
+		[WANDIO_COMPRESS_LZ4] = { 0x04, 0x22, 0x4d, 0x18 },
+#endif
 	};
 	static const unsigned char zeros[4096];
 	const char *dir = getenv("TMPDIR");
@@ -620,7 +626,9 @@ output_probe_compression(int compress_type, int level, char *err,
 	iow_t *iow;
 	int fd, rc = -1;
 
-	if (compress_type <= 0 || compress_type > WANDIO_COMPRESS_LZMA) {
+	if (compress_type <= 0 ||
+	    (size_t)compress_type >= sizeof(magic) / sizeof(magic[0]) ||
+	    magic[compress_type][0] == 0) {
 		log_seterr(err, errlen, "unknown compression type %d",
 		    compress_type);
 		return -1;

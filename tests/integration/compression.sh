@@ -284,6 +284,25 @@ if ! command -v lzop >/dev/null 2>&1; then
 fi
 TYPES=(gz zlib bz2 xz)
 $HAVE_LZOP && TYPES+=(lzo)
+# zstd and lz4: written by libwandio >= 4.2 (then tested as every type);
+# an older libwandio must refuse them up front, exit 2, no file, and say
+# to use --pipeout instead
+mkdir -p "$TMP/probe"
+for t in zstd lz4; do
+	rc=0
+	"$MTRACECAP" -s 0 -Z $t "pcapfile:$TMP/probe/$t.out" "${IN[@]}" \
+	    2>"$TMP/stderr" || rc=$?
+	if [ "$rc" -eq 0 ]; then
+		check_file "-Z $t (libwandio writes it)" $t "$TMP/probe/$t.out" "$REF"
+		TYPES+=($t)
+	elif [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/stderr")" -eq 1 ] &&
+	    grep -q "^mtracecap: invalid value '$t' for -Z/--compress-type: this libwandio cannot write $t; use --pipeout='$t -1'" "$TMP/stderr"; then
+		[ ! -e "$TMP/probe/$t.out" ] || fail "-Z $t refused, yet a file exists"
+	else
+		fail "-Z $t: exit $rc, want 0 or 2 with one line naming $t: $(head -c 300 "$TMP/stderr")"
+	fi
+done
+no_tmp "$TMP/probe"
 
 # check_level WHAT TYPE FILE LEVEL: the stream header says LEVEL where it
 # can (gzip XFL: 4 for 1, 2 for 9, 0 between; bzip2 'BZhN'; lzop's

@@ -496,6 +496,16 @@ test_long_options(void **state)
 		{ ARGS("ring:eth0", "ring:eth1", "pcapfile:old.pcap"), {
 		    NUM(F_NINPUTS, 3), STR(F_INPUT_2, "pcapfile:old.pcap"),
 		    STR(F_PIPEOUT, NULL) } },
+	}, zstd[] = {
+		/* libwandio >= 4.2 types; main.c refuses them with older */
+		{ ARGS("-Z", "zstd"), { NUM(F_COMPRESS_TYPE, COMPRESS_ZSTD),
+		    NUM(F_COMPRESS_LEVEL, 3) } },
+		{ ARGS("o", "in"), { NUM(F_NINPUTS, 1) } },
+	}, lz4[] = {
+		{ ARGS("--compress-type=lz4"), {
+		    NUM(F_COMPRESS_TYPE, COMPRESS_LZ4),
+		    NUM(F_COMPRESS_LEVEL, 1) } },
+		{ ARGS("o", "in"), { NUM(F_NINPUTS, 1) } },
 	}, pipeout[] = {
 		/* --pipeout compresses by itself, so it goes without -z/-Z */
 		{ ARGS("--pipeout=gzip -c -1"), {
@@ -533,6 +543,8 @@ test_long_options(void **state)
 	(void)state;
 	CHECK_SETTINGS(line);
 	CHECK_SETTINGS(spelling);
+	CHECK_SETTINGS(zstd);
+	CHECK_SETTINGS(lz4);
 
 	PARSE_SETTINGS(&r, pipeout);
 	assert_non_null(r.cfg.pipeout_argv);
