@@ -2,9 +2,9 @@
  * privs.c - privilege drop for --relinquish-privileges.
  *
  * Order matters: supplementary groups and gid while still root, uid last;
- * then prove that setuid(0) fails.  Called from main before any thread
- * but the signal thread exists... and before that one too: main drops
- * privileges before it starts threads, so every thread runs as the user.
+ * then check that the real, effective and saved ids are the user's and
+ * prove that setuid(0) fails.  Called from main before any thread
+ * starts (the signal thread included), so every thread runs as the user.
  */
 #include "config.h"
 
@@ -21,6 +21,8 @@ int
 privs_drop(const char *user, char *err, size_t errlen)
 {
 	struct passwd *pw;
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
 
 	errno = 0;
 	if ((pw = getpwnam(user)) == NULL) {
@@ -32,6 +34,14 @@ privs_drop(const char *user, char *err, size_t errlen)
 	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
 		log_seterr(err, errlen, "cannot become user '%s': %s", user,
 		    strerror(errno));
+		return -1;
+	}
+	if (getresuid(&ruid, &euid, &suid) != 0 ||
+	    getresgid(&rgid, &egid, &sgid) != 0 ||
+	    ruid != pw->pw_uid || euid != pw->pw_uid || suid != pw->pw_uid ||
+	    rgid != pw->pw_gid || egid != pw->pw_gid || sgid != pw->pw_gid) {
+		log_seterr(err, errlen, "dropped to user '%s' but the real, "
+		    "effective and saved ids are not all its own", user);
 		return -1;
 	}
 	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {

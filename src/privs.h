@@ -7,8 +7,10 @@
 #include <stddef.h>
 
 /*
- * initgroups, setgid, setuid to user, then check that root cannot be
- * regained.  Returns 0, or -1 with err naming the user.
+ * initgroups, setgid, setuid to user, then check that the real, effective
+ * and saved uid and gid are user's and that root cannot be regained.
+ * Call before any thread starts.  Returns 0, or -1 with err naming the
+ * user.
  */
 int privs_drop(const char *user, char *err, size_t errlen);
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -87,6 +88,7 @@ int
 seqfile_save(const char *path, uint32_t seq, char *err, size_t errlen)
 {
 	char tmp[4096], buf[SEQFILE_MAXLEN];
+	struct stat st;
 	int fd, n, len;
 	ssize_t w;
 
@@ -96,10 +98,21 @@ seqfile_save(const char *path, uint32_t seq, char *err, size_t errlen)
 		return -1;
 	}
 	len = snprintf(buf, sizeof(buf), "%u\n", seq);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
+	/* no O_TRUNC: whatever has that name (a crash's leftover, or a
+	 * planted link or fifo) is checked before anything is written */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0644);
 	if (fd < 0)
 		goto fail;
+	if (fstat(fd, &st) != 0)
+		goto fail_fd;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		/* a hard link to some other file: never write through it */
+		errno = EEXIST;
+		goto fail_fd;
+	}
+	if (ftruncate(fd, 0) != 0)
+		goto fail_fd;
 	do {
 		w = write(fd, buf, (size_t)len);
 	} while (w < 0 && errno == EINTR);
