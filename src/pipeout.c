@@ -133,6 +133,49 @@ pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
 }
 
 int
+pipeout_decompress(const char *tool, int in_fd, pid_t *pid, char *err,
+    size_t errlen)
+{
+	char *argv[] = { (char *)tool, (char *)"-dc", NULL };
+	char *path = pipeout_resolve(tool, err, errlen);
+	int p[2], devnull;
+	pid_t child;
+
+	if (path == NULL)
+		return -1;
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		log_seterr(err, errlen, "cannot create a pipe for '%s': %s",
+		    path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	child = fork();
+	if (child == 0) {
+		/* only async-signal-safe calls until execv; p[1] > 2 since
+		 * fds 0-2 are open, dup2 clears FD_CLOEXEC on the copies */
+		if (dup2(in_fd, STDIN_FILENO) < 0 ||
+		    dup2(p[1], STDOUT_FILENO) < 0 ||
+		    (devnull >= 0 && dup2(devnull, STDERR_FILENO) < 0))
+			_exit(127);
+		pipeout_child_exec(path, argv);
+	}
+	if (devnull >= 0)
+		close(devnull);
+	close(p[1]);
+	if (child < 0) {
+		log_seterr(err, errlen, "cannot fork for '%s': %s", path,
+		    strerror(errno));
+		close(p[0]);
+		free(path);
+		return -1;
+	}
+	free(path);
+	*pid = child;
+	return p[0];
+}
+
+int
 pipeout_drain(int in_fd, char *err, size_t errlen)
 {
 	for (;;) {

@@ -34,6 +34,16 @@ void pipeout_child_exec(const char *path, char *const *argv)
     __attribute__((noreturn));
 
 /*
+ * The other direction, for reading compressed files: start "tool -dc"
+ * (gzip, bzip2, xz, lzop: a name looked up in PATH) with stdin on in_fd
+ * (read from its current offset), stderr on /dev/null and the usual clean
+ * child setup.  Returns the read end of its stdout (O_CLOEXEC) with *pid,
+ * or -1 with err.  Reap it with pipeout_finish() after closing that fd.
+ */
+int pipeout_decompress(const char *tool, int in_fd, pid_t *pid, char *err,
+    size_t errlen);
+
+/*
  * Before closing in_fd: wait until the child has read everything written
  * into the pipe.  Returns 0 when the pipe is empty, -1 with err when the
  * reading end was closed with data still unread (a command such as

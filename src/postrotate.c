@@ -144,6 +144,12 @@ postrotate_reap(struct postrotate *pr)
 	}
 }
 
+bool
+postrotate_busy(const struct postrotate *pr)
+{
+	return pr != NULL && pr->running != NULL;
+}
+
 void
 postrotate_destroy(struct postrotate *pr, unsigned timeout_s)
 {
@@ -163,8 +169,8 @@ postrotate_destroy(struct postrotate *pr, unsigned timeout_s)
 		struct hook *h = pr->running;
 
 		log_warn("--post-rotate for '%s' (pid %ld) still running after "
-		    "%u s; leaving it to finish", h->file, (long)h->pid,
-		    timeout_s);
+		    "%u s; exiting, it goes on by itself", h->file,
+		    (long)h->pid, timeout_s);
 		pr->running = h->next;
 		free(h->file);
 		free(h);

@@ -10,6 +10,7 @@
 #ifndef MTRACECAP_POSTROTATE_H
 #define MTRACECAP_POSTROTATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct postrotate;
@@ -21,9 +22,12 @@ struct postrotate *postrotate_create(const char *path, char *const *argv,
 void postrotate_run(struct postrotate *pr, const char *file);
 /* Reap hooks that ended, logging failures; never blocks. */
 void postrotate_reap(struct postrotate *pr);
+/* Are hooks running (not reaped yet)?  false for NULL. */
+bool postrotate_busy(const struct postrotate *pr);
 /*
  * Wait up to timeout_s seconds for running hooks, then free pr (hooks
- * still running are left to finish on their own, and said so).
+ * still running are left to finish on their own, detached, like the
+ * children of tcpdump -z; each is logged with its pid).
  * postrotate_destroy(NULL, ...) is a no-op.
  */
 void postrotate_destroy(struct postrotate *pr, unsigned timeout_s);

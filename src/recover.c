@@ -6,7 +6,9 @@
  * read); a compressed one (gz, bz2, xz: what libwandio writes) is
  * decompressed by gzip/bzip2/xz and its valid prefix re-compressed under
  * a new temp name;
- * anything else is kept as <name>.failed, since we cannot vouch for it.
+ * anything else (not pcap, a corrupt stream, garbage after the records
+ * rather than part of one record) is kept whole as <name>.failed, since we
+ * cannot vouch for it.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wandio.h>
@@ -35,6 +38,7 @@
 #define PCAP_HDR	24u
 #define PCAP_RECHDR	16u
 #define MAX_CAPLEN	262144u
+#define LOCK_WAIT_TICKS	50	/* of 100 ms: for an orphaned compressor */
 
 enum { BO_NONE, BO_NATIVE, BO_SWAPPED };
 
@@ -52,12 +56,32 @@ pcap_byteorder(const unsigned char *h)
 }
 
 static uint32_t
-rec_caplen(const unsigned char *rh, int bo)
+rec_field(const unsigned char *rh, size_t at, int bo)
 {
 	uint32_t v;
 
-	memcpy(&v, rh + 8, 4);
+	memcpy(&v, rh + at, 4);
 	return bo == BO_SWAPPED ? __builtin_bswap32(v) : v;
+}
+
+/*
+ * Caplen of the record header rh, or UINT32_MAX if it cannot be a record
+ * that a pcap writer produced (we never write caplen > wire length, a
+ * zero wire length or a fraction of a second >= 1 s): garbage, or the
+ * zeros a power loss leaves past the end of the data, ends the prefix.
+ */
+static uint32_t
+rec_caplen(const unsigned char *h, const unsigned char *rh, int bo)
+{
+	uint32_t magic, frac = rec_field(rh, 4, bo);
+	uint32_t cl = rec_field(rh, 8, bo), wl = rec_field(rh, 12, bo);
+
+	memcpy(&magic, h, 4);
+	if (cl > MAX_CAPLEN || wl == 0 || cl > wl ||
+	    frac >= (magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u ?
+	    1000000u : 1000000000u))
+		return UINT32_MAX;
+	return cl;
 }
 
 size_t
@@ -70,9 +94,9 @@ recover_pcap_prefix(const unsigned char *buf, size_t len, uint64_t *records)
 	if (len < PCAP_HDR || (bo = pcap_byteorder(buf)) == BO_NONE)
 		return 0;
 	while (off + PCAP_RECHDR <= len) {
-		uint32_t cl = rec_caplen(buf + off, bo);
+		uint32_t cl = rec_caplen(buf, buf + off, bo);
 
-		if (cl > MAX_CAPLEN || off + PCAP_RECHDR + cl > len)
+		if (cl == UINT32_MAX || off + PCAP_RECHDR + cl > len)
 			break;
 		off += PCAP_RECHDR + cl;
 		(*records)++;
@@ -80,15 +104,20 @@ recover_pcap_prefix(const unsigned char *buf, size_t len, uint64_t *records)
 	return off;
 }
 
-/* Walk the record headers of a plain pcap file; returns the valid length. */
+/*
+ * Walk the record headers of a plain pcap file; returns the valid length.
+ * *invalid: the walk stopped at a record header that no writer produced
+ * (rather than at one cut short by the end of the file).
+ */
 static off_t
-scan_file(int fd, off_t size, uint64_t *records)
+scan_file(int fd, off_t size, uint64_t *records, bool *invalid)
 {
 	unsigned char h[PCAP_HDR], rh[PCAP_RECHDR];
 	off_t off = PCAP_HDR;
 	int bo;
 
 	*records = 0;
+	*invalid = false;
 	if (size < (off_t)PCAP_HDR || pread(fd, h, sizeof(h), 0) != PCAP_HDR ||
 	    (bo = pcap_byteorder(h)) == BO_NONE)
 		return 0;
@@ -97,8 +126,10 @@ scan_file(int fd, off_t size, uint64_t *records)
 
 		if (pread(fd, rh, sizeof(rh), off) != PCAP_RECHDR)
 			break;
-		cl = rec_caplen(rh, bo);
-		if (cl > MAX_CAPLEN || off + (off_t)(PCAP_RECHDR + cl) > size)
+		cl = rec_caplen(h, rh, bo);
+		if (cl == UINT32_MAX)
+			*invalid = true;
+		if (cl == UINT32_MAX || off + (off_t)(PCAP_RECHDR + cl) > size)
 			break;
 		off += PCAP_RECHDR + cl;
 		(*records)++;
@@ -129,42 +160,23 @@ start_decompressor(int type, int fd, pid_t *pid)
 {
 	const char *tool = type == WANDIO_COMPRESS_ZLIB ? "gzip" :
 	    type == WANDIO_COMPRESS_BZ2 ? "bzip2" : "xz";
-	char *path = pipeout_resolve(tool, NULL, 0);
-	int p[2];
+	char err[256] = "";
+	int in;
 
-	if (path == NULL) {
-		log_warn("cannot recover a %s stream: '%s' is not installed",
-		    tool, tool);
+	if (lseek(fd, 0, SEEK_SET) != 0 ||
+	    (in = pipeout_decompress(tool, fd, pid, err, sizeof(err))) < 0) {
+		log_warn("cannot recover a %s stream: %s", tool,
+		    err[0] != '\0' ? err : strerror(errno));
 		return -1;
 	}
-	if (pipe2(p, O_CLOEXEC) != 0) {
-		free(path);
-		return -1;
-	}
-	*pid = fork();
-	if (*pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		if (dup2(fd, STDIN_FILENO) < 0 ||
-		    dup2(p[1], STDOUT_FILENO) < 0 ||
-		    (devnull >= 0 && dup2(devnull, STDERR_FILENO) < 0))
-			_exit(127);
-		lseek(STDIN_FILENO, 0, SEEK_SET);
-		execl(path, tool, "-dc", (char *)NULL);
-		_exit(127);
-	}
-	free(path);
-	close(p[1]);
-	if (*pid < 0) {
-		close(p[0]);
-		return -1;
-	}
-	return p[0];
+	return in;
 }
 
 /*
  * Decompress fd and write its valid pcap prefix, re-compressed with the
- * same type, to out.  Returns 0 with *records set, -1 if nothing usable.
+ * same type, to out.  Returns 0 with *records set, -1 if nothing usable
+ * or if what decompresses goes on past the prefix with something that is
+ * not a partial record (garbage: the caller keeps the original).
  */
 static int
 recompress(int fd, const char *out, int type, uint64_t *records)
@@ -174,6 +186,7 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 	iow_t *w = NULL;
 	uint64_t total_records = 0;
 	bool header = false, bad = false;
+	unsigned char hdr[PCAP_HDR];
 	int bo = BO_NONE, in, status;
 	pid_t pid;
 	ssize_t n;
@@ -194,6 +207,7 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 				continue;
 			if ((bo = pcap_byteorder(buf)) == BO_NONE)
 				break;
+			memcpy(hdr, buf, PCAP_HDR);
 			w = wandio_wcreate(out, type, 6, O_EXCL | O_NOFOLLOW);
 			if (w == NULL)
 				break;
@@ -202,9 +216,9 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 			header = true;
 		}
 		while (keep + PCAP_RECHDR <= have) {
-			uint32_t cl = rec_caplen(buf + keep, bo);
+			uint32_t cl = rec_caplen(hdr, buf + keep, bo);
 
-			if (cl > MAX_CAPLEN) {
+			if (cl == UINT32_MAX) {
 				bad = true;
 				break;
 			}
@@ -224,7 +238,7 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 	if (w != NULL)
 		wandio_wdestroy(w);
 	*records = total_records;
-	return header ? 0 : -1;
+	return header && !bad ? 0 : -1;
 }
 
 static bool
@@ -244,6 +258,46 @@ fsync_path(const char *path)
 	}
 }
 
+/* Is the pid of tmp-<pid>-... (digits from p to end) a running process? */
+static bool
+pid_running(const char *p, const char *end, long *pidp)
+{
+	long pid = 0;
+
+	for (; p < end; p++) {
+		pid = pid * 10 + (*p - '0');
+		if (pid > INT_MAX)
+			return false;	/* no such pid can exist */
+	}
+	*pidp = pid;
+	/* our own pid: a previous incarnation (a container restarted);
+	 * recovery runs before we create any file of our own */
+	if (pid <= 0 || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* Are the bytes of fd from off to size all zero (what a power loss leaves)? */
+static bool
+zero_tail(int fd, off_t off, off_t size)
+{
+	unsigned char b[4096];
+
+	while (off < size) {
+		size_t want = size - off < (off_t)sizeof(b) ?
+		    (size_t)(size - off) : sizeof(b);
+		ssize_t n = pread(fd, b, want, off);
+
+		if (n <= 0)
+			return false;
+		for (ssize_t i = 0; i < n; i++)
+			if (b[i] != 0)
+				return false;
+		off += n;
+	}
+	return true;
+}
+
 /* Recover one temp file; returns 1 if recovered, 0 if skipped. */
 static int
 recover_one(const char *dir, const char *name, char *placed, size_t plen)
@@ -255,6 +309,7 @@ recover_one(const char *dir, const char *name, char *placed, size_t plen)
 	uint64_t records = 0;
 	struct stat st;
 	int fd, type, rc = 0;
+	long pid = 0;
 	ssize_t n;
 
 	if (base == NULL || base[1] == '\0' || base == name + 4)
@@ -262,6 +317,18 @@ recover_one(const char *dir, const char *name, char *placed, size_t plen)
 	for (const char *p = name + 4; p < base; p++)
 		if (*p < '0' || *p > '9')
 			return 0;
+	/*
+	 * The process named in the temp name still runs: it may be writing
+	 * the file (on another host's view of a shared directory the lock
+	 * below is the real test), so hands off.  After a reboot the pid
+	 * may belong to something else: then the operator must act.
+	 */
+	if (pid_running(name + 4, base, &pid)) {
+		log_warn("left '%s/%s' alone: process %ld is running (if that "
+		    "is not an mtracecap writing it, restart once it is gone "
+		    "or rename the file)", dir, name, pid);
+		return 0;
+	}
 	if (!fits(snprintf(path, sizeof(path), "%s/%s", dir, name),
 	    sizeof(path)) ||
 	    !fits(snprintf(final, sizeof(final), "%s/%s.failed", dir,
@@ -277,8 +344,20 @@ recover_one(const char *dir, const char *name, char *placed, size_t plen)
 			close(fd);
 		return 0;
 	}
-	/* a running writer (or its compressor) holds the lock: hands off */
-	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+	/*
+	 * A running writer (or its compressor) holds the lock: hands off.
+	 * The writer is gone (checked above), so a holder is its --pipeout
+	 * child finishing the stream after it read EOF: give it a moment.
+	 */
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
+		struct timespec tick = { 0, 100000000L };
+
+		if (errno == EWOULDBLOCK && i < LOCK_WAIT_TICKS) {
+			nanosleep(&tick, NULL);
+			continue;
+		}
+		log_warn("left '%s' alone: another process holds it locked",
+		    path);
 		close(fd);
 		return 0;
 	}
@@ -291,8 +370,9 @@ recover_one(const char *dir, const char *name, char *placed, size_t plen)
 			if (output_place(tmp2, final, true, placed,
 			    plen, err, sizeof(err)) == 0) {
 				unlink(path);
-				log_warn("recovered '%s' from an interrupted run: "
-				    "%" PRIu64 " complete packets", placed,
+				log_warn("recovered '%s' of an interrupted run "
+				    "as '%s': %" PRIu64 " complete packets "
+				    "(what still decompressed)", path, placed,
 				    records);
 				rc = 1;
 			} else {
@@ -303,8 +383,20 @@ recover_one(const char *dir, const char *name, char *placed, size_t plen)
 		}
 		unlink(tmp2);
 	} else if (n >= 0 && (n == 0 || pcap_byteorder(m) != BO_NONE)) {
-		off_t good = scan_file(fd, st.st_size, &records);
+		bool invalid;
+		off_t good = scan_file(fd, st.st_size, &records, &invalid);
 
+		/*
+		 * A crash leaves at most part of one record after the last
+		 * complete one (writes are whole records), or zeros after a
+		 * power loss.  Anything else is not ours to cut: keep it all.
+		 */
+		if (good > 0 && invalid && !zero_tail(fd, good, st.st_size)) {
+			log_warn("'%s': the %lld bytes after its %" PRIu64
+			    " complete packets are not a partial packet",
+			    path, (long long)(st.st_size - good), records);
+			good = 0;
+		}
 		if (good > 0) {
 			if (good < st.st_size && ftruncate(fd, good) != 0) {
 				log_error("cannot cut '%s' back to %lld bytes: %s",
@@ -314,10 +406,11 @@ recover_one(const char *dir, const char *name, char *placed, size_t plen)
 			(void)fsync(fd);
 			if (output_place(path, final, true, placed,
 			    plen, err, sizeof(err)) == 0) {
-				log_warn("recovered '%s' from an interrupted "
-				    "run: %" PRIu64 " complete packets, %lld "
-				    "bytes of a partial packet dropped", placed,
-				    records, (long long)(st.st_size - good));
+				log_warn("recovered '%s' of an interrupted "
+				    "run as '%s': %" PRIu64 " complete packets, "
+				    "%lld bytes of a partial packet dropped",
+				    path, placed, records,
+				    (long long)(st.st_size - good));
 				rc = 1;
 			} else {
 				log_error("%s", err);

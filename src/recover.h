@@ -2,11 +2,15 @@
  * recover.h - rescue the files a crashed run left under temporary names.
  *
  * After kill -9 or a crash, DIR holds tmp-<pid>-<name> files.  At start
- * (-B mode) every such file that no running process holds is cut back to
- * its last complete pcap record (a compressed one: re-written with what
- * still decompresses) and renamed to <name>.  Live writers hold an flock
- * on their temp files, so a file that is still being written is never
- * touched, whatever its pid says.
+ * (-B mode) every such file whose <pid> is gone and that no process holds
+ * locked is cut back to its last complete pcap record (a compressed one:
+ * re-written with what still decompresses) and renamed to <name>; content
+ * that is neither that nor a partial last record is kept untouched as
+ * <name>.failed.  Live writers hold an flock on their temp files, so a
+ * file still being written is never touched; a file whose <pid> runs is
+ * left alone too (warned about: after a reboot it may be an unrelated
+ * process), and a lock held after the writer died (its --pipeout child
+ * finishing) is waited for a few seconds.
  */
 #ifndef MTRACECAP_RECOVER_H
 #define MTRACECAP_RECOVER_H

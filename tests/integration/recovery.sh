@@ -1,0 +1,330 @@
+#!/usr/bin/env bash
+# recovery.sh - kill -9 during capture, then a restart on the same -B
+# directory with the same -N seqfile.  For a FIFO-fed file input (plain
+# pcap, -Z gz and --pipeout 'gzip -1') and a live veth input: the temp
+# file of the killed run gets its final name, is read whole by tcpdump (no
+# partial record), holds with the files before it a prefix of what was
+# sent, and is named in the log; the new files' sequence numbers follow
+# the recovered one and no name is used twice.  Crafted temp files: a
+# partial last record is cut off; garbage, garbage after records and a
+# corrupt gzip stream are kept byte for byte as NAME.failed and reported;
+# the temp file of a live mtracecap (locked) and of a live process that
+# holds no lock are left untouched; nothing crashes.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/live_lib.sh"	# recs, and the live helpers
+need_cmd python3 tcpdump capinfos gzip flock
+export LC_ALL=C
+shopt -s nullglob
+
+# feed.py FIFO REF COUNT SIZE PPS PAUSE T0: a pcap header, then COUNT
+# packets of SIZE bytes (random payload: compressors cannot shrink it to
+# nothing) stamped 1 ms apart from T0 (seconds), about PPS a second, with
+# a 2 s pause after the first PAUSE (REF.paused is created then); each
+# packet goes to REF too once fully written.  Then the pipe stays open and
+# silent.
+cat >"$TMP/feed.py" <<'EOF'
+import os, struct, sys, time
+fifo, ref = sys.argv[1:3]
+count, size, pps = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+pause, t0 = int(sys.argv[6]), int(sys.argv[7]) * 10**6
+fd = os.open(fifo, os.O_WRONLY)
+r = open(ref, "wb")
+def put(b):
+    while b:
+        b = b[os.write(fd, b):]
+hdr = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+put(hdr); r.write(hdr); r.flush()
+start = time.monotonic()
+try:
+    for i in range(count):
+        us = t0 + i * 1000
+        fr = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + struct.pack("!I", i)
+        fr += os.urandom(size - len(fr))
+        rec = struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr
+        put(rec); r.write(rec); r.flush()
+        ahead = (i + 1) / pps - (time.monotonic() - start)
+        if ahead > 0:
+            time.sleep(ahead)
+        if i + 1 == pause:
+            open(ref + ".paused", "w").close()
+            time.sleep(2)
+            start += 2
+    time.sleep(3600)
+except BrokenPipeError:
+    pass
+EOF
+
+FEED_PID=
+MTC_PID=
+# feed FIFO REF COUNT SIZE PPS PAUSE T0: start the feeder in the background
+feed() {
+	rm -f "$1" "$2.paused"
+	mkfifo "$1"
+	python3 "$TMP/feed.py" "$@" &
+	FEED_PID=$!
+	on_exit "kill $FEED_PID"
+}
+# tmpfile DIR: the one temp file in DIR (empty if none)
+tmpfile() { local t=("$1"/tmp-*); [ "${#t[@]}" -eq 1 ] && echo "${t[0]}"; }
+# kill_when_written DIR BYTES [FLAG]: SIGKILL mtracecap once its temp file
+# in DIR holds BYTES (and file FLAG exists): mid-capture, input still open
+kill_when_written() {
+	local i=0 t
+	while [ $i -lt 200 ]; do
+		t=$(tmpfile "$1") || t=
+		if [ -n "$t" ] && [ "$(stat -c %s "$t" 2>/dev/null || echo 0)" -ge "$2" ] &&
+		    { [ -z "${3:-}" ] || [ -e "$3" ]; }; then
+			break
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -9 "$MTC_PID"
+	wait "$MTC_PID" 2>/dev/null || true
+	MTC_PID=
+	[ $i -lt 200 ] || fail "no temp file of $2 bytes in $1 after 10 s"
+}
+# plain FILE OUT: the pcap in FILE, decompressed if it is gzip
+plain() {
+	if [ "$(head -c2 "$1" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+		gzip -dc <"$1" >"$2"
+	else
+		cp "$1" "$2"
+	fi
+}
+# seq_of NAME: the sequence number of a segment name
+seq_of() { local b=${1##*/}; b=${b%%.*}; echo $((10#${b:16:8})); }
+
+# check_prefix WHAT REF FILE...: the files (in order) are valid and their
+# records are the first K records of REF, K >= 1; sets K.
+check_prefix() {
+	local what=$1 ref=$2 f i=0
+	shift 2
+	: >"$TMP/union.rec"
+	K=0
+	for f in "$@"; do
+		plain "$f" "$TMP/p$i.pcap"
+		if ! tcpdump -r "$TMP/p$i.pcap" -w /dev/null 2>"$TMP/td.err" ||
+		    [ -s "$TMP/td.err" ] && grep -qv '^reading from' "$TMP/td.err"; then
+			fail "$what: tcpdump does not read ${f##*/} cleanly: $(cat "$TMP/td.err")"
+		fi
+		K=$((K + $(npackets "$TMP/p$i.pcap")))
+		recs "$TMP/p$i.pcap" | cut -d' ' -f2- >>"$TMP/union.rec"
+		i=$((i + 1))
+	done
+	recs "$ref" | cut -d' ' -f2- >"$TMP/ref.all"
+	head -n "$K" "$TMP/ref.all" >"$TMP/ref.rec"
+	[ "$K" -ge 1 ] || fail "$what: no packet at all in the files"
+	cmp -s "$TMP/union.rec" "$TMP/ref.rec" ||
+	    fail "$what: the $K packets in the files are not the first $K sent"
+}
+
+# check_restart WHAT DIR TMPNAME LOG BEFORE...: after the restart, TMPNAME
+# (the killed run's temp file) has its final name, the log names both, no
+# temp file is left, sequence numbers are unique, the files BEFORE the
+# kill are numbered below the recovered one and the new run's above it.
+# Sets RECOVERED.
+check_restart() {
+	local what=$1 dir=$2 t=$3 log=$4 base f s rs seen=" " newer=0
+	shift 4
+	base=${t##*/tmp-}
+	base=${base#*-}
+	RECOVERED=$dir/$base
+	[ -f "$RECOVERED" ] || fail "$what: ${t##*/} not recovered as $base: $(ls "$dir")"
+	grep -qF "recovered '$t' of an interrupted run as '$RECOVERED'" "$log" ||
+	    fail "$what: the log does not name what was recovered: $(cat "$log")"
+	[ -z "$(tmpfile "$dir")" ] && [ ! -e "$t" ] ||
+	    fail "$what: temp files left: $(ls "$dir")"
+	rs=$(seq_of "$base")
+	for f in "$dir"/2*; do
+		s=$(seq_of "$f")
+		case $seen in *" $s "*) fail "$what: sequence number $s used twice";; esac
+		seen="$seen$s "
+		[ "$f" != "$RECOVERED" ] || continue
+		case " $* " in
+		*" $f "*)
+			[ "$s" -lt "$rs" ] ||
+			    fail "$what: ${f##*/} was written before the kill but numbered after ${base}";;
+		*)
+			[ "$s" -gt "$rs" ] ||
+			    fail "$what: ${f##*/} of the new run is not numbered after ${base}"
+			newer=$((newer + 1));;
+		esac
+	done
+	[ "$newer" -ge 1 ] || fail "$what: the new run wrote no file numbered after $rs"
+	[ "$(cat "$dir/.seq")" -gt "$rs" ] || fail "$what: seqfile $(cat "$dir/.seq") not past $rs"
+}
+
+# fifo_case WHAT ARGS...: capture a FIFO with -G 3 (a file per 3000
+# packets), kill -9 mid-capture (in the second file, during a pause of the
+# feeder that lets the writer flush), restart on the same directory
+fifo_case() {
+	local what=$1 dir t before rc=0
+	shift
+	dir=$TMP/out-$RANDOM
+	mkdir "$dir"
+	feed "$TMP/fifo" "$TMP/ref.pcap" 6000 1200 3000 4500 1700000000
+	"$MTRACECAP" -s 0 -B "pcapfile:$dir" -G 3 -N "$dir/.seq" "$@" \
+	    "pcapfile:$TMP/fifo" 2>"$TMP/run1.err" &
+	MTC_PID=$!
+	on_exit "kill -9 $MTC_PID"
+	kill_when_written "$dir" 300000 "$TMP/ref.pcap.paused"
+	kill "$FEED_PID"
+	wait "$FEED_PID" 2>/dev/null || true
+	t=$(tmpfile "$dir") || { fail "$what: no temp file after kill -9: $(ls "$dir")"; return; }
+	before=("$dir"/2*)
+	[ "${#before[@]}" -ge 1 ] || fail "$what: no file was finished before the kill"
+	# an orphaned --pipeout compressor may still finish the stream:
+	# recovery waits for its lock
+	feed "$TMP/fifo2" "$TMP/ref2.pcap" 4000 200 5000 0 1700000100
+	timeout 30 "$MTRACECAP" -s 0 -B "pcapfile:$dir" -G 3 -N "$dir/.seq" \
+	    "$@" "pcapfile:$TMP/fifo2" 2>"$TMP/run2.err" &
+	MTC_PID=$!
+	sleep 1.5
+	kill "$FEED_PID"	# EOF: the run ends
+	wait "$MTC_PID" || rc=$?
+	MTC_PID=
+	[ "$rc" -eq 0 ] || fail "$what: restart exited $rc: $(cat "$TMP/run2.err")"
+	check_restart "$what" "$dir" "$t" "$TMP/run2.err" "${before[@]}"
+	check_prefix "$what" "$TMP/ref.pcap" "${before[@]}" "$RECOVERED"
+	echo "  $what: $K packets kept of $(npackets "$TMP/ref.pcap") sent"
+}
+
+section() { section_fails=$FAILS; }
+passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
+
+section
+fifo_case "FIFO, plain pcap"
+passed "kill -9 (FIFO input, plain pcap): recovered, valid, a prefix, seq continues"
+
+section
+fifo_case "FIFO, -Z gz" -Z gz
+gzip -t "$RECOVERED" 2>/dev/null || fail "-Z gz: recovered file is not a complete gzip stream"
+passed "kill -9 (FIFO input, -Z gz): what decompresses recovered as a complete gzip file"
+
+section
+fifo_case "FIFO, --pipeout 'gzip -1'" --pipeout 'gzip -1'
+gzip -t "$RECOVERED" 2>/dev/null || fail "--pipeout: recovered file is not a complete gzip stream"
+passed "kill -9 (FIFO input, --pipeout 'gzip -1'): recovered"
+
+# --- crafted temp files ------------------------------------------------------
+section
+C=$TMP/crafted
+mkdir "$C"
+use_mkpcap
+$MK "$TMP/ref.pcap" --count 20 --size 300 --start $S
+# a live mtracecap writing into the same directory (its file is locked)
+feed "$TMP/fifo" "$TMP/refl.pcap" 5 300 100 0 1700001000
+"$MTRACECAP" -s 0 -B "pcapfile:$C" -G 3600 "pcapfile:$TMP/fifo" 2>"$TMP/live.err" &
+LIVE_MTC=$!
+on_exit "kill -9 $LIVE_MTC"
+i=0
+until compgen -G "$C/tmp-$LIVE_MTC-*" >/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5	# its packets are written (idle flush)
+LT=$(compgen -G "$C/tmp-$LIVE_MTC-*") || fail "the live mtracecap made no temp file"
+sleep 3600 &
+LIVE=$!
+on_exit "kill $LIVE"
+sleep 0 &
+DEAD=$!
+wait "$DEAD"
+kill -0 "$DEAD" 2>/dev/null && skip "pid $DEAD reused at once"
+SZ=$(stat -c %s "$TMP/ref.pcap")
+REC=$(( (SZ - 24) / 20 ))
+# partial last record: 37 bytes of the 20th record missing
+head -c $((SZ - 37)) "$TMP/ref.pcap" >"$C/tmp-$DEAD-20231114-221320-00000001"
+# a live process, no lock: untouched
+cp "$TMP/ref.pcap" "$C/tmp-$LIVE-20231114-221320-00000002"
+# garbage
+head -c 5000 /dev/urandom >"$C/tmp-$DEAD-20231114-221320-00000003"
+# 20 good records, then 300 KB that is not a partial record
+{ cat "$TMP/ref.pcap"; head -c 300000 /dev/urandom; } >"$C/tmp-$DEAD-20231114-221320-00000004"
+# gzip magic, then garbage
+{ printf '\037\213\010\000'; head -c 3000 /dev/urandom; } >"$C/tmp-$DEAD-20231114-221320-00000005"
+# a pcap whose first record header is garbage
+{ head -c 24 "$TMP/ref.pcap"; printf '\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377\377'; head -c 2000 /dev/zero; } \
+    >"$C/tmp-$DEAD-20231114-221320-00000006"
+mkdir "$C/orig"
+cp -p "$C"/tmp-* "$C/orig/"
+# a dead writer's file still locked for a moment (its --pipeout child
+# finishing): recovery waits for the lock
+cp "$TMP/ref.pcap" "$C/tmp-$DEAD-20231114-221320-00000007"
+flock -x "$C/tmp-$DEAD-20231114-221320-00000007" sleep 1.5 &
+HOLDER=$!
+on_exit "kill $HOLDER"
+sleep 0.2
+cp "$LT" "$TMP/live.before"
+rc=0
+"$MTRACECAP" -s 0 -B "pcapfile:$C" -G 3600 "pcapfile:$TMP/ref.pcap" 2>"$TMP/crafted.err" || rc=$?
+[ "${rc:-0}" -eq 0 ] || fail "crafted: exit ${rc:-0}: $(cat "$TMP/crafted.err")"
+grep -qiE 'sanitizer|segv|abort' "$TMP/crafted.err" && fail "crafted: $(cat "$TMP/crafted.err")"
+# 1: cut back to 19 records
+f=$C/20231114-221320-00000001
+if [ -f "$f" ]; then
+	[ "$(npackets "$f")" = 19 ] || fail "partial record: $(npackets "$f") packets, want 19"
+	[ "$(stat -c %s "$f")" -eq $((SZ - REC)) ] || fail "partial record: $(stat -c %s "$f") bytes, want $((SZ - REC))"
+	tcpdump -r "$f" -w /dev/null 2>&1 | grep -qv '^reading from' && fail "partial record: tcpdump complains"
+	grep -q "recovered '$C/tmp-$DEAD-20231114-221320-00000001' of an interrupted run as '$f': 19 complete packets, $((REC - 37)) bytes of a partial packet dropped" "$TMP/crafted.err" ||
+	    fail "partial record: not logged as expected: $(cat "$TMP/crafted.err")"
+else
+	fail "partial record: not recovered: $(ls "$C")"
+fi
+# 7: recovered once the lock was released
+cmp -s "$C/20231114-221320-00000007" "$TMP/ref.pcap" ||
+    fail "locked by a leftover: not recovered after the lock went: $(ls "$C")"
+# 2: untouched, with a warning naming the process
+cmp -s "$C/tmp-$LIVE-20231114-221320-00000002" "$C/orig/tmp-$LIVE-20231114-221320-00000002" ||
+    fail "temp file of live pid $LIVE was touched: $(ls "$C")"
+grep -q "left '$C/tmp-$LIVE-20231114-221320-00000002' alone: process $LIVE is running" "$TMP/crafted.err" ||
+    fail "live pid: no warning: $(cat "$TMP/crafted.err")"
+# 3-6: kept byte for byte as .failed, and said so
+for n in 3 4 5 6; do
+	f=$C/20231114-221320-0000000$n.failed
+	if ! cmp -s "$f" "$C/orig/tmp-$DEAD-20231114-221320-0000000$n"; then
+		fail "garbage $n: not kept byte for byte as ${f##*/}: $(ls "$C")"
+	fi
+	grep -q "kept '$C/tmp-$DEAD-20231114-221320-0000000$n' of an interrupted run as '$f'" "$TMP/crafted.err" ||
+	    fail "garbage $n: not reported"
+	[ ! -e "$C/20231114-221320-0000000$n" ] || fail "garbage $n: given a final name"
+done
+# the live mtracecap's file: untouched, and that run still ends well
+[ -e "$LT" ] && cmp -s "$LT" "$TMP/live.before" || fail "the live mtracecap's temp file was touched"
+kill -0 "$LIVE_MTC" 2>/dev/null || fail "the live mtracecap died"
+kill -TERM "$LIVE_MTC"
+rc=0
+wait "$LIVE_MTC" || rc=$?
+[ "$rc" -eq 0 ] || fail "the live mtracecap exited $rc: $(cat "$TMP/live.err")"
+[ -e "${LT/tmp-$LIVE_MTC-/}" ] || fail "the live mtracecap's file did not get its name"
+kill "$FEED_PID" 2>/dev/null || true
+passed "crafted temp files: partial record cut, garbage kept as .failed, live owners' files untouched"
+
+# --- live veth input -----------------------------------------------------------
+if [ "$(id -u)" -ne 0 ] || ! command -v tcpreplay >/dev/null 2>&1 ||
+    ! command -v ip >/dev/null 2>&1; then
+	echo "SKIP part: live veth recovery needs root, ip and tcpreplay" >&2
+	finish
+fi
+section
+live_setup mtcr lr
+python3 "$MKPCAP" "$TMP/sent.pcap" --count 6000 --size 1000 --step-us 500 --id 1
+LD=$TMP/live
+start_capture "$LD" -s 0 -B "pcapfile:$LD" -G 60 -N "$LD/.seq" "pcapint:$IF1" || finish
+replay_start "$NS1" "${IF1}p" "$TMP/sent.pcap" 2000
+MTC_PID=$CAP_PID
+kill_when_written "$LD" 1000000
+CAP_PID=
+LT=$(tmpfile "$LD") || fail "live: no temp file after kill -9"
+replay_wait
+# the restart, on the same directory and seqfile
+"$MTRACECAP" -s 0 -B "pcapfile:$LD" -G 60 -N "$LD/.seq" "pcapint:$IF1" 2>"$TMP/live2.err" &
+CAP_PID=$!
+CAP_ERR=$TMP/live2.err
+i=0
+until compgen -G "$LD/tmp-$CAP_PID-*" >/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+stop_capture "live restart"
+check_restart "live" "$LD" "$LT" "$TMP/live2.err"
+check_prefix "live" "$TMP/sent.pcap" "$RECOVERED"
+echo "  live: $K packets kept of $(npackets "$TMP/sent.pcap") sent"
+passed "kill -9 (live veth input): recovered, valid, a prefix of what was sent, seq continues"
+
+finish
