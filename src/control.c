@@ -6,6 +6,9 @@
  *   every thread since before they were created, and sets atomic flags
  *   that the readers and the writer poll; no handler ever runs, so no
  *   async-signal-safety concerns anywhere else.
+ * - It also tells systemd (notify.c): a STATUS line on SIGHUP, STOPPING=1
+ *   on the first stop signal: one datagram each to the service manager,
+ *   which never fails the capture.
  * - main ends it by setting done and sending the thread a SIGHUP (which
  *   it then ignores), so exiting costs no wait for a tick.
  */
@@ -19,6 +22,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "notify.h"
 
 static pthread_t signal_thread;
 static bool started;
@@ -49,6 +53,7 @@ control_init(struct control *c)
 	atomic_init(&c->rotate, false);
 	atomic_init(&c->done, false);
 	atomic_init(&c->last_signal, 0);
+	atomic_init(&c->beat, 0);
 }
 
 static void *
@@ -72,14 +77,17 @@ control_signal_thread(void *arg)
 			log_info("SIGHUP: starting a new file");
 			atomic_store_explicit(&c->rotate, true,
 			    memory_order_relaxed);
+			notify_status("SIGHUP: starting a new file");
 		} else {
 			if (atomic_exchange_explicit(&c->stop, true,
-			    memory_order_relaxed))
+			    memory_order_relaxed)) {
 				log_info("%s: already stopping",
 				    strsignal(sig));
-			else
+			} else {
 				log_info("%s: stopping, draining the queues",
 				    strsignal(sig));
+				notify_stopping();
+			}
 		}
 	}
 	return NULL;

@@ -18,6 +18,7 @@ struct control {
 	atomic_bool	rotate;		/* SIGHUP: start a new file now */
 	atomic_bool	done;		/* tells the signal thread to end */
 	atomic_int	last_signal;
+	atomic_uint_fast64_t beat;	/* writer heartbeat, see control_beat() */
 };
 
 int control_block_signals(void);
@@ -25,5 +26,18 @@ void control_init(struct control *c);
 int control_start(struct control *c, char *err, size_t errlen);
 /* End and join the signal thread. */
 void control_finish(struct control *c);
+
+/*
+ * The writer calls this once per turn of its loop (per packet, and at
+ * least every idle tick): the notify thread pings systemd's watchdog only
+ * while the count advances (notify.c).  Writer thread only: with a single
+ * writer a relaxed load and store do, no locked instruction per packet.
+ */
+static inline void
+control_beat(struct control *c)
+{
+	atomic_store_explicit(&c->beat, atomic_load_explicit(&c->beat,
+	    memory_order_relaxed) + 1, memory_order_relaxed);
+}
 
 #endif

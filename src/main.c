@@ -3,8 +3,9 @@
  *
  * parse -> check the output place -> open and start every input (main
  * thread: libtrace 3 is not safe otherwise) -> drop privileges -> start
- * the signal thread and the readers -> merge and write until the inputs
- * end or a signal says stop -> join -> report -> exit status.
+ * the signal thread and the readers -> tell systemd we are ready -> merge
+ * and write until the inputs end or a signal says stop -> join -> report
+ * -> exit status.
  * Exit status: 0 clean, 1 input/output/runtime error, 2 usage error.
  */
 #include "config.h"
@@ -23,6 +24,7 @@
 #include <wandio.h>
 
 #include "log.h"
+#include "notify.h"
 #include "options.h"
 #include "output.h"
 #include "pipeout.h"
@@ -339,12 +341,17 @@ main(int argc, char **argv)
 			.post_rotate = hook,
 		};
 
+		/* systemd (Type=notify); no-ops without NOTIFY_SOCKET */
+		if (notify_start(&ctl, &stats, err, sizeof(err)) != 0)
+			log_warn("%s; capture goes on without it", err);
+		notify_ready();
 		status = writer_run(&ws) == 0 ? 0 : EXIT_RUNTIME;
 	}
 	/* the writer returns only after every reader closed its queue */
 	atomic_store(&ctl.stop, true);
 	for (size_t i = 0; i < started; i++)
 		input_join(inputs[i]);
+	notify_finish();
 	for (size_t i = 0; i < started; i++)
 		if (input_failed(inputs[i]))
 			status = EXIT_RUNTIME;

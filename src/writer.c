@@ -142,6 +142,7 @@ open_segment(struct writer *w, uint64_t name_ns)
 	w->seg_disorders = 0;
 	w->header_written = false;
 	stats_segment_begin(w->stats);
+	stats_segment_name(w->stats, w->out != NULL ? p.path : NULL);
 	if (w->out == NULL) {
 		log_error("%s; packets are counted as lost until a file can "
 		    "be opened", err);
@@ -406,6 +407,7 @@ writer_run(const struct writer_setup *ws)
 		enum merge_status st = merge_next(w.merge, next_deadline(&w),
 		    &rec, &input, &disorder);
 
+		control_beat(ws->control);	/* for systemd's watchdog */
 		if (atomic_exchange_explicit(&ws->control->rotate, false,
 		    memory_order_relaxed)) {
 			/* live: the new file starts now; files: with the
