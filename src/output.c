@@ -588,7 +588,14 @@ output_close(struct output *o, struct output_result *res, char *err,
 	/* a compressor that failed left a stream we cannot vouch for */
 	if (place(o, res, o->stream_broken ? ".failed" : "", err,
 	    errlen) != 0) {
-		unlink(o->temp);
+		/* a read-only or vanished directory: the data stays where it
+		 * is, and the next start recovers it (recover.c) */
+		if (unlink(o->temp) != 0 && errno != ENOENT && errlen > 0) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, "; it stays as '%s' until "
+			    "the next start recovers it", o->temp);
+		}
 		res->lost += res->packets;
 		res->packets = 0;
 		rc = -1;

@@ -1,0 +1,382 @@
+#!/usr/bin/env bash
+# faults.sh - mtracecap under faults of its environment, on real files,
+# processes and interfaces: (a) the output file system fills up mid-capture,
+# (b) the output directory is removed, or made read-only, while it runs,
+# (c) one input fails (a veth deleted; a truncated or corrupt pcap file)
+# while the others go on, (d) a --pipeout command that stalls.  The promise
+# each time: one clear log line per failure (not one per packet), capture
+# goes on, every packet not written is counted as lost (written + lost =
+# packets fed), writing resumes when the fault is gone, every file under a
+# final name is valid, no tmp- file is left and the exit status is 1 as
+# the man page says.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd python3 tcpdump capinfos mountpoint
+
+# feed.py FIFO LOG COUNT GAP SIZE [STEP]: a pcap stream into FIFO: a header
+# and COUNT packets of SIZE bytes, one every GAP seconds, stamped STEP
+# seconds apart (default GAP); after each packet fully written its number
+# goes to LOG.  Then the pipe is closed (EOF for the reader).
+cat >"$TMP/feed.py" <<'EOF'
+import os, struct, sys, time
+fifo, log = sys.argv[1:3]
+count, gap, size = int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+step = float(sys.argv[6]) if len(sys.argv) > 6 else gap
+fd = os.open(fifo, os.O_WRONLY)
+lg = open(log, "w")
+def put(b):
+    while b:
+        b = b[os.write(fd, b):]
+try:
+    put(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+    t0 = 1700000000 * 10**6
+    nxt = time.monotonic()
+    for i in range(count):
+        us = t0 + int(i * step * 1e6)
+        fr = (bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5])
+              + struct.pack("!I", i))
+        fr += bytes(max(size, 60) - len(fr))
+        put(struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr)
+        lg.write("%d\n" % i)
+        lg.flush()
+        nxt += gap
+        d = nxt - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+except BrokenPipeError:
+    pass
+EOF
+
+MTC_PID=
+FEED_PID=
+# start_feed FIFO COUNT GAP SIZE [STEP]: a feeder into FIFO (created here),
+# its packet numbers in FIFO.log
+start_feed() {
+	local fifo=$1
+	shift
+	rm -f "$fifo" "$fifo.log"
+	mkfifo "$fifo"
+	: >"$fifo.log"
+	python3 "$TMP/feed.py" "$fifo" "$fifo.log" "$@" &
+	FEED_PID=$!
+	on_exit "kill $FEED_PID"
+}
+fed() { wc -l <"$1.log"; }
+# start_mtc ERRFILE COMMAND...: run COMMAND (mtracecap, maybe wrapped) in
+# the background, its stderr in ERRFILE
+start_mtc() {
+	local e=$1
+	shift
+	: >"$e"
+	"$@" 2>"$e" &
+	MTC_PID=$!
+	on_exit "kill -9 $MTC_PID"
+}
+# reap WHAT SECONDS: wait for mtracecap to end by itself; sets RC
+reap() {
+	RC=0
+	if ! wait_exit "$MTC_PID" "$2"; then
+		fail "$1: mtracecap still running $2 s later; SIGKILL"
+		kill -9 "$MTC_PID" 2>/dev/null || true
+	fi
+	wait "$MTC_PID" 2>/dev/null || RC=$?
+}
+# totv ERRFILE FIELD: a field of the exit totals line
+totv() { sed -n "s/^mtracecap: total: .*$2=\([0-9]*\).*/\1/p" "$1"; }
+# check_files WHAT DIR...: every file under a final name in DIR... is read
+# completely by tcpdump; no tmp- file.  Sets NFILES and NPK (packets in all)
+# and LAST (the latest stamp in any file).
+check_files() {
+	local what=$1 f n t
+	shift
+	NFILES=0 NPK=0 LAST=
+	while IFS= read -r f; do
+		case $(basename "$f") in
+		tmp-*) fail "$what: temp file left: $f"; continue ;;
+		esac
+		if ! tcpdump -nn -r "$f" >/dev/null 2>"$TMP/td.err"; then
+			fail "$what: tcpdump cannot read all of $f: $(tail -1 "$TMP/td.err")"
+			continue
+		fi
+		n=$(npackets "$f")
+		NFILES=$((NFILES + 1))
+		NPK=$((NPK + n))
+		t=$(tcpdump -tt -nn -r "$f" 2>/dev/null | grep '^[0-9]' | tail -1 |
+		    awk '{print $1}')
+		if [ -n "$t" ] && { [ -z "$LAST" ] || [ "${t/./}" -gt "${LAST/./}" ]; }; then
+			LAST=$t
+		fi
+	done < <(find "$@" -maxdepth 1 -type f)
+}
+# verdict WHAT ERRFILE FIFO WANT PATTERN MAXMSG DIR...: after a fault that
+# lost packets: exit status 1; written + lost = WANT packets fed; the
+# files (valid, no tmp-) hold exactly written; the last packet fed (stamped
+# S + (WANT-1)/100) is in a file; PATTERN (the error) on stderr at least
+# once and at most MAXMSG times.
+verdict() {
+	local what=$1 e=$2 fifo=$3 want=$4 pat=$5 max=$6 n w l fl nmsg stamp
+	shift 6
+	n=$(fed "$fifo")
+	[ "$RC" -eq 1 ] || fail "$what: exit status $RC, want 1 (packets were lost): $(tail -3 "$e")"
+	check_files "$what" "$@"
+	w=$(totv "$e" written)
+	l=$(totv "$e" lost)
+	fl=$(totv "$e" files)
+	if [ -z "$w" ] || [ -z "$l" ]; then
+		fail "$what: no totals line: $(tail -3 "$e")"
+	else
+		[ "$n" -eq "$want" ] || fail "$what: the feeder wrote $n of $want packets"
+		[ $((w + l)) -eq "$n" ] ||
+		    fail "$what: written=$w + lost=$l != $n packets fed"
+		[ "$l" -gt 0 ] || fail "$what: lost=0, but the output was unusable for 2 s"
+		[ "$NPK" -eq "$w" ] ||
+		    fail "$what: the files hold $NPK packets, the totals say written=$w"
+	fi
+	# one message per failed file or retry, not one per packet
+	nmsg=$(grep -c "$pat" "$e" || true)
+	[ "$nmsg" -ge 1 ] || fail "$what: no message matching '$pat'"
+	[ "$nmsg" -le "$max" ] ||
+	    fail "$what: $nmsg messages matching '$pat', want at most $max"
+	grep -q 'packets could not be written\|counted as lost' "$e" ||
+	    fail "$what: no report of the packets that could not be written"
+	stamp=$(printf '%d.%02d0000' $((1700000000 + (want - 1) / 100)) $(((want - 1) % 100)))
+	[ "$LAST" = "$stamp" ] ||
+	    fail "$what: the latest packet in the files is stamped '$LAST', want $stamp (the last fed): writing did not resume"
+	echo "  $what: fed=$n written=$w lost=$l files=$fl (valid: $NFILES), $nmsg messages" >&2
+}
+# wait_msg FILE PATTERN: until PATTERN is in FILE (5 s at most)
+wait_msg() {
+	local i=0
+	until grep -q "$2" "$1" || [ $i -ge 100 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	grep -q "$2" "$1"
+}
+section() { section_fails=$FAILS; }
+passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
+
+# --- (a) disk full ---------------------------------------------------------
+# A 2 MiB tmpfs, 1.5 MiB of it taken by a filler file; 2000 packets of 1000
+# bytes, one every 3 ms, stamped 10 ms apart.  The file system fills after
+# ~500 packets; 2 s after mtracecap says so the filler is deleted and the
+# rest fits.  With -G 1 (a new file every 100 packets) the next rotation
+# retries; with -B alone (one file until the end) the failed file must be
+# replaced a second after the failure.
+MNT=$TMP/mnt
+mkdir -p "$MNT"
+mount -t tmpfs -o size=2m,mode=0755 mtc-faults "$MNT" 2>/dev/null ||
+    skip "cannot mount a tmpfs"
+on_exit "umount -l $MNT"
+OUT=$MNT/out
+
+# disk_full WHAT ARGS...
+disk_full() {
+	local what=$1 e=$TMP/a.err
+	shift
+	section
+	rm -rf "$OUT" "$MNT/filler"
+	mkdir "$OUT"
+	dd if=/dev/zero of="$MNT/filler" bs=64k count=24 status=none
+	start_feed "$TMP/a.fifo" 2000 0.003 1000 0.01
+	start_mtc "$e" "$MTRACECAP" -v -s 0 -U "$@" -B "pcapfile:$OUT" "pcapfile:$TMP/a.fifo"
+	wait_msg "$e" 'No space left' ||
+	    fail "$what: no 'No space left on device' message 5 s into the capture"
+	sleep 2
+	rm -f "$MNT/filler"
+	reap "$what" 20
+	wait "$FEED_PID" 2>/dev/null || true
+	verdict "$what" "$e" "$TMP/a.fifo" 2000 'No space left' 12 "$OUT"
+	passed "$what: few messages, counted losses, resumes, valid files, exit 1"
+}
+disk_full "disk full, -G 1" -G 1
+disk_full "disk full, one file"
+
+# --- (b) output directory removed / read-only --------------------------------
+# 1500 packets, one every 4 ms, stamped 10 ms apart, -G 1.  ~1 s in, the
+# directory goes away (renamed: for mtracecap that is the same as removed,
+# and the files written before stay countable) or becomes read-only (0555,
+# for a process without CAP_DAC_OVERRIDE); 2 s later it is back.
+dir_fault() {
+	local what=$1 mode=$2 e=$TMP/b.err pre=()
+	section
+	rm -rf "$OUT" "$OUT.gone" "$MNT/filler"
+	mkdir "$OUT"
+	[ "$mode" = ro ] && pre=(setpriv "--bounding-set=-dac_override,-fowner")
+	start_feed "$TMP/b.fifo" 1500 0.004 200 0.01
+	start_mtc "$e" "${pre[@]}" "$MTRACECAP" -v -s 0 -U -G 1 -B "pcapfile:$OUT" \
+	    "pcapfile:$TMP/b.fifo"
+	sleep 1.2
+	if [ "$mode" = gone ]; then
+		mv "$OUT" "$OUT.gone"
+		wait_msg "$e" 'No such file' ||
+		    fail "$what: no 'No such file or directory' message"
+	else
+		chmod 0555 "$OUT"
+		wait_msg "$e" 'Permission denied' ||
+		    fail "$what: no 'Permission denied' message"
+	fi
+	sleep 2
+	if [ "$mode" = gone ]; then
+		# the file being written when the directory went: not ours to judge
+		rm -f "$OUT.gone"/tmp-*
+		mkdir "$OUT"
+	else
+		chmod 0755 "$OUT"
+	fi
+	reap "$what" 20
+	wait "$FEED_PID" 2>/dev/null || true
+	if [ "$mode" = ro ]; then
+		# the file complete when the directory became read-only can
+		# neither be renamed nor removed: it must be said, and valid
+		local st
+		st=$(sed -n "s/.*it stays as '\([^']*\)'.*/\1/p" "$e")
+		for f in "$OUT"/tmp-*; do
+			[ -e "$f" ] || continue
+			if [ "$f" != "$st" ]; then
+				fail "$what: $f left without a word (said: '$st')"
+			elif ! tcpdump -r "$f" -w /dev/null 2>/dev/null; then
+				fail "$what: $f (left, said so) is not a valid pcap"
+			fi
+			rm -f "$f"
+		done
+	fi
+	if [ "$mode" = gone ]; then
+		verdict "$what" "$e" "$TMP/b.fifo" 1500 'No such file' 8 "$OUT" "$OUT.gone"
+	else
+		verdict "$what" "$e" "$TMP/b.fifo" 1500 'Permission denied' 8 "$OUT"
+	fi
+	passed "$what: few messages, counted losses, resumes, valid files, exit 1"
+}
+dir_fault "output directory removed" gone
+dir_fault "output directory read-only" ro
+
+# --- (c) one input fails, the others go on -----------------------------------
+# c1: two live veth inputs, -G 1; 1 s in, the first veth is deleted while
+# 200 packets/s keep arriving on the second: the failed input is reported
+# and closed, files keep coming (the merge does not wait for the dead
+# input), and the exit status is 1 ("an input failed while reading").
+probe=$(uniq_name mtcp)
+if command -v tcpreplay >/dev/null 2>&1 && ip netns add "$probe" 2>/dev/null; then
+	ip netns del "$probe"
+	. "$(dirname "$0")/live_lib.sh"
+	section
+	live_setup mtcfn mtcf
+	python3 "$MKPCAP" "$TMP/c1.pcap" --id 1 --size 100 --count 400
+	python3 "$MKPCAP" "$TMP/c2.pcap" --id 2 --size 100 --count 800
+	start_capture "$TMP/c" -s 0 -U -G 1 -B "pcapfile:$TMP/c" \
+	    "pcapint:$IF1" "pcapint:$IF2" && {
+		replay_start "$NS1" "${IF1}p" "$TMP/c1.pcap" 400 \
+		    "$NS2" "${IF2}p" "$TMP/c2.pcap" 200
+		sleep 1
+		ip link del "$IF1"
+		wait_msg "$CAP_ERR" "input 'pcapint:$IF1' failed" ||
+		    fail "veth deleted: no 'input pcapint:$IF1 failed' message: $(tail -3 "$CAP_ERR")"
+		sleep 1
+		before=$(find "$TMP/c" -name '2*' | wc -l)
+		sleep 2.2
+		after=$(find "$TMP/c" -name '2*' | wc -l)
+		[ "$after" -ge $((before + 2)) ] ||
+		    fail "veth deleted: $before files 1 s after, $after 2.2 s later: the merge stalls"
+		for p in "${REPLAY_PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+		REPLAY_PIDS=()
+		kill -TERM "$CAP_PID"
+		if wait_exit "$CAP_PID" 3; then
+			RC=0
+			wait "$CAP_PID" || RC=$?
+		else
+			fail "veth deleted: no exit 3 s after SIGTERM"
+			kill -9 "$CAP_PID"; RC=999
+		fi
+		CAP_PID=
+		[ "$RC" -eq 1 ] ||
+		    fail "veth deleted: exit status $RC, want 1 (an input failed)"
+		grep -q "input=0 pcapint:$IF1: .*(input failed)" "$CAP_ERR" ||
+		    fail "veth deleted: the totals do not mark input 0 as failed"
+		mv "$CAP_ERR" "$TMP/c.err"
+		check_files "veth deleted" "$TMP/c"
+		n2=$(for f in "$TMP"/c/2*; do tcpdump -nn -r "$f" 2>/dev/null; done | grep -c '198.18.2.1' || true)
+		[ "$n2" -eq 800 ] ||
+		    fail "veth deleted: $n2 of the 800 packets sent on the other veth are in the files"
+		echo "  veth deleted: $NFILES files, $NPK packets, $n2 of 800 from the other input" >&2
+	}
+	passed "a veth deleted mid-capture: reported, closed, the other input goes on, exit 1"
+else
+	echo "SKIP part: no tcpreplay or no network namespaces: veth deletion not tested" >&2
+fi
+
+# c2: a pcap file cut mid-record, and one with garbage after a valid
+# prefix, each merged with a good file: the bad input is reported, and the
+# output holds everything readable from it (as tcpdump reads it) and all of
+# the good one; exit status 1.
+section
+use_mkpcap
+$MK "$D/good.pcap" --id 1 --size 120 --count 500 --step-us 1000
+$MK "$D/bad.pcap" --id 2 --size 120 --count 500 --step-us 1100
+sz=$(stat -c %s "$D/bad.pcap")
+head -c $((sz / 2 + 37)) "$D/bad.pcap" >"$D/cut.pcap"
+{ head -c $((sz / 3 + 16 * 300 + 13)) "$D/bad.pcap"; head -c 4000 /dev/zero | tr '\0' '\377'; } >"$D/junk.pcap"
+for bad in cut junk; do
+	out=$TMP/c2-$bad.pcap
+	want=$(tcpdump -nn -r "$D/$bad.pcap" 2>/dev/null | grep -c '198\.18\.2\.1' || true)
+	RC=0
+	"$MTRACECAP" -s 0 "pcapfile:$out" "$D/good.pcap" "$D/$bad.pcap" \
+	    2>"$TMP/c2.err" || RC=$?
+	[ "$RC" -eq 1 ] || fail "$bad file input: exit status $RC, want 1: $(tail -2 "$TMP/c2.err")"
+	grep -q "input '$D/$bad.pcap' failed" "$TMP/c2.err" ||
+	    fail "$bad file input: no 'input ... failed' message naming it: $(head -3 "$TMP/c2.err")"
+	if ! tcpdump -nn -r "$out" >"$TMP/c2.txt" 2>/dev/null; then
+		fail "$bad file input: tcpdump cannot read the output"
+	fi
+	g=$(grep -c '198\.18\.1\.1' "$TMP/c2.txt" || true)
+	b=$(grep -c '198\.18\.2\.1' "$TMP/c2.txt" || true)
+	[ "$g" -eq 500 ] || fail "$bad file input: $g of the good file's 500 packets in the output"
+	[ "$b" -eq "$want" ] ||
+	    fail "$bad file input: $b packets of the bad file in the output, tcpdump reads $want from it"
+	w=$(totv "$TMP/c2.err" written)
+	[ "$w" = $((g + b)) ] || fail "$bad file input: totals say written=$w, the file holds $((g + b))"
+	echo "  $bad file: $g good + $b of the bad one ($want readable) written: $(grep failed "$TMP/c2.err" | head -1)" >&2
+done
+passed "a truncated or corrupt file input: reported, its readable part and all of the good one merged, exit 1"
+
+# --- (d) a slow consumer ---------------------------------------------------
+# --pipeout runs a command that sleeps 4 s before it reads anything; 80000
+# packets of 500 bytes (40 MB) come as fast as a FIFO takes them.  The
+# pipe and the 2 MiB queue fill, the feeder is held back (back-pressure,
+# nothing dropped: a FIFO input waits), the peak memory (VmHWM) stays
+# below the queue, the output buffer and a margin, and once the command
+# reads, everything is written: a complete gzip file of 80000 packets,
+# exit status 0.
+section
+printf '#!/bin/sh\nsleep 4\nexec gzip -1\n' >"$TMP/slow.sh"
+chmod +x "$TMP/slow.sh"
+start_feed "$TMP/d.fifo" 80000 0 500 0.0001
+start_mtc "$TMP/d.err" "$MTRACECAP" -s 0 --queue-size 2 --pipeout="$TMP/slow.sh" \
+    "pcapfile:$TMP/d.pcap.gz" "pcapfile:$TMP/d.fifo"
+hwm=0
+t0=$(date +%s%N)
+sleep 2
+stalled=$(fed "$TMP/d.fifo")
+while kill -0 "$MTC_PID" 2>/dev/null; do
+	h=$(awk '/^VmHWM:/ {print $2}' "/proc/$MTC_PID/status" 2>/dev/null || true)
+	[ -z "$h" ] || [ "$h" -le "$hwm" ] || hwm=$h
+	[ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 30 ] || break
+	sleep 0.05
+done
+reap "slow consumer" 10
+wait "$FEED_PID" 2>/dev/null || true
+[ "$stalled" -lt 40000 ] ||
+    fail "slow consumer: $stalled packets taken 2 s into a 4 s stall: no back-pressure?"
+[ "$RC" -eq 0 ] || fail "slow consumer: exit status $RC, want 0: $(tail -3 "$TMP/d.err")"
+gzip -t "$TMP/d.pcap.gz" 2>/dev/null || fail "slow consumer: gzip -t fails on the output"
+gzip -dc "$TMP/d.pcap.gz" >"$TMP/d.pcap" 2>/dev/null || true
+n=$(npackets "$TMP/d.pcap")
+[ "$n" -eq 80000 ] || fail "slow consumer: $n of 80000 packets in the output"
+grep -q '^mtracecap: total: files=1 written=80000 lost=0 ' "$TMP/d.err" ||
+    fail "slow consumer: totals: $(grep total: "$TMP/d.err" || echo none)"
+# 1 input x 2 MiB queue + 1 MiB output buffer + 16 MiB for the rest
+limit=$(( (2 + 1 + 16) * 1024 ))
+{ [ "$hwm" -gt 0 ] && [ "$hwm" -le "$limit" ]; } ||
+    fail "slow consumer: peak memory VmHWM=${hwm} kB, want <= $limit kB (40 MB went through)"
+echo "  slow consumer: $stalled packets fed 2 s into the stall, VmHWM $hwm kB (limit $limit), $n packets written" >&2
+passed "a stalled --pipeout command: back-pressure, bounded memory, complete file"
+finish
