@@ -24,21 +24,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libtrace.h>
 #include <pcap/pcap.h>
-#include <wandio.h>
 
 #include "clock.h"
 #include "input.h"
 #include "log.h"
+#include "pipeout.h"
 
 #define PUBLISH_BATCH		64		/* packets between publishes */
 #define POLL_MS			100		/* stop-flag latency of idle readers */
@@ -161,21 +163,21 @@ libtrace_to_linktype(libtrace_linktype_t t)
 	}
 }
 
-/* --- reading compressed pcap files through libwandio --- */
-
-static ssize_t
-wandio_cookie_read(void *cookie, char *buf, size_t n)
+/* The tool that decompresses a file starting with m, or NULL. */
+static const char *
+decompressor(const unsigned char *m, size_t n)
 {
-	off_t r = wandio_read((io_t *)cookie, buf, (off_t)n);
-
-	return r < 0 ? -1 : (ssize_t)r;
-}
-
-static int
-wandio_cookie_close(void *cookie)
-{
-	wandio_destroy((io_t *)cookie);
-	return 0;
+	if (n < 4)
+		return NULL;
+	if (m[0] == 0x1f && m[1] == 0x8b)
+		return "gzip";
+	if (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h')
+		return "bzip2";
+	if (m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X')
+		return "xz";
+	if (m[0] == 0x89 && m[1] == 'L' && m[2] == 'Z' && m[3] == 'O')
+		return "lzop";
+	return NULL;
 }
 
 static enum file_kind
@@ -191,11 +193,7 @@ magic_kind(const unsigned char *m, size_t n)
 		return FILE_PCAP_NS;
 	if (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a)
 		return FILE_PCAPNG;
-	/* gzip, bzip2, xz, lzop */
-	if ((m[0] == 0x1f && m[1] == 0x8b) ||
-	    (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') ||
-	    (m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X') ||
-	    (m[0] == 0x89 && m[1] == 'L' && m[2] == 'Z' && m[3] == 'O'))
+	if (decompressor(m, n) != NULL)
 		return FILE_COMPRESSED;
 	return FILE_OTHER;
 }
@@ -236,7 +234,33 @@ struct stream {
 	struct input	*in;
 	unsigned char	 head[4];
 	size_t		 nhead, off;
+	pid_t		 child;		/* decompressor writing into fd, or 0 */
+	const char	*tool;		/* its name */
 };
+
+/*
+ * The decompressor of a compressed file input ended: reap it.  0 when it
+ * exited 0; else a log line naming it and the input, and -1 (EIO): what
+ * it wrote before is kept, what is missing is the input's failure.
+ */
+static int
+stream_reap(struct stream *s)
+{
+	char err[256];
+	pid_t pid = s->child;
+
+	if (pid == 0)
+		return 0;
+	s->child = 0;
+	if (pipeout_finish(pid, err, sizeof(err)) == 0)
+		return 0;
+	/* pipeout_finish() words it for --pipeout: keep what follows */
+	log_error("input '%s': '%s -dc' failed (%s): the compressed data "
+	    "is corrupt or truncated", s->in->uri, s->tool,
+	    strncmp(err, "--pipeout command ", 18) == 0 ? err + 18 : err);
+	errno = EIO;
+	return -1;
+}
 
 static bool stopping(const struct input *in);
 
@@ -267,6 +291,8 @@ stream_read(void *cookie, char *buf, size_t n)
 			return -1;
 		if (r > 0) {
 			r = read(s->fd, buf, n);
+			if (r == 0 && stream_reap(s) != 0)
+				return -1;
 			if (r >= 0 || (errno != EINTR && errno != EAGAIN))
 				return r;
 		}
@@ -279,14 +305,22 @@ stream_close(void *cookie)
 	struct stream *s = cookie;
 
 	close(s->fd);
+	if (s->child != 0) {
+		/* stopped early: the decompressor has no reader now */
+		kill(s->child, SIGTERM);
+		(void)waitpid(s->child, NULL, 0);
+	}
 	free(s);
 	return 0;
 }
 
-/* Open path ("-" for standard input) as a stream and learn its kind. */
+/*
+ * Read fd (which it then owns) as a stream and learn its kind; child is
+ * the decompressor that writes into fd, if any (tool its name).
+ */
 static FILE *
-stream_open(struct input *in, const char *path, enum file_kind *kind,
-    int *errnum)
+stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
+    enum file_kind *kind, int *errnum)
 {
 	static const cookie_io_functions_t fns = {
 		.read = stream_read,
@@ -298,16 +332,17 @@ stream_open(struct input *in, const char *path, enum file_kind *kind,
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		*errnum = errno;
+		close(fd);
+		if (child != 0) {
+			kill(child, SIGTERM);
+			(void)waitpid(child, NULL, 0);
+		}
 		return NULL;
 	}
 	s->in = in;
-	s->fd = strcmp(path, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3) :
-	    open(path, O_RDONLY | O_CLOEXEC);
-	if (s->fd < 0) {
-		*errnum = errno;
-		free(s);
-		return NULL;
-	}
+	s->fd = fd;
+	s->child = child;
+	s->tool = tool;
 	while (s->nhead < sizeof(s->head)) {
 		r = stream_read(s, (char *)s->head + s->nhead,
 		    sizeof(s->head) - s->nhead);
@@ -320,6 +355,68 @@ stream_open(struct input *in, const char *path, enum file_kind *kind,
 		*errnum = errno;
 		stream_close(s);
 	}
+	return fp;
+}
+
+/* Open path ("-" for standard input) as a stream and learn its kind. */
+static FILE *
+stream_open(struct input *in, const char *path, enum file_kind *kind,
+    int *errnum)
+{
+	int fd = strcmp(path, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3) :
+	    open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		*errnum = errno;
+		return NULL;
+	}
+	return stream_fdopen(in, fd, 0, NULL, kind, errnum);
+}
+
+/*
+ * A compressed file: read through "gzip -dc" (bzip2, xz, lzop) in a child
+ * process, which also spreads the work over two cores.  libwandio 3.0.22
+ * is not used for this: it crashes on corrupt compressed data.  *kind
+ * becomes what the decompressed stream holds.
+ */
+static FILE *
+compressed_open(struct input *in, const char *path, enum file_kind *kind,
+    char *err, size_t errlen)
+{
+	unsigned char m[4] = { 0 };
+	const char *tool;
+	ssize_t n;
+	pid_t child;
+	FILE *fp;
+	int fd, out, errnum = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (n = pread(fd, m, sizeof(m), 0)) < 0) {
+		log_seterr(err, errlen, "cannot open input '%s': %s", in->uri,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if ((tool = decompressor(m, (size_t)n)) == NULL) {
+		close(fd);
+		log_seterr(err, errlen, "cannot read input '%s': it changed "
+		    "while being opened", in->uri);
+		return NULL;
+	}
+	out = pipeout_decompress(tool, fd, &child, err, errlen);
+	close(fd);
+	if (out < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		log_seterr(err, errlen, "cannot read compressed input '%s': "
+		    "%s", in->uri, why);
+		return NULL;
+	}
+	if ((fp = stream_fdopen(in, out, child, tool, kind, &errnum)) == NULL)
+		log_seterr(err, errlen, "cannot read input '%s': %s", in->uri,
+		    strerror(errnum));
 	return fp;
 }
 
@@ -361,28 +458,6 @@ pcap_filter(struct input *in, const struct config *cfg, bool install,
 	return 0;
 }
 
-/* A compressed file through libwandio; *kind becomes what it holds. */
-static FILE *
-wandio_open(const char *path, enum file_kind *kind)
-{
-	static const cookie_io_functions_t fns = {
-		.read = wandio_cookie_read,
-		.close = wandio_cookie_close,
-	};
-	unsigned char m[4];
-	io_t *io = wandio_create(path);
-	off_t n;
-	FILE *fp;
-
-	if (io == NULL)
-		return NULL;
-	n = wandio_peek(io, m, sizeof(m));
-	*kind = magic_kind(m, n > 0 ? (size_t)n : 0);
-	if ((fp = fopencookie(io, "r", fns)) == NULL)
-		wandio_destroy(io);
-	return fp;
-}
-
 /*
  * A pcap or pcapng file (kind from probe_file), compressed or not, or a
  * stream (stream set: FIFO, pipe, character device, standard input).
@@ -409,11 +484,9 @@ open_pcap(struct input *in, const char *path, enum file_kind kind,
 			return -1;
 		}
 	} else if (kind == FILE_COMPRESSED) {
-		if ((fp = wandio_open(path, &kind)) == NULL) {
-			log_seterr(err, errlen, "cannot open input '%s': "
-			    "libwandio cannot read it", in->uri);
+		if ((fp = compressed_open(in, path, &kind, err, errlen)) ==
+		    NULL)
 			return -1;
-		}
 	}
 	in->kind = kind;
 	if (fp != NULL) {
