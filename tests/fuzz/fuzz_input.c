@@ -1,0 +1,111 @@
+/*
+ * fuzz_input.c - libFuzzer harness for the file reader path (input.c).
+ *
+ * The input bytes are written to a file, opened as pcapfile:FILE with
+ * input_open() (libpcap for pcap and pcapng, a decompressor child for
+ * compressed files), and its reader thread runs until the end of the file while this
+ * thread drains the queue as the merger would.  Every record must respect
+ * the snap length and the queue must finish.  Bounded: the stop flag is
+ * raised after MAX_RECORDS records or MAX_NS of reading (a small
+ * compressed input can expand a lot).
+ *
+ * Compressed inputs go through a gzip/bzip2/xz/lzop child (input.c no
+ * longer reads them with libwandio 3.0.22, which crashed on corrupt
+ * compressed data: regressions/input/ keeps those reproducers).
+ */
+#include "config.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "input.h"
+#include "options.h"
+#include "queue.h"
+#include "fuzz_common.h"
+
+#define SNAPLEN		1514u
+#define MAX_RECORDS	100000u
+#define MAX_NS		2000000000ull
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char path[PATH_MAX], uri[PATH_MAX + 16], err[PATH_MAX + 512];
+	struct queue_waiter waiter;
+	struct config cfg;
+	struct input *in;
+	struct queue *q;
+	atomic_bool stop;
+	uint64_t n = 0, start;
+	int linktype;
+
+	snprintf(path, sizeof(path), "%s/in", fuzz_tmpdir());
+	snprintf(uri, sizeof(uri), "pcapfile:%s", path);
+	fuzz_write_file(path, data, size);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.snaplen = SNAPLEN;
+	cfg.maxwait_ms = OPTIONS_MAXWAIT_DEFAULT;
+	cfg.queue_bytes = 64 * 1024;
+	cfg.capture_buffer = (size_t)OPTIONS_CAPBUF_MB_DEFAULT << 20;
+	cfg.file_ext = "";
+	atomic_init(&stop, false);
+	FUZZ_CHECK(queue_waiter_init(&waiter) == 0);
+
+	err[0] = '\0';
+	in = input_open(uri, 0, &cfg, &waiter, err, sizeof(err));
+	if (in == NULL) {
+		FUZZ_CHECK(strstr(err, uri) != NULL);
+		queue_waiter_destroy(&waiter);
+		unlink(path);
+		return 0;
+	}
+	FUZZ_CHECK(!input_is_live(in));
+	linktype = input_linktype(in);
+	q = input_queue(in);
+	FUZZ_CHECK(q != NULL);
+	FUZZ_CHECK(input_start(in, &stop, err, sizeof(err)) == 0);
+	start = now_ns();
+	for (;;) {
+		const struct queue_rec *r = queue_peek_try(q);
+
+		if (r != NULL) {
+			FUZZ_CHECK(r->caplen <= SNAPLEN);
+			FUZZ_CHECK(r->linktype == linktype);
+			queue_pop(q);
+			if (++n >= MAX_RECORDS)
+				atomic_store(&stop, true);
+			continue;
+		}
+		if (queue_finished(q))
+			break;
+		if (now_ns() - start > MAX_NS)
+			atomic_store(&stop, true);
+		queue_waiter_prepare(&waiter);
+		if (queue_peek_try(q) != NULL || queue_finished(q)) {
+			queue_waiter_cancel(&waiter);
+			continue;
+		}
+		queue_waiter_wait(&waiter, 10000000ull);
+	}
+	input_join(in);
+	FUZZ_CHECK(atomic_load(&input_counters(in)->read) == n);
+	input_destroy(in);
+	queue_waiter_destroy(&waiter);
+	unlink(path);
+	return 0;
+}

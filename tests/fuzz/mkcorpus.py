@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""mkcorpus.py - (re)generate the seed corpus in tests/fuzz/corpus/.
+
+  python3 tests/fuzz/mkcorpus.py [TCPDUMP_TESTS_DIR]
+
+Writes small synthetic seeds for every harness; with the tcpdump test
+directory given, copies a few small captures of it (pcap, pcapng, big- and
+little-endian) into the recover and input corpora too.  Deterministic:
+running it again gives the same files.
+"""
+import bz2
+import gzip
+import lzma
+import os
+import shutil
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+C = os.path.join(HERE, "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(C, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def frame(n, seq):
+    # Ethernet/IPv4/UDP between 198.18.0.0/15 addresses, n bytes
+    n = max(n, 42)
+    eth = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1]) + b"\x08\x00"
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, n - 14, seq, 0, 64, 17, 0,
+                     bytes([198, 18, 0, 1]), bytes([198, 19, 0, 2]))
+    udp = struct.pack("!HHHH", 40000, 9, n - 34, 0)
+    return (eth + ip + udp + bytes(range(256)) * 8)[:n]
+
+
+def pcap(nrec, big=False, nsec=False, snap=65535, linktype=1, sizes=None):
+    e = ">" if big else "<"
+    magic = 0xA1B23C4D if nsec else 0xA1B2C3D4
+    out = struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, snap, linktype)
+    for i in range(nrec):
+        n = sizes[i % len(sizes)] if sizes else 60 + 7 * i
+        data = frame(n, i)
+        out += struct.pack(e + "IIII", 1700000000 + i, (i * 1000) % 1000000,
+                           len(data), len(data) + 4 * (i % 2)) + data
+    return out
+
+
+def main():
+    # --- options: NUL-separated argument vectors (argv[0] is implicit)
+    lines = [
+        ["-B", "pcapfile:/data", "-G", "300", "ring:eth0", "ring:eth1"],
+        ["-B", "pcapfile:/data", "-G", "300", "-s", "0", "-U", "-N",
+         "/data/.seq", "-Z", "gz", "-z", "1", "--file-ext=.pcap.gz",
+         "--post-rotate=/usr/local/bin/ship",
+         "--relinquish-privileges=capture", "ring:eth0", "ring:eth1"],
+        ["-B", "pcapfile:/data", "-G", "300", "--pipeout=zstd -3 -q",
+         "--file-ext=.pcap.zst", "pcapint:eth0"],
+        ["pcapfile:-", "pcapint:eth0", "pcapint:eth1"],
+        ["-s", "0", "pcapfile:merged.pcap", "a.pcap", "b.pcapng", "c.pcap.gz"],
+        ["-S", "100", "-B", "/tmp/x", "-W", "/run/go", "-w", "10",
+         "-F", "udp port 53", "-vv", "--queue-size", "16",
+         "--capture-buffer=64", "--libtrace-live", "int:lo"],
+        ["-z", "0", "out.pcap", "in.pcap"],
+        ["-Z", "none", "-z", "3", "out", "in"],
+        ["--rotate-seconds=18446744073709551616", "-B", "d", "i"],
+        ["-h"], ["--version"], ["-H"], ["--snaplen"], ["-x", "o", "i"],
+        ["--use-utc=1", "o", "i"], ["--pipeout", "'unbalanced", "o", "i"],
+        ["-B", "pcap:-", "i"], ["-B", "erf:/x", "i"], ["--", "-o", "i"],
+    ]
+    for i, argv in enumerate(lines):
+        put("options", "argv-%02d" % i, "\0".join(argv))
+
+    # --- words: one command line each
+    words = [
+        "gzip -1", "zstd -3 -q", "  lead and trail  ", "'a b' \"c\\\"d\" e\\ f",
+        "\"\\\\\" '\\' x", "''", "a''b\"\"c", "'unbalanced", "trailing\\",
+        "tab\there\nnewline", "pcapfile:/data", "pcap:-", "/a/b:c",
+        "erf:/x", "pcapfile:", "x:y/z", "\"", "",
+    ]
+    for i, w in enumerate(words):
+        put("words", "cmd-%02d" % i, w)
+
+    # --- naming: time, seq, pid, flags, buffer length, dir NUL ext
+    def nm(t, seq, pid, flags, blen, d, ext):
+        return (struct.pack("<qIiBH", t, seq, pid, flags, blen) +
+                d.encode() + b"\0" + ext.encode())
+    put("naming", "plain", nm(1700000000, 1, 1234, 0, 4096, "/data", ".pcap"))
+    put("naming", "utc", nm(1700000000, 99999999, 1, 1, 4096, "/data/", ""))
+    put("naming", "noext", nm(0, 100000000, 99999, 3, 40, "d", ""))
+    put("naming", "exact", nm(1711846800, 7, 42, 0, 30, "/a", ".x"))
+    put("naming", "nodir", nm(-1, 0xFFFFFFFF, -1, 0, 64, "", ".gz"))
+    put("naming", "dst", nm(1729990800, 5, 5, 0, 4096, "a/b/c", ".pcap.gz"))
+    put("naming", "hugeyear", nm(2 ** 55, 3, 3, 1, 4096, "/d", ""))
+
+    # --- seqfile
+    for i, s in enumerate(["0\n", "12\n", "99999999\n", "100000000\n", "",
+                           "\n", "12", "00000000000000000000000000000001\n",
+                           "-1\n", "1\n\n", "12 \n", "4294967296\n"]):
+        put("seqfile", "seq-%02d" % i, s)
+
+    # --- pcaps for recover and input
+    full = pcap(5)
+    samples = {
+        "le-5.pcap": full,
+        "be-5.pcap": pcap(5, big=True),
+        "ns-3.pcap": pcap(3, nsec=True),
+        "be-ns-2.pcap": pcap(2, big=True, nsec=True),
+        "header-only.pcap": pcap(0),
+        "cut-in-record.pcap": full[:len(full) - 9],
+        "cut-in-rechdr.pcap": full[:24 + 16 + 60 + 5],
+        "cut-in-header.pcap": full[:13],
+        "snap64.pcap": pcap(4, snap=64, sizes=[64, 1500]),
+        "raw-linktype.pcap": pcap(2, linktype=101),
+        "huge-caplen.pcap": full[:24] + struct.pack("<IIII", 1, 0, 0x7fffffff,
+                                                    60) + frame(60, 0),
+        "zero-caplen.pcap": full[:24] + struct.pack("<IIII", 1, 0, 0, 0) * 3,
+        "garbage.bin": b"not a capture file at all\n",
+        "gz-5.pcap.gz": gzip.compress(full, 6, mtime=0),
+        "gz-cut.pcap.gz": gzip.compress(full, 6, mtime=0)[:-20],
+        "bz2-3.pcap.bz2": bz2.compress(pcap(3)),
+        "xz-3.pcap.xz": lzma.compress(pcap(3)),
+    }
+    for name, data in samples.items():
+        put("recover", name, data)
+        put("input", name, data)
+
+    if len(sys.argv) > 1:
+        src = sys.argv[1]
+        for name in ["dns_udp.pcap", "lisp_ipv6.pcap", "tftp.pcap",
+                     "bgp-orf.pcapng", "isis_sr.pcapng",
+                     "icmp-rfc8335-missing-bytes.pcap"]:
+            p = os.path.join(src, name)
+            if os.path.exists(p) and os.path.getsize(p) < 4096:
+                shutil.copy(p, os.path.join(C, "input", name))
+                shutil.copy(p, os.path.join(C, "recover", name))
+
+
+if __name__ == "__main__":
+    main()
