@@ -35,12 +35,16 @@ CHECK_JOBS=${MTC_CHECK_JOBS:-$JOBS}
 
 # Everything the build and the tests use: capinfos, editcap and mergecap
 # are in wireshark-common, tracestats and tracemerge in libtrace-tools;
-# tests/integration/compression.sh needs zstd and lz4 when CI=true.
+# tests/integration/compression.sh needs zstd and lz4 when CI=true;
+# systemd-analyze, libsystemd (sd_notify), setcap, rpmbuild, clang
+# (libFuzzer) and valgrind serve the service, packaging, fuzz and memcheck
+# tests.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config make
 	libtrace3-dev libwandio1-dev libpcap-dev libcmocka-dev libtrace-tools
 	tcpdump tshark wireshark-common tcpreplay iproute2 python3 mandoc
 	procps psmisc util-linux mount coreutils gzip bzip2 xz-utils lzop
-	zstd lz4 file"
+	zstd lz4 file systemd libsystemd-dev libcap2-bin rpm clang valgrind
+	strace binutils passwd"
 
 say() { printf '%s\n' "$*"; }
 # nwords LIST: number of blank-separated words
