@@ -172,6 +172,37 @@ start_decompressor(int type, int fd, pid_t *pid)
 	return in;
 }
 
+/* Bytes that the compressed file path decompresses to; -1 on error. */
+static int64_t
+readback_size(const char *path, int type)
+{
+	unsigned char b[65536];
+	int64_t total = 0;
+	int fd, in, status = -1;
+	ssize_t n;
+	pid_t pid;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return -1;
+	in = start_decompressor(type, fd, &pid);
+	close(fd);
+	if (in < 0)
+		return -1;
+	while ((n = read(in, b, sizeof(b))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			total = -1;
+			break;
+		}
+		total += n;
+	}
+	close(in);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? total : -1;
+}
+
 /*
  * Decompress fd and write its valid pcap prefix, re-compressed with the
  * same type, to out.  Returns 0 with *records set, -1 if nothing usable
@@ -188,12 +219,14 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 	bool header = false, bad = false;
 	unsigned char hdr[PCAP_HDR];
 	int bo = BO_NONE, in, status;
+	uint64_t written = 0;
+	bool werr = false;
 	pid_t pid;
 	ssize_t n;
 
 	if ((in = start_decompressor(type, fd, &pid)) < 0)
 		return -1;
-	while (!bad) {
+	while (!bad && !werr) {
 		n = read(in, buf + have, sizeof(buf) - have);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -211,7 +244,8 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 			w = wandio_wcreate(out, type, 6, O_EXCL | O_NOFOLLOW);
 			if (w == NULL)
 				break;
-			wandio_wwrite(w, buf, PCAP_HDR);
+			werr |= wandio_wwrite(w, buf, PCAP_HDR) != PCAP_HDR;
+			written = PCAP_HDR;
 			keep = PCAP_HDR;
 			header = true;
 		}
@@ -224,7 +258,9 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 			}
 			if (keep + PCAP_RECHDR + cl > have)
 				break;
-			wandio_wwrite(w, buf + keep, PCAP_RECHDR + cl);
+			werr |= wandio_wwrite(w, buf + keep,
+			    PCAP_RECHDR + cl) != (off_t)(PCAP_RECHDR + cl);
+			written += PCAP_RECHDR + cl;
 			keep += PCAP_RECHDR + cl;
 			total_records++;
 		}
@@ -238,7 +274,16 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 	if (w != NULL)
 		wandio_wdestroy(w);
 	*records = total_records;
-	return header && !bad ? 0 : -1;
+	if (!header || bad)
+		return -1;
+	/* wandio_wdestroy() cannot report a failed last write (disk
+	 * full): the original goes only once the copy reads back whole */
+	if (werr || readback_size(out, type) != (int64_t)written) {
+		log_error("cannot write the recovered copy '%s' (disk full?); "
+		    "the original is kept", out);
+		return -1;
+	}
+	return 0;
 }
 
 static bool

@@ -298,6 +298,42 @@ wait "$LIVE_MTC" || rc=$?
 kill "$FEED_PID" 2>/dev/null || true
 passed "crafted temp files: partial record cut, garbage kept as .failed, live owners' files untouched"
 
+# --- no room for the recovered copy of a compressed file ---------------------
+section
+# a gzip temp file of random payloads (the copy is as large as the
+# original) on a tmpfs with no room for the copy: the original must stay
+M=$TMP/full
+mkdir -p "$M"
+if mount -t tmpfs -o size=1m mtc-recovery "$M" 2>/dev/null; then
+	on_exit "umount -l $M"
+	python3 - "$TMP/rand.pcap" <<'PY'
+import os, struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(400):
+        f.write(struct.pack("<IIII", 1700000000 + i, 0, 1000, 1000))
+        f.write(os.urandom(1000))
+PY
+	gzip -1 -c "$TMP/rand.pcap" >"$M/tmp-$DEAD-20231114-221320-00000001"
+	cp "$M/tmp-$DEAD-20231114-221320-00000001" "$TMP/full.orig"
+	fill=$(( $(df -B1 --output=avail "$M" | tail -1) - 100000 ))
+	[ "$fill" -le 0 ] || head -c "$fill" /dev/zero >"$M/filler" 2>/dev/null || true
+	rc=0
+	"$MTRACECAP" -s 0 -B "pcapfile:$M" -G 3600 "pcapfile:$TMP/ref.pcap" \
+	    2>"$TMP/full.err" || rc=$?
+	grep -qiE 'sanitizer|segv|abort' "$TMP/full.err" && fail "no room: $(cat "$TMP/full.err")"
+	grep -q "cannot write the recovered copy" "$TMP/full.err" ||
+	    fail "no room for the copy: not reported: $(cat "$TMP/full.err")"
+	kept=$(find "$M" -maxdepth 1 -name '20231114-221320-00000001*' -o -maxdepth 1 -name "tmp-$DEAD-*" | head -n 1)
+	if [ -z "$kept" ] || ! cmp -s "$kept" "$TMP/full.orig"; then
+		fail "no room for the copy: the original is gone or changed: $(ls -l "$M")"
+	fi
+	umount -l "$M" 2>/dev/null || true
+	passed "no room for a recovered copy: reported, the original kept byte for byte"
+else
+	echo "note: cannot mount a tmpfs: the no-room recovery case is not run"
+fi
+
 # --- live veth input -----------------------------------------------------------
 if [ "$(id -u)" -ne 0 ] || ! command -v tcpreplay >/dev/null 2>&1 ||
     ! command -v ip >/dev/null 2>&1; then
