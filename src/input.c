@@ -16,6 +16,14 @@
  *   100 ms timeout so that a silent interface never keeps the reader from
  *   seeing the stop flag (a blocking pcapint: read would wait for the next
  *   packet forever).
+ * - Regular, uncompressed classic pcap files are opened with libpcap (which
+ *   checks the header and compiles the filter as for any pcap file), then
+ *   read without it: the reader thread read()s big chunks and pcapfile.c
+ *   parses the records as libpcap would, at a fraction of the cost of
+ *   libpcap's fread() per record.  Files pcapfile.c declines (other
+ *   magics, versions or link types) stay with libpcap, and so do pcapng,
+ *   compressed files and streams.  MTRACECAP_READER=libpcap in the
+ *   environment reads every pcap file with libpcap (for comparisons).
  * - This is the only file that includes libtrace.h; libtrace 3/4
  *   differences (drop counters) are hidden here.
  */
@@ -40,12 +48,15 @@
 #include "clock.h"
 #include "input.h"
 #include "log.h"
+#include "pcapfile.h"
 #include "pipeout.h"
 
 #define PUBLISH_BATCH		64		/* packets between publishes */
 #define POLL_MS			100		/* stop-flag latency of idle readers */
 #define WAIT_SPACE_NS		100000000ull
 #define DROP_POLL_NS		200000000ull	/* kernel drop counter refresh */
+#define FILE_CHUNK		(1u << 20)	/* native reader's buffer */
+_Static_assert(FILE_CHUNK >= PCAPFILE_MAXREC, "a record fits the buffer");
 
 /* pcap LINKTYPE_ values used below */
 #define LT_EN10MB		1
@@ -61,6 +72,7 @@
 
 enum backend {
 	BACKEND_PCAP,		/* libpcap offline reader (pcap, pcapng) */
+	BACKEND_PCAPFILE,	/* our classic pcap reader (pcapfile.c) */
 	BACKEND_PCAP_LIVE,	/* libpcap live capture (TPACKET_V3 ring) */
 	BACKEND_LIBTRACE,
 };
@@ -100,6 +112,11 @@ struct input {
 	struct bpf_program	 prog;
 	bool			 have_prog;
 	enum file_kind		 kind;		/* of a pcap file or stream */
+
+	/* native classic pcap reader */
+	int			 fd;		/* -1 when not used */
+	struct pcapfile_header	 fhdr;
+	unsigned char		*fbuf;		/* FILE_CHUNK bytes */
 
 	/* libtrace */
 	libtrace_t		*trace;
@@ -459,6 +476,48 @@ pcap_filter(struct input *in, const struct config *cfg, bool install,
 }
 
 /*
+ * Switch an input that libpcap opened (header checked, filter compiled)
+ * to the native reader if pcapfile.c reads this file exactly as libpcap
+ * does; the libpcap handle is closed then.  Anything unexpected (the file
+ * cannot be opened again, or its header does not say what libpcap saw)
+ * leaves the input on libpcap: this is only an optimisation.
+ */
+static void
+try_native(struct input *in, const char *path)
+{
+	unsigned char h[PCAPFILE_HDRLEN];
+	struct pcapfile_header fh;
+	const char *reader = getenv("MTRACECAP_READER");
+	char perr[PCAP_ERRBUF_SIZE];
+	ssize_t n;
+	int fd;
+
+	if (reader != NULL && strcmp(reader, "libpcap") == 0)
+		return;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	do {
+		n = read(fd, h, sizeof(h));
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(h) ||
+	    pcapfile_header_parse(h, sizeof(h), &fh, perr, sizeof(perr)) != 1 ||
+	    fh.snapshot != (uint32_t)pcap_snapshot(in->pcap) ||
+	    fh.swapped != (pcap_is_swapped(in->pcap) == 1) ||
+	    fh.version_major != pcap_major_version(in->pcap) ||
+	    fh.version_minor != pcap_minor_version(in->pcap) ||
+	    (in->fbuf = malloc(FILE_CHUNK)) == NULL) {
+		close(fd);
+		return;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	in->fd = fd;
+	in->fhdr = fh;
+	in->backend = BACKEND_PCAPFILE;
+	pcap_close(in->pcap);		/* the compiled filter stays valid */
+	in->pcap = NULL;
+}
+
+/*
  * A pcap or pcapng file (kind from probe_file), compressed or not, or a
  * stream (stream set: FIFO, pipe, character device, standard input).
  */
@@ -504,7 +563,11 @@ open_pcap(struct input *in, const char *path, enum file_kind kind,
 		return -1;
 	}
 	in->linktype = dlt_to_linktype(pcap_datalink(in->pcap));
-	return pcap_filter(in, cfg, false, err, errlen);
+	if (pcap_filter(in, cfg, false, err, errlen) != 0)
+		return -1;
+	if (fp == NULL && (kind == FILE_PCAP_US || kind == FILE_PCAP_NS))
+		try_native(in, path);
+	return 0;
 }
 
 /* Syntax check of the filter before libtrace compiles it lazily. */
@@ -647,6 +710,7 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	}
 	in->index = index;
 	in->linktype = -1;
+	in->fd = -1;
 	in->snaplen = cfg->snaplen;
 	atomic_init(&in->failed, false);
 
@@ -790,6 +854,70 @@ read_pcap(struct input *in)
 			fail_input(in, pcap_geterr(in->pcap));
 			break;
 		}
+	}
+}
+
+/*
+ * The native reader: FILE_CHUNK bytes at a time, records parsed in place
+ * and copied into the queue; a record cut by the end of the buffer moves
+ * to its start before the next read.  Errors are libpcap's words.
+ */
+static void
+read_pcapfile(struct input *in)
+{
+	char perr[PCAP_ERRBUF_SIZE];
+	struct pcapfile_rec rec;
+	size_t off = 0, end = 0;
+	unsigned batch = 0;
+	bool eof = false;
+	ssize_t n;
+
+	while (!stopping(in)) {
+		n = pcapfile_next(&in->fhdr, in->fbuf + off, end - off, eof,
+		    &rec, perr, sizeof(perr));
+		if (n > 0) {
+			off += (size_t)n;
+			if (in->have_prog) {
+				struct pcap_pkthdr h = {
+					.caplen = rec.caplen,
+					.len = rec.wirelen,
+				};
+
+				if (pcap_offline_filter(&in->prog, &h,
+				    rec.data) == 0) {
+					atomic_fetch_add_explicit(
+					    &in->c.filtered, 1,
+					    memory_order_relaxed);
+					continue;
+				}
+			}
+			push_packet(in, rec.ts_ns, rec.caplen, rec.wirelen,
+			    in->linktype, rec.data, &batch);
+			continue;
+		}
+		if (n < 0) {
+			fail_input(in, perr);
+			break;
+		}
+		if (eof)
+			break;
+		/* a record needs more bytes than the buffer holds: refill;
+		 * it fits, FILE_CHUNK >= PCAPFILE_MAXREC */
+		memmove(in->fbuf, in->fbuf + off, end - off);
+		end -= off;
+		off = 0;
+		n = read(in->fd, in->fbuf + end, FILE_CHUNK - end);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(perr, sizeof(perr), "error reading dump "
+			    "file: %s", strerror(errno));
+			fail_input(in, perr);
+			break;
+		}
+		if (n == 0)
+			eof = true;
+		end += (size_t)n;
 	}
 }
 
@@ -1000,6 +1128,8 @@ input_reader_thread(void *arg)
 
 	if (in->backend == BACKEND_PCAP)
 		read_pcap(in);
+	else if (in->backend == BACKEND_PCAPFILE)
+		read_pcapfile(in);
 	else if (in->backend == BACKEND_PCAP_LIVE)
 		read_pcap_live(in);
 	else if (in->live)
@@ -1057,6 +1187,9 @@ input_destroy(struct input *in)
 		pcap_freecode(&in->prog);
 	if (in->pcap != NULL)
 		pcap_close(in->pcap);
+	if (in->fd >= 0)
+		close(in->fd);
+	free(in->fbuf);
 	if (in->packet != NULL)
 		trace_destroy_packet(in->packet);
 	if (in->trace != NULL)

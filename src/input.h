@@ -6,7 +6,10 @@
  * calls are unsafe), then its reader thread copies every packet that
  * passes the filter into the input's bounded queue.  pcap and pcapng files
  * (pcapfile:, pcap:, pcapng: or a bare path holding one, compressed or
- * not) are read with libpcap, and so are the Linux live formats ring:,
+ * not) are opened with libpcap (regular uncompressed classic pcap files
+ * are then read by pcapfile.c, which reproduces libpcap's records and
+ * errors; MTRACECAP_READER=libpcap in the environment forces libpcap),
+ * and so are the Linux live formats ring:,
  * int: and pcapint: (a TPACKET_V3 ring of --capture-buffer bytes, where
  * libtrace 3's ring: holds 256 frames) unless --libtrace-live; every
  * other URI goes through libtrace.

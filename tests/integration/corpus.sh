@@ -5,7 +5,10 @@
 # with the records tcpdump sees, the same link type and the packet count
 # of INVENTORY.tsv; one tcpdump stops on must give one clear error line
 # naming it (exit 1) or a clean stop (exit 0), with what was read before
-# the damage.  Never a crash, a hang or a tmp- file.
+# the damage.  Never a crash, a hang or a tmp- file.  Classic pcap files
+# go through mtracecap's own pcap reader: each is read once more with
+# MTRACECAP_READER=libpcap, which must give the same bytes, exit status
+# and messages.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3 tcpdump capinfos
 [ -d "$CORPUS_DIR" ] || skip "no corpus at $CORPUS_DIR"
@@ -112,6 +115,24 @@ say() { printf '%s\t%s\t%s\n' "$1" "$in" "$2"; rm -rf "$w"; exit 0; }
 rec() { tcpdump -r "$1" -tt -nn -xx -v 2>/dev/null; }
 rc=0
 timeout 60 "$MTRACECAP" -s 0 "pcapfile:$out" "pcapfile:$in" >so 2>se || rc=$?
+case $(od -An -tx1 -N4 "$in" | tr -d ' \n') in
+d4c3b2a1|a1b2c3d4|4d3cb2a1|a1b23c4d)
+	# the native reader against libpcap's
+	mkdir lib
+	lrc=0
+	MTRACECAP_READER=libpcap timeout 60 "$MTRACECAP" -s 0 \
+	    "pcapfile:$w/lib/out.pcap" "pcapfile:$in" >lib/so 2>lib/se || lrc=$?
+	[ "$rc" -eq "$lrc" ] ||
+	    say FAIL "exit $rc, $lrc with MTRACECAP_READER=libpcap: $(head -c 300 se) | $(head -c 300 lib/se)"
+	sed "s|$w/lib/|$w/|g" lib/se | cmp -s se - ||
+	    say FAIL "messages differ from MTRACECAP_READER=libpcap: $(diff se lib/se | head -c 400)"
+	if [ -e "$out" ] || [ -e lib/out.pcap ]; then
+		cmp -s "$out" lib/out.pcap ||
+		    say FAIL "output differs from MTRACECAP_READER=libpcap"
+	fi
+	rm -rf lib
+	;;
+esac
 trc=0
 tcpdump -r "$in" -tt -nn -xx -v >want.rec 2>/dev/null || trc=$?
 [ "$rc" -eq 124 ] && say FAIL "hangs (no exit after 60 s)"
