@@ -700,12 +700,7 @@ wait_files() {
 }
 # reap WHAT SECONDS: wait for mtracecap; sets RC
 reap() {
-	RC=0
-	if ! wait_exit "$MTC_PID" "$2"; then
-		fail "$1: mtracecap still running $2 s later; SIGKILL"
-		kill -9 "$MTC_PID" 2>/dev/null || true
-	fi
-	wait "$MTC_PID" 2>/dev/null || RC=$?
+	reap_pid "$MTC_PID" "$2" "$1"
 	kill "$FEED_PID" 2>/dev/null || true
 	wait "$FEED_PID" 2>/dev/null || true
 }

@@ -73,14 +73,7 @@ start_mtc() {
 	on_exit "kill -9 $MTC_PID"
 }
 # reap WHAT SECONDS: wait for mtracecap to end by itself; sets RC
-reap() {
-	RC=0
-	if ! wait_exit "$MTC_PID" "$2"; then
-		fail "$1: mtracecap still running $2 s later; SIGKILL"
-		kill -9 "$MTC_PID" 2>/dev/null || true
-	fi
-	wait "$MTC_PID" 2>/dev/null || RC=$?
-}
+reap() { reap_pid "$MTC_PID" "$2" "$1"; }
 # totv ERRFILE FIELD: a field of the exit totals line
 totv() { sed -n "s/^mtracecap: total: .*$2=\([0-9]*\).*/\1/p" "$1"; }
 # check_files WHAT DIR...: every file under a final name in DIR... is read

@@ -105,3 +105,15 @@ use_mkpcap() {
 	D=$TMP/in
 	mkdir -p "$D"
 }
+
+# reap_pid PID SECONDS WHAT: wait for PID (a child of this shell), which
+# must exit within SECONDS (else a failure naming WHAT, and SIGKILL);
+# sets RC to its exit status.
+reap_pid() {
+	RC=0
+	if ! wait_exit "$1" "$2"; then
+		fail "$3: mtracecap still running $2 s later; SIGKILL"
+		kill -9 "$1" 2>/dev/null || true
+	fi
+	wait "$1" 2>/dev/null || RC=$?
+}

@@ -75,11 +75,7 @@ feed() {
 now() { date +%s.%N; }
 # reap PID SECONDS WHAT - RC: the exit status of PID, which must exit
 # within SECONDS
-reap() {
-	RC=0
-	wait_exit "$1" "$2" || { fail "$3: still running $2 s later"; kill -9 "$1"; }
-	wait "$1" || RC=$?
-}
+reap() { reap_pid "$@"; }
 
 SOCK=$TMP/notify.sock
 LOG=$TMP/notify.log
