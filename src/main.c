@@ -301,6 +301,11 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* capture needs CAP_NET_RAW/CAP_NET_ADMIN only to open inputs */
+	if (privs_drop_caps(err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
 	/* as the user that writes the files from here on */
 	if (cfg.rotating && recover_dir(cfg.output_path, run_hook, hook,
 	    err, sizeof(err)) < 0) {

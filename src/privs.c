@@ -11,7 +11,10 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <linux/capability.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -47,6 +50,42 @@ privs_drop(const char *user, char *err, size_t errlen)
 	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
 		log_seterr(err, errlen, "dropped to user '%s' but root can "
 		    "still be regained", user);
+		return -1;
+	}
+	return 0;
+}
+
+int
+privs_drop_caps(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (geteuid() == 0)
+		return 0;
+	memset(data, 0, sizeof(data));
+	/* ambient first: it cannot outlive permitted anyway, but an old
+	 * kernel without ambient capabilities says EINVAL, which is fine */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
+	    errno != EINVAL) {
+		log_seterr(err, errlen, "cannot clear ambient capabilities: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (syscall(SYS_capset, &hdr, data) != 0) {
+		log_seterr(err, errlen, "cannot drop capabilities: %s",
+		    strerror(errno));
+		return -1;
+	}
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	hdr.pid = 0;
+	if (syscall(SYS_capget, &hdr, data) != 0 ||
+	    (data[0].permitted | data[1].permitted | data[0].effective |
+	    data[1].effective) != 0) {
+		log_seterr(err, errlen, "dropped capabilities, but some are "
+		    "still there");
 		return -1;
 	}
 	return 0;

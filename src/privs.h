@@ -14,4 +14,13 @@
  */
 int privs_drop(const char *user, char *err, size_t errlen);
 
+/*
+ * Not root (file capabilities, a unit's AmbientCapabilities, or after
+ * privs_drop): give up every capability, ambient ones included, once the
+ * inputs are open; what runs later (the writer, --pipeout and
+ * --post-rotate children) needs none.  Root keeps root.  0, or -1 with
+ * err.  Call before any thread starts.
+ */
+int privs_drop_caps(char *err, size_t errlen);
+
 #endif
