@@ -41,6 +41,7 @@
 #include "writer.h"
 
 #define TICK_NS			100000000ull	/* longest wait in merge_next */
+#define DEADLINE_REUSE		64u	/* packets per reading of the clock */
 #define REOPEN_DELAY_NS		1000000000ull	/* after a failed open */
 #define WATCHFILE_POLL_NS	100000000L
 #define OUTPUT_BUFSIZE		(1u << 20)
@@ -389,6 +390,8 @@ writer_run(const struct writer_setup *ws)
 {
 	struct writer w;
 	const struct queue_rec *rec;
+	uint64_t deadline = 0;
+	unsigned deadline_uses = 0;
 	size_t input;
 	bool disorder;
 	int rc;
@@ -404,8 +407,18 @@ writer_run(const struct writer_setup *ws)
 		open_segment(&w, w.ival_start);
 	}
 	for (;;) {
-		enum merge_status st = merge_next(w.merge, next_deadline(&w),
-		    &rec, &input, &disorder);
+		enum merge_status st;
+
+		/*
+		 * Reading the clock for every packet costs as much as merging
+		 * it: the deadline is renewed every DEADLINE_REUSE packets and
+		 * after every timeout.  A reused one is only ever earlier than
+		 * a fresh one would be (an early timeout, then a fresh one).
+		 */
+		if (deadline_uses == 0)
+			deadline = next_deadline(&w);
+		deadline_uses = (deadline_uses + 1) % DEADLINE_REUSE;
+		st = merge_next(w.merge, deadline, &rec, &input, &disorder);
 
 		control_beat(ws->control);	/* for systemd's watchdog */
 		if (atomic_exchange_explicit(&ws->control->rotate, false,
@@ -423,6 +436,7 @@ writer_run(const struct writer_setup *ws)
 		if (st == MERGE_END)
 			break;
 		if (st == MERGE_TIMEOUT) {
+			deadline_uses = 0;
 			maybe_rotate_on_clock(&w);
 			maybe_replace_failed(&w, 0);
 			/* idle: let stdout readers and tail -f see the data */
@@ -430,7 +444,8 @@ writer_run(const struct writer_setup *ws)
 				(void)output_flush(w.out);
 			continue;
 		}
-		maybe_replace_failed(&w, rec->ts_ns);
+		if (w.out != NULL && output_failed(w.out))
+			maybe_replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec);
 		write_packet(&w, rec, input, disorder);
 		merge_release(w.merge);

@@ -420,7 +420,9 @@ if [ -n "${IF2:-}" ] && ip link show "$IF2" >/dev/null 2>&1; then
 		n=$(npackets "$TMP/d2/out.pcap")
 		[ "$n" = "$rd" ] || fail "live slow consumer: $n packets in the file, $rd read"
 		nb=$(tcpdump -nn -r "$TMP/d2/out.pcap" 2>/dev/null | grep -c '198.18.4.1' || true)
-		[ "$nb" -eq 300 ] || fail "live slow consumer: $nb of the 300 frames sent after the stall captured"
+		# capture resumes (on a loaded machine the kernel may still drop
+		# a frame or two right after the stall: counted above)
+		[ "$nb" -ge 290 ] || fail "live slow consumer: $nb of the 300 frames sent after the stall captured"
 		# 1 MiB queue + 1 MiB ring + 1 MiB output buffer + 16 MiB
 		limit=$(( (1 + 1 + 1 + 16) * 1024 ))
 		[ "$hwm" -gt 0 ] && [ "$hwm" -le "$limit" ] ||
