@@ -32,13 +32,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -269,12 +267,10 @@ stream_reap(struct stream *s)
 	if (pid == 0)
 		return 0;
 	s->child = 0;
-	if (pipeout_finish(pid, err, sizeof(err)) == 0)
+	if (pipeout_finish(pid, "", err, sizeof(err)) == 0)
 		return 0;
-	/* pipeout_finish() words it for --pipeout: keep what follows */
 	log_error("input '%s': '%s -dc' failed (%s): the compressed data "
-	    "is corrupt or truncated", s->in->uri, s->tool,
-	    strncmp(err, "--pipeout command ", 18) == 0 ? err + 18 : err);
+	    "is corrupt or truncated", s->in->uri, s->tool, err);
 	errno = EIO;
 	return -1;
 }
@@ -322,11 +318,8 @@ stream_close(void *cookie)
 	struct stream *s = cookie;
 
 	close(s->fd);
-	if (s->child != 0) {
-		/* stopped early: the decompressor has no reader now */
-		kill(s->child, SIGTERM);
-		(void)waitpid(s->child, NULL, 0);
-	}
+	if (s->child != 0)	/* stopped early: nobody reads it now */
+		pipeout_kill(s->child);
 	free(s);
 	return 0;
 }
@@ -350,10 +343,8 @@ stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		*errnum = errno;
 		close(fd);
-		if (child != 0) {
-			kill(child, SIGTERM);
-			(void)waitpid(child, NULL, 0);
-		}
+		if (child != 0)
+			pipeout_kill(child);
 		return NULL;
 	}
 	s->in = in;

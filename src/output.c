@@ -24,6 +24,7 @@
 #include "pipeout.h"
 
 #define FILE_MODE	0640
+#define PIPEOUT_WHO	"--pipeout command"	/* subject of its errors */
 
 struct output {
 	char		 final[PATH_MAX];
@@ -527,7 +528,8 @@ output_close(struct output *o, struct output_result *res, char *err,
 		if (close(o->write_fd) != 0 && !o->failed)
 			fail_output(o, "cannot close the --pipeout pipe");
 		o->write_fd = -1;
-		if (pipeout_finish(o->child, cerr, sizeof(cerr)) != 0 ||
+		if (pipeout_finish(o->child, PIPEOUT_WHO, cerr,
+		    sizeof(cerr)) != 0 ||
 		    drained != 0) {
 			log_error("'%s': %s", o->final, cerr);
 			if (!o->failed)
@@ -674,7 +676,7 @@ output_abort(struct output *o)
 	if (o->child != 0) {
 		char e[64];
 
-		(void)pipeout_finish(o->child, e, sizeof(e));
+		(void)pipeout_finish(o->child, PIPEOUT_WHO, e, sizeof(e));
 	}
 	if (o->iow != NULL)
 		wandio_wdestroy(o->iow);

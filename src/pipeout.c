@@ -94,40 +94,57 @@ pipeout_child_exec(const char *path, char *const *argv)
 	_exit(127);
 }
 
+/*
+ * fork and run path with fds[i] (i = 0..2; -1: inherit ours) as its
+ * stdin, stdout and stderr.  Every fd given is > 2 or already in its place
+ * (never one of 0-2 meant for another slot).  0 with *pid, or -1 with err.
+ */
+static int
+spawn(const char *path, char *const *argv, const int fds[3], pid_t *pid,
+    char *err, size_t errlen)
+{
+	pid_t child = fork();
+
+	if (child < 0) {
+		log_seterr(err, errlen, "cannot fork for '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (child == 0) {
+		/* only async-signal-safe calls until execv */
+		for (int i = 0; i < 3; i++) {
+			if (fds[i] < 0)
+				continue;
+			/* dup2 clears FD_CLOEXEC on the copy; an fd already
+			 * in place must lose it by hand */
+			if (fds[i] == i ? fcntl(i, F_SETFD, 0) < 0 :
+			    dup2(fds[i], i) < 0)
+				_exit(127);
+		}
+		pipeout_child_exec(path, argv);
+	}
+	*pid = child;
+	return 0;
+}
+
 int
 pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
     int *in_fd, char *err, size_t errlen)
 {
-	int p[2];
-	pid_t child;
+	int p[2], rc;
 
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		log_seterr(err, errlen, "cannot create a pipe for '%s': %s",
 		    path, strerror(errno));
 		return -1;
 	}
-	child = fork();
-	if (child < 0) {
-		log_seterr(err, errlen, "cannot fork for '%s': %s", path,
-		    strerror(errno));
-		close(p[0]);
+	rc = spawn(path, argv, (const int[3]){ p[0], out_fd, -1 }, pid, err,
+	    errlen);
+	close(p[0]);
+	if (rc != 0) {
 		close(p[1]);
 		return -1;
 	}
-	if (child == 0) {
-		/* only async-signal-safe calls until execv */
-		if (p[0] != STDIN_FILENO && dup2(p[0], STDIN_FILENO) < 0)
-			_exit(127);
-		if (out_fd != STDOUT_FILENO &&
-		    dup2(out_fd, STDOUT_FILENO) < 0)
-			_exit(127);
-		/* dup2 clears FD_CLOEXEC on the copies; stdout=fd 1 case: */
-		if (out_fd == STDOUT_FILENO)
-			fcntl(STDOUT_FILENO, F_SETFD, 0);
-		pipeout_child_exec(path, argv);
-	}
-	close(p[0]);
-	*pid = child;
 	*in_fd = p[1];
 	return 0;
 }
@@ -138,8 +155,7 @@ pipeout_decompress(const char *tool, int in_fd, pid_t *pid, char *err,
 {
 	char *argv[] = { (char *)tool, (char *)"-dc", NULL };
 	char *path = pipeout_resolve(tool, err, errlen);
-	int p[2], devnull;
-	pid_t child;
+	int p[2], devnull, rc;
 
 	if (path == NULL)
 		return -1;
@@ -150,29 +166,25 @@ pipeout_decompress(const char *tool, int in_fd, pid_t *pid, char *err,
 		return -1;
 	}
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	child = fork();
-	if (child == 0) {
-		/* only async-signal-safe calls until execv; p[1] > 2 since
-		 * fds 0-2 are open, dup2 clears FD_CLOEXEC on the copies */
-		if (dup2(in_fd, STDIN_FILENO) < 0 ||
-		    dup2(p[1], STDOUT_FILENO) < 0 ||
-		    (devnull >= 0 && dup2(devnull, STDERR_FILENO) < 0))
-			_exit(127);
-		pipeout_child_exec(path, argv);
-	}
+	rc = spawn(path, argv, (const int[3]){ in_fd, p[1], devnull }, pid,
+	    err, errlen);
 	if (devnull >= 0)
 		close(devnull);
 	close(p[1]);
-	if (child < 0) {
-		log_seterr(err, errlen, "cannot fork for '%s': %s", path,
-		    strerror(errno));
+	free(path);
+	if (rc != 0) {
 		close(p[0]);
-		free(path);
 		return -1;
 	}
-	free(path);
-	*pid = child;
 	return p[0];
+}
+
+void
+pipeout_kill(pid_t pid)
+{
+	(void)kill(pid, SIGTERM);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 int
@@ -199,8 +211,9 @@ pipeout_drain(int in_fd, char *err, size_t errlen)
 }
 
 int
-pipeout_finish(pid_t pid, char *err, size_t errlen)
+pipeout_finish(pid_t pid, const char *who, char *err, size_t errlen)
 {
+	const char *sp = who[0] != '\0' ? " " : "";
 	int status;
 	pid_t r;
 
@@ -208,20 +221,21 @@ pipeout_finish(pid_t pid, char *err, size_t errlen)
 		r = waitpid(pid, &status, 0);
 	} while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		log_seterr(err, errlen, "cannot wait for the --pipeout "
-		    "command (pid %ld): %s", (long)pid, strerror(errno));
+		log_seterr(err, errlen, "cannot wait for %s (pid %ld): %s",
+		    who[0] != '\0' ? who : "the command", (long)pid,
+		    strerror(errno));
 		return -1;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status))
-		log_seterr(err, errlen, "--pipeout command exited with "
-		    "status %d", WEXITSTATUS(status));
+		log_seterr(err, errlen, "%s%sexited with status %d", who, sp,
+		    WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		log_seterr(err, errlen, "--pipeout command was killed by "
-		    "signal %d", WTERMSIG(status));
+		log_seterr(err, errlen, "%s%swas killed by signal %d", who, sp,
+		    WTERMSIG(status));
 	else
-		log_seterr(err, errlen, "--pipeout command ended with "
-		    "status 0x%x", status);
+		log_seterr(err, errlen, "%s%sended with status 0x%x", who, sp,
+		    status);
 	return -1;
 }

@@ -38,7 +38,8 @@ void pipeout_child_exec(const char *path, char *const *argv)
  * (gzip, bzip2, xz, lzop: a name looked up in PATH) with stdin on in_fd
  * (read from its current offset), stderr on /dev/null and the usual clean
  * child setup.  Returns the read end of its stdout (O_CLOEXEC) with *pid,
- * or -1 with err.  Reap it with pipeout_finish() after closing that fd.
+ * or -1 with err.  Reap it with pipeout_finish() after reading that fd
+ * to its end, or with pipeout_kill() when stopping early.
  */
 int pipeout_decompress(const char *tool, int in_fd, pid_t *pid, char *err,
     size_t errlen);
@@ -54,8 +55,13 @@ int pipeout_drain(int in_fd, char *err, size_t errlen);
 
 /*
  * Wait for the child (after closing its stdin).  Returns 0 if it exited
- * with status 0, else -1 with err describing the exit status or signal.
+ * with status 0, else -1 with err describing the exit status or signal,
+ * with who as its subject ("" for none: "exited with status 1").
  */
-int pipeout_finish(pid_t pid, char *err, size_t errlen);
+int pipeout_finish(pid_t pid, const char *who, char *err, size_t errlen);
+
+/* A child no longer wanted (its output is not read any more): SIGTERM,
+ * then reap it. */
+void pipeout_kill(pid_t pid);
 
 #endif

@@ -24,7 +24,6 @@
 #include <sys/file.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -178,7 +177,8 @@ readback_size(const char *path, int type)
 {
 	unsigned char b[65536];
 	int64_t total = 0;
-	int fd, in, status = -1;
+	char e[128];
+	int fd, in;
 	ssize_t n;
 	pid_t pid;
 
@@ -198,9 +198,7 @@ readback_size(const char *path, int type)
 		total += n;
 	}
 	close(in);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? total : -1;
+	return pipeout_finish(pid, "", e, sizeof(e)) == 0 ? total : -1;
 }
 
 /*
@@ -218,7 +216,7 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 	uint64_t total_records = 0;
 	bool header = false, bad = false;
 	unsigned char hdr[PCAP_HDR];
-	int bo = BO_NONE, in, status;
+	int bo = BO_NONE, in;
 	uint64_t written = 0;
 	bool werr = false;
 	pid_t pid;
@@ -268,9 +266,7 @@ recompress(int fd, const char *out, int type, uint64_t *records)
 		have -= keep;
 	}
 	close(in);
-	(void)kill(pid, SIGTERM);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	pipeout_kill(pid);
 	if (w != NULL)
 		wandio_wdestroy(w);
 	*records = total_records;
