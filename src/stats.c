@@ -27,10 +27,9 @@ stats_init(struct stats *s, struct input *const *inputs, size_t n)
 	s->seg_written = calloc(n, sizeof(uint64_t));
 	s->seg_drops_base = calloc(n, sizeof(uint64_t));
 	atomic_init(&s->lost, 0);
-	s->files = 0;
+	atomic_init(&s->files, 0);
 	s->disorders = 0;
 	atomic_init(&s->live_written, 0);
-	atomic_init(&s->live_files, 0);
 	s->name_ok = false;
 	s->name_current = false;
 	s->name[0] = '\0';
@@ -100,8 +99,9 @@ void
 stats_segment_report(struct stats *s, const char *name, uint64_t packets,
     uint64_t bytes, uint64_t disorders)
 {
-	s->files++;
-	atomic_store_explicit(&s->live_files, s->files, memory_order_relaxed);
+	/* single writer: no locked instruction */
+	atomic_store_explicit(&s->files, atomic_load_explicit(&s->files,
+	    memory_order_relaxed) + 1, memory_order_relaxed);
 	set_name(s, name, false);
 	if (log_verbosity() < 1)
 		return;
@@ -158,7 +158,7 @@ stats_live_status(struct stats *s, char *buf, size_t len)
 		snprintf(file, sizeof(file), ", %s %s", s->name_current ?
 		    "writing" : "last file", s->name);
 	pthread_mutex_unlock(&s->name_lock);
-	files = atomic_load_explicit(&s->live_files, memory_order_relaxed);
+	files = atomic_load_explicit(&s->files, memory_order_relaxed);
 	snprintf(buf, len, "%" PRIu64 " packets written, %" PRIu64 " lost, %"
 	    PRIu64 " dropped by the kernel; %" PRIu64 " file%s done%s",
 	    written, lost, drops, files, files == 1 ? "" : "s", file);
@@ -182,6 +182,7 @@ stats_final_report(const struct stats *s)
 		    input_failed(s->inputs[i]) ? " (input failed)" : "");
 	}
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
-	    PRIu64 " disorders=%" PRIu64, s->files, stats_total_written(s),
+	    PRIu64 " disorders=%" PRIu64, (uint64_t)atomic_load(&s->files),
+	    stats_total_written(s),
 	    stats_total_lost(s), s->disorders);
 }

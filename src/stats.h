@@ -6,7 +6,7 @@
  * a queue ends up counted as written or as lost.
  *
  * The notify thread (notify.c) reads a live summary while the writer runs:
- * live_written and live_files have a single writer (the writer thread) and
+ * live_written and files have a single writer (the writer thread) and
  * are read relaxed; lost and unfit[] are atomics, so the writer's plain
  * "++" on them is an atomic increment (rare: only on failures); the file
  * name is copied under name_lock (once per file, never per packet).
@@ -29,12 +29,11 @@ struct stats {
 	uint64_t	*seg_written;	/* per input, current file */
 	uint64_t	*seg_drops_base;/* kernel drops when the file began */
 	atomic_uint_fast64_t lost;	/* packets an output could not take */
-	uint64_t	 files;
+	atomic_uint_fast64_t files;	/* completed files */
 	uint64_t	 disorders;
 
 	/* for stats_live_status() */
 	atomic_uint_fast64_t live_written;	/* sum of written[] */
-	atomic_uint_fast64_t live_files;	/* == files */
 	pthread_mutex_t	 name_lock;
 	bool		 name_ok;		/* name_lock initialised */
 	bool		 name_current;		/* name is being written */

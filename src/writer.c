@@ -293,11 +293,16 @@ maybe_rotate_on_clock(struct writer *w)
  * the new file by the clock, while file inputs only close the failed one
  * and the next packet opens (and names) the new file, as every other.
  */
-static void
-maybe_replace_failed(struct writer *w, uint64_t name_ns)
+static bool
+segment_failed(const struct writer *w)
 {
-	if (w->out == NULL || !output_failed(w->out))
-		return;
+	return w->out != NULL && output_failed(w->out);
+}
+
+/* Called when segment_failed(w). */
+static void
+replace_failed(struct writer *w, uint64_t name_ns)
+{
 	if (w->fail_seen == 0) {
 		w->fail_seen = mono_ns();
 		return;
@@ -438,14 +443,15 @@ writer_run(const struct writer_setup *ws)
 		if (st == MERGE_TIMEOUT) {
 			deadline_uses = 0;
 			maybe_rotate_on_clock(&w);
-			maybe_replace_failed(&w, 0);
+			if (segment_failed(&w))
+				replace_failed(&w, 0);
 			/* idle: let stdout readers and tail -f see the data */
 			if (w.out != NULL && w.header_written)
 				(void)output_flush(w.out);
 			continue;
 		}
-		if (w.out != NULL && output_failed(w.out))
-			maybe_replace_failed(&w, rec->ts_ns);
+		if (segment_failed(&w))
+			replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec);
 		write_packet(&w, rec, input, disorder);
 		merge_release(w.merge);
