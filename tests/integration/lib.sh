@@ -117,3 +117,21 @@ reap_pid() {
 	fi
 	wait "$1" 2>/dev/null || RC=$?
 }
+
+# await_start PID ERRFILE WHAT TRIES DELAY CMD...: poll CMD every DELAY
+# seconds until it succeeds (0).  If PID dies first or TRIES polls pass, a
+# failure "WHAT: <ERRFILE>", PID is killed and reaped, and 1.
+await_start() {
+	local pid=$1 errf=$2 what=$3 tries=$4 delay=$5 i=0
+	shift 5
+	until "$@" >/dev/null 2>&1; do
+		if ! kill -0 "$pid" 2>/dev/null || [ $i -ge "$tries" ]; then
+			fail "$what: $(cat "$errf")"
+			kill -9 "$pid" 2>/dev/null || true
+			wait "$pid" || true
+			return 1
+		fi
+		sleep "$delay"
+		i=$((i + 1))
+	done
+}

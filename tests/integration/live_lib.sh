@@ -92,24 +92,14 @@ replay() { replay_start "$@"; replay_wait; }
 # background (stderr in DIR/stderr) and wait until its first temp file
 # exists in DIR, which happens after every input is open and started.
 start_capture() {
-	local i=0
 	CAP_DIR=$1
 	CAP_ERR=$1/stderr
 	shift
 	mkdir "$CAP_DIR"
 	"$MTRACECAP" "$@" 2>"$CAP_ERR" &
 	CAP_PID=$!
-	until compgen -G "$CAP_DIR/tmp-$CAP_PID-*" >/dev/null; do
-		if ! kill -0 "$CAP_PID" 2>/dev/null || [ $i -ge 100 ]; then
-			fail "mtracecap $* did not start: $(cat "$CAP_ERR")"
-			kill -9 "$CAP_PID" 2>/dev/null || true
-			wait "$CAP_PID" || true
-			CAP_PID=
-			return 1
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
+	await_start "$CAP_PID" "$CAP_ERR" "mtracecap $* did not start" 100 0.1 \
+	    compgen -G "$CAP_DIR/tmp-$CAP_PID-*" || { CAP_PID=; return 1; }
 }
 
 # stop_capture WHAT [SIGNAL] - SIGNAL (TERM by default); it must exit 0

@@ -342,23 +342,14 @@ on_exit '[ -z "$WPID" ] || kill -9 "$WPID"'
 # output file; WPID, WERR.  release: create the watchfile, wait for the
 # exit; WRC its status, WP its pid.
 start_waiting() {
-	local i=0
 	WFILE=$TMP/$1.w
 	WERR=$TMP/$1.err
 	shift
 	"$MTRACECAP" -W "$WFILE" "$@" 2>"$WERR" &
 	WPID=$!
-	until grep -q "waiting for watchfile" "$WERR" 2>/dev/null; do
-		if ! kill -0 "$WPID" 2>/dev/null || [ $i -ge 200 ]; then
-			fail "mtracecap $* did not wait for $WFILE: $(cat "$WERR")"
-			kill -9 "$WPID" 2>/dev/null || true
-			wait "$WPID" || true
-			WPID=
-			return 1
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
+	await_start "$WPID" "$WERR" "mtracecap $* did not wait for $WFILE" \
+	    200 0.05 grep -q "waiting for watchfile" "$WERR" ||
+	    { WPID=; return 1; }
 }
 release() {
 	touch "$WFILE"
