@@ -79,21 +79,24 @@ wait_exit() {
 	! kill -0 "$1" 2>/dev/null
 }
 
-# wait_ready [PID]: until mtracecap PID (default $MTC_PID) runs with SIGTERM
-# blocked: its signal thread handles signals from then on (before, the
-# default action would kill it).  Fails the test after 2 s.
+# wait_ready [PID]: until mtracecap PID (default $MTC_PID) runs with SIGHUP,
+# SIGINT and SIGTERM blocked (mask bits 0, 1, 14; mtracecap blocks the
+# three at once): its signal thread handles them from then on (before,
+# the default action would kill it).  SIGTERM alone is not enough: a mask
+# inherited across exec may hold it while SIGHUP would still kill.
+# Fails the test after 2 s.
 wait_ready() {
 	local pid=${1:-$MTC_PID} i=0 blk
 	while [ $i -lt 100 ]; do
 		blk=$(awk '/^SigBlk:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-		if [ -n "$blk" ] && [ $(( (0x$blk >> 14) & 1 )) -eq 1 ] &&
+		if [ -n "$blk" ] && [ $(( 0x$blk & 0x4003 )) -eq $(( 0x4003 )) ] &&
 		    [ "$(readlink "/proc/$pid/exe")" = "$(readlink -f "$MTRACECAP")" ]; then
 			return 0
 		fi
 		sleep 0.02
 		i=$((i + 1))
 	done
-	fail "mtracecap (pid $pid) did not block SIGTERM within 2 s"
+	fail "mtracecap (pid $pid) did not block SIGHUP, SIGINT and SIGTERM within 2 s"
 	return 1
 }
 
