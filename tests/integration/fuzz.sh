@@ -10,7 +10,7 @@
 : "${FUZZ_CC:=clang}"
 need_cmd "$FUZZ_CC" make
 # a TSan suite gains nothing from an ASan fuzzing run and would double it
-if ldd "$MTRACECAP" 2>/dev/null | grep -q libtsan; then
+if sanitizer_build tsan; then
 	skip "the build under test is a TSan build"
 fi
 export FUZZ_SECONDS=${FUZZ_SECONDS:-20}

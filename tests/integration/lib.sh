@@ -38,6 +38,24 @@ finish() {
 }
 need_root() { [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"; }
 need_cmd() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "needs $c"; done; }
+# sanitizer_build [asan|tsan]: true when $MTRACECAP was built with that
+# sanitizer (either one without an argument).  configure's answer
+# (MTRACECAP_SANITIZER, set by make check) decides; run by hand, the
+# sanitizer's entry symbol in the binary does, not ldd, whose output
+# varies between machines.
+sanitizer_build() {
+	local san=${MTRACECAP_SANITIZER-unset}
+	if [ "$san" = unset ]; then
+		san=
+		grep -aq __asan_init "$MTRACECAP" 2>/dev/null && san="$san asan"
+		grep -aq __tsan_init "$MTRACECAP" 2>/dev/null && san="$san tsan"
+	fi
+	if [ -n "${1:-}" ]; then
+		case " $san " in *" $1 "*) return 0 ;; esac
+		return 1
+	fi
+	[ -n "${san// /}" ]
+}
 
 # The record stream of a capture as an independent reader sees it:
 # timestamp, lengths and every byte, one packet per line.

@@ -245,7 +245,7 @@ elif ! setcap cap_net_raw,cap_net_admin+ep "$CB/mtracecap-caps" 2>"$TMP/setcap.e
 elif ! setpriv --reuid="$U" --regid="$U" --init-groups -- \
     "$CB/mtracecap-caps" --version >/dev/null 2>"$TMP/caps.err"; then
 	# ASan and secure-execution (file capabilities) may not get along
-	if ldd "$MTRACECAP" 2>/dev/null | grep -q libasan; then
+	if sanitizer_build asan; then
 		echo "note: part 3 skipped: this ASan build does not start with file capabilities: $(head -2 "$TMP/caps.err")" >&2
 		part3=0
 	else

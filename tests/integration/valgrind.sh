@@ -9,7 +9,7 @@
 # status, packets counted by capinfos, gzip -t).
 . "$(dirname "$0")/lib.sh"
 need_cmd valgrind python3 capinfos gzip
-if ldd "$MTRACECAP" 2>/dev/null | grep -Eq 'lib(asan|tsan|ubsan)'; then
+if sanitizer_build; then
 	skip "$MTRACECAP is a sanitizer build (valgrind cannot run it)"
 fi
 export LC_ALL=C
