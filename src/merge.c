@@ -4,11 +4,18 @@
  * DESIGN
  * - Runs on the merger/writer thread only; the queues are its only shared
  *   state (see queue.c for the handoff).
- * - A binary min-heap holds the inputs whose queue has a head record, keyed
- *   by (ts, index): O(log k) per packet.  Inputs with an empty queue sit in
- *   a "starved" list and are re-peeked each round; finished inputs leave.
- * - Release rule: the heap top may go when no input is starved, or when
- *   every starved input is live and min(top.ts, top.seen) + maxwait <= now.
+ * - A tournament tree over the inputs (leaves padded to a power of two)
+ *   holds each input's head record, keyed by (ts, index); an input with
+ *   nothing queued has the key "none", which loses to every packet.  Each
+ *   inner node keeps the winner of its two children.  The packet handed
+ *   out stays the winner until merge_release(), where its input's next
+ *   packet (or "none") replays the matches on its path to the root:
+ *   log2(k) comparisons per packet and no choice between children as in
+ *   a heap's sift-down.  Any leaf may change this way (refill too).
+ * - Inputs with an empty queue also sit in a "starved" list and are
+ *   re-peeked each round; finished inputs leave it.
+ * - Release rule: the winner may go when no input is starved, or when
+ *   every starved input is live and min(win.ts, win.seen) + maxwait <= now.
  *   A starved file input always blocks (its reader is never idle for long
  *   and exactness matters more there).
  */
@@ -22,11 +29,13 @@
 #include "merge.h"
 
 #define MERGE_MAX_SLEEP_NS	100000000ull	/* re-check at least every 100 ms */
+#define MERGE_MAX_SLACK_NS	1000000ull	/* see merge_create() */
+#define KEY_NONE		UINT64_MAX	/* no packet: loses to all */
 
-struct slot {
-	uint64_t		 ts;
+/* An input's head record, its leaf in the tree. */
+struct leaf {
+	uint64_t		 ts;	/* KEY_NONE when there is no packet */
 	uint64_t		 seen;	/* clock when the merger first saw it */
-	size_t			 input;
 	const struct queue_rec	*rec;
 };
 
@@ -35,12 +44,16 @@ struct merge {
 	const bool	*live;
 	size_t		 n;
 	uint64_t	 maxwait;
+	uint64_t	 slack;		/* extra sleep past a release time */
 	struct queue_waiter *waiter;
 	merge_clock_fn	 clock;
 	void		*clock_arg;
 
-	struct slot	*heap;
-	size_t		 nheap;
+	struct leaf	*leaf;		/* per input, then padding (KEY_NONE) */
+	size_t		*win;		/* node -> winning leaf; leaves at width + i */
+	size_t		 width;		/* leaves, a power of two >= n */
+	size_t		 winner;		/* win[1], the overall winner */
+	size_t		 nready;	/* inputs with a packet in the tree */
 	size_t		*starved;	/* inputs with an empty queue */
 	size_t		 nstarved;
 	size_t		 nstarved_files;
@@ -48,8 +61,7 @@ struct merge {
 
 	bool		 have_last;
 	uint64_t	 last_ts;
-	size_t		 out_input;	/* input of the packet handed out */
-	bool		 out_pending;
+	bool		 out_pending;	/* the winner was handed out */
 	uint64_t	 disorders;
 };
 
@@ -60,48 +72,49 @@ merge_clock_realtime(void *arg)
 	return realtime_ns();
 }
 
-static bool
-slot_less(const struct slot *a, const struct slot *b)
+/* Leaf a beats leaf b: earlier stamp, or the same and named first. */
+static inline bool
+beats(const struct merge *m, size_t a, size_t b)
 {
-	return a->ts < b->ts || (a->ts == b->ts && a->input < b->input);
+	uint64_t ta = m->leaf[a].ts, tb = m->leaf[b].ts;
+
+	return ta < tb || (ta == tb && a < b);
 }
 
+/* Leaf i changed: replay its matches up to the root. */
 static void
-heap_push(struct merge *m, struct slot s)
+replay(struct merge *m, size_t i)
 {
-	size_t i = m->nheap++;
+	size_t w = i;
 
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
+	for (size_t node = i + m->width; node > 1; node /= 2) {
+		size_t other = m->win[node ^ 1];
 
-		if (!slot_less(&s, &m->heap[parent]))
-			break;
-		m->heap[i] = m->heap[parent];
-		i = parent;
+		if (beats(m, other, w))
+			w = other;
+		m->win[node / 2] = w;
 	}
-	m->heap[i] = s;
+	m->winner = w;
 }
 
+/* Input i's head is now rec (seen at now), or nothing (rec NULL). */
 static void
-heap_pop(struct merge *m)
+set_leaf(struct merge *m, size_t i, const struct queue_rec *rec,
+    uint64_t now)
 {
-	struct slot last = m->heap[--m->nheap];
-	size_t i = 0;
+	struct leaf *lf = &m->leaf[i];
 
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= m->nheap)
-			break;
-		if (c + 1 < m->nheap && slot_less(&m->heap[c + 1], &m->heap[c]))
-			c++;
-		if (!slot_less(&m->heap[c], &last))
-			break;
-		m->heap[i] = m->heap[c];
-		i = c;
+	if (rec != NULL) {
+		/* a real stamp never equals the "none" key (it would be
+		 * 584 years after 1970); keep it below, order intact */
+		lf->ts = rec->ts_ns != KEY_NONE ? rec->ts_ns : KEY_NONE - 1;
+		lf->seen = now;
+		lf->rec = rec;
+	} else {
+		lf->ts = KEY_NONE;
+		lf->rec = NULL;
 	}
-	if (m->nheap > 0)
-		m->heap[i] = last;
+	replay(m, i);
 }
 
 struct merge *
@@ -110,20 +123,45 @@ merge_create(struct queue *const *queues, const bool *live, size_t n,
     void *clock_arg, char *err, size_t errlen)
 {
 	struct merge *m;
+	size_t width = 1;
 
+	while (width < n)
+		width *= 2;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		goto oom;
-	m->heap = calloc(n + 1, sizeof(*m->heap));
+	m->leaf = calloc(width, sizeof(*m->leaf));
+	m->win = calloc(2 * width, sizeof(*m->win));
 	m->starved = calloc(n + 1, sizeof(*m->starved));
-	if (m->heap == NULL || m->starved == NULL)
+	if (m->leaf == NULL || m->win == NULL || m->starved == NULL)
 		goto oom;
+	m->width = width;
 	m->queues = queues;
 	m->live = live;
 	m->n = n;
 	m->maxwait = maxwait_ns;
+	/*
+	 * Waiting for a release time, the merger sleeps a little longer
+	 * (half of maxwait, at most 1 ms) and then releases everything due
+	 * in one go: next to an idle live input it would otherwise wake for
+	 * every few packets of a busy one.  Packets are held a little
+	 * longer, never released earlier, and the writer's deadline (a -G
+	 * interval's end) still cuts the sleep short.
+	 */
+	m->slack = maxwait_ns / 2 < MERGE_MAX_SLACK_NS ? maxwait_ns / 2 :
+	    MERGE_MAX_SLACK_NS;
 	m->waiter = waiter;
 	m->clock = clock != NULL ? clock : merge_clock_realtime;
 	m->clock_arg = clock_arg;
+	for (size_t i = 0; i < width; i++) {
+		m->leaf[i].ts = KEY_NONE;
+		m->win[width + i] = i;
+	}
+	for (size_t node = width - 1; node > 0; node--) {
+		size_t a = m->win[2 * node], b = m->win[2 * node + 1];
+
+		m->win[node] = beats(m, b, a) ? b : a;
+	}
+	m->winner = m->win[1];
 	for (size_t i = 0; i < n; i++) {
 		m->starved[m->nstarved++] = i;
 		if (!live[i])
@@ -143,12 +181,13 @@ merge_destroy(struct merge *m)
 {
 	if (m == NULL)
 		return;
-	free(m->heap);
+	free(m->leaf);
+	free(m->win);
 	free(m->starved);
 	free(m);
 }
 
-/* Move starved inputs that now have data into the heap; drop finished ones. */
+/* Move starved inputs that now have data into the tree; drop finished ones. */
 static bool
 refill(struct merge *m, uint64_t now)
 {
@@ -162,15 +201,15 @@ refill(struct merge *m, uint64_t now)
 		bool gone = false;
 
 		if (r != NULL) {
-			struct slot s = { r->ts_ns, now, in, r };
-
-			heap_push(m, s);
+			set_leaf(m, in, r, now);
+			m->nready++;
 			gone = true;
 		} else if (queue_finished(q)) {
 			gone = true;
 		}
 		if (gone) {
 			moved = true;
+			queue_want_wake(q, false);
 			if (!m->live[in])
 				m->nstarved_files--;
 			m->starved[i] = m->starved[--m->nstarved];
@@ -185,6 +224,8 @@ enum merge_status
 merge_next(struct merge *m, uint64_t deadline_ns,
     const struct queue_rec **rec, size_t *input, bool *disorder)
 {
+	if (m->out_pending)	/* the caller skipped merge_release() */
+		merge_release(m);
 	for (;;) {
 		/* the clock is read only when some input is starved */
 		uint64_t now = m->nstarved > 0 ? m->clock(m->clock_arg) : 0;
@@ -192,30 +233,30 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 
 		if (m->nstarved > 0)
 			refill(m, now);
-		if (m->nheap == 0 && m->nstarved == 0)
+		if (m->nready == 0 && m->nstarved == 0)
 			return MERGE_END;
-		if (m->nheap > 0) {
-			const struct slot *top = &m->heap[0];
+		if (m->nready > 0) {
+			const struct leaf *top = &m->leaf[m->winner];
 			uint64_t base = top->ts < top->seen ? top->ts : top->seen;
 			uint64_t release_at = base + m->maxwait;
 
 			if (m->nstarved == 0 ||
 			    (m->nstarved_files == 0 && release_at <= now)) {
 				*rec = top->rec;
-				*input = top->input;
+				*input = m->winner;
 				*disorder = m->have_last && top->ts < m->last_ts;
 				if (*disorder)
 					m->disorders++;
 				else
 					m->last_ts = top->ts;
 				m->have_last = true;
-				m->out_input = top->input;
 				m->out_pending = true;
-				heap_pop(m);
+				/* stays the winner until merge_release() */
 				return MERGE_PACKET;
 			}
-			if (m->nstarved_files == 0 && release_at < wake_at)
-				wake_at = release_at;
+			if (m->nstarved_files == 0 &&
+			    release_at + m->slack < wake_at)
+				wake_at = release_at + m->slack;
 		}
 		if (now == 0)
 			now = m->clock(m->clock_arg);
@@ -244,24 +285,26 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 void
 merge_release(struct merge *m)
 {
+	size_t in = m->winner;
 	struct queue *q;
 	const struct queue_rec *r;
 
 	if (!m->out_pending)
 		return;
 	m->out_pending = false;
-	q = m->queues[m->out_input];
+	q = m->queues[in];
 	queue_pop(q);
 	r = queue_peek_try(q);
 	if (r != NULL) {
-		struct slot s = { r->ts_ns,
-		    m->any_live ? m->clock(m->clock_arg) : UINT64_MAX,
-		    m->out_input, r };
-
-		heap_push(m, s);
+		/* the input's next packet replays the winner's matches */
+		set_leaf(m, in, r,
+		    m->any_live ? m->clock(m->clock_arg) : UINT64_MAX);
 	} else {
-		m->starved[m->nstarved++] = m->out_input;
-		if (!m->live[m->out_input])
+		set_leaf(m, in, NULL, 0);
+		m->nready--;
+		queue_want_wake(q, true);
+		m->starved[m->nstarved++] = in;
+		if (!m->live[in])
 			m->nstarved_files++;
 	}
 }

@@ -15,7 +15,9 @@
  * - Sleeping uses struct queue_waiter with a Dekker-style handshake: the
  *   sleeper stores "sleeping" and then re-reads the index, the waker stores
  *   the index and then reads "sleeping", a seq_cst fence between each pair,
- *   so at least one of them sees the other and no wake-up is lost.
+ *   so at least one of them sees the other and no wake-up is lost.  The
+ *   consumer's "wants" flag joins the sleeper's side: it is stored before
+ *   the sleeper's fence and read after the waker's, like "sleeping".
  *   Waits are also bounded by a timeout as a second line of defence.
  * Threads: queue_reserve_try/commit/publish/wait_space/close run on the
  * reader thread; peek_try/pop/finished on the merger/writer thread.
@@ -43,6 +45,7 @@ struct queue {
 
 	_Alignas(CACHELINE) atomic_uint_fast64_t head;	/* published by producer */
 	atomic_bool		 closed;
+	atomic_bool		 consumer_wants;	/* wake on publish */
 
 	_Alignas(CACHELINE) atomic_uint_fast64_t tail;	/* published by consumer */
 
@@ -176,6 +179,7 @@ queue_create(size_t capacity_bytes, size_t max_caplen,
 	atomic_init(&q->head, 0);
 	atomic_init(&q->tail, 0);
 	atomic_init(&q->closed, false);
+	atomic_init(&q->consumer_wants, true);
 	return q;
 }
 
@@ -251,7 +255,8 @@ queue_publish(struct queue *q)
 		return;
 	atomic_store_explicit(&q->head, q->p_head, memory_order_release);
 	atomic_thread_fence(memory_order_seq_cst);
-	queue_waiter_wake(q->consumer_waiter);
+	if (atomic_load_explicit(&q->consumer_wants, memory_order_relaxed))
+		queue_waiter_wake(q->consumer_waiter);
 }
 
 bool
@@ -328,6 +333,12 @@ queue_pop(struct queue *q)
 	q->c_cur = NULL;
 	if (q->c_tail - q->c_published >= q->cap / 8)
 		publish_tail(q);
+}
+
+void
+queue_want_wake(struct queue *q, bool want)
+{
+	atomic_store_explicit(&q->consumer_wants, want, memory_order_relaxed);
 }
 
 bool

@@ -88,5 +88,13 @@ const struct queue_rec *queue_peek_try(struct queue *q);
 void queue_pop(struct queue *q);
 /* True once the producer closed the queue and every record was popped. */
 bool queue_finished(struct queue *q);
+/*
+ * Whether the consumer wants to be woken when this queue gets data (it
+ * does while the queue is empty and the merger waits for it).  Publishing
+ * into a queue nobody waits for wakes nobody: a busy input next to an
+ * empty one does not wake the merger for packets it cannot release yet.
+ * Set it before queue_waiter_prepare(); closing always wakes.
+ */
+void queue_want_wake(struct queue *q, bool want);
 
 #endif

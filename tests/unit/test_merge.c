@@ -789,6 +789,46 @@ test_live_release_wakes_before_deadline(void **state)
 	env_free(e);
 }
 
+/*
+ * While the merger waits, only the inputs it waits for wake it: data on
+ * an input whose head is already in the merge cannot release anything
+ * (the starved one holds it back), so it must not cost a wake-up.
+ */
+static void
+test_only_starved_inputs_wake(void **state)
+{
+	struct env *e = env_new("ll", 1000 * SEC, 4096, false);
+	struct got g;
+
+	(void)state;
+	e->clk.now = 1000;
+	put(e, 1, 100, 0);
+	g = next(e);		/* input 0 starved: held, maxwait is long */
+	assert_int_equal(g.st, MERGE_TIMEOUT);
+	queue_waiter_prepare(&e->w);	/* as merge_next() before it sleeps */
+	put(e, 1, 200, 1);
+	assert_false(e->w.signalled);
+	put(e, 0, 150, 2);
+	assert_true(e->w.signalled);
+	queue_waiter_wait(&e->w, 0);
+	g = next(e);
+	assert_int_equal(g.st, MERGE_PACKET);
+	assert_int_equal(g.id, 0);
+	g = next(e);
+	assert_int_equal(g.st, MERGE_PACKET);
+	assert_int_equal(g.id, 2);
+	/* input 0 ran dry again: it, and only it, is waited for */
+	g = next(e);
+	assert_int_equal(g.st, MERGE_TIMEOUT);
+	queue_waiter_prepare(&e->w);
+	put(e, 1, 300, 3);
+	assert_false(e->w.signalled);
+	put(e, 0, 250, 4);
+	assert_true(e->w.signalled);
+	queue_waiter_wait(&e->w, 0);
+	env_free(e);
+}
+
 /* --- threads ---------------------------------------------------------- */
 
 struct producer {
@@ -999,6 +1039,7 @@ main(void)
 		cmocka_unit_test(test_live_maxwait_zero),
 		cmocka_unit_test(test_live_starved_input_catches_up),
 		cmocka_unit_test(test_live_release_wakes_before_deadline),
+		cmocka_unit_test(test_only_starved_inputs_wake),
 		cmocka_unit_test(test_threads_files_exact),
 		cmocka_unit_test(test_threads_live),
 	};

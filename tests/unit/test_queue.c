@@ -658,6 +658,38 @@ test_close_wakes_consumer(void **state)
 	unmake(f);
 }
 
+/*
+ * Publishing wakes a sleeping consumer only while it wants this queue
+ * (queue_want_wake); closing always does.  Single-threaded: "sleeping"
+ * is set by queue_waiter_prepare() and the wake shows as "signalled".
+ */
+static void
+test_publish_wakes_only_when_wanted(void **state)
+{
+	struct fixture *f = make(4096, 100);
+	uint64_t seq = 0, next = 0;
+
+	(void)state;
+	queue_want_wake(f->q, false);
+	queue_waiter_prepare(&f->waiter);
+	push_n(f->q, &seq, 1, 10);
+	queue_publish(f->q);
+	assert_false(f->waiter.signalled);	/* data nobody waits for */
+	queue_want_wake(f->q, true);
+	push_n(f->q, &seq, 1, 10);
+	queue_publish(f->q);
+	assert_true(f->waiter.signalled);
+	queue_waiter_wait(&f->waiter, 0);	/* consumes the signal */
+	assert_false(f->waiter.signalled);
+	pop_n(f->q, &next, 2, 10);
+	queue_want_wake(f->q, false);
+	queue_waiter_prepare(&f->waiter);
+	queue_close(f->q);
+	assert_true(f->waiter.signalled);	/* the end always wakes */
+	queue_waiter_wait(&f->waiter, 0);
+	unmake(f);
+}
+
 /* --- two threads ------------------------------------------------------ */
 
 struct stress {
@@ -816,6 +848,7 @@ main(void)
 		cmocka_unit_test(test_wait_space_single_thread),
 		cmocka_unit_test(test_wait_space_woken_by_consumer),
 		cmocka_unit_test(test_close_wakes_consumer),
+		cmocka_unit_test(test_publish_wakes_only_when_wanted),
 		cmocka_unit_test(test_stress_two_threads),
 	};
 
