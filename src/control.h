@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "counter.h"
+
 struct control {
 	atomic_bool	stop;		/* SIGINT/SIGTERM: finish and drain */
 	atomic_bool	rotate;		/* SIGHUP: start a new file now */
@@ -36,8 +38,7 @@ void control_finish(struct control *c);
 static inline void
 control_beat(struct control *c)
 {
-	atomic_store_explicit(&c->beat, atomic_load_explicit(&c->beat,
-	    memory_order_relaxed) + 1, memory_order_relaxed);
+	counter_inc(&c->beat);
 }
 
 #endif

@@ -44,6 +44,7 @@
 #include <pcap/pcap.h>
 
 #include "clock.h"
+#include "counter.h"
 #include "input.h"
 #include "log.h"
 #include "pcapfile.h"
@@ -767,8 +768,7 @@ push_packet(struct input *in, uint64_t ts_ns, uint32_t caplen,
 	struct queue_rec *r;
 
 	while ((r = queue_reserve_try(in->q, cl)) == NULL) {
-		atomic_fetch_add_explicit(&in->c.queue_full, 1,
-		    memory_order_relaxed);
+		counter_inc(&in->c.queue_full);
 		*batch = 0;
 		(void)queue_wait_space(in->q, cl, WAIT_SPACE_NS);
 	}
@@ -777,7 +777,7 @@ push_packet(struct input *in, uint64_t ts_ns, uint32_t caplen,
 	r->linktype = linktype;
 	memcpy(r->data, data, cl);
 	queue_commit(in->q);
-	atomic_fetch_add_explicit(&in->c.read, 1, memory_order_relaxed);
+	counter_inc(&in->c.read);
 	if (++*batch >= PUBLISH_BATCH) {
 		queue_publish(in->q);
 		*batch = 0;
@@ -833,8 +833,7 @@ read_pcap(struct input *in)
 		if (rc == 1) {
 			if (in->have_prog &&
 			    pcap_offline_filter(&in->prog, h, data) == 0) {
-				atomic_fetch_add_explicit(&in->c.filtered, 1,
-				    memory_order_relaxed);
+				counter_inc(&in->c.filtered);
 				continue;
 			}
 			push_packet(in, pcap_file_ns(in->kind, &h->ts),
@@ -876,9 +875,7 @@ read_pcapfile(struct input *in)
 
 				if (pcap_offline_filter(&in->prog, &h,
 				    rec.data) == 0) {
-					atomic_fetch_add_explicit(
-					    &in->c.filtered, 1,
-					    memory_order_relaxed);
+					counter_inc(&in->c.filtered);
 					continue;
 				}
 			}
@@ -1032,8 +1029,7 @@ push_libtrace_packet(struct input *in, unsigned *batch)
 			    "pcap cannot hold, skipped and counted as "
 			    "filtered", in->uri, (int)lt);
 		in->warned_linktype = true;
-		atomic_fetch_add_explicit(&in->c.filtered, 1,
-		    memory_order_relaxed);
+		counter_inc(&in->c.filtered);
 		return;
 	}
 	wire = trace_get_wire_length(in->packet);

@@ -365,6 +365,24 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 	return 0;
 }
 
+unsigned char *
+output_reserve(struct output *o, size_t len)
+{
+	if (o->failed || len > o->bufsize)
+		return NULL;
+	if (o->buflen + len > o->bufsize && flush(o) != 0)
+		return NULL;
+	return o->buf + o->buflen;
+}
+
+void
+output_commit_packet(struct output *o, size_t len)
+{
+	o->buflen += len;
+	o->appended += len;
+	o->buf_packets++;
+}
+
 /*
  * Read the compressed file back and check that it yields exactly the
  * bytes we gave libwandio: it ignores write errors while closing, and

@@ -66,6 +66,15 @@ int output_write(struct output *o, const void *hdr, size_t hlen,
     const void *data, size_t dlen, bool is_packet);
 
 /*
+ * The fast path for one packet record of len bytes: room for it in the
+ * buffer (flushed first if need be), to be filled and then committed with
+ * output_commit_packet(o, len).  NULL when the output failed or the record
+ * is larger than the buffer: use output_write(), which copes (and counts).
+ */
+unsigned char *output_reserve(struct output *o, size_t len);
+void output_commit_packet(struct output *o, size_t len);
+
+/*
  * Hand what is buffered to the kernel now (the writer calls this when the
  * inputs are idle, so readers of stdout or of the temp file are not kept
  * waiting for a full buffer).  0, or -1 once the output failed.

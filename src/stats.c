@@ -99,9 +99,7 @@ void
 stats_segment_report(struct stats *s, const char *name, uint64_t packets,
     uint64_t bytes, uint64_t disorders)
 {
-	/* single writer: no locked instruction */
-	atomic_store_explicit(&s->files, atomic_load_explicit(&s->files,
-	    memory_order_relaxed) + 1, memory_order_relaxed);
+	counter_inc(&s->files);
 	set_name(s, name, false);
 	if (log_verbosity() < 1)
 		return;

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counter.h"
 #include "input.h"
 
 struct stats {
@@ -48,9 +49,7 @@ stats_written(struct stats *s, size_t input)
 {
 	s->written[input]++;
 	s->seg_written[input]++;
-	/* single writer: no locked instruction per packet */
-	atomic_store_explicit(&s->live_written, atomic_load_explicit(
-	    &s->live_written, memory_order_relaxed) + 1, memory_order_relaxed);
+	counter_inc(&s->live_written);
 }
 
 /* A new file begins: reset the per-file counters. */

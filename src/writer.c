@@ -198,8 +198,8 @@ static void
 write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
     bool disorder)
 {
-	unsigned char h[FORMAT_HDR_MAX];
-	size_t n;
+	unsigned char h[FORMAT_HDR_MAX], *p;
+	size_t n, size;
 
 	if (w->linktype < 0)
 		w->linktype = rec->linktype;
@@ -222,11 +222,23 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	}
 	if (!w->header_written)
 		(void)write_header(w);
-	n = w->fmt->record_header(h, rec, input);
-	(void)output_write(w->out, h, n, rec->data, rec->caplen, true);
-	if (w->fmt->record_trailer != NULL) {
-		n = w->fmt->record_trailer(h, rec);
-		(void)output_write(w->out, h, n, NULL, 0, false);
+	size = (size_t)w->fmt->record_size(rec->caplen);
+	if ((p = output_reserve(w->out, size)) != NULL) {
+		/* straight into the output buffer, one copy of the data */
+		n = w->fmt->record_header(p, rec, input);
+		memcpy(p + n, rec->data, rec->caplen);
+		if (w->fmt->record_trailer != NULL)
+			(void)w->fmt->record_trailer(p + n + rec->caplen, rec);
+		output_commit_packet(w->out, size);
+	} else {
+		/* a failed output (it counts the loss), or a record larger
+		 * than the buffer */
+		n = w->fmt->record_header(h, rec, input);
+		(void)output_write(w->out, h, n, rec->data, rec->caplen, true);
+		if (w->fmt->record_trailer != NULL) {
+			n = w->fmt->record_trailer(h, rec);
+			(void)output_write(w->out, h, n, NULL, 0, false);
+		}
 	}
 	w->seg_packets++;
 	if (disorder)
@@ -394,11 +406,11 @@ int
 writer_run(const struct writer_setup *ws)
 {
 	struct writer w;
-	const struct queue_rec *rec;
+	const struct queue_rec *rec = NULL;
 	uint64_t deadline = 0;
 	unsigned deadline_uses = 0;
-	size_t input;
-	bool disorder;
+	size_t input = 0;
+	bool disorder = false;
 	int rc;
 
 	if (writer_init(&w, ws) != 0) {
@@ -426,7 +438,10 @@ writer_run(const struct writer_setup *ws)
 		st = merge_next(w.merge, deadline, &rec, &input, &disorder);
 
 		control_beat(ws->control);	/* for systemd's watchdog */
-		if (atomic_exchange_explicit(&ws->control->rotate, false,
+		/* a plain load first: no locked instruction per packet */
+		if (atomic_load_explicit(&ws->control->rotate,
+		    memory_order_relaxed) &&
+		    atomic_exchange_explicit(&ws->control->rotate, false,
 		    memory_order_relaxed)) {
 			/* live: the new file starts now; files: with the
 			 * next packet, named after it as every other file */
