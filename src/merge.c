@@ -30,6 +30,7 @@
 
 #define MERGE_MAX_SLEEP_NS	100000000ull	/* re-check at least every 100 ms */
 #define MERGE_MAX_SLACK_NS	1000000ull	/* see merge_create() */
+#define MERGE_CLOCK_REUSE	64u		/* packets per clock reading */
 #define KEY_NONE		UINT64_MAX	/* no packet: loses to all */
 
 /* An input's head record, its leaf in the tree. */
@@ -58,6 +59,8 @@ struct merge {
 	size_t		 nstarved;
 	size_t		 nstarved_files;
 	bool		 any_live;	/* else "seen" times are never needed */
+	uint64_t	 now;		/* the last clock reading */
+	unsigned	 uses;		/* packets stamped with it */
 
 	bool		 have_last;
 	uint64_t	 last_ts;
@@ -140,14 +143,14 @@ merge_create(struct queue *const *queues, const bool *live, size_t n,
 	m->n = n;
 	m->maxwait = maxwait_ns;
 	/*
-	 * Waiting for a release time, the merger sleeps a little longer
-	 * (half of maxwait, at most 1 ms) and then releases everything due
-	 * in one go: next to an idle live input it would otherwise wake for
-	 * every few packets of a busy one.  Packets are held a little
-	 * longer, never released earlier, and the writer's deadline (a -G
-	 * interval's end) still cuts the sleep short.
+	 * Waiting for a release time, the merger sleeps longer (maxwait
+	 * more, at most 1 ms) and then releases everything due in one go:
+	 * next to an idle live input it would otherwise wake for every few
+	 * packets of a busy one.  Packets are held longer, never released
+	 * earlier, and the writer's deadline (a -G interval's end) still
+	 * cuts the sleep short.
 	 */
-	m->slack = maxwait_ns / 2 < MERGE_MAX_SLACK_NS ? maxwait_ns / 2 :
+	m->slack = maxwait_ns < MERGE_MAX_SLACK_NS ? maxwait_ns :
 	    MERGE_MAX_SLACK_NS;
 	m->waiter = waiter;
 	m->clock = clock != NULL ? clock : merge_clock_realtime;
@@ -187,11 +190,23 @@ merge_destroy(struct merge *m)
 	free(m);
 }
 
-/* Move starved inputs that now have data into the tree; drop finished ones. */
-static bool
-refill(struct merge *m, uint64_t now)
+/* Read the clock into m->now; see merge_next(). */
+static uint64_t
+tick(struct merge *m)
 {
-	bool moved = false;
+	m->now = m->clock(m->clock_arg);
+	m->uses = 0;
+	return m->now;
+}
+
+/*
+ * Move starved inputs that now have data into the tree; drop finished
+ * ones.  A live input's packet is stamped "seen" with a fresh reading.
+ */
+static bool
+refill(struct merge *m)
+{
+	bool moved = false, fresh = false;
 	size_t i = 0;
 
 	while (i < m->nstarved) {
@@ -201,7 +216,11 @@ refill(struct merge *m, uint64_t now)
 		bool gone = false;
 
 		if (r != NULL) {
-			set_leaf(m, in, r, now);
+			if (m->live[in] && !fresh) {
+				tick(m);
+				fresh = true;
+			}
+			set_leaf(m, in, r, m->now);
 			m->nready++;
 			gone = true;
 		} else if (queue_finished(q)) {
@@ -220,19 +239,45 @@ refill(struct merge *m, uint64_t now)
 	return moved;
 }
 
+/*
+ * Nothing can be released now: say which starved inputs should wake the
+ * merger when they publish.  A starved file input always should (files
+ * are merged exactly).  With only live inputs starved and a packet
+ * waiting for its release time, none should: the merger wakes at that
+ * time anyway and then merges whatever arrived meanwhile in one go,
+ * instead of waking for every batch a busy input publishes.  With
+ * nothing waiting at all, every input should.
+ */
+static void
+set_wants(struct merge *m)
+{
+	bool want = m->nready == 0 || m->nstarved_files > 0;
+
+	for (size_t i = 0; i < m->nstarved; i++)
+		queue_want_wake(m->queues[m->starved[i]], want);
+}
+
 enum merge_status
 merge_next(struct merge *m, uint64_t deadline_ns,
     const struct queue_rec **rec, size_t *input, bool *disorder)
 {
+	/*
+	 * The clock is read when a decision needs it, not per packet: a
+	 * packet is released on the last reading (time only moves on, so a
+	 * release due then is due now), and only a "not yet" is checked
+	 * against a fresh reading.  The readings also stamp when the merger
+	 * first saw a packet; merge_release() renews one every
+	 * MERGE_CLOCK_REUSE packets so that such a stamp is never old.
+	 */
+	bool fresh = false;
+
 	if (m->out_pending)	/* the caller skipped merge_release() */
 		merge_release(m);
 	for (;;) {
-		/* the clock is read only when some input is starved */
-		uint64_t now = m->nstarved > 0 ? m->clock(m->clock_arg) : 0;
 		uint64_t wake_at = deadline_ns;
 
 		if (m->nstarved > 0)
-			refill(m, now);
+			refill(m);
 		if (m->nready == 0 && m->nstarved == 0)
 			return MERGE_END;
 		if (m->nready > 0) {
@@ -241,7 +286,7 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 			uint64_t release_at = base + m->maxwait;
 
 			if (m->nstarved == 0 ||
-			    (m->nstarved_files == 0 && release_at <= now)) {
+			    (m->nstarved_files == 0 && release_at <= m->now)) {
 				*rec = top->rec;
 				*input = m->winner;
 				*disorder = m->have_last && top->ts < m->last_ts;
@@ -258,27 +303,29 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 			    release_at + m->slack < wake_at)
 				wake_at = release_at + m->slack;
 		}
-		if (now == 0)
-			now = m->clock(m->clock_arg);
-		if (now >= deadline_ns)
+		if (!fresh) {
+			/* "not yet" on the last reading: ask again now */
+			tick(m);
+			fresh = true;
+			continue;
+		}
+		set_wants(m);
+		if (m->now >= deadline_ns)
 			return MERGE_TIMEOUT;
 		/* sleep until data arrives, the release time, or the deadline */
 		queue_waiter_prepare(m->waiter);
-		if (refill(m, now)) {
-			queue_waiter_cancel(m->waiter);
-			continue;
-		}
-		if (wake_at <= now) {
+		if (refill(m) || wake_at <= m->now) {
 			queue_waiter_cancel(m->waiter);
 			continue;
 		}
 		{
-			uint64_t sleep = wake_at - now;
+			uint64_t sleep = wake_at - m->now;
 
 			if (sleep > MERGE_MAX_SLEEP_NS)
 				sleep = MERGE_MAX_SLEEP_NS;
 			queue_waiter_wait(m->waiter, sleep);
 		}
+		tick(m);
 	}
 }
 
@@ -297,12 +344,12 @@ merge_release(struct merge *m)
 	r = queue_peek_try(q);
 	if (r != NULL) {
 		/* the input's next packet replays the winner's matches */
-		set_leaf(m, in, r,
-		    m->any_live ? m->clock(m->clock_arg) : UINT64_MAX);
+		if (m->any_live && ++m->uses >= MERGE_CLOCK_REUSE)
+			tick(m);
+		set_leaf(m, in, r, m->any_live ? m->now : UINT64_MAX);
 	} else {
 		set_leaf(m, in, NULL, 0);
 		m->nready--;
-		queue_want_wake(q, true);
 		m->starved[m->nstarved++] = in;
 		if (!m->live[in])
 			m->nstarved_files++;

@@ -8,7 +8,8 @@
  * input that has nothing queued holds the others back only while the
  * oldest waiting packet is younger than maxwait: a packet is released once
  * min(its timestamp, the time the merger first saw it) + maxwait has
- * passed.  A late packet is still emitted and flagged as a disorder.
+ * passed (in batches: up to min(maxwait, 1 ms) later, never earlier).  A
+ * late packet is still emitted and flagged as a disorder.
  */
 #ifndef MTRACECAP_MERGE_H
 #define MTRACECAP_MERGE_H
