@@ -45,6 +45,7 @@ _pkg_of() {
 	xz) echo xz-utils ;;
 	bzip2) echo bzip2 ;;
 	ip) echo iproute2 ;;
+	trafgen) echo netsniff-ng ;;
 	esac
 }
 

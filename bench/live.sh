@@ -2,7 +2,8 @@
 # namespaces created here (sender side and capture side; nothing on the
 # host's own interfaces, no IP addresses, frames from 198.18.0.0/15 only,
 # so no packet can leave the machine).  tcpreplay injects 64/128-byte
-# frames at fixed rates and at top speed on 1, 2 and 4 interfaces; the
+# frames at fixed rates and at top speed on 1, 2 and 4 interfaces, and
+# trafgen (netsniff-ng; steps SIZE:tg) at its top speed, which is higher; the
 # capturers are one mtracecap per libtrace format (ring:, int:, pcapint:)
 # taking all interfaces in one process, one tcpdump per interface, and one
 # dumpcap with all interfaces.  Saved packets are counted with capinfos.
@@ -52,7 +53,17 @@ bench_live() {
 	for size in $(for s in $LIVE_STEPS; do echo "${s%%:*}"; done | sort -un); do
 		python3 "$BENCH_SRC/tests/tools/mkpcap.py" "$WORK/live$size.pcap" \
 		    --count 100000 --size "$size" --id 1 --step-us 10
+		# trafgen sends the first frame of it over and over
+		python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+n = int.from_bytes(d[32:36], "little")
+print("{ " + ", ".join("0x%02x" % b for b in d[40:40 + n]) + " }")' \
+		    "$WORK/live$size.pcap" >"$WORK/live$size.cfg"
 	done
+	case " $LIVE_STEPS " in
+	*:tg" "*) need_tools trafgen ||
+	    say "   no trafgen (netsniff-ng): the SIZE:tg steps are skipped" ;;
+	esac
 
 	local tsv=$RES/live.tsv
 	printf 'cap\tnif\tsize\trate\tsent\tsent_pps\tsaved\tdropped\tveth_drop\tcpu_s\tdisorders\tstatus\n' >"$tsv"
@@ -91,11 +102,14 @@ veth_counter() {
 live_trial() {
 	local cap=$1 nif=$2 size=$3 rate=$4 o=$WORK/live i j
 	local tpids=() cpids=() sp=() status=ok fmt ifs=() n mode v0 v1
+	local sender=tcpreplay st0 st1
 	LIVE_PIDS=()	# all of the previous trial were waited for
 	rm -rf "$o"
 	mkdir -p "$o"
 	for ((i = 0; i < nif; i++)); do ifs+=("${LTAG}r$i"); done
 	case $rate in
+	tg) sender=trafgen; n=$LIVE_TOP_PKTS
+	    command -v trafgen >/dev/null 2>&1 || status=nosender ;;
 	top) mode=(--topspeed); n=$LIVE_TOP_PKTS ;;
 	*k) rate=$((${rate%k} * 1000)) ;&
 	*) [ "$rate" = top ] || { mode=(--pps="$rate" --pps-multi=16)
@@ -140,16 +154,25 @@ live_trial() {
 		hogs+=($!)
 		LIVE_PIDS+=($!)
 	done
+	st0=$EPOCHREALTIME
 	if [ "$status" = ok ]; then
 		for ((i = 0; i < nif; i++)); do
-			ip netns exec "$LNS_S" tcpreplay -i "${LTAG}t$i" -K \
-			    --loop=0 --limit="$n" "${mode[@]}" \
-			    "$WORK/live$size.pcap" >"$o/tr.$i" 2>&1 &
+			if [ "$sender" = trafgen ]; then
+				# one process each (-P 1), its TX ring, no qdisc
+				ip netns exec "$LNS_S" trafgen -P 1 -C \
+				    -i "$WORK/live$size.cfg" -o "${LTAG}t$i" \
+				    -n "$n" >"$o/tr.$i" 2>&1 &
+			else
+				ip netns exec "$LNS_S" tcpreplay -i "${LTAG}t$i" -K \
+				    --loop=0 --limit="$n" "${mode[@]}" \
+				    "$WORK/live$size.pcap" >"$o/tr.$i" 2>&1 &
+			fi
 			sp+=($!)
 			LIVE_PIDS+=($!)
 		done
 		for i in "${sp[@]}"; do wait "$i" || status=sendfail; done
 	fi
+	st1=$EPOCHREALTIME
 	for i in ${hogs[@]+"${hogs[@]}"}; do
 		kill -TERM "$i" 2>/dev/null
 		wait "$i" 2>/dev/null || true
@@ -178,9 +201,20 @@ live_trial() {
 	# count
 	local sent=0 pps=0 saved=0 dropped=0 cpu=0 dis=- f
 	for ((i = 0; i < ${#sp[@]}; i++)); do
-		sent=$((sent + $(awk '/Successful packets:/ { print $3 + 0; f = 1 }
-		    END { if (!f) print 0 }' "$o/tr.$i")))
-		pps=$(calc "$pps + $(awk '/^Rated:/ { v = $(NF - 1) } END { print v + 0 }' "$o/tr.$i")" %.0f)
+		if [ "$sender" = trafgen ]; then
+			# "N packets outgoing" (after progress lines ending in
+			# carriage returns); the rate over the senders' wall time
+			local tn
+			tn=$(awk '{ gsub(/\r/, " ") }
+			    /packets outgoing/ { print $(NF - 2) + 0; f = 1 }
+			    END { if (!f) print 0 }' "$o/tr.$i")
+			sent=$((sent + tn))
+			pps=$(calc "$pps + $tn / ($st1 - $st0)" %.0f)
+		else
+			sent=$((sent + $(awk '/Successful packets:/ { print $3 + 0; f = 1 }
+			    END { if (!f) print 0 }' "$o/tr.$i")))
+			pps=$(calc "$pps + $(awk '/^Rated:/ { v = $(NF - 1) } END { print v + 0 }' "$o/tr.$i")" %.0f)
+		fi
 	done
 	for f in "$o"/out*; do
 		[ -e "$f" ] && saved=$((saved + $(npackets "$f")))
