@@ -21,9 +21,14 @@ bench_offline() {
 
 	labels="mtc-file tm-file mc-file dd-file mtc-null tm-null mc-null dd-null"
 	[ "$BENCH_GZ" = 1 ] && labels="$labels mtc-gz tm-gz mc-gz"
+	local order=($labels) nl
+	nl=${#order[@]}
 	for ((r = 1; r <= runs; r++)); do
 		say "   round $r/$runs"
-		for l in $labels; do
+		# each round starts one tool later: whatever state the round
+		# before left (page cache, memory just freed) meets every tool
+		for ((i = 0; i < nl; i++)); do
+			l=${order[(i + r - 1) % nl]}
 			rm -f "$out"
 			offline_one "$l" "$tsv" "$out" || true
 			if [ "$r" -eq 1 ] && [ "${l%-file}" != "$l" ]; then
