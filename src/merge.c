@@ -201,7 +201,9 @@ tick(struct merge *m)
 
 /*
  * Move starved inputs that now have data into the tree; drop finished
- * ones.  A live input's packet is stamped "seen" with a fresh reading.
+ * ones.  With live inputs about, a packet is stamped "seen" with a fresh
+ * reading (file inputs too: "seen" bounds a file packet's wait for a
+ * starved live input).
  */
 static bool
 refill(struct merge *m)
@@ -216,7 +218,7 @@ refill(struct merge *m)
 		bool gone = false;
 
 		if (r != NULL) {
-			if (m->live[in] && !fresh) {
+			if (m->any_live && !fresh) {
 				tick(m);
 				fresh = true;
 			}

@@ -849,6 +849,28 @@ test_wake_policy(void **state)
 	env_free(e);
 }
 
+/*
+ * A file packet stamped in the future, next to a starved live input, waits
+ * maxwait from when the merger first saw it (not from time zero).
+ */
+static void
+test_future_file_packet_waits_for_live(void **state)
+{
+	struct env *e = env_new("fl", 1000, 4096, false);
+	struct got g;
+
+	(void)state;
+	e->clk.now = 1000000000;
+	put(e, 0, 5000000000ull, 0);
+	g = next(e);
+	assert_int_equal(g.st, MERGE_TIMEOUT);
+	e->clk.now += 1001;
+	g = next(e);
+	assert_int_equal(g.st, MERGE_PACKET);
+	assert_int_equal(g.id, 0);
+	env_free(e);
+}
+
 /* --- threads ---------------------------------------------------------- */
 
 struct producer {
@@ -1060,6 +1082,7 @@ main(void)
 		cmocka_unit_test(test_live_starved_input_catches_up),
 		cmocka_unit_test(test_live_release_wakes_before_deadline),
 		cmocka_unit_test(test_wake_policy),
+		cmocka_unit_test(test_future_file_packet_waits_for_live),
 		cmocka_unit_test(test_threads_files_exact),
 		cmocka_unit_test(test_threads_live),
 	};
