@@ -51,9 +51,9 @@ struct merge {
 	void		*clock_arg;
 
 	struct leaf	*leaf;		/* per input, then padding (KEY_NONE) */
-	size_t		*win;		/* node -> winning leaf; leaves at width + i */
+	size_t		*win;		/* node -> winning leaf; leaves at width + i,
+					 * the overall winner at the root, win[1] */
 	size_t		 width;		/* leaves, a power of two >= n */
-	size_t		 winner;		/* win[1], the overall winner */
 	size_t		 nready;	/* inputs with a packet in the tree */
 	size_t		*starved;	/* inputs with an empty queue */
 	size_t		 nstarved;
@@ -97,7 +97,6 @@ replay(struct merge *m, size_t i)
 			w = other;
 		m->win[node / 2] = w;
 	}
-	m->winner = w;
 }
 
 /* Input i's head is now rec (seen at now), or nothing (rec NULL). */
@@ -164,7 +163,6 @@ merge_create(struct queue *const *queues, const bool *live, size_t n,
 
 		m->win[node] = beats(m, b, a) ? b : a;
 	}
-	m->winner = m->win[1];
 	for (size_t i = 0; i < n; i++) {
 		m->starved[m->nstarved++] = i;
 		if (!live[i])
@@ -283,14 +281,14 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 		if (m->nready == 0 && m->nstarved == 0)
 			return MERGE_END;
 		if (m->nready > 0) {
-			const struct leaf *top = &m->leaf[m->winner];
+			const struct leaf *top = &m->leaf[m->win[1]];
 			uint64_t base = top->ts < top->seen ? top->ts : top->seen;
 			uint64_t release_at = base + m->maxwait;
 
 			if (m->nstarved == 0 ||
 			    (m->nstarved_files == 0 && release_at <= m->now)) {
 				*rec = top->rec;
-				*input = m->winner;
+				*input = m->win[1];
 				*disorder = m->have_last && top->ts < m->last_ts;
 				if (*disorder)
 					m->disorders++;
@@ -334,7 +332,7 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 void
 merge_release(struct merge *m)
 {
-	size_t in = m->winner;
+	size_t in = m->win[1];
 	struct queue *q;
 	const struct queue_rec *r;
 
