@@ -54,11 +54,11 @@ echo x >"$SRC/.20231114-000000-00000096"
 mkfifo "$TMP/fifo"
 python3 "$TMP/feed.py" "$TMP/fifo" "$TMP/ref.pcap" 500 100 &
 FEED=$!
-on_exit "kill $FEED"
+on_exit "kill_child $FEED"
 "$MTRACECAP" -s 0 -B "pcapfile:$SRC" -G 1 -N "$SRC/.seq" --file-ext=" x.pcap" \
     "pcapfile:$TMP/fifo" 2>"$TMP/mtc.err" &
 MTC=$!
-on_exit "kill -9 $MTC"
+on_exit "kill_child -KILL $MTC"
 # loop DST LOG: collect every 0.1 s until told to stop
 loop() {
 	while [ ! -e "$TMP/stop" ]; do

@@ -680,13 +680,13 @@ start_feed() {
 	echo 0 >"$TMP/fed"
 	python3 "$TMP/feed.py" "$FIFO" "$TMP/fifo.ref" "$TMP/fed" "$@" &
 	FEED_PID=$!
-	on_exit "kill $FEED_PID"
+	on_exit "kill_child $FEED_PID"
 }
 fed() { cat "$TMP/fed"; }
 start_mtc() {
 	"$MTRACECAP" -s 0 "$@" "pcapfile:$FIFO" 2>"$TMP/stderr" &
 	MTC_PID=$!
-	on_exit "kill -9 $MTC_PID"
+	on_exit "kill_child -KILL $MTC_PID"
 }
 # wait_files DIR N [SECONDS]: until DIR holds N complete (renamed) files
 complete_files() { find "$1" -maxdepth 1 -type f ! -name 'tmp-*' | wc -l; }
@@ -701,7 +701,7 @@ wait_files() {
 # reap WHAT SECONDS: wait for mtracecap; sets RC
 reap() {
 	reap_pid "$MTC_PID" "$2" "$1"
-	kill "$FEED_PID" 2>/dev/null || true
+	kill_child "$FEED_PID"
 	wait "$FEED_PID" 2>/dev/null || true
 }
 # zombies: children of mtracecap that exited and were not reaped.  One

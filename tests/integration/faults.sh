@@ -59,7 +59,7 @@ start_feed() {
 	: >"$fifo.log"
 	python3 "$TMP/feed.py" "$fifo" "$fifo.log" "$@" &
 	FEED_PID=$!
-	on_exit "kill $FEED_PID"
+	on_exit "kill_child $FEED_PID"
 }
 fed() { wc -l <"$1.log"; }
 # start_mtc ERRFILE COMMAND...: run COMMAND (mtracecap, maybe wrapped) in
@@ -70,7 +70,7 @@ start_mtc() {
 	: >"$e"
 	"$@" 2>"$e" &
 	MTC_PID=$!
-	on_exit "kill -9 $MTC_PID"
+	on_exit "kill_child -KILL $MTC_PID"
 }
 # reap WHAT SECONDS: wait for mtracecap to end by itself; sets RC
 reap() { reap_pid "$MTC_PID" "$2" "$1"; }

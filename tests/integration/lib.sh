@@ -25,6 +25,25 @@ _run_cleanups() {
 trap _run_cleanups EXIT
 trap 'exit 1' INT TERM
 
+# kill_child [-SIG] PID...: signal each PID (SIGTERM by default) only
+# while it is still a child of this shell.  Bash reaps a background child
+# as soon as it exits, and the kernel hands its number to the next process
+# once the pid space wraps (32768 here, in minutes while the corpus test
+# forks beside us): a plain `kill $PID` at cleanup then hits some other
+# test's process.  An unreaped child keeps its number, so the check and
+# the kill cannot be split by a reuse.
+kill_child() {
+	local sig=-TERM p st f me=${BASHPID:-$$}
+	case ${1:-} in -*) sig=$1; shift ;; esac
+	for p in "$@"; do
+		[ -n "$p" ] || continue
+		{ read -r st <"/proc/$p/stat"; } 2>/dev/null || continue
+		read -r -a f <<<"${st##*) }"	# after the name: state ppid ...
+		[ "${f[1]:-}" = "$me" ] && kill "$sig" "$p" 2>/dev/null
+	done
+	return 0
+}
+
 skip() { echo "SKIP: $TEST_NAME: $*" >&2; exit 77; }
 fail() { echo "FAIL: $TEST_NAME: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { echo "ok: $*"; }

@@ -20,8 +20,7 @@ _REPLAY_LOGS=()
 
 # Kill what is still running in the background (at exit).
 _live_kill_children() {
-	[ -z "$CAP_PID" ] || kill -9 "$CAP_PID"
-	for p in "${REPLAY_PIDS[@]}"; do kill -9 "$p"; done
+	kill_child -KILL "$CAP_PID" "${REPLAY_PIDS[@]}"
 }
 
 # live_setup NS_PREFIX IF_PREFIX - namespaces NS1 and NS2 holding the

@@ -221,7 +221,7 @@ section
 mkfifo "$TMP/ofifo"
 timeout 20 cat "$TMP/ofifo" >"$TMP/fifo.pcap" &
 cat_pid=$!
-on_exit "kill $cat_pid"
+on_exit "kill_child $cat_pid"
 rc=0
 timeout 20 "$MTRACECAP" -s 0 "pcapfile:$TMP/ofifo" "${ALLIN[@]}" \
     2>"$TMP/stderr" || rc=$?

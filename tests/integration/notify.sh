@@ -48,7 +48,7 @@ EOF
 # listen ADDR LOG - a listener on ADDR (a path, or @name: abstract)
 listen() {
 	python3 "$TMP/listen.py" "$1" "$2" &
-	on_exit "kill $!"
+	on_exit "kill_child $!"
 	local i=0
 	until grep -q LISTENING "$2" 2>/dev/null; do
 		[ $i -lt 100 ] || { fail "listener on $1 did not start"; return 1; }
@@ -87,7 +87,7 @@ mkdir "$TMP/out1"
 NOTIFY_SOCKET=$SOCK WATCHDOG_USEC=1000000 "$MTRACECAP" -v -s 0 \
     -B "pcapfile:$TMP/out1" "$TMP/in.fifo" 2>"$TMP/err1" &
 PID=$!
-on_exit "kill -9 $PID"
+on_exit "kill_child -KILL $PID"
 # the input cannot open before the FIFO has a writer and a pcap header
 sleep 1
 [ -z "$(msgs "$LOG" 'READY=1')" ] ||
@@ -150,11 +150,11 @@ mkfifo "$TMP/in2.fifo" "$TMP/out2.fifo"
 # shellcheck disable=SC2217	# opens the pipe, never reads it
 sleep 60 <"$TMP/out2.fifo" &
 HOLD=$!
-on_exit "kill $HOLD"
+on_exit "kill_child $HOLD"
 NOTIFY_SOCKET=$SOCK.2 WATCHDOG_USEC=600000 "$MTRACECAP" -s 0 pcapfile:- \
     "$TMP/in2.fifo" >"$TMP/out2.fifo" 2>"$TMP/err2" &
 PID2=$!
-on_exit "kill -9 $PID2"
+on_exit "kill_child -KILL $PID2"
 exec 5<>"$TMP/in2.fifo"
 head -c $HDR "$D/a.pcap" >&5
 wait_msg "$LOG.2" '^READY=1$' || fail "stuck writer: no READY=1"
@@ -243,13 +243,13 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 open(sys.argv[1] + ".up", "w").close()
 time.sleep(60)' "$TMP/deaf.sock" &
-on_exit "kill $!"
+on_exit "kill_child $!"
 wait_for_file "$TMP/deaf.sock.up" 5 || fail "deaf receiver did not start"
 mkfifo "$TMP/in5.fifo"
 NOTIFY_SOCKET=$TMP/deaf.sock WATCHDOG_USEC=20000 "$MTRACECAP" -s 0 \
     "pcapfile:$TMP/out5b.pcap" "$TMP/in5.fifo" 2>"$TMP/err5b" &
 PID5=$!
-on_exit "kill -9 $PID5"
+on_exit "kill_child -KILL $PID5"
 exec 5<>"$TMP/in5.fifo"
 head -c $((HDR + 300 * REC)) "$D/a.pcap" >&5
 sleep 1	# 100 pings for a queue of (by default) 10 datagrams

@@ -93,12 +93,12 @@ mkfifo "$TMP/fifo"
 : >"$HLOG"
 python3 "$TMP/feed.py" "$TMP/fifo" 60 0.1 &
 FEED=$!
-on_exit "kill $FEED"
+on_exit "kill_child $FEED"
 "$MTRACECAP" -s 0 -B "pcapfile:$O" -G 1 \
     --post-rotate="$TMP/hook.sh slow 'two  words' \"q\\\"uote\" '\$HOME;x' back\\ slash" \
     "pcapfile:$TMP/fifo" 2>"$TMP/slow.err" &
 MTC=$!
-on_exit "kill -9 $MTC"
+on_exit "kill_child -KILL $MTC"
 # sample until mtracecap ends: when each file appears, and its children
 : >"$TMP/appear"
 : >"$TMP/ps"
@@ -153,7 +153,7 @@ mkdir "$O"
 : >"$HLOG"
 python3 "$TMP/feed.py" "$TMP/fifo" 40 0.1 &
 FEED=$!
-on_exit "kill $FEED"
+on_exit "kill_child $FEED"
 rc=0
 "$MTRACECAP" -s 0 -B "pcapfile:$O" -G 1 --post-rotate="$TMP/hook.sh fail" \
     "pcapfile:$TMP/fifo" 2>"$TMP/fail.err" || rc=$?

@@ -336,7 +336,7 @@ OUT=$TMP/outside	# planted links point here
 mkdir "$OUT"
 
 WPID=
-on_exit '[ -z "$WPID" ] || kill -9 "$WPID"'
+on_exit 'kill_child -KILL "$WPID"'
 # start_waiting NAME ARGS... - mtracecap -W (a watchfile that does not exist
 # yet) ARGS in the background: returns once it waits, before it opens any
 # output file; WPID, WERR.  release: create the watchfile, wait for the

@@ -62,7 +62,7 @@ feed() {
 	mkfifo "$1"
 	python3 "$TMP/feed.py" "$@" &
 	FEED_PID=$!
-	on_exit "kill $FEED_PID"
+	on_exit "kill_child $FEED_PID"
 }
 # tmpfile DIR: the one temp file in DIR (empty if none)
 tmpfile() { local t=("$1"/tmp-*); [ "${#t[@]}" -eq 1 ] && echo "${t[0]}"; }
@@ -167,7 +167,7 @@ fifo_case() {
 	"$MTRACECAP" -s 0 -B "pcapfile:$dir" -G 3 -N "$dir/.seq" "$@" \
 	    "pcapfile:$TMP/fifo" 2>"$TMP/run1.err" &
 	MTC_PID=$!
-	on_exit "kill -9 $MTC_PID"
+	on_exit "kill_child -KILL $MTC_PID"
 	kill_when_written "$dir" 300000 "$TMP/ref.pcap.paused"
 	kill "$FEED_PID"
 	wait "$FEED_PID" 2>/dev/null || true
@@ -217,14 +217,14 @@ $MK "$TMP/ref.pcap" --count 20 --size 300 --start $S
 feed "$TMP/fifo" "$TMP/refl.pcap" 5 300 100 0 1700001000
 "$MTRACECAP" -s 0 -B "pcapfile:$C" -G 3600 "pcapfile:$TMP/fifo" 2>"$TMP/live.err" &
 LIVE_MTC=$!
-on_exit "kill -9 $LIVE_MTC"
+on_exit "kill_child -KILL $LIVE_MTC"
 i=0
 until compgen -G "$C/tmp-$LIVE_MTC-*" >/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 0.5	# its packets are written (idle flush)
 LT=$(compgen -G "$C/tmp-$LIVE_MTC-*") || fail "the live mtracecap made no temp file"
 sleep 3600 &
 LIVE=$!
-on_exit "kill $LIVE"
+on_exit "kill_child $LIVE"
 sleep 0 &
 DEAD=$!
 wait "$DEAD"
@@ -251,7 +251,7 @@ cp -p "$C"/tmp-* "$C/orig/"
 cp "$TMP/ref.pcap" "$C/tmp-$DEAD-20231114-221320-00000007"
 flock -x "$C/tmp-$DEAD-20231114-221320-00000007" sleep 1.5 &
 HOLDER=$!
-on_exit "kill $HOLDER"
+on_exit "kill_child $HOLDER"
 sleep 0.2
 cp "$LT" "$TMP/live.before"
 rc=0
@@ -295,7 +295,7 @@ rc=0
 wait "$LIVE_MTC" || rc=$?
 [ "$rc" -eq 0 ] || fail "the live mtracecap exited $rc: $(cat "$TMP/live.err")"
 [ -e "${LT/tmp-$LIVE_MTC-/}" ] || fail "the live mtracecap's file did not get its name"
-kill "$FEED_PID" 2>/dev/null || true
+kill_child "$FEED_PID"
 passed "crafted temp files: partial record cut, garbage kept as .failed, live owners' files untouched"
 
 # --- no room for the recovered copy of a compressed file ---------------------

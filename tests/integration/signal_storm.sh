@@ -124,7 +124,7 @@ run_one() {
 	fi
 	t1=$(date +%s%N)
 	wait "$pid" || rc=$?
-	[ -z "$feed" ] || { kill "$feed" 2>/dev/null; wait "$feed" 2>/dev/null; } || true
+	[ -z "$feed" ] || { kill_child "$feed"; wait "$feed" 2>/dev/null; } || true
 	if [ "$rc" -ge 128 ]; then
 		echo "$what: killed by signal $((rc - 128))" >&3
 	elif [ "$rc" -ne 0 ]; then

@@ -63,7 +63,7 @@ start_feed() {
 	: >"$TMP/fed.log"
 	python3 "$TMP/feed.py" "$FIFO" "$TMP/ref.pcap" "$TMP/fed.log" "$@" &
 	FEED_PID=$!
-	on_exit "kill $FEED_PID"
+	on_exit "kill_child $FEED_PID"
 }
 # start_mtc ARGS...: mtracecap -s 0 ARGS <the pipe>, in the background
 start_mtc() {
@@ -73,7 +73,7 @@ start_mtc() {
 		"$MTRACECAP" -s 0 "$@" pcapfile:- <"$FIFO" 2>"$TMP/stderr" &
 	fi
 	MTC_PID=$!
-	on_exit "kill -9 $MTC_PID"
+	on_exit "kill_child -KILL $MTC_PID"
 }
 fed() { wc -l <"$TMP/fed.log"; }
 # wait_fed N [SECONDS]: until the feeder has written N packets
@@ -84,7 +84,7 @@ wait_fed() {
 }
 # stop_feed: end the feeder (its pipe closes: EOF for the reader)
 stop_feed() {
-	kill "$FEED_PID" 2>/dev/null || true
+	kill_child "$FEED_PID"
 	wait "$FEED_PID" 2>/dev/null || true
 }
 # reap WHAT SECONDS: wait for mtracecap to exit; sets RC.  If it does not

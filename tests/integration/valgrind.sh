@@ -122,14 +122,14 @@ time.sleep(60)
 PY
 python3 "$TMP/feed.py" "$TMP/fifo" "$D/a.pcap" "$TMP/drained" &
 FEED=$!
-on_exit "kill $FEED"
+on_exit "kill_child $FEED"
 valgrind --error-exitcode=42 --leak-check=full \
     --errors-for-leak-kinds=definite --show-leak-kinds=definite \
     --track-fds=yes --suppressions="$SUPP" --log-file="$TMP/vg-fifo.log" \
     "$MTRACECAP" -s 0 "pcapfile:$TMP/fifo.pcap" "pcapfile:$TMP/fifo" \
     2>"$TMP/err-fifo" &
 VG=$!
-on_exit "kill -9 $VG"
+on_exit "kill_child -KILL $VG"
 if wait_for_file "$TMP/drained" 30; then
 	sleep 1		# the last records reach the queue
 	kill -TERM "$VG"
@@ -141,7 +141,7 @@ if wait_for_file "$TMP/drained" 30; then
 else
 	fail "fifo: mtracecap did not read the FIFO within 30 s"
 fi
-kill "$FEED" 2>/dev/null || true
+kill_child "$FEED"
 
 # 6. bad invocations: a usage error, a missing input, and the three
 # libtrace failures whose leaks valgrind.supp hides (an unknown format, a
