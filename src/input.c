@@ -111,6 +111,7 @@ struct input {
 	struct bpf_program	 prog;
 	bool			 have_prog;
 	enum file_kind		 kind;		/* of a pcap file or stream */
+	const struct privs_user	*child_as;	/* a decompressor's user */
 
 	/* native classic pcap reader */
 	int			 fd;		/* -1 when not used */
@@ -413,7 +414,7 @@ compressed_open(struct input *in, const char *path, enum file_kind *kind,
 		    "while being opened", in->uri);
 		return NULL;
 	}
-	out = pipeout_decompress(tool, fd, &child, err, errlen);
+	out = pipeout_decompress(tool, fd, in->child_as, &child, err, errlen);
 	close(fd);
 	if (out < 0) {
 		char why[256];
@@ -685,6 +686,7 @@ open_libtrace(struct input *in, const struct config *cfg, char *err,
 
 struct input *
 input_open(const char *uri, size_t index, const struct config *cfg,
+    const struct privs_user *child_as,
     struct queue_waiter *consumer_waiter, char *err, size_t errlen)
 {
 	struct input *in;
@@ -704,6 +706,7 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	in->linktype = -1;
 	in->fd = -1;
 	in->snaplen = cfg->snaplen;
+	in->child_as = child_as;
 	atomic_init(&in->failed, false);
 
 	if ((uri_has_format(uri, "pcapint") || uri_has_format(uri, "ring") ||

@@ -34,15 +34,18 @@ struct input_counters {
 };
 
 struct input;
+struct privs_user;
 
 /*
  * Open, configure and start the source named by uri (main thread only).
  * index is its position among the inputs.  The input's queue wakes
- * consumer_waiter.  Returns NULL with a message naming the URI in err.
+ * consumer_waiter.  A decompressor child of a compressed file runs as
+ * child_as (NULL: as we do; kept until input_destroy).  Returns NULL with
+ * a message naming the URI in err.
  */
 struct input *input_open(const char *uri, size_t index,
-    const struct config *cfg, struct queue_waiter *consumer_waiter,
-    char *err, size_t errlen);
+    const struct config *cfg, const struct privs_user *child_as,
+    struct queue_waiter *consumer_waiter, char *err, size_t errlen);
 
 /* Start the reader thread; it stops at end of input or once *stop is set. */
 int input_start(struct input *in, const atomic_bool *stop, char *err,

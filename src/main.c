@@ -209,6 +209,7 @@ main(int argc, char **argv)
 	char err[1024];
 	char *pipeout_path = NULL, *hook_path = NULL;
 	struct postrotate *hook = NULL;
+	struct privs_user user = { 0 };
 	char **lzop_argv = NULL, **pipeout_argv;
 	int compress_type = 0;
 	uint32_t first_seq = 0;
@@ -253,6 +254,12 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
+	/* known before the inputs open: their decompressors run as the user */
+	if (cfg.relinquish_user != NULL &&
+	    privs_lookup(cfg.relinquish_user, &user, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
 	if (cfg.post_rotate_argv != NULL) {
 		hook_path = pipeout_resolve(cfg.post_rotate_argv[0], err,
 		    sizeof(err));
@@ -284,7 +291,8 @@ main(int argc, char **argv)
 	}
 	for (opened = 0; opened < cfg.ninputs; opened++) {
 		inputs[opened] = input_open(cfg.inputs[opened], opened, &cfg,
-		    &waiter, err, sizeof(err));
+		    cfg.relinquish_user != NULL ? &user : NULL, &waiter, err,
+		    sizeof(err));
 		if (inputs[opened] == NULL) {
 			log_error("%s", err);
 			goto out;
@@ -295,7 +303,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.relinquish_user != NULL) {
-		if (privs_drop(cfg.relinquish_user, err, sizeof(err)) != 0 ||
+		if (privs_drop(cfg.relinquish_user, &user, err,
+		    sizeof(err)) != 0 ||
 		    check_output(&cfg, err, sizeof(err)) != 0) {
 			log_error("%s", err);
 			goto out;
@@ -378,6 +387,7 @@ out:
 	postrotate_destroy(hook, HOOK_WAIT_S);
 	free(hook_path);
 	free(pipeout_path);
+	privs_user_free(&user);
 	options_free_words(lzop_argv);
 	options_free(&cfg);
 	return status;

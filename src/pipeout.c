@@ -24,6 +24,7 @@
 #include "log.h"
 #include "pipeout.h"
 #include "postrotate.h"
+#include "privs.h"
 
 static bool
 is_executable(const char *path)
@@ -96,12 +97,13 @@ pipeout_child_exec(const char *path, char *const *argv)
 
 /*
  * fork and run path with fds[i] (i = 0..2; -1: inherit ours) as its
- * stdin, stdout and stderr.  Every fd given is > 2 or already in its place
+ * stdin, stdout and stderr, as user as (NULL: as we are) and without
+ * capabilities unless root.  Every fd given is > 2 or already in its place
  * (never one of 0-2 meant for another slot).  0 with *pid, or -1 with err.
  */
 static int
-spawn(const char *path, char *const *argv, const int fds[3], pid_t *pid,
-    char *err, size_t errlen)
+spawn(const char *path, char *const *argv, const int fds[3],
+    const struct privs_user *as, pid_t *pid, char *err, size_t errlen)
 {
 	pid_t child = fork();
 
@@ -121,6 +123,8 @@ spawn(const char *path, char *const *argv, const int fds[3], pid_t *pid,
 			    dup2(fds[i], i) < 0)
 				_exit(127);
 		}
+		if (privs_child_restrict(as) != 0)
+			_exit(127);
 		pipeout_child_exec(path, argv);
 	}
 	*pid = child;
@@ -138,8 +142,8 @@ pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
 		    path, strerror(errno));
 		return -1;
 	}
-	rc = spawn(path, argv, (const int[3]){ p[0], out_fd, -1 }, pid, err,
-	    errlen);
+	rc = spawn(path, argv, (const int[3]){ p[0], out_fd, -1 }, NULL, pid,
+	    err, errlen);
 	close(p[0]);
 	if (rc != 0) {
 		close(p[1]);
@@ -150,8 +154,8 @@ pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
 }
 
 int
-pipeout_decompress(const char *tool, int in_fd, pid_t *pid, char *err,
-    size_t errlen)
+pipeout_decompress(const char *tool, int in_fd, const struct privs_user *as,
+    pid_t *pid, char *err, size_t errlen)
 {
 	char *argv[] = { (char *)tool, (char *)"-dc", NULL };
 	char *path = pipeout_resolve(tool, err, errlen);
@@ -166,8 +170,8 @@ pipeout_decompress(const char *tool, int in_fd, pid_t *pid, char *err,
 		return -1;
 	}
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	rc = spawn(path, argv, (const int[3]){ in_fd, p[1], devnull }, pid,
-	    err, errlen);
+	rc = spawn(path, argv, (const int[3]){ in_fd, p[1], devnull }, as,
+	    pid, err, errlen);
 	if (devnull >= 0)
 		close(devnull);
 	close(p[1]);

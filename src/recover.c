@@ -163,7 +163,8 @@ start_decompressor(int type, int fd, pid_t *pid)
 	int in;
 
 	if (lseek(fd, 0, SEEK_SET) != 0 ||
-	    (in = pipeout_decompress(tool, fd, pid, err, sizeof(err))) < 0) {
+	    (in = pipeout_decompress(tool, fd, NULL, pid, err,
+	    sizeof(err))) < 0) {
 		log_warn("cannot recover a %s stream: %s", tool,
 		    err[0] != '\0' ? err : strerror(errno));
 		return -1;

@@ -228,6 +228,57 @@ umask 022
 unset MTC_SECRET
 exec 7>&-
 
+# --- 2b: the decompressor of a compressed input ---
+# Inputs open as root, before the drop, so a compressed file's "gzip -dc"
+# child starts then.  It must run as USER too, and without capabilities
+# when mtracecap itself is not root but holds ambient ones (as under a
+# unit's AmbientCapabilities=): it parses untrusted bytes.  A gzip first in
+# PATH writes down what it got, then runs the real one.
+GZIP_REAL=$(command -v gzip)
+DB=$TMP/decbin
+mkdir -m 755 "$DB"
+cat >"$DB/gzip" <<EOF
+#!/bin/sh
+grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapAmb):' /proc/\$\$/status \\
+    >"$REC/dec.\$\$.tmp" && mv "$REC/dec.\$\$.tmp" "$REC/dec.\$\$.info"
+exec "$GZIP_REAL" "\$@"
+EOF
+chmod 755 "$DB/gzip"
+gzip -c "$TMP/s1.pcap" >"$TMP/secret.pcap.gz"
+chmod 600 "$TMP/secret.pcap.gz"	# only root reads it: opened before the drop
+cp "$TMP/secret.pcap.gz" "$TMP/public.pcap.gz"
+chmod 644 "$TMP/public.pcap.gz"
+mkdir -m 777 "$TMP/dec"
+# dec_run WHAT OUT CMD...: run CMD (mtracecap reading a .gz, writing OUT)
+# with the probing gzip first in PATH; exactly one decompressor must have
+# run, its record is left in $REC/dec.info, and OUT must hold s1.pcap
+dec_run() {
+	local what=$1 out=$2 rc=0 n
+	shift 2
+	rm -f "$REC"/dec.*
+	PATH=$DB:$PATH timeout 20 "$@" >/dev/null 2>"$TMP/dec.err" || rc=$?
+	[ "$rc" = 0 ] || { fail "$what: exit $rc: $(cat "$TMP/dec.err")"; return 1; }
+	compare_records "$what" 1 "$TMP/s1.pcap" "$out"
+	n=$(find "$REC" -name 'dec.*.info' | wc -l)
+	[ "$n" = 1 ] || { fail "$what: $n decompressor records, want 1"; return 1; }
+	mv "$REC"/dec.*.info "$REC/dec.info"
+}
+if dec_run "decompressor" "$TMP/dec/out.pcap" "$MTRACECAP" -s 0 \
+    --relinquish-privileges="$U" "pcapfile:$TMP/dec/out.pcap" \
+    "$TMP/secret.pcap.gz"; then
+	status_is_user "decompressor of a root-only input" "$REC/dec.info"
+	pass "decompressor: a root-only .gz input read by a gzip child running as $U without capabilities"
+fi
+# not root but holding ambient CAP_NET_RAW and CAP_NET_ADMIN, which
+# mtracecap gives up only after its inputs (and their decompressors) start
+if dec_run "decompressor, ambient caps" "$TMP/dec/amb.pcap" \
+    setpriv --reuid="$U" --regid="$U" --init-groups \
+    --inh-caps=+net_raw,+net_admin --ambient-caps=+net_raw,+net_admin -- \
+    "$MTRACECAP" -s 0 "pcapfile:$TMP/dec/amb.pcap" "$TMP/public.pcap.gz"; then
+	status_is_user "decompressor of a process with ambient capabilities" "$REC/dec.info"
+	pass "decompressor: started by $U holding ambient cap_net_raw,cap_net_admin, it holds none"
+fi
+
 # --- 3: without root, through file capabilities ---
 
 CB=$TMP/bin
