@@ -640,7 +640,10 @@ open_libtrace(struct input *in, const struct config *cfg, char *err,
     size_t errlen)
 {
 	libtrace_err_t e;
-	int snap = (int)cfg->snaplen;
+	/* libtrace refuses a snaplen over its packet buffer, which none of
+	 * its packets exceeds: -s 0 (262144) must not end the input */
+	int snap = cfg->snaplen < LIBTRACE_PACKET_BUFSIZE ?
+	    (int)cfg->snaplen : LIBTRACE_PACKET_BUFSIZE;
 
 	in->live = format_is_live(in->uri);
 	in->drops_are_deltas = uri_has_format(in->uri, "ring") ||
@@ -656,8 +659,10 @@ open_libtrace(struct input *in, const struct config *cfg, char *err,
 		return -1;
 	}
 	/* not every format takes a snaplen: we truncate ourselves anyway,
-	 * but a failed trace_config leaves a sticky error: clear it */
-	if (trace_config(in->trace, TRACE_OPTION_SNAPLEN, &snap) != 0)
+	 * but a refused one leaves a sticky error (even when trace_config
+	 * returns 0) that would fail trace_start: clear it */
+	if (trace_config(in->trace, TRACE_OPTION_SNAPLEN, &snap) != 0 ||
+	    trace_is_err(in->trace))
 		(void)trace_get_err(in->trace);
 	if (cfg->filter != NULL) {
 		/* one filter object per input: libtrace 3 compiles lazily */

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # merge_files.sh - merging pcap files gives the record stream of libtrace's
 # tracemerge (interleaved stamps, ties across files, a header-only file,
-# very different lengths, a nanosecond input), and of mergecap where no
-# stamps tie; -F is tcpdump's filter, -s truncates captures and keeps the
-# wire length, and pcapfile:- streams the same records to stdout.
+# very different lengths, a nanosecond input, ERF inputs read through
+# libtrace, whatever -s says), and of mergecap where no stamps tie; -F is
+# tcpdump's filter, -s truncates captures and keeps the wire length, and
+# pcapfile:- streams the same records to stdout.
 . "$(dirname "$0")/lib.sh"
-need_cmd python3 tcpdump capinfos tracemerge mergecap
+need_cmd python3 tcpdump capinfos tracemerge traceconvert mergecap
 
 use_mkpcap
 
@@ -130,6 +131,27 @@ tcpdump -r "$TMP/c_a.pcap" -nn 2>/dev/null |
 [ "$(cat "$TMP/ties")" = "198.18.2.1 198.18.0.1 198.18.2.1 198.18.0.1 " ] ||
     fail "ties: want c (first input) before a, got $(cat "$TMP/ties")"
 passed "ties go to the earlier input"
+section
+
+# --- inputs in other formats go through libtrace: ERF ------------------------
+# (libtrace refuses snaplens over 64 KiB: -s 0 must still read them whole)
+traceconvert "pcapfile:$D/a.pcap" "erf:$TMP/a.erf"
+traceconvert "pcapfile:$D/b.pcap" "erf:$TMP/b.erf"
+tracemerge "pcapfile:$TMP/te.pcap" "erf:$TMP/a.erf" "erf:$TMP/b.erf" \
+    "pcapfile:$D/short.pcap"
+records "$TMP/te.pcap" >"$TMP/te.rec"
+for snap in 0 65535 65537; do
+	rm -f "$TMP/me.pcap"
+	"$MTRACECAP" -s "$snap" "pcapfile:$TMP/me.pcap" "erf:$TMP/a.erf" \
+	    "erf:$TMP/b.erf" "pcapfile:$D/short.pcap" 2>"$TMP/stderr" ||
+	    { fail "erf -s $snap: exit $?: $(cat "$TMP/stderr")"; continue; }
+	records "$TMP/me.pcap" | cmp -s - "$TMP/te.rec" ||
+	    fail "erf -s $snap: record stream differs from tracemerge:" \
+	    "$(records "$TMP/me.pcap" | diff "$TMP/te.rec" - | head -3)"
+done
+want=$(( $(npackets "$D/a.pcap") + $(npackets "$D/b.pcap") + $(npackets "$D/short.pcap") ))
+[ "$(npackets "$TMP/me.pcap")" = "$want" ] || fail "erf: $(npackets "$TMP/me.pcap") packets, want $want"
+passed "ERF inputs (libtrace) merged with pcap: the records of tracemerge, with -s 0, 65535 and 65537"
 section
 
 # --- mergecap, where no stamp ties across files ---------------------------
