@@ -6,7 +6,8 @@
 # same time and mtracecap captures the two host ends into one file.  For each
 # libtrace live format (ring:, int:, pcapint:) the readers tcpdump, capinfos
 # and tracestats must see:
-#  - whole packets (-s 0) and -s 64: every sent frame exactly once, byte for
+#  - whole packets (-s 0) and -s 64, read through libpcap and (with
+#    --libtrace-live) through libtrace: every sent frame exactly once, byte for
 #    byte (its first 64 bytes with -s 64), with pcap "len" equal to the
 #    length of the frame that was sent (libtrace adds 4 bytes of FCS to
 #    Ethernet wire lengths; mtracecap must take them off again), and an exit
@@ -74,18 +75,23 @@ check_disorders() {
 }
 
 # --- 1. both interfaces into one file: -s 0 -w 1000, and -s 64 -w 1 ---
+# through libpcap (the default) and through libtrace's own live readers
+# (--libtrace-live)
 
 for fmt in $FORMATS; do
+    for reader in libpcap libtrace; do
+	opt=()
+	[ "$reader" = libpcap ] || opt=(--libtrace-live)
 	for snap in 0 64; do
 		if [ "$snap" = 0 ]; then
 			w=1000 ref="$TMP/sent.pcap" ordered=1 dis=0
 		else
 			w=1 ref="$TMP/sent-s64.pcap" ordered=0 dis=
 		fi
-		what="$fmt: -s $snap -w $w"
-		d="$TMP/$fmt-s$snap"
-		start_capture "$d" -s "$snap" -w "$w" "pcapfile:$d/out.pcap" \
-		    "$fmt:$IF1" "$fmt:$IF2" || continue
+		what="$fmt: ${opt[*]:+${opt[*]} }-s $snap -w $w"
+		d="$TMP/$fmt-$reader-s$snap"
+		start_capture "$d" "${opt[@]}" -s "$snap" -w "$w" \
+		    "pcapfile:$d/out.pcap" "$fmt:$IF1" "$fmt:$IF2" || continue
 		replay_sent
 		sleep 0.3
 		stop_capture "$what"
@@ -95,6 +101,7 @@ for fmt in $FORMATS; do
 		check_disorders "$what"
 		pass "$what: $((N1 + N2)) frames from two interfaces, disorders=$(totval disorders), stopped in $STOP_MS ms"
 	done
+    done
 done
 
 # --- 2. -F on live inputs: ids 1, 2, 5 and 6 are half of each interface ---
