@@ -512,7 +512,10 @@ try_native(struct input *in, const char *path)
 
 /*
  * A pcap or pcapng file (kind from probe_file), compressed or not, or a
- * stream (stream set: FIFO, pipe, character device, standard input).
+ * stream (stream set: FIFO, pipe, character device, standard input).  A
+ * compressed file named by a bare path that holds neither pcap nor pcapng
+ * is left to libtrace, which guesses its format: 0 with in->backend set
+ * to BACKEND_LIBTRACE.
  */
 static int
 open_pcap(struct input *in, const char *path, enum file_kind kind,
@@ -539,6 +542,13 @@ open_pcap(struct input *in, const char *path, enum file_kind kind,
 		if ((fp = compressed_open(in, path, &kind, err, errlen)) ==
 		    NULL)
 			return -1;
+		if (kind == FILE_OTHER && strcmp(path, in->uri) == 0) {
+			/* a bare path to, say, a compressed ERF file: the
+			 * format libtrace would guess is its to read */
+			fclose(fp);
+			in->backend = BACKEND_LIBTRACE;
+			return 0;
+		}
 	}
 	in->kind = kind;
 	if (fp != NULL) {
@@ -745,12 +755,14 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 			goto fail;
 		}
 	}
+	in->backend = BACKEND_LIBTRACE;
 	if (path != NULL && (stream || kind != FILE_OTHER || path != uri)) {
 		in->backend = BACKEND_PCAP;
+		/* may hand a compressed file back to libtrace (backend) */
 		if (open_pcap(in, path, kind, stream, cfg, err, errlen) != 0)
 			goto fail;
-	} else {
-		in->backend = BACKEND_LIBTRACE;
+	}
+	if (in->backend == BACKEND_LIBTRACE) {
 		if (open_libtrace(in, cfg, err, errlen) != 0)
 			goto fail;
 	}
