@@ -17,29 +17,6 @@ shopt -s nullglob
 COLLECT=$TESTS_SRCDIR/../contrib/mtracecap-collect
 [ -x "$COLLECT" ] || COLLECT="sh $COLLECT"
 
-# feed.py FIFO REF COUNT PPS: a pcap header, COUNT packets stamped 10 ms
-# apart, about PPS a second (REF gets the same); then EOF
-cat >"$TMP/feed.py" <<'PY'
-import os, struct, sys, time
-fifo, ref, count, pps = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-fd = os.open(fifo, os.O_WRONLY)
-r = open(ref, "wb")
-def put(b):
-    while b:
-        b = b[os.write(fd, b):]
-h = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
-put(h); r.write(h)
-start = time.monotonic()
-for i in range(count):
-    us = 1700000000 * 10**6 + i * 10000
-    fr = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + struct.pack("!I", i) + os.urandom(200)
-    rec = struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr
-    put(rec); r.write(rec)
-    ahead = (i + 1) / pps - (time.monotonic() - start)
-    if ahead > 0:
-        time.sleep(ahead)
-PY
-
 SRC="$TMP/cap dir"
 A1="$TMP/archive one"
 A2=$(mktemp -d /dev/shm/mtc-collect.XXXXXX)
@@ -52,7 +29,10 @@ ln -s /etc/hostname "$SRC/20231114-000000-00000098"
 mkdir "$SRC/20231114-000000-00000097"
 echo x >"$SRC/.20231114-000000-00000096"
 mkfifo "$TMP/fifo"
-python3 "$TMP/feed.py" "$TMP/fifo" "$TMP/ref.pcap" 500 100 &
+# the feeder: a pcap header, 500 packets (random payloads) stamped 10 ms
+# apart, about 100 a second (ref.pcap gets the same); then EOF
+python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$TMP/fifo" --ref "$TMP/ref.pcap" \
+    --count 500 --size 218 --random-payload --step-us 10000 --rate 100 &
 FEED=$!
 on_exit "kill_child $FEED"
 "$MTRACECAP" -s 0 -B "pcapfile:$SRC" -G 1 -N "$SRC/.seq" --file-ext=" x.pcap" \

@@ -633,52 +633,19 @@ done
 passed "a compressor that closes its input early: .failed, never complete"
 
 # --- a slow pipe as input: SIGTERM, zombies, SIGKILL from outside -------------
-# feed.py FIFO REF LOG COUNT BURST PAUSE SIZE: a pcap header, then COUNT
-# packets of SIZE bytes stamped 1 ms apart into FIFO, BURST at a time
-# with PAUSE seconds after each burst; each burst goes to REF before it
-# is written, the number fully written so far to LOG.
-cat >"$TMP/feed.py" <<'EOF'
-import os, struct, sys, time
-fifo, ref, log = sys.argv[1:4]
-count, burst, pause, size = (int(sys.argv[4]), int(sys.argv[5]),
-                             float(sys.argv[6]), int(sys.argv[7]))
-hdr = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
-fd = os.open(fifo, os.O_WRONLY)
-r = open(ref, "wb")
-def put(b):
-    while b:
-        b = b[os.write(fd, b):]
-try:
-    put(hdr)
-    r.write(hdr)
-    for i in range(0, count, burst):
-        recs = []
-        for j in range(i, min(i + burst, count)):
-            us = 1700000000 * 10**6 + j * 1000
-            fr = (bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5])
-                  + struct.pack("!I", j))
-            fr += bytes(size - len(fr))
-            recs.append(struct.pack("<IIII", us // 10**6, us % 10**6,
-                                    len(fr), len(fr)) + fr)
-        # into REF first: what mtracecap reads of a burst cut short by
-        # its exit is in REF too
-        r.write(b"".join(recs))
-        r.flush()
-        put(b"".join(recs))
-        with open(log + ".tmp", "w") as lg:
-            lg.write("%d\n" % (i + len(recs)))
-        os.rename(log + ".tmp", log)
-        time.sleep(pause)
-except BrokenPipeError:
-    pass
-EOF
 FIFO=$TMP/fifo
 mkfifo "$FIFO"
 FEED_PID=
 MTC_PID=
+# start_feed OPTION...: tests/tools/feed.py into FIFO: a pcap header, then
+# packets stamped 1 ms apart (--count of --size bytes), --group at a time
+# with --gap seconds after each group.  Each group goes to $TMP/fifo.ref
+# before it is written (what mtracecap reads of a group cut short by its
+# exit is in REF too), the number fully written so far to $TMP/fed.
 start_feed() {
 	echo 0 >"$TMP/fed"
-	python3 "$TMP/feed.py" "$FIFO" "$TMP/fifo.ref" "$TMP/fed" "$@" &
+	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$FIFO" --ref "$TMP/fifo.ref" \
+	    --ref-first --log "$TMP/fed" --log-style total --step-us 1000 "$@" &
 	FEED_PID=$!
 	on_exit "kill_child $FEED_PID"
 }
@@ -734,7 +701,7 @@ section
 # everything fed before the signal
 T=$TMP/term
 mkdir -p "$T"
-start_feed 100000 20 0.05 200
+start_feed --count 100000 --group 20 --gap 0.05 --size 200
 start_mtc --pipeout='gzip -1' "pcapfile:$T/out.pcap.gz"
 if wait_ready; then
 	i=0
@@ -773,7 +740,7 @@ newest_out() {
 	local p
 	p=$(pgrep -n -P "$MTC_PID") && readlink "/proc/$p/fd/1" 2>/dev/null
 }
-start_feed 100000 150 0.15 1000
+start_feed --count 100000 --group 150 --gap 0.15 --size 1000
 start_mtc --pipeout='gzip -1' -S 1 -U -B "pcapfile:$T"
 if wait_ready; then
 	wait_files "$T" 2 || fail "-S 1 from a pipe: not 2 complete files within 10 s"

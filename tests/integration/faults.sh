@@ -13,51 +13,20 @@
 need_root
 need_cmd python3 tcpdump capinfos mountpoint
 
-# feed.py FIFO LOG COUNT GAP SIZE [STEP]: a pcap stream into FIFO: a header
-# and COUNT packets of SIZE bytes, one every GAP seconds, stamped STEP
-# seconds apart (default GAP); after each packet fully written its number
-# goes to LOG.  Then the pipe is closed (EOF for the reader).
-cat >"$TMP/feed.py" <<'EOF'
-import os, struct, sys, time
-fifo, log = sys.argv[1:3]
-count, gap, size = int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-step = float(sys.argv[6]) if len(sys.argv) > 6 else gap
-fd = os.open(fifo, os.O_WRONLY)
-lg = open(log, "w")
-def put(b):
-    while b:
-        b = b[os.write(fd, b):]
-try:
-    put(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-    t0 = 1700000000 * 10**6
-    nxt = time.monotonic()
-    for i in range(count):
-        us = t0 + int(i * step * 1e6)
-        fr = (bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5])
-              + struct.pack("!I", i))
-        fr += bytes(max(size, 60) - len(fr))
-        put(struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr)
-        lg.write("%d\n" % i)
-        lg.flush()
-        nxt += gap
-        d = nxt - time.monotonic()
-        if d > 0:
-            time.sleep(d)
-except BrokenPipeError:
-    pass
-EOF
-
 MTC_PID=
 FEED_PID=
-# start_feed FIFO COUNT GAP SIZE [STEP]: a feeder into FIFO (created here),
-# its packet numbers in FIFO.log
+# start_feed FIFO OPTION...: tests/tools/feed.py into FIFO (created here):
+# a pcap header and --count packets of --size bytes, one every --interval
+# seconds (none: as fast as the pipe takes them), stamped --step seconds
+# apart; after each packet fully written its number goes to FIFO.log.
+# Then the pipe is closed (EOF for the reader).
 start_feed() {
 	local fifo=$1
 	shift
 	rm -f "$fifo" "$fifo.log"
 	mkfifo "$fifo"
 	: >"$fifo.log"
-	python3 "$TMP/feed.py" "$fifo" "$fifo.log" "$@" &
+	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$fifo" --log "$fifo.log" "$@" &
 	FEED_PID=$!
 	on_exit "kill_child $FEED_PID"
 }
@@ -170,7 +139,7 @@ disk_full() {
 	rm -rf "$OUT" "$MNT/filler"
 	mkdir "$OUT"
 	dd if=/dev/zero of="$MNT/filler" bs=64k count=24 status=none
-	start_feed "$TMP/a.fifo" 2000 0.003 1000 0.01
+	start_feed "$TMP/a.fifo" --count 2000 --interval 0.003 --size 1000 --step 0.01
 	start_mtc "$e" "$MTRACECAP" -v -s 0 -U "$@" -B "pcapfile:$OUT" "pcapfile:$TMP/a.fifo"
 	wait_msg "$e" 'No space left' ||
 	    fail "$what: no 'No space left on device' message 5 s into the capture"
@@ -195,7 +164,7 @@ dir_fault() {
 	rm -rf "$OUT" "$OUT.gone" "$MNT/filler"
 	mkdir "$OUT"
 	[ "$mode" = ro ] && pre=(setpriv "--bounding-set=-dac_override,-fowner")
-	start_feed "$TMP/b.fifo" 1500 0.004 200 0.01
+	start_feed "$TMP/b.fifo" --count 1500 --interval 0.004 --size 200 --step 0.01
 	start_mtc "$e" "${pre[@]}" "$MTRACECAP" -v -s 0 -U -G 1 -B "pcapfile:$OUT" \
 	    "pcapfile:$TMP/b.fifo"
 	sleep 1.2
@@ -348,7 +317,7 @@ sanitizer_build tsan && REST=32
 section
 printf '#!/bin/sh\nsleep 4\nexec gzip -1\n' >"$TMP/slow.sh"
 chmod +x "$TMP/slow.sh"
-start_feed "$TMP/d.fifo" 80000 0 500 0.0001
+start_feed "$TMP/d.fifo" --count 80000 --size 500 --step 0.0001
 start_mtc "$TMP/d.err" "$MTRACECAP" -s 0 --queue-size 2 --pipeout="$TMP/slow.sh" \
     "pcapfile:$TMP/d.pcap.gz" "pcapfile:$TMP/d.fifo"
 hwm=0

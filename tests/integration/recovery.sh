@@ -16,51 +16,20 @@ need_cmd python3 tcpdump capinfos gzip flock
 export LC_ALL=C
 shopt -s nullglob
 
-# feed.py FIFO REF COUNT SIZE PPS PAUSE T0: a pcap header, then COUNT
-# packets of SIZE bytes (random payload: compressors cannot shrink it to
-# nothing) stamped 1 ms apart from T0 (seconds), about PPS a second, with
-# a 2 s pause after the first PAUSE (REF.paused is created then); each
-# packet goes to REF too once fully written.  Then the pipe stays open and
-# silent.
-cat >"$TMP/feed.py" <<'EOF'
-import os, struct, sys, time
-fifo, ref = sys.argv[1:3]
-count, size, pps = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-pause, t0 = int(sys.argv[6]), int(sys.argv[7]) * 10**6
-fd = os.open(fifo, os.O_WRONLY)
-r = open(ref, "wb")
-def put(b):
-    while b:
-        b = b[os.write(fd, b):]
-hdr = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
-put(hdr); r.write(hdr); r.flush()
-start = time.monotonic()
-try:
-    for i in range(count):
-        us = t0 + i * 1000
-        fr = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + struct.pack("!I", i)
-        fr += os.urandom(size - len(fr))
-        rec = struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr
-        put(rec); r.write(rec); r.flush()
-        ahead = (i + 1) / pps - (time.monotonic() - start)
-        if ahead > 0:
-            time.sleep(ahead)
-        if i + 1 == pause:
-            open(ref + ".paused", "w").close()
-            time.sleep(2)
-            start += 2
-    time.sleep(3600)
-except BrokenPipeError:
-    pass
-EOF
-
 FEED_PID=
 MTC_PID=
-# feed FIFO REF COUNT SIZE PPS PAUSE T0: start the feeder in the background
+# feed FIFO REF OPTION...: start tests/tools/feed.py in the background: a
+# pcap header, then --count packets of --size bytes (random payload:
+# compressors cannot shrink it to nothing) stamped 1 ms apart from --start
+# (seconds), about --rate a second, with a 2 s pause after the first
+# --pause-after (REF.paused is created then); each packet goes to REF too
+# once fully written.  Then the pipe stays open and silent.
 feed() {
 	rm -f "$1" "$2.paused"
 	mkfifo "$1"
-	python3 "$TMP/feed.py" "$@" &
+	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$1" --ref "$2" \
+	    --pause 2 --pause-flag "$2.paused" --random-payload --step-us 1000 \
+	    --idle 3600 "${@:3}" &
 	FEED_PID=$!
 	on_exit "kill_child $FEED_PID"
 }
@@ -163,7 +132,8 @@ fifo_case() {
 	shift
 	dir=$TMP/out-$RANDOM
 	mkdir "$dir"
-	feed "$TMP/fifo" "$TMP/ref.pcap" 6000 1200 3000 4500 1700000000
+	feed "$TMP/fifo" "$TMP/ref.pcap" --count 6000 --size 1200 --rate 3000 \
+	    --pause-after 4500 --start 1700000000
 	"$MTRACECAP" -s 0 -B "pcapfile:$dir" -G 3 -N "$dir/.seq" "$@" \
 	    "pcapfile:$TMP/fifo" 2>"$TMP/run1.err" &
 	MTC_PID=$!
@@ -176,7 +146,8 @@ fifo_case() {
 	[ "${#before[@]}" -ge 1 ] || fail "$what: no file was finished before the kill"
 	# an orphaned --pipeout compressor may still finish the stream:
 	# recovery waits for its lock
-	feed "$TMP/fifo2" "$TMP/ref2.pcap" 4000 200 5000 0 1700000100
+	feed "$TMP/fifo2" "$TMP/ref2.pcap" --count 4000 --size 200 --rate 5000 \
+	    --start 1700000100
 	timeout 30 "$MTRACECAP" -s 0 -B "pcapfile:$dir" -G 3 -N "$dir/.seq" \
 	    "$@" "pcapfile:$TMP/fifo2" 2>"$TMP/run2.err" &
 	MTC_PID=$!
@@ -214,7 +185,8 @@ mkdir "$C"
 use_mkpcap
 $MK "$TMP/ref.pcap" --count 20 --size 300 --start $S
 # a live mtracecap writing into the same directory (its file is locked)
-feed "$TMP/fifo" "$TMP/refl.pcap" 5 300 100 0 1700001000
+feed "$TMP/fifo" "$TMP/refl.pcap" --count 5 --size 300 --rate 100 \
+    --start 1700001000
 "$MTRACECAP" -s 0 -B "pcapfile:$C" -G 3600 "pcapfile:$TMP/fifo" 2>"$TMP/live.err" &
 LIVE_MTC=$!
 on_exit "kill_child -KILL $LIVE_MTC"

@@ -13,31 +13,6 @@ use_mkpcap
 RUNS=${STORM_RUNS:-200}
 PAR=${STORM_PAR:-4}
 
-# feed.py FIFO COUNT GAP SIZE: a pcap header and COUNT packets of SIZE
-# bytes (one every GAP s, stamped 10 ms apart) into FIFO, then silence
-# with the pipe open until killed.
-cat >"$TMP/feed.py" <<'EOF'
-import os, struct, sys, time
-fifo, count, gap, size = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-fd = os.open(fifo, os.O_WRONLY)
-def put(b):
-    while b:
-        b = b[os.write(fd, b):]
-try:
-    put(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-    t0 = 1700000000 * 10**6
-    for i in range(count):
-        us = t0 + i * 10000
-        fr = (bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5])
-              + struct.pack("!I", i))
-        fr += bytes(max(size, 60) - len(fr))
-        put(struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr)
-        if gap:
-            time.sleep(gap)
-    time.sleep(3600)
-except BrokenPipeError:
-    pass
-EOF
 # file inputs, big enough that a merge takes a few hundred ms
 $MK "$D/f1.pcap" --id 1 --size 200 --count 60000 --step-us 100
 $MK "$D/f2.pcap" --id 2 --size 200 --count 60000 --step-us 100 --start $((S + 1))
@@ -89,10 +64,15 @@ run_one() {
 		ins=("$D/f1.pcap" "$D/f2.pcap")
 	else
 		mkfifo "$dir/fifo"
+		# a pcap header and the packets (stamped 10 ms apart) into
+		# the FIFO, then silence with the pipe open until killed
 		if [ "$mode" = 2 ]; then
-			python3 "$TMP/feed.py" "$dir/fifo" 6000 0 1200 &
+			python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$dir/fifo" \
+			    --count 6000 --size 1200 --step-us 10000 --idle 3600 &
 		else
-			python3 "$TMP/feed.py" "$dir/fifo" 100000 0.0005 300 &
+			python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$dir/fifo" \
+			    --count 100000 --gap 0.0005 --size 300 --step-us 10000 \
+			    --idle 3600 &
 		fi
 		feed=$!
 		ins=("pcapfile:$dir/fifo")

@@ -9,59 +9,23 @@
 . "$(dirname "$0")/lib.sh"
 need_cmd python3 tcpdump capinfos tracestats
 
-# feed.py FIFO REF LOG COUNT GAP BURST TS_STEP SIZE IDLE: write a pcap
-# header, then COUNT packets into FIFO (the first BURST at once, then one
-# every GAP seconds), each stamped TS_STEP seconds after the previous one;
-# every packet fully written goes to REF too and its number to LOG.  Then
-# close the pipe, or with IDLE=1 keep it open and silent.
-cat >"$TMP/feed.py" <<'EOF'
-import os, struct, sys, time
-fifo, ref, log = sys.argv[1:4]
-count, gap, burst = int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
-step, size, idle = float(sys.argv[7]), int(sys.argv[8]), sys.argv[9] == "1"
-hdr = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
-fd = os.open(fifo, os.O_WRONLY)
-r = open(ref, "wb")
-lg = open(log, "w")
-def put(b):
-    while b:
-        b = b[os.write(fd, b):]
-try:
-    put(hdr)
-    r.write(hdr)
-    r.flush()
-    t0 = 1700000000 * 10**6
-    for i in range(count):
-        us = t0 + int(i * step * 1e6)
-        fr = (bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5])
-              + struct.pack("!I", i))
-        fr += bytes(max(size, 60) - len(fr))
-        rec = struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr
-        put(rec)
-        r.write(rec)
-        r.flush()
-        lg.write("%d\n" % i)
-        lg.flush()
-        if i >= burst:
-            time.sleep(gap)
-    if idle:
-        time.sleep(3600)
-except BrokenPipeError:
-    pass
-EOF
-
 FIFO=$TMP/fifo
 mkfifo "$FIFO"
 MODE=fifo	# how the pipe reaches mtracecap: pcapfile:FIFO, or stdin
 FEED_PID=
 MTC_PID=
 
-# start_feed COUNT GAP BURST TS_STEP SIZE IDLE: start the feeder (the
-# reference stream goes to $TMP/ref.pcap, packet numbers to $TMP/fed.log)
+# start_feed OPTION...: start tests/tools/feed.py into FIFO: a pcap header,
+# then --count packets of --size bytes, each stamped --step seconds after
+# the previous one (the first --burst at once, then one every --gap
+# seconds); then it closes the pipe, or with --idle keeps it open and
+# silent.  Every packet fully written goes to $TMP/ref.pcap too and its
+# number to $TMP/fed.log.
 start_feed() {
 	rm -f "$TMP/ref.pcap" "$TMP/fed.log" "$TMP/stderr"
 	: >"$TMP/fed.log"
-	python3 "$TMP/feed.py" "$FIFO" "$TMP/ref.pcap" "$TMP/fed.log" "$@" &
+	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$FIFO" --ref "$TMP/ref.pcap" \
+	    --log "$TMP/fed.log" "$@" &
 	FEED_PID=$!
 	on_exit "kill_child $FEED_PID"
 }
@@ -151,7 +115,7 @@ passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 
 # --- can a named pipe be an input at all? ------------------------------------
 section
-start_feed 300 0 300 0.001 100 0
+start_feed --count 300 --step 0.001 --size 100
 start_mtc "pcapfile:$TMP/start.pcap"
 reap "pcapfile:FIFO input" 5
 if [ "$RC" -ne 0 ] || [ ! -e "$TMP/start.pcap" ]; then
@@ -168,7 +132,7 @@ no_tmp "$TMP"
 stop_test() {
 	local sig=$1 before t0 t1
 	rm -f "$TMP/out.pcap"
-	start_feed 100000 0.05 0 0.05 200 0
+	start_feed --count 100000 --gap 0.05 --step 0.05 --size 200
 	start_mtc "pcapfile:$TMP/out.pcap"
 	wait_ready
 	wait_fed 40 || fail "$sig: feeder stuck at $(fed) packets"
@@ -196,7 +160,7 @@ passed "SIGINT mid-capture: likewise"
 # must still stop within 2 s and write the 20 packets.
 section
 rm -f "$TMP/silent.pcap"
-start_feed 20 0 20 0.05 200 1
+start_feed --count 20 --step 0.05 --size 200 --idle 3600
 start_mtc "pcapfile:$TMP/silent.pcap"
 wait_ready
 wait_fed 20 || fail "silent: feeder stuck"
@@ -220,7 +184,7 @@ passed "SIGTERM while the input pipe is silent"
 section
 HB=$TMP/hup
 mkdir -p "$HB"
-start_feed 100000 0.05 100 0.001 200 0
+start_feed --count 100000 --burst 100 --gap 0.05 --step 0.001 --size 200
 start_mtc -U -B "pcapfile:$HB"
 wait_ready
 i=0
@@ -278,7 +242,7 @@ for mode in single G1 S1 G1S1 single G1 S1 G1S1 single G1 S1 G1S1 \
 	S1)	args=(-S 1 -U -B "pcapfile:$dir") ;;
 	G1S1)	args=(-G 1 -S 1 -U -B "pcapfile:$dir") ;;
 	esac
-	start_feed 1000000 0.001 0 0.01 1000 0
+	start_feed --count 1000000 --gap 0.001 --step 0.01 --size 1000
 	start_mtc "${args[@]}"
 	wait_ready || continue
 	delay=$(( RANDOM % 2500 ))
