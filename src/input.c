@@ -24,6 +24,12 @@
  *   magics, versions or link types) stay with libpcap, and so do pcapng,
  *   compressed files and streams.  MTRACECAP_READER=libpcap in the
  *   environment reads every pcap file with libpcap (for comparisons).
+ * - A stream in a format only libtrace reads (erf:-, erf:FIFO) would
+ *   block the reader in libtrace's read until data or end of file, deaf
+ *   to SIGTERM.  A relay thread copies it into a pipe that libtrace reads
+ *   instead, waiting in poll() and closing the pipe once told to stop;
+ *   the reader then reads on to that end of file, so nothing the relay
+ *   took from the stream is left behind in libtrace's buffers.
  * - This is the only file that includes libtrace.h; libtrace 3/4
  *   differences (drop counters) are hidden here.
  */
@@ -101,7 +107,8 @@ struct input {
 	uint32_t		 snaplen;
 	struct queue		*q;
 	struct input_counters	 c;
-	const atomic_bool	*stop;
+	/* set by input_start; atomic: a relay thread may run before that */
+	const atomic_bool	*_Atomic stop;
 	pthread_t		 thread;
 	bool			 started;
 	atomic_bool		 failed;
@@ -120,6 +127,13 @@ struct input {
 
 	/* libtrace */
 	libtrace_t		*trace;
+	/* a stream (FIFO, pipe, "-") libtrace reads through our relay */
+	int			 relay_src;	/* the stream; -1: no relay */
+	int			 relay_rd, relay_wr;	/* the pipe to libtrace */
+	pthread_t		 relay_thread;
+	bool			 relay_started;
+	atomic_int		 relay_errno;	/* why the relay stopped early */
+	atomic_bool		 reader_done;	/* the relay may give up */
 	libtrace_filter_t	*filter;
 	libtrace_packet_t	*packet;
 	bool			 drops_are_deltas;
@@ -645,11 +659,124 @@ open_pcap_live(struct input *in, const char *dev, const struct config *cfg,
 	return 0;
 }
 
+/*
+ * Write all of buf into the relay's pipe (non-blocking), waiting in poll();
+ * gives up (-1) on an error or once the reader is done.
+ */
+static int
+relay_write(struct input *in, const char *buf, size_t n)
+{
+	while (n > 0) {
+		struct pollfd pfd = { .fd = in->relay_wr, .events = POLLOUT };
+		ssize_t w = write(in->relay_wr, buf, n);
+
+		if (w >= 0) {
+			buf += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;	/* EPIPE: libtrace let go */
+		if (atomic_load(&in->reader_done))
+			return -1;
+		(void)poll(&pfd, 1, POLL_MS);
+	}
+	return 0;
+}
+
+/* Copy the stream into the pipe until its end, an error or the stop flag;
+ * then close the pipe: libtrace sees the end of its file. */
+static void *
+input_relay_thread(void *arg)
+{
+	struct input *in = arg;
+	char buf[65536];
+
+	while (!stopping(in) && !atomic_load(&in->reader_done)) {
+		struct pollfd pfd = { .fd = in->relay_src, .events = POLLIN };
+		int r = poll(&pfd, 1, POLL_MS);
+		ssize_t n;
+
+		if (r == 0 || (r < 0 && errno == EINTR))
+			continue;
+		if (r < 0) {
+			atomic_store(&in->relay_errno, errno);
+			break;
+		}
+		n = read(in->relay_src, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			atomic_store(&in->relay_errno, errno);
+		if (n <= 0 || relay_write(in, buf, (size_t)n) != 0)
+			break;
+	}
+	close(in->relay_wr);
+	in->relay_wr = -1;
+	return NULL;
+}
+
+/*
+ * For a libtrace file format read from a stream ("-", a FIFO, a character
+ * device): open the stream and a pipe, and set *uri to the URI libtrace
+ * reads instead (malloc'ed; NULL when no relay is needed).  0, or -1 with
+ * err naming the input.
+ */
+static int
+relay_open(struct input *in, char **uri, char *err, size_t errlen)
+{
+	size_t flen = uri_format_len(in->uri);
+	const char *path = in->uri + flen + 1;
+	struct stat st;
+	int p[2], rc;
+
+	*uri = NULL;
+	if (flen == 0 || format_is_live(in->uri))
+		return 0;
+	if (strcmp(path, "-") == 0) {
+		in->relay_src = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	} else {
+		if (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
+		    S_ISDIR(st.st_mode))
+			return 0;	/* libtrace reads it, or says why not */
+		in->relay_src = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (in->relay_src < 0) {
+		log_seterr(err, errlen, "cannot open input '%s': %s", in->uri,
+		    strerror(errno));
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) == 0) {
+		in->relay_rd = p[0];	/* closed by input_destroy */
+		in->relay_wr = p[1];
+	}
+	if (in->relay_rd < 0 || fcntl(p[1], F_SETFL, O_NONBLOCK) != 0 ||
+	    asprintf(uri, "%.*s:/proc/self/fd/%d", (int)flen, in->uri,
+	    p[0]) < 0) {
+		log_seterr(err, errlen, "input '%s': cannot set up a pipe: %s",
+		    in->uri, strerror(errno));
+		*uri = NULL;
+		return -1;
+	}
+	/* running already: libtrace reads the first bytes as it starts */
+	if ((rc = pthread_create(&in->relay_thread, NULL, input_relay_thread,
+	    in)) != 0) {
+		log_seterr(err, errlen, "cannot start a relay for '%s': %s",
+		    in->uri, strerror(rc));
+		free(*uri);
+		*uri = NULL;
+		return -1;
+	}
+	in->relay_started = true;
+	return 0;
+}
+
 static int
 open_libtrace(struct input *in, const struct config *cfg, char *err,
     size_t errlen)
 {
 	libtrace_err_t e;
+	char *relay_uri;
 	/* libtrace refuses a snaplen over its packet buffer, which none of
 	 * its packets exceeds: -s 0 (262144) must not end the input */
 	int snap = cfg->snaplen < LIBTRACE_PACKET_BUFSIZE ?
@@ -661,7 +788,10 @@ open_libtrace(struct input *in, const struct config *cfg, char *err,
 	if (cfg->filter != NULL &&
 	    check_filter(cfg->filter, in->uri, err, errlen) != 0)
 		return -1;
-	in->trace = trace_create(in->uri);
+	if (relay_open(in, &relay_uri, err, errlen) != 0)
+		return -1;
+	in->trace = trace_create(relay_uri != NULL ? relay_uri : in->uri);
+	free(relay_uri);
 	if (in->trace == NULL || trace_is_err(in->trace)) {
 		e = trace_get_err(in->trace);
 		log_seterr(err, errlen, "cannot open input '%s': %s", in->uri,
@@ -720,9 +850,12 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	in->index = index;
 	in->linktype = -1;
 	in->fd = -1;
+	in->relay_src = in->relay_rd = in->relay_wr = -1;
 	in->snaplen = cfg->snaplen;
 	in->child_as = child_as;
 	atomic_init(&in->failed, false);
+	atomic_init(&in->relay_errno, 0);
+	atomic_init(&in->reader_done, false);
 
 	if ((uri_has_format(uri, "pcapint") || uri_has_format(uri, "ring") ||
 	    uri_has_format(uri, "int")) && !cfg->libtrace_live) {
@@ -807,8 +940,10 @@ push_packet(struct input *in, uint64_t ts_ns, uint32_t caplen,
 static bool
 stopping(const struct input *in)
 {
-	return in->stop != NULL &&
-	    atomic_load_explicit(in->stop, memory_order_relaxed);
+	const atomic_bool *stop = atomic_load_explicit(&in->stop,
+	    memory_order_acquire);
+
+	return stop != NULL && atomic_load_explicit(stop, memory_order_relaxed);
 }
 
 static void
@@ -1114,15 +1249,20 @@ static void
 read_libtrace_file(struct input *in)
 {
 	unsigned batch = 0;
-	int rc;
+	int rc, e;
 
-	while (!stopping(in)) {
+	/* behind a relay: on to the end of file, which the relay makes
+	 * once told to stop */
+	while (in->relay_src >= 0 || !stopping(in)) {
 		rc = trace_read_packet(in->trace, in->packet);
 		if (rc > 0) {
 			push_libtrace_packet(in, &batch);
 		} else {
 			if (rc < 0 || trace_is_err(in->trace))
 				fail_input(in, trace_get_err(in->trace).problem);
+			else if (in->relay_src >= 0 &&
+			    (e = atomic_load(&in->relay_errno)) != 0)
+				fail_input(in, strerror(e));
 			break;
 		}
 	}
@@ -1153,6 +1293,7 @@ input_reader_thread(void *arg)
 				    memory_order_relaxed);
 		}
 	}
+	atomic_store(&in->reader_done, true);
 	queue_close(in->q);
 	return NULL;
 }
@@ -1163,7 +1304,7 @@ input_start(struct input *in, const atomic_bool *stop, char *err,
 {
 	int rc;
 
-	in->stop = stop;
+	atomic_store_explicit(&in->stop, stop, memory_order_release);
 	in->drops_checked_ns = mono_ns();
 	if ((rc = pthread_create(&in->thread, NULL, input_reader_thread,
 	    in)) != 0) {
@@ -1182,6 +1323,12 @@ input_join(struct input *in)
 		pthread_join(in->thread, NULL);
 		in->started = false;
 	}
+	if (in != NULL && in->relay_started) {
+		/* never started, or done: the relay must not wait for data */
+		atomic_store(&in->reader_done, true);
+		pthread_join(in->relay_thread, NULL);
+		in->relay_started = false;
+	}
 }
 
 void
@@ -1196,6 +1343,12 @@ input_destroy(struct input *in)
 		pcap_close(in->pcap);
 	if (in->fd >= 0)
 		close(in->fd);
+	if (in->relay_src >= 0)
+		close(in->relay_src);
+	if (in->relay_rd >= 0)
+		close(in->relay_rd);
+	if (in->relay_wr >= 0)
+		close(in->relay_wr);
 	free(in->fbuf);
 	if (in->packet != NULL)
 		trace_destroy_packet(in->packet);

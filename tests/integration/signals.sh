@@ -5,9 +5,10 @@
 # line, no tmp- file, everything the feeder wrote before the signal in the
 # file; SIGHUP with -B: a new file; ~20 SIGTERMs at random moments (also
 # with -G 1 and -S 1): never a crash, never a tmp- file, valid files whose
-# union is a prefix of what was fed.
+# union is a prefix of what was fed.  SIGTERM on a silent stream in a
+# format only libtrace reads (ERF): the same.
 . "$(dirname "$0")/lib.sh"
-need_cmd python3 tcpdump capinfos tracestats
+need_cmd python3 tcpdump capinfos tracestats traceconvert tracemerge
 
 FIFO=$TMP/fifo
 mkfifo "$FIFO"
@@ -175,6 +176,49 @@ else
 fi
 no_tmp "$TMP"
 passed "SIGTERM while the input pipe is silent"
+
+# --- SIGTERM while a stream in a libtrace format (ERF) is silent ---------------
+# libtrace itself would block in read() until data or EOF, holding what it
+# had read in its buffers; mtracecap's relay must let it stop within 2 s
+# with every record the stream carried (those of tracemerge reading the
+# same stream as a file).
+section
+python3 "$TESTS_SRCDIR/tools/mkpcap.py" "$TMP/e.pcap" --count 30 --size 200 \
+    --step-us 20000
+traceconvert "pcapfile:$TMP/e.pcap" "erf:$TMP/e.erf.gz"
+zcat "$TMP/e.erf.gz" >"$TMP/e.erf"
+tracemerge "pcapfile:$TMP/e-ref.pcap" "erf:$TMP/e.erf"
+mkfifo "$TMP/efifo"
+# writes the stream, then holds the pipe open and silent
+python3 -c 'import sys, time
+d = open(sys.argv[1], "rb").read()
+f = open(sys.argv[2], "wb")
+f.write(d)
+f.flush()
+time.sleep(3600)' "$TMP/e.erf" "$TMP/efifo" &
+FEED_PID=$!	# reap ends it (EOF) if mtracecap does not stop
+on_exit "kill_child $FEED_PID"
+"$MTRACECAP" -s 0 "pcapfile:$TMP/erf.pcap" "erf:$TMP/efifo" 2>"$TMP/stderr" &
+MTC_PID=$!
+on_exit "kill_child -KILL $MTC_PID"
+if wait_ready; then
+	sleep 1
+	t0=$(date +%s%N)
+	kill -TERM "$MTC_PID"
+	reap "SIGTERM on a silent ERF stream" 2
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$RC" -eq 0 ] || fail "silent ERF stream: exit $RC: $(cat "$TMP/stderr")"
+	if [ -e "$TMP/erf.pcap" ]; then
+		records "$TMP/erf.pcap" | cmp -s - <(records "$TMP/e-ref.pcap") ||
+		    fail "silent ERF stream: $(npackets "$TMP/erf.pcap") records, not the 30 of tracemerge"
+	else
+		fail "silent ERF stream: no output file"
+	fi
+	grep -q "read=30 .*written=30" "$TMP/stderr" ||
+	    fail "silent ERF stream: report: $(grep input= "$TMP/stderr")"
+	no_tmp "$TMP"
+	passed "SIGTERM while an ERF stream (libtrace) is silent: exit 0 after $ms ms, all 30 records"
+fi
 
 # --- SIGHUP with -B: a new file now --------------------------------------------
 # 100 packets at once, then one every 50 ms.  Once the first file exists:
