@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wandio.h>
@@ -25,8 +26,10 @@
 
 #define FILE_MODE	0640
 #define PIPEOUT_WHO	"--pipeout command"	/* subject of its errors */
+#define FIFO_POLL_NS	50000000L	/* a fifo without a reader: retry */
 
 struct output {
+	const atomic_bool *stop;	/* see output_params */
 	char		 final[PATH_MAX];
 	char		 temp[PATH_MAX];
 	bool		 to_stdout;
@@ -181,12 +184,27 @@ open_direct(struct output *o, char *err, size_t errlen)
 		return 0;
 	fd = -1;
 	if (S_ISFIFO(st.st_mode)) {
-		/* only to tell the operator why we wait */
-		fd = open(o->final, O_WRONLY | O_NONBLOCK | O_NOCTTY |
-		    O_CLOEXEC);
-		if (fd < 0 && errno == ENXIO)
-			log_info("waiting for a reader to open fifo '%s'",
-			    o->final);
+		/* wait for a reader as tcpdump does, but in steps, so that
+		 * a stop signal still ends the wait */
+		const struct timespec tick = { 0, FIFO_POLL_NS };
+		bool told = false;
+
+		while ((fd = open(o->final, O_WRONLY | O_NONBLOCK |
+		    O_NOCTTY | O_CLOEXEC)) < 0 &&
+		    (errno == ENXIO || errno == EINTR)) {
+			if (!told)
+				log_info("waiting for a reader to open fifo "
+				    "'%s'", o->final);
+			told = true;
+			if (o->stop != NULL && atomic_load_explicit(o->stop,
+			    memory_order_relaxed)) {
+				log_seterr(err, errlen, "stopped while "
+				    "waiting for a reader to open fifo '%s'",
+				    o->final);
+				return -1;
+			}
+			nanosleep(&tick, NULL);
+		}
 		if (fd >= 0 && ((fl = fcntl(fd, F_GETFL)) < 0 ||
 		    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)) {
 			log_seterr(err, errlen, "cannot make '%s' blocking: "
@@ -231,6 +249,7 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		return NULL;
 	}
 	o->bufsize = p->bufsize;
+	o->stop = p->stop;
 	o->file_fd = -1;
 	o->write_fd = -1;
 	o->no_replace = p->no_replace;

@@ -25,6 +25,7 @@
 #ifndef MTRACECAP_OUTPUT_H
 #define MTRACECAP_OUTPUT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,8 @@ struct output_params {
 	int		 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
 	int		 compress_level;/* 1-9 when compress_type != 0 */
 	size_t		 bufsize;
+	/* waiting for a fifo's reader ends once *stop is set (NULL: never) */
+	const atomic_bool *stop;
 };
 
 struct output_result {

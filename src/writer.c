@@ -122,6 +122,7 @@ open_segment(struct writer *w, uint64_t name_ns)
 		.compress_type = w->ws->compress_type,
 		.compress_level = cfg->compress_level,
 		.bufsize = OUTPUT_BUFSIZE,
+		.stop = &w->ws->control->stop,
 	};
 
 	wait_watchfile(w);

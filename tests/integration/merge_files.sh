@@ -3,8 +3,9 @@
 # tracemerge (interleaved stamps, ties across files, a header-only file,
 # very different lengths, a nanosecond input, ERF inputs read through
 # libtrace, whatever -s says), and of mergecap where no stamps tie; -F is
-# tcpdump's filter, -s truncates captures and keeps the wire length, and
-# pcapfile:- streams the same records to stdout.
+# tcpdump's filter, -s truncates captures and keeps the wire length,
+# pcapfile:- streams the same records to stdout, and a fifo output gets
+# them too (or, with no reader, waits until SIGTERM).
 . "$(dirname "$0")/lib.sh"
 need_cmd python3 tcpdump capinfos tracemerge traceconvert mergecap
 
@@ -269,5 +270,34 @@ else
 	fail "fifo output: pcapfile:$TMP/ofifo was replaced by a $(stat -c %F "$TMP/ofifo"); the fifo's reader got nothing"
 fi
 passed "a fifo as the output receives the stream"
+section
+
+# --- a fifo output nobody reads: like tcpdump, wait; SIGTERM still stops ------
+mkfifo "$TMP/nofifo"
+"$MTRACECAP" -s 0 "pcapfile:$TMP/nofifo" "pcapfile:$D/a.pcap" \
+    2>"$TMP/stderr" &
+pid=$!
+on_exit "kill_child -KILL $pid"
+sleep 1
+if kill -0 "$pid" 2>/dev/null; then
+	kill -TERM "$pid"
+	if wait_exit "$pid" 2; then
+		rc=0
+		wait "$pid" || rc=$?
+		n=$(npackets "$D/a.pcap")
+		[ "$rc" -eq 1 ] || fail "unread fifo: exit $rc after SIGTERM, want 1"
+		grep -q "stopped while waiting for a reader to open fifo '$TMP/nofifo'" \
+		    "$TMP/stderr" || fail "unread fifo: no line naming the fifo: $(cat "$TMP/stderr")"
+		grep -q "^mtracecap: total: files=0 written=0 lost=$n " "$TMP/stderr" ||
+		    fail "unread fifo: the $n packets are not counted as lost: $(grep total: "$TMP/stderr")"
+		[ -p "$TMP/nofifo" ] || fail "unread fifo: $TMP/nofifo is no longer a fifo"
+	else
+		fail "unread fifo: mtracecap still waiting 2 s after SIGTERM"
+		kill -9 "$pid"
+	fi
+else
+	fail "unread fifo: mtracecap did not wait for a reader: $(cat "$TMP/stderr")"
+fi
+passed "a fifo output nobody reads: waits, and SIGTERM ends the wait (exit 1, packets counted lost)"
 section
 finish
