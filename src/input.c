@@ -55,6 +55,7 @@
 #include "log.h"
 #include "pcapfile.h"
 #include "pipeout.h"
+#include "privs.h"
 
 #define PUBLISH_BATCH		64		/* packets between publishes */
 #define POLL_MS			100		/* stop-flag latency of idle readers */
@@ -692,6 +693,14 @@ input_relay_thread(void *arg)
 	struct input *in = arg;
 	char buf[65536];
 
+	/* started while the inputs open, before the main thread gives up
+	 * its capabilities for itself alone: this thread needs none */
+	if (privs_drop_thread_caps() != 0) {
+		atomic_store(&in->relay_errno, errno);
+		close(in->relay_wr);
+		in->relay_wr = -1;
+		return NULL;
+	}
 	while (!stopping(in) && !atomic_load(&in->reader_done)) {
 		struct pollfd pfd = { .fd = in->relay_src, .events = POLLIN };
 		int r = poll(&pfd, 1, POLL_MS);
@@ -827,6 +836,12 @@ open_libtrace(struct input *in, const struct config *cfg, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+bool
+input_uri_is_live(const char *uri)
+{
+	return format_is_live(uri);	/* libpcap's backend or libtrace's */
 }
 
 struct input *

@@ -47,6 +47,10 @@ struct input *input_open(const char *uri, size_t index,
     const struct config *cfg, const struct privs_user *child_as,
     struct queue_waiter *consumer_waiter, char *err, size_t errlen);
 
+/* Whether input_open(uri) would capture live (and so may need
+ * capabilities to open); no I/O. */
+bool input_uri_is_live(const char *uri);
+
 /* Start the reader thread; it stops at end of input or once *stop is set. */
 int input_start(struct input *in, const atomic_bool *stop, char *err,
     size_t errlen);

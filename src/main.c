@@ -289,11 +289,28 @@ main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	for (opened = 0; opened < cfg.ninputs; opened++) {
-		inputs[opened] = input_open(cfg.inputs[opened], opened, &cfg,
-		    cfg.relinquish_user != NULL ? &user : NULL, &waiter, err,
-		    sizeof(err));
-		if (inputs[opened] == NULL) {
+	/*
+	 * Live inputs first: capture needs CAP_NET_RAW/CAP_NET_ADMIN only to
+	 * open them.  Without root, give those up before the file inputs
+	 * open, so that no thread or child they start (libwandio's reader,
+	 * the relay, a decompressor) ever holds them: capabilities belong to
+	 * threads, and dropping them later reaches this thread only.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < cfg.ninputs; i++) {
+			if (input_uri_is_live(cfg.inputs[i]) != (pass == 0))
+				continue;
+			inputs[i] = input_open(cfg.inputs[i], i, &cfg,
+			    cfg.relinquish_user != NULL ? &user : NULL,
+			    &waiter, err, sizeof(err));
+			if (inputs[i] == NULL) {
+				log_error("%s", err);
+				goto out;
+			}
+			opened++;
+		}
+		if (pass == 0 && geteuid() != 0 &&
+		    privs_drop_caps(err, sizeof(err)) != 0) {
 			log_error("%s", err);
 			goto out;
 		}
@@ -376,8 +393,8 @@ main(int argc, char **argv)
 out:
 	control_finish(&ctl);
 	if (inputs != NULL)
-		for (size_t i = 0; i < opened; i++)
-			input_destroy(inputs[i]);
+		for (size_t i = 0; i < cfg.ninputs; i++)
+			input_destroy(inputs[i]);	/* NULL: not opened */
 	free(inputs);
 	if (stats_ok)
 		stats_destroy(&stats);

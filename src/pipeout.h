@@ -39,9 +39,10 @@ void pipeout_child_exec(const char *path, char *const *argv)
  * The other direction, for reading compressed files: start "tool -dc"
  * (gzip, bzip2, xz, lzop: a name looked up in PATH) with stdin on in_fd
  * (read from its current offset), stderr on /dev/null and the usual clean
- * child setup, as user as (NULL: as we are; privs_child_restrict).  Returns the read end of its stdout (O_CLOEXEC) with *pid,
- * or -1 with err.  Reap it with pipeout_finish() after reading that fd
- * to its end, or with pipeout_kill() when stopping early.
+ * child setup, as user as (NULL: as we are; see privs_child_restrict).
+ * Returns the read end of its stdout (O_CLOEXEC) with *pid, or -1 with
+ * err.  Reap it with pipeout_finish() after reading that fd to its end,
+ * or with pipeout_kill() when stopping early.
  */
 int pipeout_decompress(const char *tool, int in_fd,
     const struct privs_user *as, pid_t *pid, char *err, size_t errlen);

@@ -164,6 +164,14 @@ privs_drop_caps(char *err, size_t errlen)
 }
 
 int
+privs_drop_thread_caps(void)
+{
+	const char *what;
+
+	return geteuid() != 0 && caps_clear(&what) != 0 ? -1 : 0;
+}
+
+int
 privs_child_restrict(const struct privs_user *u)
 {
 	const char *what;

@@ -42,6 +42,14 @@ int privs_drop(const char *user, const struct privs_user *u, char *err,
 int privs_drop_caps(char *err, size_t errlen);
 
 /*
+ * For a helper thread started before privs_drop_caps(), which acts on the
+ * calling thread only (capabilities are per thread): give up this
+ * thread's capabilities unless root.  A later privs_drop() reaches every
+ * thread anyway (glibc applies setuid to all).  0, or -1.
+ */
+int privs_drop_thread_caps(void);
+
+/*
  * In a freshly forked child, before exec: become u (NULL: stay who we
  * are), then give up every capability unless still root, so that a
  * child started before the drop runs as it would after.  Async-signal-

@@ -16,10 +16,14 @@
 #     (no shell in between: words like '$MTC_SECRET' and 'x;touch FILE' reach
 #     them literally), see only PATH and LC_ALL (not MTC_SECRET, exported by
 #     the test) and only fds 0-2 (the test leaves fd 7 open on purpose).
+#  2b. the decompressor of a compressed input, which starts before the
+#     drop, runs as USER without capabilities too, also when started by a
+#     non-root run holding ambient capabilities.
 #  3. without root, through file capabilities: a copy of the binary with
 #     cap_net_raw,cap_net_admin+ep run as USER (setpriv) captures a veth and
-#     holds no other capability; a copy without them exits 1 with one line
-#     naming the input.
+#     holds no other capability; reading an erf: FIFO (through the relay
+#     thread) none of its threads keeps a capability; a copy without them
+#     exits 1 with one line naming the input.
 #  4. modes: temp and final files are 0640 with umask 022 and 000, 0600 with
 #     umask 077 (single file; -B with -Z gz).
 #  5. planted names (as root, file inputs, -W to learn the pid first): a
@@ -35,7 +39,7 @@
 . "$(dirname "$0")/live_lib.sh"
 
 need_root
-need_cmd ip tcpreplay tcpdump capinfos tracestats mergecap python3 useradd userdel \
+need_cmd ip tcpreplay tcpdump capinfos tracestats traceconvert mergecap python3 useradd userdel \
     groupadd groupdel setpriv setcap getcap
 
 # --- the throwaway user ---
@@ -336,6 +340,48 @@ if [ "$part3" = 1 ]; then
 	fi
 	umask 022
 	MTRACECAP=$real
+
+	# a stream in a format only libtrace reads goes through a relay
+	# thread, started while the inputs open, before mtracecap gives up
+	# its capabilities (which only reaches the thread that does it)
+	traceconvert "pcapfile:$TMP/s1.pcap" "erf:$TMP/s1.erf.gz"
+	zcat "$TMP/s1.erf.gz" >"$TMP/s1.erf"
+	mkfifo -m 666 "$TMP/capfifo"
+	mkdir -m 777 "$TMP/relay"
+	python3 -c 'import sys, time
+f = open(sys.argv[2], "wb")
+f.write(open(sys.argv[1], "rb").read())
+f.flush()
+time.sleep(3600)' "$TMP/s1.erf" "$TMP/capfifo" &
+	hold=$!
+	on_exit "kill_child $hold"
+	setpriv --reuid="$U" --regid="$U" --init-groups -- "$CB/mtracecap-caps" \
+	    -s 0 "pcapfile:$TMP/relay/out.pcap" "erf:$TMP/capfifo" \
+	    2>"$TMP/relay.err" &
+	rpid=$!
+	on_exit "kill_child -KILL $rpid"
+	if await_start "$rpid" "$TMP/relay.err" "caps, relay: did not start" \
+	    100 0.1 compgen -G "$TMP/relay/tmp-$rpid-*"; then
+		sleep 0.5	# the 300 records arrive; the stream stays open
+		n=0
+		for t in /proc/"$rpid"/task/*; do
+			cp "$t/status" "$TMP/relay.status" 2>/dev/null || continue
+			n=$((n + 1))
+			for c in CapPrm CapEff CapAmb; do
+				v=$(awk "/^$c:/ {print \$2}" "$TMP/relay.status")
+				[ "$v" = 0000000000000000 ] ||
+				    fail "caps, relay: thread ${t##*/} ($(cat "$t/comm")) $c: $v, want none"
+			done
+		done
+		[ "$n" -ge 3 ] || fail "caps, relay: $n thread(s) seen, want the relay, reader and writer"
+		kill -TERM "$rpid"
+		reap_pid "$rpid" 5 "caps, relay"
+		[ "$RC" = 0 ] || fail "caps, relay: exit $RC: $(cat "$TMP/relay.err")"
+		v=$(npackets "$TMP/relay/out.pcap")
+		[ "$v" = "$N1" ] || fail "caps, relay: $v packets written, want $N1"
+		pass "caps, relay: an erf: FIFO read as $U with file capabilities: none left in any of its $n threads; $v packets"
+	fi
+	kill_child "$hold"
 
 	mkdir -m 777 "$TMP/nocap"
 	rc=0
