@@ -27,7 +27,8 @@ void privs_user_free(struct privs_user *u);
 /*
  * setgroups, setgid, setuid to u, then check that the real, effective
  * and saved uid and gid are u's and that root cannot be regained.  Call
- * before any thread starts.  Returns 0, or -1 with err naming user.
+ * before the pipeline's threads start (glibc gives the new ids to every
+ * thread there is).  Returns 0, or -1 with err naming user.
  */
 int privs_drop(const char *user, const struct privs_user *u, char *err,
     size_t errlen);

@@ -19,6 +19,9 @@
 #  2b. the decompressor of a compressed input, which starts before the
 #     drop, runs as USER without capabilities too, also when started by a
 #     non-root run holding ambient capabilities.
+#  2c. so do the threads that start while the inputs open (the relay of
+#     an erf: FIFO and libwandio's read-ahead): USER's ids and groups, no
+#     capabilities, in every thread.
 #  3. without root, through file capabilities: a copy of the binary with
 #     cap_net_raw,cap_net_admin+ep run as USER (setpriv) captures a veth and
 #     holds no other capability; reading an erf: FIFO (through the relay
@@ -283,6 +286,59 @@ if dec_run "decompressor, ambient caps" "$TMP/dec/amb.pcap" \
 	pass "decompressor: started by $U holding ambient cap_net_raw,cap_net_admin, it holds none"
 fi
 
+# --- 2c: threads started while the inputs open ---
+# Reading a stream in a format only libtrace reads (erf: on a FIFO) starts
+# two threads while the inputs open, before the drop: the relay and
+# libwandio's read-ahead.  relay_run WHAT DIR CHECK CMD...: CMD followed
+# by "-s 0 pcapfile:DIR/out.pcap erf:FIFO", with s1 as ERF in a FIFO that
+# stays open; once running, CHECK WHAT-thread STATUSFILE runs on every
+# thread's /proc status; then SIGTERM: exit 0, s1's records written.
+traceconvert "pcapfile:$TMP/s1.pcap" "erf:$TMP/s1.erf.gz"
+zcat "$TMP/s1.erf.gz" >"$TMP/s1.erf"
+caps_none() {
+	local c v
+	for c in CapPrm CapEff CapAmb; do
+		v=$(awk -v c="$c:" '$1 == c {print $2}' "$2")
+		[ "$v" = 0000000000000000 ] || fail "$1: $c: $v, want none"
+	done
+}
+relay_run() {
+	local what=$1 dir=$TMP/$2 check=$3 hold rpid n t v
+	shift 3
+	mkdir -m 777 "$dir"
+	mkfifo -m 666 "$dir.fifo"
+	python3 -c 'import sys, time
+f = open(sys.argv[2], "wb")
+f.write(open(sys.argv[1], "rb").read())
+f.flush()
+time.sleep(3600)' "$TMP/s1.erf" "$dir.fifo" &
+	hold=$!
+	on_exit "kill_child $hold"
+	"$@" -s 0 "pcapfile:$dir/out.pcap" "erf:$dir.fifo" 2>"$dir.err" &
+	rpid=$!
+	on_exit "kill_child -KILL $rpid"
+	if await_start "$rpid" "$dir.err" "$what: did not start" 100 0.1 \
+	    compgen -G "$dir/tmp-$rpid-*"; then
+		sleep 0.5	# the records arrive; the stream stays open
+		n=0
+		for t in /proc/"$rpid"/task/*; do
+			cp "$t/status" "$dir.status" 2>/dev/null || continue
+			n=$((n + 1))
+			"$check" "$what: thread ${t##*/} ($(cat "$t/comm" 2>/dev/null))" "$dir.status"
+		done
+		[ "$n" -ge 4 ] || fail "$what: $n thread(s) seen, want the relay, libwandio's, the reader and the writer"
+		kill -TERM "$rpid"
+		reap_pid "$rpid" 5 "$what"
+		[ "$RC" = 0 ] || fail "$what: exit $RC: $(cat "$dir.err")"
+		v=$(npackets "$dir/out.pcap")
+		[ "$v" = "$N1" ] || fail "$what: $v packets written, want $N1"
+		pass "$what: an erf: FIFO, $n threads checked, $v packets"
+	fi
+	kill_child "$hold"
+}
+relay_run "drop, relay" "relay-drop" status_is_user \
+    "$MTRACECAP" --relinquish-privileges="$U"
+
 # --- 3: without root, through file capabilities ---
 
 CB=$TMP/bin
@@ -341,47 +397,11 @@ if [ "$part3" = 1 ]; then
 	umask 022
 	MTRACECAP=$real
 
-	# a stream in a format only libtrace reads goes through a relay
-	# thread, started while the inputs open, before mtracecap gives up
-	# its capabilities (which only reaches the thread that does it)
-	traceconvert "pcapfile:$TMP/s1.pcap" "erf:$TMP/s1.erf.gz"
-	zcat "$TMP/s1.erf.gz" >"$TMP/s1.erf"
-	mkfifo -m 666 "$TMP/capfifo"
-	mkdir -m 777 "$TMP/relay"
-	python3 -c 'import sys, time
-f = open(sys.argv[2], "wb")
-f.write(open(sys.argv[1], "rb").read())
-f.flush()
-time.sleep(3600)' "$TMP/s1.erf" "$TMP/capfifo" &
-	hold=$!
-	on_exit "kill_child $hold"
-	setpriv --reuid="$U" --regid="$U" --init-groups -- "$CB/mtracecap-caps" \
-	    -s 0 "pcapfile:$TMP/relay/out.pcap" "erf:$TMP/capfifo" \
-	    2>"$TMP/relay.err" &
-	rpid=$!
-	on_exit "kill_child -KILL $rpid"
-	if await_start "$rpid" "$TMP/relay.err" "caps, relay: did not start" \
-	    100 0.1 compgen -G "$TMP/relay/tmp-$rpid-*"; then
-		sleep 0.5	# the 300 records arrive; the stream stays open
-		n=0
-		for t in /proc/"$rpid"/task/*; do
-			cp "$t/status" "$TMP/relay.status" 2>/dev/null || continue
-			n=$((n + 1))
-			for c in CapPrm CapEff CapAmb; do
-				v=$(awk "/^$c:/ {print \$2}" "$TMP/relay.status")
-				[ "$v" = 0000000000000000 ] ||
-				    fail "caps, relay: thread ${t##*/} ($(cat "$t/comm")) $c: $v, want none"
-			done
-		done
-		[ "$n" -ge 3 ] || fail "caps, relay: $n thread(s) seen, want the relay, reader and writer"
-		kill -TERM "$rpid"
-		reap_pid "$rpid" 5 "caps, relay"
-		[ "$RC" = 0 ] || fail "caps, relay: exit $RC: $(cat "$TMP/relay.err")"
-		v=$(npackets "$TMP/relay/out.pcap")
-		[ "$v" = "$N1" ] || fail "caps, relay: $v packets written, want $N1"
-		pass "caps, relay: an erf: FIFO read as $U with file capabilities: none left in any of its $n threads; $v packets"
-	fi
-	kill_child "$hold"
+	# an erf: FIFO goes through the relay thread, which, like libwandio's
+	# reader, starts while the inputs open (capabilities are per thread)
+	relay_run "caps, relay" "relay-caps" caps_none \
+	    setpriv --reuid="$U" --regid="$U" --init-groups -- \
+	    "$CB/mtracecap-caps"
 
 	mkdir -m 777 "$TMP/nocap"
 	rc=0
