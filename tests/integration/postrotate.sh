@@ -17,22 +17,9 @@ need_cmd python3 tcpdump capinfos ps
 export LC_ALL=C
 shopt -s nullglob
 
-# feed.py FIFO COUNT GAP: a pcap header, then COUNT packets, one every GAP
-# seconds, stamped GAP seconds apart; then EOF.
-cat >"$TMP/feed.py" <<'EOF'
-import os, struct, sys, time
-fifo, count, gap = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-fd = os.open(fifo, os.O_WRONLY)
-os.write(fd, struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-t0, start = 1700000000 * 10**6, time.monotonic()
-for i in range(count):
-    us = t0 + int(i * gap * 1e6)
-    fr = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + struct.pack("!I", i) + bytes(82)
-    os.write(fd, struct.pack("<IIII", us // 10**6, us % 10**6, len(fr), len(fr)) + fr)
-    ahead = (i + 1) * gap - (time.monotonic() - start)
-    if ahead > 0:
-        time.sleep(ahead)
-EOF
+# The input: tests/tools/feed.py writes a pcap header into the FIFO, then
+# --count 100-byte packets, 10 a second, stamped 0.1 s apart; then EOF.
+FEED_ARGS=(--size 100 --step 0.1 --rate 10)
 
 # The hook: hook.sh MODE WORDS... FILE.  Logs "start <time> <argc> <file>
 # <capinfos count>" and every argument, then per MODE: slow (sleep 3),
@@ -91,7 +78,7 @@ O=$TMP/slow
 mkdir "$O"
 mkfifo "$TMP/fifo"
 : >"$HLOG"
-python3 "$TMP/feed.py" "$TMP/fifo" 60 0.1 &
+python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$TMP/fifo" --count 60 "${FEED_ARGS[@]}" &
 FEED=$!
 on_exit "kill_child $FEED"
 "$MTRACECAP" -s 0 -B "pcapfile:$O" -G 1 \
@@ -151,7 +138,7 @@ section
 O=$TMP/fail
 mkdir "$O"
 : >"$HLOG"
-python3 "$TMP/feed.py" "$TMP/fifo" 40 0.1 &
+python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$TMP/fifo" --count 40 "${FEED_ARGS[@]}" &
 FEED=$!
 on_exit "kill_child $FEED"
 rc=0
