@@ -383,13 +383,40 @@ stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
 	return fp;
 }
 
+/*
+ * Whether path is read as a stream (standard input "-", a FIFO, a pipe, a
+ * device: anything but a regular file or a directory), which cannot be
+ * read twice.  A path stat() fails on is not: *errnum says why.
+ */
+static bool
+path_is_stream(const char *path, int *errnum)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return true;
+	if (stat(path, &st) != 0) {
+		*errnum = errno;
+		return false;
+	}
+	return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+/* An fd (O_CLOEXEC) reading path, or standard input for "-"; -1 with
+ * errno. */
+static int
+stream_fd(const char *path)
+{
+	return strcmp(path, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3) :
+	    open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* Open path ("-" for standard input) as a stream and learn its kind. */
 static FILE *
 stream_open(struct input *in, const char *path, enum file_kind *kind,
     int *errnum)
 {
-	int fd = strcmp(path, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3) :
-	    open(path, O_RDONLY | O_CLOEXEC);
+	int fd = stream_fd(path);
 
 	if (fd < 0) {
 		*errnum = errno;
@@ -695,13 +722,10 @@ input_relay_thread(void *arg)
 
 	/* started while the inputs open, before the main thread gives up
 	 * its capabilities for itself alone: this thread needs none */
-	if (privs_drop_thread_caps() != 0) {
+	if (privs_drop_thread_caps() != 0)
 		atomic_store(&in->relay_errno, errno);
-		close(in->relay_wr);
-		in->relay_wr = -1;
-		return NULL;
-	}
-	while (!stopping(in) && !atomic_load(&in->reader_done)) {
+	while (atomic_load(&in->relay_errno) == 0 && !stopping(in) &&
+	    !atomic_load(&in->reader_done)) {
 		struct pollfd pfd = { .fd = in->relay_src, .events = POLLIN };
 		int r = poll(&pfd, 1, POLL_MS);
 		ssize_t n;
@@ -736,21 +760,14 @@ relay_open(struct input *in, char **uri, char *err, size_t errlen)
 {
 	size_t flen = uri_format_len(in->uri);
 	const char *path = in->uri + flen + 1;
-	struct stat st;
-	int p[2], rc;
+	int p[2], rc, errnum = 0;
 
 	*uri = NULL;
-	if (flen == 0 || format_is_live(in->uri))
+	/* a file libtrace reads itself, or says why it cannot */
+	if (flen == 0 || format_is_live(in->uri) ||
+	    !path_is_stream(path, &errnum))
 		return 0;
-	if (strcmp(path, "-") == 0) {
-		in->relay_src = fcntl(0, F_DUPFD_CLOEXEC, 3);
-	} else {
-		if (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
-		    S_ISDIR(st.st_mode))
-			return 0;	/* libtrace reads it, or says why not */
-		in->relay_src = open(path, O_RDONLY | O_CLOEXEC);
-	}
-	if (in->relay_src < 0) {
+	if ((in->relay_src = stream_fd(path)) < 0) {
 		log_seterr(err, errlen, "cannot open input '%s': %s", in->uri,
 		    strerror(errno));
 		return -1;
@@ -886,15 +903,8 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	else if (uri_format_len(uri) == 0)
 		path = uri;		/* bare path: libpcap if it is pcap */
 	if (path != NULL) {
-		struct stat st;
-
 		/* pipes and devices cannot be read twice: no probe */
-		if (strcmp(path, "-") == 0)
-			stream = true;
-		else if (stat(path, &st) != 0)
-			errnum = errno;
-		else
-			stream = !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+		stream = path_is_stream(path, &errnum);
 		if (errnum == 0 && !stream)
 			kind = probe_file(path, &errnum);
 		if (errnum != 0) {

@@ -29,7 +29,6 @@
 #define FIFO_POLL_NS	50000000L	/* a fifo without a reader: retry */
 
 struct output {
-	const atomic_bool *stop;	/* see output_params */
 	char		 final[PATH_MAX];
 	char		 temp[PATH_MAX];
 	bool		 to_stdout;
@@ -168,12 +167,14 @@ output_check_target(const char *path, char *err, size_t errlen)
  * regular file.  A directory is an error.  A fifo or a device (or a link
  * to one) is opened and written directly, as tcpdump -w does: renaming a
  * temp file over it would leave its reader with nothing.  Opening a fifo
- * waits for a reader, as tcpdump does.  Returns 0 (o->direct says whether
- * the target was opened; if not, it gets the temp file scheme), or -1 with
- * err naming the path.
+ * waits for a reader, as tcpdump does, until *stop is set (stop may be
+ * NULL: no end).  Returns 0 (o->direct says whether the target was
+ * opened; if not, it gets the temp file scheme), or -1 with err naming
+ * the path.
  */
 static int
-open_direct(struct output *o, char *err, size_t errlen)
+open_direct(struct output *o, const atomic_bool *stop, char *err,
+    size_t errlen)
 {
 	struct stat st;
 	int fd, fl;
@@ -196,7 +197,7 @@ open_direct(struct output *o, char *err, size_t errlen)
 				log_info("waiting for a reader to open fifo "
 				    "'%s'", o->final);
 			told = true;
-			if (o->stop != NULL && atomic_load_explicit(o->stop,
+			if (stop != NULL && atomic_load_explicit(stop,
 			    memory_order_relaxed)) {
 				log_seterr(err, errlen, "stopped while "
 				    "waiting for a reader to open fifo '%s'",
@@ -249,7 +250,6 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		return NULL;
 	}
 	o->bufsize = p->bufsize;
-	o->stop = p->stop;
 	o->file_fd = -1;
 	o->write_fd = -1;
 	o->no_replace = p->no_replace;
@@ -266,7 +266,7 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 			    p->path);
 			goto fail;
 		}
-		if (!p->no_replace && open_direct(o, err, errlen) != 0)
+		if (!p->no_replace && open_direct(o, p->stop, err, errlen) != 0)
 			goto fail;
 	}
 	if (!o->to_stdout && !o->direct) {
