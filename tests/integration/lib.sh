@@ -44,6 +44,19 @@ kill_child() {
 	return 0
 }
 
+# hold_fifo FILE FIFO: in the background, write FILE into FIFO, then keep
+# the pipe open and silent (a stream that goes quiet without ending);
+# HOLD_PID is the writer, ended at exit.
+hold_fifo() {
+	python3 -c 'import sys, time
+f = open(sys.argv[2], "wb")
+f.write(open(sys.argv[1], "rb").read())
+f.flush()
+time.sleep(3600)' "$1" "$2" &
+	HOLD_PID=$!
+	on_exit "kill_child $HOLD_PID"
+}
+
 skip() { echo "SKIP: $TEST_NAME: $*" >&2; exit 77; }
 fail() { echo "FAIL: $TEST_NAME: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { echo "ok: $*"; }

@@ -307,13 +307,8 @@ relay_run() {
 	shift 3
 	mkdir -m 777 "$dir"
 	mkfifo -m 666 "$dir.fifo"
-	python3 -c 'import sys, time
-f = open(sys.argv[2], "wb")
-f.write(open(sys.argv[1], "rb").read())
-f.flush()
-time.sleep(3600)' "$TMP/s1.erf" "$dir.fifo" &
-	hold=$!
-	on_exit "kill_child $hold"
+	hold_fifo "$TMP/s1.erf" "$dir.fifo"
+	hold=$HOLD_PID
 	"$@" -s 0 "pcapfile:$dir/out.pcap" "erf:$dir.fifo" 2>"$dir.err" &
 	rpid=$!
 	on_exit "kill_child -KILL $rpid"

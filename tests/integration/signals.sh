@@ -189,15 +189,8 @@ traceconvert "pcapfile:$TMP/e.pcap" "erf:$TMP/e.erf.gz"
 zcat "$TMP/e.erf.gz" >"$TMP/e.erf"
 tracemerge "pcapfile:$TMP/e-ref.pcap" "erf:$TMP/e.erf"
 mkfifo "$TMP/efifo"
-# writes the stream, then holds the pipe open and silent
-python3 -c 'import sys, time
-d = open(sys.argv[1], "rb").read()
-f = open(sys.argv[2], "wb")
-f.write(d)
-f.flush()
-time.sleep(3600)' "$TMP/e.erf" "$TMP/efifo" &
-FEED_PID=$!	# reap ends it (EOF) if mtracecap does not stop
-on_exit "kill_child $FEED_PID"
+hold_fifo "$TMP/e.erf" "$TMP/efifo"
+FEED_PID=$HOLD_PID	# reap ends it (EOF) if mtracecap does not stop
 "$MTRACECAP" -s 0 "pcapfile:$TMP/erf.pcap" "erf:$TMP/efifo" 2>"$TMP/stderr" &
 MTC_PID=$!
 on_exit "kill_child -KILL $MTC_PID"
