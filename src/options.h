@@ -17,7 +17,7 @@
 #define OPTIONS_SNAPLEN_DEFAULT	64u	/* as mtracecap 0.6 */
 #define OPTIONS_MAXWAIT_DEFAULT	1u	/* ms, as mtracecap 0.6 */
 #define OPTIONS_QUEUE_MB_DEFAULT 8u	/* per input */
-#define OPTIONS_CAPBUF_MB_DEFAULT 32u	/* kernel ring per live input */
+#define OPTIONS_CAPBUF_MB_DEFAULT 8u	/* kernel ring per live input */
 
 enum compress_type {
 	COMPRESS_NONE = 0,

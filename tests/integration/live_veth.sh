@@ -22,7 +22,9 @@
 #    24-byte pcap header; the union of the files is everything sent, in
 #    order, each packet in the file of its second;
 #  - kernel drops: with the process stopped (SIGSTOP) while frames arrive,
-#    read + dropped_by_kernel = sent, and every packet read is written.
+#    read + dropped_by_kernel = sent, and every packet read is written;
+#  - the kernel ring of each live input is --capture-buffer MiB (8 by
+#    default), as mapped into the process.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/live_lib.sh"
 
@@ -228,6 +230,35 @@ for fmt in $FORMATS; do
 	extra=$(comm -13 "$TMP/want" "$TMP/got" | wc -l)
 	[ "$extra" -eq 0 ] || fail "$what: $extra records not sent or duplicated"
 	pass "$what: read=$r dropped_by_kernel=$k of 4000"
+done
+
+# --- 5. --capture-buffer: each live input's kernel ring, 8 MiB by default ---
+# A TPACKET_V3 ring is mapped into the process: /proc/PID/maps shows one
+# socket mapping of that size per input.
+ring_mib() {
+	local range path sizes=()
+	while read -r range _ _ _ _ path; do
+		case $path in
+		socket:*) sizes+=($(( (0x${range#*-} - 0x${range%-*}) >> 20 ))) ;;
+		esac
+	done <"/proc/$1/maps"
+	echo "${sizes[*]}"
+}
+for mb in default 3; do
+	what="ring: --capture-buffer $mb"
+	d="$TMP/ring-$mb"
+	opt=()
+	want=8
+	[ "$mb" = default ] || { opt=(--capture-buffer "$mb"); want=$mb; }
+	start_capture "$d" -s 64 "${opt[@]}" "pcapfile:$d/out.pcap" \
+	    "ring:$IF1" "pcapint:$IF2" || continue
+	got=$(ring_mib "$CAP_PID")
+	stop_capture "$what"
+	if [ "$got" = "$want $want" ]; then
+		pass "$what: two rings of $want MiB"
+	else
+		fail "$what: rings of '$got' MiB, want two of $want MiB"
+	fi
 done
 
 finish

@@ -512,7 +512,7 @@ test_long_options(void **state)
 		    STR(F_PIPEOUT, "gzip -c -1"),
 		    NUM(F_COMPRESS_TYPE, COMPRESS_NONE) } },
 		{ ARGS("o", "in"), { NUM(F_LIBTRACE_LIVE, false),
-		    NUM(F_CAPTURE_BUFFER, (size_t)32 << 20) } },
+		    NUM(F_CAPTURE_BUFFER, (size_t)8 << 20) } },
 	}, spelling[] = {
 		/* the other spelling of each value-taking long option */
 		{ ARGS("--baseuri", "pcapfile:d"),
