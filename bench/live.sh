@@ -137,7 +137,9 @@ live_trial() {
 		fmt=${cap#mtc-}
 		local uris=()
 		for i in "${ifs[@]}"; do uris+=("$fmt:$i"); done
-		live_start "$o" 0 "$MTRACECAP" -s "$LIVE_SNAP" \
+		# LIVE_MTC_OPTS: extra options, split on blanks (e.g. -w 10)
+		# shellcheck disable=SC2086
+		live_start "$o" 0 "$MTRACECAP" -s "$LIVE_SNAP" $LIVE_MTC_OPTS \
 		    "pcapfile:$o/out.pcap" "${uris[@]}" ;;
 	tcpdump)
 		for ((i = 0; i < nif; i++)); do
@@ -277,6 +279,8 @@ live_table() {
 	local tsv=$1 nif cap step hdr cell best cpu saved tdcpm cpm
 	printf 'LIVE CAPTURE: veth pairs between two namespaces, tcpreplay senders (one per interface), snaplen %s%s\n' \
 	    "$LIVE_SNAP" "$([ "${LIVE_HOGS:-0}" -gt 0 ] && echo ", $LIVE_HOGS CPU hogs while sending")"
+	[ -n "${LIVE_MTC_OPTS:-}" ] &&
+	    printf 'mtracecap runs with the extra options: %s\n' "$LIVE_MTC_OPTS"
 	printf 'cells: loss %% = (sent - saved) / sent, saved counted by capinfos; "best" = highest aggregate\n'
 	printf 'pps sent with loss < 0.1%%; CPU = capture process(es) user+sys per million packets saved\n'
 	printf '%d run(s) per cell (median over runs; LIVE_RUNS sets it); per-trial detail in live-detail.txt\n' "$LIVE_RUNS"
