@@ -3,7 +3,11 @@
 # 4 x N1 and 4 x N2 packets into /dev/null; the difference divided by the
 # extra packets is the marginal cost of one packet (start-up and exit cost
 # cancel out), and the top functions of mtracecap's larger run are listed.
-# Sourced by bench/run; writes $RES/cpp.{tsv,txt} and $RES/callgrind.*.
+# The same two merges run once more under memcheck, whose "total heap
+# usage" gives mtracecap's heap allocations: their difference over the
+# extra packets must be 0 (no allocation per packet on the hot path).
+# Sourced by bench/run; writes $RES/cpp.{tsv,txt}, $RES/cpp-heap.tsv,
+# $RES/callgrind.* and $RES/memcheck.*.log.
 
 bench_cpp() {
 	local n1=$CPP_PACKETS n2=$((2 * CPP_PACKETS)) k=4 tool n d i
@@ -13,6 +17,7 @@ bench_cpp() {
 	need_tools valgrind callgrind_annotate mergecap tracemerge ||
 	    die "cpp: need valgrind, mergecap, tracemerge"
 	: >"$tsv"
+	: >"$RES/cpp-heap.tsv"
 	for n in "$n1" "$n2"; do
 		d=$WORK/cpp$n
 		mkinputs "$d" "$n" "$k"
@@ -36,8 +41,29 @@ bench_cpp() {
 			    "$(awk '/^(summary|totals):/ { print $2; exit }' "$cg")" \
 			    >>"$tsv"
 		done
+		cpp_heap "$n" "$RES/memcheck.mtracecap.$n.log" \
+		    "$MTRACECAP" -s 0 pcapfile:- "${ins[@]}"
 	done
 	cpp_table "$tsv" "$n1" "$n2" "$k" >"$RES/cpp.txt"
+}
+
+# cpp_heap N LOG CMD...: mtracecap's heap allocations and bytes under
+# memcheck (its "total heap usage" line), appended to cpp-heap.tsv
+cpp_heap() {
+	local n=$1 log=$2
+	shift 2
+	say "   mtracecap $n: heap allocations (memcheck)"
+	valgrind --tool=memcheck --leak-check=no "$@" >/dev/null 2>"$log" ||
+	    die "cpp: mtracecap failed under memcheck: see $log"
+	awk -v n="$n" '/total heap usage:/ {
+		gsub(/,/, "")
+		for (i = 1; i <= NF; i++) {
+			if ($(i + 1) == "allocs") a = $i
+			if ($(i + 1) == "bytes") b = $i
+		}
+		printf "mtracecap\t%s\t%s\t%s\n", n, a, b; f = 1 }
+	    END { if (!f) exit 1 }' "$log" >>"$RES/cpp-heap.tsv" ||
+	    die "cpp: no heap summary in $log"
 }
 
 cpp_table() {
@@ -57,6 +83,14 @@ cpp_table() {
 		printf '%-12s %14s %14s %12s %10s\n' "$tool" "$b" "$tot" "$marg" \
 		    "$([ "$tool" = mtracecap ] && echo "" || ratio "$mref" "$marg")"
 	done
+	if [ -s "${tsv%/*}/cpp-heap.tsv" ]; then
+		echo
+		awk -F'\t' -v n1="$n1" -v n2="$n2" -v k="$k" '
+		    $2 == n1 { a1 = $3; b1 = $4 } $2 == n2 { a2 = $3; b2 = $4 }
+		    END { printf "heap allocations (memcheck): %d at %d x %d packets, %d at %d x %d; marginal %.4f per packet (%.1f bytes)\n",
+			a1, k, n1, a2, k, n2, (a2 - a1) / (k * (n2 - n1)),
+			(b2 - b1) / (k * (n2 - n1)) }' "${tsv%/*}/cpp-heap.tsv"
+	fi
 	echo
 	echo "mtracecap top functions (self Ir, $k x $(fmt_si "$n2") packets):"
 	callgrind_annotate "$RES/callgrind.mtracecap.$n2" 2>/dev/null |
