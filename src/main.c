@@ -309,8 +309,8 @@ main(int argc, char **argv)
 			}
 			opened++;
 		}
-		if (pass == 0 && geteuid() != 0 &&
-		    privs_drop_caps(err, sizeof(err)) != 0) {
+		/* (root keeps them: privs_drop_caps leaves root alone) */
+		if (pass == 0 && privs_drop_caps(err, sizeof(err)) != 0) {
 			log_error("%s", err);
 			goto out;
 		}

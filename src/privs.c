@@ -177,12 +177,8 @@ privs_drop_thread_caps(void)
 int
 privs_child_restrict(const struct privs_user *u)
 {
-	const char *what;
-
 	if (u != NULL && (become(u) != 0 ||
 	    (u->uid != 0 && setuid(0) == 0)))
 		return -1;
-	if (geteuid() != 0 && caps_clear(&what) != 0)
-		return -1;
-	return 0;
+	return privs_drop_thread_caps();
 }

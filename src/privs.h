@@ -46,7 +46,8 @@ int privs_drop_caps(char *err, size_t errlen);
  * For a helper thread started before privs_drop_caps(), which acts on the
  * calling thread only (capabilities are per thread): give up this
  * thread's capabilities unless root.  A later privs_drop() reaches every
- * thread anyway (glibc applies setuid to all).  0, or -1.
+ * thread anyway (glibc applies setuid to all).  Async-signal-safe; 0, or
+ * -1.
  */
 int privs_drop_thread_caps(void);
 
