@@ -57,6 +57,12 @@ time.sleep(3600)' "$1" "$2" &
 	on_exit "kill_child $HOLD_PID"
 }
 
+# pcap_to_erf PCAP ERF: ERF, uncompressed, with PCAP's records (traceconvert
+# always writes gzip: ERF.gz is left beside it)
+pcap_to_erf() {
+	traceconvert "pcapfile:$1" "erf:$2.gz" && zcat "$2.gz" >"$2"
+}
+
 skip() { echo "SKIP: $TEST_NAME: $*" >&2; exit 77; }
 fail() { echo "FAIL: $TEST_NAME: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { echo "ok: $*"; }

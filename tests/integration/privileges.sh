@@ -86,7 +86,7 @@ mergecap -F pcap -w "$TMP/sent.pcap" "$TMP/s1.pcap" "$TMP/s2.pcap"
 # status_is WHAT FILE - a /proc status file says: USER in all four uid and
 # gid slots, exactly USER's groups, no capabilities
 status_is_user() {
-	local what=$1 f=$2 v c
+	local what=$1 f=$2 v
 	v=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "$f")
 	[ "$v" = "$UID_U $UID_U $UID_U $UID_U" ] ||
 	    fail "$what: Uid: $v, want $UID_U in all four slots"
@@ -96,11 +96,22 @@ status_is_user() {
 	v=$(awk '/^Groups:/ {for (i = 2; i <= NF; i++) print $i}' "$f" |
 	    sort -n | tr '\n' ' ')
 	[ "$v" = "$GROUPS_U" ] || fail "$what: Groups: $v, want $GROUPS_U"
-	for c in CapInh CapPrm CapEff CapAmb; do
+	caps_zero "$what" "$f" CapInh CapPrm CapEff CapAmb
+}
+
+# caps_zero WHAT STATUSFILE SET...: each capability SET (CapPrm, ...) of a
+# /proc status file is empty
+caps_zero() {
+	local what=$1 f=$2 c v
+	shift 2
+	for c; do
 		v=$(awk -v c="$c:" '$1 == c {print $2}' "$f")
 		[ "$v" = 0000000000000000 ] || fail "$what: $c: $v, want 0"
 	done
 }
+
+# caps_none WHAT STATUSFILE: no capability held or usable
+caps_none() { caps_zero "$1" "$2" CapPrm CapEff CapAmb; }
 
 # --- 1 and 2: --relinquish-privileges, with --pipeout and --post-rotate ---
 
@@ -293,15 +304,7 @@ fi
 # by "-s 0 pcapfile:DIR/out.pcap erf:FIFO", with s1 as ERF in a FIFO that
 # stays open; once running, CHECK WHAT-thread STATUSFILE runs on every
 # thread's /proc status; then SIGTERM: exit 0, s1's records written.
-traceconvert "pcapfile:$TMP/s1.pcap" "erf:$TMP/s1.erf.gz"
-zcat "$TMP/s1.erf.gz" >"$TMP/s1.erf"
-caps_none() {
-	local c v
-	for c in CapPrm CapEff CapAmb; do
-		v=$(awk -v c="$c:" '$1 == c {print $2}' "$2")
-		[ "$v" = 0000000000000000 ] || fail "$1: $c: $v, want none"
-	done
-}
+pcap_to_erf "$TMP/s1.pcap" "$TMP/s1.erf"
 relay_run() {
 	local what=$1 dir=$TMP/$2 check=$3 hold rpid n t v
 	shift 3
@@ -374,11 +377,7 @@ if [ "$part3" = 1 ]; then
 		    fail "caps: Uid: $v, want $UID_U (not root)"
 		# CAP_NET_ADMIN and CAP_NET_RAW were needed to open the
 		# input only: given up before capture starts
-		for c in CapPrm CapEff CapAmb; do
-			v=$(awk "/^$c:/ {print \$2}" "/proc/$CAP_PID/status")
-			[ "$v" = 0000000000000000 ] ||
-			    fail "caps: $c: $v once capturing, want none"
-		done
+		caps_none "caps, once capturing" "/proc/$CAP_PID/status"
 		replay "$NS1" "${IF1}p" "$TMP/s1.pcap" 1000
 		sleep 0.3
 		stop_capture "caps"

@@ -185,8 +185,7 @@ passed "SIGTERM while the input pipe is silent"
 section
 python3 "$TESTS_SRCDIR/tools/mkpcap.py" "$TMP/e.pcap" --count 30 --size 200 \
     --step-us 20000
-traceconvert "pcapfile:$TMP/e.pcap" "erf:$TMP/e.erf.gz"
-zcat "$TMP/e.erf.gz" >"$TMP/e.erf"
+pcap_to_erf "$TMP/e.pcap" "$TMP/e.erf"
 tracemerge "pcapfile:$TMP/e-ref.pcap" "erf:$TMP/e.erf"
 mkfifo "$TMP/efifo"
 hold_fifo "$TMP/e.erf" "$TMP/efifo"
