@@ -3,7 +3,7 @@
 # host's own interfaces, no IP addresses, frames from 198.18.0.0/15 only,
 # so no packet can leave the machine).  tcpreplay injects 64/128-byte
 # frames at fixed rates and at top speed on 1, 2 and 4 interfaces, and
-# trafgen (netsniff-ng; steps SIZE:tg) at its top speed, which is higher; the
+# trafgen (netsniff-ng; steps SIZE:tg, SIZE:tgall) at its top speed; the
 # capturers are one mtracecap per libtrace format (ring:, int:, pcapint:)
 # taking all interfaces in one process, one tcpdump per interface, and one
 # dumpcap with all interfaces.  Saved packets are counted with capinfos.
@@ -61,8 +61,8 @@ print("{ " + ", ".join("0x%02x" % b for b in d[40:40 + n]) + " }")' \
 		    "$WORK/live$size.pcap" >"$WORK/live$size.cfg"
 	done
 	case " $LIVE_STEPS " in
-	*:tg" "*) need_tools trafgen ||
-	    say "   no trafgen (netsniff-ng): the SIZE:tg steps are skipped" ;;
+	*:tg" "*|*:tgall" "*) need_tools trafgen ||
+	    say "   no trafgen (netsniff-ng): the SIZE:tg and SIZE:tgall steps are skipped" ;;
 	esac
 
 	local tsv=$RES/live.tsv
@@ -115,13 +115,16 @@ veth_counter() {
 live_trial() {
 	local cap=$1 nif=$2 size=$3 rate=$4 o=$WORK/live i j
 	local tpids=() cpids=() sp=() status=ok fmt ifs=() n mode v0 v1
-	local sender=tcpreplay st0 st1
+	local sender=tcpreplay st0 st1 tgprocs=1
 	LIVE_PIDS=()	# all of the previous trial were waited for
 	rm -rf "$o"
 	mkdir -p "$o"
 	for ((i = 0; i < nif; i++)); do ifs+=("${LTAG}r$i"); done
 	case $rate in
-	tg) sender=trafgen; n=$LIVE_TOP_PKTS
+	tg|tgall) sender=trafgen; n=$LIVE_TOP_PKTS
+	    # tgall: one sender per CPU on each interface (-P 1 is pinned
+	    # to CPU 0, so tg's senders all share one core)
+	    [ "$rate" = tgall ] && tgprocs=$(nproc)
 	    command -v trafgen >/dev/null 2>&1 || status=nosender ;;
 	top) mode=(--topspeed); n=$LIVE_TOP_PKTS ;;
 	*k) rate=$((${rate%k} * 1000)) ;&
@@ -137,9 +140,13 @@ live_trial() {
 		fmt=${cap#mtc-}
 		local uris=()
 		for i in "${ifs[@]}"; do uris+=("$fmt:$i"); done
-		# LIVE_MTC_OPTS: extra options, split on blanks (e.g. -w 10)
+		# LIVE_MTC_OPTS: extra options, split on blanks (e.g. -w 10);
+		# LIVE_MTC_CPUS: run it under taskset -c (exec: same pid)
+		local pin=()
+		[ -n "${LIVE_MTC_CPUS:-}" ] && pin=(taskset -c "$LIVE_MTC_CPUS")
 		# shellcheck disable=SC2086
-		live_start "$o" 0 "$MTRACECAP" -s "$LIVE_SNAP" $LIVE_MTC_OPTS \
+		live_start "$o" 0 ${pin[@]+"${pin[@]}"} "$MTRACECAP" \
+		    -s "$LIVE_SNAP" $LIVE_MTC_OPTS \
 		    "pcapfile:$o/out.pcap" "${uris[@]}" ;;
 	tcpdump)
 		for ((i = 0; i < nif; i++)); do
@@ -173,8 +180,8 @@ live_trial() {
 	if [ "$status" = ok ]; then
 		for ((i = 0; i < nif; i++)); do
 			if [ "$sender" = trafgen ]; then
-				# one process each (-P 1), its TX ring, no qdisc
-				ip netns exec "$LNS_S" trafgen -P 1 -C \
+				# -P processes, TX rings, no qdisc
+				ip netns exec "$LNS_S" trafgen -P "$tgprocs" -C \
 				    -i "$WORK/live$size.cfg" -o "${LTAG}t$i" \
 				    -n "$n" >"$o/tr.$i" 2>&1 &
 			else
@@ -277,10 +284,12 @@ live_start() {
 
 live_table() {
 	local tsv=$1 nif cap step hdr cell best cpu saved tdcpm cpm
-	printf 'LIVE CAPTURE: veth pairs between two namespaces, tcpreplay senders (one per interface), snaplen %s%s\n' \
+	printf 'LIVE CAPTURE: veth pairs between two namespaces, tcpreplay or trafgen senders, snaplen %s%s\n' \
 	    "$LIVE_SNAP" "$([ "${LIVE_HOGS:-0}" -gt 0 ] && echo ", $LIVE_HOGS CPU hogs while sending")"
 	[ -n "${LIVE_MTC_OPTS:-}" ] &&
 	    printf 'mtracecap runs with the extra options: %s\n' "$LIVE_MTC_OPTS"
+	[ -n "${LIVE_MTC_CPUS:-}" ] &&
+	    printf 'mtracecap runs under taskset -c %s (the other capturers and the senders do not)\n' "$LIVE_MTC_CPUS"
 	printf 'cells: loss %% = (sent - saved) / sent, saved counted by capinfos; "best" = highest aggregate\n'
 	printf 'pps sent with loss < 0.1%%; CPU = capture process(es) user+sys per million packets saved\n'
 	printf '%d run(s) per cell (median over runs; LIVE_RUNS sets it); per-trial detail in live-detail.txt\n' "$LIVE_RUNS"
