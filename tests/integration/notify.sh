@@ -182,8 +182,10 @@ while [ "$(msgs "$LOG.2" 'WATCHDOG=1' | wc -l)" -le "$n2" ] && [ $i -lt 40 ]; do
 done
 [ "$(msgs "$LOG.2" 'WATCHDOG=1' | wc -l)" -gt "$n2" ] ||
     fail "stuck writer: no ping within 2 s after the pipe closed"
-exec 5>&-
+# SIGTERM before the input closes: its end of file alone would end the
+# run too, and a kill after that would find no process
 kill -TERM "$PID2"
+exec 5>&-
 reap "$PID2" 10 "stuck writer"
 # the packets that could not be written are lost: 1, not a crash
 [ "$RC" = 1 ] || fail "stuck writer: exit status $RC, want 1 (lost packets)"
