@@ -66,6 +66,15 @@ cpp_heap() {
 	    die "cpp: no heap summary in $log"
 }
 
+# heap_marginal HEAPTSV K: "a1 n1 k a2 n2 allocs/pkt bytes/pkt" from the
+# two rows of cpp-heap.tsv (K inputs each)
+heap_marginal() {
+	awk -F'\t' -v k="$2" 'NR == 1 { n1 = $2; a1 = $3; b1 = $4 }
+	    NR == 2 { n2 = $2; a2 = $3; b2 = $4 }
+	    END { printf "%d %d %d %d %d %.6f %.3f\n", a1, n1, k, a2, n2,
+		(a2 - a1) / (k * (n2 - n1)), (b2 - b1) / (k * (n2 - n1)) }' "$1"
+}
+
 cpp_table() {
 	local tsv=$1 n1=$2 n2=$3 k=$4 tool a b marg tot mref
 	printf 'COST PER PACKET: callgrind instructions (Ir), merge of %d inputs into /dev/null\n' "$k"
@@ -85,11 +94,9 @@ cpp_table() {
 	done
 	if [ -s "${tsv%/*}/cpp-heap.tsv" ]; then
 		echo
-		awk -F'\t' -v n1="$n1" -v n2="$n2" -v k="$k" '
-		    $2 == n1 { a1 = $3; b1 = $4 } $2 == n2 { a2 = $3; b2 = $4 }
-		    END { printf "heap allocations (memcheck): %d at %d x %d packets, %d at %d x %d; marginal %.4f per packet (%.1f bytes)\n",
-			a1, k, n1, a2, k, n2, (a2 - a1) / (k * (n2 - n1)),
-			(b2 - b1) / (k * (n2 - n1)) }' "${tsv%/*}/cpp-heap.tsv"
+		heap_marginal "${tsv%/*}/cpp-heap.tsv" "$k" | awk '{
+		    printf "heap allocations (memcheck): %d at %d x %d packets, %d at %d x %d; marginal %.4f per packet (%.1f bytes)\n",
+			$1, $3, $2, $4, $3, $5, $6, $7 }'
 	fi
 	echo
 	echo "mtracecap top functions (self Ir, $k x $(fmt_si "$n2") packets):"
