@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -797,6 +798,37 @@ relay_open(struct input *in, char **uri, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * libtrace 3's int: creates its packet socket for every interface and binds
+ * it to the one asked for only afterwards; it empties the socket only when
+ * a filter is set.  So what the other interfaces received in between waits
+ * in the socket and would be read as this interface's packets.  Empty it
+ * once trace_start() returned, as libtrace 4 and libpcap do: the capture of
+ * this input starts now.  libtrace 3 has no trace_get_fd(): the first
+ * event names the socket (and may read the first queued packet).  Bounded,
+ * so that a flood cannot hold us here.
+ */
+#define DISCARD_MAX 65536
+
+static void
+discard_queued(struct input *in)
+{
+	libtrace_eventobj_t ev = trace_event(in->trace, in->packet);
+	size_t n = 0;
+	char byte;
+
+	if (ev.type == TRACE_EVENT_PACKET && ev.size > 0)
+		n++;
+	else if (ev.type != TRACE_EVENT_IOWAIT)
+		return;
+	while (n < DISCARD_MAX && recv(ev.fd, &byte, 1,
+	    MSG_DONTWAIT | MSG_TRUNC) >= 0)
+		n++;
+	if (n > 0)
+		log_info("input '%s': discarded %zu packet(s) that were "
+		    "queued while it opened", in->uri, n);
+}
+
 static int
 open_libtrace(struct input *in, const struct config *cfg, char *err,
     size_t errlen)
@@ -852,6 +884,8 @@ open_libtrace(struct input *in, const struct config *cfg, char *err,
 		log_seterr(err, errlen, "out of memory");
 		return -1;
 	}
+	if (in->live && uri_has_format(in->uri, "int"))
+		discard_queued(in);
 	return 0;
 }
 
