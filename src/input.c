@@ -803,8 +803,8 @@ relay_open(struct input *in, char **uri, char *err, size_t errlen)
  * it to the one asked for only afterwards; it empties the socket only when
  * a filter is set.  So what the other interfaces received in between waits
  * in the socket and would be read as this interface's packets.  Empty it
- * once trace_start() returned, as libtrace 4 and libpcap do: the capture of
- * this input starts now.  libtrace 3 has no trace_get_fd(): the first
+ * once trace_start() returned, as libtrace 4 does (libpcap binds before its
+ * socket takes any packet): the capture of this input starts now.  libtrace 3 has no trace_get_fd(): the first
  * event names the socket (and may read the first queued packet).  Bounded,
  * so that a flood cannot hold us here.
  */
