@@ -6,6 +6,7 @@
 # Then the good invocations: -h/--help, --version, -H.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3
+need_cmd gzip
 
 IN=$TMP/in.pcap
 python3 "$TESTS_SRCDIR/tools/mkpcap.py" "$IN" --count 20
@@ -27,6 +28,10 @@ with open(sys.argv[1], "wb") as f:
 EOF
 mkdir -p "$TMP/a_dir"
 NOTDIR=$TMP/text.txt
+# Compressed inputs whose data is corrupt: cut short, or garbage after
+# the gzip magic.
+gzip -c "$IN" | head -c 60 >"$TMP/cut.pcap.gz"
+printf '\037\213\010\000garbage-garbage-garbage' >"$TMP/junk.gz"
 
 # A read-only directory: root ignores the mode bits, so use a read-only
 # bind mount (an empty directory, remounted ro).
@@ -210,6 +215,14 @@ bad 1 "cannot open input '$TMP/text.txt'" "$O" "$TMP/text.txt"
 bad 1 "cannot read input 'pcapfile:$TMP/empty.bin'" "$O" "pcapfile:$TMP/empty.bin"
 bad 1 "cannot read input 'pcapfile:$TMP/trunc.pcap'" "$O" "pcapfile:$TMP/trunc.pcap"
 bad 1 "input '$TMP/raw.pcap' has link type" -B "$B" "$IN" "$TMP/raw.pcap"
+# corrupt compressed inputs: the decompressor's failure is the one line
+# (1.0.0 added libtrace's "Unable to guess format" for a bare path)
+bad 1 "cannot read compressed input '$TMP/cut.pcap.gz': 'gzip -dc' failed" \
+    "$O" "$TMP/cut.pcap.gz"
+bad 1 "cannot read compressed input '$TMP/junk.gz': 'gzip -dc' failed" \
+    -B "$B" "$TMP/junk.gz"
+bad 1 "cannot read compressed input 'pcapfile:$TMP/cut.pcap.gz'" \
+    "$O" "pcapfile:$TMP/cut.pcap.gz"
 # filters
 bad 1 "filter 'tcp port notaport' does not compile" \
     -F 'tcp port notaport' "$O" "$IN"
