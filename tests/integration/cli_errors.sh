@@ -161,6 +161,11 @@ bad 2 "invalid value ''gzip' for --pipeout" "--pipeout='gzip" "$O" "$IN"
 bad 2 "invalid value '' for --post-rotate" --post-rotate= -B "$B" "$IN"
 bad 2 "invalid value 'ls \\' for --post-rotate" '--post-rotate=ls \' -B "$B" "$IN"
 bad 2 "invalid value 'a/b' for --file-ext" --file-ext=a/b -B "$B" "$IN"
+# names must fit NAME_MAX (255) with "tmp-PID-": found at start, not at
+# the first file (1.0.0 lost the packets then)
+LONGEXT=.$(printf '%0216d' 0)
+bad 2 "invalid value '$LONGEXT' for --file-ext: 217 bytes, more than the 216" \
+    --file-ext="$LONGEXT" -B "$B" "$IN"
 # unknown options and missing values
 bad 2 "unknown option '-x'" -x "$O" "$IN"
 bad 2 "unknown option '--bogus'" --bogus "$O" "$IN"
@@ -238,7 +243,36 @@ for content in 'abc\n' '5' '100000000\n' 'x1\n' '12 \n' '\n' '1\n2\n' \
 	cmp -s "$SEQ" "$SEQ.orig" || fail "corrupt seqfile '$content' was rewritten"
 done
 rm -f "$SEQ" "$SEQ.orig"
-bad 1 "cannot read seqfile '$TMP/a_dir'" -N "$TMP/a_dir" -B "$B" "$IN"
+bad 1 "cannot read seqfile '$TMP/a_dir': a directory, not a regular file" \
+    -N "$TMP/a_dir" -B "$B" "$IN"
+# a seqfile that is not a regular file: 1.0.0 blocked in open() on a FIFO
+mkfifo "$TMP/seq.fifo"
+bad 1 "cannot read seqfile '$TMP/seq.fifo': a FIFO, not a regular file" \
+    -N "$TMP/seq.fifo" -B "$B" "$IN"
+# a character device of our own (a null device): 1.0.0 renamed its
+# seqfile over whatever -N named, so never point this at /dev/null
+if mknod "$TMP/seq.chr" c 1 3 2>/dev/null; then
+	bad 1 "cannot read seqfile '$TMP/seq.chr': a character device, not a regular file" \
+	    -N "$TMP/seq.chr" -B "$B" "$IN"
+	[ -c "$TMP/seq.chr" ] || fail "the character device seqfile was replaced"
+fi
+printf '5\n' >"$TMP/seq.target"
+ln -s "$TMP/seq.target" "$TMP/seq.link"
+bad 1 "cannot read seqfile '$TMP/seq.link': a symbolic link, not a regular file" \
+    -N "$TMP/seq.link" -B "$B" "$IN"
+[ "$(cat "$TMP/seq.target")" = 5 ] || fail "the seqfile link's target changed"
+# where its temporary file cannot be made: found at start, not at the
+# first file (1.0.0 lost the packets then)
+bad 1 "cannot use seqfile '$TMP/nosuchdir/seq': directory '$TMP/nosuchdir': No such file or directory" \
+    -N "$TMP/nosuchdir/seq" -B "$B" "$IN"
+bad 1 "cannot use seqfile '$NOTDIR/seq': '$NOTDIR' is not a directory" \
+    -N "$NOTDIR/seq" -B "$B" "$IN"
+bad 1 "cannot use seqfile '$OUT/$(printf '%0241d' 0)': its name is too long" \
+    -N "$OUT/$(printf '%0241d' 0)" -B "$B" "$IN"
+if $ro_ok; then
+	bad 1 "cannot use seqfile '$RO/seq': directory '$RO' is not writable" \
+	    -N "$RO/seq" -B "$B" "$IN"
+fi
 # --pipeout, --relinquish-privileges
 bad 1 "--pipeout" --pipeout=mtc-no-such-command "$O" "$IN"
 bad 1 "'mtc-no-such-command' not found in PATH" \
