@@ -159,7 +159,8 @@ bad 2 "empty value for --relinquish-privileges" \
 bad 2 "invalid value '' for --pipeout" --pipeout= "$O" "$IN"
 bad 2 "invalid value ''gzip' for --pipeout" "--pipeout='gzip" "$O" "$IN"
 bad 2 "invalid value '' for --post-rotate" --post-rotate= -B "$B" "$IN"
-bad 2 "invalid value 'ls \\' for --post-rotate" '--post-rotate=ls \' -B "$B" "$IN"
+# (a backslash is escaped too, as vis(3) does: one shows as two)
+bad 2 "invalid value 'ls \\\\' for --post-rotate" '--post-rotate=ls \' -B "$B" "$IN"
 bad 2 "invalid value 'a/b' for --file-ext" --file-ext=a/b -B "$B" "$IN"
 # names must fit NAME_MAX (255) with "tmp-PID-": found at start, not at
 # the first file (1.0.0 lost the packets then)
@@ -216,6 +217,18 @@ bad 1 "cannot open input 'pcapfile:'" "$O" pcapfile:
 bad 1 "cannot open input 'nosuchformat:x'" "$O" nosuchformat:x
 bad 1 "cannot open input 'nosuchformat:x'" -B "$B" "$IN" nosuchformat:x
 bad 1 "cannot read input 'pcapfile:$TMP/text.txt'" "$O" "pcapfile:$TMP/text.txt"
+# control characters in names are escaped as vis(3) does, in every
+# message (1.0.0 printed them raw: a newline made two lines)
+NL=$'\n' ESC=$'\033' TAB=$'\t'
+bad 1 "cannot open input '$TMP/a\\nb\\033[31m\\tc\\\\d.pcap': No such file or directory" \
+    "$O" "$TMP/a${NL}b${ESC}[31m${TAB}c\\d.pcap"
+bad 1 "cannot open input 'pcapfile:$TMP/x\\ny.pcap'" "$O" "pcapfile:$TMP/x${NL}y.pcap"
+bad 1 "output directory '$TMP/no\\ndir': No such file or directory" \
+    -B "pcapfile:$TMP/no${NL}dir" "$IN"
+bad 1 "output directory '$TMP/no\\ndir'" "pcapfile:$TMP/no${NL}dir/o.pcap" "$IN"
+bad 1 "cannot use seqfile '$TMP/no\\ndir/seq': directory '$TMP/no\\ndir'" \
+    -N "$TMP/no${NL}dir/seq" -B "$B" "$IN"
+bad 1 "filter 'tcp port \\n' does not compile" -F "tcp port $NL" "$O" "$IN"
 bad 1 "cannot open input '$TMP/text.txt'" "$O" "$TMP/text.txt"
 bad 1 "cannot read input 'pcapfile:$TMP/empty.bin'" "$O" "pcapfile:$TMP/empty.bin"
 bad 1 "cannot read input 'pcapfile:$TMP/trunc.pcap'" "$O" "pcapfile:$TMP/trunc.pcap"
