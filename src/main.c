@@ -362,9 +362,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.relinquish_user != NULL) {
+		/* again as the user that writes the files and the seqfile */
 		if (privs_drop(cfg.relinquish_user, &user, err,
 		    sizeof(err)) != 0 ||
-		    check_output(&cfg, err, sizeof(err)) != 0) {
+		    check_output(&cfg, err, sizeof(err)) != 0 ||
+		    (cfg.seqfile != NULL &&
+		    seqfile_check(cfg.seqfile, err, sizeof(err)) != 0)) {
 			log_error("%s", err);
 			goto out;
 		}

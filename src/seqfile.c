@@ -62,13 +62,8 @@ file_type(mode_t m)
 	return "of an unknown type";
 }
 
-/*
- * Can seqfile_save() work for path: its directory exists and is writable,
- * and the temporary name path.tmp-PID fits NAME_MAX?  Found only at the
- * first file, any of these lost packets.  0, or -1 with err.
- */
-static int
-check_dir(const char *path, char *err, size_t errlen)
+int
+seqfile_check(const char *path, char *err, size_t errlen)
 {
 	const char *slash = strrchr(path, '/');
 	const char *base = slash != NULL ? slash + 1 : path;
@@ -174,7 +169,7 @@ seqfile_load(const char *path, uint32_t *next, char *err, size_t errlen)
 	ssize_t n;
 	int fd;
 
-	if (check_dir(path, err, errlen) != 0)
+	if (seqfile_check(path, err, errlen) != 0)
 		return -1;
 	if ((fd = open_regular(path, err, errlen)) == -2) {
 		*next = 0;

@@ -286,6 +286,19 @@ if $ro_ok; then
 	bad 1 "cannot use seqfile '$RO/seq': directory '$RO' is not writable" \
 	    -N "$RO/seq" -B "$B" "$IN"
 fi
+# writable for root but not for the --relinquish-privileges user, who
+# saves it: checked again after the drop
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$TMP"
+	mkdir -m 1777 "$TMP/pub"
+	mkdir -m 755 "$TMP/rootonly"
+	bad 1 "cannot use seqfile '$TMP/rootonly/seq': directory '$TMP/rootonly' is not writable: Permission denied" \
+	    --relinquish-privileges=nobody -N "$TMP/rootonly/seq" \
+	    -B "pcapfile:$TMP/pub" "$IN"
+	made=$(find "$TMP/pub" "$TMP/rootonly" -mindepth 1)
+	[ -z "$made" ] || fail "seqfile not writable by nobody: files made: $made"
+	rm -rf "${TMP:?}/pub"/* "${TMP:?}/rootonly"
+fi
 # --pipeout, --relinquish-privileges
 bad 1 "--pipeout" --pipeout=mtc-no-such-command "$O" "$IN"
 bad 1 "'mtc-no-such-command' not found in PATH" \
