@@ -368,6 +368,8 @@ stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
 	FILE *fp;
 	ssize_t r;
 
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		*errnum = errno;
 		close(fd);
@@ -380,7 +382,6 @@ stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
 	s->child = child;
 	s->tool = tool;
 	if (why != NULL && whylen > 0) {
-		why[0] = '\0';
 		s->why = why;
 		s->whylen = whylen;
 	}
