@@ -269,12 +269,16 @@ struct stream {
 	size_t		 nhead, off;
 	pid_t		 child;		/* decompressor writing into fd, or 0 */
 	const char	*tool;		/* its name */
+	char		*why;		/* while opening: its failure, not logged */
+	size_t		 whylen;
 };
 
 /*
  * The decompressor of a compressed file input ended: reap it.  0 when it
- * exited 0; else a log line naming it and the input, and -1 (EIO): what
- * it wrote before is kept, what is missing is the input's failure.
+ * exited 0; else a log line naming it and the input (while opening: the
+ * reason in s->why instead, for the one error line of the open), and -1
+ * (EIO): what it wrote before is kept, what is missing is the input's
+ * failure.
  */
 static int
 stream_reap(struct stream *s)
@@ -287,8 +291,12 @@ stream_reap(struct stream *s)
 	s->child = 0;
 	if (pipeout_finish(pid, "", err, sizeof(err)) == 0)
 		return 0;
-	log_error("input '%s': '%s -dc' failed (%s): the compressed data "
-	    "is corrupt or truncated", s->in->uri, s->tool, err);
+	if (s->why != NULL)
+		log_seterr(s->why, s->whylen, "'%s -dc' failed (%s): the "
+		    "compressed data is corrupt or truncated", s->tool, err);
+	else
+		log_error("input '%s': '%s -dc' failed (%s): the compressed "
+		    "data is corrupt or truncated", s->in->uri, s->tool, err);
 	errno = EIO;
 	return -1;
 }
@@ -344,11 +352,13 @@ stream_close(void *cookie)
 
 /*
  * Read fd (which it then owns) as a stream and learn its kind; child is
- * the decompressor that writes into fd, if any (tool its name).
+ * the decompressor that writes into fd, if any (tool its name).  NULL
+ * with *errnum on failure; when the child failed before the kind was
+ * known, also with its reason in why (why[0] stays '\0' otherwise).
  */
 static FILE *
 stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
-    enum file_kind *kind, int *errnum)
+    enum file_kind *kind, int *errnum, char *why, size_t whylen)
 {
 	static const cookie_io_functions_t fns = {
 		.read = stream_read,
@@ -358,6 +368,8 @@ stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
 	FILE *fp;
 	ssize_t r;
 
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		*errnum = errno;
 		close(fd);
@@ -369,13 +381,24 @@ stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
 	s->fd = fd;
 	s->child = child;
 	s->tool = tool;
+	if (why != NULL && whylen > 0) {
+		s->why = why;
+		s->whylen = whylen;
+	}
 	while (s->nhead < sizeof(s->head)) {
 		r = stream_read(s, (char *)s->head + s->nhead,
 		    sizeof(s->head) - s->nhead);
+		if (r < 0 && s->why != NULL && s->why[0] != '\0') {
+			/* not "not pcap": that error is the input's one line */
+			*errnum = EIO;
+			stream_close(s);
+			return NULL;
+		}
 		if (r <= 0)
 			break;
 		s->nhead += (size_t)r;
 	}
+	s->why = NULL;		/* from now on the reader logs it */
 	*kind = magic_kind(s->head, s->nhead);
 	if ((fp = fopencookie(s, "r", fns)) == NULL) {
 		*errnum = errno;
@@ -423,7 +446,7 @@ stream_open(struct input *in, const char *path, enum file_kind *kind,
 		*errnum = errno;
 		return NULL;
 	}
-	return stream_fdopen(in, fd, 0, NULL, kind, errnum);
+	return stream_fdopen(in, fd, 0, NULL, kind, errnum, NULL, 0);
 }
 
 /*
@@ -438,6 +461,7 @@ compressed_open(struct input *in, const char *path, enum file_kind *kind,
 {
 	unsigned char m[4] = { 0 };
 	const char *tool;
+	char why[256];
 	ssize_t n;
 	pid_t child;
 	FILE *fp;
@@ -460,14 +484,17 @@ compressed_open(struct input *in, const char *path, enum file_kind *kind,
 	out = pipeout_decompress(tool, fd, in->child_as, &child, err, errlen);
 	close(fd);
 	if (out < 0) {
-		char why[256];
-
 		snprintf(why, sizeof(why), "%s", err);
 		log_seterr(err, errlen, "cannot read compressed input '%s': "
 		    "%s", in->uri, why);
 		return NULL;
 	}
-	if ((fp = stream_fdopen(in, out, child, tool, kind, &errnum)) == NULL)
+	fp = stream_fdopen(in, out, child, tool, kind, &errnum, why,
+	    sizeof(why));
+	if (fp == NULL && why[0] != '\0')
+		log_seterr(err, errlen, "cannot read compressed input '%s': "
+		    "%s", in->uri, why);
+	else if (fp == NULL)
 		log_seterr(err, errlen, "cannot read input '%s': %s", in->uri,
 		    strerror(errnum));
 	return fp;

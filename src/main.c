@@ -39,6 +39,35 @@
 #define EXIT_RUNTIME	1
 #define HOOK_WAIT_S	10	/* for --post-rotate hooks at exit */
 
+/*
+ * Make sure descriptors 0, 1 and 2 are open before anything else is:
+ * started with one closed (`2>&-` in an init script or a cron line), the
+ * first file opened would get it, and log lines would go into a capture
+ * file.  A closed one gets /dev/null, as daemon(3) does; children inherit
+ * them.  Returns a mask of those that were closed (bit n for fd n), or -1
+ * with errno if /dev/null cannot be opened.
+ */
+static int
+open_std_fds(void)
+{
+	int closed = 0, fd, nfd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* 0..fd-1 are open: nfd is fd */
+		if ((nfd = open("/dev/null", O_RDWR)) < 0)
+			return -1;
+		if (nfd != fd) {
+			close(nfd);
+			errno = EBADF;
+			return -1;
+		}
+		closed |= 1 << fd;
+	}
+	return closed;
+}
+
 static void
 run_hook(const char *path, void *arg)
 {
@@ -215,8 +244,14 @@ main(int argc, char **argv)
 	uint32_t first_seq = 0;
 	int linktype = -1;
 	int status = EXIT_RUNTIME;
+	int std_closed;
 	bool waiter_ok = false, stats_ok = false;
 
+	if ((std_closed = open_std_fds()) < 0) {
+		if (fcntl(STDERR_FILENO, F_GETFD) != -1)
+			log_error("cannot open /dev/null: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
 	if (options_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
 		log_error("%s", err);
 		return EXIT_USAGE;
@@ -235,6 +270,13 @@ main(int argc, char **argv)
 		break;
 	}
 	log_set_verbosity(cfg.verbose);
+	if ((std_closed & 1 << STDOUT_FILENO) && !cfg.rotating &&
+	    strcmp(cfg.output_path, "-") == 0) {
+		/* it is /dev/null now: the capture would vanish */
+		log_error("output '-': standard output was closed at start");
+		options_free(&cfg);
+		return EXIT_RUNTIME;
+	}
 	if (choose_compression(&cfg, &compress_type, &lzop_argv, err,
 	    sizeof(err)) != 0) {
 		log_error("%s", err);
@@ -320,9 +362,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (cfg.relinquish_user != NULL) {
+		/* again as the user that writes the files and the seqfile */
 		if (privs_drop(cfg.relinquish_user, &user, err,
 		    sizeof(err)) != 0 ||
-		    check_output(&cfg, err, sizeof(err)) != 0) {
+		    check_output(&cfg, err, sizeof(err)) != 0 ||
+		    (cfg.seqfile != NULL &&
+		    seqfile_check(cfg.seqfile, err, sizeof(err)) != 0)) {
 			log_error("%s", err);
 			goto out;
 		}

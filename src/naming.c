@@ -40,6 +40,17 @@ naming_temp(char *buf, size_t len, const char *final_path, pid_t pid)
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
+/* YYYYMMDD-HHMMSS-NNNNNNNN */
+#define SEGMENT_LEN	24
+/* "tmp-" PID "-", PID at most 10 digits (pid_t is an int) */
+#define TEMP_PREFIX_MAX	15
+
+size_t
+naming_longest(const char *ext)
+{
+	return TEMP_PREFIX_MAX + SEGMENT_LEN + (ext != NULL ? strlen(ext) : 0);
+}
+
 uint32_t
 naming_next_seq(uint32_t seq)
 {

@@ -20,6 +20,13 @@ int naming_segment(char *buf, size_t len, const char *dir, time_t t,
     bool utc, uint32_t seq, const char *ext);
 /* DIR/tmp-PID-BASE for final path DIR/BASE; 0 or -1 as above. */
 int naming_temp(char *buf, size_t len, const char *final_path, pid_t pid);
+/*
+ * Length of the longest file name (one path component) that segments
+ * with extension ext are given: the temporary name tmp-PID-... with a pid
+ * of up to 10 digits, longer than the final name with ".failed" or a
+ * ".N" added.  It must fit NAME_MAX.
+ */
+size_t naming_longest(const char *ext);
 /* Sequence number after seq (wraps after NAMING_SEQ_MAX). */
 uint32_t naming_next_seq(uint32_t seq);
 

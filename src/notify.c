@@ -50,6 +50,7 @@
 #define TICK_NS		100000000L		/* thread's longest sleep */
 #define STATUS_EVERY_NS	2000000000ull		/* a STATUS line at most this often */
 #define BEAT_SLACK_NS	300000000ull		/* > the writer's idle tick */
+#define STATUS_MAX	1100			/* "STATUS=", a prefix, 1023 escaped bytes */
 #define JOIN_WAIT_S	2			/* for a blocked send at exit */
 
 static pthread_t notify_thread;
@@ -126,10 +127,13 @@ notify_stopping(void)
 static void
 send_counters(const char *prefix, bool force, char *last, size_t lastlen)
 {
-	char line[384], msg[512];
+	char line[384], safe[1024], msg[STATUS_MAX];
 
 	stats_live_status(n_stats, line, sizeof(line));
-	snprintf(msg, sizeof(msg), "STATUS=%s%s", prefix, line);
+	/* it names the current file: a newline in it would end STATUS= and
+	 * start another assignment */
+	log_escape(safe, sizeof(safe), line);
+	snprintf(msg, sizeof(msg), "STATUS=%s%s", prefix, safe);
 	if (!force && strcmp(msg, last) == 0)
 		return;
 	snprintf(last, lastlen, "%s", msg);
@@ -139,7 +143,7 @@ send_counters(const char *prefix, bool force, char *last, size_t lastlen)
 static void *
 notify_run_thread(void *arg)
 {
-	char last[512] = "", msg[300];
+	char last[STATUS_MAX] = "", msg[300];
 	uint64_t now = mono_ns();
 	uint64_t next_status = now, next_ping = now + watchdog_ns / 2;
 	uint64_t seen_beat = atomic_load_explicit(&n_ctl->beat,

@@ -9,11 +9,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "naming.h"
 #include "options.h"
 
 #define ROTATE_SECONDS_MAX	(10ull * 366 * 24 * 3600)	/* ten years */
@@ -494,6 +496,14 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 				log_seterr(err, errlen, "invalid value '%s' "
 				    "for --file-ext: must not contain '/'",
 				    optarg);
+				goto fail;
+			}
+			if (naming_longest(optarg) > NAME_MAX) {
+				log_seterr(err, errlen, "invalid value '%s' "
+				    "for --file-ext: %zu bytes, more than the "
+				    "%zu that fit in a file name", optarg,
+				    strlen(optarg), (size_t)NAME_MAX -
+				    naming_longest(""));
 				goto fail;
 			}
 			cfg->file_ext = optarg;

@@ -6,6 +6,7 @@
 # Then the good invocations: -h/--help, --version, -H.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3
+need_cmd gzip
 
 IN=$TMP/in.pcap
 python3 "$TESTS_SRCDIR/tools/mkpcap.py" "$IN" --count 20
@@ -27,6 +28,10 @@ with open(sys.argv[1], "wb") as f:
 EOF
 mkdir -p "$TMP/a_dir"
 NOTDIR=$TMP/text.txt
+# Compressed inputs whose data is corrupt: cut short, or garbage after
+# the gzip magic.
+gzip -c "$IN" | head -c 60 >"$TMP/cut.pcap.gz"
+printf '\037\213\010\000garbage-garbage-garbage' >"$TMP/junk.gz"
 
 # A read-only directory: root ignores the mode bits, so use a read-only
 # bind mount (an empty directory, remounted ro).
@@ -154,8 +159,18 @@ bad 2 "empty value for --relinquish-privileges" \
 bad 2 "invalid value '' for --pipeout" --pipeout= "$O" "$IN"
 bad 2 "invalid value ''gzip' for --pipeout" "--pipeout='gzip" "$O" "$IN"
 bad 2 "invalid value '' for --post-rotate" --post-rotate= -B "$B" "$IN"
-bad 2 "invalid value 'ls \\' for --post-rotate" '--post-rotate=ls \' -B "$B" "$IN"
+# (a backslash is escaped too, as vis(3) does: one shows as two)
+bad 2 "invalid value 'ls \\\\' for --post-rotate" '--post-rotate=ls \' -B "$B" "$IN"
 bad 2 "invalid value 'a/b' for --file-ext" --file-ext=a/b -B "$B" "$IN"
+# names must fit NAME_MAX (255) with "tmp-PID-": found at start, not at
+# the first file (1.0.0 lost the packets then)
+# (240 bytes: 1.0.0 failed at the first file; 217: a pid of 10 digits
+# would not fit)
+for n in 239 216; do
+	LONGEXT=.$(printf "%0${n}d" 0)
+	bad 2 "invalid value '$LONGEXT' for --file-ext: $((n + 1)) bytes, more than the 216" \
+	    --file-ext="$LONGEXT" -B "$B" "$IN"
+done
 # unknown options and missing values
 bad 2 "unknown option '-x'" -x "$O" "$IN"
 bad 2 "unknown option '--bogus'" --bogus "$O" "$IN"
@@ -206,10 +221,30 @@ bad 1 "cannot open input 'pcapfile:'" "$O" pcapfile:
 bad 1 "cannot open input 'nosuchformat:x'" "$O" nosuchformat:x
 bad 1 "cannot open input 'nosuchformat:x'" -B "$B" "$IN" nosuchformat:x
 bad 1 "cannot read input 'pcapfile:$TMP/text.txt'" "$O" "pcapfile:$TMP/text.txt"
+# control characters in names are escaped as vis(3) does, in every
+# message (1.0.0 printed them raw: a newline made two lines)
+NL=$'\n' ESC=$'\033' TAB=$'\t'
+bad 1 "cannot open input '$TMP/a\\nb\\033[31m\\tc\\\\d.pcap': No such file or directory" \
+    "$O" "$TMP/a${NL}b${ESC}[31m${TAB}c\\d.pcap"
+bad 1 "cannot open input 'pcapfile:$TMP/x\\ny.pcap'" "$O" "pcapfile:$TMP/x${NL}y.pcap"
+bad 1 "output directory '$TMP/no\\ndir': No such file or directory" \
+    -B "pcapfile:$TMP/no${NL}dir" "$IN"
+bad 1 "output directory '$TMP/no\\ndir'" "pcapfile:$TMP/no${NL}dir/o.pcap" "$IN"
+bad 1 "cannot use seqfile '$TMP/no\\ndir/seq': directory '$TMP/no\\ndir'" \
+    -N "$TMP/no${NL}dir/seq" -B "$B" "$IN"
+bad 1 "filter 'tcp port \\n' does not compile" -F "tcp port $NL" "$O" "$IN"
 bad 1 "cannot open input '$TMP/text.txt'" "$O" "$TMP/text.txt"
 bad 1 "cannot read input 'pcapfile:$TMP/empty.bin'" "$O" "pcapfile:$TMP/empty.bin"
 bad 1 "cannot read input 'pcapfile:$TMP/trunc.pcap'" "$O" "pcapfile:$TMP/trunc.pcap"
 bad 1 "input '$TMP/raw.pcap' has link type" -B "$B" "$IN" "$TMP/raw.pcap"
+# corrupt compressed inputs: the decompressor's failure is the one line
+# (1.0.0 added libtrace's "Unable to guess format" for a bare path)
+bad 1 "cannot read compressed input '$TMP/cut.pcap.gz': 'gzip -dc' failed" \
+    "$O" "$TMP/cut.pcap.gz"
+bad 1 "cannot read compressed input '$TMP/junk.gz': 'gzip -dc' failed" \
+    -B "$B" "$TMP/junk.gz"
+bad 1 "cannot read compressed input 'pcapfile:$TMP/cut.pcap.gz'" \
+    "$O" "pcapfile:$TMP/cut.pcap.gz"
 # filters
 bad 1 "filter 'tcp port notaport' does not compile" \
     -F 'tcp port notaport' "$O" "$IN"
@@ -225,7 +260,49 @@ for content in 'abc\n' '5' '100000000\n' 'x1\n' '12 \n' '\n' '1\n2\n' \
 	cmp -s "$SEQ" "$SEQ.orig" || fail "corrupt seqfile '$content' was rewritten"
 done
 rm -f "$SEQ" "$SEQ.orig"
-bad 1 "cannot read seqfile '$TMP/a_dir'" -N "$TMP/a_dir" -B "$B" "$IN"
+bad 1 "cannot read seqfile '$TMP/a_dir': a directory, not a regular file" \
+    -N "$TMP/a_dir" -B "$B" "$IN"
+# a seqfile that is not a regular file: 1.0.0 blocked in open() on a FIFO
+mkfifo "$TMP/seq.fifo"
+bad 1 "cannot read seqfile '$TMP/seq.fifo': a FIFO, not a regular file" \
+    -N "$TMP/seq.fifo" -B "$B" "$IN"
+# a character device of our own (a null device): 1.0.0 renamed its
+# seqfile over whatever -N named, so never point this at /dev/null
+if mknod "$TMP/seq.chr" c 1 3 2>/dev/null; then
+	bad 1 "cannot read seqfile '$TMP/seq.chr': a character device, not a regular file" \
+	    -N "$TMP/seq.chr" -B "$B" "$IN"
+	[ -c "$TMP/seq.chr" ] || fail "the character device seqfile was replaced"
+fi
+printf '5\n' >"$TMP/seq.target"
+ln -s "$TMP/seq.target" "$TMP/seq.link"
+bad 1 "cannot read seqfile '$TMP/seq.link': a symbolic link, not a regular file" \
+    -N "$TMP/seq.link" -B "$B" "$IN"
+[ "$(cat "$TMP/seq.target")" = 5 ] || fail "the seqfile link's target changed"
+# where its temporary file cannot be made: found at start, not at the
+# first file (1.0.0 lost the packets then)
+bad 1 "cannot use seqfile '$TMP/nosuchdir/seq': directory '$TMP/nosuchdir': No such file or directory" \
+    -N "$TMP/nosuchdir/seq" -B "$B" "$IN"
+bad 1 "cannot use seqfile '$NOTDIR/seq': '$NOTDIR' is not a directory" \
+    -N "$NOTDIR/seq" -B "$B" "$IN"
+bad 1 "cannot use seqfile '$OUT/$(printf '%0241d' 0)': its name is too long" \
+    -N "$OUT/$(printf '%0241d' 0)" -B "$B" "$IN"
+if $ro_ok; then
+	bad 1 "cannot use seqfile '$RO/seq': directory '$RO' is not writable" \
+	    -N "$RO/seq" -B "$B" "$IN"
+fi
+# writable for root but not for the --relinquish-privileges user, who
+# saves it: checked again after the drop
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 755 "$TMP"
+	mkdir -m 1777 "$TMP/pub"
+	mkdir -m 755 "$TMP/rootonly"
+	bad 1 "cannot use seqfile '$TMP/rootonly/seq': directory '$TMP/rootonly' is not writable: Permission denied" \
+	    --relinquish-privileges=nobody -N "$TMP/rootonly/seq" \
+	    -B "pcapfile:$TMP/pub" "$IN"
+	made=$(find "$TMP/pub" "$TMP/rootonly" -mindepth 1)
+	[ -z "$made" ] || fail "seqfile not writable by nobody: files made: $made"
+	rm -rf "${TMP:?}/pub"/* "${TMP:?}/rootonly"
+fi
 # --pipeout, --relinquish-privileges
 bad 1 "--pipeout" --pipeout=mtc-no-such-command "$O" "$IN"
 bad 1 "'mtc-no-such-command' not found in PATH" \

@@ -180,6 +180,29 @@ test_temp_names(void **state)
 	assert_int_equal(naming_temp(buf, 0, "b", 12), -1);
 }
 
+/* naming_longest() is the length of the longest name really made. */
+static void
+test_longest(void **state)
+{
+	static const char *const exts[] = { "", ".pcap", ".pcap.gz",
+	    " x.pcap" };
+	char seg[512], tmp[600];
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		assert_int_equal(naming_segment(seg, sizeof(seg), "",
+		    (time_t)4102444799, true, NAMING_SEQ_MAX, exts[i]), 0);
+		assert_int_equal(naming_temp(tmp, sizeof(tmp), seg,
+		    (pid_t)INT32_MAX), 0);
+		assert_int_equal(naming_longest(exts[i]), strlen(tmp));
+		/* the final name with ".failed" and a ".999" is shorter */
+		n = strlen(seg) + strlen(".failed.999");
+		assert_true(n <= naming_longest(exts[i]));
+	}
+	assert_int_equal(naming_longest(NULL), naming_longest(""));
+}
+
 int
 main(void)
 {
@@ -191,6 +214,7 @@ main(void)
 		cmocka_unit_test(test_segment_local_time),
 		cmocka_unit_test(test_segment_buffer_limits),
 		cmocka_unit_test(test_temp_names),
+		cmocka_unit_test(test_longest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

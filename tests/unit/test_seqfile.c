@@ -1,6 +1,7 @@
 /*
  * test_seqfile.c - unit tests for seqfile.c: parsing every kind of
- * content, loading (missing, empty, corrupt, too long) and atomic saving.
+ * content, loading (missing, empty, corrupt, too long, unusable: not a
+ * regular file, no directory) and atomic saving.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -225,6 +227,72 @@ test_load_corrupt(void **state)
 	assert_non_null(strstr(err, d->path));
 }
 
+/*
+ * What seqfile_save() could not use is refused at load, naming it: a
+ * FIFO (1.0.0 blocked in open() for ever), a device, a symbolic link
+ * (save would replace the link), a missing directory or one that is a
+ * file (1.0.0: found only at the first file), a name too long for the
+ * temporary file.  Nothing is created.
+ */
+static void
+test_load_unusable(void **state)
+{
+	struct dir *d = *state;
+	char path[512], err[512], names[1024], longname[300];
+	uint32_t next;
+	static const struct {
+		const char *name, *want;
+	} cases[] = {
+		{ "fifo", "a FIFO, not a regular file" },
+		{ "link", "a symbolic link, not a regular file" },
+		{ "nodir/seq", "directory '" },
+		{ "file/seq", "is not a directory" },
+	};
+
+	snprintf(path, sizeof(path), "%s/fifo", d->path);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/file", d->path);
+	write_file(path, "5\n", 2);
+	snprintf(path, sizeof(path), "%s/link", d->path);
+	assert_int_equal(symlink("file", path), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", d->path, cases[i].name);
+		err[0] = '\0';
+		next = 777;
+		assert_int_equal(seqfile_load(path, &next, err, sizeof(err)),
+		    -1);
+		assert_int_equal(next, 777);
+		if (strstr(err, path) == NULL ||
+		    strstr(err, cases[i].want) == NULL)
+			fail_msg("%s: '%s' lacks the name or '%s'",
+			    cases[i].name, err, cases[i].want);
+	}
+	/* a null device of our own (needs root); refused without opening
+	 * it, so even on a nodev file system */
+	snprintf(path, sizeof(path), "%s/chr", d->path);
+	if (mknod(path, S_IFCHR | 0644, makedev(1, 3)) == 0) {
+		err[0] = '\0';
+		assert_int_equal(seqfile_load(path, &next, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "a character device"));
+		assert_int_equal(unlink(path), 0);
+	}
+
+	/* NAME_MAX - 15 bytes leave room for ".tmp-PID"; one more does not */
+	memset(longname, 'n', sizeof(longname));
+	snprintf(path, sizeof(path), "%s/%.*s", d->path, 255 - 15, longname);
+	err[0] = '\0';
+	if (seqfile_load(path, &next, err, sizeof(err)) != 0)
+		fail_msg("%zu-byte name refused: %s", strlen(path), err);
+	assert_int_equal(seqfile_save(path, 3, err, sizeof(err)), 0);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/%.*s", d->path, 255 - 14, longname);
+	err[0] = '\0';
+	assert_int_equal(seqfile_load(path, &next, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "too long"));
+	assert_int_equal(list_dir(d->path, names, sizeof(names)), 3);
+}
+
 static void
 test_save_load_round_trip(void **state)
 {
@@ -319,6 +387,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_load_missing_and_empty,
 		    setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_load_corrupt, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_load_unusable, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_save_load_round_trip,
 		    setup_dir, teardown_dir),
