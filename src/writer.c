@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ struct writer {
 	uint64_t		 next_open_try;	/* monotonic ns, after a failure */
 	uint64_t		 fail_seen;	/* monotonic ns the output failed, 0 = ok */
 	bool			*warned_unfit;
+	uint64_t		*late_stamps;	/* per input: after fmt->max_ts_ns */
 	bool			 failed;
 };
 
@@ -331,6 +333,41 @@ replace_failed(struct writer *w, uint64_t name_ns)
 	rotate_to(w, name_ns != 0 ? name_ns : realtime_ns());
 }
 
+/*
+ * A packet stamped later than the format holds (pcap: after 2106): the
+ * format writes the latest stamp it can; count it, and warn at the first
+ * one of each input.  Not the per-packet path: such stamps are outliers.
+ */
+static void
+note_late_stamp(struct writer *w, const struct queue_rec *rec, size_t input)
+{
+	char when[64] = "?";
+	struct tm tm;
+	time_t t = (time_t)(rec->ts_ns / 1000000000u);
+
+	if (w->late_stamps[input]++ > 0)
+		return;
+	if (gmtime_r(&t, &tm) != NULL)
+		(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	log_warn("input '%s': a packet stamped %s is later than a %s file "
+	    "can hold; such packets are written stamped %s and counted",
+	    input_uri(w->ws->inputs[input]), when, w->fmt->name,
+	    w->fmt->max_ts_text);
+}
+
+/* At the end: how many packets of each input had their stamp clamped. */
+static void
+report_late_stamps(const struct writer *w)
+{
+	for (size_t i = 0; i < w->ws->ninputs; i++)
+		if (w->late_stamps[i] > 0)
+			log_warn("input '%s': %" PRIu64 " packet%s stamped "
+			    "later than a %s file can hold (after %s)",
+			    input_uri(w->ws->inputs[i]), w->late_stamps[i],
+			    w->late_stamps[i] == 1 ? "" : "s", w->fmt->name,
+			    w->fmt->max_ts_text);
+}
+
 static uint64_t
 next_deadline(const struct writer *w)
 {
@@ -364,7 +401,9 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	w->queues = calloc(ws->ninputs, sizeof(*w->queues));
 	w->live = calloc(ws->ninputs, sizeof(*w->live));
 	w->warned_unfit = calloc(ws->ninputs, sizeof(*w->warned_unfit));
-	if (w->queues == NULL || w->live == NULL || w->warned_unfit == NULL) {
+	w->late_stamps = calloc(ws->ninputs, sizeof(*w->late_stamps));
+	if (w->queues == NULL || w->live == NULL || w->warned_unfit == NULL ||
+	    w->late_stamps == NULL) {
 		log_error("out of memory");
 		return -1;
 	}
@@ -401,6 +440,7 @@ writer_fini(struct writer *w)
 	free(w->queues);
 	free(w->live);
 	free(w->warned_unfit);
+	free(w->late_stamps);
 }
 
 int
@@ -469,10 +509,13 @@ writer_run(const struct writer_setup *ws)
 		if (segment_failed(&w))
 			replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec);
+		if (rec->ts_ns > w.fmt->max_ts_ns)
+			note_late_stamp(&w, rec, input);
 		write_packet(&w, rec, input, disorder);
 		merge_release(w.merge);
 	}
 	close_segment(&w);
+	report_late_stamps(&w);
 	ws->stats->disorders = merge_disorders(w.merge);
 	writer_fini(&w);
 	rc = w.failed ? -1 : 0;
