@@ -270,6 +270,9 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 	 * MERGE_CLOCK_REUSE packets so that such a stamp is never old.
 	 */
 	bool fresh = false;
+	/* a wall clock stepped back below this makes the deadline
+	 * meaningless: time out, and the caller computes a new one */
+	const uint64_t entry = m->now;
 
 	if (m->out_pending)	/* the caller skipped merge_release() */
 		merge_release(m);
@@ -310,7 +313,7 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 			continue;
 		}
 		set_wants(m);
-		if (m->now >= deadline_ns)
+		if (m->now >= deadline_ns || m->now < entry)
 			return MERGE_TIMEOUT;
 		/* sleep until data arrives, the release time, or the deadline */
 		queue_waiter_prepare(m->waiter);
