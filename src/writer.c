@@ -270,7 +270,8 @@ live_interval_ended(struct writer *w, uint64_t t)
 	if (rotate_live_due_clock(&w->pol, &w->live_ival, w->mono_now,
 	    w->maxwait_ns)) {
 		ref = w->mono_now - w->maxwait_ns;
-	} else if (t != 0 && t >= rotate_live_wall_end(&w->pol, &w->live_ival)) {
+	} else if (t != 0 &&
+	    t >= rotate_live_wall_end(&w->pol, &w->live_ival)) {
 		w->mono_now = mono_ns();
 		if (!rotate_live_due_packet(&w->pol, &w->live_ival,
 		    w->mono_now, t))
@@ -305,6 +306,17 @@ interval_ended(struct writer *w, uint64_t t)
 	    file_interval_ended(w, t);
 }
 
+/*
+ * Name of a file started at a packet stamped t outside the -G cadence (-S,
+ * a failed file replaced): t, but the wall clock with a live input, so
+ * that a file input's outlying stamp never names a live capture's file.
+ */
+static uint64_t
+packet_name(const struct writer *w, uint64_t t)
+{
+	return w->any_live || t == 0 ? realtime_ns() : t;
+}
+
 /* Name of a file of the current -G interval. */
 static uint64_t
 interval_name(const struct writer *w)
@@ -325,7 +337,7 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
 		} else if (mono_ns() >= w->next_open_try) {
 			(void)interval_ended(w, t);
 			open_segment(w, w->pol.interval_ns != 0 ?
-			    interval_name(w) : t);
+			    interval_name(w) : packet_name(w, t));
 		}
 		return;
 	}
@@ -335,7 +347,7 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
 		rotate_to(w, interval_name(w));
 	} else if (rotate_due_size(&w->pol, output_bytes(w->out),
 	    w->seg_packets, w->fmt->record_size(rec->caplen))) {
-		rotate_to(w, t);
+		rotate_to(w, packet_name(w, t));
 	}
 }
 
@@ -382,7 +394,7 @@ replace_failed(struct writer *w, uint64_t name_ns)
 	}
 	log_warn("starting a new file after the failure of '%s'",
 	    output_path(w->out));
-	rotate_to(w, name_ns != 0 ? name_ns : realtime_ns());
+	rotate_to(w, packet_name(w, name_ns));
 }
 
 /*
@@ -400,7 +412,8 @@ note_late_stamp(struct writer *w, const struct queue_rec *rec, size_t input)
 	if (w->late_stamps[input]++ > 0)
 		return;
 	if (gmtime_r(&t, &tm) != NULL)
-		(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+		    &tm);
 	log_warn("input '%s': a packet stamped %s is later than a %s file "
 	    "can hold; such packets are written stamped %s and counted",
 	    input_uri(w->ws->inputs[input]), when, w->fmt->name,
