@@ -1045,9 +1045,15 @@ pcap_file_ns(enum file_kind kind, const struct timeval *tv)
 {
 	uint64_t frac;
 
-	if (kind == FILE_PCAPNG)
+	if (kind == FILE_PCAPNG) {
+		/* past 2554 (or past time_t, negative) ns overflow 64 bits:
+		 * saturate, never wrap; the writer counts such stamps */
+		if (tv->tv_sec < 0 ||
+		    (uint64_t)tv->tv_sec >= UINT64_MAX / 1000000000u)
+			return UINT64_MAX;
 		return (uint64_t)tv->tv_sec * 1000000000u +
 		    (uint64_t)tv->tv_usec;
+	}
 	if (kind == FILE_PCAP_US)
 		frac = (uint64_t)(uint32_t)(tv->tv_usec / 1000) * 1000u;
 	else
