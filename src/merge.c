@@ -287,9 +287,14 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 			const struct leaf *top = &m->leaf[m->win[1]];
 			uint64_t base = top->ts < top->seen ? top->ts : top->seen;
 			uint64_t release_at = base + m->maxwait;
+			/* seen is a past reading: now below it means the wall
+			 * clock was stepped back, and the wait cannot be
+			 * measured; waiting for the clock to catch up would
+			 * hold every input for as long as the step */
+			bool stepped = m->now < top->seen;
 
-			if (m->nstarved == 0 ||
-			    (m->nstarved_files == 0 && release_at <= m->now)) {
+			if (m->nstarved == 0 || (m->nstarved_files == 0 &&
+			    (release_at <= m->now || stepped))) {
 				*rec = top->rec;
 				*input = m->win[1];
 				*disorder = m->have_last && top->ts < m->last_ts;
