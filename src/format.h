@@ -31,6 +31,11 @@ struct format {
 			    const struct queue_rec *rec);
 	/* Whole size of a record of caplen bytes of data. */
 	uint64_t	(*record_size)(uint32_t caplen);
+	/* The latest stamp (ns since the epoch) a record holds; a later one
+	 * is written as this (the writer counts such packets). */
+	uint64_t	 max_ts_ns;
+	/* ...and how it reads, for messages: "2106-02-07 ..." */
+	const char	*max_ts_text;
 };
 
 /* pcap 2.4, microsecond stamps (magic 0xa1b2c3d4), host byte order. */

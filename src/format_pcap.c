@@ -2,8 +2,10 @@
  * format_pcap.c - classic pcap 2.4 files with microsecond stamps, as
  * mtracecap 0.6 and tcpdump -w write them (host byte order).
  *
- * Stamps are unsigned 32-bit seconds: times are kept modulo 2^32 s, as in
- * every pcap file (valid until 2106).
+ * Stamps are unsigned 32-bit seconds, so nothing after 2106-02-07
+ * 06:28:15 UTC fits: a later stamp is written as the latest one that
+ * does (clamped, not wrapped modulo 2^32 s, so that it still sorts after
+ * every other), and the writer counts and reports such packets.
  */
 #include "config.h"
 
@@ -13,6 +15,8 @@
 
 #define PCAP_MAGIC_US		0xa1b2c3d4u
 #define LINKTYPE_DEFAULT	1		/* Ethernet */
+/* 2106-02-07 06:28:15.999999999 UTC: the last instant of 32-bit seconds */
+#define PCAP_MAX_TS_NS		(((uint64_t)UINT32_MAX + 1) * 1000000000u - 1)
 
 struct pcap_file_header_v24 {
 	uint32_t	magic;
@@ -56,9 +60,10 @@ static size_t
 pcap_record_header(unsigned char *buf, const struct queue_rec *rec,
     size_t input)
 {
+	uint64_t ts = rec->ts_ns < PCAP_MAX_TS_NS ? rec->ts_ns : PCAP_MAX_TS_NS;
 	struct pcap_rec_header h = {
-		.ts_sec = (uint32_t)(rec->ts_ns / 1000000000u),
-		.ts_usec = (uint32_t)(rec->ts_ns % 1000000000u / 1000u),
+		.ts_sec = (uint32_t)(ts / 1000000000u),
+		.ts_usec = (uint32_t)(ts % 1000000000u / 1000u),
 		.caplen = rec->caplen,
 		.len = rec->wirelen,
 	};
@@ -80,4 +85,6 @@ const struct format format_pcap = {
 	.record_header = pcap_record_header,
 	.record_trailer = NULL,
 	.record_size = pcap_record_size,
+	.max_ts_ns = PCAP_MAX_TS_NS,
+	.max_ts_text = "2106-02-07 06:28:15.999999 UTC",
 };

@@ -515,6 +515,27 @@ dlt_to_linktype(int dlt)
 	}
 }
 
+/*
+ * The link-type field of the file libpcap opened, as the file holds it:
+ * libpcap splits it into a DLT_ value and the FCS/extension bits (the top
+ * six), and both go back into every file written.  A field with its top
+ * bit set does not fit the int that carries link types: refused.
+ */
+static int
+pcap_linktype_field(struct input *in, char *err, size_t errlen)
+{
+	uint32_t lt = (uint32_t)dlt_to_linktype(pcap_datalink(in->pcap)) |
+	    (uint32_t)pcap_datalink_ext(in->pcap);
+
+	if (lt > INT32_MAX) {
+		log_seterr(err, errlen, "cannot read input '%s': link-type "
+		    "field 0x%08x is not supported", in->uri, (unsigned)lt);
+		return -1;
+	}
+	in->linktype = (int)lt;
+	return 0;
+}
+
 /* Compile (and for live sources install) the filter on a libpcap handle. */
 static int
 pcap_filter(struct input *in, const struct config *cfg, bool install,
@@ -635,8 +656,8 @@ open_pcap(struct input *in, const char *path, enum file_kind kind,
 		    perr);
 		return -1;
 	}
-	in->linktype = dlt_to_linktype(pcap_datalink(in->pcap));
-	if (pcap_filter(in, cfg, false, err, errlen) != 0)
+	if (pcap_linktype_field(in, err, errlen) != 0 ||
+	    pcap_filter(in, cfg, false, err, errlen) != 0)
 		return -1;
 	if (fp == NULL && (kind == FILE_PCAP_US || kind == FILE_PCAP_NS))
 		try_native(in, path);
@@ -1051,9 +1072,15 @@ pcap_file_ns(enum file_kind kind, const struct timeval *tv)
 {
 	uint64_t frac;
 
-	if (kind == FILE_PCAPNG)
+	if (kind == FILE_PCAPNG) {
+		/* past 2554 (or past time_t, negative) ns overflow 64 bits:
+		 * saturate, never wrap; the writer counts such stamps */
+		if (tv->tv_sec < 0 ||
+		    (uint64_t)tv->tv_sec >= UINT64_MAX / 1000000000u)
+			return UINT64_MAX;
 		return (uint64_t)tv->tv_sec * 1000000000u +
 		    (uint64_t)tv->tv_usec;
+	}
 	if (kind == FILE_PCAP_US)
 		frac = (uint64_t)(uint32_t)(tv->tv_usec / 1000) * 1000u;
 	else

@@ -270,6 +270,9 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 	 * MERGE_CLOCK_REUSE packets so that such a stamp is never old.
 	 */
 	bool fresh = false;
+	/* a wall clock stepped back below this makes the deadline
+	 * meaningless: time out, and the caller computes a new one */
+	const uint64_t entry = m->now;
 
 	if (m->out_pending)	/* the caller skipped merge_release() */
 		merge_release(m);
@@ -284,9 +287,14 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 			const struct leaf *top = &m->leaf[m->win[1]];
 			uint64_t base = top->ts < top->seen ? top->ts : top->seen;
 			uint64_t release_at = base + m->maxwait;
+			/* seen is a past reading: now below it means the wall
+			 * clock was stepped back, and the wait cannot be
+			 * measured; waiting for the clock to catch up would
+			 * hold every input for as long as the step */
+			bool stepped = m->now < top->seen;
 
-			if (m->nstarved == 0 ||
-			    (m->nstarved_files == 0 && release_at <= m->now)) {
+			if (m->nstarved == 0 || (m->nstarved_files == 0 &&
+			    (release_at <= m->now || stepped))) {
 				*rec = top->rec;
 				*input = m->win[1];
 				*disorder = m->have_last && top->ts < m->last_ts;
@@ -310,7 +318,7 @@ merge_next(struct merge *m, uint64_t deadline_ns,
 			continue;
 		}
 		set_wants(m);
-		if (m->now >= deadline_ns)
+		if (m->now >= deadline_ns || m->now < entry)
 			return MERGE_TIMEOUT;
 		/* sleep until data arrives, the release time, or the deadline */
 		queue_waiter_prepare(m->waiter);

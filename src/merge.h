@@ -9,7 +9,9 @@
  * oldest waiting packet is younger than maxwait: a packet is released once
  * min(its timestamp, the time the merger first saw it) + maxwait has
  * passed (in batches: up to min(maxwait, 1 ms) later, never earlier).  A
- * late packet is still emitted and flagged as a disorder.
+ * late packet is still emitted and flagged as a disorder.  If the clock
+ * is stepped back below a waiting packet's first sighting, the packet is
+ * released at once rather than held for as long as the step.
  */
 #ifndef MTRACECAP_MERGE_H
 #define MTRACECAP_MERGE_H
@@ -45,7 +47,8 @@ void merge_destroy(struct merge *m);
 
 /*
  * Next packet in order, waiting at most until deadline_ns (same clock as
- * above; 0 = do not wait).  On MERGE_PACKET *rec and *input are set and
+ * above; 0 = do not wait; a clock stepped back during the wait ends it,
+ * MERGE_TIMEOUT).  On MERGE_PACKET *rec and *input are set and
  * the record stays valid until merge_release(); *disorder says that an
  * earlier-stamped packet than one already emitted was emitted now.
  * Call from the merger/writer thread only.

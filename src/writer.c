@@ -10,10 +10,15 @@
  * - Shared with other threads: the queues, the control flags (stop is
  *   read by the readers; rotate is set by the signal thread and consumed
  *   here with an atomic exchange) and the readers' relaxed counters.
- * - Time rotation keeps a fixed cadence: ival_start + k*G.  A packet
- *   stamped at or after the end of the interval opens the next file; with
- *   live inputs the wall clock does it too once maxwait has passed after
- *   the end (by then the merger has released every earlier packet).
+ * - Time rotation keeps a fixed cadence (rotate.h).  File inputs only:
+ *   ival_start + k*G by packet time; a packet stamped at or after the end
+ *   of the interval, or more than one interval before its start, opens
+ *   the file of its own interval.  With a live input the cadence runs on
+ *   CLOCK_MONOTONIC (live_ival): the interval ends once maxwait has passed
+ *   after its end (by then the merger has released every earlier packet),
+ *   or earlier at a packet stamped after its wall-clock end once it has
+ *   ended on the monotonic clock; a packet's stamp alone never cuts, so
+ *   an outlier cannot capture rotation, nor a wall-clock step stall it.
  *   Size rotation and SIGHUP start a new file without moving the cadence.
  * - The pcap file header is written lazily (first packet or close) so
  *   that a file opened before any packet still gets the right link type.
@@ -21,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,13 +69,17 @@ struct writer {
 	struct finisher		*finisher;
 	bool			 opened_once;
 	bool			 header_written;
-	uint64_t		 ival_start;	/* current -G interval */
+	uint64_t		 ival_start;	/* current -G interval (files) */
+	struct rotate_live	 live_ival;	/* ...with a live input */
+	bool			 live_clock;	/* -G with a live input */
+	uint64_t		 mono_now;	/* renewed with the deadline */
 	uint64_t		 seg_packets;
 	uint64_t		 seg_disorders;
 	uint32_t		 seq;
 	uint64_t		 next_open_try;	/* monotonic ns, after a failure */
 	uint64_t		 fail_seen;	/* monotonic ns the output failed, 0 = ok */
 	bool			*warned_unfit;
+	uint64_t		*late_stamps;	/* per input: after fmt->max_ts_ns */
 	bool			 failed;
 };
 
@@ -246,6 +256,74 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 		w->seg_disorders++;
 }
 
+/*
+ * Live -G: has the interval ended, for a packet stamped t?  Moves
+ * live_ival on if so.  The clock rule uses the reading renewed with the
+ * deadline; a packet stamped after the interval's wall-clock end earns a
+ * fresh reading (only such packets, until the cut).
+ */
+static bool
+live_interval_ended(struct writer *w, uint64_t t)
+{
+	uint64_t ref;
+
+	if (rotate_live_due_clock(&w->pol, &w->live_ival, w->mono_now,
+	    w->maxwait_ns)) {
+		ref = w->mono_now - w->maxwait_ns;
+	} else if (t != 0 &&
+	    t >= rotate_live_wall_end(&w->pol, &w->live_ival)) {
+		w->mono_now = mono_ns();
+		if (!rotate_live_due_packet(&w->pol, &w->live_ival,
+		    w->mono_now, t))
+			return false;
+		ref = w->mono_now;
+	} else {
+		return false;
+	}
+	rotate_live_advance(&w->pol, &w->live_ival, ref, w->mono_now,
+	    realtime_ns());
+	return true;
+}
+
+/* File inputs only, -G: must t open the file of another interval? */
+static bool
+file_interval_ended(struct writer *w, uint64_t t)
+{
+	if (!rotate_due_time(&w->pol, w->ival_start, t) &&
+	    !rotate_due_back(&w->pol, w->ival_start, t))
+		return false;
+	w->ival_start = rotate_interval_start(&w->pol, w->ival_start, t);
+	return true;
+}
+
+/* Did a -G interval end (for a packet stamped t)?  Moves it on if so. */
+static bool
+interval_ended(struct writer *w, uint64_t t)
+{
+	if (w->pol.interval_ns == 0)
+		return false;
+	return w->live_clock ? live_interval_ended(w, t) :
+	    file_interval_ended(w, t);
+}
+
+/*
+ * Name of a file started at a packet stamped t outside the -G cadence (-S,
+ * a failed file replaced): t, but the wall clock with a live input, so
+ * that a file input's outlying stamp never names a live capture's file.
+ */
+static uint64_t
+packet_name(const struct writer *w, uint64_t t)
+{
+	return w->any_live || t == 0 ? realtime_ns() : t;
+}
+
+/* Name of a file of the current -G interval. */
+static uint64_t
+interval_name(const struct writer *w)
+{
+	return w->live_clock ? w->live_ival.wall_start : w->ival_start;
+}
+
 /* Before writing a packet stamped t: start a new file if one is due. */
 static void
 maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
@@ -257,45 +335,33 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
 			w->ival_start = t;
 			open_segment(w, t);
 		} else if (mono_ns() >= w->next_open_try) {
-			if (rotate_due_time(&w->pol, w->ival_start, t))
-				w->ival_start = rotate_interval_start(&w->pol,
-				    w->ival_start, t);
+			(void)interval_ended(w, t);
 			open_segment(w, w->pol.interval_ns != 0 ?
-			    w->ival_start : t);
+			    interval_name(w) : packet_name(w, t));
 		}
 		return;
 	}
 	if (!w->cfg->rotating)
 		return;
-	if (rotate_due_time(&w->pol, w->ival_start, t)) {
-		w->ival_start = rotate_interval_start(&w->pol, w->ival_start,
-		    t);
-		rotate_to(w, w->ival_start);
+	if (interval_ended(w, t)) {
+		rotate_to(w, interval_name(w));
 	} else if (rotate_due_size(&w->pol, output_bytes(w->out),
 	    w->seg_packets, w->fmt->record_size(rec->caplen))) {
-		rotate_to(w, t);
+		rotate_to(w, packet_name(w, t));
 	}
 }
 
-/* Live inputs: a -G interval ended on the wall clock (maybe silently). */
+/* Live inputs: a -G interval ended on the clock (maybe silently). */
 static void
 maybe_rotate_on_clock(struct writer *w)
 {
-	uint64_t now, t;
-
-	if (!w->cfg->rotating || !w->any_live || w->pol.interval_ns == 0)
+	if (!w->live_clock)
 		return;
-	now = realtime_ns();
-	if (now < w->maxwait_ns)
-		return;
-	t = now - w->maxwait_ns;
-	if (rotate_due_time(&w->pol, w->ival_start, t)) {
-		w->ival_start = rotate_interval_start(&w->pol, w->ival_start,
-		    t);
-		rotate_to(w, w->ival_start);
-	} else if (w->out == NULL && mono_ns() >= w->next_open_try) {
-		open_segment(w, now);
-	}
+	w->mono_now = mono_ns();
+	if (live_interval_ended(w, 0))
+		rotate_to(w, w->live_ival.wall_start);
+	else if (w->out == NULL && w->mono_now >= w->next_open_try)
+		open_segment(w, realtime_ns());
 }
 
 /*
@@ -328,22 +394,70 @@ replace_failed(struct writer *w, uint64_t name_ns)
 	}
 	log_warn("starting a new file after the failure of '%s'",
 	    output_path(w->out));
-	rotate_to(w, name_ns != 0 ? name_ns : realtime_ns());
+	rotate_to(w, packet_name(w, name_ns));
 }
 
+/*
+ * A packet stamped later than the format holds (pcap: after 2106): the
+ * format writes the latest stamp it can; count it, and warn at the first
+ * one of each input.  Not the per-packet path: such stamps are outliers.
+ */
+static void
+note_late_stamp(struct writer *w, const struct queue_rec *rec, size_t input)
+{
+	char when[64] = "?";
+	struct tm tm;
+	time_t t = (time_t)(rec->ts_ns / 1000000000u);
+
+	if (w->late_stamps[input]++ > 0)
+		return;
+	if (gmtime_r(&t, &tm) != NULL)
+		(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+		    &tm);
+	log_warn("input '%s': a packet stamped %s is later than a %s file "
+	    "can hold; such packets are written stamped %s and counted",
+	    input_uri(w->ws->inputs[input]), when, w->fmt->name,
+	    w->fmt->max_ts_text);
+}
+
+/* At the end: how many packets of each input had their stamp clamped. */
+static void
+report_late_stamps(const struct writer *w)
+{
+	for (size_t i = 0; i < w->ws->ninputs; i++)
+		if (w->late_stamps[i] > 0)
+			log_warn("input '%s': %" PRIu64 " packet%s stamped "
+			    "later than a %s file can hold (after %s)",
+			    input_uri(w->ws->inputs[i]), w->late_stamps[i],
+			    w->late_stamps[i] == 1 ? "" : "s", w->fmt->name,
+			    w->fmt->max_ts_text);
+}
+
+/*
+ * The merger's deadline (CLOCK_REALTIME, its clock): a tick from now, or
+ * sooner the end of a live -G interval plus maxwait, which runs on the
+ * monotonic clock and is carried over as a delay.  Renews w->mono_now.
+ */
 static uint64_t
-next_deadline(const struct writer *w)
+next_deadline(struct writer *w)
 {
 	uint64_t now = realtime_ns();
-	uint64_t d = now + TICK_NS;
+	uint64_t wait = TICK_NS;
 
-	if (w->cfg->rotating && w->any_live && w->pol.interval_ns != 0) {
-		uint64_t end = rotate_interval_end(&w->pol, w->ival_start);
+	w->mono_now = mono_ns();
+	if (w->live_clock) {
+		uint64_t end = rotate_interval_end(&w->pol,
+		    w->live_ival.mono_start);
 
-		if (end != UINT64_MAX && end + w->maxwait_ns < d)
-			d = end + w->maxwait_ns;
+		if (end <= UINT64_MAX - w->maxwait_ns) {
+			end += w->maxwait_ns;
+			if (end <= w->mono_now)
+				wait = 0;
+			else if (end - w->mono_now < wait)
+				wait = end - w->mono_now;
+		}
 	}
-	return d;
+	return now + wait;
 }
 
 static int
@@ -361,10 +475,13 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	w->maxwait_ns = (uint64_t)ws->cfg->maxwait_ms * 1000000u;
 	w->pol.interval_ns = ws->cfg->rotate_seconds * 1000000000u;
 	w->pol.max_bytes = ws->cfg->rotate_bytes;
+	w->mono_now = mono_ns();
 	w->queues = calloc(ws->ninputs, sizeof(*w->queues));
 	w->live = calloc(ws->ninputs, sizeof(*w->live));
 	w->warned_unfit = calloc(ws->ninputs, sizeof(*w->warned_unfit));
-	if (w->queues == NULL || w->live == NULL || w->warned_unfit == NULL) {
+	w->late_stamps = calloc(ws->ninputs, sizeof(*w->late_stamps));
+	if (w->queues == NULL || w->live == NULL || w->warned_unfit == NULL ||
+	    w->late_stamps == NULL) {
 		log_error("out of memory");
 		return -1;
 	}
@@ -373,6 +490,8 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 		w->live[i] = input_is_live(ws->inputs[i]);
 		w->any_live |= w->live[i];
 	}
+	w->live_clock = ws->cfg->rotating && w->any_live &&
+	    w->pol.interval_ns != 0;
 	w->merge = merge_create(w->queues, w->live, ws->ninputs,
 	    w->maxwait_ns, ws->waiter, NULL, NULL, err, sizeof(err));
 	if (w->merge == NULL) {
@@ -401,6 +520,7 @@ writer_fini(struct writer *w)
 	free(w->queues);
 	free(w->live);
 	free(w->warned_unfit);
+	free(w->late_stamps);
 }
 
 int
@@ -422,6 +542,7 @@ writer_run(const struct writer_setup *ws)
 	 * start their first file (and -G cadence) right away */
 	if (!w.cfg->rotating || w.any_live) {
 		w.ival_start = realtime_ns();
+		rotate_live_begin(&w.live_ival, mono_ns(), w.ival_start);
 		open_segment(&w, w.ival_start);
 	}
 	for (;;) {
@@ -469,10 +590,13 @@ writer_run(const struct writer_setup *ws)
 		if (segment_failed(&w))
 			replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec);
+		if (rec->ts_ns > w.fmt->max_ts_ns)
+			note_late_stamp(&w, rec, input);
 		write_packet(&w, rec, input, disorder);
 		merge_release(w.merge);
 	}
 	close_segment(&w);
+	report_late_stamps(&w);
 	ws->stats->disorders = merge_disorders(w.merge);
 	writer_fini(&w);
 	rc = w.failed ? -1 : 0;

@@ -26,6 +26,14 @@ with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
     f.write(struct.pack("<IIII", 1700000000, 0, 20, 20) + b"\x45" + bytes(19))
 EOF
+python3 - "$TMP/fcs16.pcap" <<'EOF'
+import struct, sys
+# a link-type field with its top bit set (an FCS of 8 16-bit words):
+# kept as read or refused, never written with the bits dropped
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 0x84000001))
+    f.write(struct.pack("<IIII", 1700000000, 0, 60, 60) + bytes(60))
+EOF
 mkdir -p "$TMP/a_dir"
 NOTDIR=$TMP/text.txt
 # Compressed inputs whose data is corrupt: cut short, or garbage after
@@ -245,6 +253,8 @@ bad 1 "cannot read compressed input '$TMP/junk.gz': 'gzip -dc' failed" \
     -B "$B" "$TMP/junk.gz"
 bad 1 "cannot read compressed input 'pcapfile:$TMP/cut.pcap.gz'" \
     "$O" "pcapfile:$TMP/cut.pcap.gz"
+bad 1 "cannot read input '$TMP/fcs16.pcap': link-type field 0x84000001 is not supported" \
+    "$O" "$TMP/fcs16.pcap"
 # filters
 bad 1 "filter 'tcp port notaport' does not compile" \
     -F 'tcp port notaport' "$O" "$IN"

@@ -15,7 +15,8 @@ use_mkpcap
 # expect.py MERGED G S_MB FIRST_SEQ EXT: the files mtracecap -B must write
 # for the packets of MERGED, one "name packets" line each.  Time rotation:
 # intervals [first + k*G, ...) named after their start, none for empty
-# intervals; size rotation: a new file, named after its first packet,
+# intervals, a packet stamped more than G before its file's interval going
+# back to the interval holding it (k < 0 too); size rotation: a new file, named after its first packet,
 # before one would exceed S_MB MiB.  Names in local time (set TZ; TZ=UTC0
 # for -U).
 cat >"$TMP/expect.py" <<'EOF'
@@ -34,8 +35,8 @@ for t, n in recs:
     if cur is None:
         ival = t
         new_at = t
-    elif g_ns and t >= ival + g_ns:
-        ival += (t - ival) // g_ns * g_ns
+    elif g_ns and (t >= ival + g_ns or t + g_ns < ival):
+        ival += (t - ival) // g_ns * g_ns	# floor: back as well
         new_at = ival
     elif limit and size + n > limit:
         new_at = t
@@ -130,6 +131,90 @@ check_dir "-G 3 (TZ=+05:30)" "$TMP/glocal" "$TMP/gmerged.pcap" "$TMP/want"
 [ -e "$TMP/glocal/20231115-034320-00000000" ] ||
     fail "-G 3 local: no 20231115-034320-00000000"
 passed "-G without -U names files in local time"
+
+# --- -G with an outlier: one stamp from 2093 amid 2023 ----------------------
+# (1.0.0 put every packet after it, back in 2023, into the file of 2093)
+section
+python3 - "$D/outlier.pcap" "$S" <<'EOF'
+import struct, sys
+s = int(sys.argv[2])
+stamps = [s * 10**6 + k * 500000 for k in range(11)] + [3900000000 * 10**6] \
+    + [s * 10**6 + k * 500000 for k in range(11, 21)]
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for k, us in enumerate(stamps):
+        fr = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + \
+            struct.pack("!I", k) + bytes(50)
+        f.write(struct.pack("<IIII", us // 10**6, us % 10**6, len(fr),
+                            len(fr)) + fr)
+EOF
+TZ=UTC0 python3 "$TMP/expect.py" "$D/outlier.pcap" 3 0 0 "" | sort >"$TMP/want"
+# the model's own view, so that it cannot drift from what is tested
+[ "$(cut -d' ' -f2 "$TMP/want" | tr '\n' ' ')" = "6 5 1 6 3 1 " ] ||
+    fail "outlier: the model expects $(tr '\n' ' ' <"$TMP/want")"
+run_b "-G 3 outlier" "$TMP/go" -G 3 -U "pcapfile:$D/outlier.pcap"
+actual "$TMP/go" >"$TMP/actual"
+cmp -s "$TMP/actual" "$TMP/want" ||
+    fail "-G 3 with an outlier: files differ (- want, + got):
+$(diff "$TMP/want" "$TMP/actual")"
+[ -e "$TMP/go/20231114-221323-00000003" ] ||
+    fail "-G 3 with an outlier: no 20231114-221323-00000003 after the 2093 file"
+: >"$TMP/union.rec"
+for f in $(cd "$TMP/go" && printf '%s\n' * | sort -t- -k3); do	# by sequence
+	f=$TMP/go/$f
+	tcpdump -r "$f" -w /dev/null 2>/dev/null || fail "outlier: tcpdump cannot read ${f##*/}"
+	records "$f" >>"$TMP/union.rec"
+done
+records "$D/outlier.pcap" | cmp -s - "$TMP/union.rec" ||
+    fail "-G 3 with an outlier: the files in sequence order are not the input"
+passed "-G: an outlying stamp gets its own file, the packets after it theirs"
+
+# --- -G with a live input beside a file stamped in 2106 ----------------------
+# (1.0.0 followed the file's stamp: one file named 2106 for the rest of the
+# run).  The live input is the loopback of an empty network namespace.
+section
+NS=$(uniq_name mtcr)
+if [ "$(id -u)" -ne 0 ] || ! ip netns add "$NS" 2>/dev/null; then
+	echo "note: $TEST_NAME: live -G case not run (needs root and network namespaces)"
+else
+	on_exit "ip netns del $NS"
+	ip -n "$NS" link set lo up
+	python3 - "$D/y2106.pcap" <<'EOF'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    fr = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + bytes(50)
+    f.write(struct.pack("<IIII", 4294967290, 0, len(fr), len(fr)) + fr)
+EOF
+	mkdir -p "$TMP/glive"
+	t0=$(date -u +%s)
+	ip netns exec "$NS" "$MTRACECAP" -s 0 -w 200 -G 1 -U -B "pcapfile:$TMP/glive" \
+	    pcapint:lo "pcapfile:$D/y2106.pcap" 2>"$TMP/live.err" &
+	pid=$!
+	on_exit "kill_child -KILL $pid"
+	sleep 4.5
+	kill -TERM "$pid"
+	reap_pid "$pid" 5 "live -G beside 2106"
+	t1=$(date -u +%s)
+	[ "$RC" -eq 0 ] || fail "live -G beside 2106: exit $RC: $(cat "$TMP/live.err")"
+	n=0 total=0 prev=
+	for f in "$TMP/glive"/*; do
+		b=${f##*/}
+		case $b in tmp-*) fail "live -G beside 2106: $b left"; continue ;; esac
+		t=$(date -u -d "${b:0:4}-${b:4:2}-${b:6:2} ${b:9:2}:${b:11:2}:${b:13:2}" +%s)
+		if [ "$t" -lt "$t0" ] || [ "$t" -gt "$t1" ]; then
+			fail "live -G beside 2106: $b is not named by the clock ($t0..$t1)"
+		fi
+		[ -z "$prev" ] || [ "$t" -eq $((prev + 1)) ] ||
+		    fail "live -G beside 2106: $b is $((t - prev)) s after the previous file, want 1"
+		tcpdump -r "$f" -w /dev/null 2>/dev/null || fail "live -G beside 2106: tcpdump cannot read $b"
+		total=$((total + $(npackets "$f")))
+		prev=$t n=$((n + 1))
+	done
+	[ "$n" -ge 4 ] || fail "live -G beside 2106: $n files in 4.5 s, want at least 4: $(ls "$TMP/glive")"
+	[ "$total" -ge 1 ] || fail "live -G beside 2106: the 2106 packet is in no file"
+	passed "-G with a live input: a file per second by the clock, whatever a file input's stamps say"
+fi
 
 # --- -S: size rotation -------------------------------------------------------
 $MK "$D/s0.pcap" --count 3000 --start $S --step-us 1000 --size 1500 --id 3

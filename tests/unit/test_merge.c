@@ -694,6 +694,47 @@ test_live_maxwait(void **state)
 }
 
 /*
+ * The wall clock stepped back (NTP, a VM resumed): a packet waiting for a
+ * quiet live input is not held until the clock catches up, and a wait
+ * for a deadline set before the step ends at once (the caller sets a new
+ * one), instead of lasting as long as the step.
+ */
+static void
+test_live_clock_stepped_back(void **state)
+{
+	static const struct step held[] = {
+		PUT(0, 1000, 0),
+		CLOCK(1050), TIMEOUT,		/* seen at 1050, due at 1100 */
+		CLOCK(500),			/* back by 550 */
+		PACKET(1000, 0, 0, false),
+		PUT(0, 510, 1),			/* stamped by the new clock */
+		TIMEOUT,			/* waits as ever: due at 600 */
+		CLOCK(600),
+		PACKET(510, 0, 1, true),
+	};
+	struct env *e;
+	struct got g;
+	uint64_t t0;
+
+	(void)state;
+	RUN_STEPS("ll", 100, held);
+
+	e = env_new("l", 100, 4096, false);
+	e->clk.now = 10 * SEC;
+	g = next(e);
+	assert_int_equal(g.st, MERGE_TIMEOUT);
+	e->clk.now = 9 * SEC;		/* back by 1 s */
+	e->clk.step = 10000000;		/* 10 ms a read */
+	e->clk.calls = 0;
+	t0 = mono_ns();
+	g = next_at(e, 10 * SEC + 1000000);
+	assert_int_equal(g.st, MERGE_TIMEOUT);
+	assert_true(e->clk.calls <= 3);
+	assert_true(mono_ns() - t0 < SEC / 2);
+	env_free(e);
+}
+
+/*
  * With a far deadline, merge_next sleeps only until the release time:
  * on a clock that moves 1 ns a read it takes about 100 reads and no real
  * time (sleeping towards the deadline would take 100 ms a read).
@@ -1077,6 +1118,7 @@ main(void)
 		cmocka_unit_test(test_timeout_waits_for_deadline),
 		cmocka_unit_test(test_blocked_merger_woken_by_data),
 		cmocka_unit_test(test_live_maxwait),
+		cmocka_unit_test(test_live_clock_stepped_back),
 		cmocka_unit_test(test_live_wait_ends_at_release_time),
 		cmocka_unit_test(test_live_maxwait_zero),
 		cmocka_unit_test(test_live_starved_input_catches_up),

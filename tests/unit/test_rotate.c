@@ -1,6 +1,8 @@
 /*
  * test_rotate.c - unit tests for rotate.c: interval arithmetic, the time
- * and size rules at their exact boundaries, and disabled policies.
+ * and size rules at their exact boundaries, disabled policies, time going
+ * back, and the live cadence on an injected monotonic and wall clock
+ * (outlying stamps, wall-clock steps either way).
  */
 #include "config.h"
 
@@ -34,9 +36,23 @@ test_interval_start(void **state)
 	    s + 3 * 60 * SEC);
 	assert_int_equal(rotate_interval_start(&p, s, s + 1000 * 60 * SEC - 1),
 	    s + 999 * 60 * SEC);
-	/* before the start: the first interval */
-	assert_int_equal(rotate_interval_start(&p, s, s - 1), s);
-	assert_int_equal(rotate_interval_start(&p, s, 0), s);
+	/* before the start: the interval holding it, on the same cadence */
+	assert_int_equal(rotate_interval_start(&p, s, s - 1), s - 60 * SEC);
+	assert_int_equal(rotate_interval_start(&p, s, s - 60 * SEC),
+	    s - 60 * SEC);
+	assert_int_equal(rotate_interval_start(&p, s, s - 60 * SEC - 1),
+	    s - 120 * SEC);
+	{
+		uint64_t r = rotate_interval_start(&p, s, 1000 * SEC);
+
+		assert_true(r <= 1000 * SEC && 1000 * SEC < r + 60 * SEC);
+		assert_int_equal((s - r) % (60 * SEC), 0);
+	}
+	/* ...but never before the epoch */
+	assert_int_equal(rotate_interval_start(&p, s, 0), 0);
+	assert_int_equal(rotate_interval_start(&p, 90 * SEC, 29 * SEC), 0);
+	assert_int_equal(rotate_interval_start(&p, 90 * SEC, 30 * SEC),
+	    30 * SEC);
 	/* a 1 ns interval: every instant is a start */
 	{
 		const struct rotate_policy one = { 1, 0 };
@@ -86,6 +102,124 @@ test_due_time(void **state)
 	/* a packet stamped before the segment does not cut */
 	assert_false(rotate_due_time(&p, s, s - 1));
 	assert_false(rotate_due_time(&p, s, 0));
+}
+
+/* The packets after an outlier, or a clock stepped back: time goes back. */
+static void
+test_due_back(void **state)
+{
+	const struct rotate_policy p = { 60 * SEC, 0 };
+	const struct rotate_policy off = { 0, 0 };
+	const uint64_t s = 1700000000 * SEC;
+	const uint64_t far = 3900000000 * SEC;	/* 2093 */
+
+	(void)state;
+	/* up to one interval back is disorder: the same file */
+	assert_false(rotate_due_back(&p, s, s));
+	assert_false(rotate_due_back(&p, s, s + 1));
+	assert_false(rotate_due_back(&p, s, s - 1));
+	assert_false(rotate_due_back(&p, s, s - 60 * SEC));
+	assert_true(rotate_due_back(&p, s, s - 60 * SEC - 1));
+	assert_true(rotate_due_back(&p, s, 0));
+	assert_false(rotate_due_back(&off, s, 0));
+	/* 2023 after a file of 2093: back to 2023's interval, cadence kept */
+	{
+		uint64_t f = rotate_interval_start(&p, s, far);
+		uint64_t b;
+
+		assert_true(rotate_due_time(&p, s, far));
+		assert_int_equal((f - s) % (60 * SEC), 0);
+		assert_true(rotate_due_back(&p, f, s + 61 * SEC));
+		b = rotate_interval_start(&p, f, s + 61 * SEC);
+		assert_int_equal(b, s + 60 * SEC);
+		assert_false(rotate_due_time(&p, b, s + 119 * SEC));
+		assert_true(rotate_due_time(&p, b, s + 120 * SEC));
+	}
+}
+
+/*
+ * Live: a fake pair of clocks.  mono runs from 1000 s, the wall clock from
+ * 2023; G = 10 s, maxwait 1 s.
+ */
+static void
+test_live_outlier(void **state)
+{
+	const struct rotate_policy p = { 10 * SEC, 0 };
+	const uint64_t m0 = 1000 * SEC, w0 = 1700000000 * SEC;
+	const uint64_t lag = 1 * SEC;
+	struct rotate_live l;
+
+	(void)state;
+	rotate_live_begin(&l, m0, w0);
+	assert_int_equal(rotate_live_wall_end(&p, &l), w0 + 10 * SEC);
+	/* a packet from 2106 mid-interval does not cut, however late */
+	assert_false(rotate_live_due_packet(&p, &l, m0 + 3 * SEC,
+	    4294967296 * SEC));
+	assert_false(rotate_live_due_clock(&p, &l, m0 + 3 * SEC, lag));
+	/* the next interval's packet cuts once the clock agrees */
+	assert_false(rotate_live_due_packet(&p, &l, m0 + 10 * SEC - 1,
+	    w0 + 10 * SEC));
+	assert_true(rotate_live_due_packet(&p, &l, m0 + 10 * SEC,
+	    w0 + 10 * SEC));
+	assert_false(rotate_live_due_packet(&p, &l, m0 + 10 * SEC,
+	    w0 + 10 * SEC - 1));
+	/* the clock alone: maxwait after the end */
+	assert_false(rotate_live_due_clock(&p, &l, m0 + 11 * SEC - 1, lag));
+	assert_true(rotate_live_due_clock(&p, &l, m0 + 11 * SEC, lag));
+	rotate_live_advance(&p, &l, m0 + 10 * SEC, m0 + 11 * SEC,
+	    w0 + 11 * SEC + 3);
+	assert_int_equal(l.mono_start, m0 + 10 * SEC);
+	assert_int_equal(l.wall_start, w0 + 10 * SEC);	/* drift: cadence */
+	/* a writer stuck for 35 s skips to the interval it is in */
+	rotate_live_advance(&p, &l, m0 + 45 * SEC, m0 + 46 * SEC,
+	    w0 + 46 * SEC);
+	assert_int_equal(l.mono_start, m0 + 40 * SEC);
+	assert_int_equal(l.wall_start, w0 + 40 * SEC);
+}
+
+/* The wall clock stepped (NTP, a VM resumed): no stall, no flood. */
+static void
+test_live_wall_step(void **state)
+{
+	const struct rotate_policy p = { 10 * SEC, 0 };
+	const uint64_t m0 = 1000 * SEC, w0 = 1700000000 * SEC;
+	const uint64_t lag = 1 * SEC, hour = 3600 * SEC;
+	struct rotate_live l;
+	uint64_t m, wall, cuts = 0;
+
+	(void)state;
+	/* back by an hour 5 s into the interval: packets now stamped an
+	 * hour earlier never cut, the clock still does, on time */
+	rotate_live_begin(&l, m0, w0);
+	assert_false(rotate_live_due_packet(&p, &l, m0 + 10 * SEC,
+	    w0 - hour + 10 * SEC));
+	assert_true(rotate_live_due_clock(&p, &l, m0 + 11 * SEC, lag));
+	wall = w0 - hour + 11 * SEC;
+	rotate_live_advance(&p, &l, m0 + 10 * SEC, m0 + 11 * SEC, wall);
+	assert_int_equal(l.mono_start, m0 + 10 * SEC);
+	/* names follow the wall clock: the step shows */
+	assert_int_equal(l.wall_start, w0 - hour + 10 * SEC);
+	/* and the next cut by packet is 10 s of the new wall clock later */
+	assert_int_equal(rotate_live_wall_end(&p, &l), w0 - hour + 20 * SEC);
+	assert_true(rotate_live_due_packet(&p, &l, m0 + 20 * SEC,
+	    w0 - hour + 20 * SEC));
+
+	/* forward by a day: one cut per interval of the monotonic clock,
+	 * not one per interval of the day skipped */
+	rotate_live_begin(&l, m0, w0);
+	wall = w0 + 86400 * SEC;
+	assert_false(rotate_live_due_packet(&p, &l, m0 + 5 * SEC, wall));
+	assert_false(rotate_live_due_clock(&p, &l, m0 + 5 * SEC, lag));
+	for (m = m0; m <= m0 + 60 * SEC; m += SEC / 10) {
+		if (rotate_live_due_clock(&p, &l, m, lag)) {
+			rotate_live_advance(&p, &l, m - lag, m,
+			    wall + (m - m0));
+			cuts++;
+		}
+	}
+	assert_int_equal(cuts, 5);	/* ends at 10..50 s, +1 s lag */
+	assert_int_equal(l.mono_start, m0 + 50 * SEC);
+	assert_int_equal(l.wall_start, wall + 50 * SEC);
 }
 
 static void
@@ -147,6 +281,9 @@ main(void)
 		cmocka_unit_test(test_interval_start),
 		cmocka_unit_test(test_interval_end),
 		cmocka_unit_test(test_due_time),
+		cmocka_unit_test(test_due_back),
+		cmocka_unit_test(test_live_outlier),
+		cmocka_unit_test(test_live_wall_step),
 		cmocka_unit_test(test_due_size),
 		cmocka_unit_test(test_disabled),
 	};
