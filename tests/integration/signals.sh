@@ -244,7 +244,7 @@ except BrokenPipeError:
 	on_exit "kill_child $CHUNK_PID"
 }
 # split_stop FMT FILE REF RUN: mtracecap -v reads FMT:FIFO fed by
-# chunk_fifo FILE and gets SIGTERM 0-300 ms after the first 4 KiB are in;
+# chunk_fifo FILE and gets SIGTERM 0-200 ms after the first 4 KiB are in;
 # REF is the pcap of FILE's records.  Adds the packets written to SPLIT_K.
 split_stop() {
 	local fmt=$1 file=$2 ref=$3 run=$4 what k
@@ -259,7 +259,7 @@ split_stop() {
 	on_exit "kill_child -KILL $MTC_PID"
 	wait_ready && wait_for_file "$TMP/sflag" ||
 	    fail "$what: mtracecap not ready or the writer stuck"
-	sleep "0.$(printf %03d $((RANDOM % 300)))"
+	sleep "0.$(printf %03d $((RANDOM % 200)))"
 	kill -TERM "$MTC_PID"
 	reap "$what" 2
 	if [ "$RC" -ne 0 ] || grep -q failed "$TMP/stderr"; then
