@@ -33,6 +33,8 @@
  *   ERF stream it passes on whole records only, so that a stop never
  *   ends libtrace's file inside a record (a truncated packet, which
  *   would fail the input); the stream's own end passes on what it holds.
+ *   A compressed ERF stream is relayed from a decompressor child (as
+ *   compressed pcap files are read), so that its records can be seen.
  * - This is the only file that includes libtrace.h; libtrace 3/4
  *   differences (drop counters) are hidden here.
  */
@@ -141,6 +143,8 @@ struct input {
 	pthread_t		 relay_thread;
 	bool			 relay_started;
 	bool			 relay_framed;	/* ERF: whole records only */
+	pid_t			 relay_child;	/* decompressor of the stream */
+	const char		*relay_tool;	/* its name */
 	atomic_int		 relay_errno;	/* why the relay stopped early */
 	atomic_bool		 reader_done;	/* the relay may give up */
 	libtrace_filter_t	*filter;
@@ -721,6 +725,102 @@ relay_write(struct input *in, const char *buf, size_t n)
 }
 
 /*
+ * The decompressor of the relayed stream ended its output: reap it.  0
+ * when it exited 0 (or there is none); else a line naming it and the
+ * input, and -1: the records it wrote are kept, the rest is missing.
+ */
+static int
+relay_reap(struct input *in)
+{
+	char err[256];
+	pid_t pid = in->relay_child;
+
+	if (pid == 0)
+		return 0;
+	in->relay_child = 0;
+	if (pipeout_finish(pid, "", err, sizeof(err)) == 0)
+		return 0;
+	log_error("input '%s': '%s -dc' failed (%s): the compressed stream "
+	    "is corrupt or truncated", in->uri, in->relay_tool, err);
+	return -1;
+}
+
+/*
+ * The decompressor for the stream fd, from its first bytes read without
+ * taking them (pread of a regular file on standard input, tee(2) of a
+ * pipe into a scratch pipe), or NULL: not compressed, shorter than a
+ * magic, or neither (a compressed stream then passes as it comes, to
+ * libtrace's own decompression).  Waits for the first 4 bytes or the
+ * end, as libtrace's start would.
+ */
+static const char *
+relay_peek_tool(int fd)
+{
+	unsigned char m[4];
+	const struct timespec pause = { 0, 10000000 };	/* 10 ms */
+	const char *tool = NULL;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct stat st;
+	off_t at;
+	ssize_t n = 0;
+	int p[2];
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((at = lseek(fd, 0, SEEK_CUR)) >= 0 &&
+		    pread(fd, m, sizeof(m), at) == (ssize_t)sizeof(m))
+			tool = decompressor(m, sizeof(m));
+		return tool;
+	}
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return NULL;
+	for (;;) {
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		n = tee(fd, p[1], sizeof(m), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (n > 0 && read(p[0], m, (size_t)n) != n))
+			break;
+		if (n == (ssize_t)sizeof(m)) {
+			tool = decompressor(m, sizeof(m));
+			break;
+		}
+		if (n == 0 || (pfd.revents & POLLHUP))
+			break;		/* the end, before a magic */
+		nanosleep(&pause, NULL);	/* a magic still arriving */
+	}
+	close(p[0]);
+	close(p[1]);
+	return tool;
+}
+
+/*
+ * Of a compressed ERF stream, the decompressor's output is relayed (with
+ * its records seen) instead of the stream.  0, or -1 with err.
+ */
+static int
+relay_decompress(struct input *in, char *err, size_t errlen)
+{
+	const char *tool = relay_peek_tool(in->relay_src);
+	char why[256];
+	int out;
+
+	if (tool == NULL)
+		return 0;
+	out = pipeout_decompress(tool, in->relay_src, in->child_as,
+	    &in->relay_child, why, sizeof(why));
+	if (out < 0) {
+		log_seterr(err, errlen, "cannot read compressed input '%s': "
+		    "%s", in->uri, why);
+		return -1;
+	}
+	close(in->relay_src);
+	in->relay_src = out;
+	in->relay_tool = tool;
+	return 0;
+}
+
+/*
  * How many of the len bytes at buf are whole records, which the relay may
  * pass on; the rest is the start of a record still arriving, held back.
  * An ERF record says its length (rlen: bytes 10-11 of its 16-byte header,
@@ -791,6 +891,8 @@ input_relay_thread(void *arg)
 			atomic_store(&in->relay_errno, errno);
 		if (n == 0 && len > 0 && relay_write(in, (char *)buf, len) == 0)
 			len = 0;	/* the stream's end: libtrace judges it */
+		if (n == 0 && relay_reap(in) != 0)
+			atomic_store(&in->relay_errno, EIO);
 		if (n <= 0)
 			break;
 		len += (size_t)n;
@@ -803,6 +905,10 @@ input_relay_thread(void *arg)
 	if (len > 0 && framed && stopping(in))
 		log_info("input '%s': stopped with %zu byte(s) of a record not "
 		    "yet read whole: not a packet", in->uri, len);
+	if (in->relay_child != 0) {	/* stopped early: nobody reads it */
+		pipeout_kill(in->relay_child);
+		in->relay_child = 0;
+	}
 	close(in->relay_wr);
 	in->relay_wr = -1;
 	return NULL;
@@ -834,6 +940,8 @@ relay_open(struct input *in, char **uri, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	if (in->relay_framed && relay_decompress(in, err, errlen) != 0)
+		return -1;
 	if (pipe2(p, O_CLOEXEC) == 0) {
 		in->relay_rd = p[0];	/* closed by input_destroy */
 		in->relay_wr = p[1];
@@ -1465,6 +1573,8 @@ input_destroy(struct input *in)
 		close(in->fd);
 	if (in->relay_src >= 0)
 		close(in->relay_src);
+	if (in->relay_child != 0)	/* the relay never ran */
+		pipeout_kill(in->relay_child);
 	if (in->relay_rd >= 0)
 		close(in->relay_rd);
 	if (in->relay_wr >= 0)
