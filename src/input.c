@@ -29,7 +29,12 @@
  *   to SIGTERM.  A relay thread copies it into a pipe that libtrace reads
  *   instead, waiting in poll() and closing the pipe once told to stop;
  *   the reader then reads on to that end of file, so nothing the relay
- *   took from the stream is left behind in libtrace's buffers.
+ *   took from the stream is left behind in libtrace's buffers.  Of an
+ *   ERF stream it passes on whole records only, so that a stop never
+ *   ends libtrace's file inside a record (a truncated packet, which
+ *   would fail the input); the stream's own end passes on what it holds.
+ *   A compressed ERF stream is relayed from a decompressor child (as
+ *   compressed pcap files are read), so that its records can be seen.
  * - This is the only file that includes libtrace.h; libtrace 3/4
  *   differences (drop counters) are hidden here.
  */
@@ -63,6 +68,9 @@
 #define WAIT_SPACE_NS		100000000ull
 #define DROP_POLL_NS		200000000ull	/* kernel drop counter refresh */
 #define FILE_CHUNK		(1u << 20)	/* native reader's buffer */
+#define RELAY_READ		65536		/* the relay's read size */
+#define ERF_HDRLEN		16		/* an ERF record's header */
+#define ERF_MAXREC		65535		/* its 16-bit rlen */
 _Static_assert(FILE_CHUNK >= PCAPFILE_MAXREC, "a record fits the buffer");
 
 /* pcap LINKTYPE_ values used below */
@@ -134,6 +142,9 @@ struct input {
 	int			 relay_rd, relay_wr;	/* the pipe to libtrace */
 	pthread_t		 relay_thread;
 	bool			 relay_started;
+	bool			 relay_framed;	/* ERF: whole records only */
+	pid_t			 relay_child;	/* decompressor of the stream */
+	const char		*relay_tool;	/* its name */
 	atomic_int		 relay_errno;	/* why the relay stopped early */
 	atomic_bool		 reader_done;	/* the relay may give up */
 	libtrace_filter_t	*filter;
@@ -761,13 +772,149 @@ relay_write(struct input *in, const char *buf, size_t n)
 	return 0;
 }
 
-/* Copy the stream into the pipe until its end, an error or the stop flag;
- * then close the pipe: libtrace sees the end of its file. */
+/*
+ * The decompressor of the relayed stream ended its output: reap it.  0
+ * when it exited 0 (or there is none); else a line naming it and the
+ * input, and -1: the records it wrote are kept, the rest is missing.
+ */
+static int
+relay_reap(struct input *in)
+{
+	char err[256];
+	pid_t pid = in->relay_child;
+
+	if (pid == 0)
+		return 0;
+	in->relay_child = 0;
+	if (pipeout_finish(pid, "", err, sizeof(err)) == 0)
+		return 0;
+	log_error("input '%s': '%s -dc' failed (%s): the compressed stream "
+	    "is corrupt or truncated", in->uri, in->relay_tool, err);
+	return -1;
+}
+
+/*
+ * The decompressor for the stream fd, from its first bytes read without
+ * taking them (pread of a regular file on standard input, tee(2) of a
+ * pipe into a scratch pipe), or NULL: not compressed, shorter than a
+ * magic, or neither (a compressed stream then passes as it comes, to
+ * libtrace's own decompression).  Waits for the first 4 bytes or the
+ * end, as libtrace's start would.
+ */
+static const char *
+relay_peek_tool(int fd)
+{
+	unsigned char m[4];
+	const struct timespec pause = { 0, 10000000 };	/* 10 ms */
+	const char *tool = NULL;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct stat st;
+	off_t at;
+	ssize_t n = 0;
+	int p[2];
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if ((at = lseek(fd, 0, SEEK_CUR)) >= 0 &&
+		    pread(fd, m, sizeof(m), at) == (ssize_t)sizeof(m))
+			tool = decompressor(m, sizeof(m));
+		return tool;
+	}
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return NULL;
+	for (;;) {
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		n = tee(fd, p[1], sizeof(m), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (n > 0 && read(p[0], m, (size_t)n) != n))
+			break;
+		if (n == (ssize_t)sizeof(m)) {
+			tool = decompressor(m, sizeof(m));
+			break;
+		}
+		if (n == 0 || (pfd.revents & POLLHUP))
+			break;		/* the end, before a magic */
+		nanosleep(&pause, NULL);	/* a magic still arriving */
+	}
+	close(p[0]);
+	close(p[1]);
+	return tool;
+}
+
+/*
+ * Of a compressed ERF stream, the decompressor's output is relayed (with
+ * its records seen) instead of the stream.  0, or -1 with err.
+ */
+static int
+relay_decompress(struct input *in, char *err, size_t errlen)
+{
+	const char *tool = relay_peek_tool(in->relay_src);
+	char why[256];
+	int out;
+
+	if (tool == NULL)
+		return 0;
+	out = pipeout_decompress(tool, in->relay_src, in->child_as,
+	    &in->relay_child, why, sizeof(why));
+	if (out < 0) {
+		log_seterr(err, errlen, "cannot read compressed input '%s': "
+		    "%s", in->uri, why);
+		return -1;
+	}
+	close(in->relay_src);
+	in->relay_src = out;
+	in->relay_tool = tool;
+	return 0;
+}
+
+/*
+ * How many of the len bytes at buf are whole records, which the relay may
+ * pass on; the rest is the start of a record still arriving, held back.
+ * An ERF record says its length (rlen: bytes 10-11 of its 16-byte header,
+ * big-endian, the header included), so a stop ends libtrace's file between
+ * two records: a record the stop cut is not a packet, not a truncated one
+ * that fails the input.  *framed is cleared (for good: all bytes pass as
+ * they come) for a compressed stream, whose records we cannot see, and for
+ * an rlen under 16, which libtrace is to report as it finds it.
+ */
+static size_t
+relay_whole(const unsigned char *buf, size_t len, bool *framed)
+{
+	size_t off = 0, rlen;
+
+	if (*framed && len >= 4 && decompressor(buf, 4) != NULL)
+		*framed = false;
+	if (!*framed)
+		return len;
+	while (len - off >= ERF_HDRLEN) {
+		rlen = (size_t)buf[off + 10] << 8 | buf[off + 11];
+		if (rlen < ERF_HDRLEN) {
+			*framed = false;
+			return len;
+		}
+		if (len - off < rlen)
+			break;
+		off += rlen;
+	}
+	return off;
+}
+
+/*
+ * Copy the stream into the pipe until its end, an error or the stop flag;
+ * then close the pipe: libtrace sees the end of its file.  Of an ERF
+ * stream only whole records go on (relay_whole): at the stream's own end
+ * the bytes held back follow (a stream that ends mid-record fails the
+ * input as a file does); on a stop they are dropped, with a -v line.
+ */
 static void *
 input_relay_thread(void *arg)
 {
 	struct input *in = arg;
-	char buf[65536];
+	/* room for a read beside the start of the longest ERF record */
+	unsigned char buf[RELAY_READ + ERF_MAXREC];
+	bool framed = in->relay_framed;
+	size_t len = 0, whole;
 
 	/* started while the inputs open, before the main thread gives up
 	 * its capabilities for itself alone: this thread needs none */
@@ -785,13 +932,30 @@ input_relay_thread(void *arg)
 			atomic_store(&in->relay_errno, errno);
 			break;
 		}
-		n = read(in->relay_src, buf, sizeof(buf));
+		n = read(in->relay_src, buf + len, RELAY_READ);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0)
 			atomic_store(&in->relay_errno, errno);
-		if (n <= 0 || relay_write(in, buf, (size_t)n) != 0)
+		if (n == 0 && len > 0 && relay_write(in, (char *)buf, len) == 0)
+			len = 0;	/* the stream's end: libtrace judges it */
+		if (n == 0 && relay_reap(in) != 0)
+			atomic_store(&in->relay_errno, EIO);
+		if (n <= 0)
 			break;
+		len += (size_t)n;
+		whole = relay_whole(buf, len, &framed);
+		if (relay_write(in, (char *)buf, whole) != 0)
+			break;
+		memmove(buf, buf + whole, len - whole);
+		len -= whole;
+	}
+	if (len > 0 && framed && stopping(in))
+		log_info("input '%s': stopped with %zu byte(s) of a record not "
+		    "yet read whole: not a packet", in->uri, len);
+	if (in->relay_child != 0) {	/* stopped early: nobody reads it */
+		pipeout_kill(in->relay_child);
+		in->relay_child = 0;
 	}
 	close(in->relay_wr);
 	in->relay_wr = -1;
@@ -816,11 +980,16 @@ relay_open(struct input *in, char **uri, char *err, size_t errlen)
 	if (flen == 0 || format_is_live(in->uri) ||
 	    !path_is_stream(path, &errnum))
 		return 0;
+	/* ERF records say their length: a stop cuts between two */
+	in->relay_framed = uri_has_format(in->uri, "erf") ||
+	    uri_has_format(in->uri, "rawerf");
 	if ((in->relay_src = stream_fd(path)) < 0) {
 		log_seterr(err, errlen, "cannot open input '%s': %s", in->uri,
 		    strerror(errno));
 		return -1;
 	}
+	if (in->relay_framed && relay_decompress(in, err, errlen) != 0)
+		return -1;
 	if (pipe2(p, O_CLOEXEC) == 0) {
 		in->relay_rd = p[0];	/* closed by input_destroy */
 		in->relay_wr = p[1];
@@ -1458,6 +1627,8 @@ input_destroy(struct input *in)
 		close(in->fd);
 	if (in->relay_src >= 0)
 		close(in->relay_src);
+	if (in->relay_child != 0)	/* the relay never ran */
+		pipeout_kill(in->relay_child);
 	if (in->relay_rd >= 0)
 		close(in->relay_rd);
 	if (in->relay_wr >= 0)

@@ -6,7 +6,9 @@
 # file; SIGHUP with -B: a new file; ~20 SIGTERMs at random moments (also
 # with -G 1 and -S 1): never a crash, never a tmp- file, valid files whose
 # union is a prefix of what was fed.  SIGTERM on a silent stream in a
-# format only libtrace reads (ERF): the same.
+# format only libtrace reads (ERF): the same.  SIGTERM while the writer
+# splits records (ERF, pcap): exit 0, a cut record is not a packet; an ERF
+# stream that really ends mid-record fails the input.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3 tcpdump capinfos tracestats traceconvert tracemerge
 
@@ -211,6 +213,150 @@ if wait_ready; then
 	no_tmp "$TMP"
 	passed "SIGTERM while an ERF stream (libtrace) is silent: exit 0 after $ms ms, all 30 records"
 fi
+
+# --- SIGTERM while a stream's writer splits records ------------------------------
+# The writer sends the file in odd-sized pieces (none a record long) with
+# short pauses, so a stop mostly falls inside a record.  A stop is not an
+# input failure: exit 0, the records read whole are written (a prefix of
+# the stream), a record the stop cut is not a packet (for ERF a -v line
+# says so).  20 ERF runs (1.0.0 failed all: "Truncated packet", exit 1),
+# 4 pcap runs, 4 gzip'ed ERF runs (1.0.0: exit 1, no record).  Then ERF
+# streams and a file that really end mid-record, no stop: the input
+# fails, as it must.
+# chunk_fifo FILE FIFO FLAG [PAUSE [FLAGBYTES]]: in the background, write
+# FILE into FIFO in pieces of 37, 101, 13, 211, 7 and 150 bytes, PAUSE s
+# (0.001) apart, creating FLAG once FLAGBYTES (4096) are in; then keep it
+# open and silent.  CHUNK_PID is the writer.
+chunk_fifo() {
+	python3 -c 'import os, sys, time
+data = open(sys.argv[1], "rb").read()
+fd = os.open(sys.argv[2], os.O_WRONLY)
+sizes, i, k = (37, 101, 13, 211, 7, 150), 0, 0
+try:
+    while i < len(data):
+        i += os.write(fd, data[i:i + sizes[k % 6]])
+        k += 1
+        if i >= int(sys.argv[5]) and not os.path.exists(sys.argv[3]):
+            open(sys.argv[3], "w").close()
+        time.sleep(float(sys.argv[4]))
+    time.sleep(3600)
+except BrokenPipeError:
+    pass' "$1" "$2" "$3" "${4:-0.001}" "${5:-4096}" &
+	CHUNK_PID=$!
+	on_exit "kill_child $CHUNK_PID"
+}
+# split_stop FMT FILE REF RUN [PAUSE FLAGBYTES]: mtracecap -v reads
+# FMT:FIFO fed by chunk_fifo FILE and gets SIGTERM 0-200 ms after the
+# first 4 KiB (FLAGBYTES) are in; REF is the pcap of FILE's records.  Adds
+# the packets written to SPLIT_K.
+split_stop() {
+	local fmt=$1 file=$2 ref=$3 run=$4 what k
+	what="split records, $fmt run $run"
+	rm -f "$TMP/split.pcap" "$TMP/sfifo" "$TMP/sflag"
+	mkfifo "$TMP/sfifo"
+	chunk_fifo "$file" "$TMP/sfifo" "$TMP/sflag" "${5:-0.001}" "${6:-4096}"
+	FEED_PID=$CHUNK_PID
+	"$MTRACECAP" -v -s 0 "pcapfile:$TMP/split.pcap" "$fmt:$TMP/sfifo" \
+	    2>"$TMP/stderr" &
+	MTC_PID=$!
+	on_exit "kill_child -KILL $MTC_PID"
+	wait_ready && wait_for_file "$TMP/sflag" ||
+	    fail "$what: mtracecap not ready or the writer stuck"
+	sleep "0.$(printf %03d $((RANDOM % 200)))"
+	kill -TERM "$MTC_PID"
+	reap "$what" 2
+	if [ "$RC" -ne 0 ] || grep -q failed "$TMP/stderr"; then
+		fail "$what: exit $RC, want 0: $(grep -v '^mtracecap:  ' "$TMP/stderr" | head -c 400)"
+		return
+	fi
+	[ -e "$TMP/split.pcap" ] || { fail "$what: no output file"; return; }
+	k=$(npackets "$TMP/split.pcap")
+	SPLIT_K=$((SPLIT_K + k))
+	# the same records byte for byte (the file headers differ in snaplen)
+	cmp -s <(tail -c +25 "$TMP/split.pcap") <(tail -c +25 "$ref" |
+	    head -c $(( $(stat -c %s "$TMP/split.pcap") - 24 ))) ||
+	    fail "$what: the $k packets written are not the first $k of the stream"
+	grep -q "read=$k .*written=$k\$" "$TMP/stderr" &&
+	    grep -q "total: files=1 written=$k lost=0 " "$TMP/stderr" ||
+	    fail "$what: report: $(grep -E 'input=0|total:' "$TMP/stderr")"
+	grep -q "record not yet read whole: not a packet" "$TMP/stderr" &&
+	    cuts=$((cuts + 1))
+	no_tmp "$TMP"
+}
+section
+python3 "$TESTS_SRCDIR/tools/mkpcap.py" "$TMP/s.pcap" --count 2000 --size 200 \
+    --step-us 1000
+pcap_to_erf "$TMP/s.pcap" "$TMP/s.erf"
+tracemerge "pcapfile:$TMP/s-ref.pcap" "erf:$TMP/s.erf"
+cuts=0
+SPLIT_K=0
+for run in $(seq 20); do
+	split_stop erf "$TMP/s.erf" "$TMP/s-ref.pcap" "$run"
+done
+# the point of the test: most stops fell inside a record
+[ "$cuts" -ge 5 ] ||
+    fail "split records: only $cuts of 20 ERF stops fell inside a record (-v line): the writer did not split records as meant"
+erf_k=$SPLIT_K erf_cuts=$cuts
+SPLIT_K=0
+for run in $(seq 4); do
+	split_stop pcapfile "$TMP/s.pcap" "$TMP/s.pcap" "$run"
+done
+[ "$SPLIT_K" -gt 0 ] || fail "split records: no pcap packet written in 4 runs"
+pcap_k=$SPLIT_K
+# gzip'ed ERF: mtracecap decompresses it (1.0.0 left it to libwandio,
+# which failed the input on a stop, having handed over no record at all).
+# gzip reads 64 KiB before its first output, mtracecap starts after that:
+# a faster writer, SIGTERM once 96 KiB are in.
+python3 "$TESTS_SRCDIR/tools/mkpcap.py" "$TMP/g.pcap" --count 20000 --size 200 \
+    --step-us 1000
+pcap_to_erf "$TMP/g.pcap" "$TMP/g.erf"
+tracemerge "pcapfile:$TMP/g-ref.pcap" "erf:$TMP/g.erf"
+SPLIT_K=0
+for run in $(seq 4); do
+	split_stop erf "$TMP/g.erf.gz" "$TMP/g-ref.pcap" "gz$run" 0.0002 98304
+done
+[ "$SPLIT_K" -gt 0 ] || fail "split records: no packet of the gzip'ed ERF stream written in 4 runs"
+passed "SIGTERM while the writer splits records (20 ERF runs, $erf_cuts stops inside a record, $erf_k packets; 4 pcap runs, $pcap_k packets; 4 gzip'ed ERF runs, $SPLIT_K packets): exit 0, the whole records written"
+
+# erf_fifo_run FILE OUT: mtracecap -s 0 pcapfile:OUT erf:FIFO, where cat
+# writes FILE into FIFO and closes it; sets RC, stderr in $TMP/stderr.
+erf_fifo_run() {
+	rm -f "$2" "$TMP/cfifo"
+	mkfifo "$TMP/cfifo"
+	cat "$1" >"$TMP/cfifo" &
+	on_exit "kill_child $!"
+	RC=0
+	timeout 20 "$MTRACECAP" -s 0 "pcapfile:$2" "erf:$TMP/cfifo" \
+	    2>"$TMP/stderr" || RC=$?
+}
+section
+head -c $(( $(stat -c %s "$TMP/s.erf") / 2 + 55 )) "$TMP/s.erf" >"$TMP/cut.erf"
+erf_fifo_run "$TMP/cut.erf" "$TMP/cut.pcap"
+[ "$RC" -eq 1 ] && grep -q "input 'erf:$TMP/cfifo' failed: Truncated packet" "$TMP/stderr" ||
+    fail "an ERF stream that ends mid-record: exit $RC, want 1 and 'Truncated packet': $(head -c 400 "$TMP/stderr")"
+tracemerge "pcapfile:$TMP/cut-ref.pcap" "erf:$TMP/cut.erf" 2>/dev/null || true
+[ -e "$TMP/cut.pcap" ] && records "$TMP/cut.pcap" | cmp -s - <(records "$TMP/cut-ref.pcap") ||
+    fail "an ERF stream that ends mid-record: not every whole record written"
+rm -f "$TMP/cut.pcap"
+RC=0
+timeout 10 "$MTRACECAP" -s 0 "pcapfile:$TMP/cut.pcap" "erf:$TMP/cut.erf" \
+    2>"$TMP/stderr" || RC=$?
+[ "$RC" -eq 1 ] && grep -q "input 'erf:$TMP/cut.erf' failed: Truncated packet" "$TMP/stderr" ||
+    fail "an ERF file that ends mid-record: exit $RC, want 1 and 'Truncated packet': $(head -c 400 "$TMP/stderr")"
+passed "an ERF stream or file that ends mid-record without a stop fails the input (exit 1)"
+
+section
+erf_fifo_run "$TMP/g.erf.gz" "$TMP/gz.pcap"
+[ "$RC" -eq 0 ] && grep -q "read=20000 .*written=20000\$" "$TMP/stderr" ||
+    fail "a whole gzip'ed ERF stream: exit $RC, want 0 and 20000 records: $(head -c 400 "$TMP/stderr")"
+head -c $(( $(stat -c %s "$TMP/g.erf.gz") / 2 )) "$TMP/g.erf.gz" >"$TMP/cut.erf.gz"
+rm -f "$TMP/gz.pcap"
+RC=0
+timeout 20 "$MTRACECAP" -s 0 "pcapfile:$TMP/gz.pcap" erf:- <"$TMP/cut.erf.gz" \
+    2>"$TMP/stderr" || RC=$?
+[ "$RC" -eq 1 ] && grep -q "input 'erf:-': 'gzip -dc' failed .*: the compressed stream is corrupt or truncated" "$TMP/stderr" ||
+    fail "a gzip'ed ERF stream cut in half: exit $RC, want 1 and 'gzip -dc' failed: $(head -c 400 "$TMP/stderr")"
+passed "a gzip'ed ERF stream: whole, exit 0 with every record; cut short, the input fails (exit 1)"
 
 # --- SIGHUP with -B: a new file now --------------------------------------------
 # 100 packets at once, then one every 50 ms.  Once the first file exists:
