@@ -26,19 +26,6 @@
 
 struct recover;
 
-struct recover_result {
-	uint64_t	records;	/* complete records kept */
-	uint64_t	cut_bytes;	/* bytes of a partial record dropped */
-};
-
-/*
- * Length of the longest valid pcap prefix of buf (len bytes): the file
- * header plus every complete record.  0 if the header is not pcap.
- * *records gets the number of complete records.
- */
-size_t recover_pcap_prefix(const unsigned char *buf, size_t len,
-    uint64_t *records);
-
 /*
  * List the temp files in dir now (call it before this process creates
  * any file there) and recover them on a new thread.  Each recovered file
