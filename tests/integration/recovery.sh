@@ -432,16 +432,23 @@ pcap_writing() {
 	return 1
 }
 
+# start_big DIR: DIR holds a copy of the big temp file (of the dead
+# $DEAD); start mtracecap on DIR with a FIFO input that sends 20 packets
+# and stays open (stderr to DIR.err); sets MTC_PID
+start_big() {
+	mkdir "$1"
+	cp "$TMP/big.gz" "$1/tmp-$DEAD-$BIGN"
+	feed "$TMP/fifo" "$TMP/refg.pcap" --count 20 --size 100 --rate 200 \
+	    --start 1700002000
+	"$MTRACECAP" -s 0 -B "pcapfile:$1" -G 3600 "pcapfile:$TMP/fifo" \
+	    2>"$1.err" &
+	MTC_PID=$!
+	on_exit "kill_child -KILL $MTC_PID"
+}
+
 section
 G=$TMP/big1
-mkdir "$G"
-cp "$TMP/big.gz" "$G/tmp-$DEAD-$BIGN"
-feed "$TMP/fifo" "$TMP/refg.pcap" --count 20 --size 100 --rate 200 \
-    --start 1700002000
-"$MTRACECAP" -s 0 -B "pcapfile:$G" -G 3600 "pcapfile:$TMP/fifo" \
-    2>"$TMP/big1.err" &
-MTC_PID=$!
-on_exit "kill_child -KILL $MTC_PID"
+start_big "$G"
 i=0
 until pcap_writing "$G" "$MTC_PID" || [ $i -ge 60 ]; do
 	sleep 0.05
@@ -456,7 +463,7 @@ kill "$FEED_PID"	# EOF: the run ends once recovery is done
 wait "$FEED_PID" 2>/dev/null || true
 reap_pid "$MTC_PID" 60 "big temp file"
 MTC_PID=
-[ "$RC" -eq 0 ] || fail "big temp file: exit $RC: $(cat "$TMP/big1.err")"
+[ "$RC" -eq 0 ] || fail "big temp file: exit $RC: $(cat "$G.err")"
 n=$(stamps "$G" | sort -u | wc -l)
 [ "$n" -eq 300000 ] ||
     fail "big temp file: $n of its 300000 packets recovered: $(ls "$G")"
@@ -465,14 +472,7 @@ passed "a big temp file is recovered beside capture: the first packets are writt
 
 section
 G=$TMP/big2
-mkdir "$G"
-cp "$TMP/big.gz" "$G/tmp-$DEAD-$BIGN"
-feed "$TMP/fifo" "$TMP/refg.pcap" --count 20 --size 100 --rate 200 \
-    --start 1700002000
-"$MTRACECAP" -s 0 -B "pcapfile:$G" -G 3600 "pcapfile:$TMP/fifo" \
-    2>"$TMP/big2.err" &
-MTC_PID=$!
-on_exit "kill_child -KILL $MTC_PID"
+start_big "$G"
 sleep 0.5
 t0=$(date +%s%N)
 kill -TERM "$MTC_PID"
@@ -482,13 +482,13 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 kill_child "$FEED_PID"
 echo "  SIGTERM during recovery: exit after $ms ms"
 [ "$ms" -lt 2000 ] || fail "SIGTERM during recovery: $ms ms to exit (want < 2000)"
-[ "$RC" -eq 0 ] || fail "SIGTERM during recovery: exit $RC: $(cat "$TMP/big2.err")"
+[ "$RC" -eq 0 ] || fail "SIGTERM during recovery: exit $RC: $(cat "$G.err")"
 cmp -s "$G/tmp-$DEAD-$BIGN" "$TMP/big.gz" ||
     fail "SIGTERM during recovery: the temp file is not left as it was: $(ls "$G")"
 [ "$(find "$G" -maxdepth 1 -name 'tmp-*' | wc -l)" -eq 1 ] ||
     fail "SIGTERM during recovery: scratch files left: $(ls "$G")"
-grep -qF "stopping: the recovery of '$G/tmp-$DEAD-$BIGN' was interrupted" "$TMP/big2.err" ||
-    fail "SIGTERM during recovery: not said: $(cat "$TMP/big2.err")"
+grep -qF "stopping: the recovery of '$G/tmp-$DEAD-$BIGN' was interrupted" "$G.err" ||
+    fail "SIGTERM during recovery: not said: $(cat "$G.err")"
 passed "SIGTERM during recovery ends the run at once and leaves the temp file for the next start"
 
 section
