@@ -238,6 +238,7 @@ main(int argc, char **argv)
 	char err[1024];
 	char *pipeout_path = NULL, *hook_path = NULL;
 	struct postrotate *hook = NULL;
+	struct recover *recovery = NULL;
 	struct privs_user user = { 0 };
 	char **lzop_argv = NULL, **pipeout_argv;
 	int compress_type = 0;
@@ -377,9 +378,9 @@ main(int argc, char **argv)
 		log_error("%s", err);
 		goto out;
 	}
-	/* as the user that writes the files from here on */
-	if (cfg.rotating && recover_dir(cfg.output_path, run_hook, hook,
-	    err, sizeof(err)) < 0) {
+	/* as the user that writes the files from here on; beside capture */
+	if (cfg.rotating && (recovery = recover_start(cfg.output_path,
+	    &ctl.stop, run_hook, hook, err, sizeof(err))) == NULL) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -423,6 +424,9 @@ main(int argc, char **argv)
 		notify_ready();
 		status = writer_run(&ws) == 0 ? 0 : EXIT_RUNTIME;
 	}
+	/* recovery goes on to its end unless a signal stopped the run */
+	(void)recover_join(recovery);
+	recovery = NULL;
 	/* the writer returns only after every reader closed its queue */
 	atomic_store(&ctl.stop, true);
 	for (size_t i = 0; i < started; i++)
@@ -436,6 +440,10 @@ main(int argc, char **argv)
 	else
 		status = EXIT_RUNTIME;
 out:
+	if (recovery != NULL) {
+		atomic_store(&ctl.stop, true);
+		(void)recover_join(recovery);
+	}
 	control_finish(&ctl);
 	if (inputs != NULL)
 		for (size_t i = 0; i < cfg.ninputs; i++)

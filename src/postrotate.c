@@ -1,15 +1,19 @@
 /*
  * postrotate.c - start and reap --post-rotate hooks.
  *
- * Used by one thread at a time: the finisher thread while capturing, main
- * for files recovered at start-up (before the finisher exists) and at the
- * end (after it was joined).
+ * Used by the finisher thread and the recovery thread at the same time
+ * (hooks for files recovered while capture goes on), and by main at the
+ * end (after both were joined).  The list of running hooks is guarded by
+ * a mutex that is never held across fork, waitpid or logging: a reaper
+ * takes the whole list out, reaps, and puts the rest back.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -39,7 +43,9 @@ struct postrotate {
 	const char	*path;
 	char *const	*argv;
 	size_t		 argc;
+	pthread_mutex_t	 mu;		/* guards running */
 	struct hook	*running;
+	atomic_uint	 nrunning;	/* hooks not reaped yet */
 };
 
 struct postrotate *
@@ -61,6 +67,7 @@ postrotate_create(const char *path, char *const *argv, char *err,
 		free(pr);
 		return NULL;
 	}
+	pthread_mutex_init(&pr->mu, NULL);
 	return pr;
 }
 
@@ -101,8 +108,11 @@ postrotate_run(struct postrotate *pr, const char *file)
 		return;
 	}
 	h->pid = pid;
+	atomic_fetch_add_explicit(&pr->nrunning, 1, memory_order_relaxed);
+	pthread_mutex_lock(&pr->mu);
 	h->next = pr->running;
 	pr->running = h;
+	pthread_mutex_unlock(&pr->mu);
 }
 
 static void
@@ -122,11 +132,15 @@ report(const struct hook *h, int status)
 void
 postrotate_reap(struct postrotate *pr)
 {
-	struct hook **hp;
+	struct hook *list, **hp;
 
 	if (pr == NULL)
 		return;
-	hp = &pr->running;
+	pthread_mutex_lock(&pr->mu);
+	list = pr->running;
+	pr->running = NULL;
+	pthread_mutex_unlock(&pr->mu);
+	hp = &list;
 	while (*hp != NULL) {
 		struct hook *h = *hp;
 		int status;
@@ -141,13 +155,21 @@ postrotate_reap(struct postrotate *pr)
 		*hp = h->next;
 		free(h->file);
 		free(h);
+		atomic_fetch_sub_explicit(&pr->nrunning, 1,
+		    memory_order_relaxed);
 	}
+	/* hp is the end of what is left: hooks started meanwhile go after */
+	pthread_mutex_lock(&pr->mu);
+	*hp = pr->running;
+	pr->running = list;
+	pthread_mutex_unlock(&pr->mu);
 }
 
 bool
 postrotate_busy(const struct postrotate *pr)
 {
-	return pr != NULL && pr->running != NULL;
+	return pr != NULL &&
+	    atomic_load_explicit(&pr->nrunning, memory_order_relaxed) > 0;
 }
 
 void
@@ -175,5 +197,6 @@ postrotate_destroy(struct postrotate *pr, unsigned timeout_s)
 		free(h->file);
 		free(h);
 	}
+	pthread_mutex_destroy(&pr->mu);
 	free(pr);
 }

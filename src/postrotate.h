@@ -18,7 +18,8 @@ struct postrotate;
 /* path: resolved executable; argv: its words (not owned, must outlive). */
 struct postrotate *postrotate_create(const char *path, char *const *argv,
     char *err, size_t errlen);
-/* Start the hook for file (does not wait). */
+/* Start the hook for file (does not wait).  Run, reap and busy may be
+ * called from several threads at once. */
 void postrotate_run(struct postrotate *pr, const char *file);
 /* Reap hooks that ended, logging failures; never blocks. */
 void postrotate_reap(struct postrotate *pr);

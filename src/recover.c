@@ -1,286 +1,94 @@
 /*
  * recover.c - crash recovery of abandoned temp files (see recover.h).
  *
- * Runs in main before any thread starts.  A plain pcap temp file is cut
- * back in place to its last complete record (only record headers are
- * read); a compressed one (gz, bz2, xz: what libwandio writes) is
- * decompressed by gzip/bzip2/xz and its valid prefix re-compressed under
- * a new temp name;
- * anything else (not pcap, a corrupt stream, garbage after the records
- * rather than part of one record) is kept whole as <name>.failed, since we
- * cannot vouch for it.
+ * DESIGN
+ * - recover_start() lists DIR on the calling thread (main, before the
+ *   writer creates a file: every tmp- name listed is an earlier run's)
+ *   and works through that list on the recovery thread while capture
+ *   goes on.  Shared with other threads: the stop flag (only read here),
+ *   the log, and the recovered() callback, which runs on the recovery
+ *   thread.  recover_join() waits for the thread and frees everything.
+ * - What is touched: only a regular file with one link, owned by the
+ *   user we run as, opened with O_NOFOLLOW and checked with fstat() on
+ *   that descriptor.  Anything else is left alone with a warning.
+ * - A plain pcap temp file is cut back in place to its last complete
+ *   record (only record headers are read) and renamed to its final name.
+ *   A compressed one (gz, bz2, xz: what libwandio writes) is decompressed
+ *   by gzip/bzip2/xz and its valid prefix re-compressed into the scratch
+ *   file tmp-recover-<our pid>-<name> (salvage.c does both checks).
+ *   Anything else (not pcap, a corrupt stream, garbage after the records
+ *   rather than part of one record) is kept whole as <name>.failed, since
+ *   we cannot vouch for it.
+ * - Crash safety (kill -9 at any moment, then a restart): the temp file T
+ *   is only ever cut to a prefix of itself (cutting again changes
+ *   nothing) or replaced whole by rename(): the scratch copy, once
+ *   complete, fsync'ed and read back, is renamed over T, and only then
+ *   does T get its final name.  So a later start finds T (the original or
+ *   its recovered copy: recovering it again gives the same packets) or
+ *   the final file, never both; a scratch file it finds is unfinished
+ *   (its original T is still there) and is removed.
+ * - The stop flag is checked while reading, copying and waiting: a
+ *   stopped recovery kills its decompressor, removes its scratch file and
+ *   leaves T for the next start.
  */
 #include "config.h"
 
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <wandio.h>
-
 #include "log.h"
 #include "output.h"
-#include "pipeout.h"
 #include "recover.h"
+#include "salvage.h"
 
-#define PCAP_HDR	24u
-#define PCAP_RECHDR	16u
-#define MAX_CAPLEN	262144u
 #define LOCK_WAIT_TICKS	50	/* of 100 ms: for an orphaned compressor */
+#define COPY_BUF	(1u << 20)
+#define LOCK_TICK_MS	100
+#define SCRATCH		"tmp-recover-"
 
-enum { BO_NONE, BO_NATIVE, BO_SWAPPED };
+/* what became of one temp file */
+enum outcome { OUT_SKIP, OUT_DONE, OUT_KEEP, OUT_STOPPED };
 
-static int
-pcap_byteorder(const unsigned char *h)
+struct recover {
+	char		 *dir;
+	char		**names;	/* the tmp- entries listed at start */
+	size_t		  nnames;
+	const atomic_bool *stop;	/* NULL: never stops */
+	void		(*recovered)(const char *path, void *arg);
+	void		 *arg;
+	unsigned char	 *buf;		/* COPY_BUF bytes */
+	pthread_t	  thread;
+	bool		  threaded;
+	int		  count;	/* recovery thread until joined */
+};
+
+/* one temp file being recovered */
+struct job {
+	char		path[PATH_MAX];		/* DIR/tmp-<pid>-<name> */
+	char		final[PATH_MAX];	/* DIR/<name> */
+	char		scratch[PATH_MAX];	/* DIR/tmp-recover-<us>-<name> */
+	struct stat	st;
+	int		fd;
+};
+
+static bool
+stopping(const struct recover *r)
 {
-	uint32_t m;
-
-	memcpy(&m, h, 4);
-	if (m == 0xa1b2c3d4u || m == 0xa1b23c4du)
-		return BO_NATIVE;
-	if (m == 0xd4c3b2a1u || m == 0x4d3cb2a1u)
-		return BO_SWAPPED;
-	return BO_NONE;
-}
-
-static uint32_t
-rec_field(const unsigned char *rh, size_t at, int bo)
-{
-	uint32_t v;
-
-	memcpy(&v, rh + at, 4);
-	return bo == BO_SWAPPED ? __builtin_bswap32(v) : v;
-}
-
-/*
- * Caplen of the record header rh, or UINT32_MAX if it cannot be a record
- * that a pcap writer produced (we never write caplen > wire length, a
- * zero wire length or a fraction of a second >= 1 s): garbage, or the
- * zeros a power loss leaves past the end of the data, ends the prefix.
- */
-static uint32_t
-rec_caplen(const unsigned char *h, const unsigned char *rh, int bo)
-{
-	uint32_t magic, frac = rec_field(rh, 4, bo);
-	uint32_t cl = rec_field(rh, 8, bo), wl = rec_field(rh, 12, bo);
-
-	memcpy(&magic, h, 4);
-	if (cl > MAX_CAPLEN || wl == 0 || cl > wl ||
-	    frac >= (magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u ?
-	    1000000u : 1000000000u))
-		return UINT32_MAX;
-	return cl;
-}
-
-size_t
-recover_pcap_prefix(const unsigned char *buf, size_t len, uint64_t *records)
-{
-	size_t off = PCAP_HDR;
-	int bo;
-
-	*records = 0;
-	if (len < PCAP_HDR || (bo = pcap_byteorder(buf)) == BO_NONE)
-		return 0;
-	while (off + PCAP_RECHDR <= len) {
-		uint32_t cl = rec_caplen(buf, buf + off, bo);
-
-		if (cl == UINT32_MAX || off + PCAP_RECHDR + cl > len)
-			break;
-		off += PCAP_RECHDR + cl;
-		(*records)++;
-	}
-	return off;
-}
-
-/*
- * Walk the record headers of a plain pcap file; returns the valid length.
- * *invalid: the walk stopped at a record header that no writer produced
- * (rather than at one cut short by the end of the file).
- */
-static off_t
-scan_file(int fd, off_t size, uint64_t *records, bool *invalid)
-{
-	unsigned char h[PCAP_HDR], rh[PCAP_RECHDR];
-	off_t off = PCAP_HDR;
-	int bo;
-
-	*records = 0;
-	*invalid = false;
-	if (size < (off_t)PCAP_HDR || pread(fd, h, sizeof(h), 0) != PCAP_HDR ||
-	    (bo = pcap_byteorder(h)) == BO_NONE)
-		return 0;
-	while (off + (off_t)PCAP_RECHDR <= size) {
-		uint32_t cl;
-
-		if (pread(fd, rh, sizeof(rh), off) != PCAP_RECHDR)
-			break;
-		cl = rec_caplen(h, rh, bo);
-		if (cl == UINT32_MAX)
-			*invalid = true;
-		if (cl == UINT32_MAX || off + (off_t)(PCAP_RECHDR + cl) > size)
-			break;
-		off += PCAP_RECHDR + cl;
-		(*records)++;
-	}
-	return off;
-}
-
-static int
-compressed_type(const unsigned char *m, size_t n)
-{
-	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-		return WANDIO_COMPRESS_ZLIB;
-	if (n >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h')
-		return WANDIO_COMPRESS_BZ2;
-	if (n >= 4 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X')
-		return WANDIO_COMPRESS_LZMA;
-	return 0;
-}
-
-/*
- * Start "TOOL -dc" reading fd; returns the read end of its stdout, or -1.
- * libwandio's reader cannot be used here: it reads ahead in large blocks
- * and returns nothing at all from a stream whose end is missing, which is
- * exactly what a crash leaves; gzip, bzip2 and xz print what they can.
- */
-static int
-start_decompressor(int type, int fd, pid_t *pid)
-{
-	const char *tool = type == WANDIO_COMPRESS_ZLIB ? "gzip" :
-	    type == WANDIO_COMPRESS_BZ2 ? "bzip2" : "xz";
-	char err[256] = "";
-	int in;
-
-	if (lseek(fd, 0, SEEK_SET) != 0 ||
-	    (in = pipeout_decompress(tool, fd, NULL, pid, err,
-	    sizeof(err))) < 0) {
-		log_warn("cannot recover a %s stream: %s", tool,
-		    err[0] != '\0' ? err : strerror(errno));
-		return -1;
-	}
-	return in;
-}
-
-/* Bytes that the compressed file path decompresses to; -1 on error. */
-static int64_t
-readback_size(const char *path, int type)
-{
-	unsigned char b[65536];
-	int64_t total = 0;
-	char e[128];
-	int fd, in;
-	ssize_t n;
-	pid_t pid;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return -1;
-	in = start_decompressor(type, fd, &pid);
-	close(fd);
-	if (in < 0)
-		return -1;
-	while ((n = read(in, b, sizeof(b))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			total = -1;
-			break;
-		}
-		total += n;
-	}
-	close(in);
-	return pipeout_finish(pid, "", e, sizeof(e)) == 0 ? total : -1;
-}
-
-/*
- * Decompress fd and write its valid pcap prefix, re-compressed with the
- * same type, to out.  Returns 0 with *records set, -1 if nothing usable
- * or if what decompresses goes on past the prefix with something that is
- * not a partial record (garbage: the caller keeps the original).
- */
-static int
-recompress(int fd, const char *out, int type, uint64_t *records)
-{
-	static unsigned char buf[1 << 20];
-	size_t have = 0, keep;
-	iow_t *w = NULL;
-	uint64_t total_records = 0;
-	bool header = false, bad = false;
-	unsigned char hdr[PCAP_HDR];
-	int bo = BO_NONE, in;
-	uint64_t written = 0;
-	bool werr = false;
-	pid_t pid;
-	ssize_t n;
-
-	if ((in = start_decompressor(type, fd, &pid)) < 0)
-		return -1;
-	while (!bad && !werr) {
-		n = read(in, buf + have, sizeof(buf) - have);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		/* emit complete records; keep the incomplete tail */
-		keep = 0;
-		if (!header) {
-			if (have < PCAP_HDR)
-				continue;
-			if ((bo = pcap_byteorder(buf)) == BO_NONE)
-				break;
-			memcpy(hdr, buf, PCAP_HDR);
-			w = wandio_wcreate(out, type, 6, O_EXCL | O_NOFOLLOW);
-			if (w == NULL)
-				break;
-			werr |= wandio_wwrite(w, buf, PCAP_HDR) != PCAP_HDR;
-			written = PCAP_HDR;
-			keep = PCAP_HDR;
-			header = true;
-		}
-		while (keep + PCAP_RECHDR <= have) {
-			uint32_t cl = rec_caplen(hdr, buf + keep, bo);
-
-			if (cl == UINT32_MAX) {
-				bad = true;
-				break;
-			}
-			if (keep + PCAP_RECHDR + cl > have)
-				break;
-			werr |= wandio_wwrite(w, buf + keep,
-			    PCAP_RECHDR + cl) != (off_t)(PCAP_RECHDR + cl);
-			written += PCAP_RECHDR + cl;
-			keep += PCAP_RECHDR + cl;
-			total_records++;
-		}
-		memmove(buf, buf + keep, have - keep);
-		have -= keep;
-	}
-	close(in);
-	pipeout_kill(pid);
-	if (w != NULL)
-		wandio_wdestroy(w);
-	*records = total_records;
-	if (!header || bad)
-		return -1;
-	/* wandio_wdestroy() cannot report a failed last write (disk
-	 * full): the original goes only once the copy reads back whole */
-	if (werr || readback_size(out, type) != (int64_t)written) {
-		log_error("cannot write the recovered copy '%s' (disk full?); "
-		    "the original is kept", out);
-		return -1;
-	}
-	return 0;
+	return r->stop != NULL &&
+	    atomic_load_explicit(r->stop, memory_order_relaxed);
 }
 
 static bool
@@ -289,18 +97,25 @@ fits(int n, size_t len)
 	return n >= 0 && (size_t)n < len;
 }
 
-static void
-fsync_path(const char *path)
+/* fsync the directory dir (a rename in it is durable after this). */
+static int
+fsync_dir(const char *dir)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
 
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
 }
 
-/* Is the pid of tmp-<pid>-... (digits from p to end) a running process? */
+/*
+ * Parse the digits from p up to the '-' at end as a pid: is that a
+ * running process other than us?  Our own pid is a previous incarnation
+ * (a container restarted): the list was taken before we made any file.
+ */
 static bool
 pid_running(const char *p, const char *end, long *pidp)
 {
@@ -312,53 +127,282 @@ pid_running(const char *p, const char *end, long *pidp)
 			return false;	/* no such pid can exist */
 	}
 	*pidp = pid;
-	/* our own pid: a previous incarnation (a container restarted);
-	 * recovery runs before we create any file of our own */
 	if (pid <= 0 || pid == (long)getpid())
 		return false;
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }
 
-/* Are the bytes of fd from off to size all zero (what a power loss leaves)? */
-static bool
-zero_tail(int fd, off_t off, off_t size)
+/* The '-' after "<digits>" at p, or NULL if p does not start so. */
+static const char *
+after_pid(const char *p)
 {
-	unsigned char b[4096];
+	const char *q = p;
 
-	while (off < size) {
-		size_t want = size - off < (off_t)sizeof(b) ?
-		    (size_t)(size - off) : sizeof(b);
-		ssize_t n = pread(fd, b, want, off);
-
-		if (n <= 0)
-			return false;
-		for (ssize_t i = 0; i < n; i++)
-			if (b[i] != 0)
-				return false;
-		off += n;
-	}
-	return true;
+	while (*q >= '0' && *q <= '9')
+		q++;
+	return q != p && *q == '-' && q[1] != '\0' ? q : NULL;
 }
 
-/* Recover one temp file; returns 1 if recovered, 0 if skipped. */
-static int
-recover_one(const char *dir, const char *name, char *placed, size_t plen)
+/*
+ * Why st may not be changed by recovery (NULL: it may): only a regular
+ * file with one link that we own.  A hard link in DIR to a file elsewhere
+ * must never be cut or replaced.
+ */
+static const char *
+unfit(const struct stat *st, char *why, size_t len)
 {
-	char path[PATH_MAX], final[PATH_MAX];
-	char tmp2[PATH_MAX], err[PATH_MAX + 128];
-	const char *base = strchr(name + 4, '-');
-	unsigned char m[4] = { 0 };
+	if (S_ISLNK(st->st_mode))
+		return "it is a symbolic link";
+	if (!S_ISREG(st->st_mode))
+		return "it is not a regular file";
+	if (st->st_nlink != 1) {
+		snprintf(why, len, "it has %ju links (a hard link to a file "
+		    "elsewhere?)", (uintmax_t)st->st_nlink);
+		return why;
+	}
+	if (st->st_uid != geteuid()) {
+		snprintf(why, len, "it is owned by uid %ju, not by uid %ju "
+		    "that mtracecap runs as", (uintmax_t)st->st_uid,
+		    (uintmax_t)geteuid());
+		return why;
+	}
+	return NULL;
+}
+
+/*
+ * Open j->path for recovery if it is fit (see unfit()), without following
+ * a link and without blocking on a FIFO or device: lstat() first so that
+ * no other kind of file is ever opened, then fstat() on the descriptor,
+ * which is what counts.  Returns 0 with j->fd and j->st, or -1 (warned,
+ * naming the file, unless it is gone).
+ */
+static int
+open_fit(struct job *j)
+{
+	char why[128];
+	const char *no;
+	struct stat lst;
+
+	j->fd = -1;
+	if (lstat(j->path, &lst) != 0) {
+		if (errno != ENOENT)
+			log_warn("left '%s' alone: cannot look at it: %s",
+			    j->path, strerror(errno));
+		return -1;
+	}
+	if ((no = unfit(&lst, why, sizeof(why))) != NULL)
+		goto unfit;
+	j->fd = open(j->path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (j->fd < 0) {
+		if (errno != ENOENT)
+			log_warn("left '%s' alone: cannot open it: %s",
+			    j->path, strerror(errno));
+		return -1;
+	}
+	if (fstat(j->fd, &j->st) != 0) {
+		log_warn("left '%s' alone: cannot look at it: %s", j->path,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((no = unfit(&j->st, why, sizeof(why))) != NULL)
+		goto unfit;
+	return 0;
+unfit:
+	log_warn("left '%s' alone: %s", j->path, no);
+fail:
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+	return -1;
+}
+
+/*
+ * Take the lock on j->fd.  A running writer (or its compressor) holds it:
+ * hands off.  The writer is gone (checked by the caller), so a holder is
+ * its --pipeout child finishing the stream after it read EOF: give it a
+ * moment.  OUT_DONE when locked, else OUT_SKIP (warned) or OUT_STOPPED.
+ */
+static enum outcome
+lock_wait(const struct recover *r, const struct job *j)
+{
+	struct timespec tick = { 0, LOCK_TICK_MS * 1000000L };
+
+	for (int i = 0; flock(j->fd, LOCK_EX | LOCK_NB) != 0; i++) {
+		if (stopping(r))
+			return OUT_STOPPED;
+		if (errno == EWOULDBLOCK && i < LOCK_WAIT_TICKS) {
+			nanosleep(&tick, NULL);
+			continue;
+		}
+		log_warn("left '%s' alone: another process holds it locked",
+		    j->path);
+		return OUT_SKIP;
+	}
+	return OUT_DONE;
+}
+
+/*
+ * A plain pcap temp file: cut back in place to its last complete record
+ * and renamed to its final name.  OUT_KEEP when there is more after the
+ * records than part of one record (not ours to cut).
+ */
+static enum outcome
+recover_plain(const struct recover *r, struct job *j, char *placed,
+    size_t plen)
+{
+	char err[PATH_MAX * 2 + 64];
 	uint64_t records = 0;
-	struct stat st;
-	int fd, type, rc = 0;
+	bool invalid;
+	off_t size = j->st.st_size, good;
+	int z;
+
+	if ((good = salvage_scan(j->fd, size, r->stop, &records, &invalid)) < 0)
+		return OUT_STOPPED;
+	/*
+	 * A crash leaves at most part of one record after the last complete
+	 * one (writes are whole records), or zeros after a power loss.
+	 * Anything else is not ours to cut: keep it all.
+	 */
+	if (good > 0 && invalid &&
+	    (z = salvage_zero_tail(j->fd, good, size, r->stop)) != 1) {
+		if (z < 0)
+			return OUT_STOPPED;
+		log_warn("'%s': the %lld bytes after its %" PRIu64 " complete "
+		    "packets are not a partial packet", j->path,
+		    (long long)(size - good), records);
+		return OUT_KEEP;
+	}
+	if (good == 0 && size == 0) {
+		/* created, never written: nothing to keep */
+		if (unlink(j->path) != 0) {
+			log_error("cannot remove empty '%s': %s", j->path,
+			    strerror(errno));
+			return OUT_SKIP;
+		}
+		log_warn("removed empty '%s' of an interrupted run", j->path);
+		return OUT_SKIP;
+	}
+	if (good == 0)
+		return OUT_KEEP;
+	if (good < size && ftruncate(j->fd, good) != 0) {
+		log_error("cannot cut '%s' back to %lld bytes: %s", j->path,
+		    (long long)good, strerror(errno));
+		return OUT_SKIP;
+	}
+	if (fsync(j->fd) != 0) {
+		log_error("cannot fsync '%s': %s; left for the next start",
+		    j->path, strerror(errno));
+		return OUT_SKIP;
+	}
+	if (output_place(j->path, j->final, true, placed, plen, err,
+	    sizeof(err)) != 0) {
+		log_error("%s", err);
+		return OUT_SKIP;
+	}
+	log_warn("recovered '%s' of an interrupted run as '%s': %" PRIu64
+	    " complete packets, %lld bytes of a partial packet dropped",
+	    j->path, placed, records, (long long)(size - good));
+	return OUT_DONE;
+}
+
+/*
+ * The finished scratch copy takes the place of the original temp file:
+ * the original's mode, fsync'ed, locked (by sfd, which the caller closes
+ * once the file has its final name), renamed over j->path, the directory
+ * fsync'ed.  0, or -1 (logged; the scratch file is the caller's to remove).
+ */
+static int
+install_copy(const struct job *j, const char *dir, int *sfd)
+{
+	*sfd = open(j->scratch, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*sfd < 0 || fchmod(*sfd, j->st.st_mode & 0777) != 0 ||
+	    fsync(*sfd) != 0 || flock(*sfd, LOCK_EX | LOCK_NB) != 0 ||
+	    rename(j->scratch, j->path) != 0 || fsync_dir(dir) != 0) {
+		log_error("cannot put the recovered copy '%s' in the place of "
+		    "'%s': %s; the original is kept", j->scratch, j->path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A compressed temp file: its valid prefix re-compressed into the scratch
+ * file, which replaces it (see DESIGN) before it gets its final name.
+ */
+static enum outcome
+recover_compressed(const struct recover *r, struct job *j, int type,
+    char *placed, size_t plen)
+{
+	char err[PATH_MAX * 2 + 64];
+	uint64_t records = 0;
+	enum outcome rc = OUT_SKIP;
+	int sfd = -1, c;
+
+	if ((c = salvage_recompress(j->fd, j->scratch, type, r->buf,
+	    COPY_BUF, r->stop, &records)) != 0 ||
+	    install_copy(j, r->dir, &sfd) != 0) {
+		if (unlink(j->scratch) != 0 && errno != ENOENT)
+			log_error("cannot remove '%s': %s", j->scratch,
+			    strerror(errno));
+		if (sfd >= 0)
+			close(sfd);
+		return c == -2 ? OUT_STOPPED : c == -1 ? OUT_KEEP : OUT_SKIP;
+	}
+	/* j->path holds the recovered copy now: a crash from here on
+	 * leaves one file with these packets, under one name or the other */
+	if (output_place(j->path, j->final, true, placed, plen, err,
+	    sizeof(err)) == 0) {
+		log_warn("recovered '%s' of an interrupted run as '%s': %"
+		    PRIu64 " complete packets (what still decompressed)",
+		    j->path, placed, records);
+		rc = OUT_DONE;
+	} else {
+		log_error("%s", err);
+	}
+	close(sfd);
+	return rc;
+}
+
+/* Not something we can check: keep it, never as complete. */
+static void
+keep_failed(const struct job *j, char *placed, size_t plen)
+{
+	char want[PATH_MAX], err[PATH_MAX * 2 + 64];
+
+	if (!fits(snprintf(want, sizeof(want), "%s.failed", j->final),
+	    sizeof(want))) {
+		log_error("cannot keep '%s' as '%s.failed': name too long",
+		    j->path, j->final);
+		return;
+	}
+	if (output_place(j->path, want, true, placed, plen, err,
+	    sizeof(err)) == 0)
+		log_warn("kept '%s' of an interrupted run as '%s': its "
+		    "contents cannot be checked", j->path, placed);
+	else
+		log_error("%s", err);
+}
+
+/*
+ * Recover the temp file DIR/name (tmp-<pid>-<name>).  OUT_DONE with its
+ * final path in placed, OUT_SKIP (left as it was, or removed when empty;
+ * logged), or OUT_STOPPED (left as it was).
+ */
+static enum outcome
+recover_one(const struct recover *r, const char *name, char *placed,
+    size_t plen)
+{
+	const char *base = after_pid(name + 4);
+	unsigned char m[4] = { 0 };
+	struct job j;
+	enum outcome rc;
 	long pid = 0;
 	ssize_t n;
+	int type;
 
-	if (base == NULL || base[1] == '\0' || base == name + 4)
-		return 0;
-	for (const char *p = name + 4; p < base; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
+	if (base == NULL)
+		return OUT_SKIP;
 	/*
 	 * The process named in the temp name still runs: it may be writing
 	 * the file (on another host's view of a shared directory the lock
@@ -368,142 +412,236 @@ recover_one(const char *dir, const char *name, char *placed, size_t plen)
 	if (pid_running(name + 4, base, &pid)) {
 		log_warn("left '%s/%s' alone: process %ld is running (if that "
 		    "is not an mtracecap writing it, restart once it is gone "
-		    "or rename the file)", dir, name, pid);
-		return 0;
+		    "or rename the file)", r->dir, name, pid);
+		return OUT_SKIP;
 	}
-	if (!fits(snprintf(path, sizeof(path), "%s/%s", dir, name),
-	    sizeof(path)) ||
-	    !fits(snprintf(final, sizeof(final), "%s/%s.failed", dir,
-	    base + 1), sizeof(final)) ||
-	    !fits(snprintf(tmp2, sizeof(tmp2), "%s/tmp-%ld-%s", dir,
-	    (long)getpid(), base + 1), sizeof(tmp2)))
-		return 0;
-	/* final without ".failed" (which fitted, so this fits too) */
-	final[strlen(final) - 7] = '\0';
-	fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
+	if (!fits(snprintf(j.path, sizeof(j.path), "%s/%s", r->dir, name),
+	    sizeof(j.path)) ||
+	    !fits(snprintf(j.final, sizeof(j.final), "%s/%s", r->dir,
+	    base + 1), sizeof(j.final)) ||
+	    !fits(snprintf(j.scratch, sizeof(j.scratch), "%s/" SCRATCH
+	    "%ld-%s", r->dir, (long)getpid(), base + 1), sizeof(j.scratch))) {
+		log_warn("left '%s/%s' alone: name too long", r->dir, name);
+		return OUT_SKIP;
 	}
-	/*
-	 * A running writer (or its compressor) holds the lock: hands off.
-	 * The writer is gone (checked above), so a holder is its --pipeout
-	 * child finishing the stream after it read EOF: give it a moment.
-	 */
-	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
-		struct timespec tick = { 0, 100000000L };
-
-		if (errno == EWOULDBLOCK && i < LOCK_WAIT_TICKS) {
-			nanosleep(&tick, NULL);
-			continue;
-		}
-		log_warn("left '%s' alone: another process holds it locked",
-		    path);
-		close(fd);
-		return 0;
-	}
-	n = pread(fd, m, sizeof(m), 0);
-	if (n > 0 && pcap_byteorder(m) == BO_NONE &&
-	    (type = compressed_type(m, (size_t)n)) != 0) {
-		if (recompress(fd, tmp2, type, &records) == 0) {
-			(void)chmod(tmp2, st.st_mode & 0777);
-			fsync_path(tmp2);
-			if (output_place(tmp2, final, true, placed,
-			    plen, err, sizeof(err)) == 0) {
-				unlink(path);
-				log_warn("recovered '%s' of an interrupted run "
-				    "as '%s': %" PRIu64 " complete packets "
-				    "(what still decompressed)", path, placed,
-				    records);
-				rc = 1;
-			} else {
-				log_error("%s", err);
-				unlink(tmp2);
-			}
-			goto out;
-		}
-		unlink(tmp2);
-	} else if (n >= 0 && (n == 0 || pcap_byteorder(m) != BO_NONE)) {
-		bool invalid;
-		off_t good = scan_file(fd, st.st_size, &records, &invalid);
-
-		/*
-		 * A crash leaves at most part of one record after the last
-		 * complete one (writes are whole records), or zeros after a
-		 * power loss.  Anything else is not ours to cut: keep it all.
-		 */
-		if (good > 0 && invalid && !zero_tail(fd, good, st.st_size)) {
-			log_warn("'%s': the %lld bytes after its %" PRIu64
-			    " complete packets are not a partial packet",
-			    path, (long long)(st.st_size - good), records);
-			good = 0;
-		}
-		if (good > 0) {
-			if (good < st.st_size && ftruncate(fd, good) != 0) {
-				log_error("cannot cut '%s' back to %lld bytes: %s",
-				    path, (long long)good, strerror(errno));
-				goto out;
-			}
-			(void)fsync(fd);
-			if (output_place(path, final, true, placed,
-			    plen, err, sizeof(err)) == 0) {
-				log_warn("recovered '%s' of an interrupted "
-				    "run as '%s': %" PRIu64 " complete packets, "
-				    "%lld bytes of a partial packet dropped",
-				    path, placed, records,
-				    (long long)(st.st_size - good));
-				rc = 1;
-			} else {
-				log_error("%s", err);
-			}
-			goto out;
-		}
-		if (st.st_size == 0) {
-			/* created, never written: nothing to keep */
-			unlink(path);
-			log_warn("removed empty '%s' of an interrupted run",
-			    path);
-			goto out;
-		}
-	}
-	/* not something we can check: keep it, never as complete */
-	snprintf(tmp2, sizeof(tmp2), "%.*s.failed", (int)(sizeof(tmp2) - 8),
-	    final);
-	if (output_place(path, tmp2, true, placed, plen, err,
-	    sizeof(err)) == 0)
-		log_warn("kept '%s' of an interrupted run as '%s': its "
-		    "contents cannot be checked", path, placed);
+	if (open_fit(&j) != 0)
+		return OUT_SKIP;
+	if ((rc = lock_wait(r, &j)) != OUT_DONE)
+		goto out;
+	n = pread(j.fd, m, sizeof(m), 0);
+	if (n > 0 && !salvage_is_pcap(m) &&
+	    (type = salvage_compressed_type(m, (size_t)n)) != 0)
+		rc = recover_compressed(r, &j, type, placed, plen);
+	else if (n == 0 || (n > 0 && salvage_is_pcap(m)))
+		rc = recover_plain(r, &j, placed, plen);
 	else
-		log_error("%s", err);
+		rc = OUT_KEEP;
+	if (rc == OUT_KEEP) {
+		keep_failed(&j, placed, plen);
+		rc = OUT_SKIP;
+	}
 out:
-	close(fd);
+	close(j.fd);
 	return rc;
+}
+
+/*
+ * DIR/name is a scratch file tmp-recover-<pid>-<name>: the unfinished
+ * copy of a recovery that was killed (its original is still there and is
+ * recovered again).  Remove it unless its process runs.
+ */
+static void
+drop_scratch(const struct recover *r, const char *name)
+{
+	const char *p = name + strlen(SCRATCH), *end = after_pid(p);
+	char path[PATH_MAX], why[128];
+	const char *no;
+	struct stat st;
+	long pid = 0;
+
+	if (end == NULL || pid_running(p, end, &pid) ||
+	    !fits(snprintf(path, sizeof(path), "%s/%s", r->dir, name),
+	    sizeof(path)) || lstat(path, &st) != 0)
+		return;
+	if ((no = unfit(&st, why, sizeof(why))) != NULL) {
+		log_warn("left '%s' alone: %s", path, no);
+		return;
+	}
+	if (unlink(path) != 0) {
+		log_error("cannot remove '%s': %s", path, strerror(errno));
+		return;
+	}
+	log_warn("removed '%s': the unfinished copy of an interrupted "
+	    "recovery (its original is recovered now)", path);
+}
+
+static bool
+is_scratch(const char *name)
+{
+	return strncmp(name, SCRATCH, strlen(SCRATCH)) == 0;
+}
+
+/* Fill r->names with the tmp- entries of r->dir.  0 or -1 with err. */
+static int
+list_dir(struct recover *r, char *err, size_t errlen)
+{
+	DIR *d = opendir(r->dir);
+	struct dirent *de;
+	size_t cap = 0;
+
+	if (d == NULL) {
+		log_seterr(err, errlen, "cannot read directory '%s': %s",
+		    r->dir, strerror(errno));
+		return -1;
+	}
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "tmp-", 4) != 0)
+			continue;
+		if (r->nnames == cap) {
+			size_t ncap = cap == 0 ? 16 : cap * 2;
+			char **nn = realloc(r->names, ncap * sizeof(*nn));
+
+			if (nn == NULL)
+				break;
+			r->names = nn;
+			cap = ncap;
+		}
+		if ((r->names[r->nnames] = strdup(de->d_name)) == NULL)
+			break;
+		r->nnames++;
+	}
+	if (de != NULL || errno != 0) {
+		log_seterr(err, errlen, "cannot read directory '%s': %s",
+		    r->dir, de != NULL ? "out of memory" : strerror(errno));
+		closedir(d);
+		return -1;
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Work through the list: scratch files first (their names could be the
+ * ones our copies would get), then the temp files. */
+static void
+recover_run(struct recover *r)
+{
+	char placed[PATH_MAX];
+
+	for (size_t i = 0; i < r->nnames; i++)
+		if (is_scratch(r->names[i]))
+			drop_scratch(r, r->names[i]);
+	for (size_t i = 0; i < r->nnames; i++) {
+		enum outcome rc;
+
+		if (is_scratch(r->names[i]))
+			continue;
+		rc = recover_one(r, r->names[i], placed, sizeof(placed));
+		if (rc == OUT_DONE) {
+			r->count++;
+			if (r->recovered != NULL)
+				r->recovered(placed, r->arg);
+		} else if (rc == OUT_STOPPED) {
+			log_warn("stopping: the recovery of '%s/%s' was "
+			    "interrupted; it and the temp files not recovered "
+			    "yet are left for the next start", r->dir,
+			    r->names[i]);
+			return;
+		}
+	}
+}
+
+static void *
+recover_thread(void *arg)
+{
+	recover_run(arg);
+	return NULL;
+}
+
+static void
+recover_free(struct recover *r)
+{
+	for (size_t i = 0; i < r->nnames; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->buf);
+	free(r->dir);
+	free(r);
+}
+
+/* A recovery of dir with its list taken; NULL with err. */
+static struct recover *
+recover_create(const char *dir, const atomic_bool *stop,
+    void (*recovered)(const char *, void *), void *arg, char *err,
+    size_t errlen)
+{
+	struct recover *r = calloc(1, sizeof(*r));
+
+	if (r == NULL || (r->dir = strdup(dir)) == NULL ||
+	    (r->buf = malloc(COPY_BUF)) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		if (r != NULL)
+			recover_free(r);
+		return NULL;
+	}
+	r->stop = stop;
+	r->recovered = recovered;
+	r->arg = arg;
+	if (list_dir(r, err, errlen) != 0) {
+		recover_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+struct recover *
+recover_start(const char *dir, const atomic_bool *stop,
+    void (*recovered)(const char *path, void *arg), void *arg, char *err,
+    size_t errlen)
+{
+	struct recover *r = recover_create(dir, stop, recovered, arg, err,
+	    errlen);
+	int rc;
+
+	if (r == NULL)
+		return NULL;
+	if (r->nnames == 0)
+		return r;	/* nothing to do: no thread */
+	if ((rc = pthread_create(&r->thread, NULL, recover_thread, r)) != 0) {
+		log_seterr(err, errlen, "cannot start the recovery thread: %s",
+		    strerror(rc));
+		recover_free(r);
+		return NULL;
+	}
+	r->threaded = true;
+	return r;
+}
+
+int
+recover_join(struct recover *r)
+{
+	int count;
+
+	if (r == NULL)
+		return 0;
+	if (r->threaded)
+		pthread_join(r->thread, NULL);
+	count = r->count;
+	recover_free(r);
+	return count;
 }
 
 int
 recover_dir(const char *dir, void (*recovered)(const char *path, void *arg),
     void *arg, char *err, size_t errlen)
 {
-	char placed[PATH_MAX];
+	struct recover *r = recover_create(dir, NULL, recovered, arg, err,
+	    errlen);
+	int count;
 
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int count = 0;
-
-	if (d == NULL) {
-		log_seterr(err, errlen, "cannot read directory '%s': %s", dir,
-		    strerror(errno));
+	if (r == NULL)
 		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "tmp-", 4) == 0 &&
-		    recover_one(dir, de->d_name, placed, sizeof(placed)) == 1) {
-			count++;
-			if (recovered != NULL)
-				recovered(placed, arg);
-		}
-	}
-	closedir(d);
+	recover_run(r);
+	count = r->count;
+	recover_free(r);
 	return count;
 }

@@ -10,31 +10,44 @@
  * file still being written is never touched; a file whose <pid> runs is
  * left alone too (warned about: after a reboot it may be an unrelated
  * process), and a lock held after the writer died (its --pipeout child
- * finishing) is waited for a few seconds.
+ * finishing) is waited for a few seconds.  Only a regular file with one
+ * link, owned by the user we run as, is ever changed (opened with
+ * O_NOFOLLOW); anything else is left alone with a warning naming it.
+ * Recovery runs on its own thread beside capture, obeys the stop flag,
+ * and is safe to kill at any moment (see recover.c).
  */
 #ifndef MTRACECAP_RECOVER_H
 #define MTRACECAP_RECOVER_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct recover_result {
-	uint64_t	records;	/* complete records kept */
-	uint64_t	cut_bytes;	/* bytes of a partial record dropped */
-};
+struct recover;
 
 /*
- * Length of the longest valid pcap prefix of buf (len bytes): the file
- * header plus every complete record.  0 if the header is not pcap.
- * *records gets the number of complete records.
+ * List the temp files in dir now (call it before this process creates
+ * any file there) and recover them on a new thread.  Each recovered file
+ * is logged and passed to recovered() (if not NULL), on that thread.  A
+ * set *stop ends the work soon (within about 100 ms of a read or wait):
+ * what is not done yet is left for the next start.  Returns the handle
+ * for recover_join(), or NULL with err if dir cannot be read or the
+ * thread cannot start.
  */
-size_t recover_pcap_prefix(const unsigned char *buf, size_t len,
-    uint64_t *records);
+struct recover *recover_start(const char *dir, const atomic_bool *stop,
+    void (*recovered)(const char *path, void *arg), void *arg, char *err,
+    size_t errlen);
 
 /*
- * Recover every abandoned temp file in dir; returns the number of files
- * recovered (each logged, and passed to recovered() if not NULL) or -1
- * if dir cannot be read (err filled).
+ * Wait for the recovery to end (it ends soon once *stop is set), free r
+ * and return the number of files recovered.  recover_join(NULL) is 0.
+ */
+int recover_join(struct recover *r);
+
+/*
+ * The same on the calling thread, with no stop flag: returns the number
+ * of files recovered, or -1 if dir cannot be read (err filled).
  */
 int recover_dir(const char *dir, void (*recovered)(const char *path,
     void *arg), void *arg, char *err, size_t errlen);

@@ -9,7 +9,14 @@
 # partial last record is cut off; garbage, garbage after records and a
 # corrupt gzip stream are kept byte for byte as NAME.failed and reported;
 # the temp file of a live mtracecap (locked) and of a live process that
-# holds no lock are left untouched; nothing crashes.
+# holds no lock are left untouched; nothing crashes.  Hard links to files
+# elsewhere, symbolic links, FIFOs, other users' files and files that the
+# --relinquish-privileges user cannot open are left alone, each named in
+# a warning.  A big compressed temp file (300 MB of pcap): capture writes
+# its first packets while recovery still runs, SIGTERM ends the run in
+# under 2 s and leaves the file for the next start, and kill -9 at several
+# moments of its recovery followed by a full run leaves every packet in
+# exactly one file.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/live_lib.sh"	# recs, and the live helpers
 need_cmd python3 tcpdump capinfos gzip flock
@@ -305,6 +312,232 @@ PY
 else
 	echo "note: cannot mount a tmpfs: the no-room recovery case is not run"
 fi
+
+# --- temp files recovery must not change (hard link, symlink, FIFO, owner) --
+section
+H=$TMP/hostile
+mkdir "$H"
+# outside DIR: a pcap cut inside its last record, and a gzip of it
+head -c $((SZ - 37)) "$TMP/ref.pcap" >"$TMP/outside.pcap"
+gzip -c "$TMP/ref.pcap" >"$TMP/outside.gz"
+cp "$TMP/outside.pcap" "$TMP/outside.orig"
+cp "$TMP/outside.gz" "$TMP/outside.gz.orig"
+HT=$H/tmp-$DEAD-20231114-221320-0000000
+ln "$TMP/outside.pcap" "${HT}1"		# hard links to files elsewhere
+ln "$TMP/outside.gz" "${HT}2"
+ln -s "$TMP/outside.pcap" "${HT}3"	# a symbolic link
+mkfifo "${HT}4"				# opening it would block
+cp "$TMP/outside.pcap" "${HT}5"		# someone else's file
+chown 65534 "${HT}5"
+cp "${HT}5" "$TMP/other.orig"
+rc=0
+timeout 30 "$MTRACECAP" -s 0 -B "pcapfile:$H" -G 3600 "pcapfile:$TMP/ref.pcap" \
+    2>"$TMP/hostile.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "hostile: exit $rc: $(cat "$TMP/hostile.err")"
+cmp -s "$TMP/outside.pcap" "$TMP/outside.orig" ||
+    fail "hard link: the file it links to was changed ($(stat -c %s "$TMP/outside.pcap") bytes, was $(stat -c %s "$TMP/outside.orig"))"
+cmp -s "$TMP/outside.gz" "$TMP/outside.gz.orig" ||
+    fail "hard link (gz): the file it links to was changed"
+for n in 1 2; do
+	o=$TMP/outside.pcap
+	[ "$n" = 1 ] || o=$TMP/outside.gz
+	[ "$(stat -c %i "${HT}$n" 2>/dev/null)" = "$(stat -c %i "$o")" ] ||
+	    fail "hard link $n: ${HT##*/}$n was removed or replaced: $(ls "$H")"
+	grep -qF "left '${HT}$n' alone: it has 2 links" "$TMP/hostile.err" ||
+	    fail "hard link $n: no warning naming it: $(cat "$TMP/hostile.err")"
+done
+[ -L "${HT}3" ] || fail "symlink: removed or replaced: $(ls "$H")"
+grep -qF "left '${HT}3' alone: it is a symbolic link" "$TMP/hostile.err" ||
+    fail "symlink: no warning naming it: $(cat "$TMP/hostile.err")"
+[ -p "${HT}4" ] || fail "FIFO: removed or replaced: $(ls "$H")"
+grep -qF "left '${HT}4' alone: it is not a regular file" "$TMP/hostile.err" ||
+    fail "FIFO: no warning naming it: $(cat "$TMP/hostile.err")"
+cmp -s "${HT}5" "$TMP/other.orig" ||
+    fail "another user's file: changed or moved: $(ls "$H")"
+grep -qF "left '${HT}5' alone: it is owned by uid 65534, not by uid $(id -u) that mtracecap runs as" "$TMP/hostile.err" ||
+    fail "another user's file: no warning naming it: $(cat "$TMP/hostile.err")"
+[ -z "$(find "$H" -maxdepth 1 -name '20231114-221320-0000000[1-5]*')" ] ||
+    fail "hostile: something got a final name: $(ls "$H")"
+passed "recovery leaves hard links, symlinks, FIFOs and other users' files alone, naming each"
+
+# --- temp files that the user we run as cannot open ---------------------------
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	section
+	NB=$TMP/asnobody
+	NT=$NB/tmp-$DEAD-20231114-221320-0000000
+	mkdir "$NB"
+	chmod 711 "$TMP"
+	chown nobody "$NB"
+	cp "$TMP/ref.pcap" "${NT}1"		# root's
+	chmod 600 "${NT}1"
+	cp "$TMP/ref.pcap" "${NT}2"		# nobody's, mode 000
+	chown nobody "${NT}2"
+	chmod 000 "${NT}2"
+	rc=0
+	timeout 30 "$MTRACECAP" -s 0 -B "pcapfile:$NB" -G 3600 \
+	    --relinquish-privileges=nobody "pcapfile:$TMP/ref.pcap" \
+	    2>"$TMP/nobody.err" || rc=$?
+	[ "$rc" -eq 0 ] || fail "as nobody: exit $rc: $(cat "$TMP/nobody.err")"
+	grep -qF "left '${NT}1' alone: it is owned by uid 0, not by uid $(id -u nobody)" "$TMP/nobody.err" ||
+	    fail "as nobody: root's temp file skipped without a word: $(cat "$TMP/nobody.err")"
+	grep -qF "left '${NT}2' alone: cannot open it: Permission denied" "$TMP/nobody.err" ||
+	    fail "as nobody: unreadable temp file skipped without a word: $(cat "$TMP/nobody.err")"
+	cmp -s "${NT}1" "$TMP/ref.pcap" && cmp -s "${NT}2" "$TMP/ref.pcap" ||
+	    fail "as nobody: a temp file it could not open was changed"
+	chmod 700 "$TMP"
+	passed "temp files recovery cannot open are left alone with a warning naming them"
+else
+	echo "note: not root or no user nobody: the EACCES recovery case is not run"
+fi
+
+# --- a big compressed temp file: capture goes on, SIGTERM, kill -9 -----------
+# A gzip stream (no trailer, as a crash leaves it) that expands to 300 MB
+# of pcap: 300000 records of 1000 zero bytes, 1 ms apart from $BIGT.
+BIGT=1600000000
+BIGN=20231114-221320-00000007
+python3 -c '
+import struct, sys, zlib
+n, t0 = int(sys.argv[2]), int(sys.argv[3])
+c = zlib.compressobj(1, zlib.DEFLATED, 31)
+with open(sys.argv[1], "wb") as out:
+    out.write(c.compress(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)))
+    pay, chunk = bytes(1000), []
+    for i in range(n):
+        chunk.append(struct.pack("<IIII", t0 + i // 1000, (i % 1000) * 1000, 1000, 1000))
+        chunk.append(pay)
+        if len(chunk) >= 4000:
+            out.write(c.compress(b"".join(chunk)))
+            chunk = []
+    out.write(c.compress(b"".join(chunk)))
+    out.write(c.flush(zlib.Z_SYNC_FLUSH))
+' "$TMP/big.gz" 300000 "$BIGT"
+# stamps DIR: the time stamp of every packet of the big file in DIR's
+# files that have a final name (gzip or plain), one a line
+stamps() {
+	local f
+	for f in "$1"/2*; do
+		case $f in *.failed) continue;; esac
+		plain "$f" "$TMP/st.pcap"
+		tcpdump -r "$TMP/st.pcap" -tt -nn 2>/dev/null | cut -d' ' -f1
+	done | awk -v t="$BIGT" '$1 ~ /^[0-9]+\.[0-9]+$/ && $1 + 0 < t + 1000'
+}
+# pcap_writing DIR PID: a temp file of PID's in DIR (not a copy of
+# $BIGN) holds a packet
+pcap_writing() {
+	local f
+	for f in "$1"/tmp-"$2"-*; do
+		[ "${f%-"$BIGN"}" = "$f" ] &&
+		    [ "$(stat -c %s "$f" 2>/dev/null || echo 0)" -gt 24 ] && return 0
+	done
+	return 1
+}
+
+# start_big DIR: DIR holds a copy of the big temp file (of the dead
+# $DEAD); start mtracecap on DIR with a FIFO input that sends 20 packets
+# and stays open (stderr to DIR.err); sets MTC_PID
+start_big() {
+	mkdir "$1"
+	cp "$TMP/big.gz" "$1/tmp-$DEAD-$BIGN"
+	feed "$TMP/fifo" "$TMP/refg.pcap" --count 20 --size 100 --rate 200 \
+	    --start 1700002000
+	"$MTRACECAP" -s 0 -B "pcapfile:$1" -G 3600 "pcapfile:$TMP/fifo" \
+	    2>"$1.err" &
+	MTC_PID=$!
+	on_exit "kill_child -KILL $MTC_PID"
+}
+
+section
+G=$TMP/big1
+start_big "$G"
+i=0
+until pcap_writing "$G" "$MTC_PID" || [ $i -ge 60 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+if ! pcap_writing "$G" "$MTC_PID"; then
+	fail "big temp file: no packet written 3 s after the start: capture waits for recovery: $(ls "$G")"
+elif [ ! -e "$G/tmp-$DEAD-$BIGN" ] || [ -e "$G/$BIGN" ]; then
+	fail "big temp file: recovery was over before the first packet was written"
+fi
+kill "$FEED_PID"	# EOF: the run ends once recovery is done
+wait "$FEED_PID" 2>/dev/null || true
+reap_pid "$MTC_PID" 60 "big temp file"
+MTC_PID=
+[ "$RC" -eq 0 ] || fail "big temp file: exit $RC: $(cat "$G.err")"
+n=$(stamps "$G" | sort -u | wc -l)
+[ "$n" -eq 300000 ] ||
+    fail "big temp file: $n of its 300000 packets recovered: $(ls "$G")"
+[ -z "$(tmpfile "$G")" ] || fail "big temp file: temp files left: $(ls "$G")"
+passed "a big temp file is recovered beside capture: the first packets are written while it runs"
+
+section
+G=$TMP/big2
+start_big "$G"
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM "$MTC_PID"
+reap_pid "$MTC_PID" 30 "SIGTERM during recovery"
+MTC_PID=
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill_child "$FEED_PID"
+echo "  SIGTERM during recovery: exit after $ms ms"
+[ "$ms" -lt 2000 ] || fail "SIGTERM during recovery: $ms ms to exit (want < 2000)"
+[ "$RC" -eq 0 ] || fail "SIGTERM during recovery: exit $RC: $(cat "$G.err")"
+cmp -s "$G/tmp-$DEAD-$BIGN" "$TMP/big.gz" ||
+    fail "SIGTERM during recovery: the temp file is not left as it was: $(ls "$G")"
+[ "$(find "$G" -maxdepth 1 -name 'tmp-*' | wc -l)" -eq 1 ] ||
+    fail "SIGTERM during recovery: scratch files left: $(ls "$G")"
+grep -qF "stopping: the recovery of '$G/tmp-$DEAD-$BIGN' was interrupted" "$G.err" ||
+    fail "SIGTERM during recovery: not said: $(cat "$G.err")"
+passed "SIGTERM during recovery ends the run at once and leaves the temp file for the next start"
+
+section
+# kill -9 at several moments of one recovery after another, then a run to
+# its end: every packet of the big file is in one file, none in two
+G=$TMP/big3
+mkdir "$G"
+cp "$TMP/big.gz" "$G/tmp-$DEAD-$BIGN"
+# copy_size DIR: bytes of the largest temp file for $BIGN in DIR but the
+# original (the copy that recovery is writing)
+copy_size() {
+	find "$1" -maxdepth 1 -type f -name "tmp-*-$BIGN" ! -name "tmp-$DEAD-$BIGN" \
+	    -printf '%s\n' |
+	    sort -n | tail -n 1
+}
+for moment in 0.3 copy:1 copy:500000 copy:1500000 copy:2090000 1.5 3; do
+	"$MTRACECAP" -s 0 -B "pcapfile:$G" -G 3600 "pcapfile:$TMP/ref.pcap" \
+	    2>>"$TMP/big3.err" &
+	MTC_PID=$!
+	on_exit "kill_child -KILL $MTC_PID"
+	case $moment in
+	copy:*)
+		i=0
+		until [ "$(copy_size "$G")" -ge "${moment#copy:}" ] 2>/dev/null ||
+		    [ $i -ge 400 ] || ! kill -0 "$MTC_PID" 2>/dev/null; do
+			sleep 0.02
+			i=$((i + 1))
+		done;;
+	*)	sleep "$moment";;
+	esac
+	kill -9 "$MTC_PID" 2>/dev/null || true
+	wait "$MTC_PID" 2>/dev/null || true
+	MTC_PID=
+	echo "  kill -9 at $moment: $(ls "$G" | tr '\n' ' ')"
+done
+rc=0
+timeout 60 "$MTRACECAP" -s 0 -B "pcapfile:$G" -G 3600 "pcapfile:$TMP/ref.pcap" \
+    2>"$TMP/big3b.err" || rc=$?
+[ "$rc" -eq 0 ] || fail "kill -9 during recovery: the restart exited $rc: $(cat "$TMP/big3b.err")"
+stamps "$G" >"$TMP/big3.st"
+dups=$(sort "$TMP/big3.st" | uniq -d | wc -l)
+[ "$dups" -eq 0 ] ||
+    fail "kill -9 during recovery: $dups packets are in two files: $(ls "$G")"
+n=$(sort -u "$TMP/big3.st" | wc -l)
+[ "$n" -eq 300000 ] ||
+    fail "kill -9 during recovery: $n of 300000 packets recovered: $(ls "$G")"
+[ -z "$(find "$G" -maxdepth 1 -name 'tmp-*')" ] ||
+    fail "kill -9 during recovery: temp files left: $(ls "$G")"
+passed "kill -9 at any moment of a recovery: the restart recovers every packet once"
 
 # --- live veth input -----------------------------------------------------------
 if [ "$(id -u)" -ne 0 ] || ! command -v tcpreplay >/dev/null 2>&1 ||

@@ -1,0 +1,65 @@
+/*
+ * salvage.h - what of an interrupted pcap temp file is still good.
+ *
+ * The checks that crash recovery (recover.c) builds on: how far a plain
+ * pcap file holds complete records that a writer could have produced,
+ * and a re-compressed copy of what a truncated gzip, bzip2 or xz stream
+ * still decompresses to.  A crash leaves at most part of one record after
+ * the last complete one; a record header no writer produces (caplen above
+ * 256 KiB or above the wire length, a zero wire length, a fraction of a
+ * second >= 1 s) means garbage.  The file functions look at *stop (NULL:
+ * never) in their long loops and give up soon after it is set.  No state:
+ * any thread may call them.
+ */
+#ifndef MTRACECAP_SALVAGE_H
+#define MTRACECAP_SALVAGE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Length of the longest valid pcap prefix of buf (len bytes): the file
+ * header plus every complete record.  0 if the header is not pcap.
+ * *records gets the number of complete records.
+ */
+size_t salvage_pcap_prefix(const unsigned char *buf, size_t len,
+    uint64_t *records);
+
+/* Do the 4 bytes at m start a pcap file (either byte order, us or ns)? */
+bool salvage_is_pcap(const unsigned char *m);
+
+/* WANDIO_COMPRESS_ZLIB, _BZ2 or _LZMA for the magic at m (n bytes), or 0. */
+int salvage_compressed_type(const unsigned char *m, size_t n);
+
+/*
+ * The same walk as salvage_pcap_prefix() over the plain pcap file fd of
+ * size bytes, reading record headers only: the valid length (0: not
+ * pcap), or -1 if stopped.  *invalid: the walk ended at a record header
+ * no writer produced, rather than at one cut short by the end of the file.
+ */
+off_t salvage_scan(int fd, off_t size, const atomic_bool *stop,
+    uint64_t *records, bool *invalid);
+
+/* Are the bytes of fd from off to size all zero (what a power loss
+ * leaves)?  1 yes, 0 no, -1 stopped. */
+int salvage_zero_tail(int fd, off_t off, off_t size,
+    const atomic_bool *stop);
+
+/*
+ * Decompress fd (compression type, see salvage_compressed_type()) with
+ * gzip, bzip2 or xz -dc and write its valid pcap prefix, re-compressed
+ * with the same type, to the new file out (O_EXCL), then read that back
+ * whole (libwandio does not report a failed last write).  buf (buflen
+ * bytes, at least 1 MiB) is scratch space.  Returns 0 with *records set;
+ * -1 if nothing usable, if the copy could not be written (logged), or if
+ * what decompresses goes on past the prefix with something that is not a
+ * partial record; -2 if stopped (the decompressor is killed).  The caller
+ * removes out unless 0.
+ */
+int salvage_recompress(int fd, const char *out, int type, unsigned char *buf,
+    size_t buflen, const atomic_bool *stop, uint64_t *records);
+
+#endif
