@@ -190,23 +190,29 @@ pipeout_watch_progress(struct pipeout_watch *w)
 }
 
 /*
- * Has the child taken nothing for too long?  Then 1 with err saying what
- * it did not do (doing: "took none of its input", "did not exit after
- * its input ended"), else 0.
+ * Has the child taken nothing for too long?  Then 1 with err saying so
+ * (exiting: it was waited for to exit after its input ended, else to
+ * take input), else 0.
  */
 static int
-watch_expired(const struct pipeout_watch *w, const char *doing, char *err,
+watch_expired(const struct pipeout_watch *w, bool exiting, char *err,
     size_t errlen)
 {
 	bool stopping = w->stop != NULL &&
 	    atomic_load_explicit(w->stop, memory_order_relaxed);
-	uint64_t limit = stopping ? PIPEOUT_STOP_STALL_S : PIPEOUT_STALL_S;
+	unsigned long long limit = stopping ? PIPEOUT_STOP_STALL_S :
+	    PIPEOUT_STALL_S;
 
 	if (mono_ns() - w->last_ns < limit * NS_PER_S)
 		return 0;
-	log_seterr(err, errlen, "--pipeout command %s for %llu s%s", doing,
-	    (unsigned long long)limit, stopping ? " after the stop signal" :
-	    "");
+	if (exiting)
+		log_seterr(err, errlen, "--pipeout command did not exit %llu s "
+		    "after its input ended%s", limit, stopping ? " (stopping)" :
+		    "");
+	else
+		log_seterr(err, errlen, "--pipeout command took none of its "
+		    "input for %llu s%s", limit, stopping ? " after the stop "
+		    "signal" : "");
 	return 1;
 }
 
@@ -230,7 +236,7 @@ pipeout_write(int in_fd, const void *buf, size_t len,
 			log_seterr(err, errlen, "%s", strerror(errno));
 			return -1;
 		}
-		if (watch_expired(w, "took none of its input", err, errlen)) {
+		if (watch_expired(w, false, err, errlen)) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -331,7 +337,7 @@ pipeout_drain(int in_fd, struct pipeout_watch *w, char *err, size_t errlen)
 		if (last >= 0 && unread < last)
 			pipeout_watch_progress(w);
 		last = unread;
-		if (watch_expired(w, "took none of its input", err, errlen))
+		if (watch_expired(w, false, err, errlen))
 			return -1;
 		/* events 0: only POLLERR, the last reader is gone; the short
 		 * wait notices an emptied pipe soon */
@@ -373,8 +379,7 @@ pipeout_reap(pid_t pid, const char *who, struct pipeout_watch *w, char *err,
 		r = wait_child(pid, &status, 0);
 	else
 		while ((r = wait_child(pid, &status, WNOHANG)) == 0) {
-			if (watch_expired(w, "did not exit after its input "
-			    "ended", why, sizeof(why))) {
+			if (watch_expired(w, true, why, sizeof(why))) {
 				sig = end_child(pid, &status);
 				log_seterr(err, errlen, "%s: ended it (pid %ld) "
 				    "with %s", why, (long)pid, sig == SIGKILL ?
