@@ -388,6 +388,55 @@ fail:
 	return NULL;
 }
 
+/*
+ * A unit larger than the whole buffer (the buffer is empty): straight
+ * into the file, the child or libwandio.  0, or -1 once the output
+ * failed (logged).
+ */
+static int
+write_through(struct output *o, const void *hdr, size_t hlen,
+    const void *data, size_t dlen)
+{
+	struct iovec iov[2] = {
+		{ (void *)hdr, hlen }, { (void *)data, dlen },
+	};
+	size_t len = hlen + dlen, done;
+	ssize_t n;
+
+	if (o->child != 0)	/* two bounded writes */
+		return child_write(o, hdr, hlen) != 0 || (dlen > 0 &&
+		    child_write(o, data, dlen) != 0) ? -1 : 0;
+	if (o->iow != NULL) {	/* compressing: in two pieces */
+		if (wandio_wwrite(o->iow, hdr, (off_t)hlen) == (off_t)hlen &&
+		    wandio_wwrite(o->iow, data, (off_t)dlen) == (off_t)dlen)
+			return 0;
+		o->stream_broken = true;
+		fail_output(o, "cannot compress into");
+		return -1;
+	}
+	do {
+		n = writev(o->write_fd, iov, 2);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0 && (size_t)n < len) {
+		/* finish a short write with plain writes */
+		done = (size_t)n;
+		if (done < hlen) {
+			if (full_write(o->write_fd, (const char *)hdr + done,
+			    hlen - done) != 0)
+				n = -1;
+			done = hlen;
+		}
+		if (n >= 0 && full_write(o->write_fd,
+		    (const char *)data + (done - hlen), len - done) != 0)
+			n = -1;
+	}
+	if (n < 0) {
+		fail_write(o);
+		return -1;
+	}
+	return 0;
+}
+
 int
 output_write(struct output *o, const void *hdr, size_t hlen,
     const void *data, size_t dlen, bool is_packet)
@@ -405,66 +454,14 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 		return -1;
 	}
 	o->appended += len;
-	if (len > o->bufsize && o->child != 0) {
-		/* into the child: two bounded writes (a failure in between
-		 * fails the whole stream anyway) */
-		if (child_write(o, hdr, hlen) != 0 ||
-		    (dlen > 0 && child_write(o, data, dlen) != 0)) {
-			if (is_packet)
-				o->lost++;
-			return -1;
-		}
-		o->good_offset += len;
-		if (is_packet)
-			o->packets++;
-		return 0;
-	}
-	if (len > o->bufsize && o->iow == NULL) {
-		/* larger than the whole buffer: straight through */
-		struct iovec iov[2] = {
-			{ (void *)hdr, hlen }, { (void *)data, dlen },
-		};
-		ssize_t n;
-
-		do {
-			n = writev(o->write_fd, iov, 2);
-		} while (n < 0 && errno == EINTR);
-		if (n >= 0 && (size_t)n < len) {
-			/* finish a short write with plain writes */
-			size_t done = (size_t)n;
-
-			if (done < hlen) {
-				if (full_write(o->write_fd,
-				    (const char *)hdr + done, hlen - done) != 0)
-					n = -1;
-				done = hlen;
-			}
-			if (n >= 0 && full_write(o->write_fd,
-			    (const char *)data + (done - hlen),
-			    len - done) != 0)
-				n = -1;
-		}
-		if (n < 0) {
-			fail_write(o);
-			if (is_packet)
-				o->lost++;
-			return -1;
-		}
-		o->good_offset += len;
-		if (is_packet)
-			o->packets++;
-		return 0;
-	}
 	if (len > o->bufsize) {
-		/* compressing: hand a huge unit to libwandio in two pieces */
-		if (wandio_wwrite(o->iow, hdr, (off_t)hlen) != (off_t)hlen ||
-		    wandio_wwrite(o->iow, data, (off_t)dlen) != (off_t)dlen) {
-			o->stream_broken = true;
-			fail_output(o, "cannot compress into");
+		if (write_through(o, hdr, hlen, data, dlen) != 0) {
 			if (is_packet)
 				o->lost++;
 			return -1;
 		}
+		if (o->iow == NULL)
+			o->good_offset += len;
 		if (is_packet)
 			o->packets++;
 		return 0;

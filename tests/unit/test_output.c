@@ -1296,20 +1296,30 @@ test_pipeout_exits_early(void **state)
 }
 
 /*
+ * sh -c script takes all of n packets of size bytes (every write
+ * succeeds), yet its file is kept as .failed (with what it wrote when
+ * contents_kept).
+ */
+static void
+expect_script_fails(struct fx *f, const char *script, uint32_t n,
+    uint32_t size, bool contents_kept)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)script, NULL };
+	struct output *o = open_pipeout(f, argv);
+
+	assert_int_equal(put_header(f, o), 0);
+	assert_int_equal(put_packets(f, o, n, size), 0);
+	expect_pipeout_failed(f, o, n, contents_kept);
+}
+
+/*
  * A command that takes the whole stream and exits 0 but writes nothing:
  * an empty file is no compressed form of it, so it is not vouched for.
  */
 static void
 test_pipeout_writes_nothing(void **state)
 {
-	struct fx *f = *state;
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"cat >/dev/null",
-	    NULL };
-	struct output *o = open_pipeout(f, argv);
-
-	assert_int_equal(put_header(f, o), 0);
-	assert_int_equal(put_packets(f, o, 5, 100), 0);
-	expect_pipeout_failed(f, o, 5, false);
+	expect_script_fails(*state, "cat >/dev/null", 5, 100, false);
 }
 
 /* Wait (5 s at most) until process pid runs the program named want. */
@@ -1420,14 +1430,7 @@ test_pipeout_stalled_child(void **state)
 static void
 test_pipeout_exit_status(void **state)
 {
-	struct fx *f = *state;
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"cat; exit 3",
-	    NULL };
-	struct output *o = open_pipeout(f, argv);
-
-	assert_int_equal(put_header(f, o), 0);
-	assert_int_equal(put_packets(f, o, 30, 1000), 0);
-	expect_pipeout_failed(f, o, 30, true);
+	expect_script_fails(*state, "cat; exit 3", 30, 1000, true);
 }
 
 /* --- libwandio compression -------------------------------------------- */
