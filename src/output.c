@@ -655,21 +655,18 @@ close_child(struct output *o)
 	if (!o->failed && pipeout_drain(o->write_fd, &o->watch, cerr,
 	    sizeof(cerr)) != 0) {
 		bad = 1;
-		o->child_stalled = strstr(cerr, "closed its input") == NULL;
+		o->child_stalled = errno == ETIMEDOUT;
 	}
 	if (close(o->write_fd) != 0 && !o->failed && !bad)
 		fail_output(o, "cannot close the --pipeout pipe");
 	o->write_fd = -1;
 	pipeout_watch_progress(&o->watch);	/* it has its EOF now */
 	if (o->child_stalled) {
-		size_t n = strlen(cerr);
+		char how[128];
 
-		if (n > 0)
-			n += (size_t)snprintf(cerr + n, sizeof(cerr) - n, "; ");
-		if (n < sizeof(cerr))
-			pipeout_end(o->child, PIPEOUT_WHO, cerr + n,
-			    sizeof(cerr) - n);
-		log_error("'%s': %s", o->final, cerr);
+		pipeout_end(o->child, PIPEOUT_WHO, how, sizeof(how));
+		log_error("'%s': %s%s%s", o->final, cerr, cerr[0] != '\0' ?
+		    "; " : "", how);
 		bad = 1;
 	} else if (pipeout_reap(o->child, PIPEOUT_WHO, &o->watch, cerr,
 	    sizeof(cerr)) != 0 || bad) {

@@ -337,13 +337,16 @@ pipeout_drain(int in_fd, struct pipeout_watch *w, char *err, size_t errlen)
 		if (last >= 0 && unread < last)
 			pipeout_watch_progress(w);
 		last = unread;
-		if (watch_expired(w, false, err, errlen))
+		if (watch_expired(w, false, err, errlen)) {
+			errno = ETIMEDOUT;
 			return -1;
+		}
 		/* events 0: only POLLERR, the last reader is gone; the short
 		 * wait notices an emptied pipe soon */
 		if (poll(&pfd, 1, 2) > 0 && (pfd.revents & POLLERR) != 0) {
 			log_seterr(err, errlen, "--pipeout command closed its "
 			    "input with %d byte(s) unread", unread);
+			errno = EPIPE;
 			return -1;
 		}
 	}

@@ -88,7 +88,8 @@ int pipeout_decompress(const char *tool, int in_fd,
  * into the pipe.  Returns 0 when the pipe is empty, -1 with err when the
  * reading end was closed with data still unread (a command such as
  * `head -c N` that stops early and exits 0 must not pass for one that
- * took the whole stream) or when it took nothing for as long as w allows.
+ * took the whole stream; errno EPIPE) or when it took nothing for as long
+ * as w allows (errno ETIMEDOUT).
  */
 int pipeout_drain(int in_fd, struct pipeout_watch *w, char *err,
     size_t errlen);
