@@ -244,9 +244,9 @@ writable_direct(mode_t mode)
  * Anything else there (a block device, a socket, a link to one) gets the
  * temp file scheme: the rename replaces the name, nothing is written
  * through it.  Opening a fifo waits for a reader, as tcpdump does, until
- * *stop is set (stop may be NULL: no end).  Returns 0 (o->direct says whether the target was
- * opened; if not, it gets the temp file scheme), or -1 with err naming
- * the path.
+ * *stop is set (stop may be NULL: no end).  Returns 0 (o->direct says
+ * whether the target was opened; if not, it gets the temp file scheme),
+ * or -1 with err naming the path.
  */
 static int
 open_direct(struct output *o, const atomic_bool *stop, char *err,
