@@ -380,17 +380,16 @@ pipeout_reap(pid_t pid, const char *who, struct pipeout_watch *w, char *err,
 
 	if (w == NULL)
 		r = wait_child(pid, &status, 0);
-	else
-		while ((r = wait_child(pid, &status, WNOHANG)) == 0) {
-			if (watch_expired(w, true, why, sizeof(why))) {
-				sig = end_child(pid, &status);
-				log_seterr(err, errlen, "%s: ended it (pid %ld) "
-				    "with %s", why, (long)pid, sig == SIGKILL ?
-				    "SIGKILL after SIGTERM" : "SIGTERM");
-				return -1;
-			}
-			nanosleep(&tick, NULL);
+	while (w != NULL && (r = wait_child(pid, &status, WNOHANG)) == 0) {
+		if (watch_expired(w, true, why, sizeof(why))) {
+			sig = end_child(pid, &status);
+			log_seterr(err, errlen, "%s: ended it (pid %ld) with %s",
+			    why, (long)pid, sig == SIGKILL ?
+			    "SIGKILL after SIGTERM" : "SIGTERM");
+			return -1;
 		}
+		nanosleep(&tick, NULL);
+	}
 	if (r < 0) {
 		log_seterr(err, errlen, "cannot wait for %s (pid %ld): %s",
 		    who[0] != '\0' ? who : "the command", (long)pid,
