@@ -37,8 +37,13 @@ struct output {
 	int		 file_fd;	/* the temp file (or stdout, fifo...) */
 	int		 write_fd;	/* file_fd, or the compressor's stdin */
 	pid_t		 child;
+	struct pipeout_watch watch;	/* how the child keeps up */
+	bool		 child_stalled;	/* it took nothing for too long */
 	iow_t		*iow;		/* libwandio compressor, or NULL */
-	bool		 stream_broken;	/* compressed stream not complete */
+	/* the file cannot be vouched for (a compressed stream not known to
+	 * be complete, a torn record that could not be cut off): it is kept
+	 * as NAME.failed and none of its packets counts as written */
+	bool		 stream_broken;
 
 	unsigned char	*buf;
 	size_t		 bufsize;
@@ -84,6 +89,9 @@ shown_name(const struct output *o)
 	return o->direct ? o->final : o->temp;
 }
 
+static void cut_back(struct output *o);
+static void fail_write(struct output *o);
+
 static void
 fail_output(struct output *o, const char *what)
 {
@@ -97,10 +105,70 @@ fail_output(struct output *o, const char *what)
 	o->lost += o->buf_packets;
 	o->buf_packets = 0;
 	o->buflen = 0;
-	/* cut a partial record off a plain file so it stays valid */
 	if (!o->to_stdout && !o->direct && o->child == 0 && o->iow == NULL &&
 	    o->file_fd >= 0)
-		(void)ftruncate(o->file_fd, (off_t)o->good_offset);
+		cut_back(o);
+}
+
+/*
+ * Cut a partial record off a plain file so that it stays valid.  If that
+ * fails, the file may end in a torn record: it must not get its final
+ * name as a good file.
+ */
+static void
+cut_back(struct output *o)
+{
+	int rc;
+
+	do {
+		rc = ftruncate(o->file_fd, (off_t)o->good_offset);
+	} while (rc != 0 && errno == EINTR);
+	if (rc == 0 || o->stream_broken)
+		return;
+	log_error("cannot cut '%s' back to its last complete record (%llu "
+	    "bytes): %s; it will be kept as '%s.failed'", o->temp,
+	    (unsigned long long)o->good_offset, strerror(errno), o->final);
+	o->stream_broken = true;
+}
+
+/*
+ * Write into the --pipeout child, bounded (pipeout.c): a child that takes
+ * nothing for too long fails the output, like a write error.
+ */
+static int
+child_write(struct output *o, const void *buf, size_t len)
+{
+	char perr[256];
+
+	if (pipeout_write(o->write_fd, buf, len, &o->watch, perr,
+	    sizeof(perr)) == 0)
+		return 0;
+	if (errno != ETIMEDOUT) {
+		fail_write(o);
+		return -1;
+	}
+	o->child_stalled = true;
+	if (!o->failed) {
+		snprintf(o->errmsg, sizeof(o->errmsg), "%s (writing '%s')",
+		    perr, o->temp);
+		log_error("%s", o->errmsg);
+		o->failed = true;	/* logged: fail_output says no more */
+	}
+	fail_output(o, "");
+	return -1;
+}
+
+/* write all of buf into write_fd: the file, stdout... or the child */
+static int
+sink_write(struct output *o, const void *buf, size_t len)
+{
+	if (o->child != 0)
+		return child_write(o, buf, len);
+	if (full_write(o->write_fd, buf, len) != 0) {
+		fail_write(o);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -137,8 +205,7 @@ flush(struct output *o)
 			fail_output(o, "cannot compress into");
 			return -1;
 		}
-	} else if (full_write(o->write_fd, o->buf, o->buflen) != 0) {
-		fail_write(o);
+	} else if (sink_write(o, o->buf, o->buflen) != 0) {
 		return -1;
 	}
 	o->good_offset += o->buflen;
@@ -162,15 +229,24 @@ output_check_target(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* Only a fifo or a character device is ever written in place. */
+static bool
+writable_direct(mode_t mode)
+{
+	return S_ISFIFO(mode) || S_ISCHR(mode);
+}
+
 /*
  * The final name of a single output is taken by something that is not a
- * regular file.  A directory is an error.  A fifo or a device (or a link
- * to one) is opened and written directly, as tcpdump -w does: renaming a
- * temp file over it would leave its reader with nothing.  Opening a fifo
- * waits for a reader, as tcpdump does, until *stop is set (stop may be
- * NULL: no end).  Returns 0 (o->direct says whether the target was
- * opened; if not, it gets the temp file scheme), or -1 with err naming
- * the path.
+ * regular file.  A directory is an error.  A fifo or a character device
+ * (or a link to one) is opened and written directly, as tcpdump -w does:
+ * renaming a temp file over it would leave its reader with nothing.
+ * Anything else there (a block device, a socket, a link to one) gets the
+ * temp file scheme: the rename replaces the name, nothing is written
+ * through it.  Opening a fifo waits for a reader, as tcpdump does, until
+ * *stop is set (stop may be NULL: no end).  Returns 0 (o->direct says
+ * whether the target was opened; if not, it gets the temp file scheme),
+ * or -1 with err naming the path.
  */
 static int
 open_direct(struct output *o, const atomic_bool *stop, char *err,
@@ -181,7 +257,9 @@ open_direct(struct output *o, const atomic_bool *stop, char *err,
 
 	if (output_check_target(o->final, err, errlen) != 0)
 		return -1;
-	if (stat(o->final, &st) != 0 || S_ISREG(st.st_mode))
+	/* a block device, a socket, a link to one...: the rename replaces
+	 * the name (a link itself, never its target) */
+	if (stat(o->final, &st) != 0 || !writable_direct(st.st_mode))
 		return 0;
 	fd = -1;
 	if (S_ISFIFO(st.st_mode)) {
@@ -228,8 +306,9 @@ open_direct(struct output *o, const atomic_bool *stop, char *err,
 		close(fd);
 		return -1;
 	}
-	if (S_ISREG(st.st_mode)) {
-		/* replaced by a plain file meanwhile: never write into that */
+	if (!writable_direct(st.st_mode)) {
+		/* replaced by something else meanwhile (a plain file, a link
+		 * to a block device): never write into that */
 		close(fd);
 		return 0;
 	}
@@ -301,11 +380,61 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		if (pipeout_start(p->pipeout_path, p->pipeout_argv,
 		    o->file_fd, &o->child, &o->write_fd, err, errlen) != 0)
 			goto fail;
+		pipeout_watch_init(&o->watch, p->stop);
 	}
 	return o;
 fail:
 	output_abort(o);
 	return NULL;
+}
+
+/*
+ * A unit larger than the whole buffer (the buffer is empty): straight
+ * into the file, the child or libwandio.  0, or -1 once the output
+ * failed (logged).
+ */
+static int
+write_through(struct output *o, const void *hdr, size_t hlen,
+    const void *data, size_t dlen)
+{
+	struct iovec iov[2] = {
+		{ (void *)hdr, hlen }, { (void *)data, dlen },
+	};
+	size_t len = hlen + dlen, done;
+	ssize_t n;
+
+	if (o->child != 0)	/* two bounded writes */
+		return child_write(o, hdr, hlen) != 0 || (dlen > 0 &&
+		    child_write(o, data, dlen) != 0) ? -1 : 0;
+	if (o->iow != NULL) {	/* compressing: in two pieces */
+		if (wandio_wwrite(o->iow, hdr, (off_t)hlen) == (off_t)hlen &&
+		    wandio_wwrite(o->iow, data, (off_t)dlen) == (off_t)dlen)
+			return 0;
+		o->stream_broken = true;
+		fail_output(o, "cannot compress into");
+		return -1;
+	}
+	do {
+		n = writev(o->write_fd, iov, 2);
+	} while (n < 0 && errno == EINTR);
+	if (n >= 0 && (size_t)n < len) {
+		/* finish a short write with plain writes */
+		done = (size_t)n;
+		if (done < hlen) {
+			if (full_write(o->write_fd, (const char *)hdr + done,
+			    hlen - done) != 0)
+				n = -1;
+			done = hlen;
+		}
+		if (n >= 0 && full_write(o->write_fd,
+		    (const char *)data + (done - hlen), len - done) != 0)
+			n = -1;
+	}
+	if (n < 0) {
+		fail_write(o);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -325,52 +454,14 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 		return -1;
 	}
 	o->appended += len;
-	if (len > o->bufsize && o->iow == NULL) {
-		/* larger than the whole buffer: straight through */
-		struct iovec iov[2] = {
-			{ (void *)hdr, hlen }, { (void *)data, dlen },
-		};
-		ssize_t n;
-
-		do {
-			n = writev(o->write_fd, iov, 2);
-		} while (n < 0 && errno == EINTR);
-		if (n >= 0 && (size_t)n < len) {
-			/* finish a short write with plain writes */
-			size_t done = (size_t)n;
-
-			if (done < hlen) {
-				if (full_write(o->write_fd,
-				    (const char *)hdr + done, hlen - done) != 0)
-					n = -1;
-				done = hlen;
-			}
-			if (n >= 0 && full_write(o->write_fd,
-			    (const char *)data + (done - hlen),
-			    len - done) != 0)
-				n = -1;
-		}
-		if (n < 0) {
-			fail_write(o);
-			if (is_packet)
-				o->lost++;
-			return -1;
-		}
-		o->good_offset += len;
-		if (is_packet)
-			o->packets++;
-		return 0;
-	}
 	if (len > o->bufsize) {
-		/* compressing: hand a huge unit to libwandio in two pieces */
-		if (wandio_wwrite(o->iow, hdr, (off_t)hlen) != (off_t)hlen ||
-		    wandio_wwrite(o->iow, data, (off_t)dlen) != (off_t)dlen) {
-			o->stream_broken = true;
-			fail_output(o, "cannot compress into");
+		if (write_through(o, hdr, hlen, data, dlen) != 0) {
 			if (is_packet)
 				o->lost++;
 			return -1;
 		}
+		if (o->iow == NULL)
+			o->good_offset += len;
 		if (is_packet)
 			o->packets++;
 		return 0;
@@ -545,41 +636,71 @@ place(struct output *o, struct output_result *res, const char *suffix,
 	    sizeof(res->final_path), err, errlen);
 }
 
+/*
+ * The end of the stream into the --pipeout child: let it take what is in
+ * the pipe, close the pipe, reap it, all bounded by o->watch (a child
+ * that stalled is ended at once).  A failed command, one that did not
+ * take all of the stream, or one that wrote nothing for it, left output
+ * we cannot vouch for: stream_broken.
+ */
+static void
+close_child(struct output *o)
+{
+	char cerr[256] = "";
+	struct stat st;
+	int bad = 0;
+
+	/* a command that stopped reading early (and maybe exited 0) left
+	 * part of the stream in the pipe */
+	if (!o->failed && pipeout_drain(o->write_fd, &o->watch, cerr,
+	    sizeof(cerr)) != 0) {
+		bad = 1;
+		o->child_stalled = errno == ETIMEDOUT;
+	}
+	if (close(o->write_fd) != 0 && !o->failed && !bad)
+		fail_output(o, "cannot close the --pipeout pipe");
+	o->write_fd = -1;
+	pipeout_watch_progress(&o->watch);	/* it has its EOF now */
+	if (o->child_stalled) {
+		char how[128];
+
+		pipeout_end(o->child, PIPEOUT_WHO, how, sizeof(how));
+		log_error("'%s': %s%s%s", o->final, cerr, cerr[0] != '\0' ?
+		    "; " : "", how);
+		bad = 1;
+	} else if (pipeout_reap(o->child, PIPEOUT_WHO, &o->watch, cerr,
+	    sizeof(cerr)) != 0 || bad) {
+		log_error("'%s': %s", o->final, cerr);
+		bad = 1;
+	} else if (o->appended > 0 && !o->direct && !o->to_stdout &&
+	    fstat(o->file_fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size == 0) {
+		snprintf(cerr, sizeof(cerr), "--pipeout command wrote nothing "
+		    "for %llu bytes of pcap", (unsigned long long)o->appended);
+		log_error("'%s': %s", o->final, cerr);
+		bad = 1;
+	}
+	if (bad && !o->failed)
+		snprintf(o->errmsg, sizeof(o->errmsg), "%s", cerr);
+	if (bad)
+		o->failed = true;
+	o->child = 0;
+	if (o->failed)
+		o->stream_broken = true;
+}
+
 int
 output_close(struct output *o, struct output_result *res, char *err,
     size_t errlen)
 {
-	char cerr[256] = "";
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (errlen > 0)
 		err[0] = '\0';
 	(void)flush(o);
-	if (o->child != 0) {
-		/* a command that stopped reading early (and maybe exited
-		 * 0) left part of the stream in the pipe */
-		int drained = o->failed ? 0 :
-		    pipeout_drain(o->write_fd, cerr, sizeof(cerr));
-
-		if (close(o->write_fd) != 0 && !o->failed)
-			fail_output(o, "cannot close the --pipeout pipe");
-		o->write_fd = -1;
-		if (pipeout_finish(o->child, PIPEOUT_WHO, cerr,
-		    sizeof(cerr)) != 0 ||
-		    drained != 0) {
-			log_error("'%s': %s", o->final, cerr);
-			if (!o->failed)
-				snprintf(o->errmsg, sizeof(o->errmsg), "%s",
-				    cerr);
-			o->failed = true;
-		}
-		o->child = 0;
-		/* a failed command, or one that did not take all of the
-		 * stream, left output we cannot vouch for */
-		if (o->failed)
-			o->stream_broken = true;
-	}
+	if (o->child != 0)
+		close_child(o);
 	if (o->iow != NULL) {
 		wandio_wdestroy(o->iow);
 		o->iow = NULL;
@@ -710,11 +831,8 @@ output_abort(struct output *o)
 		return;
 	if (o->write_fd >= 0 && o->write_fd != o->file_fd)
 		close(o->write_fd);
-	if (o->child != 0) {
-		char e[64];
-
-		(void)pipeout_finish(o->child, PIPEOUT_WHO, e, sizeof(e));
-	}
+	if (o->child != 0)
+		pipeout_kill(o->child);
 	if (o->iow != NULL)
 		wandio_wdestroy(o->iow);
 	if (!o->to_stdout && o->file_fd >= 0) {

@@ -11,16 +11,20 @@
  * file gets its final name (libwandio does not report errors on close).
  * On a write error the
  * file is cut back to its last complete record, the packets that could
- * not be written are counted, and the valid prefix is still renamed.
+ * not be written are counted, and the valid prefix is still renamed; if
+ * that cut fails, the file is kept as NAME.failed (all its packets lost).
  * With a compressor, a stream not known to be complete (the command
- * failed or closed its input early, libwandio's output does not read
- * back) is kept as NAME.failed and all its packets are counted as lost,
- * each exactly once.
+ * failed, closed its input early, wrote nothing, or took nothing for too
+ * long: see pipeout.h; libwandio's output does not read back) is kept as
+ * NAME.failed and all its packets are counted as lost, each exactly once.
+ * Waits for a --pipeout command are bounded; one that stalled is ended.
  *
  * A single output (not no_replace) whose name is an existing fifo or
- * device, or a link to one, is written directly, as tcpdump -w does: no
- * temp file, no rename, no fsync (opening a fifo waits for its reader).
- * An existing directory there is refused.
+ * character device, or a link to one, is written directly, as tcpdump -w
+ * does: no temp file, no rename, no fsync (opening a fifo waits for its
+ * reader).  Anything else there (a block device, a socket, a link to
+ * one) is replaced by the rename, never written through.  An existing
+ * directory there is refused.
  */
 #ifndef MTRACECAP_OUTPUT_H
 #define MTRACECAP_OUTPUT_H
@@ -38,7 +42,8 @@ struct output_params {
 	int		 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
 	int		 compress_level;/* 1-9 when compress_type != 0 */
 	size_t		 bufsize;
-	/* waiting for a fifo's reader ends once *stop is set (NULL: never) */
+	/* waiting for a fifo's reader ends once *stop is set (NULL: never),
+	 * and a --pipeout command gets the shorter stop limit (pipeout.h) */
 	const atomic_bool *stop;
 };
 
@@ -46,7 +51,7 @@ struct output_result {
 	char		final_path[4096]; /* where the file ended up ("" if none) */
 	uint64_t	packets;	/* packets now in the file */
 	uint64_t	lost;		/* packets that could not be written */
-	bool		failed;		/* a write, the compressor or the close failed */
+	bool		failed;		/* a write, cut, compressor or close failed */
 };
 
 struct output;

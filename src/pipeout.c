@@ -1,8 +1,17 @@
 /*
  * pipeout.c - start and reap the --pipeout compressor of one segment.
  *
- * Called from the merger/writer thread only.  fork() in a threaded
- * process: the child only calls async-signal-safe functions before execv.
+ * DESIGN
+ * - Children are started on the merger/writer thread (and by readers and
+ *   recovery for decompressors).  The stream into a --pipeout child is
+ *   written by the writer, then, once the file is handed over, drained
+ *   and reaped by the finisher thread: its struct pipeout_watch moves with
+ *   the output (a mutex handoff orders it) and is never shared.
+ * - Nothing here blocks without bound on a child: the pipe is
+ *   non-blocking and every wait polls in PIPEOUT_TICK_MS steps, checking
+ *   how long the child has taken nothing and whether a stop was asked for.
+ * - fork() in a threaded process: the child only calls async-signal-safe
+ *   functions before execv.
  */
 #include "config.h"
 
@@ -19,12 +28,17 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pipeout.h"
 #include "postrotate.h"
 #include "privs.h"
+
+#define PIPEOUT_TICK_MS		100	/* longest single wait */
+#define NS_PER_S		1000000000ull
 
 static bool
 is_executable(const char *path)
@@ -135,7 +149,7 @@ int
 pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
     int *in_fd, char *err, size_t errlen)
 {
-	int p[2], rc;
+	int p[2], rc, fl;
 
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		log_seterr(err, errlen, "cannot create a pipe for '%s': %s",
@@ -149,7 +163,85 @@ pipeout_start(const char *path, char *const *argv, int out_fd, pid_t *pid,
 		close(p[1]);
 		return -1;
 	}
+	/* never block in write(): every wait for the child is bounded */
+	if ((fl = fcntl(p[1], F_GETFL)) < 0 ||
+	    fcntl(p[1], F_SETFL, fl | O_NONBLOCK) != 0) {
+		log_seterr(err, errlen, "cannot make the pipe to '%s' "
+		    "non-blocking: %s", path, strerror(errno));
+		close(p[1]);
+		pipeout_kill(*pid);
+		return -1;
+	}
 	*in_fd = p[1];
+	return 0;
+}
+
+void
+pipeout_watch_init(struct pipeout_watch *w, const atomic_bool *stop)
+{
+	w->stop = stop;
+	w->last_ns = mono_ns();
+}
+
+void
+pipeout_watch_progress(struct pipeout_watch *w)
+{
+	w->last_ns = mono_ns();
+}
+
+/*
+ * Has the child taken nothing for too long?  Then 1 with err saying so
+ * (exiting: it was waited for to exit after its input ended, else to
+ * take input), else 0.
+ */
+static int
+watch_expired(const struct pipeout_watch *w, bool exiting, char *err,
+    size_t errlen)
+{
+	bool stopping = w->stop != NULL &&
+	    atomic_load_explicit(w->stop, memory_order_relaxed);
+	unsigned long long limit = stopping ? PIPEOUT_STOP_STALL_S :
+	    PIPEOUT_STALL_S;
+
+	if (mono_ns() - w->last_ns < limit * NS_PER_S)
+		return 0;
+	if (exiting)
+		log_seterr(err, errlen, "--pipeout command did not exit %llu s "
+		    "after its input ended%s", limit, stopping ? " (stopping)" :
+		    "");
+	else
+		log_seterr(err, errlen, "--pipeout command took none of its "
+		    "input for %llu s%s", limit, stopping ? " after the stop "
+		    "signal" : "");
+	return 1;
+}
+
+int
+pipeout_write(int in_fd, const void *buf, size_t len,
+    struct pipeout_watch *w, char *err, size_t errlen)
+{
+	const unsigned char *p = buf;
+
+	while (len > 0) {
+		struct pollfd pfd = { .fd = in_fd, .events = POLLOUT };
+		ssize_t n = write(in_fd, p, len);
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			pipeout_watch_progress(w);
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
+			log_seterr(err, errlen, "%s", strerror(errno));
+			return -1;
+		}
+		if (watch_expired(w, false, err, errlen)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		(void)poll(&pfd, 1, PIPEOUT_TICK_MS);
+	}
 	return 0;
 }
 
@@ -183,17 +275,54 @@ pipeout_decompress(const char *tool, int in_fd, const struct privs_user *as,
 	return p[0];
 }
 
+/* waitpid() that retries on EINTR; flags as waitpid's */
+static pid_t
+wait_child(pid_t pid, int *status, int flags)
+{
+	pid_t r;
+
+	do {
+		r = waitpid(pid, status, flags);
+	} while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/*
+ * SIGTERM, then SIGKILL if pid is still there PIPEOUT_KILL_GRACE_S later;
+ * reaps it.  Returns the signal that ended it (0: it exited by itself
+ * or could not be waited for).
+ */
+static int
+end_child(pid_t pid, int *status)
+{
+	const struct timespec tick = { 0, PIPEOUT_TICK_MS * 1000000L };
+	uint64_t until = mono_ns() + PIPEOUT_KILL_GRACE_S * NS_PER_S;
+	pid_t r;
+
+	*status = 0;
+	(void)kill(pid, SIGTERM);
+	while ((r = wait_child(pid, status, WNOHANG)) == 0 &&
+	    mono_ns() < until)
+		nanosleep(&tick, NULL);
+	if (r != 0)
+		return r > 0 ? SIGTERM : 0;
+	(void)kill(pid, SIGKILL);
+	return wait_child(pid, status, 0) > 0 ? SIGKILL : 0;
+}
+
 void
 pipeout_kill(pid_t pid)
 {
-	(void)kill(pid, SIGTERM);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	int status;
+
+	(void)end_child(pid, &status);
 }
 
 int
-pipeout_drain(int in_fd, char *err, size_t errlen)
+pipeout_drain(int in_fd, struct pipeout_watch *w, char *err, size_t errlen)
 {
+	int last = -1;
+
 	for (;;) {
 		struct pollfd pfd = { .fd = in_fd, .events = 0 };
 		int unread = 0;
@@ -205,33 +334,30 @@ pipeout_drain(int in_fd, char *err, size_t errlen)
 		}
 		if (unread == 0)
 			return 0;
-		/* events 0: only POLLERR, the last reader is gone */
+		if (last >= 0 && unread < last)
+			pipeout_watch_progress(w);
+		last = unread;
+		if (watch_expired(w, false, err, errlen)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		/* events 0: only POLLERR, the last reader is gone; the short
+		 * wait notices an emptied pipe soon */
 		if (poll(&pfd, 1, 2) > 0 && (pfd.revents & POLLERR) != 0) {
 			log_seterr(err, errlen, "--pipeout command closed its "
 			    "input with %d byte(s) unread", unread);
+			errno = EPIPE;
 			return -1;
 		}
 	}
 }
 
-int
-pipeout_finish(pid_t pid, const char *who, char *err, size_t errlen)
+/* err for a child that ended other than with exit status 0 */
+static void
+describe_status(int status, const char *who, char *err, size_t errlen)
 {
 	const char *sp = who[0] != '\0' ? " " : "";
-	int status;
-	pid_t r;
 
-	do {
-		r = waitpid(pid, &status, 0);
-	} while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		log_seterr(err, errlen, "cannot wait for %s (pid %ld): %s",
-		    who[0] != '\0' ? who : "the command", (long)pid,
-		    strerror(errno));
-		return -1;
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
 	if (WIFEXITED(status))
 		log_seterr(err, errlen, "%s%sexited with status %d", who, sp,
 		    WEXITSTATUS(status));
@@ -241,5 +367,52 @@ pipeout_finish(pid_t pid, const char *who, char *err, size_t errlen)
 	else
 		log_seterr(err, errlen, "%s%sended with status 0x%x", who, sp,
 		    status);
+}
+
+int
+pipeout_reap(pid_t pid, const char *who, struct pipeout_watch *w, char *err,
+    size_t errlen)
+{
+	const struct timespec tick = { 0, 10 * 1000000L };
+	char why[160];
+	int status, sig;
+	pid_t r;
+
+	if (w == NULL)
+		r = wait_child(pid, &status, 0);
+	while (w != NULL && (r = wait_child(pid, &status, WNOHANG)) == 0) {
+		if (watch_expired(w, true, why, sizeof(why))) {
+			sig = end_child(pid, &status);
+			log_seterr(err, errlen, "%s: ended it (pid %ld) with %s",
+			    why, (long)pid, sig == SIGKILL ?
+			    "SIGKILL after SIGTERM" : "SIGTERM");
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+	}
+	if (r < 0) {
+		log_seterr(err, errlen, "cannot wait for %s (pid %ld): %s",
+		    who[0] != '\0' ? who : "the command", (long)pid,
+		    strerror(errno));
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	describe_status(status, who, err, errlen);
 	return -1;
+}
+
+int
+pipeout_finish(pid_t pid, const char *who, char *err, size_t errlen)
+{
+	return pipeout_reap(pid, who, NULL, err, errlen);
+}
+
+void
+pipeout_end(pid_t pid, const char *who, char *err, size_t errlen)
+{
+	int status, sig = end_child(pid, &status);
+
+	log_seterr(err, errlen, "ended %s (pid %ld) with %s", who, (long)pid,
+	    sig == SIGKILL ? "SIGKILL after SIGTERM" : "SIGTERM");
 }

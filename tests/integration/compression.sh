@@ -6,10 +6,11 @@
 # uncompressed output of the same inputs, read directly by tracestats.
 # --pipeout round trips ('gzip -1', 'xz -1', 'zstd -1', 'lz4').  Failing
 # compressors: not found, exiting non-zero, killed by SIGKILL, closing
-# their input early: the segment is kept as NAME.failed, never under its
-# final name, its packets are counted as lost, later segments get a fresh
-# compressor, exit status 1, no tmp- file.  SIGTERM while piping: the last
-# file is complete.  The compressor's fds and environment, no zombies.
+# their input early, exiting 0 having written nothing: the segment is kept
+# as NAME.failed, never under its final name, its packets are counted as
+# lost, later segments get a fresh compressor, exit status 1, no tmp- file.
+# SIGTERM while piping: the last file is complete.  The compressor's fds
+# and environment, no zombies.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3 tcpdump capinfos tracestats tracemerge gzip zcat bzip2 bzcat \
     xz xzcat od pgrep ps readlink
@@ -631,6 +632,29 @@ for cmd in 'head -c 1000' "sh -c 'head -c 100 >/dev/null; sleep 1'"; do
 	done
 done
 passed "a compressor that closes its input early: .failed, never complete"
+
+section
+# a compressor that takes the whole stream, exits 0 and writes nothing:
+# an empty file is no compressed form of a non-empty stream (issue 12)
+cmd="sh -c 'cat >/dev/null'"
+for src in "$D/small.pcap" "${IN[*]}"; do
+	F=$TMP/mute$RANDOM
+	mkdir -p "$F"
+	# shellcheck disable=SC2086
+	"$MTRACECAP" -s 0 "pcapfile:$F.ref" $src 2>/dev/null
+	# shellcheck disable=SC2086
+	run_fail "--pipeout=\"$cmd\"" --pipeout="$cmd" "pcapfile:$F/out.pcap" $src
+	check_failed "--pipeout=\"$cmd\" ($(stat -c %s "$F.ref") bytes of pcap)" \
+	    "$F" "$F.ref" "$($PT count "$F.ref")" "$RC" out.pcap
+	grep -q "^mtracecap: '$F/out.pcap': --pipeout command wrote nothing for $(stat -c %s "$F.ref") bytes of pcap$" "$TMP/stderr" ||
+	    fail "--pipeout=\"$cmd\": no line saying it wrote nothing: $(head -c 300 "$TMP/stderr")"
+done
+F=$TMP/muteB
+mkdir -p "$F"
+run_fail "--pipeout=\"$cmd\" -B" --pipeout="$cmd" "${ROT[@]}" -B "pcapfile:$F" "${BIN[@]}"
+check_failed "--pipeout=\"$cmd\" -B" "$F" "$TMP/refBone.pcap" $NBIN "$RC" \
+    "${REFB_NAMES[@]}"
+passed "a compressor that writes nothing: .failed, packets lost, exit 1"
 
 # --- a slow pipe as input: SIGTERM, zombies, SIGKILL from outside -------------
 FIFO=$TMP/fifo

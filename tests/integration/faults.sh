@@ -3,7 +3,9 @@
 # processes and interfaces: (a) the output file system fills up mid-capture,
 # (b) the output directory is removed, or made read-only, while it runs,
 # (c) one input fails (a veth deleted; a truncated or corrupt pcap file)
-# while the others go on, (d) a --pipeout command that stalls.  The promise
+# while the others go on, (d) a --pipeout command that stalls, or never
+# reads, (e) a single output linked to a block device, (f) a write error
+# whose torn record cannot be cut off (an LD_PRELOAD shim).  The promise
 # each time: one clear log line per failure (not one per packet), capture
 # goes on, every packet not written is counted as lost (written + lost =
 # packets fed), writing resumes when the fault is gone, every file under a
@@ -404,5 +406,125 @@ if [ -n "${IF2:-}" ] && ip link show "$IF2" >/dev/null 2>&1; then
 		    fail "live slow consumer: VmHWM=${hwm} kB, want <= $limit kB"
 		passed "a stalled --pipeout command on a live input: drops counted, bounded memory, capture resumes"
 	fi
+fi
+# d3: a --pipeout command that never reads ('sleep 1000'), and one that
+# also ignores SIGTERM.  The writer must not block without bound on it:
+# SIGTERM ends the run within the stop time of the man page (5 s after
+# the command last took input, then SIGTERM and, 2 s later, SIGKILL to
+# the command), the command is gone, its file is kept as out.pcap.failed,
+# its packets are counted lost, exit status 1.  A large input fills the
+# pipe (the writer waits in write()), a small one fits in it (the wait is
+# for the command to drain and exit).
+$MK "$TMP/d3big.pcap" --count 4000 --size 500
+$MK "$TMP/d3small.pcap" --count 20 --size 100
+# stalled WHAT INPUT N CMD: run, SIGTERM after 1 s, check as above
+stalled() {
+	local what=$1 in=$2 n=$3 cmd=$4 dir=$TMP/d3.$RANDOM child i=0 t0 took
+	mkdir "$dir"
+	start_mtc "$dir.err" "$MTRACECAP" -s 0 --pipeout="$cmd" \
+	    "pcapfile:$dir/out.pcap" "pcapfile:$in"
+	until child=$(pgrep -P "$MTC_PID" sleep) || [ $i -ge 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ -n "$child" ] && on_exit "kill -9 $child 2>/dev/null"
+	sleep 1
+	t0=$(date +%s%N)
+	kill -TERM "$MTC_PID"
+	reap "$what: SIGTERM" 12
+	took=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$RC" -eq 1 ] || fail "$what: exit status $RC, want 1: $(tail -3 "$dir.err")"
+	if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+		fail "$what: the command (pid $child) still runs after mtracecap exited"
+	fi
+	[ -e "$dir/out.pcap" ] && fail "$what: out.pcap exists: a stalled stream got the final name"
+	[ -e "$dir/out.pcap.failed" ] || fail "$what: no out.pcap.failed: $(ls "$dir")"
+	ls "$dir" | grep -q '^tmp-' && fail "$what: temp file left: $(ls "$dir")"
+	[ "$(totv "$dir.err" written)" = 0 ] && [ "$(totv "$dir.err" lost)" = "$n" ] ||
+	    fail "$what: totals $(grep 'total:' "$dir.err" || echo none), want written=0 lost=$n"
+	grep -q "^mtracecap: .*--pipeout command took none of its input for 5 s after the stop signal" "$dir.err" ||
+	    fail "$what: no line saying the command took nothing: $(head -c 400 "$dir.err")"
+	echo "  $what: stopped $took ms after SIGTERM, exit $RC" >&2
+}
+section
+stalled "--pipeout='sleep 1000', pipe full" "$TMP/d3big.pcap" 4000 'sleep 1000'
+grep -q "^mtracecap: '.*out.pcap': ended --pipeout command (pid [0-9]*) with SIGTERM$" "$TMP"/d3.*.err ||
+    fail "sleep 1000: no line saying it was ended with SIGTERM"
+rm -f "$TMP"/d3.*.err
+stalled "--pipeout ignoring SIGTERM, small stream" "$TMP/d3small.pcap" 20 \
+    "sh -c 'trap \"\" TERM; exec sleep 1000'"
+grep -q "^mtracecap: '.*out.pcap': .*; ended --pipeout command (pid [0-9]*) with SIGKILL after SIGTERM$" "$TMP"/d3.*.err ||
+    fail "a command ignoring SIGTERM: no line saying it got SIGKILL"
+passed "a --pipeout command that never reads: SIGTERM still ends the run, the command is ended, .failed, lost, exit 1"
+
+# --- (e) a single output that is a link to a block device -----------------
+# Only a fifo or a character device is written in place; a link to a
+# block device (a loop device on a zeroed image here) is replaced by the
+# rename like any other name, and the device is never written.
+if command -v losetup >/dev/null 2>&1 &&
+    truncate -s 4M "$TMP/blk.img" &&
+    LOOP=$(losetup -f --show "$TMP/blk.img" 2>/dev/null); then
+	on_exit "losetup -d $LOOP"
+	section
+	mkdir "$TMP/e"
+	ln -s "$LOOP" "$TMP/e/out.pcap"
+	RC=0
+	"$MTRACECAP" -s 0 "pcapfile:$TMP/e/out.pcap" "pcapfile:$TMP/d3small.pcap" \
+	    2>"$TMP/e.err" || RC=$?
+	[ "$RC" -eq 0 ] || fail "link to a block device: exit $RC: $(head -c 300 "$TMP/e.err")"
+	cmp -s -n 4194304 "$LOOP" /dev/zero ||
+	    fail "link to a block device: $LOOP was written through the link"
+	if [ -L "$TMP/e/out.pcap" ] || [ ! -f "$TMP/e/out.pcap" ]; then
+		fail "link to a block device: out.pcap is not a regular file now: $(ls -l "$TMP/e/out.pcap")"
+	else
+		[ "$(npackets "$TMP/e/out.pcap")" = 20 ] ||
+		    fail "link to a block device: out.pcap does not hold the 20 packets"
+	fi
+	passed "a single output linked to a block device: the link is replaced, the device untouched"
+else
+	echo "  no loop device: the block device case is not run" >&2
+fi
+
+# --- (f) the cut after a write error fails ---------------------------------
+# A file size limit of 1.5 MiB makes the second 1 MiB flush a short write
+# (a torn record) and then EFBIG; tests/tools/notrunc.c makes ftruncate()
+# fail, so the torn record cannot be cut off.  That file must never get
+# its final name as a good file: it is kept as out.pcap.failed, its
+# packets are lost, exit 1.  Without the shim the same run keeps a valid
+# prefix under the final name (the setup really tears a record).
+if cc -shared -fPIC -o "$TMP/notrunc.so" "$TESTS_SRCDIR/tools/notrunc.c" 2>"$TMP/cc.err"; then
+	$MK "$TMP/f.pcap" --count 2000 --size 1500
+	# limited WHAT DIR PRELOAD: mtracecap under ulimit -f 1536, sets RC
+	limited() {
+		mkdir "$2"
+		RC=0
+		( ulimit -f 1536; trap '' XFSZ
+		  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+		  LD_PRELOAD=$3 exec "$MTRACECAP" -s 0 "pcapfile:$2/out.pcap" \
+		      "pcapfile:$TMP/f.pcap" ) 2>"$2.err" || RC=$?
+	}
+	section
+	limited "control" "$TMP/f1" ""
+	[ "$RC" -eq 1 ] || fail "file size limit: exit $RC, want 1: $(tail -2 "$TMP/f1.err")"
+	if [ -f "$TMP/f1/out.pcap" ] && tcpdump -r "$TMP/f1/out.pcap" -w /dev/null 2>/dev/null; then
+		w=$(totv "$TMP/f1.err" written)
+		[ "$(npackets "$TMP/f1/out.pcap")" = "$w" ] && [ "$w" -gt 0 ] ||
+		    fail "file size limit: out.pcap holds $(npackets "$TMP/f1/out.pcap") packets, totals say written=$w"
+	else
+		fail "file size limit: no valid out.pcap: $(ls "$TMP/f1") $(tail -2 "$TMP/f1.err")"
+	fi
+	limited "ftruncate fails" "$TMP/f2" "$TMP/notrunc.so"
+	[ "$RC" -eq 1 ] || fail "ftruncate fails: exit $RC, want 1: $(tail -2 "$TMP/f2.err")"
+	if [ -e "$TMP/f2/out.pcap" ]; then
+		fail "ftruncate fails: the file got its final name: $(tcpdump -r "$TMP/f2/out.pcap" -w /dev/null 2>&1 | tail -1)"
+	fi
+	[ -e "$TMP/f2/out.pcap.failed" ] || fail "ftruncate fails: no out.pcap.failed: $(ls "$TMP/f2")"
+	ls "$TMP/f2" | grep -q '^tmp-' && fail "ftruncate fails: temp file left: $(ls "$TMP/f2")"
+	[ "$(totv "$TMP/f2.err" written)" = 0 ] && [ "$(totv "$TMP/f2.err" lost)" = 2000 ] ||
+	    fail "ftruncate fails: totals $(grep 'total:' "$TMP/f2.err" || echo none), want written=0 lost=2000"
+	grep -q "^mtracecap: cannot cut '.*tmp-[0-9]*-out.pcap' back to its last complete record ([0-9]* bytes): Input/output error; it will be kept as '.*out.pcap.failed'$" "$TMP/f2.err" ||
+	    fail "ftruncate fails: no line naming the failed cut: $(head -c 400 "$TMP/f2.err")"
+	passed "a torn record that cannot be cut off: .failed, never the final name, lost, exit 1"
+else
+	fail "cannot build the ftruncate shim: $(head -3 "$TMP/cc.err")"
 fi
 finish

@@ -3,8 +3,9 @@
  * temp name and the rename into place, modes, O_EXCL/O_NOFOLLOW, no
  * replace, write errors on a full filesystem (a tiny tmpfs, as root) and
  * at RLIMIT_FSIZE (no root needed), --pipeout through cat and through
- * failing commands, stdout, a fifo or a device as the output, and
- * libwandio compression.
+ * failing commands (one that writes nothing, one that never reads: its
+ * waits are bounded and it is ended), stdout, a fifo or a device as the
+ * output, and libwandio compression.
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1292,18 +1295,142 @@ test_pipeout_exits_early(void **state)
 	expect_pipeout_refuses(*state, "head -c 1 >/dev/null", false);
 }
 
+/*
+ * sh -c script takes all of n packets of size bytes (every write
+ * succeeds), yet its file is kept as .failed (with what it wrote when
+ * contents_kept).
+ */
+static void
+expect_script_fails(struct fx *f, const char *script, uint32_t n,
+    uint32_t size, bool contents_kept)
+{
+	char *argv[] = { (char *)"sh", (char *)"-c", (char *)script, NULL };
+	struct output *o = open_pipeout(f, argv);
+
+	assert_int_equal(put_header(f, o), 0);
+	assert_int_equal(put_packets(f, o, n, size), 0);
+	expect_pipeout_failed(f, o, n, contents_kept);
+}
+
+/*
+ * A command that takes the whole stream and exits 0 but writes nothing:
+ * an empty file is no compressed form of it, so it is not vouched for.
+ */
+static void
+test_pipeout_writes_nothing(void **state)
+{
+	expect_script_fails(*state, "cat >/dev/null", 5, 100, false);
+}
+
+/* Wait (5 s at most) until process pid runs the program named want. */
+static bool
+wait_comm(pid_t pid, const char *want)
+{
+	char comm[64];
+
+	snprintf(comm, sizeof(comm), "/proc/%ld/comm", (long)pid);
+	for (int i = 0; i < 500; i++) {
+		FILE *fp = fopen(comm, "r");
+		char got[32] = "";
+
+		if (fp != NULL) {
+			if (fgets(got, sizeof(got), fp) == NULL)
+				got[0] = '\0';
+			fclose(fp);
+		}
+		if (strcmp(got, want) == 0)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* a watch whose child last did something secs seconds ago */
+static void
+watch_aged(struct pipeout_watch *w, const atomic_bool *stop, unsigned secs)
+{
+	struct timespec ts;
+
+	pipeout_watch_init(w, stop);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	w->last_ns = ((uint64_t)ts.tv_sec - secs) * 1000000000u +
+	    (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A child that never reads ('sleep 1000'): once its pipe is full a write
+ * waits for it only as long as the watch allows (the stop limit once
+ * *stop is set, the longer one before), and pipeout_end() gets rid of it
+ * even when it ignores SIGTERM.
+ */
+static void
+test_pipeout_stalled_child(void **state)
+{
+	struct fx *f = *state;
+	char *argv[] = { (char *)"sh", (char *)"-c",
+	    (char *)"trap '' TERM; exec sleep 1000", NULL };
+	char *path = resolve_ok("sh"), err[256] = "";
+	static unsigned char junk[1 << 17];
+	struct pipeout_watch w;
+	atomic_bool stop = false;
+	int in_fd, out_fd, status;
+	pid_t pid;
+	struct timespec t0, t1;
+
+	out_fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(out_fd >= 0);
+	assert_int_equal(pipeout_start(path, argv, out_fd, &pid, &in_fd, err,
+	    sizeof(err)), 0);
+	f->child = pid;
+	free(path);
+	close(out_fd);
+	/* only once it is sleep does it ignore SIGTERM */
+	assert_true(wait_comm(pid, "sleep\n"));
+	/* fill the pipe (it is non-blocking): whatever it accepts counts
+	 * as progress, so the watch is aged only once it is full */
+	while (write(in_fd, junk, sizeof(junk)) > 0)
+		;
+	assert_int_equal(errno, EAGAIN);
+	/* stopping, and nothing taken for longer than the stop limit: the
+	 * write gives up at once */
+	watch_aged(&w, &stop, PIPEOUT_STOP_STALL_S + 1);
+	stop = true;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	errno = 0;
+	assert_int_equal(pipeout_write(in_fd, junk, sizeof(junk), &w, err,
+	    sizeof(err)), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	if (strstr(err, "took none of its input for 5 s after the stop "
+	    "signal") == NULL)
+		fail_msg("wrong error for a stalled child: %s", err);
+	/* not stopping: the longer limit, and a message without "stop" */
+	stop = false;
+	watch_aged(&w, &stop, PIPEOUT_STALL_S + 1);
+	assert_int_equal(pipeout_write(in_fd, junk, sizeof(junk), &w, err,
+	    sizeof(err)), -1);
+	if (strstr(err, "took none of its input for 30 s") == NULL ||
+	    strstr(err, "stop") != NULL)
+		fail_msg("wrong error for a child stalled while running: %s",
+		    err);
+	/* reaping with an expired watch ends it: SIGKILL after SIGTERM */
+	close(in_fd);
+	watch_aged(&w, &stop, PIPEOUT_STALL_S + 1);
+	assert_int_equal(pipeout_reap(pid, "cmd", &w, err, sizeof(err)), -1);
+	if (strstr(err, "did not exit 30 s after its input ended") == NULL ||
+	    strstr(err, "with SIGKILL after SIGTERM") == NULL)
+		fail_msg("wrong error for a child that did not exit: %s", err);
+	f->child = 0;
+	assert_int_equal(waitpid(pid, &status, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
 /* A command that reads everything and then fails. */
 static void
 test_pipeout_exit_status(void **state)
 {
-	struct fx *f = *state;
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)"cat; exit 3",
-	    NULL };
-	struct output *o = open_pipeout(f, argv);
-
-	assert_int_equal(put_header(f, o), 0);
-	assert_int_equal(put_packets(f, o, 30, 1000), 0);
-	expect_pipeout_failed(f, o, 30, true);
+	expect_script_fails(*state, "cat; exit 3", 30, 1000, true);
 }
 
 /* --- libwandio compression -------------------------------------------- */
@@ -1420,6 +1547,8 @@ main(void)
 		T(test_pipeout_fails_midway),
 		T(test_pipeout_exits_early),
 		T(test_pipeout_exit_status),
+		T(test_pipeout_writes_nothing),
+		T(test_pipeout_stalled_child),
 		T(test_gzip),
 		T(test_gzip_full_fs),
 	};
