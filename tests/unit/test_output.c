@@ -170,7 +170,7 @@ put_header(struct fx *f, struct output *o)
 
 	for (size_t i = 0; i < sizeof(h); i++)
 		h[i] = (unsigned char)(0xa0 + i);
-	rc = output_write(o, h, sizeof(h), NULL, 0, false);
+	rc = output_write(o, h, sizeof(h), NULL, 0, false, 0);
 	if (rc == 0) {
 		remember(f, h, sizeof(h));
 		remember_unit(f);
@@ -200,7 +200,7 @@ put_packet(struct fx *f, struct output *o, uint32_t seq, size_t dlen)
 			d[i] = (unsigned char)(seq * 31 + i);
 		}
 	}
-	rc = output_write(o, h, sizeof(h), d, dlen, true);
+	rc = output_write(o, h, sizeof(h), d, dlen, true, 0);
 	if (rc == 0) {
 		remember(f, h, sizeof(h));
 		remember(f, d, dlen);
