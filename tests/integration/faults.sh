@@ -11,7 +11,7 @@
 # the man page says.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd python3 tcpdump capinfos mountpoint
+need_cmd python3 tcpdump capinfos mountpoint readelf
 
 MTC_PID=
 FEED_PID=
@@ -114,6 +114,65 @@ wait_msg() {
 	done
 	grep -q "$2" "$1"
 }
+# field NAME LINE: the number after " NAME=" in LINE
+field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$2"; }
+# check_report WHAT ERRFILE: after verdict (NFILES), the exit report and -v
+# agree with the files: input 0's written + lost = its read, its written is
+# the total; the total counts the files on disk and the kernel drops; each
+# -v "file" line names a file that is there with that many packets (and
+# its input line says so too), one line per file.
+check_report() {
+	local what=$1 e=$2 line r w l f n k=0 listed=0 in
+	line=$(grep '^mtracecap: input=0 ' "$e" || true)
+	r=$(field read "$line") w=$(field written "$line") l=$(field lost "$line")
+	if [ -z "$r" ] || [ -z "$w" ] || [ -z "$l" ]; then
+		fail "$what: the input line lacks read, written or lost: '$line'"
+		return
+	fi
+	[ $((w + l)) -eq "$r" ] ||
+	    fail "$what: input 0: written=$w + lost=$l != read=$r: '$line'"
+	[ "$w" = "$(totv "$e" written)" ] && [ "$l" = "$(totv "$e" lost)" ] ||
+	    fail "$what: input 0 says written=$w lost=$l, the total: $(grep total: "$e")"
+	[ "$(totv "$e" files)" = "$NFILES" ] ||
+	    fail "$what: total says files=$(totv "$e" files), $NFILES files are there"
+	[ "$(totv "$e" dropped_by_kernel)" = "$(field dropped_by_kernel "$line")" ] ||
+	    fail "$what: the total does not give the kernel drops: $(grep total: "$e")"
+	while read -r f n in; do
+		listed=$((listed + 1))
+		k=$((k + n))
+		if [ ! -f "$f" ]; then
+			fail "$what: -v reports '$f' as written, there is no such file"
+			continue
+		fi
+		[ "$(npackets "$f")" = "$n" ] ||
+		    fail "$what: -v says '$f' holds $n packets, it holds $(npackets "$f")"
+		[ "$in" = "$n" ] ||
+		    fail "$what: -v says '$f' holds $n packets, $in of them from input 0"
+	done < <(grep -A1 '^mtracecap: file ' "$e" | sed -n '/^mtracecap: file /{
+		s/^mtracecap: file \(.*\): packets=\([0-9]*\) .*/\1 \2/
+		N
+		s/\n.* input=0 .*: packets=\([0-9]*\) .*/ \1/p
+	}')
+	[ "$listed" -eq "$NFILES" ] ||
+	    fail "$what: -v reports $listed files, $NFILES are there"
+	[ "$k" -eq "$w" ] || fail "$what: the -v file lines hold $k packets, written=$w"
+}
+# check_status WHAT LOG ERRFILE: the STATUS lines systemd got (LOG, of
+# notify_listen) showed the losses while mtracecap ran, and the last one
+# ("stopped: ...") gives the totals of ERRFILE.
+check_status() {
+	local what=$1 log=$2 e=$3 line
+	grep -Eq '^[0-9.]+ [0-9]+ STATUS=[0-9]+ packets written, [1-9][0-9]* lost' "$log" ||
+	    fail "$what: no STATUS line showed lost packets while it ran: $(grep STATUS= "$log" | cut -d' ' -f3- | tr '\n' '|')"
+	line=$(grep 'STATUS=stopped: ' "$log" | tail -1)
+	[[ "$line" == *"STATUS=stopped: $(totv "$e" written) packets written, $(totv "$e" lost) lost, "* ]] ||
+	    fail "$what: final STATUS '${line#* * }' is not the totals: $(grep total: "$e")"
+}
+# systemd's notifications are only there when linked with libsystemd
+case $(readelf -d "$MTRACECAP" 2>/dev/null || true) in
+*'NEEDED'*'[libsystemd.so'*) HAVE_NOTIFY=1 ;;
+*) HAVE_NOTIFY= ;;
+esac
 section() { section_fails=$FAILS; }
 passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 
@@ -140,7 +199,10 @@ disk_full() {
 	mkdir "$OUT"
 	dd if=/dev/zero of="$MNT/filler" bs=64k count=24 status=none
 	start_feed "$TMP/a.fifo" --count 2000 --interval 0.003 --size 1000 --step 0.01
-	start_mtc "$e" "$MTRACECAP" -v -s 0 -U "$@" -B "pcapfile:$OUT" "pcapfile:$TMP/a.fifo"
+	rm -f "$TMP/a.notify" "$TMP/a.sock"
+	[ -n "$HAVE_NOTIFY" ] && notify_listen "$TMP/a.sock" "$TMP/a.notify"
+	start_mtc "$e" env NOTIFY_SOCKET="$TMP/a.sock" \
+	    "$MTRACECAP" -v -s 0 -U "$@" -B "pcapfile:$OUT" "pcapfile:$TMP/a.fifo"
 	wait_msg "$e" 'No space left' ||
 	    fail "$what: no 'No space left on device' message 5 s into the capture"
 	sleep 2
@@ -148,7 +210,13 @@ disk_full() {
 	reap "$what" 20
 	wait "$FEED_PID" 2>/dev/null || true
 	verdict "$what" "$e" "$TMP/a.fifo" 2000 'No space left' 12 "$OUT"
-	passed "$what: few messages, counted losses, resumes, valid files, exit 1"
+	check_report "$what" "$e"
+	if [ -n "$HAVE_NOTIFY" ]; then
+		check_status "$what" "$TMP/a.notify" "$e"
+	else
+		echo "  $what: STATUS not checked: built without libsystemd" >&2
+	fi
+	passed "$what: few messages, counted losses, resumes, valid files, true figures (per input, -v, STATUS), exit 1"
 }
 disk_full "disk full, -G 1" -G 1
 disk_full "disk full, one file"
