@@ -127,12 +127,13 @@ check_report() {
 	r=$(field read "$line") w=$(field written "$line") l=$(field lost "$line")
 	if [ -z "$r" ] || [ -z "$w" ] || [ -z "$l" ]; then
 		fail "$what: the input line lacks read, written or lost: '$line'"
-		return
+	else
+		[ $((w + l)) -eq "$r" ] ||
+		    fail "$what: input 0: written=$w + lost=$l != read=$r: '$line'"
+		[ "$w" = "$(totv "$e" written)" ] && [ "$l" = "$(totv "$e" lost)" ] ||
+		    fail "$what: input 0 says written=$w lost=$l, the total: $(grep total: "$e")"
 	fi
-	[ $((w + l)) -eq "$r" ] ||
-	    fail "$what: input 0: written=$w + lost=$l != read=$r: '$line'"
-	[ "$w" = "$(totv "$e" written)" ] && [ "$l" = "$(totv "$e" lost)" ] ||
-	    fail "$what: input 0 says written=$w lost=$l, the total: $(grep total: "$e")"
+	w=$(totv "$e" written)
 	[ "$(totv "$e" files)" = "$NFILES" ] ||
 	    fail "$what: total says files=$(totv "$e" files), $NFILES files are there"
 	[ "$(totv "$e" dropped_by_kernel)" = "$(field dropped_by_kernel "$line")" ] ||
@@ -155,7 +156,7 @@ check_report() {
 	}')
 	[ "$listed" -eq "$NFILES" ] ||
 	    fail "$what: -v reports $listed files, $NFILES are there"
-	[ "$k" -eq "$w" ] || fail "$what: the -v file lines hold $k packets, written=$w"
+	[ "$k" = "$w" ] || fail "$what: the -v file lines hold $k packets, written=$w"
 }
 # check_status WHAT LOG ERRFILE: the STATUS lines systemd got (LOG, of
 # notify_listen) showed the losses while mtracecap ran, and the last one
