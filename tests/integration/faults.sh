@@ -3,7 +3,8 @@
 # processes and interfaces: (a) the output file system fills up mid-capture,
 # (b) the output directory is removed, or made read-only, while it runs,
 # (c) one input fails (a veth deleted; a truncated or corrupt pcap file)
-# while the others go on, (d) a --pipeout command that stalls.  The promise
+# while the others go on, (d) a --pipeout command that stalls, (e) files
+# that fail at their close, from two inputs.  The promise
 # each time: one clear log line per failure (not one per packet), capture
 # goes on, every packet not written is counted as lost (written + lost =
 # packets fed), writing resumes when the fault is gone, every file under a
@@ -474,4 +475,51 @@ if [ -n "${IF2:-}" ] && ip link show "$IF2" >/dev/null 2>&1; then
 		passed "a stalled --pipeout command on a live input: drops counted, bounded memory, capture resumes"
 	fi
 fi
+
+# --- (e) files that fail at their close, from two inputs ----------------------
+# A --pipeout command that takes the whole stream (cat) but exits 1 for
+# every other file: those are kept as NAME.failed and their packets lost.
+# The losses must be charged to the inputs they came from: per input,
+# written = its packets in the good files, lost = its packets in the
+# .failed ones, written + lost = read; files= and -v count good files only.
+section
+use_mkpcap
+$MK "$D/e1.pcap" --id 1 --size 100 --count 300 --step-us 10000
+$MK "$D/e2.pcap" --id 2 --size 100 --count 200 --step-us 15000
+mkdir -p "$TMP/e"
+RC=0
+"$MTRACECAP" -v -s 0 -U -G 1 -B "pcapfile:$TMP/e" \
+    --pipeout="sh -c 'cat; n=\$(cat $TMP/e.count 2>/dev/null || echo 0); echo \$((n + 1)) >$TMP/e.count; [ \$((n % 2)) = 1 ]'" \
+    "$D/e1.pcap" "$D/e2.pcap" 2>"$TMP/e.err" || RC=$?
+[ "$RC" -eq 1 ] || fail "failing closes: exit status $RC, want 1: $(tail -2 "$TMP/e.err")"
+ngood=0 nbad=0
+for id in 1 2; do
+	eval "good$id=0 bad$id=0"
+done
+for f in "$TMP"/e/*; do
+	n1=$(tcpdump -nn -r "$f" 2>/dev/null | grep -c ' 198\.18\.1\.1\.' || true)
+	n2=$(tcpdump -nn -r "$f" 2>/dev/null | grep -c ' 198\.18\.2\.1\.' || true)
+	case $f in
+	*.failed) nbad=$((nbad + 1)); bad1=$((bad1 + n1)); bad2=$((bad2 + n2)) ;;
+	*) ngood=$((ngood + 1)); good1=$((good1 + n1)); good2=$((good2 + n2)) ;;
+	esac
+done
+[ "$ngood" -ge 1 ] && [ "$nbad" -ge 1 ] ||
+    fail "failing closes: $ngood good and $nbad .failed files, want some of each: $(ls "$TMP/e")"
+for i in 0 1; do
+	id=$((i + 1))
+	line=$(grep "^mtracecap: input=$i " "$TMP/e.err" || true)
+	r=$(field read "$line") w=$(field written "$line") l=$(field lost "$line")
+	eval "g=\$good$id b=\$bad$id"
+	[ "$r" = $((g + b)) ] || fail "failing closes: input $i read=$r, the files hold $((g + b)) of its packets"
+	[ "$w" = "$g" ] && [ "$l" = "$b" ] ||
+	    fail "failing closes: input $i says written=${w:-?} lost=${l:-?}, its packets are $g in good files and $b in .failed ones: '$line'"
+done
+[ "$(totv "$TMP/e.err" files)" = "$ngood" ] ||
+    fail "failing closes: total says files=$(totv "$TMP/e.err" files), $ngood good files"
+n=$(grep -c '^mtracecap: file ' "$TMP/e.err" || true)
+[ "$n" = "$ngood" ] || fail "failing closes: $n -v file lines, $ngood good files"
+echo "  failing closes: $ngood good files ($good1 + $good2 packets), $nbad .failed ($bad1 + $bad2)" >&2
+passed "files that fail at their close: losses charged to their inputs, files= and -v count good files"
+
 finish
