@@ -481,16 +481,11 @@ output_failed(const struct output *o)
 	return o->failed;
 }
 
-uint64_t
-output_packets(const struct output *o)
+void
+output_progress(const struct output *o, uint64_t *packets, uint64_t *lost)
 {
-	return o->packets;
-}
-
-uint64_t
-output_lost(const struct output *o)
-{
-	return o->lost;
+	*packets = o->packets;
+	*lost = o->lost;
 }
 
 const char *

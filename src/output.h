@@ -98,10 +98,10 @@ int output_flush(struct output *o);
 /* Bytes appended so far (pcap bytes, before any compression). */
 uint64_t output_bytes(const struct output *o);
 bool output_failed(const struct output *o);
-/* Packets handed to the kernel so far / counted lost so far (the writer
- * shows them live; output_close's result is the final word). */
-uint64_t output_packets(const struct output *o);
-uint64_t output_lost(const struct output *o);
+/* The packets handed to the kernel so far and those counted lost so far
+ * (the writer shows them live; output_close's result is the final word). */
+void output_progress(const struct output *o, uint64_t *packets,
+    uint64_t *lost);
 const char *output_path(const struct output *o);
 
 /*

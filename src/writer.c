@@ -190,9 +190,12 @@ write_header(struct writer *w)
 static void
 sync_segment(struct writer *w)
 {
-	if (w->out != NULL)
-		stats_segment_progress(w->stats, w->seg,
-		    output_packets(w->out), output_lost(w->out));
+	uint64_t kept, lost;
+
+	if (w->out == NULL)
+		return;
+	output_progress(w->out, &kept, &lost);
+	stats_segment_progress(w->stats, w->seg, kept, lost);
 }
 
 /*
