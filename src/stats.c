@@ -257,11 +257,12 @@ stats_final_report(const struct stats *s)
 			snprintf(filtered, sizeof(filtered), "%" PRIu64,
 			    load(&c->filtered));
 		drops += load(&c->kernel_drops);
+		/* written= stays last (before the failure note), as in 1.0.0 */
 		log_error("input=%zu %s: read=%" PRIu64 " dropped_by_kernel=%"
-		    PRIu64 " filtered=%s written=%" PRIu64 " lost=%" PRIu64
+		    PRIu64 " filtered=%s lost=%" PRIu64 " written=%" PRIu64
 		    "%s", i, input_uri(s->inputs[i]), load(&c->read),
-		    load(&c->kernel_drops), filtered, load(&s->written[i]),
-		    load(&s->lost[i]) + load(&s->unfit[i]),
+		    load(&c->kernel_drops), filtered,
+		    load(&s->lost[i]) + load(&s->unfit[i]), load(&s->written[i]),
 		    input_failed(s->inputs[i]) ? " (input failed)" : "");
 	}
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
