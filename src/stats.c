@@ -175,7 +175,7 @@ stats_segment_done(struct stats *s, struct segment *seg,
 	uint64_t lost = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
-		/* output.c: kept[i] <= given[i], and sum kept == res->packets */
+		/* output.c: kept[i] <= given[i]; sum kept == res->packets */
 		add(&s->written[i], seg->kept[i]);
 		add(&s->lost[i], seg->given[i] - seg->kept[i]);
 		lost += seg->given[i] - seg->kept[i];
@@ -262,7 +262,8 @@ stats_final_report(const struct stats *s)
 		    PRIu64 " filtered=%s lost=%" PRIu64 " written=%" PRIu64
 		    "%s", i, input_uri(s->inputs[i]), load(&c->read),
 		    load(&c->kernel_drops), filtered,
-		    load(&s->lost[i]) + load(&s->unfit[i]), load(&s->written[i]),
+		    load(&s->lost[i]) + load(&s->unfit[i]),
+		    load(&s->written[i]),
 		    input_failed(s->inputs[i]) ? " (input failed)" : "");
 	}
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
