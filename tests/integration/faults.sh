@@ -3,7 +3,7 @@
 # processes and interfaces: (a) the output file system fills up mid-capture,
 # (b) the output directory is removed, or made read-only, while it runs,
 # (c) one input fails (a veth deleted; a truncated or corrupt pcap file)
-# while the others go on, (d) a --pipeout command that stalls, (e) files
+# while the others go on, (d) a --pipeout command that stalls, (g) files
 # that fail at their close, from two inputs.  The promise
 # each time: one clear log line per failure (not one per packet), capture
 # goes on, every packet not written is counted as lost (written + lost =
@@ -476,7 +476,7 @@ if [ -n "${IF2:-}" ] && ip link show "$IF2" >/dev/null 2>&1; then
 	fi
 fi
 
-# --- (e) files that fail at their close, from two inputs ----------------------
+# --- (g) files that fail at their close, from two inputs ----------------------
 # A --pipeout command that takes the whole stream (cat) but exits 1 for
 # every other file: those are kept as NAME.failed and their packets lost.
 # The losses must be charged to the inputs they came from: per input,
