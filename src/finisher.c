@@ -2,13 +2,16 @@
  * finisher.c - the file-completion thread.
  *
  * DESIGN
- * - A FIFO of struct output pointers under one mutex; the writer pushes,
- *   the finisher thread pops and runs output_close() (flush, wait for the
- *   compressor, fsync, rename).  This is a handful of operations per file,
- *   so a mutex and two condition variables are the simple right tool; no
- *   lock is held across any I/O.
- * - The lost/failed totals are only touched by the finisher thread and
- *   read by finisher_destroy() after pthread_join (which orders them).
+ * - A FIFO of (struct output, struct segment) pairs under one mutex; the
+ *   writer pushes, the finisher thread pops and runs output_close()
+ *   (flush, wait for the compressor, fsync, rename), then charges the
+ *   segment to the statistics (stats_segment_done: relaxed atomics, read
+ *   live by the notify thread).  This is a handful of operations per
+ *   file, so a mutex and two condition variables are the simple right
+ *   tool; no lock is held across any I/O.  The mutex also hands the
+ *   segment (plain fields) over from the writer.
+ * - The failed flag is only touched by the finisher thread and read by
+ *   finisher_destroy() after pthread_join (which orders them).
  */
 #include "config.h"
 
@@ -20,6 +23,7 @@
 
 #include "finisher.h"
 #include "log.h"
+#include "stats.h"
 
 #define MAX_PENDING	4
 
@@ -29,14 +33,43 @@ struct finisher {
 	pthread_cond_t	 nonempty;
 	pthread_cond_t	 nonfull;
 	struct output	*pending[MAX_PENDING];
+	struct segment	*pending_seg[MAX_PENDING];
 	size_t		 head;
 	size_t		 count;
 	bool		 closing;
 	struct postrotate *pr;
+	struct stats	*stats;
 	/* finisher thread only until joined */
-	uint64_t	 lost;
 	bool		 failed;
 };
+
+/* Complete one file: close and place it, run the hook, count it. */
+static void
+complete(struct finisher *f, struct output *o, struct segment *seg)
+{
+	struct output_result res;
+	struct stat st;
+	char err[1024];
+
+	if (output_close(o, &res, err, sizeof(err)) != 0) {
+		if (err[0] != '\0')
+			log_error("%s", err);
+		f->failed = true;
+	}
+	/* hooks get files, not stdout, FIFOs or devices */
+	if (res.final_path[0] != '\0' && !res.failed &&
+	    strcmp(res.final_path, "-") != 0 &&
+	    stat(res.final_path, &st) == 0 && S_ISREG(st.st_mode))
+		postrotate_run(f->pr, res.final_path);
+	if (res.lost > 0) {
+		log_error("%s: %llu packets could not be written",
+		    res.final_path[0] != '\0' ? res.final_path :
+		    "output", (unsigned long long)res.lost);
+		f->failed = true;
+	}
+	stats_segment_done(f->stats, seg, &res);
+	segment_destroy(seg);
+}
 
 static void *
 finisher_thread(void *arg)
@@ -45,9 +78,7 @@ finisher_thread(void *arg)
 
 	for (;;) {
 		struct output *o;
-		struct output_result res;
-		struct stat st;
-		char err[1024];
+		struct segment *seg;
 
 		pthread_mutex_lock(&f->mu);
 		while (f->count == 0 && !f->closing) {
@@ -81,34 +112,19 @@ finisher_thread(void *arg)
 			break;
 		}
 		o = f->pending[f->head];
+		seg = f->pending_seg[f->head];
 		f->head = (f->head + 1) % MAX_PENDING;
 		f->count--;
 		pthread_cond_signal(&f->nonfull);
 		pthread_mutex_unlock(&f->mu);
-
-		if (output_close(o, &res, err, sizeof(err)) != 0) {
-			if (err[0] != '\0')
-				log_error("%s", err);
-			f->failed = true;
-		}
-		/* hooks get files, not stdout, FIFOs or devices */
-		if (res.final_path[0] != '\0' && !res.failed &&
-		    strcmp(res.final_path, "-") != 0 &&
-		    stat(res.final_path, &st) == 0 && S_ISREG(st.st_mode))
-			postrotate_run(f->pr, res.final_path);
-		if (res.lost > 0) {
-			log_error("%s: %llu packets could not be written",
-			    res.final_path[0] != '\0' ? res.final_path :
-			    "output", (unsigned long long)res.lost);
-			f->lost += res.lost;
-			f->failed = true;
-		}
+		complete(f, o, seg);
 	}
 	return NULL;
 }
 
 struct finisher *
-finisher_create(struct postrotate *pr, char *err, size_t errlen)
+finisher_create(struct postrotate *pr, struct stats *st, char *err,
+    size_t errlen)
 {
 	struct finisher *f = calloc(1, sizeof(*f));
 	int rc;
@@ -118,6 +134,7 @@ finisher_create(struct postrotate *pr, char *err, size_t errlen)
 		return NULL;
 	}
 	f->pr = pr;
+	f->stats = st;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->nonempty, NULL);
 	pthread_cond_init(&f->nonfull, NULL);
@@ -134,19 +151,20 @@ finisher_create(struct postrotate *pr, char *err, size_t errlen)
 }
 
 void
-finisher_submit(struct finisher *f, struct output *o)
+finisher_submit(struct finisher *f, struct output *o, struct segment *seg)
 {
 	pthread_mutex_lock(&f->mu);
 	while (f->count == MAX_PENDING)
 		pthread_cond_wait(&f->nonfull, &f->mu);
 	f->pending[(f->head + f->count) % MAX_PENDING] = o;
+	f->pending_seg[(f->head + f->count) % MAX_PENDING] = seg;
 	f->count++;
 	pthread_cond_signal(&f->nonempty);
 	pthread_mutex_unlock(&f->mu);
 }
 
 void
-finisher_destroy(struct finisher *f, uint64_t *lost, bool *failed)
+finisher_destroy(struct finisher *f, bool *failed)
 {
 	if (f == NULL)
 		return;
@@ -155,7 +173,6 @@ finisher_destroy(struct finisher *f, uint64_t *lost, bool *failed)
 	pthread_cond_signal(&f->nonempty);
 	pthread_mutex_unlock(&f->mu);
 	pthread_join(f->thread, NULL);
-	*lost = f->lost;
 	*failed = f->failed;
 	pthread_cond_destroy(&f->nonfull);
 	pthread_cond_destroy(&f->nonempty);

@@ -4,8 +4,9 @@
  * Closing a file means flushing, waiting for its compressor, fsync and
  * rename: on a busy disk that takes seconds, and a writer stuck in fsync
  * lets the queues fill until the kernel drops packets.  So the writer
- * hands each finished struct output to this stage and goes on capturing;
- * files are completed strictly in the order they were handed over.
+ * hands each finished struct output, with its segment, to this stage and
+ * goes on capturing; files are completed strictly in the order they were
+ * handed over, and only a completed file is counted (stats.h).
  */
 #ifndef MTRACECAP_FINISHER_H
 #define MTRACECAP_FINISHER_H
@@ -16,26 +17,33 @@
 
 #include "output.h"
 #include "postrotate.h"
+#include "segment.h"
+#include "stats.h"
 
 struct finisher;
 
-/* Start the finisher thread.  NULL with err on failure. */
-/* pr (may be NULL) runs --post-rotate for every completed file. */
-struct finisher *finisher_create(struct postrotate *pr, char *err,
-    size_t errlen);
+/*
+ * Start the finisher thread.  NULL with err on failure.  pr (may be NULL)
+ * runs --post-rotate for every completed file; every file is charged to
+ * st (stats_segment_done), which must outlive f.
+ */
+struct finisher *finisher_create(struct postrotate *pr, struct stats *st,
+    char *err, size_t errlen);
 
 /*
- * Hand o over (ownership moves; o is closed with output_close()).  Blocks
- * while max_pending files are still waiting, so a slow disk applies
- * back-pressure instead of piling up buffers.  Writer thread only.
+ * Hand o and its segment seg over (ownership of both moves; o is closed
+ * with output_close(), whose counts per input are kept in seg->kept).
+ * Blocks while max_pending files are still waiting, so a slow disk
+ * applies back-pressure instead of piling up buffers.  Writer thread only.
  */
-void finisher_submit(struct finisher *f, struct output *o);
+void finisher_submit(struct finisher *f, struct output *o,
+    struct segment *seg);
 
 /*
- * Complete every pending file, stop the thread and free f.  *lost gets the
- * packets that did not make it into a file, *failed whether any file
- * failed.  finisher_destroy(NULL, ...) is a no-op.
+ * Complete every pending file, stop the thread and free f.  *failed gets
+ * whether any file failed or lost packets (counted in the stats).
+ * finisher_destroy(NULL, ...) is a no-op.
  */
-void finisher_destroy(struct finisher *f, uint64_t *lost, bool *failed);
+void finisher_destroy(struct finisher *f, bool *failed);
 
 #endif

@@ -49,6 +49,9 @@ struct output {
 	size_t		 bufsize;
 	size_t		 buflen;
 	uint64_t	 buf_packets;	/* packets in buf */
+	uint64_t	*buf_by;	/* per input, of buf_packets (while !failed) */
+	uint64_t	*kept;		/* per input, of packets (caller's), or NULL */
+	size_t		 ninputs;
 
 	uint64_t	 appended;	/* bytes accepted */
 	uint64_t	 good_offset;	/* file size at the last complete flush */
@@ -212,7 +215,29 @@ flush(struct output *o)
 	o->packets += o->buf_packets;
 	o->buf_packets = 0;
 	o->buflen = 0;
+	for (size_t i = 0; o->kept != NULL && i < o->ninputs; i++) {
+		o->kept[i] += o->buf_by[i];
+		o->buf_by[i] = 0;
+	}
 	return 0;
+}
+
+/* One packet of input went straight into the file (no buffer). */
+static void
+count_kept(struct output *o, size_t input)
+{
+	o->packets++;
+	if (o->kept != NULL && input < o->ninputs)
+		o->kept[input]++;
+}
+
+/* One packet of input was put in the buffer. */
+static void
+count_buffered(struct output *o, size_t input)
+{
+	o->buf_packets++;
+	if (o->kept != NULL && input < o->ninputs)
+		o->buf_by[input]++;
 }
 
 int
@@ -323,11 +348,17 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 	struct output *o;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL ||
-	    (o->buf = malloc(p->bufsize)) == NULL) {
+	    (o->buf = malloc(p->bufsize)) == NULL ||
+	    (p->kept != NULL && (o->buf_by = calloc(p->ninputs,
+	    sizeof(*o->buf_by))) == NULL)) {
 		log_seterr(err, errlen, "out of memory for the output buffer");
+		if (o != NULL)
+			free(o->buf);
 		free(o);
 		return NULL;
 	}
+	o->kept = p->kept;
+	o->ninputs = p->ninputs;
 	o->bufsize = p->bufsize;
 	o->file_fd = -1;
 	o->write_fd = -1;
@@ -439,7 +470,7 @@ write_through(struct output *o, const void *hdr, size_t hlen,
 
 int
 output_write(struct output *o, const void *hdr, size_t hlen,
-    const void *data, size_t dlen, bool is_packet)
+    const void *data, size_t dlen, bool is_packet, size_t input)
 {
 	size_t len = hlen + dlen;
 
@@ -463,7 +494,7 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 		if (o->iow == NULL)
 			o->good_offset += len;
 		if (is_packet)
-			o->packets++;
+			count_kept(o, input);
 		return 0;
 	}
 	memcpy(o->buf + o->buflen, hdr, hlen);
@@ -471,7 +502,7 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 		memcpy(o->buf + o->buflen + hlen, data, dlen);
 	o->buflen += len;
 	if (is_packet)
-		o->buf_packets++;
+		count_buffered(o, input);
 	return 0;
 }
 
@@ -486,11 +517,11 @@ output_reserve(struct output *o, size_t len)
 }
 
 void
-output_commit_packet(struct output *o, size_t len)
+output_commit_packet(struct output *o, size_t len, size_t input)
 {
 	o->buflen += len;
 	o->appended += len;
-	o->buf_packets++;
+	count_buffered(o, input);
 }
 
 /*
@@ -539,6 +570,13 @@ bool
 output_failed(const struct output *o)
 {
 	return o->failed;
+}
+
+void
+output_progress(const struct output *o, uint64_t *packets, uint64_t *lost)
+{
+	*packets = o->packets;
+	*lost = o->lost;
 }
 
 const char *
@@ -632,6 +670,7 @@ place(struct output *o, struct output_result *res, const char *suffix,
 	char want[PATH_MAX];
 
 	snprintf(want, sizeof(want), "%s%s", o->final, suffix);
+	res->failed_name = suffix[0] != '\0';
 	return output_place(o->temp, want, o->no_replace, res->final_path,
 	    sizeof(res->final_path), err, errlen);
 }
@@ -687,6 +726,25 @@ close_child(struct output *o)
 	o->child = 0;
 	if (o->failed)
 		o->stream_broken = true;
+}
+
+/*
+ * The per-input counts and the bytes of what output_close kept: whatever
+ * path it took, the packets kept are the ones flushed (o->kept) or none.
+ */
+static void
+finish_result(struct output *o, struct output_result *res)
+{
+	bool placed = res->final_path[0] != '\0' && !res->failed_name;
+
+	if (res->packets == 0 && o->kept != NULL)
+		memset(o->kept, 0, o->ninputs * sizeof(*o->kept));
+	if (!placed)
+		res->bytes = 0;
+	else if (o->failed)
+		res->bytes = o->good_offset;
+	else
+		res->bytes = o->appended;
 }
 
 int
@@ -764,6 +822,8 @@ output_close(struct output *o, struct output_result *res, char *err,
 	if (o->failed)
 		rc = -1;	/* logged when it happened */
 out:
+	finish_result(o, res);
+	free(o->buf_by);
 	free(o->buf);
 	free(o);
 	return rc;
@@ -840,6 +900,7 @@ output_abort(struct output *o)
 		if (!o->direct)
 			unlink(o->temp);
 	}
+	free(o->buf_by);
 	free(o->buf);
 	free(o);
 }

@@ -45,6 +45,14 @@ struct output_params {
 	/* waiting for a fifo's reader ends once *stop is set (NULL: never),
 	 * and a --pipeout command gets the shorter stop limit (pipeout.h) */
 	const atomic_bool *stop;
+	/*
+	 * Per input, the packets now in the file: the caller's array of
+	 * ninputs counters (zeroed), which must outlive the output; it is
+	 * only touched by the thread using the output.  After output_close
+	 * it sums to res->packets.  NULL: not counted.
+	 */
+	uint64_t	*kept;
+	size_t		 ninputs;
 };
 
 struct output_result {
@@ -52,6 +60,8 @@ struct output_result {
 	uint64_t	packets;	/* packets now in the file */
 	uint64_t	lost;		/* packets that could not be written */
 	bool		failed;		/* a write, cut, compressor or close failed */
+	bool		failed_name;	/* final_path is NAME.failed: not a good file */
+	uint64_t	bytes;		/* pcap bytes of the packets kept in the file */
 };
 
 struct output;
@@ -66,12 +76,13 @@ struct output *output_open(const struct output_params *p, char *err,
 
 /*
  * Append one unit (a record header and its data, or the file header with
- * data NULL); is_packet says whether it counts as a packet.  Never splits
+ * data NULL); is_packet says whether it counts as a packet, and input
+ * (< ninputs) which input's (ignored for other units).  Never splits
  * a unit across a failed flush.  Returns 0, or -1 once the output failed
  * (the error is logged once; the packet is counted in lost).
  */
 int output_write(struct output *o, const void *hdr, size_t hlen,
-    const void *data, size_t dlen, bool is_packet);
+    const void *data, size_t dlen, bool is_packet, size_t input);
 
 /*
  * The fast path for one packet record of len bytes: room for it in the
@@ -80,7 +91,7 @@ int output_write(struct output *o, const void *hdr, size_t hlen,
  * is larger than the buffer: use output_write(), which copes (and counts).
  */
 unsigned char *output_reserve(struct output *o, size_t len);
-void output_commit_packet(struct output *o, size_t len);
+void output_commit_packet(struct output *o, size_t len, size_t input);
 
 /*
  * Hand what is buffered to the kernel now (the writer calls this when the
@@ -92,6 +103,10 @@ int output_flush(struct output *o);
 /* Bytes appended so far (pcap bytes, before any compression). */
 uint64_t output_bytes(const struct output *o);
 bool output_failed(const struct output *o);
+/* The packets handed to the kernel so far and those counted lost so far
+ * (the writer shows them live; output_close's result is the final word). */
+void output_progress(const struct output *o, uint64_t *packets,
+    uint64_t *lost);
 const char *output_path(const struct output *o);
 
 /*

@@ -1,15 +1,21 @@
 /*
  * stats.h - what was read, dropped, filtered, written and lost.
  *
- * Reader-side counters live in each input (atomics); the writer-side ones
- * here are owned by the merger/writer thread.  Every packet that entered
- * a queue ends up counted as written or as lost.
+ * Reader-side counters live in each input (atomics); the ones here count
+ * what became of the packets the writer took from the queues.  Every
+ * packet that entered a queue ends up counted, for its input, as written
+ * (it is in a file that has its final name) or as lost, and only once its
+ * fate is known: a file's packets are charged when the finisher has
+ * completed it (stats_segment_done), so per input written + lost = read.
  *
- * The notify thread (notify.c) reads a live summary while the writer runs:
- * live_written and files have a single writer (the writer thread) and
- * are read relaxed; lost and unfit[] are atomics, so the writer's plain
- * "++" on them is an atomic increment (rare: only on failures); the file
- * name is copied under name_lock (once per file, never per packet).
+ * Threads: the writer (losses without a file, unfit packets, live
+ * progress of the file being written), the finisher (completed files)
+ * and the notify thread, which reads a live summary while both run.
+ * Every counter here is an atomic: those with one writing thread use
+ * counter.h (no locked instruction); those that both the writer and the
+ * finisher change use a relaxed fetch-add, which only happens per
+ * flush, per file or per lost packet, never per packet written.  The
+ * file name is copied under name_lock (once per file).
  */
 #ifndef MTRACECAP_STATS_H
 #define MTRACECAP_STATS_H
@@ -21,20 +27,21 @@
 
 #include "counter.h"
 #include "input.h"
+#include "output.h"
+#include "segment.h"
 
 struct stats {
 	size_t		 n;
 	struct input *const *inputs;
-	uint64_t	*written;	/* per input, whole run */
+	atomic_uint_fast64_t *written;	/* per input: in completed files (finisher) */
+	atomic_uint_fast64_t *lost;	/* per input: not written (writer, finisher) */
 	atomic_uint_fast64_t *unfit;	/* per input: link type the file cannot hold */
-	uint64_t	*seg_written;	/* per input, current file */
-	uint64_t	*seg_drops_base;/* kernel drops when the file began */
-	atomic_uint_fast64_t lost;	/* packets an output could not take */
-	atomic_uint_fast64_t files;	/* completed files */
-	uint64_t	 disorders;
+	atomic_uint_fast64_t files;	/* files that got their final names */
+	uint64_t	 disorders;	/* set by the writer at its end */
 
-	/* for stats_live_status() */
-	atomic_uint_fast64_t live_written;	/* sum of written[] */
+	/* for stats_live_status(), both changed by writer and finisher */
+	atomic_uint_fast64_t live_written;	/* handed to the kernel, in any file */
+	atomic_uint_fast64_t live_lost;		/* lost so far (without unfit) */
 	pthread_mutex_t	 name_lock;
 	bool		 name_ok;		/* name_lock initialised */
 	bool		 name_current;		/* name is being written */
@@ -44,21 +51,31 @@ struct stats {
 int stats_init(struct stats *s, struct input *const *inputs, size_t n);
 void stats_destroy(struct stats *s);
 
-static inline void
-stats_written(struct stats *s, size_t input)
-{
-	s->written[input]++;
-	s->seg_written[input]++;
-	counter_inc(&s->live_written);
-}
+/* Writer: a packet of input that could not go into a file (none open). */
+void stats_lost_nofile(struct stats *s, size_t input);
+/* Writer: a packet of input whose link type the file cannot hold. */
+void stats_unfit(struct stats *s, size_t input);
 
-/* A new file begins: reset the per-file counters. */
-void stats_segment_begin(struct stats *s);
-/* The writer names the file it now writes (path, or NULL: none open). */
-void stats_segment_name(struct stats *s, const char *path);
-/* -v: one line for the file, one per input. */
-void stats_segment_report(struct stats *s, const char *name,
-    uint64_t packets, uint64_t bytes, uint64_t disorders);
+/* Writer: a file opens (path) or fails to open (NULL); seg (may be NULL)
+ * gets the kernel drops so far. */
+void stats_segment_open(struct stats *s, struct segment *seg,
+    const char *path);
+/* Writer: the file is handed to the finisher; seg->drops becomes the
+ * drops during the file. */
+void stats_segment_handover(struct stats *s, struct segment *seg);
+/*
+ * Writer: the output has now handed `kept` packets of seg to the kernel
+ * and lost `lost` (totals for the file): shown live at once.
+ */
+void stats_segment_progress(struct stats *s, struct segment *seg,
+    uint64_t kept, uint64_t lost);
+/*
+ * Finisher, after output_close(): charge seg to the totals per input
+ * (written = seg->kept, lost = the rest of seg->given), count the file if
+ * it got its final name and, with -v, report it under that name.
+ */
+void stats_segment_done(struct stats *s, struct segment *seg,
+    const struct output_result *res);
 /* At exit, always: one line per input and a total. */
 void stats_final_report(const struct stats *s);
 /* Sum of packets written / not written (lost + unfit). */

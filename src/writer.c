@@ -4,9 +4,12 @@
  * DESIGN
  * - Runs on the main thread after the readers started; it is the only
  *   consumer of every queue (through merge.c) and the only user of
- *   naming.c and seqfile.c.  Each output it opens is its own until it
- *   hands it to the finisher thread (finisher.c), which completes files
- *   in order while capture goes on.
+ *   naming.c and seqfile.c.  Each output it opens, with its segment
+ *   (segment.h: what each input handed to it), is its own until it hands
+ *   both to the finisher thread (finisher.c), which completes files in
+ *   order while capture goes on and only then counts their packets as
+ *   written or lost.  Meanwhile the writer shows the file's progress in
+ *   the live counters (sync_segment).
  * - Shared with other threads: the queues, the control flags (stop is
  *   read by the readers; rotate is set by the signal thread and consumed
  *   here with an atomic exchange) and the readers' relaxed counters.
@@ -43,6 +46,7 @@
 #include "naming.h"
 #include "output.h"
 #include "rotate.h"
+#include "segment.h"
 #include "seqfile.h"
 #include "writer.h"
 
@@ -66,6 +70,7 @@ struct writer {
 	const struct format	*fmt;
 	int			 linktype;
 	struct output		*out;
+	struct segment		*seg;		/* out's, while out != NULL */
 	struct finisher		*finisher;
 	bool			 opened_once;
 	bool			 header_written;
@@ -133,6 +138,7 @@ open_segment(struct writer *w, uint64_t name_ns)
 		.compress_level = cfg->compress_level,
 		.bufsize = OUTPUT_BUFSIZE,
 		.stop = &w->ws->control->stop,
+		.ninputs = w->ws->ninputs,
 	};
 
 	wait_watchfile(w);
@@ -148,13 +154,20 @@ open_segment(struct writer *w, uint64_t name_ns)
 		}
 		p.path = path;
 	}
-	w->out = output_open(&p, err, sizeof(err));
+	if ((w->seg = segment_create(w->ws->ninputs)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory for '%s'", p.path);
+	} else {
+		p.kept = w->seg->kept;
+		if ((w->out = output_open(&p, err, sizeof(err))) == NULL) {
+			segment_destroy(w->seg);
+			w->seg = NULL;
+		}
+	}
 	w->opened_once = true;
 	w->seg_packets = 0;
 	w->seg_disorders = 0;
 	w->header_written = false;
-	stats_segment_begin(w->stats);
-	stats_segment_name(w->stats, w->out != NULL ? p.path : NULL);
+	stats_segment_open(w->stats, w->seg, w->out != NULL ? p.path : NULL);
 	if (w->out == NULL) {
 		log_error("%s; packets are counted as lost until a file can "
 		    "be opened", err);
@@ -180,10 +193,25 @@ write_header(struct writer *w)
 	    w->ws->ninputs);
 
 	w->header_written = true;
-	return output_write(w->out, h, n, NULL, 0, false);
+	return output_write(w->out, h, n, NULL, 0, false, 0);
 }
 
-/* End the current file: the finisher flushes, fsyncs and renames it. */
+/* Show what the current output has written and lost in the live counters. */
+static void
+sync_segment(struct writer *w)
+{
+	uint64_t kept, lost;
+
+	if (w->out == NULL)
+		return;
+	output_progress(w->out, &kept, &lost);
+	stats_segment_progress(w->stats, w->seg, kept, lost);
+}
+
+/*
+ * End the current file: the finisher flushes, fsyncs and renames it, and
+ * then counts it.
+ */
 static void
 close_segment(struct writer *w)
 {
@@ -191,10 +219,12 @@ close_segment(struct writer *w)
 		return;
 	if (!w->header_written)
 		(void)write_header(w);
-	stats_segment_report(w->stats, output_path(w->out), w->seg_packets,
-	    output_bytes(w->out), w->seg_disorders);
-	finisher_submit(w->finisher, w->out);
+	sync_segment(w);
+	w->seg->disorders = w->seg_disorders;
+	stats_segment_handover(w->stats, w->seg);
+	finisher_submit(w->finisher, w->out, w->seg);
 	w->out = NULL;
+	w->seg = NULL;
 	w->fail_seen = 0;
 }
 
@@ -222,15 +252,15 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 			    input_uri(w->ws->inputs[input]), rec->linktype,
 			    w->linktype);
 		w->warned_unfit[input] = true;
-		w->stats->unfit[input]++;
+		stats_unfit(w->stats, input);
 		w->failed = true;
 		return;
 	}
-	stats_written(w->stats, input);
 	if (w->out == NULL) {
-		w->stats->lost++;
+		stats_lost_nofile(w->stats, input);
 		return;
 	}
+	w->seg->given[input]++;
 	if (!w->header_written)
 		(void)write_header(w);
 	size = (size_t)w->fmt->record_size(rec->caplen);
@@ -240,16 +270,19 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 		memcpy(p + n, rec->data, rec->caplen);
 		if (w->fmt->record_trailer != NULL)
 			(void)w->fmt->record_trailer(p + n + rec->caplen, rec);
-		output_commit_packet(w->out, size);
+		output_commit_packet(w->out, size, input);
 	} else {
 		/* a failed output (it counts the loss), or a record larger
 		 * than the buffer */
 		n = w->fmt->record_header(h, rec, input);
-		(void)output_write(w->out, h, n, rec->data, rec->caplen, true);
+		(void)output_write(w->out, h, n, rec->data, rec->caplen, true,
+		    input);
 		if (w->fmt->record_trailer != NULL) {
 			n = w->fmt->record_trailer(h, rec);
-			(void)output_write(w->out, h, n, NULL, 0, false);
+			(void)output_write(w->out, h, n, NULL, 0, false, 0);
 		}
+		/* the packets lost to a failure show at once */
+		sync_segment(w);
 	}
 	w->seg_packets++;
 	if (disorder)
@@ -498,7 +531,7 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 		log_error("%s", err);
 		return -1;
 	}
-	if ((w->finisher = finisher_create(ws->post_rotate, err,
+	if ((w->finisher = finisher_create(ws->post_rotate, ws->stats, err,
 	    sizeof(err))) == NULL) {
 		log_error("%s", err);
 		return -1;
@@ -509,12 +542,10 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 static void
 writer_fini(struct writer *w)
 {
-	uint64_t lost = 0;
 	bool failed = false;
 
-	/* every file handed over is complete (or reported) after this */
-	finisher_destroy(w->finisher, &lost, &failed);
-	w->stats->lost += lost;
+	/* every file handed over is complete and counted after this */
+	finisher_destroy(w->finisher, &failed);
 	w->failed |= failed;
 	merge_destroy(w->merge);
 	free(w->queues);
@@ -554,8 +585,10 @@ writer_run(const struct writer_setup *ws)
 		 * after every timeout.  A reused one is only ever earlier than
 		 * a fresh one would be (an early timeout, then a fresh one).
 		 */
-		if (deadline_uses == 0)
+		if (deadline_uses == 0) {
 			deadline = next_deadline(&w);
+			sync_segment(&w);
+		}
 		deadline_uses = (deadline_uses + 1) % DEADLINE_REUSE;
 		st = merge_next(w.merge, deadline, &rec, &input, &disorder);
 
@@ -585,6 +618,7 @@ writer_run(const struct writer_setup *ws)
 			/* idle: let stdout readers and tail -f see the data */
 			if (w.out != NULL && w.header_written)
 				(void)output_flush(w.out);
+			sync_segment(&w);
 			continue;
 		}
 		if (segment_failed(&w))

@@ -216,7 +216,7 @@ run() {
 		fail "$what: exit $rc: $(head -c 400 "$TMP/stderr")"
 		return 1
 	fi
-	[ "$(total_line)" = "mtracecap: total: files=$WANT_FILES written=$WANT_PACKETS lost=0 disorders=0" ] ||
+	[ "$(total_line)" = "mtracecap: total: files=$WANT_FILES written=$WANT_PACKETS lost=0 disorders=0 dropped_by_kernel=0" ] ||
 	    fail "$what: totals '$(total_line)', want files=$WANT_FILES written=$WANT_PACKETS lost=0 disorders=0"
 }
 
@@ -252,7 +252,7 @@ rc=0
 REFB_NAMES=()
 for f in "$REFB"/*; do REFB_NAMES+=("${f##*/}"); done
 NREFB=${#REFB_NAMES[@]}
-if [ "$rc" -ne 0 ] || [ "$(total_line)" != "mtracecap: total: files=$NREFB written=$NBIN lost=0 disorders=0" ]; then
+if [ "$rc" -ne 0 ] || [ "$(total_line)" != "mtracecap: total: files=$NREFB written=$NBIN lost=0 disorders=0 dropped_by_kernel=0" ]; then
 	fail "-B reference: exit $rc, totals '$(total_line)' for $NREFB files"
 fi
 # the same inputs into one file: the -B files together must be it
@@ -423,7 +423,7 @@ for spec in 'gzip -1:gzip' 'xz -1:xz' 'zstd -1:zstd' 'lz4:lz4'; do
 	[ "$rc" = 0 ] || fail "--pipeout='$cmd' pcapfile:- | decompress: exit $rc: $(head -c 300 "$TMP/stderr")"
 	cmp -s "$TMP/stdout.pcap" "$REF" ||
 	    fail "--pipeout='$cmd' pcapfile:-: decompressed it is not the reference"
-	[ "$(total_line)" = "mtracecap: total: files=1 written=$NIN lost=0 disorders=0" ] ||
+	[ "$(total_line)" = "mtracecap: total: files=1 written=$NIN lost=0 disorders=0 dropped_by_kernel=0" ] ||
 	    fail "--pipeout='$cmd' pcapfile:-: totals '$(total_line)'"
 	# -B: several files, each complete, together every packet once
 	WANT_FILES=$NREFB WANT_PACKETS=$NBIN
@@ -529,7 +529,7 @@ check_failed() {
 	fi
 	lost=$((total - n))
 	[ "$lost" -gt 0 ] || fail "$what: no packet missing from the files"
-	[[ "$(total_line)" == "mtracecap: total: files="*" written=$n lost=$lost disorders=0" ]] ||
+	[[ "$(total_line)" == "mtracecap: total: files="*" written=$n lost=$lost disorders=0 dropped_by_kernel=0" ]] ||
 	    fail "$what: totals '$(total_line)', want written=$n lost=$lost ($n packets in complete files of $total)"
 }
 # run_fail WHAT ARGS...: mtracecap -s 0 ARGS; sets RC
@@ -743,7 +743,7 @@ if wait_ready; then
 		cmp -s <(tail -c +25 "$T/out.pcap") \
 		    <($PT prefix "$TMP/fifo.ref" "$k" | tail -c +25) ||
 		    fail "SIGTERM, one file: the $k packets are not the first $k fed"
-		[ "$(total_line)" = "mtracecap: total: files=1 written=$k lost=0 disorders=0" ] ||
+		[ "$(total_line)" = "mtracecap: total: files=1 written=$k lost=0 disorders=0 dropped_by_kernel=0" ] ||
 		    fail "SIGTERM, one file: totals '$(total_line)', want files=1 written=$k lost=0"
 	else
 		fail "SIGTERM, one file: no complete out.pcap.gz: $(ls "$T")"

@@ -5,7 +5,8 @@
 # (c) one input fails (a veth deleted; a truncated or corrupt pcap file)
 # while the others go on, (d) a --pipeout command that stalls, or never
 # reads, (e) a single output linked to a block device, (f) a write error
-# whose torn record cannot be cut off (an LD_PRELOAD shim).  The promise
+# whose torn record cannot be cut off (an LD_PRELOAD shim), (g) files
+# that fail at their close, from two inputs.  The promise
 # each time: one clear log line per failure (not one per packet), capture
 # goes on, every packet not written is counted as lost (written + lost =
 # packets fed), writing resumes when the fault is gone, every file under a
@@ -13,7 +14,7 @@
 # the man page says.
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd python3 tcpdump capinfos mountpoint
+need_cmd python3 tcpdump capinfos mountpoint readelf
 
 MTC_PID=
 FEED_PID=
@@ -116,6 +117,66 @@ wait_msg() {
 	done
 	grep -q "$2" "$1"
 }
+# field NAME LINE: the number after " NAME=" in LINE
+field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$2"; }
+# check_report WHAT ERRFILE: after verdict (NFILES), the exit report and -v
+# agree with the files: input 0's written + lost = its read, its written is
+# the total; the total counts the files on disk and the kernel drops; each
+# -v "file" line names a file that is there with that many packets (and
+# its input line says so too), one line per file.
+check_report() {
+	local what=$1 e=$2 line r w l f n k=0 listed=0 in
+	line=$(grep '^mtracecap: input=0 ' "$e" || true)
+	r=$(field read "$line") w=$(field written "$line") l=$(field lost "$line")
+	if [ -z "$r" ] || [ -z "$w" ] || [ -z "$l" ]; then
+		fail "$what: the input line lacks read, written or lost: '$line'"
+	else
+		[ $((w + l)) -eq "$r" ] ||
+		    fail "$what: input 0: written=$w + lost=$l != read=$r: '$line'"
+		[ "$w" = "$(totv "$e" written)" ] && [ "$l" = "$(totv "$e" lost)" ] ||
+		    fail "$what: input 0 says written=$w lost=$l, the total: $(grep total: "$e")"
+	fi
+	w=$(totv "$e" written)
+	[ "$(totv "$e" files)" = "$NFILES" ] ||
+	    fail "$what: total says files=$(totv "$e" files), $NFILES files are there"
+	[ "$(totv "$e" dropped_by_kernel)" = "$(field dropped_by_kernel "$line")" ] ||
+	    fail "$what: the total does not give the kernel drops: $(grep total: "$e")"
+	while read -r f n in; do
+		listed=$((listed + 1))
+		k=$((k + n))
+		if [ ! -f "$f" ]; then
+			fail "$what: -v reports '$f' as written, there is no such file"
+			continue
+		fi
+		[ "$(npackets "$f")" = "$n" ] ||
+		    fail "$what: -v says '$f' holds $n packets, it holds $(npackets "$f")"
+		[ "$in" = "$n" ] ||
+		    fail "$what: -v says '$f' holds $n packets, $in of them from input 0"
+	done < <(grep -A1 '^mtracecap: file ' "$e" | sed -n '/^mtracecap: file /{
+		s/^mtracecap: file \(.*\): packets=\([0-9]*\) .*/\1 \2/
+		N
+		s/\n.* input=0 .*: packets=\([0-9]*\) .*/ \1/p
+	}')
+	[ "$listed" -eq "$NFILES" ] ||
+	    fail "$what: -v reports $listed files, $NFILES are there"
+	[ "$k" = "$w" ] || fail "$what: the -v file lines hold $k packets, written=$w"
+}
+# check_status WHAT LOG ERRFILE: the STATUS lines systemd got (LOG, of
+# notify_listen) showed the losses while mtracecap ran, and the last one
+# ("stopped: ...") gives the totals of ERRFILE.
+check_status() {
+	local what=$1 log=$2 e=$3 line
+	grep -Eq '^[0-9.]+ [0-9]+ STATUS=[0-9]+ packets written, [1-9][0-9]* lost' "$log" ||
+	    fail "$what: no STATUS line showed lost packets while it ran: $(grep STATUS= "$log" | cut -d' ' -f3- | tr '\n' '|')"
+	line=$(grep 'STATUS=stopped: ' "$log" | tail -1)
+	[[ "$line" == *"STATUS=stopped: $(totv "$e" written) packets written, $(totv "$e" lost) lost, "* ]] ||
+	    fail "$what: final STATUS '${line#* * }' is not the totals: $(grep total: "$e")"
+}
+# systemd's notifications are only there when linked with libsystemd
+case $(readelf -d "$MTRACECAP" 2>/dev/null || true) in
+*'NEEDED'*'[libsystemd.so'*) HAVE_NOTIFY=1 ;;
+*) HAVE_NOTIFY= ;;
+esac
 section() { section_fails=$FAILS; }
 passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 
@@ -142,7 +203,10 @@ disk_full() {
 	mkdir "$OUT"
 	dd if=/dev/zero of="$MNT/filler" bs=64k count=24 status=none
 	start_feed "$TMP/a.fifo" --count 2000 --interval 0.003 --size 1000 --step 0.01
-	start_mtc "$e" "$MTRACECAP" -v -s 0 -U "$@" -B "pcapfile:$OUT" "pcapfile:$TMP/a.fifo"
+	rm -f "$TMP/a.notify" "$TMP/a.sock"
+	[ -n "$HAVE_NOTIFY" ] && notify_listen "$TMP/a.sock" "$TMP/a.notify"
+	start_mtc "$e" env NOTIFY_SOCKET="$TMP/a.sock" \
+	    "$MTRACECAP" -v -s 0 -U "$@" -B "pcapfile:$OUT" "pcapfile:$TMP/a.fifo"
 	wait_msg "$e" 'No space left' ||
 	    fail "$what: no 'No space left on device' message 5 s into the capture"
 	sleep 2
@@ -150,7 +214,13 @@ disk_full() {
 	reap "$what" 20
 	wait "$FEED_PID" 2>/dev/null || true
 	verdict "$what" "$e" "$TMP/a.fifo" 2000 'No space left' 12 "$OUT"
-	passed "$what: few messages, counted losses, resumes, valid files, exit 1"
+	check_report "$what" "$e"
+	if [ -n "$HAVE_NOTIFY" ]; then
+		check_status "$what" "$TMP/a.notify" "$e"
+	else
+		echo "  $what: STATUS not checked: built without libsystemd" >&2
+	fi
+	passed "$what: few messages, counted losses, resumes, valid files, true figures (per input, -v, STATUS), exit 1"
 }
 disk_full "disk full, -G 1" -G 1
 disk_full "disk full, one file"
@@ -527,4 +597,51 @@ if cc -shared -fPIC -o "$TMP/notrunc.so" "$TESTS_SRCDIR/tools/notrunc.c" 2>"$TMP
 else
 	fail "cannot build the ftruncate shim: $(head -3 "$TMP/cc.err")"
 fi
+
+# --- (g) files that fail at their close, from two inputs ----------------------
+# A --pipeout command that takes the whole stream (cat) but exits 1 for
+# every other file: those are kept as NAME.failed and their packets lost.
+# The losses must be charged to the inputs they came from: per input,
+# written = its packets in the good files, lost = its packets in the
+# .failed ones, written + lost = read; files= and -v count good files only.
+section
+use_mkpcap
+$MK "$D/g1.pcap" --id 1 --size 100 --count 300 --step-us 10000
+$MK "$D/g2.pcap" --id 2 --size 100 --count 200 --step-us 15000
+mkdir -p "$TMP/g"
+RC=0
+"$MTRACECAP" -v -s 0 -U -G 1 -B "pcapfile:$TMP/g" \
+    --pipeout="sh -c 'cat; n=\$(cat $TMP/g.count 2>/dev/null || echo 0); echo \$((n + 1)) >$TMP/g.count; [ \$((n % 2)) = 1 ]'" \
+    "$D/g1.pcap" "$D/g2.pcap" 2>"$TMP/g.err" || RC=$?
+[ "$RC" -eq 1 ] || fail "failing closes: exit status $RC, want 1: $(tail -2 "$TMP/g.err")"
+ngood=0 nbad=0
+for id in 1 2; do
+	eval "good$id=0 bad$id=0"
+done
+for f in "$TMP"/g/*; do
+	n1=$(tcpdump -nn -r "$f" 2>/dev/null | grep -c ' 198\.18\.1\.1\.' || true)
+	n2=$(tcpdump -nn -r "$f" 2>/dev/null | grep -c ' 198\.18\.2\.1\.' || true)
+	case $f in
+	*.failed) nbad=$((nbad + 1)); bad1=$((bad1 + n1)); bad2=$((bad2 + n2)) ;;
+	*) ngood=$((ngood + 1)); good1=$((good1 + n1)); good2=$((good2 + n2)) ;;
+	esac
+done
+[ "$ngood" -ge 1 ] && [ "$nbad" -ge 1 ] ||
+    fail "failing closes: $ngood good and $nbad .failed files, want some of each: $(ls "$TMP/g")"
+for i in 0 1; do
+	id=$((i + 1))
+	line=$(grep "^mtracecap: input=$i " "$TMP/g.err" || true)
+	r=$(field read "$line") w=$(field written "$line") l=$(field lost "$line")
+	eval "g=\$good$id b=\$bad$id"
+	[ "$r" = $((g + b)) ] || fail "failing closes: input $i read=$r, the files hold $((g + b)) of its packets"
+	[ "$w" = "$g" ] && [ "$l" = "$b" ] ||
+	    fail "failing closes: input $i says written=${w:-?} lost=${l:-?}, its packets are $g in good files and $b in .failed ones: '$line'"
+done
+[ "$(totv "$TMP/g.err" files)" = "$ngood" ] ||
+    fail "failing closes: total says files=$(totv "$TMP/g.err" files), $ngood good files"
+n=$(grep -c '^mtracecap: file ' "$TMP/g.err" || true)
+[ "$n" = "$ngood" ] || fail "failing closes: $n -v file lines, $ngood good files"
+echo "  failing closes: $ngood good files ($good1 + $good2 packets), $nbad .failed ($bad1 + $bad2)" >&2
+passed "files that fail at their close: losses charged to their inputs, files= and -v count good files"
+
 finish

@@ -194,3 +194,38 @@ await_start() {
 		i=$((i + 1))
 	done
 }
+
+# notify_listen ADDR LOG: a python3 listener playing systemd's NOTIFY_SOCKET
+# on ADDR (a path, or @name: abstract), in the background (ended on exit);
+# it logs every message line as "time pid message" (the sender's pid from
+# SCM_CREDENTIALS).  Returns once it listens (1 and a failure if it
+# does not start).
+notify_listen() {
+	cat >"$TMP/notify_listen.py" <<'EOF'
+import socket, struct, sys, time
+addr, log = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+s.bind("\0" + addr[1:] if addr.startswith("@") else addr)
+with open(log, "a", buffering=1) as f:
+    f.write("%.3f 0 LISTENING\n" % time.time())
+    while True:
+        data, anc, _, _ = s.recvmsg(8192, socket.CMSG_SPACE(12))
+        pid = -1
+        for lvl, typ, d in anc:
+            if lvl == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:
+                pid = struct.unpack("iII", d[:12])[0]
+        t = time.time()
+        for line in data.decode("utf-8", "replace").split("\n"):
+            if line:
+                f.write("%.3f %d %s\n" % (t, pid, line))
+EOF
+	python3 "$TMP/notify_listen.py" "$1" "$2" &
+	on_exit "kill_child $!"
+	local i=0
+	until grep -q LISTENING "$2" 2>/dev/null; do
+		[ $i -lt 100 ] || { fail "listener on $1 did not start"; return 1; }
+		sleep 0.05
+		i=$((i + 1))
+	done
+}

@@ -25,37 +25,9 @@ $MK "$D/a.pcap" --count 1000 --size 128
 REC=144		# pcap record: 16-byte header + 128 bytes
 HDR=24
 
-cat >"$TMP/listen.py" <<'EOF'
-import socket, struct, sys, time
-addr, log = sys.argv[1], sys.argv[2]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
-s.bind("\0" + addr[1:] if addr.startswith("@") else addr)
-with open(log, "a", buffering=1) as f:
-    f.write("%.3f 0 LISTENING\n" % time.time())
-    while True:
-        data, anc, _, _ = s.recvmsg(8192, socket.CMSG_SPACE(12))
-        pid = -1
-        for lvl, typ, d in anc:
-            if lvl == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:
-                pid = struct.unpack("iII", d[:12])[0]
-        t = time.time()
-        for line in data.decode("utf-8", "replace").split("\n"):
-            if line:
-                f.write("%.3f %d %s\n" % (t, pid, line))
-EOF
+# listen ADDR LOG - the NOTIFY_SOCKET listener of lib.sh
+listen() { notify_listen "$@"; }
 
-# listen ADDR LOG - a listener on ADDR (a path, or @name: abstract)
-listen() {
-	python3 "$TMP/listen.py" "$1" "$2" &
-	on_exit "kill_child $!"
-	local i=0
-	until grep -q LISTENING "$2" 2>/dev/null; do
-		[ $i -lt 100 ] || { fail "listener on $1 did not start"; return 1; }
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
 # wait_msg LOG REGEX [SECONDS] - until a message matches (default 5 s)
 wait_msg() {
 	local i=0 max=$(( ${3:-5} * 20 ))

@@ -100,8 +100,8 @@ check_out() {
 	    fail "$what: the $K packets written are not the first $K fed (lost, duplicated or reordered)"
 	[ "$K" -ge "$min" ] ||
 	    fail "$what: $K packets written, but the feeder had written $min well before the signal"
-	grep -q "^mtracecap: total: files=$files written=$K lost=0 disorders=0\$" "$TMP/stderr" ||
-	    fail "$what: want 'total: files=$files written=$K lost=0 disorders=0' on stderr, got: $(grep 'total:' "$TMP/stderr" || echo nothing)"
+	grep -q "^mtracecap: total: files=$files written=$K lost=0 disorders=0 dropped_by_kernel=0\$" "$TMP/stderr" ||
+	    fail "$what: want 'total: files=$files written=$K lost=0 disorders=0 dropped_by_kernel=0' on stderr, got: $(grep 'total:' "$TMP/stderr" || echo nothing)"
 }
 no_tmp() {
 	local left

@@ -52,6 +52,7 @@ struct fx {
 	size_t		*ends;		/* where each unit ends */
 	size_t		 nunits, ucap;
 	uint64_t	 noise;		/* != 0: random payloads */
+	size_t		 input;		/* put_packet's packets come from it */
 };
 
 /* --- helpers ---------------------------------------------------------- */
@@ -173,7 +174,7 @@ put_header(struct fx *f, struct output *o)
 
 	for (size_t i = 0; i < sizeof(h); i++)
 		h[i] = (unsigned char)(0xa0 + i);
-	rc = output_write(o, h, sizeof(h), NULL, 0, false);
+	rc = output_write(o, h, sizeof(h), NULL, 0, false, 0);
 	if (rc == 0) {
 		remember(f, h, sizeof(h));
 		remember_unit(f);
@@ -203,7 +204,7 @@ put_packet(struct fx *f, struct output *o, uint32_t seq, size_t dlen)
 			d[i] = (unsigned char)(seq * 31 + i);
 		}
 	}
-	rc = output_write(o, h, sizeof(h), d, dlen, true);
+	rc = output_write(o, h, sizeof(h), d, dlen, true, f->input);
 	if (rc == 0) {
 		remember(f, h, sizeof(h));
 		remember(f, d, dlen);
@@ -909,6 +910,105 @@ test_file_size_limit(void **state)
 	assert_true((uint64_t)file_size(f->path) + 4096 + 1016 > limit);
 }
 
+/*
+ * Per input, output_close leaves in p.kept the packets of each input that
+ * are in the file: after a write error (RLIMIT_FSIZE) those of the prefix
+ * kept, whether they went through the buffer or straight through (larger
+ * than it); with no failure all of them; after a failed compressor none.
+ */
+#define KEPT_INPUTS	3
+static char *resolve_ok(const char *name);
+
+static void
+put_mixed(struct fx *f, struct output *o, size_t *from, uint64_t n,
+    uint64_t *given)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		f->input = (i * 7 + i / 5) % KEPT_INPUTS;
+		from[i] = f->input;
+		/* every 9th is larger than the 4096-byte buffer */
+		int rc = put_packet(f, o, (uint32_t)i, i % 9 == 8 ? 5000 :
+		    300 + i % 200);
+
+		if (given != NULL) {
+			assert_int_equal(rc, 0);
+			given[f->input]++;
+		}
+	}
+}
+
+static void
+test_kept_per_input(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	uint64_t kept[KEPT_INPUTS] = { 0 }, given[KEPT_INPUTS] = { 0 };
+	uint64_t want[KEPT_INPUTS] = { 0 };
+	size_t from[400];
+	struct output_result res;
+	struct rlimit old, lim;
+	void (*old_xfsz)(int);
+	char err[1024];
+	struct output *o;
+	char *argv[] = { (char *)"false", NULL }, *false_path;
+
+	p.kept = kept;
+	p.ninputs = KEPT_INPUTS;
+	/* no failure: everything */
+	o = open_ok(&p);
+	assert_int_equal(put_header(f, o), 0);
+	put_mixed(f, o, from, 100, given);
+	close_ok(o, &res);
+	assert_int_equal(res.packets, 100);
+	for (size_t i = 0; i < KEPT_INPUTS; i++)
+		assert_int_equal(kept[i], given[i]);
+	assert_int_equal(res.bytes, file_size(res.final_path));
+	assert_int_equal(unlink(res.final_path), 0);
+
+	/* a write error: the inputs of the packets in the prefix kept */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 100000) {
+		skip();
+		return;
+	}
+	memset(kept, 0, sizeof(kept));
+	f->nbytes = f->nunits = 0;
+	o = open_ok(&p);
+	old_xfsz = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 100000;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(put_header(f, o), 0);
+	put_mixed(f, o, from, 400, NULL);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_xfsz);
+	assert_true(output_failed(o));
+	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
+	assert_true(res.packets > 0 && res.lost > 0);
+	assert_int_equal(res.packets + res.lost, 400);
+	for (uint64_t i = 0; i < res.packets; i++)
+		want[from[i]]++;
+	for (size_t i = 0; i < KEPT_INPUTS; i++)
+		assert_int_equal(kept[i], want[i]);
+	assert_int_equal(res.bytes, file_size(res.final_path));
+	assert_int_equal(unlink(res.final_path), 0);
+
+	/* a failed compressor: nothing kept, the file is NAME.failed */
+	memset(kept, 0, sizeof(kept));
+	p.pipeout_path = false_path = resolve_ok("false");
+	p.pipeout_argv = argv;
+	o = open_ok(&p);
+	free(false_path);
+	(void)put_header(f, o);
+	put_mixed(f, o, from, 50, NULL);
+	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
+	assert_int_equal(res.packets, 0);
+	assert_true(res.failed_name);
+	assert_int_equal(res.bytes, 0);
+	for (size_t i = 0; i < KEPT_INPUTS; i++)
+		assert_int_equal(kept[i], 0);
+}
+
 /* --- stdout ----------------------------------------------------------- */
 
 static void
@@ -1536,6 +1636,7 @@ main(void)
 		T(test_full_fs_direct),
 		T(test_full_fs_at_close),
 		T(test_file_size_limit),
+		T(test_kept_per_input),
 		T(test_stdout),
 		T(test_stdout_reader_gone),
 		T(test_fifo_target),
