@@ -3,14 +3,15 @@
 # corrupted copies of some) through `mtracecap -s 0 pcapfile:OUT
 # pcapfile:IN`.  A capture that tcpdump reads without error must come out
 # with the records tcpdump sees, the same link type and the packet count
-# of INVENTORY.tsv; one tcpdump stops on must give one clear error line
+# of INVENTORY.tsv (a stamp after 2106, which pcap cannot hold: written
+# as the latest it holds, with a warning); one tcpdump stops on must give one clear error line
 # naming it (exit 1) or a clean stop (exit 0), with what was read before
 # the damage.  Never a crash, a hang or a tmp- file.  Classic pcap files
 # go through mtracecap's own pcap reader: each is read once more with
 # MTRACECAP_READER=libpcap, which must give the same bytes, exit status
 # and messages.
 . "$(dirname "$0")/lib.sh"
-need_cmd python3 tcpdump capinfos
+need_cmd python3 tcpdump capinfos tshark
 [ -d "$CORPUS_DIR" ] || skip "no corpus at $CORPUS_DIR"
 [ -r "$CORPUS_DIR/INVENTORY.tsv" ] || skip "no INVENTORY.tsv in $CORPUS_DIR"
 
@@ -89,6 +90,29 @@ elif cmd == "normcmp":
                      "as %d.%06d, got %d.%06d" % (i, x[0], x[1], want[0],
                                                  want[1], y[0], y[1]))
     print(sum(r[1] >= lim for r in a))
+elif cmd == "clampcmp":
+    # OUT holds IN's records with every stamp later than pcap can hold
+    # (2^32 s and after) written as the latest it holds, 4294967295.999999,
+    # and every other stamp as IN has it, in microseconds.  STAMPS: IN's
+    # stamps as tshark prints them (frame.time_epoch, one a line); the rest
+    # of each record is compared by the caller (tcpdump -t).
+    b, _ = records(open(sys.argv[2], "rb").read())
+    stamps = open(sys.argv[3]).read().split()
+    if len(stamps) != len(b):
+        sys.exit("%d records, want %d" % (len(b), len(stamps)))
+    late = 0
+    for i, (t, y) in enumerate(zip(stamps, b)):
+        s, _, frac = t.partition(".")
+        us = int(s) * 10**6 + int((frac + "000000")[:6])
+        if us >= 2**32 * 10**6:
+            us = 2**32 * 10**6 - 1
+            late += 1
+        if (y[0], y[1]) != (us // 10**6, us % 10**6):
+            sys.exit("record %d: stamp %s should come out as %d.%06d, got "
+                     "%d.%06d" % (i, t, us // 10**6, us % 10**6, y[0], y[1]))
+    if late == 0:
+        sys.exit("no stamp later than pcap can hold")
+    print(late)
 elif cmd == "damage":
     mode, src, dst = sys.argv[2:5]
     d = bytearray(open(src, "rb").read())
@@ -167,6 +191,18 @@ if [ "$trc" -eq 0 ]; then
 	if msg=$(python3 "$TMP/pcapinfo.py" normcmp "$in" "$out" 2>&1); then
 		say normalized "$msg stamps with an out-of-range fraction carried over"
 	fi
+	# stamps after 2106: written as the latest pcap holds, and said so
+	if grep -q "^mtracecap: warning: input 'pcapfile:$in': .* later than a pcap file can hold" se; then
+		tcpdump -r "$in" -t -nn -xx -v >want.t 2>/dev/null
+		tcpdump -r "$out" -t -nn -xx -v >got.t 2>/dev/null
+		cmp -s want.t got.t || say FAIL "stamps after 2106: records differ from tcpdump -r beyond their stamps"
+		tshark -r "$in" -T fields -e frame.time_epoch >stamps 2>/dev/null ||
+		    say FAIL "stamps after 2106: tshark cannot read the input"
+		if cmsg=$(python3 "$TMP/pcapinfo.py" clampcmp "$out" stamps 2>&1); then
+			say clamped "$cmsg stamps after 2106 written as the latest pcap holds"
+		fi
+		say FAIL "stamps after 2106: $cmsg"
+	fi
 	say FAIL "records differ from tcpdump -r: $msg"
 fi
 # a damaged capture: what libpcap read before the damage, or nothing
@@ -229,6 +265,7 @@ nres=$(wc -l <"$TMP/results")
 [ "$nres" -eq "$n_in" ] || fail "$nres results for $n_in captures"
 count() { awk -F'\t' -v r="$1" '$1 == r' "$TMP/results" | wc -l; }
 echo "corpus: $n_in captures: $(count same) same, $(count normalized) same" \
-    "after carrying out-of-range stamp fractions, $(count error) errors-clean," \
+    "after carrying out-of-range stamp fractions, $(count clamped) with" \
+    "stamps after 2106 clamped, $(count error) errors-clean," \
     "$(count stop) damaged but clean stop, $(count FAIL) failed"
 finish
