@@ -33,18 +33,23 @@ LOGDIR=$ROOT/build-logs
 JOBS=${MTC_JOBS:-$(nproc 2>/dev/null || echo 2)}
 CHECK_JOBS=${MTC_CHECK_JOBS:-$JOBS}
 
-# Everything the build and the tests use: capinfos, editcap and mergecap
-# are in wireshark-common, tracestats and tracemerge in libtrace-tools;
-# tests/integration/compression.sh needs zstd and lz4 when CI=true;
-# systemd-analyze, libsystemd (sd_notify), setcap, rpmbuild, clang
-# (libFuzzer) and valgrind serve the service, packaging, fuzz and memcheck
-# tests.
+# Everything the build and the tests use, named so that a minimal image
+# (debootstrap --variant=minbase, a container) gets it all: apt-get runs
+# with --no-install-recommends, so nothing may come in as a Recommends.
+# capinfos, editcap and mergecap are in wireshark-common, tracestats and
+# tracemerge in libtrace-tools; tests/integration/compression.sh needs
+# zstd and lz4 when CI=true; systemd-analyze, libsystemd (sd_notify),
+# setcap, rpmbuild, clang and valgrind serve the service, packaging, fuzz
+# and memcheck tests.  man-db: systemd-analyze verify runs man(1) for the
+# units' Documentation= line.  libclang-rt-dev (the compiler-rt of the
+# default clang, only a Recommends of clang): libFuzzer and clang's ASan
+# runtime, without which tests/integration/fuzz.sh cannot build a harness.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config make
 	libtrace3-dev libwandio1-dev libpcap-dev libcmocka-dev libtrace-tools
 	tcpdump tshark wireshark-common tcpreplay iproute2 python3 mandoc
 	procps psmisc util-linux mount coreutils gzip bzip2 xz-utils lzop
-	zstd lz4 file systemd libsystemd-dev libcap2-bin rpm clang valgrind
-	strace binutils passwd"
+	zstd lz4 file systemd libsystemd-dev libcap2-bin rpm clang
+	libclang-rt-dev valgrind strace binutils passwd man-db"
 
 say() { printf '%s\n' "$*"; }
 # nwords LIST: number of blank-separated words

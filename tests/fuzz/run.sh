@@ -60,8 +60,8 @@ printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(con
 if ! command -v "$CC" >/dev/null 2>&1 ||
     ! "$CC" -fsanitize=fuzzer $SAN -o "$B/probe" "$B/probe.c" >"$B/probe.log" 2>&1 ||
     ! "$B/probe" -runs=1 >>"$B/probe.log" 2>&1; then
-	echo "SKIP: fuzz: '$CC' cannot build and run a libFuzzer harness" \
-	    "with $SAN:" >&2
+	echo "run.sh: '$CC' cannot build and run a libFuzzer harness" \
+	    "with $SAN (Debian: apt-get install clang libclang-rt-dev):" >&2
 	tail -n 5 "$B/probe.log" >&2 || true
 	exit 77
 fi

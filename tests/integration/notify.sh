@@ -253,7 +253,19 @@ else
 		    fail "$u: no ExecStart=/usr/sbin/mtracecap line to point at the build"
 	done
 	cp "$TMP/units/mtracecap@.service" "$TMP/units/mtracecap@test.service"
-	(cd "$TMP/units" && MANPATH=$TMP/man systemd-analyze verify \
+	# verify runs man(1) for Documentation=man:mtracecap(8) (found through
+	# MANPATH); without man it would fail on that line alone: check the
+	# rest, except in CI, whose image must have man (tools/setup.sh)
+	man_opt=--man=yes
+	if ! command -v man >/dev/null 2>&1; then
+		man_opt=--man=no
+		if [ "${CI:-}" = true ]; then
+			fail "systemd-analyze verify: needs man (Debian: man-db) for Documentation=, which CI (CI=true) must have installed"
+		else
+			echo "SKIPPED PART: man missing (Debian: man-db), the units' Documentation= not verified" >&2
+		fi
+	fi
+	(cd "$TMP/units" && MANPATH=$TMP/man systemd-analyze verify "$man_opt" \
 	    ./mtracecap.service ./mtracecap@test.service) >"$TMP/verify" 2>&1 ||
 	    fail "systemd-analyze verify: exit status $?: $(cat "$TMP/verify")"
 	# it exits 0 on unknown keys and bad values: any output is a failure
@@ -264,7 +276,11 @@ else
 			grep -qE "$want" "$UNITS/$u" || fail "$u: no line $want"
 		done
 	done
-	pass "systemd-analyze verify: both units"
+	if [ "$man_opt" = --man=no ]; then
+		pass "systemd-analyze verify --man=no: both units"
+	else
+		pass "systemd-analyze verify: both units"
+	fi
 fi
 
 # --- 7. a live veth capture
