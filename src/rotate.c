@@ -98,5 +98,6 @@ rotate_live_advance(const struct rotate_policy *p, struct rotate_live *l,
 	    wall_now - (mono_now - start) : wall_now;
 	diff = seen > expect ? seen - expect : expect - seen;
 	l->mono_start = start;
-	l->wall_start = diff > ROTATE_WALL_SLACK_NS ? seen : expect;
+	l->wall_start = wall_now != 0 && diff > ROTATE_WALL_SLACK_NS ? seen :
+	    expect;
 }

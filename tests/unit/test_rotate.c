@@ -222,6 +222,25 @@ test_live_wall_step(void **state)
 	assert_int_equal(l.wall_start, wall + 50 * SEC);
 }
 
+/* No reliable wall-clock reading (clock_pair failed): keep the cadence. */
+static void
+test_live_wall_unknown(void **state)
+{
+	const struct rotate_policy p = { 10 * SEC, 0 };
+	const uint64_t m0 = 1000 * SEC, w0 = 1700000000 * SEC;
+	struct rotate_live l;
+
+	(void)state;
+	rotate_live_begin(&l, m0, w0);
+	rotate_live_advance(&p, &l, m0 + 10 * SEC, m0 + 11 * SEC, 0);
+	assert_int_equal(l.mono_start, m0 + 10 * SEC);
+	assert_int_equal(l.wall_start, w0 + 10 * SEC);
+	/* a reading 300 ms late would have counted as a step */
+	rotate_live_advance(&p, &l, m0 + 20 * SEC, m0 + 21 * SEC,
+	    w0 + 21 * SEC + 300000000ull);
+	assert_int_equal(l.wall_start, w0 + 20 * SEC + 300000000ull);
+}
+
 static void
 test_due_size(void **state)
 {
@@ -284,6 +303,7 @@ main(void)
 		cmocka_unit_test(test_due_back),
 		cmocka_unit_test(test_live_outlier),
 		cmocka_unit_test(test_live_wall_step),
+		cmocka_unit_test(test_live_wall_unknown),
 		cmocka_unit_test(test_due_size),
 		cmocka_unit_test(test_disabled),
 	};
