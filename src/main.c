@@ -26,6 +26,7 @@
 #include "log.h"
 #include "notify.h"
 #include "options.h"
+#include "words.h"
 #include "output.h"
 #include "pipeout.h"
 #include "postrotate.h"
@@ -188,7 +189,7 @@ choose_compression(const struct config *cfg, int *type, char ***lzop_argv,
 			free(lzop);
 			snprintf(cmd, sizeof(cmd), "lzop -%d -c",
 			    cfg->compress_level);
-			*lzop_argv = options_split_words(cmd, err, errlen);
+			*lzop_argv = words_split(cmd, err, errlen);
 			if (*lzop_argv == NULL)
 				return -1;
 			log_info("-Z lzo: libwandio cannot write lzo here, "
@@ -458,7 +459,7 @@ out:
 	free(hook_path);
 	free(pipeout_path);
 	privs_user_free(&user);
-	options_free_words(lzop_argv);
+	words_free(lzop_argv);
 	options_free(&cfg);
 	return status;
 }

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "naming.h"
 #include "options.h"
+#include "words.h"
 
 #define ROTATE_SECONDS_MAX	(10ull * 366 * 24 * 3600)	/* ten years */
 #define ROTATE_SIZEMB_MAX	(1024ull * 1024)		/* 1 TiB */
@@ -203,92 +204,6 @@ parse_compress_type(const char *s, enum compress_type *t, char *err,
 	return -1;
 }
 
-void
-options_free_words(char **words)
-{
-	if (words == NULL)
-		return;
-	for (char **w = words; *w != NULL; w++)
-		free(*w);
-	free(words);
-}
-
-char **
-options_split_words(const char *cmd, char *err, size_t errlen)
-{
-	size_t len = strlen(cmd);
-	/* at most len/2+1 words; each word at most len bytes */
-	size_t maxwords = len / 2 + 2;
-	char **words = calloc(maxwords, sizeof(*words));
-	char *cur = malloc(len + 1);
-	size_t nwords = 0, n = 0;
-	const char *p = cmd;
-	bool inword = false;
-
-	if (words == NULL || cur == NULL) {
-		log_seterr(err, errlen, "out of memory");
-		goto fail;
-	}
-	while (*p != '\0') {
-		char c = *p++;
-
-		if (c == ' ' || c == '\t' || c == '\n') {
-			if (inword) {
-				cur[n] = '\0';
-				if ((words[nwords++] = strdup(cur)) == NULL)
-					goto oom;
-				n = 0;
-				inword = false;
-			}
-			continue;
-		}
-		inword = true;
-		if (c == '\'') {
-			while (*p != '\0' && *p != '\'')
-				cur[n++] = *p++;
-			if (*p != '\'')
-				goto unbalanced;
-			p++;
-		} else if (c == '"') {
-			while (*p != '\0' && *p != '"') {
-				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-					p++;
-				cur[n++] = *p++;
-			}
-			if (*p != '"')
-				goto unbalanced;
-			p++;
-		} else if (c == '\\') {
-			if (*p == '\0')
-				goto unbalanced;
-			cur[n++] = *p++;
-		} else {
-			cur[n++] = c;
-		}
-	}
-	if (inword) {
-		cur[n] = '\0';
-		if ((words[nwords++] = strdup(cur)) == NULL)
-			goto oom;
-	}
-	if (nwords == 0) {
-		log_seterr(err, errlen, "empty command");
-		goto fail;
-	}
-	free(cur);
-	return words;
-unbalanced:
-	log_seterr(err, errlen, "unbalanced quote or trailing backslash in '%s'",
-	    cmd);
-	goto fail;
-oom:
-	log_seterr(err, errlen, "out of memory");
-fail:
-	free(cur);
-	options_free_words(words);
-	return NULL;
-}
-
 /*
  * "pcapfile:PATH" -> PATH.  A bare path is taken as pcapfile too; any other
  * libtrace output format is refused because mtracecap writes pcap itself.
@@ -465,8 +380,8 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 		case OPT_PIPEOUT: {
 			char werr[256];
 
-			options_free_words(cfg->pipeout_argv);
-			cfg->pipeout_argv = options_split_words(optarg, werr,
+			words_free(cfg->pipeout_argv);
+			cfg->pipeout_argv = words_split(optarg, werr,
 			    sizeof(werr));
 			if (cfg->pipeout_argv == NULL) {
 				log_seterr(err, errlen,
@@ -480,8 +395,8 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 		case OPT_POST_ROTATE: {
 			char werr[256];
 
-			options_free_words(cfg->post_rotate_argv);
-			cfg->post_rotate_argv = options_split_words(optarg,
+			words_free(cfg->post_rotate_argv);
+			cfg->post_rotate_argv = words_split(optarg,
 			    werr, sizeof(werr));
 			if (cfg->post_rotate_argv == NULL) {
 				log_seterr(err, errlen, "invalid value '%s' "
@@ -626,8 +541,8 @@ options_free(struct config *cfg)
 		return;
 	free(cfg->output_path);
 	cfg->output_path = NULL;
-	options_free_words(cfg->pipeout_argv);
+	words_free(cfg->pipeout_argv);
 	cfg->pipeout_argv = NULL;
-	options_free_words(cfg->post_rotate_argv);
+	words_free(cfg->post_rotate_argv);
 	cfg->post_rotate_argv = NULL;
 }

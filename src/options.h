@@ -89,15 +89,6 @@ int options_default_level(enum compress_type t);
 const char *options_compress_name(enum compress_type t);
 
 /*
- * Split a command into words: blanks separate words, single quotes keep
- * everything literal, double quotes and backslashes work as in sh (no
- * expansion of any kind).  Returns a NULL-terminated, malloc'ed vector the
- * caller frees with options_free_words(), or NULL with err filled.
- */
-char **options_split_words(const char *cmd, char *err, size_t errlen);
-void options_free_words(char **words);
-
-/*
  * Strict unsigned parsing: decimal digits only, no sign, no blanks, no
  * trailing text, within [min, max].  Returns 0 or -1 (err says why).
  */
