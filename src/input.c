@@ -64,8 +64,8 @@
 #include "privs.h"
 
 #define PUBLISH_BATCH		64		/* packets between publishes */
-#define POLL_MS			100		/* stop-flag latency of idle readers */
-#define WAIT_SPACE_NS		100000000ull
+#define POLL_MS			CLOCK_STOP_LATENCY_MS	/* idle readers */
+#define WAIT_SPACE_NS		CLOCK_STOP_LATENCY_NS
 #define DROP_POLL_NS		200000000ull	/* kernel drop counter refresh */
 #define FILE_CHUNK		(1u << 20)	/* native reader's buffer */
 #define RELAY_READ		65536		/* the relay's read size */

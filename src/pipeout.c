@@ -37,8 +37,7 @@
 #include "postrotate.h"
 #include "privs.h"
 
-#define PIPEOUT_TICK_MS		100	/* longest single wait */
-#define NS_PER_S		1000000000ull
+#define PIPEOUT_TICK_MS		CLOCK_STOP_LATENCY_MS	/* longest wait */
 
 static bool
 is_executable(const char *path)
@@ -203,7 +202,7 @@ watch_expired(const struct pipeout_watch *w, bool exiting, char *err,
 	unsigned long long limit = stopping ? PIPEOUT_STOP_STALL_S :
 	    PIPEOUT_STALL_S;
 
-	if (mono_ns() - w->last_ns < limit * NS_PER_S)
+	if (mono_ns() - w->last_ns < limit * CLOCK_NS_PER_S)
 		return 0;
 	if (exiting)
 		log_seterr(err, errlen, "--pipeout command did not exit %llu s "
@@ -295,8 +294,9 @@ wait_child(pid_t pid, int *status, int flags)
 static int
 end_child(pid_t pid, int *status)
 {
-	const struct timespec tick = { 0, PIPEOUT_TICK_MS * 1000000L };
-	uint64_t until = mono_ns() + PIPEOUT_KILL_GRACE_S * NS_PER_S;
+	const struct timespec tick = clock_span(PIPEOUT_TICK_MS *
+	    CLOCK_NS_PER_MS);
+	uint64_t until = mono_ns() + PIPEOUT_KILL_GRACE_S * CLOCK_NS_PER_S;
 	pid_t r;
 
 	*status = 0;
@@ -373,7 +373,7 @@ int
 pipeout_reap(pid_t pid, const char *who, struct pipeout_watch *w, char *err,
     size_t errlen)
 {
-	const struct timespec tick = { 0, 10 * 1000000L };
+	const struct timespec tick = clock_span(10 * CLOCK_NS_PER_MS);
 	char why[160];
 	int status, sig;
 	pid_t r;

@@ -15,6 +15,7 @@
 
 #include <wandio.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pipeout.h"
 #include "salvage.h"
@@ -22,7 +23,7 @@
 #define PCAP_HDR	24u
 #define PCAP_RECHDR	16u
 #define MAX_CAPLEN	262144u
-#define STOP_POLL_MS	100	/* longest wait before looking at stop */
+#define STOP_POLL_MS	CLOCK_STOP_LATENCY_MS	/* longest wait */
 #define STOP_CHECK_RECS	4096u	/* records scanned between looks at stop */
 
 static bool
