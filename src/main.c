@@ -19,14 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "control.h"
 #include "input.h"
-#include <wandio.h>
-
 #include "log.h"
 #include "notify.h"
 #include "options.h"
-#include "words.h"
 #include "output.h"
 #include "pipeout.h"
 #include "postrotate.h"
@@ -34,6 +32,7 @@
 #include "recover.h"
 #include "seqfile.h"
 #include "stats.h"
+#include "words.h"
 #include "writer.h"
 
 #define EXIT_USAGE	2
@@ -134,75 +133,6 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 	return output_check_target(cfg->output_path, err, errlen);
 }
 
-/*
- * -Z/-z: map to libwandio and make sure it really compresses.  Debian's
- * libwandio1 writes "lzo" uncompressed: then lzop, if installed, does the
- * job as a --pipeout child (*lzop_argv); otherwise refuse.
- */
-static int
-choose_compression(const struct config *cfg, int *type, char ***lzop_argv,
-    char *err, size_t errlen)
-{
-	static const int wandio_type[] = {
-		[COMPRESS_NONE] = WANDIO_COMPRESS_NONE,
-		[COMPRESS_GZ] = WANDIO_COMPRESS_ZLIB,
-		[COMPRESS_BZ2] = WANDIO_COMPRESS_BZ2,
-		[COMPRESS_LZO] = WANDIO_COMPRESS_LZO,
-		[COMPRESS_XZ] = WANDIO_COMPRESS_LZMA,
-#if HAVE_DECL_WANDIO_COMPRESS_ZSTD
-		[COMPRESS_ZSTD] = WANDIO_COMPRESS_ZSTD,
-#else
-		[COMPRESS_ZSTD] = -1,
-#endif
-#if HAVE_DECL_WANDIO_COMPRESS_LZ4
-		[COMPRESS_LZ4] = WANDIO_COMPRESS_LZ4,
-#else
-		[COMPRESS_LZ4] = -1,
-#endif
-	};
-	const char *name = options_compress_name(cfg->compress_type);
-	char perr[256], cmd[32];
-
-	*type = 0;
-	*lzop_argv = NULL;
-	if (cfg->compress_type == COMPRESS_NONE)
-		return 0;
-	if (!cfg->compress_type_given)
-		log_warn("-z given without -Z: compressing with gzip, as "
-		    "mtracecap 0.6 did");
-	if (wandio_type[cfg->compress_type] < 0) {
-		/* libwandio < 4.2 has no such writer */
-		log_seterr(err, errlen, "invalid value '%s' for "
-		    "-Z/--compress-type: this libwandio cannot write %s; use "
-		    "--pipeout='%s -1' instead", name, name, name);
-		return -1;
-	}
-	if (output_probe_compression(wandio_type[cfg->compress_type],
-	    cfg->compress_level, perr, sizeof(perr)) == 0) {
-		*type = wandio_type[cfg->compress_type];
-		return 0;
-	}
-	if (cfg->compress_type == COMPRESS_LZO) {
-		char *lzop = pipeout_resolve("lzop", NULL, 0);
-
-		if (lzop != NULL) {
-			free(lzop);
-			snprintf(cmd, sizeof(cmd), "lzop -%d -c",
-			    cfg->compress_level);
-			*lzop_argv = words_split(cmd, err, errlen);
-			if (*lzop_argv == NULL)
-				return -1;
-			log_info("-Z lzo: libwandio cannot write lzo here, "
-			    "compressing with '%s' instead", cmd);
-			return 0;
-		}
-	}
-	log_seterr(err, errlen, "invalid value '%s' for -Z/--compress-type: "
-	    "%s%s", name, perr, cfg->compress_type == COMPRESS_LZO ?
-	    "; install lzop or use --pipeout" : "");
-	return -1;
-}
-
 /* Every input whose link type is known up front must agree. */
 static int
 check_linktypes(struct input *const *inputs, size_t n, int *linktype,
@@ -279,7 +209,8 @@ main(int argc, char **argv)
 		options_free(&cfg);
 		return EXIT_RUNTIME;
 	}
-	if (choose_compression(&cfg, &compress_type, &lzop_argv, err,
+	if (compress_choose(cfg.compress_type, cfg.compress_level,
+	    cfg.compress_type_given, &compress_type, &lzop_argv, err,
 	    sizeof(err)) != 0) {
 		log_error("%s", err);
 		options_free(&cfg);

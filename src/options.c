@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compress.h"
 #include "log.h"
 #include "naming.h"
 #include "options.h"
@@ -251,36 +252,6 @@ options_usage(FILE *fp)
 	    OPTIONS_QUEUE_MB_DEFAULT, OPTIONS_CAPBUF_MB_DEFAULT);
 }
 
-const char *
-options_compress_name(enum compress_type t)
-{
-	switch (t) {
-	case COMPRESS_NONE:	return "none";
-	case COMPRESS_GZ:	return "gz";
-	case COMPRESS_BZ2:	return "bz2";
-	case COMPRESS_LZO:	return "lzo";
-	case COMPRESS_XZ:	return "xz";
-	case COMPRESS_ZSTD:	return "zstd";
-	case COMPRESS_LZ4:	return "lz4";
-	}
-	return "?";
-}
-
-int
-options_default_level(enum compress_type t)
-{
-	switch (t) {
-	case COMPRESS_GZ:	return 6;	/* gzip's default */
-	case COMPRESS_BZ2:	return 9;	/* bzip2's default */
-	case COMPRESS_XZ:	return 6;	/* xz's default */
-	case COMPRESS_LZO:	return 1;
-	case COMPRESS_ZSTD:	return 3;	/* zstd's default */
-	case COMPRESS_LZ4:	return 1;
-	case COMPRESS_NONE:	return 0;
-	}
-	return 0;
-}
-
 int
 options_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     const char *what, char *err, size_t errlen)
@@ -323,24 +294,8 @@ static int
 parse_compress_type(const char *s, enum compress_type *t, char *err,
     size_t errlen)
 {
-	static const struct {
-		const char *name;
-		enum compress_type type;
-	} names[] = {
-		{ "gz", COMPRESS_GZ }, { "gzip", COMPRESS_GZ },
-		{ "zlib", COMPRESS_GZ }, { "bz2", COMPRESS_BZ2 },
-		{ "bzip2", COMPRESS_BZ2 }, { "lzo", COMPRESS_LZO },
-		{ "xz", COMPRESS_XZ }, { "lzma", COMPRESS_XZ },
-		{ "zstd", COMPRESS_ZSTD }, { "lz4", COMPRESS_LZ4 },
-		{ "none", COMPRESS_NONE }, { "no", COMPRESS_NONE },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(s, names[i].name) == 0) {
-			*t = names[i].type;
-			return 0;
-		}
-	}
+	if (compress_from_name(s, t) == 0)
+		return 0;
 	log_seterr(err, errlen,
 	    "invalid value '%s' for -Z/--compress-type: expected gz, zlib, "
 	    "bz2, lzo, xz, zstd, lz4 or none", s);
@@ -594,11 +549,12 @@ check_compression(struct config *cfg, char *err, size_t errlen)
 	if (cfg->compress_level == 0) {
 		log_seterr(err, errlen, "-z/--compress-level 0 would write "
 		    "uncompressed %s files; use 1-9 or -Z none",
-		    options_compress_name(cfg->compress_type));
+		    compress_name(cfg->compress_type));
 		return -1;
 	}
 	if (cfg->compress_level < 0)
-		cfg->compress_level = options_default_level(cfg->compress_type);
+		cfg->compress_level = compress_default_level(
+		    cfg->compress_type);
 	if (cfg->pipeout != NULL) {
 		log_seterr(err, errlen, "-Z/-z and --pipeout '%s' both "
 		    "compress: choose one", cfg->pipeout);

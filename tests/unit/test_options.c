@@ -815,17 +815,17 @@ test_compress_types(void **state)
 		assert_int_equal(r.cfg.compress_level, ok[i].level);
 		options_free(&r.cfg);
 	}
-	assert_int_equal(options_default_level(COMPRESS_GZ), 6);
-	assert_int_equal(options_default_level(COMPRESS_BZ2), 9);
-	assert_int_equal(options_default_level(COMPRESS_XZ), 6);
-	assert_int_equal(options_default_level(COMPRESS_LZO), 1);
+	assert_int_equal(compress_default_level(COMPRESS_GZ), 6);
+	assert_int_equal(compress_default_level(COMPRESS_BZ2), 9);
+	assert_int_equal(compress_default_level(COMPRESS_XZ), 6);
+	assert_int_equal(compress_default_level(COMPRESS_LZO), 1);
 	RUN_CMDLINES(refused);
 
-	assert_string_equal(options_compress_name(COMPRESS_NONE), "none");
-	assert_string_equal(options_compress_name(COMPRESS_GZ), "gz");
-	assert_string_equal(options_compress_name(COMPRESS_BZ2), "bz2");
-	assert_string_equal(options_compress_name(COMPRESS_LZO), "lzo");
-	assert_string_equal(options_compress_name(COMPRESS_XZ), "xz");
+	assert_string_equal(compress_name(COMPRESS_NONE), "none");
+	assert_string_equal(compress_name(COMPRESS_GZ), "gz");
+	assert_string_equal(compress_name(COMPRESS_BZ2), "bz2");
+	assert_string_equal(compress_name(COMPRESS_LZO), "lzo");
+	assert_string_equal(compress_name(COMPRESS_XZ), "xz");
 }
 
 static void
