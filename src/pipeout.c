@@ -12,6 +12,8 @@
  *   how long the child has taken nothing and whether a stop was asked for.
  * - fork() in a threaded process: the child only calls async-signal-safe
  *   functions before execv.
+ * - This file owns fork/exec and the child environment for every child;
+ *   postrotate.c starts its hooks through pipeout_child_exec().
  */
 #include "config.h"
 
@@ -34,10 +36,19 @@
 #include "clock.h"
 #include "log.h"
 #include "pipeout.h"
-#include "postrotate.h"
 #include "privs.h"
 
 #define PIPEOUT_TICK_MS		CLOCK_STOP_LATENCY_MS	/* longest wait */
+
+/*
+ * The whole environment of every child (compressor, decompressor,
+ * --post-rotate hook): a fixed PATH and the C locale, nothing inherited.
+ */
+static char *const clean_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"LC_ALL=C",
+	NULL,
+};
 
 static bool
 is_executable(const char *path)
@@ -104,7 +115,7 @@ pipeout_child_exec(const char *path, char *const *argv)
 	signal(SIGHUP, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(path, argv, postrotate_clean_env);
+	execve(path, argv, clean_env);
 	_exit(127);
 }
 
