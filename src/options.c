@@ -30,8 +30,9 @@
 #define CAPBUF_MB_MAX		2047ull		/* libpcap takes an int of bytes */
 
 /* Ids of the long-only options (short ones use their letter). */
+#define OPT_LONG_ONLY	0x100	/* above every short letter */
 enum {
-	OPT_RELINQUISH = 0x100,
+	OPT_RELINQUISH = OPT_LONG_ONLY,
 	OPT_PIPEOUT,
 	OPT_FILE_EXT,
 	OPT_VERSION,
@@ -198,7 +199,7 @@ build_getopt_tables(struct option *longs, char *shorts)
 
 		longs[i] = (struct option){ d->name, takes_value(d) ?
 		    required_argument : no_argument, NULL, d->key };
-		if (d->key < 0x100) {
+		if (d->key < OPT_LONG_ONLY) {
 			*s++ = (char)d->key;
 			if (takes_value(d))
 				*s++ = ':';
@@ -349,7 +350,7 @@ bad_option(const char *arg, int opt, char *err, size_t errlen)
 	size_t n;
 
 	if (strncmp(arg, "--", 2) != 0) {
-		if (opt > 0 && opt < 0x100)
+		if (opt > 0 && opt < OPT_LONG_ONLY)
 			log_seterr(err, errlen, "unknown option '-%c'", opt);
 		else
 			log_seterr(err, errlen, "unknown option '%s'", arg);
