@@ -1,5 +1,5 @@
 /*
- * clock.h - the two clocks, in nanoseconds.
+ * clock.h - the two clocks, in nanoseconds; deadlines; the stop latency.
  *
  * CLOCK_MONOTONIC for timeouts and delays; CLOCK_REALTIME where a time is
  * compared with packet stamps or names a file.
@@ -10,13 +10,52 @@
 #include <stdint.h>
 #include <time.h>
 
+#define CLOCK_NS_PER_S		1000000000ull
+#define CLOCK_NS_PER_MS		1000000ull
+
+/*
+ * The stop latency: the longest any thread waits (for packets, space,
+ * a signal, a child, a lock, a watchfile) before it looks at the stop flag
+ * again.  A stop or a SIGHUP takes effect within about this long.
+ */
+#define CLOCK_STOP_LATENCY_MS	100
+#define CLOCK_STOP_LATENCY_NS	(CLOCK_STOP_LATENCY_MS * CLOCK_NS_PER_MS)
+
+/* A relative time of ns nanoseconds, for nanosleep() and sigtimedwait(). */
+static inline struct timespec
+clock_span(uint64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / CLOCK_NS_PER_S),
+	    (long)(ns % CLOCK_NS_PER_S) };
+}
+
+/*
+ * The time ns nanoseconds from now on clock id as an absolute timespec:
+ * the deadline pthread_cond_timedwait() takes (id must be the clock of the
+ * condition variable: CLOCK_REALTIME unless it was set otherwise).
+ */
+static inline struct timespec
+clock_deadline(clockid_t id, uint64_t ns)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	ts.tv_sec += (time_t)(ns / CLOCK_NS_PER_S);
+	ts.tv_nsec += (long)(ns % CLOCK_NS_PER_S);
+	if (ts.tv_nsec >= (long)CLOCK_NS_PER_S) {
+		ts.tv_sec++;
+		ts.tv_nsec -= (long)CLOCK_NS_PER_S;
+	}
+	return ts;
+}
+
 static inline uint64_t
 clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
 	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * CLOCK_NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
 static inline uint64_t

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "control.h"
 #include "log.h"
 #include "notify.h"
@@ -60,7 +61,7 @@ static void *
 control_signal_thread(void *arg)
 {
 	struct control *c = arg;
-	struct timespec tick = { 0, 100000000L };
+	struct timespec tick = clock_span(CLOCK_STOP_LATENCY_NS);
 	sigset_t set;
 
 	fill_set(&set);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "clock.h"
 #include "finisher.h"
 #include "log.h"
 #include "stats.h"
@@ -85,21 +86,14 @@ finisher_thread(void *arg)
 			struct timespec ts;
 
 			/*
-			 * Wake to reap finished hooks: every 100 ms while
-			 * some run (a zombie lives at most that long, no
-			 * SIGCHLD needed), else every second.  f->pr is
+			 * Wake to reap finished hooks: every stop latency
+			 * while some run (a zombie lives at most that long,
+			 * no SIGCHLD needed), else every second.  f->pr is
 			 * only used by this thread while it runs.
 			 */
-			clock_gettime(CLOCK_REALTIME, &ts);
-			if (postrotate_busy(f->pr)) {
-				ts.tv_nsec += 100000000L;
-				if (ts.tv_nsec >= 1000000000L) {
-					ts.tv_sec++;
-					ts.tv_nsec -= 1000000000L;
-				}
-			} else {
-				ts.tv_sec += 1;
-			}
+			ts = clock_deadline(CLOCK_REALTIME,
+			    postrotate_busy(f->pr) ? CLOCK_STOP_LATENCY_NS :
+			    CLOCK_NS_PER_S);
 			pthread_cond_timedwait(&f->nonempty, &f->mu, &ts);
 			if (f->count == 0 && !f->closing) {
 				pthread_mutex_unlock(&f->mu);

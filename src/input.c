@@ -56,6 +56,7 @@
 #include <pcap/pcap.h>
 
 #include "clock.h"
+#include "compress.h"
 #include "counter.h"
 #include "input.h"
 #include "log.h"
@@ -64,8 +65,8 @@
 #include "privs.h"
 
 #define PUBLISH_BATCH		64		/* packets between publishes */
-#define POLL_MS			100		/* stop-flag latency of idle readers */
-#define WAIT_SPACE_NS		100000000ull
+#define POLL_MS			CLOCK_STOP_LATENCY_MS	/* idle readers */
+#define WAIT_SPACE_NS		CLOCK_STOP_LATENCY_NS
 #define DROP_POLL_NS		200000000ull	/* kernel drop counter refresh */
 #define FILE_CHUNK		(1u << 20)	/* native reader's buffer */
 #define RELAY_READ		65536		/* the relay's read size */
@@ -211,17 +212,12 @@ libtrace_to_linktype(libtrace_linktype_t t)
 static const char *
 decompressor(const unsigned char *m, size_t n)
 {
-	if (n < 4)
+	const struct compress_info *c = n >= 4 ? compress_sniff(m, n) : NULL;
+
+	/* zstd and lz4 files are left to libtrace, as they always were */
+	if (c == NULL || c->type == COMPRESS_ZSTD || c->type == COMPRESS_LZ4)
 		return NULL;
-	if (m[0] == 0x1f && m[1] == 0x8b)
-		return "gzip";
-	if (m[0] == 'B' && m[1] == 'Z' && m[2] == 'h')
-		return "bzip2";
-	if (m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X')
-		return "xz";
-	if (m[0] == 0x89 && m[1] == 'L' && m[2] == 'Z' && m[3] == 'O')
-		return "lzop";
-	return NULL;
+	return c->tool;
 }
 
 static enum file_kind

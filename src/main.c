@@ -5,7 +5,9 @@
  * thread: libtrace 3 is not safe otherwise) -> drop privileges -> start
  * the signal thread and the readers -> tell systemd we are ready -> merge
  * and write until the inputs end or a signal says stop -> join -> report
- * -> exit status.
+ * -> exit status.  Each phase is one function below, in that order
+ * (command_line, prepare, open_inputs, drop_privileges, start_threads,
+ * capture, drain), and run_free() undoes whatever was set up.
  * Exit status: 0 clean, 1 input/output/runtime error, 2 usage error.
  */
 #include "config.h"
@@ -19,10 +21,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "control.h"
 #include "input.h"
-#include <wandio.h>
-
 #include "log.h"
 #include "notify.h"
 #include "options.h"
@@ -33,6 +34,7 @@
 #include "recover.h"
 #include "seqfile.h"
 #include "stats.h"
+#include "words.h"
 #include "writer.h"
 
 #define EXIT_USAGE	2
@@ -133,75 +135,6 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 	return output_check_target(cfg->output_path, err, errlen);
 }
 
-/*
- * -Z/-z: map to libwandio and make sure it really compresses.  Debian's
- * libwandio1 writes "lzo" uncompressed: then lzop, if installed, does the
- * job as a --pipeout child (*lzop_argv); otherwise refuse.
- */
-static int
-choose_compression(const struct config *cfg, int *type, char ***lzop_argv,
-    char *err, size_t errlen)
-{
-	static const int wandio_type[] = {
-		[COMPRESS_NONE] = WANDIO_COMPRESS_NONE,
-		[COMPRESS_GZ] = WANDIO_COMPRESS_ZLIB,
-		[COMPRESS_BZ2] = WANDIO_COMPRESS_BZ2,
-		[COMPRESS_LZO] = WANDIO_COMPRESS_LZO,
-		[COMPRESS_XZ] = WANDIO_COMPRESS_LZMA,
-#if HAVE_DECL_WANDIO_COMPRESS_ZSTD
-		[COMPRESS_ZSTD] = WANDIO_COMPRESS_ZSTD,
-#else
-		[COMPRESS_ZSTD] = -1,
-#endif
-#if HAVE_DECL_WANDIO_COMPRESS_LZ4
-		[COMPRESS_LZ4] = WANDIO_COMPRESS_LZ4,
-#else
-		[COMPRESS_LZ4] = -1,
-#endif
-	};
-	const char *name = options_compress_name(cfg->compress_type);
-	char perr[256], cmd[32];
-
-	*type = 0;
-	*lzop_argv = NULL;
-	if (cfg->compress_type == COMPRESS_NONE)
-		return 0;
-	if (!cfg->compress_type_given)
-		log_warn("-z given without -Z: compressing with gzip, as "
-		    "mtracecap 0.6 did");
-	if (wandio_type[cfg->compress_type] < 0) {
-		/* libwandio < 4.2 has no such writer */
-		log_seterr(err, errlen, "invalid value '%s' for "
-		    "-Z/--compress-type: this libwandio cannot write %s; use "
-		    "--pipeout='%s -1' instead", name, name, name);
-		return -1;
-	}
-	if (output_probe_compression(wandio_type[cfg->compress_type],
-	    cfg->compress_level, perr, sizeof(perr)) == 0) {
-		*type = wandio_type[cfg->compress_type];
-		return 0;
-	}
-	if (cfg->compress_type == COMPRESS_LZO) {
-		char *lzop = pipeout_resolve("lzop", NULL, 0);
-
-		if (lzop != NULL) {
-			free(lzop);
-			snprintf(cmd, sizeof(cmd), "lzop -%d -c",
-			    cfg->compress_level);
-			*lzop_argv = options_split_words(cmd, err, errlen);
-			if (*lzop_argv == NULL)
-				return -1;
-			log_info("-Z lzo: libwandio cannot write lzo here, "
-			    "compressing with '%s' instead", cmd);
-			return 0;
-		}
-	}
-	log_seterr(err, errlen, "invalid value '%s' for -Z/--compress-type: "
-	    "%s%s", name, perr, cfg->compress_type == COMPRESS_LZO ?
-	    "; install lzop or use --pipeout" : "");
-	return -1;
-}
-
 /* Every input whose link type is known up front must agree. */
 static int
 check_linktypes(struct input *const *inputs, size_t n, int *linktype,
@@ -226,111 +159,143 @@ check_linktypes(struct input *const *inputs, size_t n, int *linktype,
 	return 0;
 }
 
-int
-main(int argc, char **argv)
-{
-	struct config cfg;
-	struct control ctl;
+/* Everything main() sets up, in start-up order; run_free() undoes it. */
+struct run {
+	struct config	 cfg;
+	struct control	 ctl;
 	struct queue_waiter waiter;
-	struct stats stats;
-	struct input **inputs = NULL;
-	size_t opened = 0, started = 0;
-	char err[1024];
-	char *pipeout_path = NULL, *hook_path = NULL;
-	struct postrotate *hook = NULL;
-	struct recover *recovery = NULL;
-	struct privs_user user = { 0 };
-	char **lzop_argv = NULL, **pipeout_argv;
-	int compress_type = 0;
-	uint32_t first_seq = 0;
-	int linktype = -1;
-	int status = EXIT_RUNTIME;
-	int std_closed;
-	bool waiter_ok = false, stats_ok = false;
+	struct stats	 stats;
+	struct input	**inputs;	/* cfg.ninputs slots, NULL: not opened */
+	size_t		 opened, started;
+	char		*pipeout_path, *hook_path;
+	struct postrotate *hook;
+	struct recover	*recovery;
+	struct privs_user user;
+	char		**lzop_argv;	/* -Z lzo through lzop (owned) */
+	char		**pipeout_argv;	/* lzop_argv or cfg.pipeout_argv */
+	int		 compress_type;	/* libwandio's, 0 for none */
+	uint32_t	 first_seq;
+	int		 linktype;
+	bool		 waiter_ok, stats_ok;
+	char		 err[1024];
+};
 
-	if ((std_closed = open_std_fds()) < 0) {
-		if (fcntl(STDERR_FILENO, F_GETFD) != -1)
-			log_error("cannot open /dev/null: %s", strerror(errno));
-		return EXIT_RUNTIME;
+/*
+ * Parse the command line and settle the compression.  Returns true to go
+ * on and capture; false when main is to return *status at once (an
+ * action such as --help, or an error, logged).
+ */
+static bool
+command_line(struct run *r, int argc, char **argv, int std_closed,
+    int *status)
+{
+	struct config *cfg = &r->cfg;
+
+	*status = EXIT_USAGE;
+	if (options_parse(argc, argv, cfg, r->err, sizeof(r->err)) != 0) {
+		log_error("%s", r->err);
+		return false;
 	}
-	if (options_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
-		log_error("%s", err);
-		return EXIT_USAGE;
-	}
-	switch (cfg.action) {
+	*status = 0;
+	switch (cfg->action) {
 	case ACTION_HELP:
 		options_usage(stdout);
-		return 0;
+		return false;
 	case ACTION_VERSION:
 		printf("mtracecap %s\n", PACKAGE_VERSION);
-		return 0;
+		return false;
 	case ACTION_LIBTRACE_HELP:
 		input_libtrace_help();
-		return 0;
+		return false;
 	case ACTION_RUN:
 		break;
 	}
-	log_set_verbosity(cfg.verbose);
-	if ((std_closed & 1 << STDOUT_FILENO) && !cfg.rotating &&
-	    strcmp(cfg.output_path, "-") == 0) {
+	log_set_verbosity(cfg->verbose);
+	if ((std_closed & 1 << STDOUT_FILENO) && !cfg->rotating &&
+	    strcmp(cfg->output_path, "-") == 0) {
 		/* it is /dev/null now: the capture would vanish */
 		log_error("output '-': standard output was closed at start");
-		options_free(&cfg);
-		return EXIT_RUNTIME;
+		*status = EXIT_RUNTIME;
+		return false;
 	}
-	if (choose_compression(&cfg, &compress_type, &lzop_argv, err,
-	    sizeof(err)) != 0) {
-		log_error("%s", err);
-		options_free(&cfg);
-		return EXIT_USAGE;
+	if (compress_choose(cfg->compress_type, cfg->compress_level,
+	    cfg->compress_type_given, &r->compress_type, &r->lzop_argv,
+	    r->err, sizeof(r->err)) != 0) {
+		log_error("%s", r->err);
+		*status = EXIT_USAGE;
+		return false;
 	}
-	pipeout_argv = lzop_argv != NULL ? lzop_argv : cfg.pipeout_argv;
-	if (pipeout_argv != NULL) {
-		pipeout_path = pipeout_resolve(pipeout_argv[0], err,
-		    sizeof(err));
-		if (pipeout_path == NULL) {
+	r->pipeout_argv = r->lzop_argv != NULL ? r->lzop_argv :
+	    cfg->pipeout_argv;
+	return true;
+}
+
+/*
+ * Before any input opens: the commands to run, the output place, the
+ * user to become, the sequence number.  Returns 0, or -1 (logged).
+ */
+static int
+prepare(struct run *r)
+{
+	const struct config *cfg = &r->cfg;
+	char *err = r->err;
+	size_t errlen = sizeof(r->err);
+
+	if (r->pipeout_argv != NULL) {
+		r->pipeout_path = pipeout_resolve(r->pipeout_argv[0], err,
+		    errlen);
+		if (r->pipeout_path == NULL) {
 			log_error("--pipeout: %s", err);
-			goto out;
+			return -1;
 		}
 	}
-	if (check_output(&cfg, err, sizeof(err)) != 0) {
-		log_error("%s", err);
-		goto out;
-	}
+	if (check_output(cfg, err, errlen) != 0)
+		goto fail;
 	/* known before the inputs open: their decompressors run as the user */
-	if (cfg.relinquish_user != NULL &&
-	    privs_lookup(cfg.relinquish_user, &user, err, sizeof(err)) != 0) {
-		log_error("%s", err);
-		goto out;
-	}
-	if (cfg.post_rotate_argv != NULL) {
-		hook_path = pipeout_resolve(cfg.post_rotate_argv[0], err,
-		    sizeof(err));
-		if (hook_path == NULL ||
-		    (hook = postrotate_create(hook_path, cfg.post_rotate_argv,
-		    err, sizeof(err))) == NULL) {
+	if (cfg->relinquish_user != NULL &&
+	    privs_lookup(cfg->relinquish_user, &r->user, err, errlen) != 0)
+		goto fail;
+	if (cfg->post_rotate_argv != NULL) {
+		r->hook_path = pipeout_resolve(cfg->post_rotate_argv[0], err,
+		    errlen);
+		if (r->hook_path == NULL ||
+		    (r->hook = postrotate_create(r->hook_path,
+		    cfg->post_rotate_argv, err, errlen)) == NULL) {
 			log_error("--post-rotate: %s", err);
-			goto out;
+			return -1;
 		}
 	}
-	if (cfg.seqfile != NULL &&
-	    seqfile_load(cfg.seqfile, &first_seq, err, sizeof(err)) != 0) {
-		log_error("%s", err);
-		goto out;
-	}
-	control_init(&ctl);
+	if (cfg->seqfile != NULL &&
+	    seqfile_load(cfg->seqfile, &r->first_seq, err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	log_error("%s", err);
+	return -1;
+}
+
+/*
+ * Block the signals (threads inherit the mask), then open every input on
+ * this thread.  Returns 0, or -1 (logged).
+ */
+static int
+open_inputs(struct run *r)
+{
+	const struct config *cfg = &r->cfg;
+
+	control_init(&r->ctl);
 	if (control_block_signals() != 0) {
 		log_error("cannot block signals: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
-	if (queue_waiter_init(&waiter) != 0) {
+	if (queue_waiter_init(&r->waiter) != 0) {
 		log_error("cannot initialise the merger's lock");
-		goto out;
+		return -1;
 	}
-	waiter_ok = true;
-	if ((inputs = calloc(cfg.ninputs, sizeof(*inputs))) == NULL) {
+	r->waiter_ok = true;
+	if ((r->inputs = calloc(cfg->ninputs, sizeof(*r->inputs))) == NULL) {
 		log_error("out of memory");
-		goto out;
+		return -1;
 	}
 	/*
 	 * Live inputs first: capture needs CAP_NET_RAW/CAP_NET_ADMIN only to
@@ -340,125 +305,190 @@ main(int argc, char **argv)
 	 * threads, and dropping them later reaches this thread only.
 	 */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < cfg.ninputs; i++) {
-			if (input_uri_is_live(cfg.inputs[i]) != (pass == 0))
+		for (size_t i = 0; i < cfg->ninputs; i++) {
+			if (input_uri_is_live(cfg->inputs[i]) != (pass == 0))
 				continue;
-			inputs[i] = input_open(cfg.inputs[i], i, &cfg,
-			    cfg.relinquish_user != NULL ? &user : NULL,
-			    &waiter, err, sizeof(err));
-			if (inputs[i] == NULL) {
-				log_error("%s", err);
-				goto out;
-			}
-			opened++;
+			r->inputs[i] = input_open(cfg->inputs[i], i, cfg,
+			    cfg->relinquish_user != NULL ? &r->user : NULL,
+			    &r->waiter, r->err, sizeof(r->err));
+			if (r->inputs[i] == NULL)
+				goto fail;
+			r->opened++;
 		}
 		/* (root keeps them: privs_drop_caps leaves root alone) */
-		if (pass == 0 && privs_drop_caps(err, sizeof(err)) != 0) {
-			log_error("%s", err);
-			goto out;
-		}
+		if (pass == 0 &&
+		    privs_drop_caps(r->err, sizeof(r->err)) != 0)
+			goto fail;
 	}
-	if (check_linktypes(inputs, opened, &linktype, err, sizeof(err)) != 0) {
-		log_error("%s", err);
-		goto out;
-	}
-	if (cfg.relinquish_user != NULL) {
+	if (check_linktypes(r->inputs, r->opened, &r->linktype, r->err,
+	    sizeof(r->err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	log_error("%s", r->err);
+	return -1;
+}
+
+/* Become the --relinquish-privileges user for good.  0, or -1 (logged). */
+static int
+drop_privileges(struct run *r)
+{
+	const struct config *cfg = &r->cfg;
+	char *err = r->err;
+	size_t errlen = sizeof(r->err);
+
+	if (cfg->relinquish_user != NULL) {
 		/* again as the user that writes the files and the seqfile */
-		if (privs_drop(cfg.relinquish_user, &user, err,
-		    sizeof(err)) != 0 ||
-		    check_output(&cfg, err, sizeof(err)) != 0 ||
-		    (cfg.seqfile != NULL &&
-		    seqfile_check(cfg.seqfile, err, sizeof(err)) != 0)) {
+		if (privs_drop(cfg->relinquish_user, &r->user, err,
+		    errlen) != 0 ||
+		    check_output(cfg, err, errlen) != 0 ||
+		    (cfg->seqfile != NULL &&
+		    seqfile_check(cfg->seqfile, err, errlen) != 0)) {
 			log_error("%s", err);
-			goto out;
+			return -1;
 		}
 	}
 	/* capture needs CAP_NET_RAW/CAP_NET_ADMIN only to open inputs */
-	if (privs_drop_caps(err, sizeof(err)) != 0) {
+	if (privs_drop_caps(err, errlen) != 0) {
 		log_error("%s", err);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Start recovery, the signal thread and the readers.  Returns -1 (logged)
+ * if nothing may run; 0 otherwise, with r->started < r->opened if a
+ * reader failed to start (then the stop flag is set).
+ */
+static int
+start_threads(struct run *r)
+{
 	/* as the user that writes the files from here on; beside capture */
-	if (cfg.rotating && (recovery = recover_start(cfg.output_path,
-	    &ctl.stop, run_hook, hook, err, sizeof(err))) == NULL) {
-		log_error("%s", err);
-		goto out;
+	if (r->cfg.rotating && (r->recovery = recover_start(
+	    r->cfg.output_path, &r->ctl.stop, run_hook, r->hook, r->err,
+	    sizeof(r->err))) == NULL) {
+		log_error("%s", r->err);
+		return -1;
 	}
-	if (stats_init(&stats, inputs, opened) != 0) {
+	if (stats_init(&r->stats, r->inputs, r->opened) != 0) {
 		log_error("out of memory");
-		goto out;
+		return -1;
 	}
-	stats_ok = true;
-	if (control_start(&ctl, err, sizeof(err)) != 0) {
-		log_error("%s", err);
-		goto out;
+	r->stats_ok = true;
+	if (control_start(&r->ctl, r->err, sizeof(r->err)) != 0) {
+		log_error("%s", r->err);
+		return -1;
 	}
-	for (started = 0; started < opened; started++) {
-		if (input_start(inputs[started], &ctl.stop, err,
-		    sizeof(err)) != 0) {
-			log_error("%s", err);
+	for (r->started = 0; r->started < r->opened; r->started++) {
+		if (input_start(r->inputs[r->started], &r->ctl.stop, r->err,
+		    sizeof(r->err)) != 0) {
+			log_error("%s", r->err);
 			/* the readers already running must end too */
-			atomic_store(&ctl.stop, true);
+			atomic_store(&r->ctl.stop, true);
 			break;
 		}
 	}
-	if (started == opened) {
-		struct writer_setup ws = {
-			.cfg = &cfg,
-			.inputs = inputs,
-			.ninputs = opened,
-			.control = &ctl,
-			.waiter = &waiter,
-			.stats = &stats,
-			.first_seq = first_seq,
-			.linktype = linktype,
-			.pipeout_path = pipeout_path,
-			.pipeout_argv = pipeout_argv,
-			.compress_type = compress_type,
-			.post_rotate = hook,
-		};
+	return 0;
+}
 
-		/* systemd (Type=notify); no-ops without NOTIFY_SOCKET */
-		if (notify_start(&ctl, &stats, err, sizeof(err)) != 0)
-			log_warn("%s; capture goes on without it", err);
-		notify_ready();
-		status = writer_run(&ws) == 0 ? 0 : EXIT_RUNTIME;
-	}
+/* Merge and write until the inputs end or a signal says stop. */
+static int
+capture(struct run *r)
+{
+	struct writer_setup ws = {
+		.cfg = &r->cfg,
+		.inputs = r->inputs,
+		.ninputs = r->opened,
+		.control = &r->ctl,
+		.waiter = &r->waiter,
+		.stats = &r->stats,
+		.first_seq = r->first_seq,
+		.linktype = r->linktype,
+		.pipeout_path = r->pipeout_path,
+		.pipeout_argv = r->pipeout_argv,
+		.compress_type = r->compress_type,
+		.post_rotate = r->hook,
+	};
+
+	/* systemd (Type=notify); no-ops without NOTIFY_SOCKET */
+	if (notify_start(&r->ctl, &r->stats, r->err, sizeof(r->err)) != 0)
+		log_warn("%s; capture goes on without it", r->err);
+	notify_ready();
+	return writer_run(&ws) == 0 ? 0 : EXIT_RUNTIME;
+}
+
+/* Join recovery and the readers, report; the exit status from status. */
+static int
+drain(struct run *r, int status)
+{
 	/* recovery goes on to its end unless a signal stopped the run */
-	(void)recover_join(recovery);
-	recovery = NULL;
+	(void)recover_join(r->recovery);
+	r->recovery = NULL;
 	/* the writer returns only after every reader closed its queue */
-	atomic_store(&ctl.stop, true);
-	for (size_t i = 0; i < started; i++)
-		input_join(inputs[i]);
+	atomic_store(&r->ctl.stop, true);
+	for (size_t i = 0; i < r->started; i++)
+		input_join(r->inputs[i]);
 	notify_finish();
-	for (size_t i = 0; i < started; i++)
-		if (input_failed(inputs[i]))
+	for (size_t i = 0; i < r->started; i++)
+		if (input_failed(r->inputs[i]))
 			status = EXIT_RUNTIME;
-	if (started == opened)
-		stats_final_report(&stats);
+	if (r->started == r->opened)
+		stats_final_report(&r->stats);
 	else
 		status = EXIT_RUNTIME;
-out:
-	if (recovery != NULL) {
-		atomic_store(&ctl.stop, true);
-		(void)recover_join(recovery);
+	return status;
+}
+
+/* Undo what was set up, whatever phase failed. */
+static void
+run_free(struct run *r)
+{
+	if (r->recovery != NULL) {
+		atomic_store(&r->ctl.stop, true);
+		(void)recover_join(r->recovery);
 	}
-	control_finish(&ctl);
-	if (inputs != NULL)
-		for (size_t i = 0; i < cfg.ninputs; i++)
-			input_destroy(inputs[i]);	/* NULL: not opened */
-	free(inputs);
-	if (stats_ok)
-		stats_destroy(&stats);
-	if (waiter_ok)
-		queue_waiter_destroy(&waiter);
+	control_finish(&r->ctl);
+	if (r->inputs != NULL)
+		for (size_t i = 0; i < r->cfg.ninputs; i++)
+			input_destroy(r->inputs[i]);	/* NULL: not opened */
+	free(r->inputs);
+	if (r->stats_ok)
+		stats_destroy(&r->stats);
+	if (r->waiter_ok)
+		queue_waiter_destroy(&r->waiter);
 	/* hooks get a bounded time to finish, then we exit anyway */
-	postrotate_destroy(hook, HOOK_WAIT_S);
-	free(hook_path);
-	free(pipeout_path);
-	privs_user_free(&user);
-	options_free_words(lzop_argv);
-	options_free(&cfg);
+	postrotate_destroy(r->hook, HOOK_WAIT_S);
+	free(r->hook_path);
+	free(r->pipeout_path);
+	privs_user_free(&r->user);
+	words_free(r->lzop_argv);
+	options_free(&r->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct run r = { .linktype = -1 };
+	int status = EXIT_RUNTIME;
+	int std_closed;
+
+	if ((std_closed = open_std_fds()) < 0) {
+		if (fcntl(STDERR_FILENO, F_GETFD) != -1)
+			log_error("cannot open /dev/null: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (!command_line(&r, argc, argv, std_closed, &status)) {
+		run_free(&r);
+		return status;
+	}
+	status = EXIT_RUNTIME;
+	if (prepare(&r) == 0 && open_inputs(&r) == 0 &&
+	    drop_privileges(&r) == 0 && start_threads(&r) == 0) {
+		if (r.started == r.opened)
+			status = capture(&r);
+		status = drain(&r, status);
+	}
+	run_free(&r);
 	return status;
 }

@@ -28,7 +28,7 @@
 #include "log.h"
 #include "merge.h"
 
-#define MERGE_MAX_SLEEP_NS	100000000ull	/* re-check at least every 100 ms */
+#define MERGE_MAX_SLEEP_NS	CLOCK_STOP_LATENCY_NS	/* longest sleep */
 #define MERGE_MAX_SLACK_NS	1000000ull	/* see merge_create() */
 #define MERGE_CLOCK_REUSE	64u		/* packets per clock reading */
 #define KEY_NONE		UINT64_MAX	/* no packet: loses to all */

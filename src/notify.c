@@ -47,7 +47,7 @@
 #include "log.h"
 #include "stats.h"
 
-#define TICK_NS		100000000L		/* thread's longest sleep */
+#define TICK_NS		CLOCK_STOP_LATENCY_NS	/* thread's longest sleep */
 #define STATUS_EVERY_NS	2000000000ull		/* a STATUS line at most this often */
 #define BEAT_SLACK_NS	300000000ull		/* > the writer's idle tick */
 #define STATUS_MAX	1100			/* "STATUS=", a prefix, 1023 escaped bytes */
@@ -157,12 +157,7 @@ notify_run_thread(void *arg)
 		uint64_t beat;
 
 		msg[0] = '\0';
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += TICK_NS;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = clock_deadline(CLOCK_MONOTONIC, TICK_NS);
 		pthread_mutex_lock(&req_lock);
 		if (!req_ready && !req_stopping && !req_done &&
 		    req_status[0] == '\0')

@@ -1,5 +1,6 @@
 /*
- * options.c - getopt_long table and strict value parsing.
+ * options.c - a table of options, the loop that applies it, and strict
+ * value parsing.
  *
  * Same short and long options as mtracecap 0.6, so existing command lines
  * keep working; unlike 0.6 every value is checked (0.6 used atoi and
@@ -10,13 +11,17 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compress.h"
 #include "log.h"
 #include "naming.h"
 #include "options.h"
+#include "words.h"
 
 #define ROTATE_SECONDS_MAX	(10ull * 366 * 24 * 3600)	/* ten years */
 #define ROTATE_SIZEMB_MAX	(1024ull * 1024)		/* 1 TiB */
@@ -24,8 +29,10 @@
 #define QUEUE_MB_MAX		4096ull
 #define CAPBUF_MB_MAX		2047ull		/* libpcap takes an int of bytes */
 
+/* Ids of the long-only options (short ones use their letter). */
+#define OPT_LONG_ONLY	0x100	/* above every short letter */
 enum {
-	OPT_RELINQUISH = 0x100,
+	OPT_RELINQUISH = OPT_LONG_ONLY,
 	OPT_PIPEOUT,
 	OPT_FILE_EXT,
 	OPT_VERSION,
@@ -35,33 +42,172 @@ enum {
 	OPT_POST_ROTATE,
 };
 
-static const struct option long_options[] = {
-	{ "libtrace-help",	no_argument,		NULL, 'H' },
-	{ "help",		no_argument,		NULL, 'h' },
-	{ "baseuri",		required_argument,	NULL, 'B' },
-	{ "rotate-seconds",	required_argument,	NULL, 'G' },
-	{ "seqfile",		required_argument,	NULL, 'N' },
-	{ "rotate-sizemb",	required_argument,	NULL, 'S' },
-	{ "snaplen",		required_argument,	NULL, 's' },
-	{ "use-utc",		no_argument,		NULL, 'U' },
-	{ "verbose",		no_argument,		NULL, 'v' },
-	{ "watchfile",		required_argument,	NULL, 'W' },
-	{ "maxwait_ms",		required_argument,	NULL, 'w' },
-	{ "compress-level",	required_argument,	NULL, 'z' },
-	{ "compress-type",	required_argument,	NULL, 'Z' },
-	{ "filter",		required_argument,	NULL, 'F' },
-	{ "relinquish-privileges", required_argument,	NULL, OPT_RELINQUISH },
-	{ "pipeout",		required_argument,	NULL, OPT_PIPEOUT },
-	{ "file-ext",		required_argument,	NULL, OPT_FILE_EXT },
-	{ "queue-size",		required_argument,	NULL, OPT_QUEUE_SIZE },
-	{ "capture-buffer",	required_argument,	NULL, OPT_CAPTURE_BUFFER },
-	{ "libtrace-live",	no_argument,		NULL, OPT_LIBTRACE_LIVE },
-	{ "post-rotate",	required_argument,	NULL, OPT_POST_ROTATE },
-	{ "version",		no_argument,		NULL, OPT_VERSION },
-	{ NULL,			0,			NULL, 0 },
+/* What an option's value is, hence how the loop in options_parse takes it. */
+enum opt_kind {
+	KIND_ACTION,	/* no value: set cfg->action, stop parsing */
+	KIND_FLAG,	/* no value: set the bool at off */
+	KIND_COUNT,	/* no value: add one to the int at off */
+	KIND_STRING,	/* non-empty string, kept at off */
+	KIND_NUMBER,	/* whole number in [min, max], given to set_number */
+	KIND_WORDS,	/* a command: the string at off, its words at words_off */
+	KIND_CUSTOM,	/* anything else: handle() */
 };
 
-static const char short_options[] = ":HhB:G:N:S:s:UvW:w:z:Z:F:";
+/* Parse state beyond the config: what the operands depend on. */
+struct parse {
+	struct config	*cfg;
+	const char	*baseuri;	/* -B as given, or NULL */
+};
+
+struct opt_def {
+	const char	*name;		/* long name */
+	int		 key;		/* short letter, or an OPT_ id */
+	enum opt_kind	 kind;
+	const char	*what;		/* how messages name it: "-G/--rotate-seconds" */
+	size_t		 off;		/* KIND_FLAG, _COUNT, _STRING, _WORDS */
+	size_t		 words_off;	/* KIND_WORDS */
+	enum options_action action;	/* KIND_ACTION */
+	uint64_t	 min, max;	/* KIND_NUMBER */
+	void		(*set_number)(struct config *, uint64_t);
+	int		(*handle)(struct parse *, const char *, char *, size_t);
+};
+
+static void
+set_rotate_seconds(struct config *c, uint64_t v)
+{
+	c->rotate_seconds = v;
+}
+
+static void
+set_rotate_sizemb(struct config *c, uint64_t v)
+{
+	c->rotate_bytes = v << 20;
+}
+
+static void
+set_maxwait(struct config *c, uint64_t v)
+{
+	c->maxwait_ms = (uint32_t)v;
+}
+
+static void
+set_level(struct config *c, uint64_t v)
+{
+	c->compress_level = (int)v;
+}
+
+static void
+set_queue_size(struct config *c, uint64_t v)
+{
+	c->queue_bytes = (size_t)v << 20;
+}
+
+static void
+set_capture_buffer(struct config *c, uint64_t v)
+{
+	c->capture_buffer = (size_t)v << 20;
+}
+
+
+/* -s 0 means whole packets, as in tcpdump */
+static void
+set_snaplen(struct config *c, uint64_t v)
+{
+	c->snaplen = v == 0 ? OPTIONS_SNAPLEN_MAX : (uint32_t)v;
+}
+
+static int handle_baseuri(struct parse *, const char *, char *, size_t);
+static int handle_compress_type(struct parse *, const char *, char *, size_t);
+static int handle_file_ext(struct parse *, const char *, char *, size_t);
+
+#define CFG(field)	offsetof(struct config, field)
+#define ACTION(n, k, a) \
+	{ .name = (n), .key = (k), .kind = KIND_ACTION, .action = (a) }
+#define FLAG(n, k, f) \
+	{ .name = (n), .key = (k), .kind = KIND_FLAG, .off = CFG(f) }
+#define COUNT(n, k, f) \
+	{ .name = (n), .key = (k), .kind = KIND_COUNT, .off = CFG(f) }
+#define STRING(n, k, w, f) { .name = (n), .key = (k), .kind = KIND_STRING, \
+	.what = (w), .off = CFG(f) }
+#define NUMBER(n, k, w, lo, hi, fn) { .name = (n), .key = (k), \
+	.kind = KIND_NUMBER, .what = (w), .min = (lo), .max = (hi), \
+	.set_number = (fn) }
+#define WORDS(n, k, w, f, wf) { .name = (n), .key = (k), .kind = KIND_WORDS, \
+	.what = (w), .off = CFG(f), .words_off = CFG(wf) }
+#define CUSTOM(n, k, fn) \
+	{ .name = (n), .key = (k), .kind = KIND_CUSTOM, .handle = (fn) }
+
+/*
+ * Every option, in the order of 0.6's getopt table (the order getopt_long
+ * sees them in).  Messages name an option by .what, or by its own handler.
+ */
+static const struct opt_def opt_defs[] = {
+	ACTION("libtrace-help", 'H', ACTION_LIBTRACE_HELP),
+	ACTION("help", 'h', ACTION_HELP),
+	CUSTOM("baseuri", 'B', handle_baseuri),
+	NUMBER("rotate-seconds", 'G', "-G/--rotate-seconds", 1,
+	    ROTATE_SECONDS_MAX, set_rotate_seconds),
+	STRING("seqfile", 'N', "-N/--seqfile", seqfile),
+	NUMBER("rotate-sizemb", 'S', "-S/--rotate-sizemb", 1,
+	    ROTATE_SIZEMB_MAX, set_rotate_sizemb),
+	NUMBER("snaplen", 's', "-s/--snaplen", 0, OPTIONS_SNAPLEN_MAX,
+	    set_snaplen),
+	FLAG("use-utc", 'U', use_utc),
+	COUNT("verbose", 'v', verbose),
+	STRING("watchfile", 'W', "-W/--watchfile", watchfile),
+	NUMBER("maxwait_ms", 'w', "-w/--maxwait_ms", 0, MAXWAIT_MS_MAX,
+	    set_maxwait),
+	NUMBER("compress-level", 'z', "-z/--compress-level", 0, 9, set_level),
+	CUSTOM("compress-type", 'Z', handle_compress_type),
+	STRING("filter", 'F', "-F/--filter", filter),
+	STRING("relinquish-privileges", OPT_RELINQUISH,
+	    "--relinquish-privileges", relinquish_user),
+	WORDS("pipeout", OPT_PIPEOUT, "--pipeout", pipeout, pipeout_argv),
+	CUSTOM("file-ext", OPT_FILE_EXT, handle_file_ext),
+	NUMBER("queue-size", OPT_QUEUE_SIZE, "--queue-size", 1, QUEUE_MB_MAX,
+	    set_queue_size),
+	NUMBER("capture-buffer", OPT_CAPTURE_BUFFER, "--capture-buffer", 1,
+	    CAPBUF_MB_MAX, set_capture_buffer),
+	FLAG("libtrace-live", OPT_LIBTRACE_LIVE, libtrace_live),
+	WORDS("post-rotate", OPT_POST_ROTATE, "--post-rotate", post_rotate,
+	    post_rotate_argv),
+	ACTION("version", OPT_VERSION, ACTION_VERSION),
+};
+
+#define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+/* Does the option take a value?  Only actions, flags and counts do not. */
+static bool
+takes_value(const struct opt_def *d)
+{
+	return d->kind != KIND_ACTION && d->kind != KIND_FLAG &&
+	    d->kind != KIND_COUNT;
+}
+
+/*
+ * getopt_long's tables, built from opt_defs: longs[] must hold NOPTS + 1
+ * entries and shorts[] 1 + 2 * NOPTS + 1 bytes.
+ */
+static void
+build_getopt_tables(struct option *longs, char *shorts)
+{
+	char *s = shorts;
+
+	*s++ = ':';		/* a missing value returns ':' */
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt_def *d = &opt_defs[i];
+
+		longs[i] = (struct option){ d->name, takes_value(d) ?
+		    required_argument : no_argument, NULL, d->key };
+		if (d->key < OPT_LONG_ONLY) {
+			*s++ = (char)d->key;
+			if (takes_value(d))
+				*s++ = ':';
+		}
+	}
+	longs[NOPTS] = (struct option){ NULL, 0, NULL, 0 };
+	*s = '\0';
+}
 
 void
 options_usage(FILE *fp)
@@ -107,36 +253,6 @@ options_usage(FILE *fp)
 	    OPTIONS_QUEUE_MB_DEFAULT, OPTIONS_CAPBUF_MB_DEFAULT);
 }
 
-const char *
-options_compress_name(enum compress_type t)
-{
-	switch (t) {
-	case COMPRESS_NONE:	return "none";
-	case COMPRESS_GZ:	return "gz";
-	case COMPRESS_BZ2:	return "bz2";
-	case COMPRESS_LZO:	return "lzo";
-	case COMPRESS_XZ:	return "xz";
-	case COMPRESS_ZSTD:	return "zstd";
-	case COMPRESS_LZ4:	return "lz4";
-	}
-	return "?";
-}
-
-int
-options_default_level(enum compress_type t)
-{
-	switch (t) {
-	case COMPRESS_GZ:	return 6;	/* gzip's default */
-	case COMPRESS_BZ2:	return 9;	/* bzip2's default */
-	case COMPRESS_XZ:	return 6;	/* xz's default */
-	case COMPRESS_LZO:	return 1;
-	case COMPRESS_ZSTD:	return 3;	/* zstd's default */
-	case COMPRESS_LZ4:	return 1;
-	case COMPRESS_NONE:	return 0;
-	}
-	return 0;
-}
-
 int
 options_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     const char *what, char *err, size_t errlen)
@@ -179,114 +295,12 @@ static int
 parse_compress_type(const char *s, enum compress_type *t, char *err,
     size_t errlen)
 {
-	static const struct {
-		const char *name;
-		enum compress_type type;
-	} names[] = {
-		{ "gz", COMPRESS_GZ }, { "gzip", COMPRESS_GZ },
-		{ "zlib", COMPRESS_GZ }, { "bz2", COMPRESS_BZ2 },
-		{ "bzip2", COMPRESS_BZ2 }, { "lzo", COMPRESS_LZO },
-		{ "xz", COMPRESS_XZ }, { "lzma", COMPRESS_XZ },
-		{ "zstd", COMPRESS_ZSTD }, { "lz4", COMPRESS_LZ4 },
-		{ "none", COMPRESS_NONE }, { "no", COMPRESS_NONE },
-	};
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(s, names[i].name) == 0) {
-			*t = names[i].type;
-			return 0;
-		}
-	}
+	if (compress_from_name(s, t) == 0)
+		return 0;
 	log_seterr(err, errlen,
 	    "invalid value '%s' for -Z/--compress-type: expected gz, zlib, "
 	    "bz2, lzo, xz, zstd, lz4 or none", s);
 	return -1;
-}
-
-void
-options_free_words(char **words)
-{
-	if (words == NULL)
-		return;
-	for (char **w = words; *w != NULL; w++)
-		free(*w);
-	free(words);
-}
-
-char **
-options_split_words(const char *cmd, char *err, size_t errlen)
-{
-	size_t len = strlen(cmd);
-	/* at most len/2+1 words; each word at most len bytes */
-	size_t maxwords = len / 2 + 2;
-	char **words = calloc(maxwords, sizeof(*words));
-	char *cur = malloc(len + 1);
-	size_t nwords = 0, n = 0;
-	const char *p = cmd;
-	bool inword = false;
-
-	if (words == NULL || cur == NULL) {
-		log_seterr(err, errlen, "out of memory");
-		goto fail;
-	}
-	while (*p != '\0') {
-		char c = *p++;
-
-		if (c == ' ' || c == '\t' || c == '\n') {
-			if (inword) {
-				cur[n] = '\0';
-				if ((words[nwords++] = strdup(cur)) == NULL)
-					goto oom;
-				n = 0;
-				inword = false;
-			}
-			continue;
-		}
-		inword = true;
-		if (c == '\'') {
-			while (*p != '\0' && *p != '\'')
-				cur[n++] = *p++;
-			if (*p != '\'')
-				goto unbalanced;
-			p++;
-		} else if (c == '"') {
-			while (*p != '\0' && *p != '"') {
-				if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
-					p++;
-				cur[n++] = *p++;
-			}
-			if (*p != '"')
-				goto unbalanced;
-			p++;
-		} else if (c == '\\') {
-			if (*p == '\0')
-				goto unbalanced;
-			cur[n++] = *p++;
-		} else {
-			cur[n++] = c;
-		}
-	}
-	if (inword) {
-		cur[n] = '\0';
-		if ((words[nwords++] = strdup(cur)) == NULL)
-			goto oom;
-	}
-	if (nwords == 0) {
-		log_seterr(err, errlen, "empty command");
-		goto fail;
-	}
-	free(cur);
-	return words;
-unbalanced:
-	log_seterr(err, errlen, "unbalanced quote or trailing backslash in '%s'",
-	    cmd);
-	goto fail;
-oom:
-	log_seterr(err, errlen, "out of memory");
-fail:
-	free(cur);
-	options_free_words(words);
-	return NULL;
 }
 
 /*
@@ -336,30 +350,227 @@ bad_option(const char *arg, int opt, char *err, size_t errlen)
 	size_t n;
 
 	if (strncmp(arg, "--", 2) != 0) {
-		if (opt > 0 && opt < 0x100)
+		if (opt > 0 && opt < OPT_LONG_ONLY)
 			log_seterr(err, errlen, "unknown option '-%c'", opt);
 		else
 			log_seterr(err, errlen, "unknown option '%s'", arg);
 		return;
 	}
 	n = strcspn(arg + 2, "=");
-	for (const struct option *o = long_options; o->name != NULL; o++) {
-		if (strlen(o->name) == n && strncmp(o->name, arg + 2, n) == 0 &&
-		    arg[2 + n] == '=' && o->has_arg == no_argument) {
+	for (size_t i = 0; i < NOPTS; i++) {
+		const char *name = opt_defs[i].name;
+
+		if (strlen(name) == n && strncmp(name, arg + 2, n) == 0 &&
+		    arg[2 + n] == '=' && !takes_value(&opt_defs[i])) {
 			log_seterr(err, errlen, "option '--%s' takes no value: "
-			    "'%s'", o->name, arg);
+			    "'%s'", name, arg);
 			return;
 		}
 	}
 	log_seterr(err, errlen, "unknown option '%s'", arg);
 }
 
+/* -B: kept for the operands, which it changes */
+static int
+handle_baseuri(struct parse *p, const char *arg, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	p->baseuri = arg;
+	return 0;
+}
+
+static int
+handle_compress_type(struct parse *p, const char *arg, char *err,
+    size_t errlen)
+{
+	if (parse_compress_type(arg, &p->cfg->compress_type, err,
+	    errlen) != 0)
+		return -1;
+	p->cfg->compress_type_given = true;
+	return 0;
+}
+
+/* --file-ext: part of a file name, and the whole name must fit */
+static int
+handle_file_ext(struct parse *p, const char *arg, char *err, size_t errlen)
+{
+	if (strchr(arg, '/') != NULL) {
+		log_seterr(err, errlen, "invalid value '%s' for --file-ext: "
+		    "must not contain '/'", arg);
+		return -1;
+	}
+	if (naming_longest(arg) > NAME_MAX) {
+		log_seterr(err, errlen, "invalid value '%s' for --file-ext: "
+		    "%zu bytes, more than the %zu that fit in a file name",
+		    arg, strlen(arg), (size_t)NAME_MAX - naming_longest(""));
+		return -1;
+	}
+	p->cfg->file_ext = arg;
+	return 0;
+}
+
+/*
+ * Take one option d with its value arg (NULL for those without).  Returns
+ * 0, or -1 with err filled.  A repeated option replaces the earlier one
+ * (-v counts).
+ */
+static int
+apply_option(const struct opt_def *d, const char *arg, struct parse *p,
+    char *err, size_t errlen)
+{
+	char *field = (char *)p->cfg + d->off;
+	uint64_t v;
+
+	switch (d->kind) {
+	case KIND_ACTION:
+		p->cfg->action = d->action;
+		return 0;
+	case KIND_FLAG:
+		*(bool *)(void *)field = true;
+		return 0;
+	case KIND_COUNT:
+		(*(int *)(void *)field)++;
+		return 0;
+	case KIND_STRING:
+		if (arg[0] == '\0') {
+			log_seterr(err, errlen, "empty value for %s", d->what);
+			return -1;
+		}
+		*(const char **)(void *)field = arg;
+		return 0;
+	case KIND_NUMBER:
+		if (options_parse_u64(arg, d->min, d->max, &v, d->what, err,
+		    errlen) != 0)
+			return -1;
+		d->set_number(p->cfg, v);
+		return 0;
+	case KIND_WORDS: {
+		char ***words = (char ***)(void *)((char *)p->cfg +
+		    d->words_off);
+		char werr[256];
+
+		words_free(*words);
+		if ((*words = words_split(arg, werr, sizeof(werr))) == NULL) {
+			log_seterr(err, errlen, "invalid value '%s' for %s: %s",
+			    arg, d->what, werr);
+			return -1;
+		}
+		*(const char **)(void *)field = arg;
+		return 0;
+	}
+	case KIND_CUSTOM:
+		return d->handle(p, arg, err, errlen);
+	}
+	return 0;
+}
+
+/*
+ * The output (-B's directory or the first operand) and the trace URIs,
+ * with the options that only -B allows.  argv[ind...] are the
+ * operands.  Returns 0 or -1 with err filled.
+ */
+static int
+parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
+    size_t errlen)
+{
+	struct config *cfg = p->cfg;
+
+	if (p->baseuri != NULL) {
+		cfg->rotating = true;
+		if (parse_output_uri(p->baseuri, "-B/--baseuri",
+		    &cfg->output_path, err, errlen) != 0)
+			return -1;
+		if (strcmp(cfg->output_path, "-") == 0) {
+			log_seterr(err, errlen, "-B/--baseuri needs a "
+			    "directory, not stdout: '%s'", p->baseuri);
+			return -1;
+		}
+	} else {
+		if (ind >= argc) {
+			log_seterr(err, errlen, "missing outputuri and "
+			    "traceuri (see mtracecap --help)");
+			return -1;
+		}
+		if (parse_output_uri(argv[ind], "outputuri",
+		    &cfg->output_path, err, errlen) != 0)
+			return -1;
+		ind++;
+		if (cfg->rotate_seconds != 0 || cfg->rotate_bytes != 0) {
+			log_seterr(err, errlen, "%s needs -B: a single output "
+			    "file cannot rotate", cfg->rotate_seconds != 0 ?
+			    "-G/--rotate-seconds" : "-S/--rotate-sizemb");
+			return -1;
+		}
+		if (cfg->seqfile != NULL) {
+			log_seterr(err, errlen, "-N/--seqfile '%s' needs -B: "
+			    "a single output file has no sequence number",
+			    cfg->seqfile);
+			return -1;
+		}
+		if (cfg->file_ext[0] != '\0') {
+			log_seterr(err, errlen, "--file-ext '%s' needs -B",
+			    cfg->file_ext);
+			return -1;
+		}
+	}
+	if (ind >= argc) {
+		log_seterr(err, errlen, "missing traceuri: give at least "
+		    "one input (see mtracecap --help)");
+		return -1;
+	}
+	for (int i = ind; i < argc; i++) {
+		if (argv[i][0] == '\0') {
+			log_seterr(err, errlen, "empty traceuri (argument %d)",
+			    i);
+			return -1;
+		}
+	}
+	cfg->inputs = argv + ind;
+	cfg->ninputs = (size_t)(argc - ind);
+	return 0;
+}
+
+/* -z and -Z together, and with --pipeout.  Returns 0 or -1 (err filled). */
+static int
+check_compression(struct config *cfg, char *err, size_t errlen)
+{
+	/* -z without -Z means gzip, as 0.6 did (main.c says so) */
+	if (cfg->compress_level >= 0 && !cfg->compress_type_given)
+		cfg->compress_type = COMPRESS_GZ;
+	if (cfg->compress_type == COMPRESS_NONE && cfg->compress_level > 0) {
+		log_seterr(err, errlen, "-z/--compress-level %d conflicts "
+		    "with -Z none", cfg->compress_level);
+		return -1;
+	}
+	if (cfg->compress_type == COMPRESS_NONE)
+		return 0;
+	/* libwandio writes level 0 uncompressed, whatever the type: never a
+	 * plain file under a compressed name */
+	if (cfg->compress_level == 0) {
+		log_seterr(err, errlen, "-z/--compress-level 0 would write "
+		    "uncompressed %s files; use 1-9 or -Z none",
+		    compress_name(cfg->compress_type));
+		return -1;
+	}
+	if (cfg->compress_level < 0)
+		cfg->compress_level = compress_default_level(
+		    cfg->compress_type);
+	if (cfg->pipeout != NULL) {
+		log_seterr(err, errlen, "-Z/-z and --pipeout '%s' both "
+		    "compress: choose one", cfg->pipeout);
+		return -1;
+	}
+	return 0;
+}
+
 int
 options_parse(int argc, char **argv, struct config *cfg, char *err,
     size_t errlen)
 {
-	const char *baseuri = NULL;
-	uint64_t v;
+	struct option longs[NOPTS + 1];
+	char shorts[2 * NOPTS + 2];
+	struct parse p = { .cfg = cfg, .baseuri = NULL };
 	int c;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -369,250 +580,33 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	cfg->file_ext = "";
 	cfg->queue_bytes = (size_t)OPTIONS_QUEUE_MB_DEFAULT << 20;
 	cfg->capture_buffer = (size_t)OPTIONS_CAPBUF_MB_DEFAULT << 20;
+	build_getopt_tables(longs, shorts);
 
 	opterr = 0;
 	optind = 0;		/* glibc: a full re-initialisation */
-	while ((c = getopt_long(argc, argv, short_options, long_options,
-	    NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			cfg->action = ACTION_LIBTRACE_HELP;
-			return 0;
-		case 'h':
-			cfg->action = ACTION_HELP;
-			return 0;
-		case OPT_VERSION:
-			cfg->action = ACTION_VERSION;
-			return 0;
-		case 'B':
-			baseuri = optarg;
-			break;
-		case 'F':
-			if (optarg[0] == '\0') {
-				log_seterr(err, errlen,
-				    "empty value for -F/--filter");
-				goto fail;
-			}
-			cfg->filter = optarg;
-			break;
-		case 'G':
-			if (options_parse_u64(optarg, 1, ROTATE_SECONDS_MAX,
-			    &v, "-G/--rotate-seconds", err, errlen) != 0)
-				goto fail;
-			cfg->rotate_seconds = v;
-			break;
-		case 'N':
-			if (optarg[0] == '\0') {
-				log_seterr(err, errlen,
-				    "empty value for -N/--seqfile");
-				goto fail;
-			}
-			cfg->seqfile = optarg;
-			break;
-		case 'S':
-			if (options_parse_u64(optarg, 1, ROTATE_SIZEMB_MAX, &v,
-			    "-S/--rotate-sizemb", err, errlen) != 0)
-				goto fail;
-			cfg->rotate_bytes = v << 20;
-			break;
-		case 's':
-			if (options_parse_u64(optarg, 0, OPTIONS_SNAPLEN_MAX,
-			    &v, "-s/--snaplen", err, errlen) != 0)
-				goto fail;
-			cfg->snaplen = v == 0 ? OPTIONS_SNAPLEN_MAX :
-			    (uint32_t)v;
-			break;
-		case 'U':
-			cfg->use_utc = true;
-			break;
-		case 'v':
-			cfg->verbose++;
-			break;
-		case 'W':
-			if (optarg[0] == '\0') {
-				log_seterr(err, errlen,
-				    "empty value for -W/--watchfile");
-				goto fail;
-			}
-			cfg->watchfile = optarg;
-			break;
-		case 'w':
-			if (options_parse_u64(optarg, 0, MAXWAIT_MS_MAX, &v,
-			    "-w/--maxwait_ms", err, errlen) != 0)
-				goto fail;
-			cfg->maxwait_ms = (uint32_t)v;
-			break;
-		case 'z':
-			if (options_parse_u64(optarg, 0, 9, &v,
-			    "-z/--compress-level", err, errlen) != 0)
-				goto fail;
-			cfg->compress_level = (int)v;
-			break;
-		case 'Z':
-			if (parse_compress_type(optarg, &cfg->compress_type,
-			    err, errlen) != 0)
-				goto fail;
-			cfg->compress_type_given = true;
-			break;
-		case OPT_RELINQUISH:
-			if (optarg[0] == '\0') {
-				log_seterr(err, errlen, "empty value for "
-				    "--relinquish-privileges");
-				goto fail;
-			}
-			cfg->relinquish_user = optarg;
-			break;
-		case OPT_PIPEOUT: {
-			char werr[256];
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const struct opt_def *d = NULL;
 
-			options_free_words(cfg->pipeout_argv);
-			cfg->pipeout_argv = options_split_words(optarg, werr,
-			    sizeof(werr));
-			if (cfg->pipeout_argv == NULL) {
-				log_seterr(err, errlen,
-				    "invalid value '%s' for --pipeout: %s",
-				    optarg, werr);
-				goto fail;
-			}
-			cfg->pipeout = optarg;
-			break;
-		}
-		case OPT_POST_ROTATE: {
-			char werr[256];
-
-			options_free_words(cfg->post_rotate_argv);
-			cfg->post_rotate_argv = options_split_words(optarg,
-			    werr, sizeof(werr));
-			if (cfg->post_rotate_argv == NULL) {
-				log_seterr(err, errlen, "invalid value '%s' "
-				    "for --post-rotate: %s", optarg, werr);
-				goto fail;
-			}
-			cfg->post_rotate = optarg;
-			break;
-		}
-		case OPT_FILE_EXT:
-			if (strchr(optarg, '/') != NULL) {
-				log_seterr(err, errlen, "invalid value '%s' "
-				    "for --file-ext: must not contain '/'",
-				    optarg);
-				goto fail;
-			}
-			if (naming_longest(optarg) > NAME_MAX) {
-				log_seterr(err, errlen, "invalid value '%s' "
-				    "for --file-ext: %zu bytes, more than the "
-				    "%zu that fit in a file name", optarg,
-				    strlen(optarg), (size_t)NAME_MAX -
-				    naming_longest(""));
-				goto fail;
-			}
-			cfg->file_ext = optarg;
-			break;
-		case OPT_QUEUE_SIZE:
-			if (options_parse_u64(optarg, 1, QUEUE_MB_MAX, &v,
-			    "--queue-size", err, errlen) != 0)
-				goto fail;
-			cfg->queue_bytes = (size_t)v << 20;
-			break;
-		case OPT_LIBTRACE_LIVE:
-			cfg->libtrace_live = true;
-			break;
-		case OPT_CAPTURE_BUFFER:
-			if (options_parse_u64(optarg, 1, CAPBUF_MB_MAX, &v,
-			    "--capture-buffer", err, errlen) != 0)
-				goto fail;
-			cfg->capture_buffer = (size_t)v << 20;
-			break;
-		case ':':
+		for (size_t i = 0; i < NOPTS && d == NULL; i++)
+			if (opt_defs[i].key == c)
+				d = &opt_defs[i];
+		if (c == ':') {
 			log_seterr(err, errlen, "option '%s' needs a value",
 			    argv[optind - 1]);
 			goto fail;
-		case '?':
-		default:
+		}
+		if (d == NULL) {
 			bad_option(argv[optind - 1], optopt, err, errlen);
 			goto fail;
 		}
+		if (apply_option(d, optarg, &p, err, errlen) != 0)
+			goto fail;
+		if (d->kind == KIND_ACTION)
+			return 0;
 	}
-
-	if (baseuri != NULL) {
-		cfg->rotating = true;
-		if (parse_output_uri(baseuri, "-B/--baseuri", &cfg->output_path,
-		    err, errlen) != 0)
-			goto fail;
-		if (strcmp(cfg->output_path, "-") == 0) {
-			log_seterr(err, errlen, "-B/--baseuri needs a "
-			    "directory, not stdout: '%s'", baseuri);
-			goto fail;
-		}
-	} else {
-		if (optind >= argc) {
-			log_seterr(err, errlen, "missing outputuri and "
-			    "traceuri (see mtracecap --help)");
-			goto fail;
-		}
-		if (parse_output_uri(argv[optind], "outputuri",
-		    &cfg->output_path, err, errlen) != 0)
-			goto fail;
-		optind++;
-		if (cfg->rotate_seconds != 0 || cfg->rotate_bytes != 0) {
-			log_seterr(err, errlen, "%s needs -B: a single output "
-			    "file cannot rotate", cfg->rotate_seconds != 0 ?
-			    "-G/--rotate-seconds" : "-S/--rotate-sizemb");
-			goto fail;
-		}
-		if (cfg->seqfile != NULL) {
-			log_seterr(err, errlen, "-N/--seqfile '%s' needs -B: "
-			    "a single output file has no sequence number",
-			    cfg->seqfile);
-			goto fail;
-		}
-		if (cfg->file_ext[0] != '\0') {
-			log_seterr(err, errlen, "--file-ext '%s' needs -B",
-			    cfg->file_ext);
-			goto fail;
-		}
-	}
-	if (optind >= argc) {
-		log_seterr(err, errlen, "missing traceuri: give at least "
-		    "one input (see mtracecap --help)");
+	if (parse_operands(&p, argc, argv, optind, err, errlen) != 0 ||
+	    check_compression(cfg, err, errlen) != 0)
 		goto fail;
-	}
-	for (int i = optind; i < argc; i++) {
-		if (argv[i][0] == '\0') {
-			log_seterr(err, errlen, "empty traceuri (argument %d)",
-			    i);
-			goto fail;
-		}
-	}
-	cfg->inputs = argv + optind;
-	cfg->ninputs = (size_t)(argc - optind);
-
-	/* -z without -Z means gzip, as 0.6 did (main.c says so) */
-	if (cfg->compress_level >= 0 && !cfg->compress_type_given)
-		cfg->compress_type = COMPRESS_GZ;
-	if (cfg->compress_type == COMPRESS_NONE && cfg->compress_level > 0) {
-		log_seterr(err, errlen, "-z/--compress-level %d conflicts "
-		    "with -Z none", cfg->compress_level);
-		goto fail;
-	}
-	if (cfg->compress_type != COMPRESS_NONE) {
-		/* libwandio writes level 0 uncompressed, whatever the type:
-		 * never a plain file under a compressed name */
-		if (cfg->compress_level == 0) {
-			log_seterr(err, errlen, "-z/--compress-level 0 would "
-			    "write uncompressed %s files; use 1-9 or -Z none",
-			    options_compress_name(cfg->compress_type));
-			goto fail;
-		}
-		if (cfg->compress_level < 0)
-			cfg->compress_level = options_default_level(
-			    cfg->compress_type);
-		if (cfg->pipeout != NULL) {
-			log_seterr(err, errlen, "-Z/-z and --pipeout '%s' both "
-			    "compress: choose one", cfg->pipeout);
-			goto fail;
-		}
-	}
 	return 0;
 fail:
 	options_free(cfg);
@@ -626,8 +620,8 @@ options_free(struct config *cfg)
 		return;
 	free(cfg->output_path);
 	cfg->output_path = NULL;
-	options_free_words(cfg->pipeout_argv);
+	words_free(cfg->pipeout_argv);
 	cfg->pipeout_argv = NULL;
-	options_free_words(cfg->post_rotate_argv);
+	words_free(cfg->post_rotate_argv);
 	cfg->post_rotate_argv = NULL;
 }

@@ -13,21 +13,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "compress.h"
+
 #define OPTIONS_SNAPLEN_MAX	262144u	/* tcpdump's MAXIMUM_SNAPLEN; -s 0 means this */
 #define OPTIONS_SNAPLEN_DEFAULT	64u	/* as mtracecap 0.6 */
 #define OPTIONS_MAXWAIT_DEFAULT	1u	/* ms, as mtracecap 0.6 */
 #define OPTIONS_QUEUE_MB_DEFAULT 8u	/* per input */
 #define OPTIONS_CAPBUF_MB_DEFAULT 8u	/* kernel ring per live input */
-
-enum compress_type {
-	COMPRESS_NONE = 0,
-	COMPRESS_GZ,
-	COMPRESS_BZ2,
-	COMPRESS_LZO,
-	COMPRESS_XZ,
-	COMPRESS_ZSTD,		/* only with libwandio >= 4.2 */
-	COMPRESS_LZ4,		/* only with libwandio >= 4.2 */
-};
 
 enum options_action {
 	ACTION_RUN = 0,
@@ -81,21 +73,6 @@ void options_free(struct config *cfg);
 
 /* Print the usage text (the help for -h). */
 void options_usage(FILE *fp);
-
-/* The level -Z uses without -z: each tool's own default. */
-int options_default_level(enum compress_type t);
-
-/* Name of a compression type as accepted by -Z ("none", "gz", ...). */
-const char *options_compress_name(enum compress_type t);
-
-/*
- * Split a command into words: blanks separate words, single quotes keep
- * everything literal, double quotes and backslashes work as in sh (no
- * expansion of any kind).  Returns a NULL-terminated, malloc'ed vector the
- * caller frees with options_free_words(), or NULL with err filled.
- */
-char **options_split_words(const char *cmd, char *err, size_t errlen);
-void options_free_words(char **words);
 
 /*
  * Strict unsigned parsing: decimal digits only, no sign, no blanks, no

@@ -829,61 +829,6 @@ out:
 	return rc;
 }
 
-int
-output_probe_compression(int compress_type, int level, char *err,
-    size_t errlen)
-{
-	static const unsigned char magic[][4] = {
-		[WANDIO_COMPRESS_ZLIB] = { 0x1f, 0x8b, 0, 0 },
-		[WANDIO_COMPRESS_BZ2] = { 'B', 'Z', 'h', 0 },
-		[WANDIO_COMPRESS_LZO] = { 0x89, 'L', 'Z', 'O' },
-		[WANDIO_COMPRESS_LZMA] = { 0xfd, '7', 'z', 'X' },
-#if HAVE_DECL_WANDIO_COMPRESS_ZSTD
-		[WANDIO_COMPRESS_ZSTD] = { 0x28, 0xb5, 0x2f, 0xfd },
-#endif
-#if HAVE_DECL_WANDIO_COMPRESS_LZ4
-		[WANDIO_COMPRESS_LZ4] = { 0x04, 0x22, 0x4d, 0x18 },
-#endif
-	};
-	static const unsigned char zeros[4096];
-	const char *dir = getenv("TMPDIR");
-	char path[PATH_MAX];
-	unsigned char head[4] = { 0 };
-	size_t mlen;
-	iow_t *iow;
-	int fd, rc = -1;
-
-	if (compress_type <= 0 ||
-	    (size_t)compress_type >= sizeof(magic) / sizeof(magic[0]) ||
-	    magic[compress_type][0] == 0) {
-		log_seterr(err, errlen, "unknown compression type %d",
-		    compress_type);
-		return -1;
-	}
-	mlen = magic[compress_type][3] != 0 ? 4 : magic[compress_type][2] != 0 ?
-	    3 : 2;
-	snprintf(path, sizeof(path), "%s/mtracecap-probe-XXXXXX",
-	    dir != NULL && *dir != '\0' ? dir : "/tmp");
-	if ((fd = mkstemp(path)) < 0) {
-		log_seterr(err, errlen, "cannot test libwandio's compressor "
-		    "in '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	if ((iow = wandio_wcreate(path, compress_type, level, 0)) != NULL) {
-		(void)wandio_wwrite(iow, zeros, (off_t)sizeof(zeros));
-		wandio_wdestroy(iow);
-		if (pread(fd, head, sizeof(head), 0) >= (ssize_t)mlen &&
-		    memcmp(head, magic[compress_type], mlen) == 0)
-			rc = 0;
-	}
-	close(fd);
-	unlink(path);
-	if (rc != 0)
-		log_seterr(err, errlen, "this libwandio cannot write that "
-		    "compression type (it would write the file uncompressed)");
-	return rc;
-}
-
 void
 output_abort(struct output *o)
 {

@@ -133,14 +133,6 @@ int output_check_target(const char *path, char *err, size_t errlen);
 int output_place(const char *temp, const char *want, bool no_replace,
     char *final, size_t flen, char *err, size_t errlen);
 
-/*
- * Can this libwandio really write compress_type?  (Debian's libwandio1
- * writes "lzo" uncompressed.)  Writes a probe in $TMPDIR and removes it.
- * Returns 0, or -1 with err.
- */
-int output_probe_compression(int compress_type, int level, char *err,
-    size_t errlen);
-
 /* Remove the temp file (a fifo or device is only closed), free o. */
 void output_abort(struct output *o);
 

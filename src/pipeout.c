@@ -12,6 +12,8 @@
  *   how long the child has taken nothing and whether a stop was asked for.
  * - fork() in a threaded process: the child only calls async-signal-safe
  *   functions before execv.
+ * - This file owns fork/exec and the child environment for every child;
+ *   postrotate.c starts its hooks through pipeout_child_exec().
  */
 #include "config.h"
 
@@ -34,11 +36,19 @@
 #include "clock.h"
 #include "log.h"
 #include "pipeout.h"
-#include "postrotate.h"
 #include "privs.h"
 
-#define PIPEOUT_TICK_MS		100	/* longest single wait */
-#define NS_PER_S		1000000000ull
+#define PIPEOUT_TICK_MS		CLOCK_STOP_LATENCY_MS	/* longest wait */
+
+/*
+ * The whole environment of every child (compressor, decompressor,
+ * --post-rotate hook): a fixed PATH and the C locale, nothing inherited.
+ */
+static char *const clean_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"LC_ALL=C",
+	NULL,
+};
 
 static bool
 is_executable(const char *path)
@@ -105,7 +115,7 @@ pipeout_child_exec(const char *path, char *const *argv)
 	signal(SIGHUP, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(path, argv, postrotate_clean_env);
+	execve(path, argv, clean_env);
 	_exit(127);
 }
 
@@ -203,7 +213,7 @@ watch_expired(const struct pipeout_watch *w, bool exiting, char *err,
 	unsigned long long limit = stopping ? PIPEOUT_STOP_STALL_S :
 	    PIPEOUT_STALL_S;
 
-	if (mono_ns() - w->last_ns < limit * NS_PER_S)
+	if (mono_ns() - w->last_ns < limit * CLOCK_NS_PER_S)
 		return 0;
 	if (exiting)
 		log_seterr(err, errlen, "--pipeout command did not exit %llu s "
@@ -295,8 +305,9 @@ wait_child(pid_t pid, int *status, int flags)
 static int
 end_child(pid_t pid, int *status)
 {
-	const struct timespec tick = { 0, PIPEOUT_TICK_MS * 1000000L };
-	uint64_t until = mono_ns() + PIPEOUT_KILL_GRACE_S * NS_PER_S;
+	const struct timespec tick = clock_span(PIPEOUT_TICK_MS *
+	    CLOCK_NS_PER_MS);
+	uint64_t until = mono_ns() + PIPEOUT_KILL_GRACE_S * CLOCK_NS_PER_S;
 	pid_t r;
 
 	*status = 0;
@@ -373,7 +384,7 @@ int
 pipeout_reap(pid_t pid, const char *who, struct pipeout_watch *w, char *err,
     size_t errlen)
 {
-	const struct timespec tick = { 0, 10 * 1000000L };
+	const struct timespec tick = clock_span(10 * CLOCK_NS_PER_MS);
 	char why[160];
 	int status, sig;
 	pid_t r;

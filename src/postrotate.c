@@ -27,12 +27,6 @@
 
 #define MAX_ARGS	256
 
-char *const postrotate_clean_env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-	"LC_ALL=C",
-	NULL,
-};
-
 struct hook {
 	pid_t		 pid;
 	char		*file;

@@ -33,7 +33,4 @@ bool postrotate_busy(const struct postrotate *pr);
  */
 void postrotate_destroy(struct postrotate *pr, unsigned timeout_s);
 
-/* The environment given to --pipeout and --post-rotate commands. */
-extern char *const postrotate_clean_env[];
-
 #endif

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "queue.h"
 
@@ -113,13 +114,7 @@ queue_waiter_wait(struct queue_waiter *w, uint64_t timeout_ns)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)(timeout_ns / 1000000000u);
-	ts.tv_nsec += (long)(timeout_ns % 1000000000u);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	ts = clock_deadline(CLOCK_MONOTONIC, timeout_ns);
 	pthread_mutex_lock(&w->mu);
 	while (!w->signalled) {
 		if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT)

@@ -49,14 +49,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "output.h"
 #include "recover.h"
 #include "salvage.h"
 
-#define LOCK_WAIT_TICKS	50	/* of 100 ms: for an orphaned compressor */
+#define LOCK_WAIT_TICKS	50	/* of LOCK_TICK_MS: for an orphaned compressor */
 #define COPY_BUF	(1u << 20)
-#define LOCK_TICK_MS	100
+#define LOCK_TICK_MS	CLOCK_STOP_LATENCY_MS
 #define SCRATCH		"tmp-recover-"
 
 /* what became of one temp file */
@@ -225,7 +226,7 @@ fail:
 static enum outcome
 lock_wait(const struct recover *r, const struct job *j)
 {
-	struct timespec tick = { 0, LOCK_TICK_MS * 1000000L };
+	struct timespec tick = clock_span(LOCK_TICK_MS * CLOCK_NS_PER_MS);
 
 	for (int i = 0; flock(j->fd, LOCK_EX | LOCK_NB) != 0; i++) {
 		if (stopping(r))

@@ -15,6 +15,8 @@
 
 #include <wandio.h>
 
+#include "clock.h"
+#include "compress.h"
 #include "log.h"
 #include "pipeout.h"
 #include "salvage.h"
@@ -22,7 +24,7 @@
 #define PCAP_HDR	24u
 #define PCAP_RECHDR	16u
 #define MAX_CAPLEN	262144u
-#define STOP_POLL_MS	100	/* longest wait before looking at stop */
+#define STOP_POLL_MS	CLOCK_STOP_LATENCY_MS	/* longest wait */
 #define STOP_CHECK_RECS	4096u	/* records scanned between looks at stop */
 
 static bool
@@ -135,13 +137,13 @@ salvage_scan(int fd, off_t size, const atomic_bool *stop, uint64_t *records,
 int
 salvage_compressed_type(const unsigned char *m, size_t n)
 {
-	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-		return WANDIO_COMPRESS_ZLIB;
-	if (n >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h')
-		return WANDIO_COMPRESS_BZ2;
-	if (n >= 4 && m[0] == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X')
-		return WANDIO_COMPRESS_LZMA;
-	return 0;
+	const struct compress_info *c = compress_sniff(m, n);
+
+	/* the tools that print what they can of a stream cut short */
+	if (c == NULL || (c->type != COMPRESS_GZ && c->type != COMPRESS_BZ2 &&
+	    c->type != COMPRESS_XZ))
+		return 0;
+	return c->wandio;
 }
 
 /*
@@ -153,8 +155,7 @@ salvage_compressed_type(const unsigned char *m, size_t n)
 static int
 start_decompressor(int type, int fd, pid_t *pid)
 {
-	const char *tool = type == WANDIO_COMPRESS_ZLIB ? "gzip" :
-	    type == WANDIO_COMPRESS_BZ2 ? "bzip2" : "xz";
+	const char *tool = compress_by_wandio(type)->tool;
 	char err[256] = "";
 	int in;
 

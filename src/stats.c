@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
 #include "log.h"
 #include "stats.h"
 

@@ -26,9 +26,10 @@
 #include <stdint.h>
 
 #include "counter.h"
-#include "input.h"
 #include "output.h"
 #include "segment.h"
+
+struct input;		/* input.h: stats read its counters, never its stream */
 
 struct stats {
 	size_t		 n;

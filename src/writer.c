@@ -50,10 +50,10 @@
 #include "seqfile.h"
 #include "writer.h"
 
-#define TICK_NS			100000000ull	/* longest wait in merge_next */
+#define TICK_NS			CLOCK_STOP_LATENCY_NS	/* longest merge_next */
 #define DEADLINE_REUSE		64u	/* packets per reading of the clock */
 #define REOPEN_DELAY_NS		1000000000ull	/* after a failed open */
-#define WATCHFILE_POLL_NS	100000000L
+#define WATCHFILE_POLL_NS	CLOCK_STOP_LATENCY_NS
 #define OUTPUT_BUFSIZE		(1u << 20)
 
 struct writer {
@@ -100,7 +100,7 @@ static void
 wait_watchfile(struct writer *w)
 {
 	const char *wf = w->cfg->watchfile;
-	struct timespec tick = { 0, WATCHFILE_POLL_NS };
+	struct timespec tick = clock_span(WATCHFILE_POLL_NS);
 	struct stat st;
 	uint64_t since = 0;
 

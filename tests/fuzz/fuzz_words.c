@@ -1,6 +1,6 @@
 /*
  * fuzz_words.c - libFuzzer harness for the command and URI splitting:
- * options_split_words() (--pipeout, --post-rotate) and the output URI
+ * words_split() (--pipeout, --post-rotate) and the output URI
  * parser behind -B and outputuri (static in options.c, so reached through
  * options_parse()).
  *
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "words.h"
 #include "fuzz_common.h"
 
 /* sh single-quoting of every word, blank-separated (malloc'ed). */
@@ -53,7 +54,7 @@ static void
 check_split(const char *s)
 {
 	char err[256] = "";
-	char **w = options_split_words(s, err, sizeof(err));
+	char **w = words_split(s, err, sizeof(err));
 	char **again;
 	char *q;
 	size_t n = 0;
@@ -67,14 +68,14 @@ check_split(const char *s)
 	/* words are separated by at least one blank */
 	FUZZ_CHECK(n >= 1 && n <= strlen(s) / 2 + 1);
 	q = quote_words(w);
-	again = options_split_words(q, err, sizeof(err));
+	again = words_split(q, err, sizeof(err));
 	FUZZ_CHECK(again != NULL);
 	for (size_t i = 0; i < n; i++)
 		FUZZ_CHECK(again[i] != NULL && strcmp(again[i], w[i]) == 0);
 	FUZZ_CHECK(again[n] == NULL);
-	options_free_words(again);
+	words_free(again);
 	free(q);
-	options_free_words(w);
+	words_free(w);
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * test_options.c - unit tests for options.c: the command line of
  * mtracecap 0.6 (every short and long option), strict number parsing,
- * output URI forms, the -B-only options and options_split_words().
+ * output URI forms and the -B-only options (the word splitting of
+ * --pipeout and --post-rotate: test_words.c).
  */
 #include "config.h"
 
@@ -814,17 +815,17 @@ test_compress_types(void **state)
 		assert_int_equal(r.cfg.compress_level, ok[i].level);
 		options_free(&r.cfg);
 	}
-	assert_int_equal(options_default_level(COMPRESS_GZ), 6);
-	assert_int_equal(options_default_level(COMPRESS_BZ2), 9);
-	assert_int_equal(options_default_level(COMPRESS_XZ), 6);
-	assert_int_equal(options_default_level(COMPRESS_LZO), 1);
+	assert_int_equal(compress_default_level(COMPRESS_GZ), 6);
+	assert_int_equal(compress_default_level(COMPRESS_BZ2), 9);
+	assert_int_equal(compress_default_level(COMPRESS_XZ), 6);
+	assert_int_equal(compress_default_level(COMPRESS_LZO), 1);
 	RUN_CMDLINES(refused);
 
-	assert_string_equal(options_compress_name(COMPRESS_NONE), "none");
-	assert_string_equal(options_compress_name(COMPRESS_GZ), "gz");
-	assert_string_equal(options_compress_name(COMPRESS_BZ2), "bz2");
-	assert_string_equal(options_compress_name(COMPRESS_LZO), "lzo");
-	assert_string_equal(options_compress_name(COMPRESS_XZ), "xz");
+	assert_string_equal(compress_name(COMPRESS_NONE), "none");
+	assert_string_equal(compress_name(COMPRESS_GZ), "gz");
+	assert_string_equal(compress_name(COMPRESS_BZ2), "bz2");
+	assert_string_equal(compress_name(COMPRESS_LZO), "lzo");
+	assert_string_equal(compress_name(COMPRESS_XZ), "xz");
 }
 
 static void
@@ -1027,92 +1028,6 @@ test_flag_with_value_message(void **state)
 	RUN_CMDLINES(cases);
 }
 
-/* --- options_split_words ---------------------------------------------- */
-
-/* Split cmd and compare with the NULL-terminated expected words. */
-static void
-check_words(const char *cmd, ...)
-{
-	char err[256] = "";
-	char **w = options_split_words(cmd, err, sizeof(err));
-	va_list ap;
-	const char *want;
-	size_t i = 0;
-
-	if (w == NULL)
-		fail_msg("split of [%s] failed: %s", cmd, err);
-	va_start(ap, cmd);
-	while ((want = va_arg(ap, const char *)) != NULL) {
-		if (w[i] == NULL || strcmp(w[i], want) != 0) {
-			va_end(ap);
-			fail_msg("[%s]: word %zu is [%s], expected [%s]", cmd,
-			    i, w[i] != NULL ? w[i] : "(none)", want);
-		}
-		i++;
-	}
-	va_end(ap);
-	if (w[i] != NULL)
-		fail_msg("[%s]: extra word [%s]", cmd, w[i]);
-	options_free_words(w);
-}
-
-#define WORDS(cmd, ...) \
-	check_words((cmd), __VA_ARGS__, (const char *)NULL)
-
-static void
-check_split_fails(const char *cmd, const char *frag)
-{
-	char err[256] = "";
-	char **w = options_split_words(cmd, err, sizeof(err));
-
-	if (w != NULL) {
-		options_free_words(w);
-		fail_msg("split of [%s] succeeded", cmd);
-	}
-	if (strstr(err, frag) == NULL)
-		fail_msg("[%s]: error '%s' lacks '%s'", cmd, err, frag);
-}
-
-static void
-test_split_words(void **state)
-{
-	(void)state;
-	WORDS("gzip", "gzip");
-	WORDS("gzip -c -9", "gzip", "-c", "-9");
-	WORDS("  a \t b\nc  ", "a", "b", "c");
-	WORDS("a b c d e f g h", "a", "b", "c", "d", "e", "f", "g", "h");
-	/* single quotes: everything literal */
-	WORDS("'a b' c", "a b", "c");
-	WORDS("'a\\b \"c\"'", "a\\b \"c\"");
-	WORDS("x'y z'w", "xy zw");
-	WORDS("''", "");
-	WORDS("'' '' ''", "", "", "");
-	WORDS("a '' b", "a", "", "b");
-	/* double quotes: \" and \\ are escapes, other backslashes stay */
-	WORDS("\"a b\"", "a b");
-	WORDS("\"a \\\" b\"", "a \" b");
-	WORDS("\"a\\\\b\"", "a\\b");
-	WORDS("\"a\\nb\"", "a\\nb");
-	WORDS("\"it's\"", "it's");
-	WORDS("'say \"hi\"'", "say \"hi\"");
-	WORDS("\"$HOME\" `x` *", "$HOME", "`x`", "*");	/* no expansion */
-	/* backslash outside quotes escapes any one character */
-	WORDS("a\\ b", "a b");
-	WORDS("\\'x", "'x");
-	WORDS("\\\\", "\\");
-	WORDS("a\\\"b", "a\"b");
-	WORDS("xz -T0 --stdout", "xz", "-T0", "--stdout");
-
-	check_split_fails("'abc", "unbalanced");
-	check_split_fails("a 'b c", "'a 'b c'");
-	check_split_fails("\"abc", "unbalanced");
-	check_split_fails("\"a\\\"", "unbalanced");
-	check_split_fails("abc\\", "unbalanced");
-	check_split_fails("", "empty");
-	check_split_fails("   \t\n", "empty");
-	options_free_words(NULL);
-}
-
 int
 main(void)
 {
@@ -1133,7 +1048,6 @@ main(void)
 		cmocka_unit_test(test_missing_inputs),
 		cmocka_unit_test(test_bad_option_messages),
 		cmocka_unit_test(test_flag_with_value_message),
-		cmocka_unit_test(test_split_words),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
