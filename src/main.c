@@ -202,30 +202,6 @@ choose_compression(const struct config *cfg, int *type, char ***lzop_argv,
 	return -1;
 }
 
-/* Every input whose link type is known up front must agree. */
-static int
-check_linktypes(struct input *const *inputs, size_t n, int *linktype,
-    char *err, size_t errlen)
-{
-	*linktype = -1;
-	for (size_t i = 0; i < n; i++) {
-		int lt = input_linktype(inputs[i]);
-
-		if (lt < 0)
-			continue;
-		if (*linktype < 0) {
-			*linktype = lt;
-		} else if (lt != *linktype) {
-			log_seterr(err, errlen, "input '%s' has link type %d "
-			    "but an earlier input has %d: one pcap file "
-			    "cannot hold both", input_uri(inputs[i]), lt,
-			    *linktype);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -243,7 +219,6 @@ main(int argc, char **argv)
 	char **lzop_argv = NULL, **pipeout_argv;
 	int compress_type = 0;
 	uint32_t first_seq = 0;
-	int linktype = -1;
 	int status = EXIT_RUNTIME;
 	int std_closed;
 	bool waiter_ok = false, stats_ok = false;
@@ -358,7 +333,7 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (check_linktypes(inputs, opened, &linktype, err, sizeof(err)) != 0) {
+	if (writer_check_inputs(&cfg, inputs, opened, err, sizeof(err)) != 0) {
 		log_error("%s", err);
 		goto out;
 	}
@@ -411,7 +386,6 @@ main(int argc, char **argv)
 			.waiter = &waiter,
 			.stats = &stats,
 			.first_seq = first_seq,
-			.linktype = linktype,
 			.pipeout_path = pipeout_path,
 			.pipeout_argv = pipeout_argv,
 			.compress_type = compress_type,
