@@ -1,6 +1,6 @@
 /*
- * format.c - the formats there are (see format.h): which one a file found
- * by crash recovery is in.
+ * format.c - the formats there are (see format.h): which one the writer
+ * emits, and which one a file found by crash recovery is in.
  */
 #include "config.h"
 
@@ -11,6 +11,12 @@ static const struct format *const formats[] = {
 	&format_pcap,
 	&format_pcap_ns,
 };
+
+const struct format *
+format_select(bool nano)
+{
+	return nano ? &format_pcap_ns : &format_pcap;
+}
 
 const struct format *
 format_sniff(const unsigned char *h, size_t len)

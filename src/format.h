@@ -93,6 +93,10 @@ extern const struct format format_pcap;
 /* pcap 2.4, nanosecond stamps (magic 0xa1b23c4d), host byte order. */
 extern const struct format format_pcap_ns;
 
+/* The format the writer emits: pcap with nanosecond stamps if nano
+ * (--time-stamp-precision=nano), else with microsecond ones. */
+const struct format *format_select(bool nano);
+
 /* The format whose file starts with h[0, len), or NULL (recovery). */
 const struct format *format_sniff(const unsigned char *h, size_t len);
 

@@ -33,6 +33,7 @@ enum {
 	OPT_CAPTURE_BUFFER,
 	OPT_LIBTRACE_LIVE,
 	OPT_POST_ROTATE,
+	OPT_TSTAMP_PRECISION,
 };
 
 static const struct option long_options[] = {
@@ -57,6 +58,8 @@ static const struct option long_options[] = {
 	{ "capture-buffer",	required_argument,	NULL, OPT_CAPTURE_BUFFER },
 	{ "libtrace-live",	no_argument,		NULL, OPT_LIBTRACE_LIVE },
 	{ "post-rotate",	required_argument,	NULL, OPT_POST_ROTATE },
+	{ "time-stamp-precision", required_argument,	NULL,
+	    OPT_TSTAMP_PRECISION },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
 	{ NULL,			0,			NULL, 0 },
 };
@@ -98,6 +101,8 @@ options_usage(FILE *fp)
 "      --capture-buffer=MB        kernel ring per live input (default %u MiB)\n"
 "      --libtrace-live            read ring:, int:, pcapint: with libtrace's own\n"
 "                                 readers instead of libpcap's TPACKET_V3 ring\n"
+"      --time-stamp-precision=P   micro (default) or nano: pcap files with\n"
+"                                 microsecond or nanosecond stamps\n"
 "  -H, --libtrace-help            list libtrace's input formats\n"
 "  -h, --help                     this help\n"
 "      --version                  print the version\n"
@@ -513,6 +518,16 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 			    "--queue-size", err, errlen) != 0)
 				goto fail;
 			cfg->queue_bytes = (size_t)v << 20;
+			break;
+		case OPT_TSTAMP_PRECISION:
+			if (strcmp(optarg, "micro") != 0 &&
+			    strcmp(optarg, "nano") != 0) {
+				log_seterr(err, errlen, "invalid value '%s' "
+				    "for --time-stamp-precision: expected "
+				    "micro or nano", optarg);
+				goto fail;
+			}
+			cfg->tstamp_nano = strcmp(optarg, "nano") == 0;
 			break;
 		case OPT_LIBTRACE_LIVE:
 			cfg->libtrace_live = true;

@@ -522,8 +522,7 @@ next_deadline(struct writer *w)
 static const struct format *
 writer_format(const struct config *cfg)
 {
-	(void)cfg;
-	return &format_pcap;
+	return format_select(cfg->tstamp_nano);
 }
 
 /*
