@@ -196,32 +196,25 @@ pcap_ns_scan_record(const unsigned char *h, const unsigned char *rh)
 	return scan_record(h, rh, 1000000000u);
 }
 
-const struct format format_pcap = {
-	.name = "pcap",
-	.file_header = pcap_us_file_header,
-	.linktype_for = pcap_linktype_for,
-	.record_header = pcap_us_record_header,
-	.record_trailer = NULL,
-	.record_size = pcap_record_size,
-	.file_trailer = NULL,
-	.max_ts_ns = PCAP_MAX_TS_NS,
-	.max_ts_text = "2106-02-07 06:28:15.999999 UTC",
-	.scan_header = pcap_us_scan_header,
-	.scan_rechdr = PCAPFILE_RECHDRLEN,
-	.scan_record = pcap_us_scan_record,
-};
+/* The two differ in the unit of the fraction (us, ns) and in how the
+ * latest stamp they hold reads. */
+#define PCAP_FORMAT(unit, last)						\
+	{								\
+		.name = "pcap",						\
+		.file_header = pcap_##unit##_file_header,		\
+		.linktype_for = pcap_linktype_for,			\
+		.record_header = pcap_##unit##_record_header,		\
+		.record_trailer = NULL,					\
+		.record_size = pcap_record_size,			\
+		.file_trailer = NULL,					\
+		.max_ts_ns = PCAP_MAX_TS_NS,				\
+		.max_ts_text = last,					\
+		.scan_header = pcap_##unit##_scan_header,		\
+		.scan_rechdr = PCAPFILE_RECHDRLEN,			\
+		.scan_record = pcap_##unit##_scan_record,		\
+	}
 
-const struct format format_pcap_ns = {
-	.name = "pcap",
-	.file_header = pcap_ns_file_header,
-	.linktype_for = pcap_linktype_for,
-	.record_header = pcap_ns_record_header,
-	.record_trailer = NULL,
-	.record_size = pcap_record_size,
-	.file_trailer = NULL,
-	.max_ts_ns = PCAP_MAX_TS_NS,
-	.max_ts_text = "2106-02-07 06:28:15.999999999 UTC",
-	.scan_header = pcap_ns_scan_header,
-	.scan_rechdr = PCAPFILE_RECHDRLEN,
-	.scan_record = pcap_ns_scan_record,
-};
+const struct format format_pcap =
+    PCAP_FORMAT(us, "2106-02-07 06:28:15.999999 UTC");
+const struct format format_pcap_ns =
+    PCAP_FORMAT(ns, "2106-02-07 06:28:15.999999999 UTC");
