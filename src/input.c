@@ -223,13 +223,14 @@ decompressor(const unsigned char *m, size_t n)
 static enum file_kind
 magic_kind(const unsigned char *m, size_t n)
 {
+	uint32_t magic;
+	bool swapped;
+
 	if (n < 4)
 		return FILE_OTHER;
-	if ((m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
-	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4))
+	if ((magic = pcapfile_magic(m, &swapped)) == PCAPFILE_MAGIC_US)
 		return FILE_PCAP_US;
-	if ((m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1) ||
-	    (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d))
+	if (magic == PCAPFILE_MAGIC_NS)
 		return FILE_PCAP_NS;
 	if (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a)
 		return FILE_PCAPNG;

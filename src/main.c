@@ -135,30 +135,6 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 	return output_check_target(cfg->output_path, err, errlen);
 }
 
-/* Every input whose link type is known up front must agree. */
-static int
-check_linktypes(struct input *const *inputs, size_t n, int *linktype,
-    char *err, size_t errlen)
-{
-	*linktype = -1;
-	for (size_t i = 0; i < n; i++) {
-		int lt = input_linktype(inputs[i]);
-
-		if (lt < 0)
-			continue;
-		if (*linktype < 0) {
-			*linktype = lt;
-		} else if (lt != *linktype) {
-			log_seterr(err, errlen, "input '%s' has link type %d "
-			    "but an earlier input has %d: one pcap file "
-			    "cannot hold both", input_uri(inputs[i]), lt,
-			    *linktype);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Everything main() sets up, in start-up order; run_free() undoes it. */
 struct run {
 	struct config	 cfg;
@@ -175,7 +151,6 @@ struct run {
 	char		**pipeout_argv;	/* lzop_argv or cfg.pipeout_argv */
 	int		 compress_type;	/* libwandio's, 0 for none */
 	uint32_t	 first_seq;
-	int		 linktype;
 	bool		 waiter_ok, stats_ok;
 	char		 err[1024];
 };
@@ -320,7 +295,7 @@ open_inputs(struct run *r)
 		    privs_drop_caps(r->err, sizeof(r->err)) != 0)
 			goto fail;
 	}
-	if (check_linktypes(r->inputs, r->opened, &r->linktype, r->err,
+	if (writer_check_inputs(&r->cfg, r->inputs, r->opened, r->err,
 	    sizeof(r->err)) != 0)
 		goto fail;
 	return 0;
@@ -404,7 +379,6 @@ capture(struct run *r)
 		.waiter = &r->waiter,
 		.stats = &r->stats,
 		.first_seq = r->first_seq,
-		.linktype = r->linktype,
 		.pipeout_path = r->pipeout_path,
 		.pipeout_argv = r->pipeout_argv,
 		.compress_type = r->compress_type,
@@ -469,7 +443,7 @@ run_free(struct run *r)
 int
 main(int argc, char **argv)
 {
-	static struct run r = { .linktype = -1 };
+	static struct run r;
 	int status = EXIT_RUNTIME;
 	int std_closed;
 

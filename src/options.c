@@ -40,6 +40,7 @@ enum {
 	OPT_CAPTURE_BUFFER,
 	OPT_LIBTRACE_LIVE,
 	OPT_POST_ROTATE,
+	OPT_TSTAMP_PRECISION,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -119,6 +120,8 @@ set_snaplen(struct config *c, uint64_t v)
 static int handle_baseuri(struct parse *, const char *, char *, size_t);
 static int handle_compress_type(struct parse *, const char *, char *, size_t);
 static int handle_file_ext(struct parse *, const char *, char *, size_t);
+static int handle_tstamp_precision(struct parse *, const char *, char *,
+    size_t);
 
 #define CFG(field)	offsetof(struct config, field)
 #define ACTION(n, k, a) \
@@ -171,6 +174,8 @@ static const struct opt_def opt_defs[] = {
 	FLAG("libtrace-live", OPT_LIBTRACE_LIVE, libtrace_live),
 	WORDS("post-rotate", OPT_POST_ROTATE, "--post-rotate", post_rotate,
 	    post_rotate_argv),
+	CUSTOM("time-stamp-precision", OPT_TSTAMP_PRECISION,
+	    handle_tstamp_precision),
 	ACTION("version", OPT_VERSION, ACTION_VERSION),
 };
 
@@ -244,6 +249,8 @@ options_usage(FILE *fp)
 "      --capture-buffer=MB        kernel ring per live input (default %u MiB)\n"
 "      --libtrace-live            read ring:, int:, pcapint: with libtrace's own\n"
 "                                 readers instead of libpcap's TPACKET_V3 ring\n"
+"      --time-stamp-precision=P   micro (default) or nano: pcap files with\n"
+"                                 microsecond or nanosecond stamps\n"
 "  -H, --libtrace-help            list libtrace's input formats\n"
 "  -h, --help                     this help\n"
 "      --version                  print the version\n"
@@ -407,6 +414,20 @@ handle_file_ext(struct parse *p, const char *arg, char *err, size_t errlen)
 		return -1;
 	}
 	p->cfg->file_ext = arg;
+	return 0;
+}
+
+/* --time-stamp-precision: tcpdump's words for pcap's two stamp formats */
+static int
+handle_tstamp_precision(struct parse *p, const char *arg, char *err,
+    size_t errlen)
+{
+	if (strcmp(arg, "micro") != 0 && strcmp(arg, "nano") != 0) {
+		log_seterr(err, errlen, "invalid value '%s' for "
+		    "--time-stamp-precision: expected micro or nano", arg);
+		return -1;
+	}
+	p->cfg->tstamp_nano = strcmp(arg, "nano") == 0;
 	return 0;
 }
 

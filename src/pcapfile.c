@@ -23,9 +23,6 @@
 
 #include "pcapfile.h"
 
-#define MAGIC_US		0xa1b2c3d4u
-#define MAGIC_NS		0xa1b23c4du
-
 /* libpcap's DLT_/LINKTYPE_ values (equal for these) */
 #define LT_LINUX_SLL		113
 #define LT_PFLOG		117
@@ -88,6 +85,22 @@ linktype_declined(uint32_t lt, bool swapped)
 	}
 }
 
+uint32_t
+pcapfile_magic(const unsigned char *m, bool *swapped)
+{
+	uint32_t v = get32(m, false);
+
+	*swapped = false;
+	if (v == PCAPFILE_MAGIC_US || v == PCAPFILE_MAGIC_NS)
+		return v;
+	*swapped = true;
+	v = swap32(v);
+	if (v == PCAPFILE_MAGIC_US || v == PCAPFILE_MAGIC_NS)
+		return v;
+	*swapped = false;
+	return 0;
+}
+
 int
 pcapfile_header_parse(const void *buf, size_t len, struct pcapfile_header *h,
     char *err, size_t errlen)
@@ -101,15 +114,8 @@ pcapfile_header_parse(const void *buf, size_t len, struct pcapfile_header *h,
 		    "file header bytes, only got %zu", len);
 		return -1;
 	}
-	memcpy(&magic, b, sizeof(magic));
-	if (magic == MAGIC_US || magic == MAGIC_NS) {
-		swapped = false;
-	} else if (swap32(magic) == MAGIC_US || swap32(magic) == MAGIC_NS) {
-		swapped = true;
-		magic = swap32(magic);
-	} else {
+	if ((magic = pcapfile_magic(b, &swapped)) == 0)
 		return 0;
-	}
 	if (len < PCAPFILE_HDRLEN) {
 		/* libpcap counts the bytes after the magic */
 		snprintf(err, errlen, "truncated dump file; tried to read %d "
@@ -119,7 +125,7 @@ pcapfile_header_parse(const void *buf, size_t len, struct pcapfile_header *h,
 	}
 	memset(h, 0, sizeof(*h));
 	h->swapped = swapped;
-	h->nsec = magic == MAGIC_NS;
+	h->nsec = magic == PCAPFILE_MAGIC_NS;
 	h->version_major = get16(b + 4, swapped);
 	h->version_minor = get16(b + 6, swapped);
 	h->snaplen = get32(b + 16, swapped);

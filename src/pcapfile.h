@@ -20,6 +20,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The layout of a classic pcap file: the one place these are defined
+ * (the reader, the writer's formats and recovery share them). */
+#define PCAPFILE_MAGIC_US	0xa1b2c3d4u	/* microsecond fractions */
+#define PCAPFILE_MAGIC_NS	0xa1b23c4du	/* nanosecond fractions */
 #define PCAPFILE_HDRLEN		24	/* file header */
 #define PCAPFILE_RECHDRLEN	16	/* per-record header */
 #define PCAPFILE_MAXCAPLEN	262144u	/* libpcap's MAXIMUM_SNAPLEN */
@@ -50,6 +54,12 @@ struct pcapfile_rec {
 	uint32_t		 wirelen;
 	const unsigned char	*data;
 };
+
+/*
+ * The magic at m (4 bytes): PCAPFILE_MAGIC_US or PCAPFILE_MAGIC_NS, with
+ * *swapped true if the file is in the other byte order; 0 for neither.
+ */
+uint32_t pcapfile_magic(const unsigned char *m, bool *swapped);
 
 /*
  * Parse the file header: buf[0, len) holds the first bytes of the file,

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "format.h"
 #include "log.h"
 #include "output.h"
 #include "recover.h"
@@ -401,6 +402,7 @@ recover_one(const struct recover *r, const char *name, char *placed,
 	long pid = 0;
 	ssize_t n;
 	int type;
+	bool ours;
 
 	if (base == NULL)
 		return OUT_SKIP;
@@ -430,10 +432,11 @@ recover_one(const struct recover *r, const char *name, char *placed,
 	if ((rc = lock_wait(r, &j)) != OUT_DONE)
 		goto out;
 	n = pread(j.fd, m, sizeof(m), 0);
-	if (n > 0 && !salvage_is_pcap(m) &&
+	ours = n > 0 && format_sniff(m, sizeof(m)) != NULL;
+	if (n > 0 && !ours &&
 	    (type = salvage_compressed_type(m, (size_t)n)) != 0)
 		rc = recover_compressed(r, &j, type, placed, plen);
-	else if (n == 0 || (n > 0 && salvage_is_pcap(m)))
+	else if (n == 0 || ours)
 		rc = recover_plain(r, &j, placed, plen);
 	else
 		rc = OUT_KEEP;

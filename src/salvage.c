@@ -1,7 +1,9 @@
 /*
- * salvage.c - what of an interrupted pcap temp file is still good (see
- * salvage.h): the record scanner, in memory and on a file, and the
+ * salvage.c - what of an interrupted temp file is still good (see
+ * salvage.h): the walk over records, in memory and on a file, and the
  * re-compressed copy of what a truncated stream still decompresses to.
+ * What a record looks like is the format's business (format.h: its
+ * scanner); this file knows no format.
  */
 #include "config.h"
 
@@ -17,14 +19,12 @@
 
 #include "clock.h"
 #include "compress.h"
+#include "format.h"
 #include "log.h"
 #include "pipeout.h"
 #include "salvage.h"
 
-#define PCAP_HDR	24u
-#define PCAP_RECHDR	16u
-#define MAX_CAPLEN	262144u
-#define STOP_POLL_MS	CLOCK_STOP_LATENCY_MS	/* longest wait */
+#define STOP_POLL_MS	CLOCK_STOP_LATENCY_MS	/* longest wait before looking at stop */
 #define STOP_CHECK_RECS	4096u	/* records scanned between looks at stop */
 
 static bool
@@ -33,102 +33,72 @@ stopping(const atomic_bool *stop)
 	return stop != NULL && atomic_load_explicit(stop, memory_order_relaxed);
 }
 
-enum { BO_NONE, BO_NATIVE, BO_SWAPPED };
-
-static int
-pcap_byteorder(const unsigned char *h)
-{
-	uint32_t m;
-
-	memcpy(&m, h, 4);
-	if (m == 0xa1b2c3d4u || m == 0xa1b23c4du)
-		return BO_NATIVE;
-	if (m == 0xd4c3b2a1u || m == 0x4d3cb2a1u)
-		return BO_SWAPPED;
-	return BO_NONE;
-}
-
-static uint32_t
-rec_field(const unsigned char *rh, size_t at, int bo)
-{
-	uint32_t v;
-
-	memcpy(&v, rh + at, 4);
-	return bo == BO_SWAPPED ? __builtin_bswap32(v) : v;
-}
-
 /*
- * Caplen of the record header rh, or UINT32_MAX if it cannot be a record
- * that a pcap writer produced (we never write caplen > wire length, a
- * zero wire length or a fraction of a second >= 1 s): garbage, or the
- * zeros a power loss leaves past the end of the data, ends the prefix.
+ * The format of the file that starts with buf[0, len) and the length of
+ * its file header (*hlen), or NULL if no format knows it or len does not
+ * hold the whole header.
  */
-static uint32_t
-rec_caplen(const unsigned char *h, const unsigned char *rh, int bo)
+static const struct format *
+file_format(const unsigned char *buf, size_t len, size_t *hlen)
 {
-	uint32_t magic, frac = rec_field(rh, 4, bo);
-	uint32_t cl = rec_field(rh, 8, bo), wl = rec_field(rh, 12, bo);
+	const struct format *f = format_sniff(buf, len);
 
-	memcpy(&magic, h, 4);
-	if (cl > MAX_CAPLEN || wl == 0 || cl > wl ||
-	    frac >= (magic == 0xa1b2c3d4u || magic == 0xd4c3b2a1u ?
-	    1000000u : 1000000000u))
-		return UINT32_MAX;
-	return cl;
+	if (f == NULL || (*hlen = f->scan_header(buf, len)) > len ||
+	    *hlen > FORMAT_HDR_MAX)
+		return NULL;
+	return f;
 }
 
 size_t
-salvage_pcap_prefix(const unsigned char *buf, size_t len, uint64_t *records)
+salvage_prefix(const unsigned char *buf, size_t len, uint64_t *records)
 {
-	size_t off = PCAP_HDR;
-	int bo;
+	const struct format *f;
+	size_t off;
 
 	*records = 0;
-	if (len < PCAP_HDR || (bo = pcap_byteorder(buf)) == BO_NONE)
+	if ((f = file_format(buf, len, &off)) == NULL)
 		return 0;
-	while (off + PCAP_RECHDR <= len) {
-		uint32_t cl = rec_caplen(buf, buf + off, bo);
+	while (off + f->scan_rechdr <= len) {
+		uint64_t size = f->scan_record(buf, buf + off);
 
-		if (cl == UINT32_MAX || off + PCAP_RECHDR + cl > len)
+		if (size == 0 || size > len - off)
 			break;
-		off += PCAP_RECHDR + cl;
+		off += (size_t)size;
 		(*records)++;
 	}
 	return off;
-}
-
-bool
-salvage_is_pcap(const unsigned char *m)
-{
-	return pcap_byteorder(m) != BO_NONE;
 }
 
 off_t
 salvage_scan(int fd, off_t size, const atomic_bool *stop, uint64_t *records,
     bool *invalid)
 {
-	unsigned char h[PCAP_HDR], rh[PCAP_RECHDR];
-	off_t off = PCAP_HDR;
-	int bo;
+	unsigned char h[FORMAT_HDR_MAX], rh[FORMAT_HDR_MAX];
+	const struct format *f;
+	size_t hlen;
+	ssize_t got;
+	off_t off;
 
 	*records = 0;
 	*invalid = false;
-	if (size < (off_t)PCAP_HDR || pread(fd, h, sizeof(h), 0) != PCAP_HDR ||
-	    (bo = pcap_byteorder(h)) == BO_NONE)
+	got = pread(fd, h, size < (off_t)sizeof(h) ? (size_t)size : sizeof(h),
+	    0);
+	if (got <= 0 || (f = file_format(h, (size_t)got, &hlen)) == NULL)
 		return 0;
-	while (off + (off_t)PCAP_RECHDR <= size) {
-		uint32_t cl;
+	off = (off_t)hlen;
+	while (off + (off_t)f->scan_rechdr <= size) {
+		uint64_t rsize;
 
 		if (*records % STOP_CHECK_RECS == 0 && stopping(stop))
 			return -1;
-		if (pread(fd, rh, sizeof(rh), off) != PCAP_RECHDR)
+		if (pread(fd, rh, f->scan_rechdr, off) !=
+		    (ssize_t)f->scan_rechdr)
 			break;
-		cl = rec_caplen(h, rh, bo);
-		if (cl == UINT32_MAX)
+		if ((rsize = f->scan_record(h, rh)) == 0)
 			*invalid = true;
-		if (cl == UINT32_MAX || off + (off_t)(PCAP_RECHDR + cl) > size)
+		if (rsize == 0 || rsize > (uint64_t)(size - off))
 			break;
-		off += PCAP_RECHDR + cl;
+		off += (off_t)rsize;
 		(*records)++;
 	}
 	return off;
@@ -223,29 +193,29 @@ readback_size(const char *path, int type, unsigned char *buf, size_t buflen,
 
 /*
  * Write the complete records at the start of buf (have bytes; the file
- * header is out already) to w.  Returns the bytes consumed; *bad if a
- * record header no writer produced was met.
+ * header hdr of format f is out already) to w.  Returns the bytes
+ * consumed; *bad if a record header no writer produced was met.
  */
 static size_t
-copy_records(iow_t *w, const unsigned char *hdr, int bo,
+copy_records(iow_t *w, const struct format *f, const unsigned char *hdr,
     const unsigned char *buf, size_t have, uint64_t *records,
     uint64_t *written, bool *bad, bool *werr)
 {
 	size_t keep = 0;
 
-	while (keep + PCAP_RECHDR <= have) {
-		uint32_t cl = rec_caplen(hdr, buf + keep, bo);
+	while (keep + f->scan_rechdr <= have) {
+		uint64_t size = f->scan_record(hdr, buf + keep);
 
-		if (cl == UINT32_MAX) {
+		if (size == 0) {
 			*bad = true;
 			break;
 		}
-		if (keep + PCAP_RECHDR + cl > have)
+		if (size > have - keep)
 			break;
-		*werr |= wandio_wwrite(w, buf + keep, PCAP_RECHDR + cl) !=
-		    (off_t)(PCAP_RECHDR + cl);
-		*written += PCAP_RECHDR + cl;
-		keep += PCAP_RECHDR + cl;
+		*werr |= wandio_wwrite(w, buf + keep, (int64_t)size) !=
+		    (off_t)size;
+		*written += size;
+		keep += (size_t)size;
 		(*records)++;
 	}
 	return keep;
@@ -255,12 +225,13 @@ int
 salvage_recompress(int fd, const char *out, int type, unsigned char *buf,
     size_t buflen, const atomic_bool *stop, uint64_t *records)
 {
-	unsigned char hdr[PCAP_HDR];
-	size_t have = 0, keep;
+	unsigned char hdr[FORMAT_HDR_MAX];
+	const struct format *f = NULL;
+	size_t have = 0, keep, hlen = 0;
 	iow_t *w = NULL;
 	bool bad = false, werr = false;
 	uint64_t written = 0;
-	int bo = BO_NONE, in;
+	int in;
 	int64_t back = -1;
 	pid_t pid;
 	ssize_t n;
@@ -273,18 +244,24 @@ salvage_recompress(int fd, const char *out, int type, unsigned char *buf,
 		have += (size_t)n;
 		keep = 0;
 		if (w == NULL) {
-			if (have < PCAP_HDR)
+			if (have < 4)
 				continue;
-			if ((bo = pcap_byteorder(buf)) == BO_NONE)
+			if ((f = format_sniff(buf, have)) == NULL)
 				break;
-			memcpy(hdr, buf, PCAP_HDR);
+			hlen = f->scan_header(buf, have);
+			if (hlen > FORMAT_HDR_MAX || hlen > buflen)
+				break;
+			if (have < hlen)
+				continue;
+			memcpy(hdr, buf, hlen);
 			w = wandio_wcreate(out, type, 6, O_EXCL | O_NOFOLLOW);
 			if (w == NULL)
 				break;
-			werr |= wandio_wwrite(w, buf, PCAP_HDR) != PCAP_HDR;
-			written = keep = PCAP_HDR;
+			werr |= wandio_wwrite(w, buf, (int64_t)hlen) !=
+			    (off_t)hlen;
+			written = keep = hlen;
 		}
-		keep += copy_records(w, hdr, bo, buf + keep, have - keep,
+		keep += copy_records(w, f, hdr, buf + keep, have - keep,
 		    records, &written, &bad, &werr);
 		memmove(buf, buf + keep, have - keep);
 		have -= keep;

@@ -1,13 +1,15 @@
 /*
- * salvage.h - what of an interrupted pcap temp file is still good.
+ * salvage.h - what of an interrupted temp file is still good.
  *
  * The checks that crash recovery (recover.c) builds on: how far a plain
- * pcap file holds complete records that a writer could have produced,
- * and a re-compressed copy of what a truncated gzip, bzip2 or xz stream
- * still decompresses to.  A crash leaves at most part of one record after
- * the last complete one; a record header no writer produces (caplen above
- * 256 KiB or above the wire length, a zero wire length, a fraction of a
- * second >= 1 s) means garbage.  The file functions look at *stop (NULL:
+ * file of one of our formats (format_sniff(): pcap, us or ns, either byte
+ * order) holds complete records that a writer could have produced, and a
+ * re-compressed copy of what a truncated gzip, bzip2 or xz stream still
+ * decompresses to.  A crash leaves at most part of one record after the
+ * last complete one; a record header no writer produces (the format's
+ * scanner says which: for pcap caplen above 256 KiB or above the wire
+ * length, a zero wire length, a fraction of a second >= 1 s) means
+ * garbage.  The file functions look at *stop (NULL:
  * never) in their long loops and give up soon after it is set.  No state:
  * any thread may call them.
  */
@@ -21,23 +23,20 @@
 #include <sys/types.h>
 
 /*
- * Length of the longest valid pcap prefix of buf (len bytes): the file
- * header plus every complete record.  0 if the header is not pcap.
+ * Length of the longest valid prefix of buf (len bytes): the file header
+ * plus every complete record.  0 if no format knows the header.
  * *records gets the number of complete records.
  */
-size_t salvage_pcap_prefix(const unsigned char *buf, size_t len,
+size_t salvage_prefix(const unsigned char *buf, size_t len,
     uint64_t *records);
-
-/* Do the 4 bytes at m start a pcap file (either byte order, us or ns)? */
-bool salvage_is_pcap(const unsigned char *m);
 
 /* WANDIO_COMPRESS_ZLIB, _BZ2 or _LZMA for the magic at m (n bytes), or 0. */
 int salvage_compressed_type(const unsigned char *m, size_t n);
 
 /*
- * The same walk as salvage_pcap_prefix() over the plain pcap file fd of
- * size bytes, reading record headers only: the valid length (0: not
- * pcap), or -1 if stopped.  *invalid: the walk ended at a record header
+ * The same walk as salvage_prefix() over the plain file fd of size bytes,
+ * reading record headers only: the valid length (0: no format knows it),
+ * or -1 if stopped.  *invalid: the walk ended at a record header
  * no writer produced, rather than at one cut short by the end of the file.
  */
 off_t salvage_scan(int fd, off_t size, const atomic_bool *stop,

@@ -68,7 +68,7 @@ struct writer {
 	uint64_t		 maxwait_ns;
 
 	const struct format	*fmt;
-	int			 linktype;
+	struct format_source	*src;		/* per input, for the header */
 	struct output		*out;
 	struct segment		*seg;		/* out's, while out != NULL */
 	struct finisher		*finisher;
@@ -185,15 +185,20 @@ open_segment(struct writer *w, uint64_t name_ns)
 	}
 }
 
+/* format_emit_fn: file headers and trailers into the current output */
+static int
+emit_output(void *ctx, const void *bytes, size_t len)
+{
+	struct writer *w = ctx;
+
+	return output_write(w->out, bytes, len, NULL, 0, false, 0);
+}
+
 static int
 write_header(struct writer *w)
 {
-	unsigned char h[FORMAT_HDR_MAX];
-	size_t n = w->fmt->file_header(h, w->linktype, w->cfg->snaplen,
-	    w->ws->ninputs);
-
 	w->header_written = true;
-	return output_write(w->out, h, n, NULL, 0, false, 0);
+	return w->fmt->file_header(w->src, w->ws->ninputs, emit_output, w);
 }
 
 /* Show what the current output has written and lost in the live counters. */
@@ -222,6 +227,8 @@ close_segment(struct writer *w)
 	sync_segment(w);
 	w->seg->disorders = w->seg_disorders;
 	stats_segment_handover(w->stats, w->seg);
+	if (w->fmt->file_trailer != NULL)
+		(void)w->fmt->file_trailer(w->src, w->seg, emit_output, w);
 	finisher_submit(w->finisher, w->out, w->seg);
 	w->out = NULL;
 	w->seg = NULL;
@@ -235,6 +242,35 @@ rotate_to(struct writer *w, uint64_t name_ns)
 	open_segment(w, name_ns);
 }
 
+/*
+ * The format's rule for a packet of link type lt from input whose source
+ * has not had it yet (per packet, a source's link type once in the file
+ * fits: the rule is asked only when that differs).  True if it fits (the
+ * source has that link type from now on); false if not, counted as unfit
+ * and logged at the first such packet of the input.
+ */
+static bool
+linktype_fits(struct writer *w, int lt, size_t input)
+{
+	int want = w->fmt->linktype_for(w->src, w->ws->ninputs, input);
+
+	if (want >= 0 && lt != want) {
+		if (!w->warned_unfit[input])
+			log_error("input '%s': packet of link type %d cannot "
+			    "go into a %s file of link type %d; such "
+			    "packets are counted as lost",
+			    input_uri(w->ws->inputs[input]), lt, w->fmt->name,
+			    want);
+		w->warned_unfit[input] = true;
+		stats_unfit(w->stats, input);
+		w->failed = true;
+		return false;
+	}
+	if (w->src[input].linktype < 0)
+		w->src[input].linktype = lt;
+	return true;
+}
+
 static void
 write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
     bool disorder)
@@ -242,20 +278,9 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	unsigned char h[FORMAT_HDR_MAX], *p;
 	size_t n, size;
 
-	if (w->linktype < 0)
-		w->linktype = rec->linktype;
-	if (rec->linktype != w->linktype) {
-		if (!w->warned_unfit[input])
-			log_error("input '%s': packet of link type %d cannot "
-			    "go into a pcap file of link type %d; such "
-			    "packets are counted as lost",
-			    input_uri(w->ws->inputs[input]), rec->linktype,
-			    w->linktype);
-		w->warned_unfit[input] = true;
-		stats_unfit(w->stats, input);
-		w->failed = true;
+	if (rec->linktype != w->src[input].linktype &&
+	    !linktype_fits(w, rec->linktype, input))
 		return;
-	}
 	if (w->out == NULL) {
 		stats_lost_nofile(w->stats, input);
 		return;
@@ -495,6 +520,62 @@ next_deadline(struct writer *w)
 	return now + wait;
 }
 
+/* The format the writer emits for cfg. */
+static const struct format *
+writer_format(const struct config *cfg)
+{
+	return format_select(cfg->tstamp_nano);
+}
+
+/*
+ * The file-header descriptors of the n inputs (link types as known before
+ * the first packet), or NULL when out of memory; the caller frees them.
+ */
+static struct format_source *
+sources_create(const struct config *cfg, struct input *const *inputs,
+    size_t n)
+{
+	struct format_source *src = calloc(n, sizeof(*src));
+
+	for (size_t i = 0; src != NULL && i < n; i++)
+		src[i] = (struct format_source){
+			.name = input_uri(inputs[i]),
+			.filter = cfg->filter,
+			.linktype = input_linktype(inputs[i]),
+			.snaplen = cfg->snaplen,
+			.ts_per_sec = 1000000000u,	/* queue_rec.ts_ns */
+		};
+	return src;
+}
+
+int
+writer_check_inputs(const struct config *cfg, struct input *const *inputs,
+    size_t n, char *err, size_t errlen)
+{
+	const struct format *fmt = writer_format(cfg);
+	struct format_source *src = sources_create(cfg, inputs, n);
+	int rc = 0;
+
+	if (src == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int lt = src[i].linktype;
+		int want = lt < 0 ? -1 : fmt->linktype_for(src, i + 1, i);
+
+		if (want >= 0 && want != lt) {
+			log_seterr(err, errlen, "input '%s' has link type %d "
+			    "but an earlier input has %d: one %s file "
+			    "cannot hold both", src[i].name, lt, want,
+			    fmt->name);
+			rc = -1;
+		}
+	}
+	free(src);
+	return rc;
+}
+
 static int
 writer_init(struct writer *w, const struct writer_setup *ws)
 {
@@ -504,8 +585,7 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	w->ws = ws;
 	w->cfg = ws->cfg;
 	w->stats = ws->stats;
-	w->fmt = &format_pcap;
-	w->linktype = ws->linktype;
+	w->fmt = writer_format(ws->cfg);
 	w->seq = ws->first_seq;
 	w->maxwait_ns = (uint64_t)ws->cfg->maxwait_ms * 1000000u;
 	w->pol.interval_ns = ws->cfg->rotate_seconds * 1000000000u;
@@ -515,8 +595,9 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	w->live = calloc(ws->ninputs, sizeof(*w->live));
 	w->warned_unfit = calloc(ws->ninputs, sizeof(*w->warned_unfit));
 	w->late_stamps = calloc(ws->ninputs, sizeof(*w->late_stamps));
+	w->src = sources_create(ws->cfg, ws->inputs, ws->ninputs);
 	if (w->queues == NULL || w->live == NULL || w->warned_unfit == NULL ||
-	    w->late_stamps == NULL) {
+	    w->late_stamps == NULL || w->src == NULL) {
 		log_error("out of memory");
 		return -1;
 	}
@@ -554,6 +635,7 @@ writer_fini(struct writer *w)
 	free(w->live);
 	free(w->warned_unfit);
 	free(w->late_stamps);
+	free(w->src);
 }
 
 int

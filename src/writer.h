@@ -26,12 +26,19 @@ struct writer_setup {
 	struct queue_waiter	*waiter;	/* the queues' consumer waiter */
 	struct stats		*stats;
 	uint32_t		 first_seq;	/* sequence number of the first file */
-	int			 linktype;	/* known output link type, or -1 */
 	const char		*pipeout_path;	/* resolved --pipeout, or NULL */
 	char *const		*pipeout_argv;	/* its words */
 	int			 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
 	struct postrotate	*post_rotate;	/* hook, or NULL */
 };
+
+/*
+ * Can the files the writer emits for cfg hold the inputs[0, n) whose link
+ * types are known before their first packet (the format's rule)?  0 if
+ * so, else -1 with a message naming the input in err.  Main thread.
+ */
+int writer_check_inputs(const struct config *cfg,
+    struct input *const *inputs, size_t n, char *err, size_t errlen);
 
 /*
  * Run until the end of all inputs.  Returns 0 when everything read was

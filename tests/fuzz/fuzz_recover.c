@@ -6,7 +6,7 @@
  * DIR.  Checks, for the usual name:
  * - an empty file is removed;
  * - a plain pcap file either becomes <name>, cut to exactly the prefix
- *   that salvage_pcap_prefix() finds in the same bytes (which it must
+ *   that salvage_prefix() finds in the same bytes (which it must
  *   leave unchanged), or is kept whole as <name>.failed; the latter only
  *   when what follows the prefix is more than a partial record header
  *   and not all zeros (a crash or a power loss leaves no more than that);
@@ -143,7 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = malloc(size ? size : 1);
 	FUZZ_CHECK(copy != NULL);
 	memcpy(copy, data, size);
-	prefix = salvage_pcap_prefix(copy, size, &records);
+	prefix = salvage_prefix(copy, size, &records);
 	FUZZ_CHECK(prefix <= size);
 	FUZZ_CHECK(memcmp(copy, data, size) == 0);
 	if (prefix > 0)

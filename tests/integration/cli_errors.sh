@@ -184,6 +184,14 @@ bad 2 "unknown option '-x'" -x "$O" "$IN"
 bad 2 "unknown option '--bogus'" --bogus "$O" "$IN"
 bad 2 "unknown option '--snaplen-max=1'" --snaplen-max=1 "$O" "$IN"
 bad 2 "'--libtrace-live=3'" --libtrace-live=3 "$O" "$IN"
+bad 2 "invalid value 'milli' for --time-stamp-precision: expected micro or nano" \
+    --time-stamp-precision=milli "$O" "$IN"
+bad 2 "invalid value '' for --time-stamp-precision: expected micro or nano" \
+    --time-stamp-precision= "$O" "$IN"
+bad 2 "invalid value 'NANO' for --time-stamp-precision: expected micro or nano" \
+    --time-stamp-precision NANO "$O" "$IN"
+bad 2 "option '--time-stamp-precision' needs a value" "$O" "$IN" \
+    --time-stamp-precision
 bad 2 "option '-w' needs a value" "$O" "$IN" -w
 bad 2 "option '--filter' needs a value" "$O" "$IN" --filter
 # missing operands
@@ -339,7 +347,8 @@ for h in -h --help; do
 	    fail "$h: no usage text on stdout"
 	for o in -B -F -G -S -s -U -v -W -w -z -Z -N --file-ext \
 	    --relinquish-privileges --pipeout --queue-size --version \
-	    --post-rotate --capture-buffer --libtrace-live; do
+	    --post-rotate --capture-buffer --libtrace-live \
+	    --time-stamp-precision; do
 		grep -qF -e "$o" "$TMP/stdout" || fail "$h: usage does not mention $o"
 	done
 done

@@ -3,13 +3,13 @@
 need an input which goes on (or stays open) while they signal, kill or
 starve mtracecap.
 
-The stream is a pcap header (microsecond stamps, snaplen 262144,
+The stream is a pcap header (microsecond stamps unless --nsec, snaplen 262144,
 Ethernet), then --count records.  Packet I (from 0) is an Ethernet frame
 02:00:00:00:00:01 -> 02:00:00:00:00:02, ethertype 0x88b5, whose first
 4 payload bytes are I (big-endian), padded to --size bytes.
 
   feed.py --fifo FIFO --count N [--size BYTES] [--random-payload]
-          [--start SEC] [--step SEC | --step-us US]
+          [--start SEC] [--step SEC | --step-us US] [--nsec]
           [--group N] [--burst N] [--gap SEC] [--interval SEC | --rate PPS]
           [--pause-after N] [--pause SEC] [--pause-flag FILE] [--idle SEC]
           [--ref FILE] [--ref-first] [--log FILE] [--log-style lines|total]
@@ -28,6 +28,9 @@ What goes into the pipe:
   --step SEC       packet I is stamped START + int(I * SEC * 1e6)
                    microseconds, the float product truncated: for
                    SEC = 0.01 some stamps are 1 us short of I * 10000.
+  --nsec           nanosecond stamps (magic 0xa1b23c4d): packet I is
+                   stamped (I * 7919) % 1000 ns after its microsecond
+                   stamp, so that every stamp has nanosecond digits.
 
 How it is paced (nothing is paced by default: as fast as the pipe takes
 it).  After each write of --group packets, in this order:
@@ -79,7 +82,8 @@ import struct
 import sys
 import time
 
-HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+HEADER_US = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+HEADER_NS = struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, 1)
 ETH = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xB5])
 
 
@@ -95,6 +99,7 @@ def options():
     st = ap.add_mutually_exclusive_group()
     st.add_argument("--step", type=float)
     st.add_argument("--step-us", type=int)
+    ap.add_argument("--nsec", action="store_true")
     ap.add_argument("--group", type=int, default=1)
     ap.add_argument("--burst", type=int, default=0)
     ap.add_argument("--gap", type=float, default=0.0)
@@ -134,6 +139,7 @@ def recorder(a):
     pad = max(a.size, 60) - len(ETH) - 4
     zeros = bytes(pad)
     rnd = a.random_payload
+    nsec = a.nsec
     pack_i, pack_hdr = struct.Struct("!I").pack, struct.Struct("<IIII").pack
 
     def record(i):
@@ -142,6 +148,9 @@ def recorder(a):
         else:
             us = t0 + int(i * step * 1e6)
         fr = ETH + pack_i(i) + (os.urandom(pad) if rnd else zeros)
+        if nsec:
+            return pack_hdr(us // 10**6, us % 10**6 * 1000 + i * 7919 % 1000,
+                            len(fr), len(fr)) + fr
         return pack_hdr(us // 10**6, us % 10**6, len(fr), len(fr)) + fr
     return record
 
@@ -149,6 +158,7 @@ def recorder(a):
 def main():
     a = options()
     record = recorder(a)
+    header = HEADER_NS if a.nsec else HEADER_US
     fd = os.open(a.fifo, os.O_WRONLY)
     ref = open(a.ref, "wb") if a.ref else None
     lines = open(a.log, "w") if a.log and a.log_style == "lines" else None
@@ -162,9 +172,9 @@ def main():
         ref.flush()
 
     try:
-        put(HEADER)
+        put(header)
         if ref:
-            to_ref(HEADER)
+            to_ref(header)
         start = nxt = time.monotonic()
         paused = False
         done = 0

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -561,6 +562,38 @@ test_long_options(void **state)
 	options_free(&r.cfg);
 }
 
+/* --time-stamp-precision: micro (the default) or nano, nothing else */
+static void
+test_tstamp_precision(void **state)
+{
+	static const char *const bad[] = { "milli", "", "NANO", "nano ",
+	    "micros" };
+	struct run r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "o", "i"), 0);
+	assert_false(r.cfg.tstamp_nano);
+	options_free(&r.cfg);
+	assert_int_equal(PARSE(&r, "--time-stamp-precision=nano", "o", "i"),
+	    0);
+	assert_true(r.cfg.tstamp_nano);
+	options_free(&r.cfg);
+	/* the last one wins */
+	assert_int_equal(PARSE(&r, "--time-stamp-precision", "nano",
+	    "--time-stamp-precision=micro", "o", "i"), 0);
+	assert_false(r.cfg.tstamp_nano);
+	options_free(&r.cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[128];
+
+		assert_int_equal(PARSE(&r, "--time-stamp-precision", bad[i],
+		    "o", "i"), -1);
+		snprintf(want, sizeof(want), "invalid value '%s' for "
+		    "--time-stamp-precision: expected micro or nano", bad[i]);
+		assert_string_equal(r.err, want);
+	}
+}
+
 static void
 test_actions(void **state)
 {
@@ -1036,6 +1069,7 @@ main(void)
 		cmocka_unit_test(test_short_options),
 		cmocka_unit_test(test_long_options),
 		cmocka_unit_test(test_actions),
+		cmocka_unit_test(test_tstamp_precision),
 		cmocka_unit_test(test_repeated_options_last_wins),
 		cmocka_unit_test(test_options_after_operands),
 		cmocka_unit_test(test_parse_u64_strict),
