@@ -70,33 +70,22 @@ realtime_ns(void)
 	return clock_ns(CLOCK_REALTIME);
 }
 
-/* CLOCK_REALTIME is read at most this long after CLOCK_MONOTONIC */
-#define CLOCK_PAIR_SLACK_NS	1000000ull
-#define CLOCK_PAIR_TRIES	4
-
 /*
- * Both clocks at one instant: CLOCK_REALTIME read between two readings of
- * CLOCK_MONOTONIC at most CLOCK_PAIR_SLACK_NS apart.  Two plain readings
- * can be split by the scheduler (a loaded machine, a VM), and their
- * difference then looks like a step of the wall clock that never
- * happened.  1 with the pair once a try succeeds; 0 after
- * CLOCK_PAIR_TRIES failed tries, with *mono read and *wall 0 (unknown).
+ * Both clocks at one instant, as far as can be told: CLOCK_REALTIME read
+ * between two readings of CLOCK_MONOTONIC.  Two plain readings can be
+ * split by the scheduler (a loaded machine, a VM), and their difference
+ * then looks like a step of the wall clock that never happened.  *mono is
+ * the first monotonic reading; returns how far the second one is from it,
+ * the most by which *wall can be off from the wall clock at *mono.
  */
-static inline int
+static inline uint64_t
 clock_pair(uint64_t *mono, uint64_t *wall)
 {
-	for (int i = 0; i < CLOCK_PAIR_TRIES; i++) {
-		uint64_t m0 = mono_ns(), r = realtime_ns(), m1 = mono_ns();
+	uint64_t m0 = mono_ns(), r = realtime_ns(), m1 = mono_ns();
 
-		if (m1 - m0 <= CLOCK_PAIR_SLACK_NS) {
-			*mono = m0;
-			*wall = r;
-			return 1;
-		}
-	}
-	*mono = mono_ns();
-	*wall = 0;
-	return 0;
+	*mono = m0;
+	*wall = r;
+	return m1 - m0;
 }
 
 #endif

@@ -85,7 +85,8 @@ rotate_live_due_packet(const struct rotate_policy *p,
 
 void
 rotate_live_advance(const struct rotate_policy *p, struct rotate_live *l,
-    uint64_t mono_ref, uint64_t mono_now, uint64_t wall_now)
+    uint64_t mono_ref, uint64_t mono_now, uint64_t wall_now,
+    uint64_t wall_err)
 {
 	uint64_t start = rotate_interval_start(p, l->mono_start, mono_ref);
 	uint64_t expect, seen, diff;
@@ -98,6 +99,6 @@ rotate_live_advance(const struct rotate_policy *p, struct rotate_live *l,
 	    wall_now - (mono_now - start) : wall_now;
 	diff = seen > expect ? seen - expect : expect - seen;
 	l->mono_start = start;
-	l->wall_start = wall_now != 0 && diff > ROTATE_WALL_SLACK_NS ? seen :
-	    expect;
+	l->wall_start = diff > ROTATE_WALL_SLACK_NS &&
+	    diff - ROTATE_WALL_SLACK_NS > wall_err ? seen : expect;
 }

@@ -83,11 +83,12 @@ bool rotate_live_due_packet(const struct rotate_policy *p,
  * Move to the interval holding mono_ref (>= l->mono_start) on the
  * cadence.  Its wall-clock start is the last one plus the time that
  * passed, unless the wall clock (wall_now, read at mono_now) says
- * otherwise by more than ROTATE_WALL_SLACK_NS: then it was stepped, and
- * the wall clock is followed.  wall_now 0: no reading of the wall clock
- * at mono_now could be had (clock_pair): the cadence is kept.
+ * otherwise by more than ROTATE_WALL_SLACK_NS plus wall_err, the most by
+ * which that reading can be off (clock_pair): then it was stepped, and
+ * the wall clock is followed.
  */
 void rotate_live_advance(const struct rotate_policy *p, struct rotate_live *l,
-    uint64_t mono_ref, uint64_t mono_now, uint64_t wall_now);
+    uint64_t mono_ref, uint64_t mono_now, uint64_t wall_now,
+    uint64_t wall_err);
 
 #endif

@@ -323,7 +323,7 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 static bool
 live_interval_ended(struct writer *w, uint64_t t)
 {
-	uint64_t ref, wall;
+	uint64_t ref, wall, err;
 
 	if (rotate_live_due_clock(&w->pol, &w->live_ival, w->mono_now,
 	    w->maxwait_ns)) {
@@ -340,8 +340,9 @@ live_interval_ended(struct writer *w, uint64_t t)
 	}
 	/* both clocks at one instant, or a descheduled writer would take
 	 * its own delay for a step of the wall clock */
-	(void)clock_pair(&w->mono_now, &wall);
-	rotate_live_advance(&w->pol, &w->live_ival, ref, w->mono_now, wall);
+	err = clock_pair(&w->mono_now, &wall);
+	rotate_live_advance(&w->pol, &w->live_ival, ref, w->mono_now, wall,
+	    err);
 	return true;
 }
 

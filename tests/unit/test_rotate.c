@@ -167,12 +167,12 @@ test_live_outlier(void **state)
 	assert_false(rotate_live_due_clock(&p, &l, m0 + 11 * SEC - 1, lag));
 	assert_true(rotate_live_due_clock(&p, &l, m0 + 11 * SEC, lag));
 	rotate_live_advance(&p, &l, m0 + 10 * SEC, m0 + 11 * SEC,
-	    w0 + 11 * SEC + 3);
+	    w0 + 11 * SEC + 3, 0);
 	assert_int_equal(l.mono_start, m0 + 10 * SEC);
 	assert_int_equal(l.wall_start, w0 + 10 * SEC);	/* drift: cadence */
 	/* a writer stuck for 35 s skips to the interval it is in */
 	rotate_live_advance(&p, &l, m0 + 45 * SEC, m0 + 46 * SEC,
-	    w0 + 46 * SEC);
+	    w0 + 46 * SEC, 0);
 	assert_int_equal(l.mono_start, m0 + 40 * SEC);
 	assert_int_equal(l.wall_start, w0 + 40 * SEC);
 }
@@ -195,7 +195,8 @@ test_live_wall_step(void **state)
 	    w0 - hour + 10 * SEC));
 	assert_true(rotate_live_due_clock(&p, &l, m0 + 11 * SEC, lag));
 	wall = w0 - hour + 11 * SEC;
-	rotate_live_advance(&p, &l, m0 + 10 * SEC, m0 + 11 * SEC, wall);
+	rotate_live_advance(&p, &l, m0 + 10 * SEC, m0 + 11 * SEC, wall,
+	    0);
 	assert_int_equal(l.mono_start, m0 + 10 * SEC);
 	/* names follow the wall clock: the step shows */
 	assert_int_equal(l.wall_start, w0 - hour + 10 * SEC);
@@ -213,7 +214,7 @@ test_live_wall_step(void **state)
 	for (m = m0; m <= m0 + 60 * SEC; m += SEC / 10) {
 		if (rotate_live_due_clock(&p, &l, m, lag)) {
 			rotate_live_advance(&p, &l, m - lag, m,
-			    wall + (m - m0));
+			    wall + (m - m0), 0);
 			cuts++;
 		}
 	}
@@ -222,23 +223,33 @@ test_live_wall_step(void **state)
 	assert_int_equal(l.wall_start, wall + 50 * SEC);
 }
 
-/* No reliable wall-clock reading (clock_pair failed): keep the cadence. */
+/*
+ * A wall-clock reading that can be off by wall_err (clock_pair: the
+ * writer was descheduled around it) is a step only beyond slack + err.
+ */
 static void
-test_live_wall_unknown(void **state)
+test_live_wall_uncertain(void **state)
 {
 	const struct rotate_policy p = { 10 * SEC, 0 };
 	const uint64_t m0 = 1000 * SEC, w0 = 1700000000 * SEC;
+	const uint64_t ms = 1000000ull;
 	struct rotate_live l;
 
 	(void)state;
 	rotate_live_begin(&l, m0, w0);
-	rotate_live_advance(&p, &l, m0 + 10 * SEC, m0 + 11 * SEC, 0);
+	/* read 300 ms late, and known to be maybe 300 ms off: no step */
+	rotate_live_advance(&p, &l, m0 + 10 * SEC, m0 + 11 * SEC,
+	    w0 + 11 * SEC + 300 * ms, 300 * ms);
 	assert_int_equal(l.mono_start, m0 + 10 * SEC);
 	assert_int_equal(l.wall_start, w0 + 10 * SEC);
-	/* a reading 300 ms late would have counted as a step */
+	/* the same reading known to be exact: a step, followed */
 	rotate_live_advance(&p, &l, m0 + 20 * SEC, m0 + 21 * SEC,
-	    w0 + 21 * SEC + 300000000ull);
-	assert_int_equal(l.wall_start, w0 + 20 * SEC + 300000000ull);
+	    w0 + 21 * SEC + 300 * ms, 0);
+	assert_int_equal(l.wall_start, w0 + 20 * SEC + 300 * ms);
+	/* a real step beyond slack + err is still followed */
+	rotate_live_advance(&p, &l, m0 + 30 * SEC, m0 + 31 * SEC,
+	    w0 + 31 * SEC + 300 * ms + 900 * ms, 300 * ms);
+	assert_int_equal(l.wall_start, w0 + 30 * SEC + 1200 * ms);
 }
 
 static void
@@ -303,7 +314,7 @@ main(void)
 		cmocka_unit_test(test_due_back),
 		cmocka_unit_test(test_live_outlier),
 		cmocka_unit_test(test_live_wall_step),
-		cmocka_unit_test(test_live_wall_unknown),
+		cmocka_unit_test(test_live_wall_uncertain),
 		cmocka_unit_test(test_due_size),
 		cmocka_unit_test(test_disabled),
 	};
