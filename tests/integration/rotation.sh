@@ -186,66 +186,56 @@ with open(sys.argv[1], "wb") as f:
     fr = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88, 0xb5]) + bytes(50)
     f.write(struct.pack("<IIII", 4294967290, 0, len(fr), len(fr)) + fr)
 EOF
-	mkdir -p "$TMP/glive"
-	t0=$(date -u +%s)
-	ip netns exec "$NS" "$MTRACECAP" -s 0 -w 200 -G 1 -U -B "pcapfile:$TMP/glive" \
-	    pcapint:lo "pcapfile:$D/y2106.pcap" 2>"$TMP/live.err" &
-	pid=$!
-	on_exit "kill_child -KILL $pid"
-	sleep 4.5
-	kill -TERM "$pid"
-	reap_pid "$pid" 5 "live -G beside 2106"
-	t1=$(date -u +%s)
-	[ "$RC" -eq 0 ] || fail "live -G beside 2106: exit $RC: $(cat "$TMP/live.err")"
-	n=0 total=0 prev=
-	for f in "$TMP/glive"/*; do
-		b=${f##*/}
-		case $b in tmp-*) fail "live -G beside 2106: $b left"; continue ;; esac
-		t=$(date -u -d "${b:0:4}-${b:4:2}-${b:6:2} ${b:9:2}:${b:11:2}:${b:13:2}" +%s)
-		if [ "$t" -lt "$t0" ] || [ "$t" -gt "$t1" ]; then
-			fail "live -G beside 2106: $b is not named by the clock ($t0..$t1)"
-		fi
-		[ -z "$prev" ] || [ "$t" -eq $((prev + 1)) ] ||
-		    fail "live -G beside 2106: $b is $((t - prev)) s after the previous file, want 1"
-		tcpdump -r "$f" -w /dev/null 2>/dev/null || fail "live -G beside 2106: tcpdump cannot read $b"
-		total=$((total + $(npackets "$f")))
-		prev=$t n=$((n + 1))
-	done
-	[ "$n" -ge 4 ] || fail "live -G beside 2106: $n files in 4.5 s, want at least 4: $(ls "$TMP/glive")"
-	[ "$total" -ge 1 ] || fail "live -G beside 2106: the 2106 packet is in no file"
+	# live_g1 WHAT DIR SECONDS CMD...: run CMD (mtracecap and its
+	# options up to -B, which gets DIR; pcapint:lo and any other inputs
+	# follow in LIVE_INPUTS) in the namespace for SECONDS, stop it; then
+	# every file in DIR is named by the clock, one second after the one
+	# before, and read by tcpdump.  Sets N (files) and TOTAL (packets).
+	live_g1() {
+		local what=$1 dir=$2 secs=$3 t0 t1 f b t prev= pid
+		shift 3
+		mkdir -p "$dir"
+		t0=$(date -u +%s)
+		ip netns exec "$NS" "$@" -s 0 -w 200 -G 1 -U -B "pcapfile:$dir" \
+		    "${LIVE_INPUTS[@]}" 2>"$dir.err" &
+		pid=$!
+		on_exit "kill_child -KILL $pid"
+		sleep "$secs"
+		kill -TERM "$pid"
+		reap_pid "$pid" 5 "$what"
+		t1=$(date -u +%s)
+		[ "$RC" -eq 0 ] || fail "$what: exit $RC: $(cat "$dir.err")"
+		N=0 TOTAL=0
+		for f in "$dir"/*; do
+			b=${f##*/}
+			case $b in tmp-*) fail "$what: $b left"; continue ;; esac
+			t=$(date -u -d "${b:0:4}-${b:4:2}-${b:6:2} ${b:9:2}:${b:11:2}:${b:13:2}" +%s)
+			if [ "$t" -lt "$t0" ] || [ "$t" -gt "$t1" ]; then
+				fail "$what: $b is not named by the clock ($t0..$t1)"
+			fi
+			[ -z "$prev" ] || [ "$t" -eq $((prev + 1)) ] ||
+			    fail "$what: $b is $((t - prev)) s after the previous file, want 1"
+			tcpdump -r "$f" -w /dev/null 2>/dev/null || fail "$what: tcpdump cannot read $b"
+			TOTAL=$((TOTAL + $(npackets "$f")))
+			prev=$t N=$((N + 1))
+		done
+	}
+	LIVE_INPUTS=(pcapint:lo "pcapfile:$D/y2106.pcap")
+	live_g1 "live -G beside 2106" "$TMP/glive" 4.5 "$MTRACECAP"
+	[ "$N" -ge 4 ] || fail "live -G beside 2106: $N files in 4.5 s, want at least 4: $(ls "$TMP/glive")"
+	[ "$TOTAL" -ge 1 ] || fail "live -G beside 2106: the 2106 packet is in no file"
 	passed "-G with a live input: a file per second by the clock, whatever a file input's stamps say"
 
 	# The writer descheduled between its clock readings (every reading
 	# of CLOCK_REALTIME 200 ms late, tests/tools/slowclock.c): that gap
 	# is no step of the wall clock, and the names keep the cadence (the
-	# merged issue-12 code took each gap for a step: a name 2 s after
-	# the previous one within 4 files).
+	# code before c8b74d9 took each gap for a step: a name 2 s after the
+	# previous one within 4 files).
 	if cc -shared -fPIC -o "$TMP/slowclock.so" "$TESTS_SRCDIR/tools/slowclock.c" 2>"$TMP/cc.err"; then
-		mkdir -p "$TMP/gslow"
-		t0=$(date -u +%s)
-		ip netns exec "$NS" env LD_PRELOAD="$TMP/slowclock.so" \
-		    "$MTRACECAP" -s 0 -w 200 -G 1 -U -B "pcapfile:$TMP/gslow" \
-		    pcapint:lo 2>"$TMP/slow.err" &
-		pid=$!
-		on_exit "kill_child -KILL $pid"
-		sleep 6.5
-		kill -TERM "$pid"
-		reap_pid "$pid" 5 "live -G, slow wall clock"
-		t1=$(date -u +%s)
-		[ "$RC" -eq 0 ] || fail "live -G, slow wall clock: exit $RC: $(cat "$TMP/slow.err")"
-		n=0 prev=
-		for f in "$TMP/gslow"/*; do
-			b=${f##*/}
-			case $b in tmp-*) fail "live -G, slow wall clock: $b left"; continue ;; esac
-			t=$(date -u -d "${b:0:4}-${b:4:2}-${b:6:2} ${b:9:2}:${b:11:2}:${b:13:2}" +%s)
-			if [ "$t" -lt $((t0 - 1)) ] || [ "$t" -gt "$t1" ]; then
-				fail "live -G, slow wall clock: $b is not named by the clock ($t0..$t1)"
-			fi
-			[ -z "$prev" ] || [ "$t" -eq $((prev + 1)) ] ||
-			    fail "live -G, slow wall clock: $b is $((t - prev)) s after the previous file, want 1"
-			prev=$t n=$((n + 1))
-		done
-		[ "$n" -ge 4 ] || fail "live -G, slow wall clock: $n files in 6.5 s, want at least 4: $(ls "$TMP/gslow")"
+		LIVE_INPUTS=(pcapint:lo)
+		live_g1 "live -G, slow wall clock" "$TMP/gslow" 6.5 \
+		    env LD_PRELOAD="$TMP/slowclock.so" "$MTRACECAP"
+		[ "$N" -ge 4 ] || fail "live -G, slow wall clock: $N files in 6.5 s, want at least 4: $(ls "$TMP/gslow")"
 		passed "-G with a live input: a writer late between its clock readings keeps the cadence"
 	else
 		echo "note: $TEST_NAME: slow-clock case not run: cc cannot build a shared object: $(head -c 200 "$TMP/cc.err")"
