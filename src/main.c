@@ -253,6 +253,18 @@ main(int argc, char **argv)
 			log_error("cannot open /dev/null: %s", strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	/*
+	 * Before anything that may start a thread: choose_compression's
+	 * probe runs a libwandio writer thread, and glibc's pthread_create
+	 * blocks every signal in the caller for a moment.  Blocked only
+	 * later, a thread could start with SIGTERM open, and the moment of
+	 * that all-blocked mask looks like "signals blocked" from outside
+	 * (/proc/PID/status) while a SIGTERM just after it still kills.
+	 */
+	if (control_block_signals() != 0) {
+		log_error("cannot block signals: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
 	if (options_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
 		log_error("%s", err);
 		return EXIT_USAGE;
@@ -319,10 +331,6 @@ main(int argc, char **argv)
 		goto out;
 	}
 	control_init(&ctl);
-	if (control_block_signals() != 0) {
-		log_error("cannot block signals: %s", strerror(errno));
-		goto out;
-	}
 	if (queue_waiter_init(&waiter) != 0) {
 		log_error("cannot initialise the merger's lock");
 		goto out;
