@@ -1,9 +1,10 @@
 /*
  * control.h - signals turned into flags for the pipeline.
  *
- * control_block_signals() runs in main before any thread exists, so every
- * thread inherits a mask with SIGINT, SIGTERM and SIGHUP blocked; the
- * signal thread alone sigwait()s for them.  SIGPIPE is ignored (a write
+ * control_block_signals() runs first thing in main, before anything that
+ * may start a thread (libwandio's writer thread in the -Z probe, too), so
+ * every thread inherits a mask with SIGINT, SIGTERM and SIGHUP blocked;
+ * the signal thread alone sigwait()s for them.  SIGPIPE is ignored (a write
  * to a closed pipe is an error return, never a death).
  */
 #ifndef MTRACECAP_CONTROL_H

@@ -259,10 +259,6 @@ open_inputs(struct run *r)
 	const struct config *cfg = &r->cfg;
 
 	control_init(&r->ctl);
-	if (control_block_signals() != 0) {
-		log_error("cannot block signals: %s", strerror(errno));
-		return -1;
-	}
 	if (queue_waiter_init(&r->waiter) != 0) {
 		log_error("cannot initialise the merger's lock");
 		return -1;
@@ -450,6 +446,19 @@ main(int argc, char **argv)
 	if ((std_closed = open_std_fds()) < 0) {
 		if (fcntl(STDERR_FILENO, F_GETFD) != -1)
 			log_error("cannot open /dev/null: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	/*
+	 * Before anything that may start a thread: the -Z probe
+	 * (compress_choose) runs a libwandio writer thread, and glibc's
+	 * pthread_create blocks every signal in the caller for a moment.
+	 * Blocked only later, a thread could start with SIGTERM open, and
+	 * the moment of that all-blocked mask looks like "signals blocked"
+	 * from outside (/proc/PID/status) while a SIGTERM just after it
+	 * still kills.
+	 */
+	if (control_block_signals() != 0) {
+		log_error("cannot block signals: %s", strerror(errno));
 		return EXIT_RUNTIME;
 	}
 	if (!command_line(&r, argc, argv, std_closed, &status)) {
