@@ -245,9 +245,9 @@ grep -oE '^[[:space:]]+-[[:alnum:]]([, ]|$)' "$TMP/help.opts" |
 man_section OPTIONS | grep -E '^\.It ' >"$TMP/man.opts" || true
 grep -oE 'Fl \\-[[:alnum:]_-]+' "$TMP/man.opts" | sed 's/^Fl \\/-/' | sort -u >"$TMP/man.long" || true
 grep -oE 'Fl [[:alnum:]]( |$)' "$TMP/man.opts" | sed 's/^Fl \(.\).*/-\1/' | sort -u >"$TMP/man.short" || true
-# The getopt table: { "name", ...
-awk '/struct option [a-z_]+\[\] = \{/ {f = 1; next} f && /^\};/ {f = 0} f' "$SRC/src/options.c" |
-    grep -oE '^[[:space:]]*\{ *"[^"]+"' | grep -oE '"[^"]+"' | tr -d '"' | sed 's/^/--/' |
+# The table of options getopt's is built from: KIND("name", ...
+awk '/struct opt_def [a-z_]+\[\] = \{/ {f = 1; next} f && /^\};/ {f = 0} f' "$SRC/src/options.c" |
+    grep -oE '^[[:space:]]*[A-Z]+\("[^"]+"' | grep -oE '"[^"]+"' | tr -d '"' | sed 's/^/--/' |
     sort -u >"$TMP/code.long" || true
 
 n_help=$(wc -l <"$TMP/help.long")
