@@ -97,7 +97,13 @@ run_one() {
 		kill "-$sig" "$pid" 2>/dev/null || true
 	fi
 	if ! wait_exit "$pid" 3; then
-		echo "$what: still running 3 s after the signal (hang); SIGABRT" >&3
+		# what each thread waits in: a D state (an fsync behind
+		# writeback) differs from a lock or a poll
+		echo "$what: still running 3 s after the signal (hang); threads (tid comm state wchan): $(for t in /proc/"$pid"/task/*; do
+			printf '%s %s %s %s; ' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" \
+			    "$(awk '/^State:/ {print $2}' "$t/status" 2>/dev/null)" \
+			    "$(cat "$t/wchan" 2>/dev/null)"
+		done); SIGABRT" >&3
 		kill -ABRT "$pid" 2>/dev/null || true
 		sleep 1
 		kill -9 "$pid" 2>/dev/null || true
