@@ -12,7 +12,10 @@
 #    length of the frame that was sent (libtrace adds 4 bytes of FCS to
 #    Ethernet wire lengths; mtracecap must take them off again), and an exit
 #    report that agrees (read = written = sent per input, no kernel drops,
-#    lost=0); SIGTERM stops it within 2 s, exit 0, no tmp- file;
+#    lost=0); SIGTERM stops it within 2 s, exit 0, no tmp- file.  libtrace's
+#    own readers may lose a few frames on a busy machine (their ring is
+#    libtrace's to size): there every frame is captured or counted in
+#    dropped_by_kernel, and read = written = sent - dropped_by_kernel;
 #  - order: with -w 1000 the records are in non-decreasing timestamp order
 #    and disorders=0.  With the default -w 1 a reader that the scheduler
 #    holds back for more than 1 ms may deliver late (the price of -w), so
@@ -85,8 +88,11 @@ check_disorders() {
 
 for fmt in $FORMATS; do
     for reader in libpcap libtrace; do
-	opt=()
-	[ "$reader" = libpcap ] || opt=(--libtrace-live)
+	# libtrace's own readers are not ours to size (pcapint: is libpcap's
+	# default 2 MiB ring, retired every millisecond): on a busy machine
+	# they may lose a few frames, and then only the count must be true.
+	opt=() KDROPS_OK=0
+	[ "$reader" = libpcap ] || opt=(--libtrace-live) KDROPS_OK=1
 	for snap in 0 64; do
 		if [ "$snap" = 0 ]; then
 			w=1000 ref="$TMP/sent.pcap" ordered=1 dis=0
@@ -101,13 +107,16 @@ for fmt in $FORMATS; do
 		sleep 0.3
 		stop_capture "$what"
 		check_report "$what" 1 "$dis" "$N1" "$N2"
-		check_valid "$what" "$d/out.pcap" $((N1 + N2))
+		check_valid "$what" "$d/out.pcap" $((N1 + N2 - KDROPS))
 		compare_records "$what" "$ordered" "$ref" "$d/out.pcap"
 		check_disorders "$what"
-		pass "$what: $((N1 + N2)) frames from two interfaces, disorders=$(totval disorders), stopped in $STOP_MS ms"
+		lost=
+		[ "$KDROPS" = 0 ] || lost=" (+ $KDROPS counted as dropped by the kernel)"
+		pass "$what: $((N1 + N2 - KDROPS)) frames from two interfaces$lost, disorders=$(totval disorders), stopped in $STOP_MS ms"
 	done
     done
 done
+KDROPS_OK=0
 
 # --- 2. -F on live inputs: ids 1, 2, 5 and 6 are half of each interface ---
 
