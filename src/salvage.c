@@ -21,8 +21,8 @@
 #include "compress.h"
 #include "format.h"
 #include "log.h"
-#include "pipeout.h"
 #include "salvage.h"
+#include "spawn.h"
 
 #define STOP_POLL_MS	CLOCK_STOP_LATENCY_MS	/* longest wait before looking at stop */
 #define STOP_CHECK_RECS	4096u	/* records scanned between looks at stop */
@@ -130,7 +130,7 @@ start_decompressor(int type, int fd, pid_t *pid)
 	int in;
 
 	if (lseek(fd, 0, SEEK_SET) != 0 ||
-	    (in = pipeout_decompress(tool, fd, NULL, pid, err,
+	    (in = spawn_decompress(tool, fd, NULL, pid, err,
 	    sizeof(err))) < 0) {
 		log_warn("cannot recover a %s stream: %s", tool,
 		    err[0] != '\0' ? err : strerror(errno));
@@ -185,10 +185,10 @@ readback_size(const char *path, int type, unsigned char *buf, size_t buflen,
 		total += n;
 	close(in);
 	if (n < 0) {
-		pipeout_kill(pid);
+		spawn_kill(pid);
 		return n == -2 ? -2 : -1;
 	}
-	return pipeout_finish(pid, "", e, sizeof(e)) == 0 ? total : -1;
+	return spawn_finish(pid, "", e, sizeof(e)) == 0 ? total : -1;
 }
 
 /*
@@ -267,7 +267,7 @@ salvage_recompress(int fd, const char *out, int type, unsigned char *buf,
 		have -= keep;
 	}
 	close(in);
-	pipeout_kill(pid);
+	spawn_kill(pid);
 	if (w != NULL)
 		wandio_wdestroy(w);
 	if (stopping(stop))
