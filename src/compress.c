@@ -16,7 +16,7 @@
 
 #include "compress.h"
 #include "log.h"
-#include "pipeout.h"
+#include "spawn.h"
 #include "words.h"
 
 #if HAVE_DECL_WANDIO_COMPRESS_ZSTD
@@ -185,7 +185,7 @@ compress_choose(enum compress_type t, int level, bool type_given,
 		return 0;
 	}
 	if (t == COMPRESS_LZO) {
-		char *lzop = pipeout_resolve("lzop", NULL, 0);
+		char *lzop = spawn_resolve("lzop", NULL, 0);
 
 		if (lzop != NULL) {
 			free(lzop);

@@ -61,8 +61,8 @@
 #include "input.h"
 #include "log.h"
 #include "pcapfile.h"
-#include "pipeout.h"
 #include "privs.h"
+#include "spawn.h"
 
 #define PUBLISH_BATCH		64		/* packets between publishes */
 #define POLL_MS			CLOCK_STOP_LATENCY_MS	/* idle readers */
@@ -297,7 +297,7 @@ stream_reap(struct stream *s)
 	if (pid == 0)
 		return 0;
 	s->child = 0;
-	if (pipeout_finish(pid, "", err, sizeof(err)) == 0)
+	if (spawn_finish(pid, "", err, sizeof(err)) == 0)
 		return 0;
 	if (s->why != NULL)
 		log_seterr(s->why, s->whylen, "'%s -dc' failed (%s): the "
@@ -353,7 +353,7 @@ stream_close(void *cookie)
 
 	close(s->fd);
 	if (s->child != 0)	/* stopped early: nobody reads it now */
-		pipeout_kill(s->child);
+		spawn_kill(s->child);
 	free(s);
 	return 0;
 }
@@ -382,7 +382,7 @@ stream_fdopen(struct input *in, int fd, pid_t child, const char *tool,
 		*errnum = errno;
 		close(fd);
 		if (child != 0)
-			pipeout_kill(child);
+			spawn_kill(child);
 		return NULL;
 	}
 	s->in = in;
@@ -489,7 +489,7 @@ compressed_open(struct input *in, const char *path, enum file_kind *kind,
 		    "while being opened", in->uri);
 		return NULL;
 	}
-	out = pipeout_decompress(tool, fd, in->child_as, &child, err, errlen);
+	out = spawn_decompress(tool, fd, in->child_as, &child, err, errlen);
 	close(fd);
 	if (out < 0) {
 		snprintf(why, sizeof(why), "%s", err);
@@ -783,7 +783,7 @@ relay_reap(struct input *in)
 	if (pid == 0)
 		return 0;
 	in->relay_child = 0;
-	if (pipeout_finish(pid, "", err, sizeof(err)) == 0)
+	if (spawn_finish(pid, "", err, sizeof(err)) == 0)
 		return 0;
 	log_error("input '%s': '%s -dc' failed (%s): the compressed stream "
 	    "is corrupt or truncated", in->uri, in->relay_tool, err);
@@ -852,7 +852,7 @@ relay_decompress(struct input *in, char *err, size_t errlen)
 
 	if (tool == NULL)
 		return 0;
-	out = pipeout_decompress(tool, in->relay_src, in->child_as,
+	out = spawn_decompress(tool, in->relay_src, in->child_as,
 	    &in->relay_child, why, sizeof(why));
 	if (out < 0) {
 		log_seterr(err, errlen, "cannot read compressed input '%s': "
@@ -951,7 +951,7 @@ input_relay_thread(void *arg)
 		log_info("input '%s': stopped with %zu byte(s) of a record not "
 		    "yet read whole: not a packet", in->uri, len);
 	if (in->relay_child != 0) {	/* stopped early: nobody reads it */
-		pipeout_kill(in->relay_child);
+		spawn_kill(in->relay_child);
 		in->relay_child = 0;
 	}
 	close(in->relay_wr);
@@ -1625,7 +1625,7 @@ input_destroy(struct input *in)
 	if (in->relay_src >= 0)
 		close(in->relay_src);
 	if (in->relay_child != 0)	/* the relay never ran */
-		pipeout_kill(in->relay_child);
+		spawn_kill(in->relay_child);
 	if (in->relay_rd >= 0)
 		close(in->relay_rd);
 	if (in->relay_wr >= 0)

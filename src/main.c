@@ -28,11 +28,11 @@
 #include "notify.h"
 #include "options.h"
 #include "output.h"
-#include "pipeout.h"
 #include "postrotate.h"
 #include "privs.h"
 #include "recover.h"
 #include "seqfile.h"
+#include "spawn.h"
 #include "stats.h"
 #include "words.h"
 #include "writer.h"
@@ -217,7 +217,7 @@ prepare(struct run *r)
 	size_t errlen = sizeof(r->err);
 
 	if (r->pipeout_argv != NULL) {
-		r->pipeout_path = pipeout_resolve(r->pipeout_argv[0], err,
+		r->pipeout_path = spawn_resolve(r->pipeout_argv[0], err,
 		    errlen);
 		if (r->pipeout_path == NULL) {
 			log_error("--pipeout: %s", err);
@@ -231,7 +231,7 @@ prepare(struct run *r)
 	    privs_lookup(cfg->relinquish_user, &r->user, err, errlen) != 0)
 		goto fail;
 	if (cfg->post_rotate_argv != NULL) {
-		r->hook_path = pipeout_resolve(cfg->post_rotate_argv[0], err,
+		r->hook_path = spawn_resolve(cfg->post_rotate_argv[0], err,
 		    errlen);
 		if (r->hook_path == NULL ||
 		    (r->hook = postrotate_create(r->hook_path,

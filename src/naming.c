@@ -1,12 +1,17 @@
 /*
- * naming.c - file name formatting for segments and their temporary names.
+ * naming.c - file name formatting for segments and their temporary names,
+ * and the parser of those temporary names (for crash recovery).
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "naming.h"
+
+#define TEMP_PREFIX	"tmp-"
+#define SCRATCH_PREFIX	"tmp-recover-"
 
 int
 naming_segment(char *buf, size_t len, const char *dir, time_t t, bool utc,
@@ -32,12 +37,55 @@ naming_temp(char *buf, size_t len, const char *final_path, pid_t pid)
 	int n;
 
 	if (slash == NULL)
-		n = snprintf(buf, len, "tmp-%ld-%s", (long)pid, final_path);
+		n = snprintf(buf, len, TEMP_PREFIX "%ld-%s", (long)pid,
+		    final_path);
 	else
-		n = snprintf(buf, len, "%.*stmp-%ld-%s",
+		n = snprintf(buf, len, "%.*s" TEMP_PREFIX "%ld-%s",
 		    (int)(slash - final_path + 1), final_path, (long)pid,
 		    slash + 1);
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+int
+naming_scratch(char *buf, size_t len, const char *dir, pid_t pid,
+    const char *base)
+{
+	int n = snprintf(buf, len, "%s/" SCRATCH_PREFIX "%ld-%s", dir,
+	    (long)pid, base);
+
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
+/*
+ * p starts "<digits>-<name>" with a non-empty <name> and no '/' in it:
+ * *pid (-1 above INT_MAX) and *base, true; else false.
+ */
+static bool
+parse_pid_base(const char *p, long *pid, const char **base)
+{
+	const char *q = p;
+	long v = 0;
+
+	for (; *q >= '0' && *q <= '9'; q++)
+		if (v >= 0 && (v = v * 10 + (*q - '0')) > INT_MAX)
+			v = -1;		/* no such pid can exist */
+	if (q == p || *q != '-' || q[1] == '\0' || strchr(q + 1, '/') != NULL)
+		return false;
+	*pid = v;
+	*base = q + 1;
+	return true;
+}
+
+enum naming_kind
+naming_parse_temp(const char *name, long *pid, const char **base)
+{
+	if (strncmp(name, SCRATCH_PREFIX, strlen(SCRATCH_PREFIX)) == 0)
+		return parse_pid_base(name + strlen(SCRATCH_PREFIX), pid, base) ?
+		    NAMING_SCRATCH : NAMING_OTHER;
+	if (strncmp(name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0)
+		return parse_pid_base(name + strlen(TEMP_PREFIX), pid, base) ?
+		    NAMING_TEMP : NAMING_OTHER;
+	return NAMING_OTHER;
 }
 
 /* YYYYMMDD-HHMMSS-NNNNNNNN */

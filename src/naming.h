@@ -1,8 +1,10 @@
 /*
- * naming.h - output file names (pure string formatting, no I/O).
+ * naming.h - output file names (pure string formatting and parsing, no
+ * I/O).
  *
  * Segment files are DIR/YYYYMMDD-HHMMSS-NNNNNNNN<ext>, the scheme of
- * mtracecap 0.6; while a file is written it is DIR/tmp-<pid>-<name>.
+ * mtracecap 0.6; while a file is written it is DIR/tmp-<pid>-<name>, and
+ * crash recovery's copy of one is DIR/tmp-recover-<pid>-<name>.
  */
 #ifndef MTRACECAP_NAMING_H
 #define MTRACECAP_NAMING_H
@@ -27,6 +29,27 @@ int naming_temp(char *buf, size_t len, const char *final_path, pid_t pid);
  * ".N" added.  It must fit NAME_MAX.
  */
 size_t naming_longest(const char *ext);
+/* What a name in an output directory is (see naming_parse_temp()). */
+enum naming_kind {
+	NAMING_OTHER,	/* not one of our temporary names */
+	NAMING_TEMP,	/* tmp-<pid>-<name>: a segment being written */
+	NAMING_SCRATCH,	/* tmp-recover-<pid>-<name>: recovery's copy */
+};
+
+/*
+ * Parse name (one path component, as readdir gives it): NAMING_TEMP or
+ * NAMING_SCRATCH with *pid the pid in it (-1 if it is more than any pid
+ * can be) and *base the final name <name> (pointing into name), or
+ * NAMING_OTHER (*pid and *base untouched) for anything else: another
+ * prefix, a pid that is not all digits or is empty, no '-' after it, an
+ * empty <name>, or one with a '/'.
+ */
+enum naming_kind naming_parse_temp(const char *name, long *pid,
+    const char **base);
+/* DIR/tmp-recover-PID-BASE, for the temp file of final name DIR/BASE;
+ * 0 or -1 as above. */
+int naming_scratch(char *buf, size_t len, const char *dir, pid_t pid,
+    const char *base);
 /* Sequence number after seq (wraps after NAMING_SEQ_MAX). */
 uint32_t naming_next_seq(uint32_t seq);
 

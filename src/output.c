@@ -23,6 +23,7 @@
 #include "naming.h"
 #include "output.h"
 #include "pipeout.h"
+#include "spawn.h"
 
 #define FILE_MODE	0640
 #define PIPEOUT_WHO	"--pipeout command"	/* subject of its errors */
@@ -703,7 +704,7 @@ close_child(struct output *o)
 	if (o->child_stalled) {
 		char how[128];
 
-		pipeout_end(o->child, PIPEOUT_WHO, how, sizeof(how));
+		spawn_end(o->child, PIPEOUT_WHO, how, sizeof(how));
 		log_error("'%s': %s%s%s", o->final, cerr, cerr[0] != '\0' ?
 		    "; " : "", how);
 		bad = 1;
@@ -837,7 +838,7 @@ output_abort(struct output *o)
 	if (o->write_fd >= 0 && o->write_fd != o->file_fd)
 		close(o->write_fd);
 	if (o->child != 0)
-		pipeout_kill(o->child);
+		spawn_kill(o->child);
 	if (o->iow != NULL)
 		wandio_wdestroy(o->iow);
 	if (!o->to_stdout && o->file_fd >= 0) {

@@ -3,8 +3,8 @@
  *
  * For --pipeout=COMMAND each segment gets its own child: its stdin is a
  * pipe we write the pcap stream into, its stdout the segment's temp file.
- * No shell is involved; the child gets fds 0-2 only, default signal
- * handling, an empty signal mask and a minimal fixed environment.
+ * This file feeds it within bounded waits; how the child is started,
+ * reaped and ended (and its environment) is spawn.h's.
  */
 #ifndef MTRACECAP_PIPEOUT_H
 #define MTRACECAP_PIPEOUT_H
@@ -14,17 +14,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct privs_user;
-
 /*
  * How long a --pipeout child may take nothing before it has failed: no
  * byte of its input taken while the pipe is full, or no exit after its
  * input ended.  Once a stop was asked for, PIPEOUT_STOP_STALL_S.  A child
- * given up on gets SIGTERM, and SIGKILL PIPEOUT_KILL_GRACE_S later.
+ * given up on gets SIGTERM, and SIGKILL SPAWN_KILL_GRACE_S later.
  */
 #define PIPEOUT_STALL_S		30
 #define PIPEOUT_STOP_STALL_S	5
-#define PIPEOUT_KILL_GRACE_S	2
 
 /*
  * The progress of one child: when it last took input (or started, or
@@ -40,12 +37,6 @@ struct pipeout_watch {
 void pipeout_watch_init(struct pipeout_watch *w, const atomic_bool *stop);
 /* The child did something (took input, was given the end of it). */
 void pipeout_watch_progress(struct pipeout_watch *w);
-
-/*
- * Resolve argv[0] (through PATH when it has no '/') to an executable file.
- * Returns a malloc'ed path, or NULL with err naming the command.
- */
-char *pipeout_resolve(const char *cmd, char *err, size_t errlen);
 
 /*
  * Start path with argv, stdout on out_fd.  On success *pid is the child
@@ -64,26 +55,6 @@ int pipeout_write(int in_fd, const void *buf, size_t len,
     struct pipeout_watch *w, char *err, size_t errlen);
 
 /*
- * In a freshly forked child whose fds 0-2 are set: close every other fd,
- * restore default signal handling and an empty mask, execve path with the
- * clean environment; _exit(127) if that fails.  Async-signal-safe only.
- */
-void pipeout_child_exec(const char *path, char *const *argv)
-    __attribute__((noreturn));
-
-/*
- * The other direction, for reading compressed files: start "tool -dc"
- * (gzip, bzip2, xz, lzop: a name looked up in PATH) with stdin on in_fd
- * (read from its current offset), stderr on /dev/null and the usual clean
- * child setup, as user as (NULL: as we are; see privs_child_restrict).
- * Returns the read end of its stdout (O_CLOEXEC) with *pid, or -1 with
- * err.  Reap it with pipeout_finish() after reading that fd to its end,
- * or with pipeout_kill() when stopping early.
- */
-int pipeout_decompress(const char *tool, int in_fd,
-    const struct privs_user *as, pid_t *pid, char *err, size_t errlen);
-
-/*
  * Before closing in_fd: wait until the child has read everything written
  * into the pipe.  Returns 0 when the pipe is empty, -1 with err when the
  * reading end was closed with data still unread (a command such as
@@ -95,28 +66,11 @@ int pipeout_drain(int in_fd, struct pipeout_watch *w, char *err,
     size_t errlen);
 
 /*
- * pipeout_finish() for a --pipeout child, bounded by w (NULL: wait as
+ * spawn_finish() for a --pipeout child, bounded by w (NULL: wait as
  * long as it takes): a child that does not exit in time is ended (see
- * PIPEOUT_KILL_GRACE_S) and -1 returned with err saying so.
+ * SPAWN_KILL_GRACE_S) and -1 returned with err saying so.
  */
 int pipeout_reap(pid_t pid, const char *who, struct pipeout_watch *w,
     char *err, size_t errlen);
-
-/*
- * A child given up on (it stopped taking its input): SIGTERM, SIGKILL
- * after PIPEOUT_KILL_GRACE_S, reaped; err says how who was ended.
- */
-void pipeout_end(pid_t pid, const char *who, char *err, size_t errlen);
-
-/*
- * Wait for the child (after closing its stdin).  Returns 0 if it exited
- * with status 0, else -1 with err describing the exit status or signal,
- * with who as its subject ("" for none: "exited with status 1").
- */
-int pipeout_finish(pid_t pid, const char *who, char *err, size_t errlen);
-
-/* A child no longer wanted (its output is not read any more): SIGTERM,
- * SIGKILL if it is still there PIPEOUT_KILL_GRACE_S later; reaped. */
-void pipeout_kill(pid_t pid);
 
 #endif

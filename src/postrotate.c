@@ -5,25 +5,22 @@
  * (hooks for files recovered while capture goes on), and by main at the
  * end (after both were joined).  The list of running hooks is guarded by
  * a mutex that is never held across fork, waitpid or logging: a reaper
- * takes the whole list out, reaps, and puts the rest back.
+ * takes the whole list out, reaps, and puts the rest back.  The hooks
+ * are started and reaped through spawn.c (fork/exec, environment).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "log.h"
-#include "pipeout.h"
 #include "postrotate.h"
+#include "spawn.h"
 
 #define MAX_ARGS	256
 
@@ -85,16 +82,9 @@ postrotate_run(struct postrotate *pr, const char *file)
 		args[i] = pr->argv[i];
 	args[pr->argc] = h->file;
 	args[pr->argc + 1] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
-
-		/* async-signal-safe calls only until execve */
-		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0)
-			_exit(127);
-		pipeout_child_exec(pr->path, args);
-	}
-	if (pid < 0) {
+	/* stdin /dev/null, stdout and stderr ours */
+	if (spawn_run(pr->path, args, (const int[3]){ SPAWN_DEVNULL, -1, -1 },
+	    NULL, &pid, NULL, 0) != 0) {
 		log_error("--post-rotate for '%s': cannot fork: %s", file,
 		    strerror(errno));
 		free(h->file);
@@ -138,9 +128,9 @@ postrotate_reap(struct postrotate *pr)
 	while (*hp != NULL) {
 		struct hook *h = *hp;
 		int status;
-		pid_t r = waitpid(h->pid, &status, WNOHANG);
+		pid_t r = spawn_wait(h->pid, &status, false);
 
-		if (r == 0 || (r < 0 && errno == EINTR)) {
+		if (r == 0) {
 			hp = &h->next;
 			continue;
 		}

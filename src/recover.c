@@ -10,7 +10,8 @@
  *   thread.  recover_join() waits for the thread and frees everything.
  * - What is touched: only a regular file with one link, owned by the
  *   user we run as, opened with O_NOFOLLOW and checked with fstat() on
- *   that descriptor.  Anything else is left alone with a warning.
+ *   that descriptor (salvage_open()).  Anything else is left alone with a
+ *   warning.
  * - A plain pcap temp file is cut back in place to its last complete
  *   record (only record headers are read) and renamed to its final name.
  *   A compressed one (gz, bz2, xz: what libwandio writes) is decompressed
@@ -46,20 +47,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "format.h"
 #include "log.h"
+#include "naming.h"
 #include "output.h"
 #include "recover.h"
 #include "salvage.h"
 
-#define LOCK_WAIT_TICKS	50	/* of LOCK_TICK_MS: for an orphaned compressor */
 #define COPY_BUF	(1u << 20)
-#define LOCK_TICK_MS	CLOCK_STOP_LATENCY_MS
-#define SCRATCH		"tmp-recover-"
 
 /* what became of one temp file */
 enum outcome { OUT_SKIP, OUT_DONE, OUT_KEEP, OUT_STOPPED };
@@ -87,13 +84,6 @@ struct job {
 };
 
 static bool
-stopping(const struct recover *r)
-{
-	return r->stop != NULL &&
-	    atomic_load_explicit(r->stop, memory_order_relaxed);
-}
-
-static bool
 fits(int n, size_t len)
 {
 	return n >= 0 && (size_t)n < len;
@@ -114,133 +104,16 @@ fsync_dir(const char *dir)
 }
 
 /*
- * Parse the digits from p up to the '-' at end as a pid: is that a
- * running process other than us?  Our own pid is a previous incarnation
- * (a container restarted): the list was taken before we made any file.
+ * Is pid (from a temp name) a running process other than us?  Our own
+ * pid is a previous incarnation (a container restarted): the list was
+ * taken before we made any file.
  */
 static bool
-pid_running(const char *p, const char *end, long *pidp)
+pid_running(long pid)
 {
-	long pid = 0;
-
-	for (; p < end; p++) {
-		pid = pid * 10 + (*p - '0');
-		if (pid > INT_MAX)
-			return false;	/* no such pid can exist */
-	}
-	*pidp = pid;
 	if (pid <= 0 || pid == (long)getpid())
 		return false;
 	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
-}
-
-/* The '-' after "<digits>" at p, or NULL if p does not start so. */
-static const char *
-after_pid(const char *p)
-{
-	const char *q = p;
-
-	while (*q >= '0' && *q <= '9')
-		q++;
-	return q != p && *q == '-' && q[1] != '\0' ? q : NULL;
-}
-
-/*
- * Why st may not be changed by recovery (NULL: it may): only a regular
- * file with one link that we own.  A hard link in DIR to a file elsewhere
- * must never be cut or replaced.
- */
-static const char *
-unfit(const struct stat *st, char *why, size_t len)
-{
-	if (S_ISLNK(st->st_mode))
-		return "it is a symbolic link";
-	if (!S_ISREG(st->st_mode))
-		return "it is not a regular file";
-	if (st->st_nlink != 1) {
-		snprintf(why, len, "it has %ju links (a hard link to a file "
-		    "elsewhere?)", (uintmax_t)st->st_nlink);
-		return why;
-	}
-	if (st->st_uid != geteuid()) {
-		snprintf(why, len, "it is owned by uid %ju, not by uid %ju "
-		    "that mtracecap runs as", (uintmax_t)st->st_uid,
-		    (uintmax_t)geteuid());
-		return why;
-	}
-	return NULL;
-}
-
-/*
- * Open j->path for recovery if it is fit (see unfit()), without following
- * a link and without blocking on a FIFO or device: lstat() first so that
- * no other kind of file is ever opened, then fstat() on the descriptor,
- * which is what counts.  Returns 0 with j->fd and j->st, or -1 (warned,
- * naming the file, unless it is gone).
- */
-static int
-open_fit(struct job *j)
-{
-	char why[128];
-	const char *no;
-	struct stat lst;
-
-	j->fd = -1;
-	if (lstat(j->path, &lst) != 0) {
-		if (errno != ENOENT)
-			log_warn("left '%s' alone: cannot look at it: %s",
-			    j->path, strerror(errno));
-		return -1;
-	}
-	if ((no = unfit(&lst, why, sizeof(why))) != NULL)
-		goto unfit;
-	j->fd = open(j->path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (j->fd < 0) {
-		if (errno != ENOENT)
-			log_warn("left '%s' alone: cannot open it: %s",
-			    j->path, strerror(errno));
-		return -1;
-	}
-	if (fstat(j->fd, &j->st) != 0) {
-		log_warn("left '%s' alone: cannot look at it: %s", j->path,
-		    strerror(errno));
-		goto fail;
-	}
-	if ((no = unfit(&j->st, why, sizeof(why))) != NULL)
-		goto unfit;
-	return 0;
-unfit:
-	log_warn("left '%s' alone: %s", j->path, no);
-fail:
-	if (j->fd >= 0)
-		close(j->fd);
-	j->fd = -1;
-	return -1;
-}
-
-/*
- * Take the lock on j->fd.  A running writer (or its compressor) holds it:
- * hands off.  The writer is gone (checked by the caller), so a holder is
- * its --pipeout child finishing the stream after it read EOF: give it a
- * moment.  OUT_DONE when locked, else OUT_SKIP (warned) or OUT_STOPPED.
- */
-static enum outcome
-lock_wait(const struct recover *r, const struct job *j)
-{
-	struct timespec tick = clock_span(LOCK_TICK_MS * CLOCK_NS_PER_MS);
-
-	for (int i = 0; flock(j->fd, LOCK_EX | LOCK_NB) != 0; i++) {
-		if (stopping(r))
-			return OUT_STOPPED;
-		if (errno == EWOULDBLOCK && i < LOCK_WAIT_TICKS) {
-			nanosleep(&tick, NULL);
-			continue;
-		}
-		log_warn("left '%s' alone: another process holds it locked",
-		    j->path);
-		return OUT_SKIP;
-	}
-	return OUT_DONE;
 }
 
 /*
@@ -387,50 +260,63 @@ keep_failed(const struct job *j, char *placed, size_t plen)
 }
 
 /*
- * Recover the temp file DIR/name (tmp-<pid>-<name>).  OUT_DONE with its
+ * Fill j's names for the temp file DIR/name (final name base, the one in
+ * it; written by process pid).  0, or -1 when it is left alone (warned).
+ */
+static int
+job_init(const struct recover *r, struct job *j, const char *name,
+    const char *base, long pid)
+{
+	/*
+	 * The process named in the temp name still runs: it may be writing
+	 * the file (on another host's view of a shared directory the lock
+	 * taken later is the real test), so hands off.  After a reboot the
+	 * pid may belong to something else: then the operator must act.
+	 */
+	if (pid_running(pid)) {
+		log_warn("left '%s/%s' alone: process %ld is running (if that "
+		    "is not an mtracecap writing it, restart once it is gone "
+		    "or rename the file)", r->dir, name, pid);
+		return -1;
+	}
+	if (!fits(snprintf(j->path, sizeof(j->path), "%s/%s", r->dir, name),
+	    sizeof(j->path)) ||
+	    !fits(snprintf(j->final, sizeof(j->final), "%s/%s", r->dir, base),
+	    sizeof(j->final)) ||
+	    naming_scratch(j->scratch, sizeof(j->scratch), r->dir, getpid(),
+	    base) != 0) {
+		log_warn("left '%s/%s' alone: name too long", r->dir, name);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Recover the temp file DIR/name (tmp-<pid>-<base>).  OUT_DONE with its
  * final path in placed, OUT_SKIP (left as it was, or removed when empty;
  * logged), or OUT_STOPPED (left as it was).
  */
 static enum outcome
-recover_one(const struct recover *r, const char *name, char *placed,
-    size_t plen)
+recover_one(const struct recover *r, const char *name, const char *base,
+    long pid, char *placed, size_t plen)
 {
-	const char *base = after_pid(name + 4);
 	unsigned char m[4] = { 0 };
 	struct job j;
 	enum outcome rc;
-	long pid = 0;
 	ssize_t n;
 	int type;
 	bool ours;
 
-	if (base == NULL)
+	if (job_init(r, &j, name, base, pid) != 0)
 		return OUT_SKIP;
-	/*
-	 * The process named in the temp name still runs: it may be writing
-	 * the file (on another host's view of a shared directory the lock
-	 * below is the real test), so hands off.  After a reboot the pid
-	 * may belong to something else: then the operator must act.
-	 */
-	if (pid_running(name + 4, base, &pid)) {
-		log_warn("left '%s/%s' alone: process %ld is running (if that "
-		    "is not an mtracecap writing it, restart once it is gone "
-		    "or rename the file)", r->dir, name, pid);
+	switch (salvage_open(j.path, r->stop, &j.fd, &j.st)) {
+	case 0:
+		break;
+	case -2:
+		return OUT_STOPPED;
+	default:
 		return OUT_SKIP;
 	}
-	if (!fits(snprintf(j.path, sizeof(j.path), "%s/%s", r->dir, name),
-	    sizeof(j.path)) ||
-	    !fits(snprintf(j.final, sizeof(j.final), "%s/%s", r->dir,
-	    base + 1), sizeof(j.final)) ||
-	    !fits(snprintf(j.scratch, sizeof(j.scratch), "%s/" SCRATCH
-	    "%ld-%s", r->dir, (long)getpid(), base + 1), sizeof(j.scratch))) {
-		log_warn("left '%s/%s' alone: name too long", r->dir, name);
-		return OUT_SKIP;
-	}
-	if (open_fit(&j) != 0)
-		return OUT_SKIP;
-	if ((rc = lock_wait(r, &j)) != OUT_DONE)
-		goto out;
 	n = pread(j.fd, m, sizeof(m), 0);
 	ours = n > 0 && format_sniff(m, sizeof(m)) != NULL;
 	if (n > 0 && !ours &&
@@ -444,7 +330,6 @@ recover_one(const struct recover *r, const char *name, char *placed,
 		keep_failed(&j, placed, plen);
 		rc = OUT_SKIP;
 	}
-out:
 	close(j.fd);
 	return rc;
 }
@@ -452,22 +337,20 @@ out:
 /*
  * DIR/name is a scratch file tmp-recover-<pid>-<name>: the unfinished
  * copy of a recovery that was killed (its original is still there and is
- * recovered again).  Remove it unless its process runs.
+ * recovered again).  Remove it unless its process (pid) runs.
  */
 static void
-drop_scratch(const struct recover *r, const char *name)
+drop_scratch(const struct recover *r, const char *name, long pid)
 {
-	const char *p = name + strlen(SCRATCH), *end = after_pid(p);
 	char path[PATH_MAX], why[128];
 	const char *no;
 	struct stat st;
-	long pid = 0;
 
-	if (end == NULL || pid_running(p, end, &pid) ||
+	if (pid_running(pid) ||
 	    !fits(snprintf(path, sizeof(path), "%s/%s", r->dir, name),
 	    sizeof(path)) || lstat(path, &st) != 0)
 		return;
-	if ((no = unfit(&st, why, sizeof(why))) != NULL) {
+	if ((no = salvage_unfit(&st, why, sizeof(why))) != NULL) {
 		log_warn("left '%s' alone: %s", path, no);
 		return;
 	}
@@ -479,13 +362,8 @@ drop_scratch(const struct recover *r, const char *name)
 	    "recovery (its original is recovered now)", path);
 }
 
-static bool
-is_scratch(const char *name)
-{
-	return strncmp(name, SCRATCH, strlen(SCRATCH)) == 0;
-}
-
-/* Fill r->names with the tmp- entries of r->dir.  0 or -1 with err. */
+/* Fill r->names with our temp names in r->dir (see naming_parse_temp()).
+ * 0 or -1 with err. */
 static int
 list_dir(struct recover *r, char *err, size_t errlen)
 {
@@ -499,7 +377,10 @@ list_dir(struct recover *r, char *err, size_t errlen)
 		return -1;
 	}
 	while ((errno = 0, de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "tmp-", 4) != 0)
+		long pid;
+		const char *base;
+
+		if (naming_parse_temp(de->d_name, &pid, &base) == NAMING_OTHER)
 			continue;
 		if (r->nnames == cap) {
 			size_t ncap = cap == 0 ? 16 : cap * 2;
@@ -530,16 +411,20 @@ static void
 recover_run(struct recover *r)
 {
 	char placed[PATH_MAX];
+	const char *base;
+	long pid;
 
 	for (size_t i = 0; i < r->nnames; i++)
-		if (is_scratch(r->names[i]))
-			drop_scratch(r, r->names[i]);
+		if (naming_parse_temp(r->names[i], &pid, &base) ==
+		    NAMING_SCRATCH)
+			drop_scratch(r, r->names[i], pid);
 	for (size_t i = 0; i < r->nnames; i++) {
 		enum outcome rc;
 
-		if (is_scratch(r->names[i]))
+		if (naming_parse_temp(r->names[i], &pid, &base) != NAMING_TEMP)
 			continue;
-		rc = recover_one(r, r->names[i], placed, sizeof(placed));
+		rc = recover_one(r, r->names[i], base, pid, placed,
+		    sizeof(placed));
 		if (rc == OUT_DONE) {
 			r->count++;
 			if (r->recovered != NULL)

@@ -1,7 +1,8 @@
 /*
  * salvage.c - what of an interrupted temp file is still good (see
- * salvage.h): the walk over records, in memory and on a file, and the
- * re-compressed copy of what a truncated stream still decompresses to.
+ * salvage.h): the walk over records, in memory and on a file, the
+ * re-compressed copy of what a truncated stream still decompresses to,
+ * and the checks that a file is ours to change at all.
  * What a record looks like is the format's business (format.h: its
  * scanner); this file knows no format.
  */
@@ -12,7 +13,10 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wandio.h>
@@ -21,10 +25,12 @@
 #include "compress.h"
 #include "format.h"
 #include "log.h"
-#include "pipeout.h"
 #include "salvage.h"
+#include "spawn.h"
 
 #define STOP_POLL_MS	CLOCK_STOP_LATENCY_MS	/* longest wait before looking at stop */
+#define LOCK_TICK_MS	CLOCK_STOP_LATENCY_MS
+#define LOCK_WAIT_TICKS	50	/* of LOCK_TICK_MS: for an orphaned compressor */
 #define STOP_CHECK_RECS	4096u	/* records scanned between looks at stop */
 
 static bool
@@ -130,7 +136,7 @@ start_decompressor(int type, int fd, pid_t *pid)
 	int in;
 
 	if (lseek(fd, 0, SEEK_SET) != 0 ||
-	    (in = pipeout_decompress(tool, fd, NULL, pid, err,
+	    (in = spawn_decompress(tool, fd, NULL, pid, err,
 	    sizeof(err))) < 0) {
 		log_warn("cannot recover a %s stream: %s", tool,
 		    err[0] != '\0' ? err : strerror(errno));
@@ -185,10 +191,10 @@ readback_size(const char *path, int type, unsigned char *buf, size_t buflen,
 		total += n;
 	close(in);
 	if (n < 0) {
-		pipeout_kill(pid);
+		spawn_kill(pid);
 		return n == -2 ? -2 : -1;
 	}
-	return pipeout_finish(pid, "", e, sizeof(e)) == 0 ? total : -1;
+	return spawn_finish(pid, "", e, sizeof(e)) == 0 ? total : -1;
 }
 
 /*
@@ -267,7 +273,7 @@ salvage_recompress(int fd, const char *out, int type, unsigned char *buf,
 		have -= keep;
 	}
 	close(in);
-	pipeout_kill(pid);
+	spawn_kill(pid);
 	if (w != NULL)
 		wandio_wdestroy(w);
 	if (stopping(stop))
@@ -306,4 +312,116 @@ salvage_zero_tail(int fd, off_t off, off_t size, const atomic_bool *stop)
 		off += n;
 	}
 	return 1;
+}
+
+/*
+ * Why st may not be changed by recovery (NULL: it may): only a regular
+ * file with one link that we own.  A hard link in DIR to a file elsewhere
+ * must never be cut or replaced.
+ */
+const char *
+salvage_unfit(const struct stat *st, char *why, size_t len)
+{
+	if (S_ISLNK(st->st_mode))
+		return "it is a symbolic link";
+	if (!S_ISREG(st->st_mode))
+		return "it is not a regular file";
+	if (st->st_nlink != 1) {
+		snprintf(why, len, "it has %ju links (a hard link to a file "
+		    "elsewhere?)", (uintmax_t)st->st_nlink);
+		return why;
+	}
+	if (st->st_uid != geteuid()) {
+		snprintf(why, len, "it is owned by uid %ju, not by uid %ju "
+		    "that mtracecap runs as", (uintmax_t)st->st_uid,
+		    (uintmax_t)geteuid());
+		return why;
+	}
+	return NULL;
+}
+
+/*
+ * Open path if it is fit (see salvage_unfit()), without following a link
+ * and without blocking on a FIFO or device: lstat() first so that no
+ * other kind of file is ever opened, then fstat() on the descriptor,
+ * which is what counts.  Returns the fd with *st, or -1 (warned, naming
+ * the file, unless it is gone).
+ */
+static int
+open_fit(const char *path, struct stat *st)
+{
+	char why[128];
+	const char *no;
+	struct stat lst;
+	int fd = -1;
+
+	if (lstat(path, &lst) != 0) {
+		if (errno != ENOENT)
+			log_warn("left '%s' alone: cannot look at it: %s",
+			    path, strerror(errno));
+		return -1;
+	}
+	if ((no = salvage_unfit(&lst, why, sizeof(why))) != NULL)
+		goto unfit;
+	fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			log_warn("left '%s' alone: cannot open it: %s",
+			    path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) != 0) {
+		log_warn("left '%s' alone: cannot look at it: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((no = salvage_unfit(st, why, sizeof(why))) != NULL)
+		goto unfit;
+	return fd;
+unfit:
+	log_warn("left '%s' alone: %s", path, no);
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/*
+ * Take the lock on fd (path).  A running writer (or its compressor) holds
+ * it: hands off.  The writer is gone (checked by the caller), so a holder
+ * is its --pipeout child finishing the stream after it read EOF: give it
+ * a moment.  0 when locked, else -1 (warned) or -2 (stopped).
+ */
+static int
+lock_wait(int fd, const char *path, const atomic_bool *stop)
+{
+	struct timespec tick = clock_span(LOCK_TICK_MS * CLOCK_NS_PER_MS);
+
+	for (int i = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; i++) {
+		if (stopping(stop))
+			return -2;
+		if (errno == EWOULDBLOCK && i < LOCK_WAIT_TICKS) {
+			nanosleep(&tick, NULL);
+			continue;
+		}
+		log_warn("left '%s' alone: another process holds it locked",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+salvage_open(const char *path, const atomic_bool *stop, int *fd,
+    struct stat *st)
+{
+	int rc;
+
+	if ((*fd = open_fit(path, st)) < 0)
+		return -1;
+	if ((rc = lock_wait(*fd, path, stop)) != 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
 }

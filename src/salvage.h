@@ -1,5 +1,6 @@
 /*
- * salvage.h - what of an interrupted temp file is still good.
+ * salvage.h - may an interrupted temp file be changed, and what of it is
+ * still good.
  *
  * The checks that crash recovery (recover.c) builds on: how far a plain
  * file of one of our formats (format_sniff(): pcap, us or ns, either byte
@@ -11,7 +12,8 @@
  * length, a zero wire length, a fraction of a second >= 1 s) means
  * garbage.  The file functions look at *stop (NULL:
  * never) in their long loops and give up soon after it is set.  No state:
- * any thread may call them.
+ * any thread may call them.  Before any of that, salvage_open() makes
+ * sure the file is ours to change.
  */
 #ifndef MTRACECAP_SALVAGE_H
 #define MTRACECAP_SALVAGE_H
@@ -20,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /*
@@ -60,5 +63,24 @@ int salvage_zero_tail(int fd, off_t off, off_t size,
  */
 int salvage_recompress(int fd, const char *out, int type, unsigned char *buf,
     size_t buflen, const atomic_bool *stop, uint64_t *records);
+
+/*
+ * Why st may not be changed by recovery (NULL: it may): only a regular
+ * file with one link, owned by the user we run as.  A hard link in the
+ * directory to a file elsewhere must never be cut or replaced.  why (len
+ * bytes) holds the text when it needs numbers.
+ */
+const char *salvage_unfit(const struct stat *st, char *why, size_t len);
+
+/*
+ * Open the temp file path for recovery (O_RDWR, O_NOFOLLOW, never
+ * blocking on a FIFO or device) if it is fit (salvage_unfit(), checked
+ * with lstat() and then fstat() on the descriptor), and take its flock:
+ * a lock held after its writer died (its --pipeout child finishing) is
+ * waited for a few seconds.  0 with *fd and *st; -1 when it is left alone
+ * (warned, naming it, unless it is gone); -2 if stopped.
+ */
+int salvage_open(const char *path, const atomic_bool *stop, int *fd,
+    struct stat *st);
 
 #endif

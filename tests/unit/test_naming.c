@@ -1,7 +1,7 @@
 /*
  * test_naming.c - unit tests for naming.c: segment names for fixed times,
- * extensions, sequence wrap, directory slashes, buffer limits and the
- * temporary names.
+ * extensions, sequence wrap, directory slashes, buffer limits, the
+ * temporary names and their parser.
  */
 #include "config.h"
 
@@ -180,6 +180,94 @@ test_temp_names(void **state)
 	assert_int_equal(naming_temp(buf, 0, "b", 12), -1);
 }
 
+static void
+expect_parse(const char *name, enum naming_kind kind, long pid,
+    const char *base)
+{
+	const char *b = "untouched";
+	long p = -42;
+
+	if (naming_parse_temp(name, &p, &b) != kind)
+		fail_msg("naming_parse_temp(\"%s\") is not kind %d", name,
+		    (int)kind);
+	if (kind == NAMING_OTHER) {
+		assert_int_equal(p, -42);
+		assert_string_equal(b, "untouched");
+		return;
+	}
+	assert_int_equal(p, pid);
+	assert_string_equal(b, base);
+	/* base points into name, at its end */
+	assert_ptr_equal(b, name + strlen(name) - strlen(base));
+}
+
+/* A temp name built by naming_temp() parses back to its pid and name. */
+static void
+test_parse_round_trip(void **state)
+{
+	static const pid_t pids[] = { 1, 99, 1234, 4194304, INT32_MAX };
+	char seg[256], tmp[300];
+	const char *slash;
+
+	(void)state;
+	assert_int_equal(naming_segment(seg, sizeof(seg), "/var/cap", T0,
+	    true, 7, ".pcap.gz"), 0);
+	for (size_t i = 0; i < sizeof(pids) / sizeof(pids[0]); i++) {
+		assert_int_equal(naming_temp(tmp, sizeof(tmp), seg, pids[i]),
+		    0);
+		slash = strrchr(tmp, '/');
+		expect_parse(slash + 1, NAMING_TEMP, (long)pids[i],
+		    strrchr(seg, '/') + 1);
+		assert_int_equal(naming_scratch(tmp, sizeof(tmp), "/var/cap",
+		    pids[i], strrchr(seg, '/') + 1), 0);
+		slash = strrchr(tmp, '/');
+		assert_int_equal(slash - tmp, strlen("/var/cap"));
+		expect_parse(slash + 1, NAMING_SCRATCH, (long)pids[i],
+		    strrchr(seg, '/') + 1);
+	}
+	/* any final name, even one that looks like a temp name itself */
+	expect_parse("tmp-5-tmp-6-x", NAMING_TEMP, 5, "tmp-6-x");
+	expect_parse("tmp-5-recover-6-x", NAMING_TEMP, 5, "recover-6-x");
+	expect_parse("tmp-recover-5-tmp-6-x", NAMING_SCRATCH, 5, "tmp-6-x");
+	expect_parse("tmp-0-x", NAMING_TEMP, 0, "x");
+	expect_parse("tmp-007-x", NAMING_TEMP, 7, "x");
+	expect_parse("tmp-1--", NAMING_TEMP, 1, "-");
+
+	/* exact fit and one short */
+	assert_int_equal(naming_scratch(tmp, strlen("d/tmp-recover-12-b") + 1,
+	    "d", 12, "b"), 0);
+	assert_string_equal(tmp, "d/tmp-recover-12-b");
+	assert_int_equal(naming_scratch(tmp, strlen("d/tmp-recover-12-b"),
+	    "d", 12, "b"), -1);
+	assert_int_equal(naming_scratch(tmp, 0, "d", 12, "b"), -1);
+}
+
+/* Names that are not ours, or malformed ones, are NAMING_OTHER. */
+static void
+test_parse_hostile(void **state)
+{
+	static const char *const other[] = {
+		"", "t", "tmp", "tmp-", "tmp--x", "tmp-12", "tmp-12-",
+		"tmp-x-y", "tmp-12x-y", "tmp- 12-y", "tmp-+12-y", "tmp--12-y",
+		"tmp-0x1f-y", "tmp-12_y", "TMP-12-y", "xtmp-12-y",
+		"20231114-221320-00000000.pcap", "tmp-12-a/b", "tmp-12-/",
+		"tmp-recover-", "tmp-recover", "tmp-recover-12",
+		"tmp-recover-12-", "tmp-recover-x-y", "tmp-recover--12-y",
+		"tmp-recover-12-a/b", "tmp-recover-tmp-12-y",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		expect_parse(other[i], NAMING_OTHER, 0, NULL);
+	/* more than any pid can be: ours, but with pid -1 (nobody runs) */
+	expect_parse("tmp-2147483648-x", NAMING_TEMP, -1, "x");
+	expect_parse("tmp-2147483647-x", NAMING_TEMP, 2147483647L, "x");
+	expect_parse("tmp-99999999999999999999999999999-x", NAMING_TEMP, -1,
+	    "x");
+	expect_parse("tmp-recover-18446744073709551617-x", NAMING_SCRATCH, -1,
+	    "x");
+}
+
 /* naming_longest() is the length of the longest name really made. */
 static void
 test_longest(void **state)
@@ -215,6 +303,8 @@ main(void)
 		cmocka_unit_test(test_segment_buffer_limits),
 		cmocka_unit_test(test_temp_names),
 		cmocka_unit_test(test_longest),
+		cmocka_unit_test(test_parse_round_trip),
+		cmocka_unit_test(test_parse_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,7 @@
 
 #include "output.h"
 #include "pipeout.h"
+#include "spawn.h"
 #include "testutil.h"
 
 #define FHDR	24	/* a pcap file header */
@@ -1224,10 +1225,10 @@ static char *
 resolve_ok(const char *cmd)
 {
 	char err[512] = "";
-	char *path = pipeout_resolve(cmd, err, sizeof(err));
+	char *path = spawn_resolve(cmd, err, sizeof(err));
 
 	if (path == NULL)
-		fail_msg("pipeout_resolve(%s): %s", cmd, err);
+		fail_msg("spawn_resolve(%s): %s", cmd, err);
 	return path;
 }
 
@@ -1263,13 +1264,13 @@ test_pipeout_resolve(void **state)
 	free(path);
 
 	err[0] = '\0';
-	assert_null(pipeout_resolve("no-such-command-mtc", err, sizeof(err)));
+	assert_null(spawn_resolve("no-such-command-mtc", err, sizeof(err)));
 	assert_non_null(strstr(err, "no-such-command-mtc"));
 	err[0] = '\0';
-	assert_null(pipeout_resolve("/nonexistent/cat", err, sizeof(err)));
+	assert_null(spawn_resolve("/nonexistent/cat", err, sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/cat"));
 	err[0] = '\0';
-	assert_null(pipeout_resolve(f->dir, err, sizeof(err)));
+	assert_null(spawn_resolve(f->dir, err, sizeof(err)));
 	assert_non_null(strstr(err, f->dir));
 
 	/* a file that is not executable is skipped in PATH */
@@ -1284,10 +1285,10 @@ test_pipeout_resolve(void **state)
 
 		setenv("PATH", bin, 1);
 		err[0] = '\0';
-		path = pipeout_resolve("mtc-noexec", err, sizeof(err));
+		path = spawn_resolve("mtc-noexec", err, sizeof(err));
 		chmod(cmd, 0755);
 		{
-			char *found = pipeout_resolve("mtc-noexec", err,
+			char *found = spawn_resolve("mtc-noexec", err,
 			    sizeof(err));
 
 			setenv("PATH", old, 1);
@@ -1460,7 +1461,7 @@ watch_aged(struct pipeout_watch *w, const atomic_bool *stop, unsigned secs)
 /*
  * A child that never reads ('sleep 1000'): once its pipe is full a write
  * waits for it only as long as the watch allows (the stop limit once
- * *stop is set, the longer one before), and pipeout_end() gets rid of it
+ * *stop is set, the longer one before), and spawn_end() gets rid of it
  * even when it ignores SIGTERM.
  */
 static void
