@@ -33,6 +33,7 @@
 
 #include "output.h"
 #include "pipeout.h"
+#include "place.h"
 #include "testutil.h"
 
 #define FHDR	24	/* a pcap file header */
@@ -635,13 +636,13 @@ test_place(void **state)
 	close(fd);
 	fd = open(b, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	close(fd);
-	assert_int_equal(output_place(a, b, true, final, sizeof(final), err,
+	assert_int_equal(place_rename(a, b, true, final, sizeof(final), err,
 	    sizeof(err)), 0);
 	assert_int_equal(strcmp(final + strlen(b), ".1"), 0);
 	expect_dir(f->dir, "b\nb.1\n");
 	/* a temp file that is gone: -1, naming it */
 	err[0] = '\0';
-	assert_int_equal(output_place(a, b, false, final, sizeof(final), err,
+	assert_int_equal(place_rename(a, b, false, final, sizeof(final), err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, a));
 }
