@@ -1,7 +1,14 @@
 /*
- * output.c - buffered, checked writes into a temp file renamed when done.
+ * output.c - one output file: a buffer over a sink, and its target.
  *
- * Runs on the merger/writer thread only.  See output.h for the promises.
+ * The buffer is only ever handed to the sink (sink.h: fd, libwandio or
+ * the --pipeout command) whole, at record boundaries, so the per-packet
+ * path is a memcpy or a reservation; the sink is called once per flush.
+ * The target is the output's policy: a temp file (created, fsync'ed and
+ * renamed by place.c, cut back to its last complete record when a write
+ * fails) or, written in place, stdout, a fifo or a character device.
+ * Runs on the thread that owns the output (writer, then finisher) only.
+ * See output.h for the promises.
  */
 #include "config.h"
 
@@ -11,23 +18,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <wandio.h>
 
 #include "log.h"
 #include "naming.h"
 #include "output.h"
-#include "pipeout.h"
-#include "spawn.h"
+#include "place.h"
+#include "sink.h"
 
-#define FILE_MODE	0640
-#define PIPEOUT_WHO	"--pipeout command"	/* subject of its errors */
 #define FIFO_POLL_NS	50000000L	/* a fifo without a reader: retry */
+/* room for the longest message: a --pipeout error (pipeout.c, < 256)
+ * with a path, or a phrase, a path and strerror */
+#define OUTPUT_ERRLEN	(PATH_MAX + 512)
+#define STDOUT_EPIPE	"standard output was closed by its reader; writing"
 
 struct output {
 	char		 final[PATH_MAX];
@@ -35,12 +40,11 @@ struct output {
 	bool		 to_stdout;
 	bool		 direct;	/* an existing fifo or device, no temp */
 	bool		 no_replace;
+	/* a failed write leaves a temp file that can be cut back to its
+	 * last complete record (a sink that keeps_prefix, not in place) */
+	bool		 can_cut;
 	int		 file_fd;	/* the temp file (or stdout, fifo...) */
-	int		 write_fd;	/* file_fd, or the compressor's stdin */
-	pid_t		 child;
-	struct pipeout_watch watch;	/* how the child keeps up */
-	bool		 child_stalled;	/* it took nothing for too long */
-	iow_t		*iow;		/* libwandio compressor, or NULL */
+	struct sink	*sink;		/* NULL once finished */
 	/* the file cannot be vouched for (a compressed stream not known to
 	 * be complete, a torn record that could not be cut off): it is kept
 	 * as NAME.failed and none of its packets counts as written */
@@ -55,34 +59,12 @@ struct output {
 	size_t		 ninputs;
 
 	uint64_t	 appended;	/* bytes accepted */
-	uint64_t	 good_offset;	/* file size at the last complete flush */
+	uint64_t	 good_offset;	/* bytes in the sink at the last flush */
 	uint64_t	 packets;	/* packets safely handed to the kernel */
 	uint64_t	 lost;
 	bool		 failed;
-	char		 errmsg[PATH_MAX + 256];
+	char		 errmsg[OUTPUT_ERRLEN];
 };
-
-static int
-full_write(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* The name the file has while we write it, for messages. */
 static const char *
@@ -91,27 +73,6 @@ shown_name(const struct output *o)
 	if (o->to_stdout)
 		return "stdout";
 	return o->direct ? o->final : o->temp;
-}
-
-static void cut_back(struct output *o);
-static void fail_write(struct output *o);
-
-static void
-fail_output(struct output *o, const char *what)
-{
-	if (!o->failed) {
-		snprintf(o->errmsg, sizeof(o->errmsg), "%s '%s': %s", what,
-		    shown_name(o), strerror(errno));
-		log_error("%s", o->errmsg);
-	}
-	o->failed = true;
-	/* what was buffered never reached the file */
-	o->lost += o->buf_packets;
-	o->buf_packets = 0;
-	o->buflen = 0;
-	if (!o->to_stdout && !o->direct && o->child == 0 && o->iow == NULL &&
-	    o->file_fd >= 0)
-		cut_back(o);
 }
 
 /*
@@ -136,60 +97,41 @@ cut_back(struct output *o)
 }
 
 /*
- * Write into the --pipeout child, bounded (pipeout.c): a child that takes
- * nothing for too long fails the output, like a write error.
- */
-static int
-child_write(struct output *o, const void *buf, size_t len)
-{
-	char perr[256];
-
-	if (pipeout_write(o->write_fd, buf, len, &o->watch, perr,
-	    sizeof(perr)) == 0)
-		return 0;
-	if (errno != ETIMEDOUT) {
-		fail_write(o);
-		return -1;
-	}
-	o->child_stalled = true;
-	if (!o->failed) {
-		snprintf(o->errmsg, sizeof(o->errmsg), "%s (writing '%s')",
-		    perr, o->temp);
-		log_error("%s", o->errmsg);
-		o->failed = true;	/* logged: fail_output says no more */
-	}
-	fail_output(o, "");
-	return -1;
-}
-
-/* write all of buf into write_fd: the file, stdout... or the child */
-static int
-sink_write(struct output *o, const void *buf, size_t len)
-{
-	if (o->child != 0)
-		return child_write(o, buf, len);
-	if (full_write(o->write_fd, buf, len) != 0) {
-		fail_write(o);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * A write into write_fd failed (errno says why).  EPIPE means whoever
- * reads the other end went away: say who, so the operator looks at the
- * right process.
+ * The output failed: msg is logged unless a failure was already; what
+ * was buffered is lost, and a temp file is cut back to its last complete
+ * record where it can be.
  */
 static void
-fail_write(struct output *o)
+fail_output(struct output *o, const char *msg)
 {
-	if (errno == EPIPE && o->child != 0)
-		fail_output(o, "--pipeout command closed its input; writing");
-	else if (errno == EPIPE && o->to_stdout)
-		fail_output(o, "standard output was closed by its reader; "
-		    "writing");
-	else
-		fail_output(o, "cannot write");
+	if (!o->failed)
+		log_error("%s", msg);
+	o->failed = true;
+	/* what was buffered never reached the file */
+	o->lost += o->buf_packets;
+	o->buf_packets = 0;
+	o->buflen = 0;
+	if (o->can_cut && o->file_fd >= 0)
+		cut_back(o);
+}
+
+/* A call on the target failed (errno says why): "what 'file': why". */
+static void
+fail_target(struct output *o, const char *what)
+{
+	if (!o->failed)
+		log_seterr(o->errmsg, sizeof(o->errmsg), "%s '%s': %s", what,
+		    shown_name(o), strerror(errno));
+	fail_output(o, o->errmsg);
+}
+
+/* The sink failed a write (its message in errmsg). */
+static void
+fail_sink(struct output *o)
+{
+	if (!o->sink->ops->keeps_prefix)
+		o->stream_broken = true;
+	fail_output(o, o->errmsg);
 }
 
 static int
@@ -199,17 +141,9 @@ flush(struct output *o)
 		return -1;
 	if (o->buflen == 0)
 		return 0;
-	if (o->iow != NULL) {
-		off_t n = wandio_wwrite(o->iow, o->buf, (off_t)o->buflen);
-
-		if (n != (off_t)o->buflen) {
-			if (errno == 0)
-				errno = EIO;
-			o->stream_broken = true;
-			fail_output(o, "cannot compress into");
-			return -1;
-		}
-	} else if (sink_write(o, o->buf, o->buflen) != 0) {
+	if (o->sink->ops->write(o->sink, o->buf, o->buflen, o->errmsg,
+	    sizeof(o->errmsg)) != 0) {
+		fail_sink(o);
 		return -1;
 	}
 	o->good_offset += o->buflen;
@@ -343,6 +277,34 @@ open_direct(struct output *o, const atomic_bool *stop, char *err,
 	return 0;
 }
 
+/* The sink over file_fd that p asks for; 0 or -1 with err. */
+static int
+open_sink(struct output *o, const struct output_params *p, char *err,
+    size_t errlen)
+{
+	bool in_place = o->to_stdout || o->direct;
+
+	if (p->compress_type != 0) {
+		o->sink = sink_wandio_open(o->file_fd, p->compress_type,
+		    p->compress_level, !in_place, shown_name(o), o->temp, err,
+		    errlen);
+	} else if (p->pipeout_path != NULL) {
+		const struct sink_pipe_names names = {
+			shown_name(o), o->temp, o->final,
+		};
+
+		o->sink = sink_pipe_open(p->pipeout_path, p->pipeout_argv,
+		    o->file_fd, p->stop, !in_place, &names, err, errlen);
+	} else {
+		o->sink = sink_fd_open(o->file_fd, shown_name(o),
+		    o->to_stdout ? STDOUT_EPIPE : NULL, err, errlen);
+	}
+	if (o->sink == NULL)
+		return -1;
+	o->can_cut = !in_place && o->sink->ops->keeps_prefix;
+	return 0;
+}
+
 struct output *
 output_open(const struct output_params *p, char *err, size_t errlen)
 {
@@ -362,7 +324,6 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 	o->ninputs = p->ninputs;
 	o->bufsize = p->bufsize;
 	o->file_fd = -1;
-	o->write_fd = -1;
 	o->no_replace = p->no_replace;
 	o->to_stdout = strcmp(p->path, "-") == 0;
 	if (o->to_stdout) {
@@ -380,93 +341,16 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		if (!p->no_replace && open_direct(o, p->stop, err, errlen) != 0)
 			goto fail;
 	}
-	if (!o->to_stdout && !o->direct) {
-		o->file_fd = open(o->temp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, FILE_MODE);
-		if (o->file_fd < 0) {
-			log_seterr(err, errlen, "cannot create '%s': %s",
-			    o->temp, strerror(errno));
-			goto fail;
-		}
-		/* tells crash recovery (recover.c) the file is being written;
-		 * a --pipeout child shares the lock through its stdout */
-		(void)flock(o->file_fd, LOCK_EX | LOCK_NB);
-	}
-	o->write_fd = o->file_fd;
-	if (p->compress_type != 0) {
-		char self[64];
-
-		/* libwandio opens by name: give it our exclusively created
-		 * file through /proc (same inode, our mode, no race) */
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", o->file_fd);
-		errno = 0;
-		o->iow = wandio_wcreate(self, p->compress_type,
-		    p->compress_level, O_CLOEXEC);
-		if (o->iow == NULL) {
-			log_seterr(err, errlen, "cannot start compression "
-			    "into '%s': %s", shown_name(o), errno != 0 ?
-			    strerror(errno) : "libwandio failed");
-			goto fail;
-		}
-	} else if (p->pipeout_path != NULL) {
-		if (pipeout_start(p->pipeout_path, p->pipeout_argv,
-		    o->file_fd, &o->child, &o->write_fd, err, errlen) != 0)
-			goto fail;
-		pipeout_watch_init(&o->watch, p->stop);
-	}
+	/* a --pipeout child shares the temp file's lock through its stdout */
+	if (!o->to_stdout && !o->direct &&
+	    (o->file_fd = place_create(o->temp, err, errlen)) < 0)
+		goto fail;
+	if (open_sink(o, p, err, errlen) != 0)
+		goto fail;
 	return o;
 fail:
 	output_abort(o);
 	return NULL;
-}
-
-/*
- * A unit larger than the whole buffer (the buffer is empty): straight
- * into the file, the child or libwandio.  0, or -1 once the output
- * failed (logged).
- */
-static int
-write_through(struct output *o, const void *hdr, size_t hlen,
-    const void *data, size_t dlen)
-{
-	struct iovec iov[2] = {
-		{ (void *)hdr, hlen }, { (void *)data, dlen },
-	};
-	size_t len = hlen + dlen, done;
-	ssize_t n;
-
-	if (o->child != 0)	/* two bounded writes */
-		return child_write(o, hdr, hlen) != 0 || (dlen > 0 &&
-		    child_write(o, data, dlen) != 0) ? -1 : 0;
-	if (o->iow != NULL) {	/* compressing: in two pieces */
-		if (wandio_wwrite(o->iow, hdr, (off_t)hlen) == (off_t)hlen &&
-		    wandio_wwrite(o->iow, data, (off_t)dlen) == (off_t)dlen)
-			return 0;
-		o->stream_broken = true;
-		fail_output(o, "cannot compress into");
-		return -1;
-	}
-	do {
-		n = writev(o->write_fd, iov, 2);
-	} while (n < 0 && errno == EINTR);
-	if (n >= 0 && (size_t)n < len) {
-		/* finish a short write with plain writes */
-		done = (size_t)n;
-		if (done < hlen) {
-			if (full_write(o->write_fd, (const char *)hdr + done,
-			    hlen - done) != 0)
-				n = -1;
-			done = hlen;
-		}
-		if (n >= 0 && full_write(o->write_fd,
-		    (const char *)data + (done - hlen), len - done) != 0)
-			n = -1;
-	}
-	if (n < 0) {
-		fail_write(o);
-		return -1;
-	}
-	return 0;
 }
 
 int
@@ -487,13 +371,15 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 	}
 	o->appended += len;
 	if (len > o->bufsize) {
-		if (write_through(o, hdr, hlen, data, dlen) != 0) {
+		/* larger than the whole (empty) buffer: straight through */
+		if (o->sink->ops->write2(o->sink, hdr, hlen, data, dlen,
+		    o->errmsg, sizeof(o->errmsg)) != 0) {
+			fail_sink(o);
 			if (is_packet)
 				o->lost++;
 			return -1;
 		}
-		if (o->iow == NULL)
-			o->good_offset += len;
+		o->good_offset += len;
 		if (is_packet)
 			count_kept(o, input);
 		return 0;
@@ -523,36 +409,6 @@ output_commit_packet(struct output *o, size_t len, size_t input)
 	o->buflen += len;
 	o->appended += len;
 	count_buffered(o, input);
-}
-
-/*
- * Read the compressed file back and check that it yields exactly the
- * bytes we gave libwandio: it ignores write errors while closing, and
- * this is the only way to know the trailer made it.
- */
-static int
-verify_stream(struct output *o)
-{
-	char self[64];
-	static __thread char buf[1 << 16];
-	uint64_t total = 0;
-	io_t *io;
-	off_t n;
-
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", o->file_fd);
-	if ((io = wandio_create(self)) == NULL)
-		return -1;
-	while ((n = wandio_read(io, buf, (off_t)sizeof(buf))) > 0)
-		total += (uint64_t)n;
-	wandio_destroy(io);
-	if (n < 0 || total != o->appended) {
-		snprintf(o->errmsg, sizeof(o->errmsg), "compressed file '%s' "
-		    "is incomplete: %llu of %llu bytes can be read back",
-		    o->temp, (unsigned long long)total,
-		    (unsigned long long)o->appended);
-		return -1;
-	}
-	return 0;
 }
 
 int
@@ -586,83 +442,6 @@ output_path(const struct output *o)
 	return o->final;
 }
 
-/* rename without replacing an existing file; falls back to link+unlink */
-static int
-rename_noreplace(const char *from, const char *to)
-{
-#ifdef RENAME_NOREPLACE
-	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-#endif
-	if (link(from, to) != 0)
-		return -1;
-	return unlink(from);
-}
-
-static void
-fsync_dir_of(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
-
-int
-output_place(const char *temp, const char *want_in, bool no_replace,
-    char *final, size_t flen, char *err, size_t errlen)
-{
-	char want[PATH_MAX];
-
-	snprintf(want, sizeof(want), "%s", want_in);
-	if (!no_replace) {
-		if (rename(temp, want) != 0)
-			goto fail;
-	} else if (rename_noreplace(temp, want) != 0) {
-		/* a file of that name exists: keep both, never overwrite */
-		int i;
-
-		if (errno != EEXIST)
-			goto fail;
-		for (i = 1; i < 1000; i++) {
-			int n = snprintf(want, sizeof(want), "%s.%d", want_in,
-			    i);
-
-			if (n < 0 || (size_t)n >= sizeof(want)) {
-				errno = ENAMETOOLONG;
-				goto fail;
-			}
-			if (rename_noreplace(temp, want) == 0)
-				break;
-			if (errno != EEXIST)
-				goto fail;
-		}
-		if (i == 1000)
-			goto fail;
-		log_warn("'%s' exists already; wrote '%s' instead", want_in,
-		    want);
-	}
-	fsync_dir_of(want);
-	snprintf(final, flen, "%s", want);
-	return 0;
-fail:
-	log_seterr(err, errlen, "cannot rename '%s' to '%s': %s", temp, want,
-	    strerror(errno));
-	return -1;
-}
-
 /* Give the temp file its final name; -1 with err when impossible. */
 static int
 place(struct output *o, struct output_result *res, const char *suffix,
@@ -672,61 +451,84 @@ place(struct output *o, struct output_result *res, const char *suffix,
 
 	snprintf(want, sizeof(want), "%s%s", o->final, suffix);
 	res->failed_name = suffix[0] != '\0';
-	return output_place(o->temp, want, o->no_replace, res->final_path,
+	return place_rename(o->temp, want, o->no_replace, res->final_path,
 	    sizeof(res->final_path), err, errlen);
 }
 
 /*
- * The end of the stream into the --pipeout child: let it take what is in
- * the pipe, close the pipe, reap it, all bounded by o->watch (a child
- * that stalled is ended at once).  A failed command, one that did not
- * take all of the stream, or one that wrote nothing for it, left output
- * we cannot vouch for: stream_broken.
+ * The end of the stream: the sink finishes (a compressor's trailer, the
+ * --pipeout command's exit, a read-back).  Nothing in a broken stream
+ * counts as written; packets is zeroed so nothing is counted lost twice.
  */
 static void
-close_child(struct output *o)
+end_stream(struct output *o)
 {
-	char cerr[256] = "";
-	struct stat st;
-	int bad = 0;
-
-	/* a command that stopped reading early (and maybe exited 0) left
-	 * part of the stream in the pipe */
-	if (!o->failed && pipeout_drain(o->write_fd, &o->watch, cerr,
-	    sizeof(cerr)) != 0) {
-		bad = 1;
-		o->child_stalled = errno == ETIMEDOUT;
-	}
-	if (close(o->write_fd) != 0 && !o->failed && !bad)
-		fail_output(o, "cannot close the --pipeout pipe");
-	o->write_fd = -1;
-	pipeout_watch_progress(&o->watch);	/* it has its EOF now */
-	if (o->child_stalled) {
-		char how[128];
-
-		spawn_end(o->child, PIPEOUT_WHO, how, sizeof(how));
-		log_error("'%s': %s%s%s", o->final, cerr, cerr[0] != '\0' ?
-		    "; " : "", how);
-		bad = 1;
-	} else if (pipeout_reap(o->child, PIPEOUT_WHO, &o->watch, cerr,
-	    sizeof(cerr)) != 0 || bad) {
-		log_error("'%s': %s", o->final, cerr);
-		bad = 1;
-	} else if (o->appended > 0 && !o->direct && !o->to_stdout &&
-	    fstat(o->file_fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size == 0) {
-		snprintf(cerr, sizeof(cerr), "--pipeout command wrote nothing "
-		    "for %llu bytes of pcap", (unsigned long long)o->appended);
-		log_error("'%s': %s", o->final, cerr);
-		bad = 1;
-	}
-	if (bad && !o->failed)
-		snprintf(o->errmsg, sizeof(o->errmsg), "%s", cerr);
-	if (bad)
-		o->failed = true;
-	o->child = 0;
-	if (o->failed)
+	if (o->sink->ops->finish(o->sink, o->failed, o->appended) != 0) {
+		o->failed = true;	/* logged by the sink */
 		o->stream_broken = true;
+	}
+	o->sink = NULL;
+	if (o->stream_broken) {
+		o->failed = true;
+		o->lost += o->packets;
+		o->packets = 0;
+	}
+}
+
+static void
+copy_counts(const struct output *o, struct output_result *res)
+{
+	res->packets = o->packets;
+	res->lost = o->lost;
+	res->failed = o->failed;
+}
+
+/* stdout, a fifo or a device: neither fsync'ed nor renamed. */
+static int
+close_in_place(struct output *o, struct output_result *res)
+{
+	if (o->direct && close(o->file_fd) != 0 && !o->failed)
+		fail_target(o, "cannot close");
+	o->file_fd = -1;
+	copy_counts(o, res);
+	snprintf(res->final_path, sizeof(res->final_path), "%s", o->final);
+	/* failures were logged when they happened */
+	return o->failed ? -1 : 0;
+}
+
+/* The temp file: fsync, close and rename, or remove when worthless. */
+static int
+close_temp(struct output *o, struct output_result *res, char *err,
+    size_t errlen)
+{
+	if (fsync(o->file_fd) != 0 && !o->failed)
+		fail_target(o, "cannot fsync");
+	if (close(o->file_fd) != 0 && !o->failed)
+		fail_target(o, "cannot close");
+	o->file_fd = -1;
+	copy_counts(o, res);
+	if (o->failed && !o->stream_broken && o->good_offset == 0 &&
+	    o->packets == 0) {
+		/* not even a file header made it: nothing worth keeping */
+		unlink(o->temp);
+		return -1;
+	}
+	/* a compressor that failed left a stream we cannot vouch for */
+	if (place(o, res, o->stream_broken ? ".failed" : "", err,
+	    errlen) != 0) {
+		/* a read-only or vanished directory: the data stays where it
+		 * is, and the next start recovers it (recover.c) */
+		if (unlink(o->temp) != 0 && errno != ENOENT && errlen > 0) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, "; it stays as '%s' until "
+			    "the next start recovers it", o->temp);
+		}
+		res->lost += res->packets;
+		res->packets = 0;
+		return -1;
+	}
+	return o->failed ? -1 : 0;	/* logged when it happened */
 }
 
 /*
@@ -748,85 +550,31 @@ finish_result(struct output *o, struct output_result *res)
 		res->bytes = o->appended;
 }
 
+static void
+output_free(struct output *o)
+{
+	free(o->buf_by);
+	free(o->buf);
+	free(o);
+}
+
 int
 output_close(struct output *o, struct output_result *res, char *err,
     size_t errlen)
 {
-	int rc = 0;
+	int rc;
 
 	memset(res, 0, sizeof(*res));
 	if (errlen > 0)
 		err[0] = '\0';
 	(void)flush(o);
-	if (o->child != 0)
-		close_child(o);
-	if (o->iow != NULL) {
-		wandio_wdestroy(o->iow);
-		o->iow = NULL;
-		if (!o->to_stdout && !o->direct && verify_stream(o) != 0) {
-			log_error("%s", o->errmsg);
-			o->stream_broken = true;
-		}
-	}
-	if (o->stream_broken) {
-		/* nothing in a broken compressed stream counts as written;
-		 * packets is zeroed so nothing is counted lost twice */
-		o->failed = true;
-		o->lost += o->packets;
-		o->packets = 0;
-	}
-	if (o->to_stdout || o->direct) {
-		/* a fifo or device is neither fsync'ed nor renamed */
-		if (o->direct && close(o->file_fd) != 0 && !o->failed)
-			fail_output(o, "cannot close");
-		o->file_fd = -1;
-		res->packets = o->packets;
-		res->lost = o->lost;
-		res->failed = o->failed;
-		snprintf(res->final_path, sizeof(res->final_path), "%s",
-		    o->final);
-		/* failures were logged when they happened */
-		rc = o->failed ? -1 : 0;
-		goto out;
-	}
-	if (fsync(o->file_fd) != 0 && !o->failed)
-		fail_output(o, "cannot fsync");
-	if (close(o->file_fd) != 0 && !o->failed)
-		fail_output(o, "cannot close");
-	o->file_fd = -1;
-	res->packets = o->packets;
-	res->lost = o->lost;
-	res->failed = o->failed;
-	if (o->failed && !o->stream_broken && o->good_offset == 0 &&
-	    o->packets == 0) {
-		/* not even a file header made it: nothing worth keeping */
-		unlink(o->temp);
-		rc = -1;
-		goto out;
-	}
-	/* a compressor that failed left a stream we cannot vouch for */
-	if (place(o, res, o->stream_broken ? ".failed" : "", err,
-	    errlen) != 0) {
-		/* a read-only or vanished directory: the data stays where it
-		 * is, and the next start recovers it (recover.c) */
-		if (unlink(o->temp) != 0 && errno != ENOENT && errlen > 0) {
-			size_t n = strlen(err);
-
-			snprintf(err + n, errlen - n, "; it stays as '%s' until "
-			    "the next start recovers it", o->temp);
-		}
-		res->lost += res->packets;
-		res->packets = 0;
-		rc = -1;
-		goto out;
-	}
-	if (o->failed)
-		rc = -1;	/* logged when it happened */
-out:
+	end_stream(o);
+	if (o->to_stdout || o->direct)
+		rc = close_in_place(o, res);
+	else
+		rc = close_temp(o, res, err, errlen);
 	finish_result(o, res);
-	free(o->buf_by);
-	free(o->buf);
-	free(o);
+	output_free(o);
 	return rc;
 }
 
@@ -835,18 +583,12 @@ output_abort(struct output *o)
 {
 	if (o == NULL)
 		return;
-	if (o->write_fd >= 0 && o->write_fd != o->file_fd)
-		close(o->write_fd);
-	if (o->child != 0)
-		spawn_kill(o->child);
-	if (o->iow != NULL)
-		wandio_wdestroy(o->iow);
+	if (o->sink != NULL)
+		o->sink->ops->abort(o->sink);
 	if (!o->to_stdout && o->file_fd >= 0) {
 		close(o->file_fd);
 		if (!o->direct)
 			unlink(o->temp);
 	}
-	free(o->buf_by);
-	free(o->buf);
-	free(o);
+	output_free(o);
 }

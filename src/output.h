@@ -1,15 +1,14 @@
 /*
- * output.h - the file sink: one output file from creation to final name.
+ * output.h - one output file from creation to final name.
  *
  * A file is created exclusively under a temporary name in its final
- * directory (tmp-<pid>-<name>, O_EXCL|O_NOFOLLOW, mode 0640 less umask),
- * written through a large buffer that is only ever flushed at record
- * boundaries, then flushed, fsync'ed, closed and renamed in one step, so
- * a final name always holds a complete file.  With --pipeout the bytes go
- * through the compressor child instead (pipeout.c), or through libwandio's
- * in-process compressor, whose stream is read back and checked before the
- * file gets its final name (libwandio does not report errors on close).
- * On a write error the
+ * directory and locked (place.h), written through a large buffer that is
+ * only ever flushed at record boundaries, into a sink (sink.h): the file
+ * itself, libwandio's in-process compressor, whose stream is read back and
+ * checked before the file gets its final name (libwandio does not report
+ * errors on close), or the --pipeout command (pipeout.c).  At the end it
+ * is flushed, fsync'ed, closed and renamed in one step, so a final name
+ * always holds a complete file.  On a write error the
  * file is cut back to its last complete record, the packets that could
  * not be written are counted, and the valid prefix is still renamed; if
  * that cut fails, the file is kept as NAME.failed (all its packets lost).
@@ -125,13 +124,6 @@ int output_close(struct output *o, struct output_result *res, char *err,
  * could never replace; 0 otherwise (also for "-").  Creates nothing.
  */
 int output_check_target(const char *path, char *err, size_t errlen);
-
-/*
- * Rename temp to want; with no_replace an existing file is kept and the
- * name gets ".1", ".2"...  The name used goes to final.  0 or -1 with err.
- */
-int output_place(const char *temp, const char *want, bool no_replace,
-    char *final, size_t flen, char *err, size_t errlen);
 
 /* Remove the temp file (a fifo or device is only closed), free o. */
 void output_abort(struct output *o);

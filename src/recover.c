@@ -52,7 +52,7 @@
 #include "format.h"
 #include "log.h"
 #include "naming.h"
-#include "output.h"
+#include "place.h"
 #include "recover.h"
 #include "salvage.h"
 
@@ -87,20 +87,6 @@ static bool
 fits(int n, size_t len)
 {
 	return n >= 0 && (size_t)n < len;
-}
-
-/* fsync the directory dir (a rename in it is durable after this). */
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
 }
 
 /*
@@ -169,7 +155,7 @@ recover_plain(const struct recover *r, struct job *j, char *placed,
 		    j->path, strerror(errno));
 		return OUT_SKIP;
 	}
-	if (output_place(j->path, j->final, true, placed, plen, err,
+	if (place_rename(j->path, j->final, true, placed, plen, err,
 	    sizeof(err)) != 0) {
 		log_error("%s", err);
 		return OUT_SKIP;
@@ -192,7 +178,7 @@ install_copy(const struct job *j, const char *dir, int *sfd)
 	*sfd = open(j->scratch, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (*sfd < 0 || fchmod(*sfd, j->st.st_mode & 0777) != 0 ||
 	    fsync(*sfd) != 0 || flock(*sfd, LOCK_EX | LOCK_NB) != 0 ||
-	    rename(j->scratch, j->path) != 0 || fsync_dir(dir) != 0) {
+	    rename(j->scratch, j->path) != 0 || place_fsync_dir(dir) != 0) {
 		log_error("cannot put the recovered copy '%s' in the place of "
 		    "'%s': %s; the original is kept", j->scratch, j->path,
 		    strerror(errno));
@@ -226,7 +212,7 @@ recover_compressed(const struct recover *r, struct job *j, int type,
 	}
 	/* j->path holds the recovered copy now: a crash from here on
 	 * leaves one file with these packets, under one name or the other */
-	if (output_place(j->path, j->final, true, placed, plen, err,
+	if (place_rename(j->path, j->final, true, placed, plen, err,
 	    sizeof(err)) == 0) {
 		log_warn("recovered '%s' of an interrupted run as '%s': %"
 		    PRIu64 " complete packets (what still decompressed)",
@@ -251,7 +237,7 @@ keep_failed(const struct job *j, char *placed, size_t plen)
 		    j->path, j->final);
 		return;
 	}
-	if (output_place(j->path, want, true, placed, plen, err,
+	if (place_rename(j->path, want, true, placed, plen, err,
 	    sizeof(err)) == 0)
 		log_warn("kept '%s' of an interrupted run as '%s': its "
 		    "contents cannot be checked", j->path, placed);

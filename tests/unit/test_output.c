@@ -5,7 +5,8 @@
  * at RLIMIT_FSIZE (no root needed), --pipeout through cat and through
  * failing commands (one that writes nothing, one that never reads: its
  * waits are bounded and it is ended), stdout, a fifo or a device as the
- * output, and libwandio compression.
+ * output, and libwandio compression; and each sink through its ops
+ * (sink.h) on its own.
  */
 #include "config.h"
 
@@ -34,6 +35,8 @@
 #include "output.h"
 #include "pipeout.h"
 #include "spawn.h"
+#include "place.h"
+#include "sink.h"
 #include "testutil.h"
 
 #define FHDR	24	/* a pcap file header */
@@ -636,13 +639,13 @@ test_place(void **state)
 	close(fd);
 	fd = open(b, O_WRONLY | O_CREAT | O_EXCL, 0644);
 	close(fd);
-	assert_int_equal(output_place(a, b, true, final, sizeof(final), err,
+	assert_int_equal(place_rename(a, b, true, final, sizeof(final), err,
 	    sizeof(err)), 0);
 	assert_int_equal(strcmp(final + strlen(b), ".1"), 0);
 	expect_dir(f->dir, "b\nb.1\n");
 	/* a temp file that is gone: -1, naming it */
 	err[0] = '\0';
-	assert_int_equal(output_place(a, b, false, final, sizeof(final), err,
+	assert_int_equal(place_rename(a, b, false, final, sizeof(final), err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, a));
 }
@@ -1611,6 +1614,187 @@ test_gzip_full_fs(void **state)
 	expect_dir(f->mnt, "seg.pcap.failed\n");
 }
 
+/* --- the sinks on their own (sink.h) ---------------------------------- */
+
+/* A new file in f->dir for a sink to write, its fd. */
+static int
+sink_target(struct fx *f, const char *name, char *path, size_t len)
+{
+	int fd;
+
+	snprintf(path, len, "%s/%s", f->dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+static void
+expect_file(const char *path, const char *want)
+{
+	size_t len;
+	unsigned char *got = slurp(path, &len);
+
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(got, want, len);
+	free(got);
+}
+
+/* Through s: "abc", then "hdr" + "data" and "h" alone as units in two
+ * pieces, then its end: "abchdrdatah" (s is freed). */
+static void
+put_units(struct sink *s)
+{
+	char err[1024] = "";
+
+	assert_int_equal(s->ops->write(s, "abc", 3, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->write2(s, "hdr", 3, "data", 4, err,
+	    sizeof(err)), 0);
+	assert_int_equal(s->ops->write2(s, "h", 1, NULL, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(s->ops->finish(s, false, 11), 0);
+}
+
+static void
+test_sink_fd(void **state)
+{
+	struct fx *f = *state;
+	char path[700], err[1024] = "";
+	int fd = sink_target(f, "plain", path, sizeof(path)), pfd[2];
+	struct sink *s = sink_fd_open(fd, "plain", NULL, err, sizeof(err));
+
+	assert_non_null(s);
+	assert_true(s->ops->keeps_prefix);
+	put_units(s);
+	assert_int_equal(close(fd), 0);
+	expect_file(path, "abchdrdatah");
+
+	/* a reader that went away: the message names the file, and says
+	 * so in the caller's words when it gave some */
+	assert_int_equal(pipe(pfd), 0);
+	close(pfd[0]);
+	s = sink_fd_open(pfd[1], "the pipe", "its reader left; writing", err,
+	    sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(s->ops->write(s, "x", 1, err, sizeof(err)), -1);
+	assert_string_equal(err, "its reader left; writing 'the pipe': "
+	    "Broken pipe");
+	s->ops->abort(s);
+	s = sink_fd_open(pfd[1], "the pipe", NULL, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(s->ops->write2(s, "x", 1, "y", 1, err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "cannot write 'the pipe': Broken pipe");
+	s->ops->abort(s);
+	close(pfd[1]);
+}
+
+/* What path decompresses to (libwandio), as a string. */
+static void
+expect_decompressed(const char *path, const char *want)
+{
+	char got[256];
+	off_t n, len = 0;
+	io_t *io = wandio_create(path);
+
+	assert_non_null(io);
+	while ((n = wandio_read(io, got + len, (off_t)sizeof(got) - 1 -
+	    len)) > 0)
+		len += n;
+	wandio_destroy(io);
+	got[len] = '\0';
+	assert_string_equal(got, want);
+}
+
+static void
+test_sink_wandio(void **state)
+{
+	struct fx *f = *state;
+	char path[700], err[1024] = "";
+	int fd = sink_target(f, "z.gz", path, sizeof(path));
+	struct sink *s = sink_wandio_open(fd, WANDIO_COMPRESS_ZLIB, 6, true,
+	    "z.gz", "tmp-z.gz", err, sizeof(err));
+
+	assert_non_null(s);
+	assert_false(s->ops->keeps_prefix);
+	put_units(s);
+	close(fd);
+	expect_decompressed(path, "abchdrdatah");
+
+	/* read back, a stream that yields less than was given is broken;
+	 * without verify (stdout, a fifo) it cannot be read back */
+	fd = sink_target(f, "short.gz", path, sizeof(path));
+	s = sink_wandio_open(fd, WANDIO_COMPRESS_ZLIB, 6, true, "short.gz",
+	    "tmp-short.gz", err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(s->ops->write(s, "abc", 3, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->finish(s, false, 4), -1);
+	close(fd);
+	fd = sink_target(f, "unchecked.gz", path, sizeof(path));
+	s = sink_wandio_open(fd, WANDIO_COMPRESS_ZLIB, 6, false,
+	    "unchecked.gz", "tmp-unchecked.gz", err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(s->ops->write(s, "abc", 3, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->finish(s, false, 4), 0);
+	close(fd);
+}
+
+/* The --pipeout sink running argv into a new file name in f->dir. */
+static struct sink *
+sink_pipe_ok(struct fx *f, char *const argv[], const char *name,
+    bool check_empty, char *path, size_t len, int *fd)
+{
+	static const struct sink_pipe_names names = {
+		"shown", "temp", "final",
+	};
+	char err[1024] = "", *cmd = resolve_ok(argv[0]);
+	struct sink *s;
+
+	*fd = sink_target(f, name, path, len);
+	s = sink_pipe_open(cmd, argv, *fd, NULL, check_empty, &names, err,
+	    sizeof(err));
+	free(cmd);
+	if (s == NULL)
+		fail_msg("sink_pipe_open(%s): %s", argv[0], err);
+	return s;
+}
+
+static void
+test_sink_pipe(void **state)
+{
+	struct fx *f = *state;
+	char *const cat[] = { "cat", NULL };
+	char *const sink_null[] = { "sh", "-c", "cat >/dev/null", NULL };
+	char path[700], err[1024] = "";
+	struct sink *s;
+	int fd;
+
+	s = sink_pipe_ok(f, cat, "cat", true, path, sizeof(path), &fd);
+	assert_false(s->ops->keeps_prefix);
+	put_units(s);
+	close(fd);
+	expect_file(path, "abchdrdatah");
+
+	/* a command that took everything and wrote nothing: only a temp
+	 * file (check_empty) can tell, and then the stream is broken */
+	s = sink_pipe_ok(f, sink_null, "null1", true, path, sizeof(path), &fd);
+	assert_int_equal(s->ops->write(s, "abc", 3, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->finish(s, false, 3), -1);
+	close(fd);
+	s = sink_pipe_ok(f, sink_null, "null2", false, path, sizeof(path),
+	    &fd);
+	assert_int_equal(s->ops->write(s, "abc", 3, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->finish(s, false, 3), 0);
+	close(fd);
+	/* an output that failed already: the stream is never good */
+	s = sink_pipe_ok(f, cat, "failed", true, path, sizeof(path), &fd);
+	assert_int_equal(s->ops->finish(s, true, 0), -1);
+	close(fd);
+	/* abort ends the command and frees */
+	s = sink_pipe_ok(f, cat, "aborted", true, path, sizeof(path), &fd);
+	s->ops->abort(s);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -1647,6 +1831,9 @@ main(void)
 		T(test_pipeout_stalled_child),
 		T(test_gzip),
 		T(test_gzip_full_fs),
+		T(test_sink_fd),
+		T(test_sink_wandio),
+		T(test_sink_pipe),
 	};
 #undef T
 

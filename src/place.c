@@ -1,0 +1,124 @@
+/*
+ * place.c - the temp file protocol: create and lock, rename into place,
+ * never over an existing file when asked (RENAME_NOREPLACE), fsync the
+ * directory.  See place.h.  Called by the output (the finisher's or the
+ * writer's thread) and by crash recovery (its own thread); no state.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "place.h"
+
+#define FILE_MODE	0640
+#define MAX_SUFFIX	1000	/* no_replace tries NAME.1 ... NAME.999 */
+
+int
+place_create(const char *temp, char *err, size_t errlen)
+{
+	int fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, FILE_MODE);
+
+	if (fd < 0) {
+		log_seterr(err, errlen, "cannot create '%s': %s", temp,
+		    strerror(errno));
+		return -1;
+	}
+	/* tells crash recovery (recover.c) the file is being written */
+	(void)flock(fd, LOCK_EX | LOCK_NB);
+	return fd;
+}
+
+/* rename without replacing an existing file; falls back to link+unlink */
+static int
+rename_noreplace(const char *from, const char *to)
+{
+#ifdef RENAME_NOREPLACE
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+#endif
+	if (link(from, to) != 0)
+		return -1;
+	return unlink(from);
+}
+
+int
+place_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* The directory path is in (best effort: a rename is done already). */
+static void
+fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	(void)place_fsync_dir(dir);
+}
+
+int
+place_rename(const char *temp, const char *want_in, bool no_replace,
+    char *final, size_t flen, char *err, size_t errlen)
+{
+	char want[PATH_MAX];
+
+	snprintf(want, sizeof(want), "%s", want_in);
+	if (!no_replace) {
+		if (rename(temp, want) != 0)
+			goto fail;
+	} else if (rename_noreplace(temp, want) != 0) {
+		/* a file of that name exists: keep both, never overwrite */
+		int i;
+
+		if (errno != EEXIST)
+			goto fail;
+		for (i = 1; i < MAX_SUFFIX; i++) {
+			int n = snprintf(want, sizeof(want), "%s.%d", want_in,
+			    i);
+
+			if (n < 0 || (size_t)n >= sizeof(want)) {
+				errno = ENAMETOOLONG;
+				goto fail;
+			}
+			if (rename_noreplace(temp, want) == 0)
+				break;
+			if (errno != EEXIST)
+				goto fail;
+		}
+		if (i == MAX_SUFFIX)
+			goto fail;
+		log_warn("'%s' exists already; wrote '%s' instead", want_in,
+		    want);
+	}
+	fsync_dir_of(want);
+	snprintf(final, flen, "%s", want);
+	return 0;
+fail:
+	log_seterr(err, errlen, "cannot rename '%s' to '%s': %s", temp, want,
+	    strerror(errno));
+	return -1;
+}
