@@ -1,13 +1,15 @@
 /*
  * main.c - mtracecap's startup order, and nothing else.
  *
- * parse -> check the output place -> open and start every input (main
- * thread: libtrace 3 is not safe otherwise) -> drop privileges -> start
- * the signal thread and the readers -> tell systemd we are ready -> merge
- * and write until the inputs end or a signal says stop -> join -> report
- * -> exit status.  Each phase is one function below, in that order
- * (command_line, prepare, open_inputs, drop_privileges, start_threads,
- * capture, drain), and run_free() undoes whatever was set up.
+ * parse -> start the control thread (signals, systemd) -> check the
+ * output place -> open and start every input (main thread: libtrace 3 is
+ * not safe otherwise) -> drop privileges -> start the readers -> tell
+ * systemd we are ready -> merge and write until the inputs end or a
+ * signal says stop -> join -> report -> exit status.  Each phase is one
+ * function below, in that order (command_line, start_control, prepare,
+ * open_inputs, drop_privileges, start_threads, capture, drain), and
+ * run_free() undoes whatever was set up.  A stop signal before every
+ * input is open ends the run at once (stopped_early).
  * Exit status: 0 clean, 1 input/output/runtime error, 2 usage error.
  */
 #include "config.h"
@@ -25,7 +27,6 @@
 #include "control.h"
 #include "input.h"
 #include "log.h"
-#include "notify.h"
 #include "options.h"
 #include "output.h"
 #include "postrotate.h"
@@ -152,6 +153,7 @@ struct run {
 	int		 compress_type;	/* libwandio's, 0 for none */
 	uint32_t	 first_seq;
 	bool		 waiter_ok, stats_ok;
+	bool		 stopped;	/* by a signal before the inputs opened */
 	char		 err[1024];
 };
 
@@ -206,6 +208,64 @@ command_line(struct run *r, int argc, char **argv, int std_closed,
 }
 
 /*
+ * The control thread, before anything that may take long: from here on a
+ * stop signal is seen at once.  Returns 0, or -1 (logged).
+ */
+static int
+start_control(struct run *r)
+{
+	if (control_init(&r->ctl, r->err, sizeof(r->err)) != 0 ||
+	    control_start(&r->ctl, r->err, sizeof(r->err)) != 0) {
+		log_error("%s", r->err);
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+stopping(const struct run *r)
+{
+	return atomic_load(&r->ctl.stop);
+}
+
+/*
+ * Open every input on this thread, live ones first.  Returns 0, 1 if a
+ * stop signal came first (or made an open give up), or -1 (r->err).
+ */
+static int
+open_each(struct run *r)
+{
+	const struct config *cfg = &r->cfg;
+
+	/*
+	 * Live inputs first: capture needs CAP_NET_RAW/CAP_NET_ADMIN only to
+	 * open them.  Without root, give those up before the file inputs
+	 * open, so that no thread or child they start (libwandio's reader,
+	 * the relay, a decompressor) ever holds them: capabilities belong to
+	 * threads, and dropping them later reaches this thread only.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < cfg->ninputs; i++) {
+			if (input_uri_is_live(cfg->inputs[i]) != (pass == 0))
+				continue;
+			if (stopping(r))
+				return 1;
+			r->inputs[i] = input_open(cfg->inputs[i], i, cfg,
+			    cfg->relinquish_user != NULL ? &r->user : NULL,
+			    &r->waiter, r->err, sizeof(r->err));
+			if (r->inputs[i] == NULL)	/* EINTR from a stop? */
+				return stopping(r) ? 1 : -1;
+			r->opened++;
+		}
+		/* (root keeps them: privs_drop_caps leaves root alone) */
+		if (pass == 0 &&
+		    privs_drop_caps(r->err, sizeof(r->err)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * Before any input opens: the commands to run, the output place, the
  * user to become, the sequence number.  Returns 0, or -1 (logged).
  */
@@ -250,54 +310,56 @@ fail:
 }
 
 /*
- * Block the signals (threads inherit the mask), then open every input on
- * this thread.  Returns 0, or -1 (logged).
+ * Open every input, a stop signal interrupting an open that waits.
+ * Returns 0 (r->stopped set if a stop came first), or -1 (logged).
  */
 static int
 open_inputs(struct run *r)
 {
-	const struct config *cfg = &r->cfg;
+	int rc;
 
-	control_init(&r->ctl);
 	if (queue_waiter_init(&r->waiter) != 0) {
 		log_error("cannot initialise the merger's lock");
 		return -1;
 	}
 	r->waiter_ok = true;
-	if ((r->inputs = calloc(cfg->ninputs, sizeof(*r->inputs))) == NULL) {
+	if ((r->inputs = calloc(r->cfg.ninputs, sizeof(*r->inputs))) == NULL) {
 		log_error("out of memory");
 		return -1;
 	}
-	/*
-	 * Live inputs first: capture needs CAP_NET_RAW/CAP_NET_ADMIN only to
-	 * open them.  Without root, give those up before the file inputs
-	 * open, so that no thread or child they start (libwandio's reader,
-	 * the relay, a decompressor) ever holds them: capabilities belong to
-	 * threads, and dropping them later reaches this thread only.
-	 */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < cfg->ninputs; i++) {
-			if (input_uri_is_live(cfg->inputs[i]) != (pass == 0))
-				continue;
-			r->inputs[i] = input_open(cfg->inputs[i], i, cfg,
-			    cfg->relinquish_user != NULL ? &r->user : NULL,
-			    &r->waiter, r->err, sizeof(r->err));
-			if (r->inputs[i] == NULL)
-				goto fail;
-			r->opened++;
-		}
-		/* (root keeps them: privs_drop_caps leaves root alone) */
-		if (pass == 0 &&
-		    privs_drop_caps(r->err, sizeof(r->err)) != 0)
-			goto fail;
+	if (control_interrupt_begin(&r->ctl, r->err, sizeof(r->err)) != 0)
+		goto fail;
+	rc = open_each(r);
+	control_interrupt_end(&r->ctl);
+	if (rc == 1) {
+		r->stopped = true;
+		return 0;
 	}
-	if (writer_check_inputs(&r->cfg, r->inputs, r->opened, r->err,
-	    sizeof(r->err)) != 0)
+	if (rc != 0 || writer_check_inputs(&r->cfg, r->inputs, r->opened,
+	    r->err, sizeof(r->err)) != 0)
 		goto fail;
 	return 0;
 fail:
 	log_error("%s", r->err);
 	return -1;
+}
+
+/*
+ * A stop signal came before every input was open: nothing was read, and
+ * nothing written (no output exists before capture).  A clean stop, as
+ * during capture: exit 0 and the total line (no input has a line: not
+ * every one was opened).
+ */
+static int
+stopped_early(struct run *r)
+{
+	if (stats_init(&r->stats, r->inputs, 0) != 0) {
+		log_error("out of memory");
+		return EXIT_RUNTIME;
+	}
+	r->stats_ok = true;
+	stats_final_report(&r->stats);
+	return 0;
 }
 
 /* Become the --relinquish-privileges user for good.  0, or -1 (logged). */
@@ -328,7 +390,7 @@ drop_privileges(struct run *r)
 }
 
 /*
- * Start recovery, the signal thread and the readers.  Returns -1 (logged)
+ * Start recovery and the readers.  Returns -1 (logged)
  * if nothing may run; 0 otherwise, with r->started < r->opened if a
  * reader failed to start (then the stop flag is set).
  */
@@ -347,10 +409,6 @@ start_threads(struct run *r)
 		return -1;
 	}
 	r->stats_ok = true;
-	if (control_start(&r->ctl, r->err, sizeof(r->err)) != 0) {
-		log_error("%s", r->err);
-		return -1;
-	}
 	for (r->started = 0; r->started < r->opened; r->started++) {
 		if (input_start(r->inputs[r->started], &r->ctl.stop, r->err,
 		    sizeof(r->err)) != 0) {
@@ -382,9 +440,7 @@ capture(struct run *r)
 	};
 
 	/* systemd (Type=notify); no-ops without NOTIFY_SOCKET */
-	if (notify_start(&r->ctl, &r->stats, r->err, sizeof(r->err)) != 0)
-		log_warn("%s; capture goes on without it", r->err);
-	notify_ready();
+	control_ready(&r->ctl, &r->stats);
 	return writer_run(&ws) == 0 ? 0 : EXIT_RUNTIME;
 }
 
@@ -399,7 +455,7 @@ drain(struct run *r, int status)
 	atomic_store(&r->ctl.stop, true);
 	for (size_t i = 0; i < r->started; i++)
 		input_join(r->inputs[i]);
-	notify_finish();
+	control_finish(&r->ctl);	/* the final STATUS line */
 	for (size_t i = 0; i < r->started; i++)
 		if (input_failed(r->inputs[i]))
 			status = EXIT_RUNTIME;
@@ -466,11 +522,16 @@ main(int argc, char **argv)
 		return status;
 	}
 	status = EXIT_RUNTIME;
-	if (prepare(&r) == 0 && open_inputs(&r) == 0 &&
-	    drop_privileges(&r) == 0 && start_threads(&r) == 0) {
-		if (r.started == r.opened)
-			status = capture(&r);
-		status = drain(&r, status);
+	if (start_control(&r) == 0 && prepare(&r) == 0 &&
+	    open_inputs(&r) == 0) {
+		if (r.stopped) {
+			status = stopped_early(&r);
+		} else if (drop_privileges(&r) == 0 &&
+		    start_threads(&r) == 0) {
+			if (r.started == r.opened)
+				status = capture(&r);
+			status = drain(&r, status);
+		}
 	}
 	run_free(&r);
 	return status;

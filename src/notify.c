@@ -2,347 +2,155 @@
  * notify.c - systemd's notification protocol (sd_notify(3)), Type=notify.
  *
  * DESIGN
- * - Messages: READY=1 and MAINPID from main once the inputs run and the
- *   output is checked; STOPPING=1 and a SIGHUP STATUS line from the
- *   signal thread (control.c); STATUS lines with live counters and
- *   WATCHDOG=1 pings from the notify thread started here.  Only that
- *   thread sends (libsystemd's sd_notify() blocks while the receiver's
- *   queue is full); the others set a request under req_lock and signal
- *   it, and exit waits for it at most JOIN_WAIT_S seconds.
- * - The notify thread reads only atomics (control's heartbeat and stop
- *   flag, stats' live counters) and stats' file name under its lock.
- * - Watchdog: a ping every half WATCHDOG_USEC, but only if the writer's
- *   heartbeat (control_beat(), once per turn of its loop, at least every
- *   100 ms even when idle) advanced within the last half interval (or
- *   BEAT_SLACK_NS, if longer).  A writer
- *   stuck in a write or a lock stops the pings and systemd's watchdog
- *   restarts the service; a thread that pinged regardless would hide it.
- * - Nothing here can stop a capture: without NOTIFY_SOCKET every call
- *   returns at once, and a send that fails is logged once and forgotten.
+ * - The protocol only: a datagram to the AF_UNIX address in NOTIFY_SOCKET
+ *   (a path, or "@name" for the abstract namespace), lines of VAR=value.
+ *   The receiver learns our pid from the kernel (SCM_CREDENTIALS).
+ * - The send never waits (MSG_DONTWAIT): libsystemd's sd_notify() blocks
+ *   while the receiver's queue is full, and the one thread that sends
+ *   (control.c's) must always be free to act on a stop signal.  A full
+ *   queue is NOTIFY_BUSY for the caller to retry or report; every other
+ *   failure is logged once and forgotten: nothing here stops a capture.
+ * - libsystemd still reads WATCHDOG_USEC and WATCHDOG_PID for us
+ *   (sd_watchdog_enabled()), exactly as systemd means them.
  * - Built --with-systemd=no (or without libsystemd found by configure),
- *   HAVE_LIBSYSTEMD is undefined and every notify_* function below is an
- *   empty stub: no message is ever sent, whatever the environment says.
+ *   HAVE_LIBSYSTEMD is undefined and notify_init() leaves the module off:
+ *   no message is ever sent, whatever the environment says.  A Type=notify
+ *   unit then never becomes ready: use Type=simple.
+ * - Called by one thread at a time (control.c's, or main before that
+ *   thread starts); no state outside the struct notify.
  */
 #include "config.h"
 
-#include "notify.h"
-
-#ifdef HAVE_LIBSYSTEMD
-
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
+#endif
 
-#include "clock.h"
-#include "control.h"
 #include "log.h"
-#include "stats.h"
+#include "notify.h"
 
-#define TICK_NS		CLOCK_STOP_LATENCY_NS	/* thread's longest sleep */
-#define STATUS_EVERY_NS	2000000000ull		/* a STATUS line at most this often */
-#define BEAT_SLACK_NS	300000000ull		/* > the writer's idle tick */
-#define STATUS_MAX	1100			/* "STATUS=", a prefix, 1023 escaped bytes */
-#define JOIN_WAIT_S	2			/* for a blocked send at exit */
+/* The socket address of NOTIFY_SOCKET; addrlen stays 0 if it names none. */
+static void
+parse_address(struct notify *n, const char *e)
+{
+	size_t len = strlen(e);
 
-static pthread_t notify_thread;
-static bool started;			/* under req_lock once the thread runs */
-static atomic_bool warned;		/* a failed send was logged */
-static const struct control *n_ctl;
-static struct stats *n_stats;
-static uint64_t watchdog_ns;		/* 0: no watchdog requested */
+	memset(&n->addr, 0, sizeof(n->addr));
+	n->addr.sun_family = AF_UNIX;
+	n->addrlen = 0;
+	if ((e[0] != '/' && e[0] != '@') || len < 2 ||
+	    len > sizeof(n->addr.sun_path))
+		return;
+	memcpy(n->addr.sun_path, e, len);
+	if (e[0] == '@')
+		n->addr.sun_path[0] = '\0';	/* abstract: no terminator */
+	n->addrlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    len + (e[0] == '/' && len < sizeof(n->addr.sun_path)));
+}
 
-/* What the other threads ask the notify thread to send. */
-static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t req_cond;
-static bool req_ready, req_stopping, req_done, thread_ended;
-static char req_status[256];		/* "" when none */
-
-static bool
-wanted(void)
+void
+notify_init(struct notify *n)
 {
 	const char *e = getenv("NOTIFY_SOCKET");
 
-	return e != NULL && e[0] != '\0';
+	memset(n, 0, sizeof(*n));
+	n->fd = -1;
+#ifdef HAVE_LIBSYSTEMD
+	if (e == NULL || e[0] == '\0')
+		return;
+	n->on = true;
+	parse_address(n, e);
+	{
+		uint64_t usec = 0;
+
+		/* > 0 only if WATCHDOG_USEC is set (and WATCHDOG_PID, if
+		 * set, is us) */
+		if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
+			n->watchdog_ns = usec * 1000u;
+	}
+#else
+	(void)e;
+	(void)parse_address;
+#endif
 }
 
-/*
- * Send msg; a failure is logged once (the capture does not care).
- * Notify thread only: sd_notify() blocks while the receiver's queue is
- * full, which must never hold up the writer, the signal thread or exit.
- */
-static void
-send_msg(const char *msg)
+void
+notify_close(struct notify *n)
 {
-	int rc = sd_notify(0, msg);
+	if (n->fd >= 0)
+		(void)close(n->fd);
+	n->fd = -1;
+}
 
-	if (rc < 0 && !atomic_exchange(&warned, true))
+static enum notify_sent
+failed(struct notify *n, int errnum)
+{
+	if (!n->warned) {
+		n->warned = true;
 		log_warn("cannot notify the service manager at '%s': %s "
 		    "(capture goes on; not reported again)",
-		    getenv("NOTIFY_SOCKET"), strerror(-rc));
-}
-
-/* Ask the notify thread for something (any thread; no-op if not running). */
-static void
-request(bool *flag, const char *status)
-{
-	pthread_mutex_lock(&req_lock);
-	if (started) {
-		if (flag != NULL)
-			*flag = true;
-		if (status != NULL)
-			snprintf(req_status, sizeof(req_status), "%s", status);
-		pthread_cond_signal(&req_cond);
+		    getenv("NOTIFY_SOCKET"), strerror(errnum));
 	}
-	pthread_mutex_unlock(&req_lock);
+	return NOTIFY_FAILED;
+}
+
+enum notify_sent
+notify_send(struct notify *n, const char *msg)
+{
+	ssize_t r;
+
+	if (!n->on)
+		return NOTIFY_SENT;
+	if (n->addrlen == 0)
+		return failed(n, EINVAL);
+	if (n->fd < 0 && (n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) < 0)
+		return failed(n, errno);
+	do {
+		r = sendto(n->fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL,
+		    (const struct sockaddr *)&n->addr, n->addrlen);
+	} while (r < 0 && errno == EINTR);
+	if (r >= 0)
+		return NOTIFY_SENT;
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return NOTIFY_BUSY;
+	return failed(n, errno);
+}
+
+enum notify_sent
+notify_ready(struct notify *n)
+{
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "READY=1\nMAINPID=%lu\nSTATUS=capturing",
+	    (unsigned long)getpid());
+	return notify_send(n, msg);
+}
+
+enum notify_sent
+notify_stopping(struct notify *n)
+{
+	return notify_send(n, "STOPPING=1\nSTATUS=stopping, writing what is "
+	    "queued");
+}
+
+enum notify_sent
+notify_watchdog(struct notify *n)
+{
+	return notify_send(n, "WATCHDOG=1");
 }
 
 void
-notify_ready(void)
+notify_status_format(char *buf, size_t len, const char *prefix,
+    const char *text)
 {
-	request(&req_ready, NULL);
+	char safe[1024];
+
+	log_escape(safe, sizeof(safe), text);
+	snprintf(buf, len, "STATUS=%s%s", prefix, safe);
 }
-
-void
-notify_status(const char *text)
-{
-	request(NULL, text);
-}
-
-void
-notify_stopping(void)
-{
-	request(&req_stopping, NULL);
-}
-
-/* STATUS=<prefix><counters>, if forced or it differs from *last. */
-static void
-send_counters(const char *prefix, bool force, char *last, size_t lastlen)
-{
-	char line[384], safe[1024], msg[STATUS_MAX];
-
-	stats_live_status(n_stats, line, sizeof(line));
-	/* it names the current file: a newline in it would end STATUS= and
-	 * start another assignment */
-	log_escape(safe, sizeof(safe), line);
-	snprintf(msg, sizeof(msg), "STATUS=%s%s", prefix, safe);
-	if (!force && strcmp(msg, last) == 0)
-		return;
-	snprintf(last, lastlen, "%s", msg);
-	send_msg(msg);
-}
-
-static void *
-notify_run_thread(void *arg)
-{
-	char last[STATUS_MAX] = "", msg[300];
-	uint64_t now = mono_ns();
-	uint64_t next_status = now, next_ping = now + watchdog_ns / 2;
-	uint64_t seen_beat = atomic_load_explicit(&n_ctl->beat,
-	    memory_order_relaxed), beat_at = now, stalled_since = 0;
-	bool stopping = false, force = false;
-
-	(void)arg;
-	for (;;) {
-		struct timespec until;
-		bool ready, stop_now, done;
-		uint64_t beat;
-
-		msg[0] = '\0';
-		until = clock_deadline(CLOCK_MONOTONIC, TICK_NS);
-		pthread_mutex_lock(&req_lock);
-		if (!req_ready && !req_stopping && !req_done &&
-		    req_status[0] == '\0')
-			pthread_cond_timedwait(&req_cond, &req_lock, &until);
-		ready = req_ready;
-		stop_now = req_stopping;
-		done = req_done;
-		if (req_status[0] != '\0')
-			snprintf(msg, sizeof(msg), "STATUS=%s", req_status);
-		req_ready = req_stopping = false;
-		req_status[0] = '\0';
-		pthread_mutex_unlock(&req_lock);
-
-		if (ready) {
-			char r[64];
-
-			snprintf(r, sizeof(r), "READY=1\nMAINPID=%lu\n"
-			    "STATUS=capturing", (unsigned long)getpid());
-			send_msg(r);
-		}
-		if (msg[0] != '\0') {
-			send_msg(msg);
-			force = true;	/* the counters again next time */
-		}
-		if (stop_now) {
-			send_msg("STOPPING=1\nSTATUS=stopping, writing what "
-			    "is queued");
-			stopping = force = true;
-		}
-		if (done)
-			break;
-		now = mono_ns();
-		beat = atomic_load_explicit(&n_ctl->beat, memory_order_relaxed);
-		if (beat != seen_beat) {
-			seen_beat = beat;
-			beat_at = now;
-		}
-		if (watchdog_ns != 0 && now >= next_ping) {
-			/* the writer beats at least every 100 ms */
-			uint64_t slack = watchdog_ns / 2 > BEAT_SLACK_NS ?
-			    watchdog_ns / 2 : BEAT_SLACK_NS;
-
-			if (now - beat_at <= slack) {
-				send_msg("WATCHDOG=1");
-				if (stalled_since != 0)
-					log_warn("the writer is making progress "
-					    "again after %.1f s; pinging the "
-					    "watchdog again",
-					    (double)(now - stalled_since) / 1e9);
-				stalled_since = 0;
-			} else if (stalled_since == 0) {
-				stalled_since = beat_at;
-				log_warn("the writer made no progress for %.1f "
-				    "s: not pinging systemd's watchdog",
-				    (double)(now - beat_at) / 1e9);
-			}
-			next_ping = now + watchdog_ns / 2;
-		}
-		if (now >= next_status) {
-			send_counters(stopping ? "stopping: " : "", force,
-			    last, sizeof(last));
-			force = false;
-			next_status = now + STATUS_EVERY_NS;
-		}
-	}
-	/* the final counters, for `systemctl status` after the stop */
-	send_counters("stopped: ", true, last, sizeof(last));
-	pthread_mutex_lock(&req_lock);
-	thread_ended = true;
-	pthread_cond_broadcast(&req_cond);
-	pthread_mutex_unlock(&req_lock);
-	return NULL;
-}
-
-int
-notify_start(const struct control *ctl, struct stats *stats, char *err,
-    size_t errlen)
-{
-	pthread_condattr_t ca;
-	uint64_t usec = 0;
-	int rc;
-
-	if (!wanted())
-		return 0;
-	n_ctl = ctl;
-	n_stats = stats;
-	/* > 0 only if WATCHDOG_USEC is set (and WATCHDOG_PID, if set, is us) */
-	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
-		watchdog_ns = usec * 1000u;
-		log_info("systemd watchdog: pinging every %.3f s while the "
-		    "writer makes progress", (double)watchdog_ns / 2e9);
-	}
-	if (pthread_condattr_init(&ca) != 0 ||
-	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-	    pthread_cond_init(&req_cond, &ca) != 0) {
-		log_seterr(err, errlen, "cannot start the notify thread: "
-		    "condition variable");
-		return -1;
-	}
-	pthread_condattr_destroy(&ca);
-	req_ready = req_stopping = req_done = thread_ended = false;
-	req_status[0] = '\0';
-	rc = pthread_create(&notify_thread, NULL, notify_run_thread, NULL);
-	if (rc != 0) {
-		pthread_cond_destroy(&req_cond);
-		log_seterr(err, errlen, "cannot start the notify thread: %s",
-		    strerror(rc));
-		return -1;
-	}
-	pthread_mutex_lock(&req_lock);
-	started = true;
-	pthread_mutex_unlock(&req_lock);
-	return 0;
-}
-
-void
-notify_finish(void)
-{
-	struct timespec until;
-	bool ended;
-	int rc = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += JOIN_WAIT_S;
-	pthread_mutex_lock(&req_lock);
-	if (!started) {
-		pthread_mutex_unlock(&req_lock);
-		return;
-	}
-	started = false;	/* later requests (signal thread) are dropped */
-	req_done = true;
-	pthread_cond_signal(&req_cond);
-	while (!thread_ended && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&req_cond, &req_lock, &until);
-	ended = thread_ended;
-	pthread_mutex_unlock(&req_lock);
-	if (!ended) {
-		/* stuck in sd_notify(): exit does not wait for it */
-		log_warn("the service manager does not read its notification "
-		    "socket; exiting without the last messages");
-		pthread_detach(notify_thread);
-		return;
-	}
-	/* req_cond stays: the signal thread may still take req_lock */
-	pthread_join(notify_thread, NULL);
-}
-
-#else	/* !HAVE_LIBSYSTEMD */
-
-/*
- * Built without systemd support (configure --with-systemd=no, or
- * libsystemd not found): notifications are compiled out and every
- * function is a no-op, even when NOTIFY_SOCKET is set.  A Type=notify
- * unit then never becomes ready: use Type=simple.
- */
-void
-notify_ready(void)
-{
-}
-
-void
-notify_status(const char *text)
-{
-	(void)text;
-}
-
-void
-notify_stopping(void)
-{
-}
-
-int
-notify_start(const struct control *ctl, struct stats *stats, char *err,
-    size_t errlen)
-{
-	(void)ctl;
-	(void)stats;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-void
-notify_finish(void)
-{
-}
-
-#endif	/* HAVE_LIBSYSTEMD */

@@ -1,51 +1,70 @@
 /*
- * notify.h - telling a service manager (systemd, Type=notify) how we are.
+ * notify.h - systemd's notification protocol (sd_notify(3), Type=notify):
+ * the socket named by $NOTIFY_SOCKET, the messages, a send that never
+ * waits.
  *
- * Everything here is a no-op when the environment has no NOTIFY_SOCKET
- * (not started by systemd, or not as Type=notify), and when mtracecap was
- * configured --with-systemd=no.  A message that cannot be sent is counted
- * and logged once with -v, never an error: capture goes on regardless.
+ * Only the protocol: what to say when is control.c's business, and this
+ * module calls nothing above it.  Everything here is a no-op when the
+ * environment has no NOTIFY_SOCKET (not started by systemd, or not as
+ * Type=notify), and when mtracecap was configured --with-systemd=no.  A
+ * message that cannot be sent is logged once, never an error: capture
+ * goes on regardless.  One thread uses a struct notify at a time.
  */
 #ifndef MTRACECAP_NOTIFY_H
 #define MTRACECAP_NOTIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
-struct control;
-struct stats;
+/* "STATUS=", a prefix, and status text of up to 1023 escaped bytes */
+#define NOTIFY_STATUS_MAX	1100
+
+struct notify {
+	bool		 on;		/* NOTIFY_SOCKET is set (and built in) */
+	bool		 warned;	/* a failed send was logged */
+	int		 fd;		/* datagram socket, -1 until the first send */
+	uint64_t	 watchdog_ns;	/* WATCHDOG_USEC for us, in ns; 0: none */
+	struct sockaddr_un addr;
+	socklen_t	 addrlen;	/* 0: NOTIFY_SOCKET names no address */
+};
+
+/* What notify_send() did. */
+enum notify_sent {
+	NOTIFY_SENT,		/* (or nothing to do: not on) */
+	NOTIFY_FAILED,		/* an error, logged the first time */
+	NOTIFY_BUSY		/* the receiver's queue is full: not sent */
+};
 
 /*
- * These three only ask the notify thread (notify_start()) to send the
- * message, so that no caller ever waits for the service manager; before
- * notify_start() and after notify_finish() they do nothing.  Any thread.
- *
- * READY=1 with MAINPID: every input is started and the output place is
- * checked (as the user that writes it).
+ * Read NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID; opens nothing (no
+ * socket at all without NOTIFY_SOCKET).  Cannot fail.
  */
-void notify_ready(void);
-/* STATUS=<text> (shown until the next counters, a few seconds later). */
-void notify_status(const char *text);
-/* STOPPING=1: a stop signal arrived, we drain and exit. */
-void notify_stopping(void);
+void notify_init(struct notify *n);
+/* Close the socket; the struct may be notify_init()ed again. */
+void notify_close(struct notify *n);
 
 /*
- * Start the notify thread (only if NOTIFY_SOCKET is set): a STATUS line
- * from stats_live_status() every few seconds when it changed, and, if
- * the service manager asked for a watchdog (WATCHDOG_USEC), WATCHDOG=1
- * every half interval, but only while control's writer heartbeat
- * advances, so that a stalled writer lets the watchdog fire.  It goes
- * on while the queues drain after a stop signal (systemd keeps the
- * watchdog armed while a service stops) until notify_finish().  ctl and
- * stats must outlive notify_finish().  Main thread; returns 0, or -1
- * with err filled.
+ * Send one message (lines of VAR=value) without ever waiting: a full
+ * receiver queue is NOTIFY_BUSY (not logged: the caller decides), any
+ * other failure is logged once ("cannot notify the service manager").
  */
-int notify_start(const struct control *ctl, struct stats *stats,
-    char *err, size_t errlen);
+enum notify_sent notify_send(struct notify *n, const char *msg);
+
+/* READY=1 with MAINPID and STATUS=capturing. */
+enum notify_sent notify_ready(struct notify *n);
+/* STOPPING=1 and STATUS=stopping, writing what is queued. */
+enum notify_sent notify_stopping(struct notify *n);
+/* WATCHDOG=1. */
+enum notify_sent notify_watchdog(struct notify *n);
 /*
- * Send the final counters and end the notify thread, waiting for it at
- * most a few seconds (a service manager that does not read would block
- * it for good); without notify_start() a no-op.  Main thread.
+ * Format "STATUS=<prefix><text>" into buf, text escaped with log_escape
+ * (a file name in it could hold a newline, which would end STATUS= and
+ * start another assignment).  Pure; the caller sends it.
  */
-void notify_finish(void);
+void notify_status_format(char *buf, size_t len, const char *prefix,
+    const char *text);
 
 #endif
