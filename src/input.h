@@ -1,5 +1,5 @@
 /*
- * input.h - one capture source and the reader thread that drains it.
+ * input.h - capture sources and the reader threads that drain them.
  *
  * A trace URI is opened, configured and started in the main thread
  * (libtrace 3 registers formats without a lock, so concurrent trace_create
@@ -12,7 +12,9 @@
  * and so are the Linux live formats ring:,
  * int: and pcapint: (a TPACKET_V3 ring of --capture-buffer bytes, where
  * libtrace 3's ring: holds 256 frames) unless --libtrace-live; every
- * other URI goes through libtrace.
+ * other URI goes through libtrace.  The backends (in_*.c) sit behind
+ * input_backend.h.  A struct input is a source (what the user named);
+ * its queue, counters and failure are those of its one stream.
  */
 #ifndef MTRACECAP_INPUT_H
 #define MTRACECAP_INPUT_H
