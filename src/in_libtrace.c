@@ -51,7 +51,7 @@ static void libtrace_close(struct input_stream *st);
 static const struct input_backend live_backend = {
 	.name = "libtrace live",
 	.read = libtrace_read_live,
-	.stats = libtrace_stats,
+	.final = libtrace_stats,
 	.join = libtrace_join,
 	.close = libtrace_close,
 };
@@ -397,7 +397,7 @@ libtrace_close(struct input_stream *st)
 }
 
 void
-input_libtrace_help(void)
+in_libtrace_help(void)
 {
 	trace_help();
 }
@@ -406,7 +406,7 @@ const struct input_backend in_libtrace_backend = {
 	.name = "libtrace",
 	.open = libtrace_open,
 	.read = libtrace_read_file,
-	.stats = libtrace_stats,
+	.final = libtrace_stats,
 	.join = libtrace_join,
 	.close = libtrace_close,
 };

@@ -169,6 +169,6 @@ const struct input_backend in_live_backend = {
 	.name = "libpcap live",
 	.open = live_open,
 	.read = live_read,
-	.stats = live_stats,
+	.final = live_stats,
 	.close = live_close,
 };

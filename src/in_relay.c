@@ -75,27 +75,6 @@ relay_write(struct in_relay *r, const char *buf, size_t n)
 }
 
 /*
- * The decompressor of the relayed stream ended its output: reap it.  0
- * when it exited 0 (or there is none); else a line naming it and the
- * input, and -1: the records it wrote are kept, the rest is missing.
- */
-static int
-relay_reap(struct in_relay *r)
-{
-	char err[256];
-	pid_t pid = r->child;
-
-	if (pid == 0)
-		return 0;
-	r->child = 0;
-	if (pipeout_finish(pid, "", err, sizeof(err)) == 0)
-		return 0;
-	log_error("input '%s': '%s -dc' failed (%s): the compressed stream "
-	    "is corrupt or truncated", r->st->src->uri, r->tool, err);
-	return -1;
-}
-
-/*
  * The decompressor for the stream fd, from its first bytes read without
  * taking them (pread of a regular file on standard input, tee(2) of a
  * pipe into a scratch pipe), or NULL: not compressed, shorter than a
@@ -249,7 +228,8 @@ in_relay_thread(void *arg)
 			atomic_store(&r->errnum, errno);
 		if (n == 0 && len > 0 && relay_write(r, (char *)buf, len) == 0)
 			len = 0;	/* the stream's end: libtrace judges it */
-		if (n == 0 && relay_reap(r) != 0)
+		if (n == 0 && in_stdio_reap(&r->child, r->tool,
+		    r->st->src->uri, "stream", NULL, 0) != 0)
 			atomic_store(&r->errnum, EIO);
 		if (n <= 0)
 			break;

@@ -42,31 +42,24 @@ struct cookie {
 	size_t			 whylen;
 };
 
-/*
- * The decompressor of a compressed file input ended: reap it.  0 when it
- * exited 0; else a log line naming it and the input (while opening: the
- * reason in s->why instead, for the one error line of the open), and -1
- * (EIO): what it wrote before is kept, what is missing is the input's
- * failure.
- */
-static int
-cookie_reap(struct cookie *s)
+int
+in_stdio_reap(pid_t *child, const char *tool, const char *uri,
+    const char *what, char *why, size_t whylen)
 {
 	char err[256];
-	pid_t pid = s->child;
+	pid_t pid = *child;
 
 	if (pid == 0)
 		return 0;
-	s->child = 0;
+	*child = 0;
 	if (pipeout_finish(pid, "", err, sizeof(err)) == 0)
 		return 0;
-	if (s->why != NULL)
-		log_seterr(s->why, s->whylen, "'%s -dc' failed (%s): the "
-		    "compressed data is corrupt or truncated", s->tool, err);
+	if (why != NULL)
+		log_seterr(why, whylen, "'%s -dc' failed (%s): the "
+		    "compressed %s is corrupt or truncated", tool, err, what);
 	else
 		log_error("input '%s': '%s -dc' failed (%s): the compressed "
-		    "data is corrupt or truncated", s->st->src->uri, s->tool,
-		    err);
+		    "%s is corrupt or truncated", uri, tool, err, what);
 	errno = EIO;
 	return -1;
 }
@@ -98,7 +91,8 @@ cookie_read(void *cookie, char *buf, size_t n)
 			return -1;
 		if (r > 0) {
 			r = read(s->fd, buf, n);
-			if (r == 0 && cookie_reap(s) != 0)
+			if (r == 0 && in_stdio_reap(&s->child, s->tool,
+			    s->st->src->uri, "data", s->why, s->whylen) != 0)
 				return -1;
 			if (r >= 0 || (errno != EINTR && errno != EAGAIN))
 				return r;

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "in_sniff.h"
 
@@ -35,5 +36,16 @@ FILE *in_stdio_open(struct input_stream *st, const char *path,
 FILE *in_stdio_compressed(struct input_stream *st, const char *path,
     const struct privs_user *child_as, enum in_kind *kind, char *err,
     size_t errlen);
+
+/*
+ * Reap the decompressor *child (0: none) of input uri once its output
+ * ended; *child becomes 0.  0 when it exited 0; else -1 with errno EIO:
+ * what it wrote is kept, what is missing is the input's failure.  The
+ * reason names tool and says the compressed what ("data", "stream") is
+ * corrupt or truncated: in why (while opening, for the open's one error
+ * line) or, why NULL, logged naming the input.
+ */
+int in_stdio_reap(pid_t *child, const char *tool, const char *uri,
+    const char *what, char *why, size_t whylen);
 
 #endif

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
 #include "input_backend.h"
 
 static const struct input_backend *const backends[] = {
@@ -117,8 +118,8 @@ input_reader_thread(void *arg)
 
 	while (st->ops->read(st) > 0)
 		;
-	if (st->ops->stats != NULL)
-		st->ops->stats(st);
+	if (st->ops->final != NULL)
+		st->ops->final(st);
 	atomic_store(&st->done, true);
 	queue_close(st->q);
 	return NULL;
@@ -232,4 +233,10 @@ input_failed(const struct input *in)
 		    memory_order_relaxed))
 			return true;
 	return false;
+}
+
+void
+input_libtrace_help(void)
+{
+	in_libtrace_help();
 }

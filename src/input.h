@@ -24,16 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input_counters.h"
 #include "options.h"
 #include "queue.h"
-
-/* Written by the reader thread (relaxed), read by anyone. */
-struct input_counters {
-	atomic_uint_fast64_t	read;		/* passed the filter, queued */
-	atomic_uint_fast64_t	filtered;	/* rejected by the filter (where known) */
-	atomic_uint_fast64_t	kernel_drops;	/* dropped by the capture source */
-	atomic_uint_fast64_t	queue_full;	/* times the reader waited for room */
-};
 
 struct input;
 struct privs_user;

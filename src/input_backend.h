@@ -30,9 +30,12 @@
 #include "clock.h"
 #include "counter.h"
 #include "in_sniff.h"
-#include "input.h"
+#include "input_counters.h"
 #include "log.h"
+#include "options.h"
 #include "queue.h"
+
+struct config;
 
 #define INPUT_PUBLISH_BATCH	64	/* packets between publishes */
 #define INPUT_READ_BATCH	1024	/* packets at most per read op */
@@ -84,7 +87,7 @@ struct input_backend {
 	int	(*read)(struct input_stream *st);
 	/* Reader thread, after the last read: make the counters final
 	 * (kernel drops, what the source filtered).  NULL: nothing to do. */
-	void	(*stats)(struct input_stream *st);
+	void	(*final)(struct input_stream *st);
 	/* After the reader ended or never started: wait for the backend's
 	 * own threads (st->done is set).  NULL: it has none. */
 	void	(*join)(struct input_stream *st);
@@ -96,8 +99,10 @@ struct input_backend {
 extern const struct input_backend in_pcapfile_backend;	/* pcap, pcapng */
 extern const struct input_backend in_live_backend;	/* libpcap live */
 extern const struct input_backend in_libtrace_backend;	/* the rest */
+/* libtrace's list of formats (for input_libtrace_help). */
+void in_libtrace_help(void);
 
-/* A source: what the user named.  Set up in the main thread; read-only
+/* A source (input.h's struct input): what the user named.  Set up in the main thread; read-only
  * once the readers run. */
 struct input {
 	char			*uri;
