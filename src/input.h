@@ -1,5 +1,5 @@
 /*
- * input.h - one capture source and the reader thread that drains it.
+ * input.h - capture sources and the reader threads that drain them.
  *
  * A trace URI is opened, configured and started in the main thread
  * (libtrace 3 registers formats without a lock, so concurrent trace_create
@@ -12,7 +12,9 @@
  * and so are the Linux live formats ring:,
  * int: and pcapint: (a TPACKET_V3 ring of --capture-buffer bytes, where
  * libtrace 3's ring: holds 256 frames) unless --libtrace-live; every
- * other URI goes through libtrace.
+ * other URI goes through libtrace.  The backends (in_*.c) sit behind
+ * input_backend.h.  A struct input is a source (what the user named);
+ * its queue, counters and failure are those of its one stream.
  */
 #ifndef MTRACECAP_INPUT_H
 #define MTRACECAP_INPUT_H
@@ -22,16 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input_counters.h"
 #include "options.h"
 #include "queue.h"
-
-/* Written by the reader thread (relaxed), read by anyone. */
-struct input_counters {
-	atomic_uint_fast64_t	read;		/* passed the filter, queued */
-	atomic_uint_fast64_t	filtered;	/* rejected by the filter (where known) */
-	atomic_uint_fast64_t	kernel_drops;	/* dropped by the capture source */
-	atomic_uint_fast64_t	queue_full;	/* times the reader waited for room */
-};
 
 struct input;
 struct privs_user;

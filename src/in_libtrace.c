@@ -1,0 +1,412 @@
+/*
+ * in_libtrace.c - the libtrace backend: every URI that neither libpcap
+ * backend reads (ERF, other live formats, --libtrace-live, compressed
+ * files that hold neither pcap nor pcapng).
+ *
+ * DESIGN
+ * - This is the only file that includes libtrace.h; libtrace 3/4
+ *   differences (drop counters) are hidden here.  libtrace 3 registers
+ *   formats without a lock: trace_create runs in the main thread only.
+ * - libtrace applies the filter itself (one filter object per input:
+ *   libtrace 3 compiles lazily, so the syntax is checked with libpcap
+ *   first) and counts what it rejects; input_push() filters nothing.
+ * - Live sources are read with trace_event() and poll() with an
+ *   INPUT_POLL_MS timeout so that a silent interface never keeps the
+ *   reader from seeing the stop flag (a blocking pcapint: read would wait
+ *   for the next packet forever).  Files read with trace_read_packet();
+ *   a stream behind the relay (in_relay.c) is read on to the end of file
+ *   that the relay makes once told to stop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libtrace.h>
+
+#include "in_libpcap.h"
+#include "in_relay.h"
+#include "input_backend.h"
+
+struct libtrace_in {
+	libtrace_t		*trace;
+	libtrace_filter_t	*filter;
+	libtrace_packet_t	*packet;
+	struct in_relay		 relay;
+	bool			 drops_are_deltas;
+	uint64_t		 drops_total;
+	uint64_t		 drops_checked_ns;
+	bool			 warned_linktype;
+};
+
+static int libtrace_read_live(struct input_stream *st);
+static void libtrace_stats(struct input_stream *st);
+static void libtrace_join(struct input_stream *st);
+static void libtrace_close(struct input_stream *st);
+
+static const struct input_backend live_backend = {
+	.name = "libtrace live",
+	.read = libtrace_read_live,
+	.final = libtrace_stats,
+	.join = libtrace_join,
+	.close = libtrace_close,
+};
+
+static int
+libtrace_to_linktype(libtrace_linktype_t t)
+{
+	switch (t) {
+	case TRACE_TYPE_ETH:		return INPUT_LT_EN10MB;
+	case TRACE_TYPE_NONE:		return INPUT_LT_RAW;
+	case TRACE_TYPE_LINUX_SLL:	return INPUT_LT_LINUX_SLL;
+	case TRACE_TYPE_80211:		return INPUT_LT_IEEE802_11;
+	case TRACE_TYPE_80211_RADIO:	return INPUT_LT_RADIOTAP;
+	case TRACE_TYPE_80211_PRISM:	return INPUT_LT_PRISM;
+	case TRACE_TYPE_PFLOG:		return INPUT_LT_PFLOG;
+	case TRACE_TYPE_PPP:		return INPUT_LT_PPP;
+	case TRACE_TYPE_HDLC_POS:	return INPUT_LT_C_HDLC;
+	case TRACE_TYPE_OPENBSD_LOOP:	return INPUT_LT_LOOP;
+	default:			return -1;
+	}
+}
+
+/*
+ * libtrace 3's int: creates its packet socket for every interface and binds
+ * it to the one asked for only afterwards; it empties the socket only when
+ * a filter is set.  So what the other interfaces received in between waits
+ * in the socket and would be read as this interface's packets.  Empty it
+ * once trace_start() returned, as libtrace 4 does (libpcap binds before its
+ * socket takes any packet): the capture of this input starts now.  libtrace 3 has no trace_get_fd(): the first
+ * event names the socket (and may read the first queued packet).  Bounded,
+ * so that a flood cannot hold us here.
+ */
+#define DISCARD_MAX 65536
+
+static void
+discard_queued(struct input_stream *st, struct libtrace_in *t)
+{
+	libtrace_eventobj_t ev = trace_event(t->trace, t->packet);
+	size_t n = 0;
+	char byte;
+
+	if (ev.type == TRACE_EVENT_PACKET && ev.size > 0)
+		n++;
+	else if (ev.type != TRACE_EVENT_IOWAIT)
+		return;
+	while (n < DISCARD_MAX && recv(ev.fd, &byte, 1,
+	    MSG_DONTWAIT | MSG_TRUNC) >= 0)
+		n++;
+	if (n > 0)
+		log_info("input '%s': discarded %zu packet(s) that were "
+		    "queued while it opened", st->src->uri, n);
+}
+
+/* Snap length and filter on the created trace: 0, or -1 with err. */
+static int
+libtrace_config(struct input_stream *st, struct libtrace_in *t,
+    const struct config *cfg, char *err, size_t errlen)
+{
+	libtrace_err_t e;
+	/* libtrace refuses a snaplen over its packet buffer, which none of
+	 * its packets exceeds: -s 0 (262144) must not end the input */
+	int snap = cfg->snaplen < LIBTRACE_PACKET_BUFSIZE ?
+	    (int)cfg->snaplen : LIBTRACE_PACKET_BUFSIZE;
+
+	/* not every format takes a snaplen: we truncate ourselves anyway,
+	 * but a refused one leaves a sticky error (even when trace_config
+	 * returns 0) that would fail trace_start: clear it */
+	if (trace_config(t->trace, TRACE_OPTION_SNAPLEN, &snap) != 0 ||
+	    trace_is_err(t->trace))
+		(void)trace_get_err(t->trace);
+	if (cfg->filter == NULL)
+		return 0;
+	/* one filter object per input: libtrace 3 compiles lazily */
+	t->filter = trace_create_filter(cfg->filter);
+	if (t->filter == NULL ||
+	    trace_config(t->trace, TRACE_OPTION_FILTER, t->filter) != 0) {
+		e = trace_get_err(t->trace);
+		log_seterr(err, errlen, "cannot set filter '%s' on input '%s': "
+		    "%s", cfg->filter, st->src->uri, e.problem);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+libtrace_open(struct input_stream *st, const struct input_open_args *a,
+    char *err, size_t errlen)
+{
+	const struct config *cfg = a->cfg;
+	const char *uri = st->src->uri;
+	struct libtrace_in *t;
+	libtrace_err_t e;
+	char *relay_uri;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	in_relay_init(&t->relay, st);
+	st->be = t;
+	st->src->live = in_sniff_is_live(uri);
+	t->drops_are_deltas = in_sniff_has_format(uri, "ring") ||
+	    in_sniff_has_format(uri, "int");
+	if (cfg->filter != NULL &&
+	    in_libpcap_filter_check(cfg->filter, uri, err, errlen) != 0)
+		return -1;
+	if (in_relay_open(&t->relay, a->child_as, &relay_uri, err,
+	    errlen) != 0)
+		return -1;
+	t->trace = trace_create(relay_uri != NULL ? relay_uri : uri);
+	free(relay_uri);
+	if (t->trace == NULL || trace_is_err(t->trace)) {
+		e = trace_get_err(t->trace);
+		log_seterr(err, errlen, "cannot open input '%s': %s", uri,
+		    e.problem);
+		return -1;
+	}
+	if (libtrace_config(st, t, cfg, err, errlen) != 0)
+		return -1;
+	if (trace_start(t->trace) != 0) {
+		e = trace_get_err(t->trace);
+		log_seterr(err, errlen, "cannot start input '%s': %s", uri,
+		    e.problem);
+		return -1;
+	}
+	if ((t->packet = trace_create_packet()) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	if (st->src->live) {
+		st->ops = &live_backend;
+		if (in_sniff_has_format(uri, "int"))
+			discard_queued(st, t);
+	}
+	return 0;
+}
+
+/* Fold libtrace 3 (per-query deltas on ring:/int:) and 4 (totals). */
+static void
+update_drops(struct input_stream *st, struct libtrace_in *t)
+{
+#ifdef HAVE_TRACE_GET_STATISTICS
+	libtrace_stat_t *s = trace_get_statistics(t->trace, NULL);
+
+	if (s != NULL && s->dropped_valid)
+		t->drops_total = s->dropped;
+#else
+	uint64_t d = trace_get_dropped_packets(t->trace);
+
+	if (d == UINT64_MAX)
+		return;
+	if (t->drops_are_deltas)
+		t->drops_total += d;
+	else if (d > t->drops_total)
+		t->drops_total = d;
+#endif
+	atomic_store_explicit(&st->c.kernel_drops, t->drops_total,
+	    memory_order_relaxed);
+}
+
+static void
+maybe_update_drops(struct input_stream *st, struct libtrace_in *t)
+{
+	uint64_t now = mono_ns();
+
+	if (now - t->drops_checked_ns >= INPUT_DROP_POLL_NS) {
+		t->drops_checked_ns = now;
+		update_drops(st, t);
+	}
+}
+
+static void
+push_packet(struct input_stream *st, struct libtrace_in *t, unsigned *batch)
+{
+	libtrace_linktype_t lt;
+	uint32_t remaining = 0;
+	void *l2 = trace_get_packet_buffer(t->packet, &lt, &remaining);
+	struct timespec ts = trace_get_timespec(t->packet);
+	int linktype = libtrace_to_linktype(lt);
+	size_t wire;
+
+	if (l2 == NULL || linktype < 0) {
+		if (!t->warned_linktype)
+			log_warn("input '%s': packet of link type %d that "
+			    "pcap cannot hold, skipped and counted as "
+			    "filtered", st->src->uri, (int)lt);
+		t->warned_linktype = true;
+		counter_inc(&st->c.filtered);
+		return;
+	}
+	wire = trace_get_wire_length(t->packet);
+	/* libtrace counts the Ethernet FCS in the wire length; pcap not */
+	if (lt == TRACE_TYPE_ETH && wire >= 4 + (size_t)remaining)
+		wire -= 4;
+	input_push(st, (uint64_t)ts.tv_sec * 1000000000u +
+	    (uint64_t)ts.tv_nsec, remaining, (uint32_t)wire, linktype, l2,
+	    batch);
+}
+
+/* Wait for the live source (or sleep as a replayed trace says): 0, or
+ * -1 failed. */
+static int
+libtrace_wait(struct input_stream *st, struct libtrace_in *t,
+    const libtrace_eventobj_t *ev)
+{
+	queue_publish(st->q);
+	st->batch = 0;
+	if (ev->type == TRACE_EVENT_IOWAIT) {
+		struct pollfd pfd = { .fd = ev->fd, .events = POLLIN };
+
+		maybe_update_drops(st, t);
+		if (poll(&pfd, 1, INPUT_POLL_MS) < 0 && errno != EINTR) {
+			input_stream_fail(st, strerror(errno));
+			return -1;
+		}
+	} else {
+		double s = ev->seconds < 0.1 ? ev->seconds : 0.1;
+		struct timespec ts = { 0, (long)(s * 1e9) };
+
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* A live source: the events up to the next wait, INPUT_READ_BATCH
+ * packets at most. */
+static int
+libtrace_read_live(struct input_stream *st)
+{
+	struct libtrace_in *t = st->be;
+
+	if (t->drops_checked_ns == 0)
+		t->drops_checked_ns = mono_ns();
+	for (unsigned i = 0; i < INPUT_READ_BATCH; i++) {
+		libtrace_eventobj_t ev;
+
+		if (input_stream_stopping(st))
+			return 0;
+		ev = trace_event(t->trace, t->packet);
+		switch (ev.type) {
+		case TRACE_EVENT_PACKET:
+			if (ev.size < 0) {
+				input_stream_fail(st,
+				    trace_get_err(t->trace).problem);
+				return -1;
+			}
+			push_packet(st, t, &st->batch);
+			if ((atomic_load_explicit(&st->c.read,
+			    memory_order_relaxed) & 0xffff) == 0)
+				maybe_update_drops(st, t);
+			break;
+		case TRACE_EVENT_IOWAIT:
+		case TRACE_EVENT_SLEEP:
+			return libtrace_wait(st, t, &ev) == 0 ? 1 : -1;
+		case TRACE_EVENT_TERMINATE:
+		default:
+			if (trace_is_err(t->trace)) {
+				input_stream_fail(st,
+				    trace_get_err(t->trace).problem);
+				return -1;
+			}
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* A file or a relayed stream: INPUT_READ_BATCH packets at most. */
+static int
+libtrace_read_file(struct input_stream *st)
+{
+	struct libtrace_in *t = st->be;
+	bool relayed = in_relay_active(&t->relay);
+	unsigned batch = st->batch;
+	int rc = 1, e;
+
+	for (unsigned i = 0; i < INPUT_READ_BATCH; i++) {
+		if (!relayed && input_stream_stopping(st)) {
+			rc = 0;
+			break;
+		}
+		rc = trace_read_packet(t->trace, t->packet);
+		if (rc > 0) {
+			push_packet(st, t, &batch);
+			rc = 1;
+			continue;
+		}
+		if (rc < 0 || trace_is_err(t->trace)) {
+			input_stream_fail(st, trace_get_err(t->trace).problem);
+			rc = -1;
+		} else if (relayed && (e = in_relay_errno(&t->relay)) != 0) {
+			input_stream_fail(st, strerror(e));
+			rc = -1;
+		} else {
+			rc = 0;
+		}
+		break;
+	}
+	st->batch = batch;
+	return rc;
+}
+
+static void
+libtrace_stats(struct input_stream *st)
+{
+	struct libtrace_in *t = st->be;
+	uint64_t f;
+
+	update_drops(st, t);
+	if (st->src->live)
+		return;
+	if ((f = trace_get_filtered_packets(t->trace)) != UINT64_MAX)
+		atomic_store_explicit(&st->c.filtered, f,
+		    memory_order_relaxed);
+}
+
+static void
+libtrace_join(struct input_stream *st)
+{
+	struct libtrace_in *t = st->be;
+
+	if (t != NULL)
+		in_relay_join(&t->relay);
+}
+
+static void
+libtrace_close(struct input_stream *st)
+{
+	struct libtrace_in *t = st->be;
+
+	if (t == NULL)
+		return;
+	in_relay_join(&t->relay);
+	in_relay_close(&t->relay);
+	if (t->packet != NULL)
+		trace_destroy_packet(t->packet);
+	if (t->trace != NULL)
+		trace_destroy(t->trace);
+	if (t->filter != NULL)
+		trace_destroy_filter(t->filter);
+	free(t);
+	st->be = NULL;
+}
+
+void
+in_libtrace_help(void)
+{
+	trace_help();
+}
+
+const struct input_backend in_libtrace_backend = {
+	.name = "libtrace",
+	.open = libtrace_open,
+	.read = libtrace_read_file,
+	.final = libtrace_stats,
+	.join = libtrace_join,
+	.close = libtrace_close,
+};

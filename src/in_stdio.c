@@ -1,0 +1,237 @@
+/*
+ * in_stdio.c - pcap from a pipe, a FIFO, standard input or a
+ * decompressor child, for libpcap.
+ *
+ * DESIGN
+ * - libpcap reads streams with a blocking fread(), which would keep the
+ *   reader from seeing the stop flag while the writer is silent and would
+ *   hold back a partial batch of packets.  So streams reach libpcap
+ *   through a stdio cookie that waits in poll(): every INPUT_POLL_MS of
+ *   silence it publishes what is queued and checks the stop flag (then
+ *   reports end of file).  The first bytes, read to learn the kind, are
+ *   handed back first.
+ * - A compressed file is read through "gzip -dc" (bzip2, xz, lzop) in a
+ *   child process, which also spreads the work over two cores.  libwandio
+ *   3.0.22 is not used for this: it crashes on corrupt compressed data.
+ *   The child's exit status is the end of the stream: a failure is the
+ *   input's (EIO to libpcap, one log line naming the tool and the input).
+ * - The cookie runs on the stream's reader thread (libpcap calls it from
+ *   pcap_next_ex), and while opening on the main thread.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "in_stdio.h"
+#include "input_backend.h"
+#include "spawn.h"
+
+struct cookie {
+	int			 fd;
+	struct input_stream	*st;
+	unsigned char		 head[4];
+	size_t			 nhead, off;
+	pid_t			 child;	/* decompressor writing into fd, or 0 */
+	const char		*tool;	/* its name */
+	char			*why;	/* while opening: its failure, not logged */
+	size_t			 whylen;
+};
+
+int
+in_stdio_reap(pid_t *child, const char *tool, const char *uri,
+    const char *what, char *why, size_t whylen)
+{
+	char err[256];
+	pid_t pid = *child;
+
+	if (pid == 0)
+		return 0;
+	*child = 0;
+	if (spawn_finish(pid, "", err, sizeof(err)) == 0)
+		return 0;
+	if (why != NULL)
+		log_seterr(why, whylen, "'%s -dc' failed (%s): the "
+		    "compressed %s is corrupt or truncated", tool, err, what);
+	else
+		log_error("input '%s': '%s -dc' failed (%s): the compressed "
+		    "%s is corrupt or truncated", uri, tool, err, what);
+	errno = EIO;
+	return -1;
+}
+
+static ssize_t
+cookie_read(void *cookie, char *buf, size_t n)
+{
+	struct cookie *s = cookie;
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	ssize_t r;
+
+	if (s->off < s->nhead) {
+		r = (ssize_t)(s->nhead - s->off < n ? s->nhead - s->off : n);
+		memcpy(buf, s->head + s->off, (size_t)r);
+		s->off += (size_t)r;
+		return r;
+	}
+	for (;;) {
+		if (input_stream_stopping(s->st))
+			return 0;
+		r = poll(&pfd, 1, 0);
+		if (r == 0) {
+			/* about to wait: hand over the packets read so far */
+			if (s->st->q != NULL)
+				queue_publish(s->st->q);
+			r = poll(&pfd, 1, INPUT_POLL_MS);
+		}
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0) {
+			r = read(s->fd, buf, n);
+			if (r == 0 && in_stdio_reap(&s->child, s->tool,
+			    s->st->src->uri, "data", s->why, s->whylen) != 0)
+				return -1;
+			if (r >= 0 || (errno != EINTR && errno != EAGAIN))
+				return r;
+		}
+	}
+}
+
+static int
+cookie_close(void *cookie)
+{
+	struct cookie *s = cookie;
+
+	close(s->fd);
+	if (s->child != 0)	/* stopped early: nobody reads it now */
+		spawn_kill(s->child);
+	free(s);
+	return 0;
+}
+
+/*
+ * Read fd (which it then owns) as a stream and learn its kind; child is
+ * the decompressor that writes into fd, if any (tool its name).  NULL
+ * with *errnum on failure; when the child failed before the kind was
+ * known, also with its reason in why (why[0] stays '\0' otherwise).
+ */
+static FILE *
+cookie_fdopen(struct input_stream *st, int fd, pid_t child, const char *tool,
+    enum in_kind *kind, int *errnum, char *why, size_t whylen)
+{
+	static const cookie_io_functions_t fns = {
+		.read = cookie_read,
+		.close = cookie_close,
+	};
+	struct cookie *s;
+	FILE *fp;
+	ssize_t r;
+
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		*errnum = errno;
+		close(fd);
+		if (child != 0)
+			spawn_kill(child);
+		return NULL;
+	}
+	s->st = st;
+	s->fd = fd;
+	s->child = child;
+	s->tool = tool;
+	if (why != NULL && whylen > 0) {
+		s->why = why;
+		s->whylen = whylen;
+	}
+	while (s->nhead < sizeof(s->head)) {
+		r = cookie_read(s, (char *)s->head + s->nhead,
+		    sizeof(s->head) - s->nhead);
+		if (r < 0 && s->why != NULL && s->why[0] != '\0') {
+			/* not "not pcap": that error is the input's one line */
+			*errnum = EIO;
+			cookie_close(s);
+			return NULL;
+		}
+		if (r <= 0)
+			break;
+		s->nhead += (size_t)r;
+	}
+	s->why = NULL;		/* from now on the reader logs it */
+	*kind = in_sniff_magic(s->head, s->nhead);
+	if ((fp = fopencookie(s, "r", fns)) == NULL) {
+		*errnum = errno;
+		cookie_close(s);
+	}
+	return fp;
+}
+
+int
+in_stdio_fd(const char *path)
+{
+	return strcmp(path, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3) :
+	    open(path, O_RDONLY | O_CLOEXEC);
+}
+
+FILE *
+in_stdio_open(struct input_stream *st, const char *path, enum in_kind *kind,
+    int *errnum)
+{
+	int fd = in_stdio_fd(path);
+
+	if (fd < 0) {
+		*errnum = errno;
+		return NULL;
+	}
+	return cookie_fdopen(st, fd, 0, NULL, kind, errnum, NULL, 0);
+}
+
+FILE *
+in_stdio_compressed(struct input_stream *st, const char *path,
+    const struct privs_user *child_as, enum in_kind *kind, char *err,
+    size_t errlen)
+{
+	const char *uri = st->src->uri;
+	unsigned char m[4] = { 0 };
+	const char *tool;
+	char why[256];
+	ssize_t n;
+	pid_t child;
+	FILE *fp;
+	int fd, out, errnum = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (n = pread(fd, m, sizeof(m), 0)) < 0) {
+		log_seterr(err, errlen, "cannot open input '%s': %s", uri,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if ((tool = in_sniff_decompressor(m, (size_t)n)) == NULL) {
+		close(fd);
+		log_seterr(err, errlen, "cannot read input '%s': it changed "
+		    "while being opened", uri);
+		return NULL;
+	}
+	out = spawn_decompress(tool, fd, child_as, &child, err, errlen);
+	close(fd);
+	if (out < 0) {
+		snprintf(why, sizeof(why), "%s", err);
+		log_seterr(err, errlen, "cannot read compressed input '%s': "
+		    "%s", uri, why);
+		return NULL;
+	}
+	fp = cookie_fdopen(st, out, child, tool, kind, &errnum, why,
+	    sizeof(why));
+	if (fp == NULL && why[0] != '\0')
+		log_seterr(err, errlen, "cannot read compressed input '%s': "
+		    "%s", uri, why);
+	else if (fp == NULL)
+		log_seterr(err, errlen, "cannot read input '%s': %s", uri,
+		    strerror(errnum));
+	return fp;
+}

@@ -1,0 +1,200 @@
+/*
+ * input_backend.h - what the reader core (input.c) and its backends
+ * (in_pcapfile.c, in_live.c, in_libtrace.c) share; private to them.
+ *
+ * A *source* (struct input) is what the user named: its URI, its row in
+ * the statistics, its tie-break index, its link type and snap length.  A
+ * *stream* (struct input_stream) is one reader thread, one queue and one
+ * merge leaf reading (part of) a source.  Today every source has exactly
+ * one stream; the types are apart so that one source can have several.
+ *
+ * A backend is a table of functions over a stream, as libpcap's pcap_t
+ * ops: open (main thread), read a batch and make the statistics final
+ * (the stream's reader thread), join its own helper threads, close.  Its
+ * state hangs off st->be.  Every packet a backend reads goes through
+ * input_push(), the one packet path: the filter (where the backend left
+ * it to us), the snap length and the copy into the queue happen there.
+ */
+#ifndef MTRACECAP_INPUT_BACKEND_H
+#define MTRACECAP_INPUT_BACKEND_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "clock.h"
+#include "counter.h"
+#include "in_sniff.h"
+#include "input_counters.h"
+#include "log.h"
+#include "options.h"
+#include "queue.h"
+
+struct config;
+
+#define INPUT_PUBLISH_BATCH	64	/* packets between publishes */
+#define INPUT_READ_BATCH	1024	/* packets at most per read op */
+#define INPUT_POLL_MS		CLOCK_STOP_LATENCY_MS	/* idle readers */
+#define INPUT_WAIT_SPACE_NS	CLOCK_STOP_LATENCY_NS
+#define INPUT_DROP_POLL_NS	200000000ull	/* drop counter refresh */
+
+/* pcap LINKTYPE_ values the backends name */
+#define INPUT_LT_EN10MB		1
+#define INPUT_LT_PPP		9
+#define INPUT_LT_RAW		101
+#define INPUT_LT_C_HDLC		104
+#define INPUT_LT_IEEE802_11	105
+#define INPUT_LT_LOOP		108
+#define INPUT_LT_LINUX_SLL	113
+#define INPUT_LT_PFLOG		117
+#define INPUT_LT_PRISM		119
+#define INPUT_LT_RADIOTAP	127
+
+struct input_stream;
+struct privs_user;
+
+/* What input_open() learnt about the URI, for the backend's open. */
+struct input_open_args {
+	const struct config	*cfg;
+	const char		*path;	/* the file or device; NULL: libtrace's */
+	enum in_kind		 kind;	/* what the file holds (by its magic) */
+	bool			 stream; /* path is "-", a FIFO, a pipe, ... */
+	const struct privs_user	*child_as;	/* decompressors run as */
+};
+
+struct input_backend {
+	const char	*name;
+	/*
+	 * Main thread: open and start the source for st, setting
+	 * st->src->live and ->linktype where known.  0; 1 when the source
+	 * is libtrace's to read after all (nothing is left open); -1 with
+	 * err naming the URI.  May point st->ops at a table of its own
+	 * (a faster reader for the same source); close runs in any case.
+	 */
+	int	(*open)(struct input_stream *st,
+		    const struct input_open_args *a, char *err,
+		    size_t errlen);
+	/*
+	 * Reader thread: read a batch into input_push().  1 while there
+	 * may be more, 0 at the end of the input or once stopping, -1
+	 * after input_stream_fail().
+	 */
+	int	(*read)(struct input_stream *st);
+	/* Reader thread, after the last read: make the counters final
+	 * (kernel drops, what the source filtered).  NULL: nothing to do. */
+	void	(*final)(struct input_stream *st);
+	/* After the reader ended or never started: wait for the backend's
+	 * own threads (st->done is set).  NULL: it has none. */
+	void	(*join)(struct input_stream *st);
+	/* Free st->be and whatever it holds; st->be may be NULL. */
+	void	(*close)(struct input_stream *st);
+};
+
+/* The backends (input.c picks one per source). */
+extern const struct input_backend in_pcapfile_backend;	/* pcap, pcapng */
+extern const struct input_backend in_live_backend;	/* libpcap live */
+extern const struct input_backend in_libtrace_backend;	/* the rest */
+/* libtrace's list of formats (for input_libtrace_help). */
+void in_libtrace_help(void);
+
+/* A source (input.h's struct input): what the user named.  Set up in the main thread; read-only
+ * once the readers run. */
+struct input {
+	char			*uri;
+	size_t			 index;		/* tie-break, stats row */
+	bool			 live;
+	bool			 has_filter;	/* -F given */
+	int			 linktype;	/* LINKTYPE_, -1 unknown */
+	uint32_t		 snaplen;
+	struct input_stream	*streams;
+	size_t			 nstreams;
+};
+
+/* A stream: one reader thread, one queue, one merge leaf. */
+struct input_stream {
+	struct input		*src;
+	const struct input_backend *ops;
+	void			*be;		/* the backend's state */
+	struct queue		*q;
+	uint32_t		 snaplen;
+	/* applied by input_push(); NULL when the source filters itself
+	 * (kernel, libtrace) or there is no filter */
+	const struct bpf_program *filter;
+	struct bpf_program	 prog;		/* compiled by in_libpcap */
+	bool			 have_prog;
+	unsigned		 batch;		/* between read ops */
+	struct input_counters	 c;
+	/* set by input_start; atomic: a relay thread may run before that */
+	const atomic_bool	*_Atomic stop;
+	atomic_bool		 failed;	/* written once, read after join */
+	atomic_bool		 done;		/* the reader stopped reading */
+	pthread_t		 thread;
+	bool			 started;
+};
+
+/* Whether the stream is told to stop (any thread). */
+static inline bool
+input_stream_stopping(const struct input_stream *st)
+{
+	const atomic_bool *stop = atomic_load_explicit(&st->stop,
+	    memory_order_acquire);
+
+	return stop != NULL && atomic_load_explicit(stop, memory_order_relaxed);
+}
+
+/* Reader thread: reading failed (what: why); logged once, the other
+ * inputs continue. */
+static inline void
+input_stream_fail(struct input_stream *st, const char *what)
+{
+	log_error("input '%s' failed: %s; closing it, the other inputs "
+	    "continue", st->src->uri, what);
+	atomic_store_explicit(&st->failed, true, memory_order_relaxed);
+}
+
+/*
+ * The packet path (reader thread): filter (st->filter), cut to the snap
+ * length, copy into the queue, waiting for room if need be, and publish
+ * every INPUT_PUBLISH_BATCH packets (*batch counts them; a caller that
+ * publishes itself sets it to 0).  Inline: once per packet, no call of
+ * its own.
+ */
+static inline void
+input_push(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
+    uint32_t wirelen, int linktype, const void *data, unsigned *batch)
+{
+	struct queue_rec *r;
+	uint32_t cl;
+
+	if (st->filter != NULL) {
+		struct pcap_pkthdr h = { .caplen = caplen, .len = wirelen };
+
+		if (pcap_offline_filter(st->filter, &h, data) == 0) {
+			counter_inc(&st->c.filtered);
+			return;
+		}
+	}
+	cl = caplen < st->snaplen ? caplen : st->snaplen;
+	while ((r = queue_reserve_try(st->q, cl)) == NULL) {
+		counter_inc(&st->c.queue_full);
+		*batch = 0;
+		(void)queue_wait_space(st->q, cl, INPUT_WAIT_SPACE_NS);
+	}
+	r->ts_ns = ts_ns;
+	r->wirelen = wirelen;
+	r->linktype = linktype;
+	memcpy(r->data, data, cl);
+	queue_commit(st->q);
+	counter_inc(&st->c.read);
+	if (++*batch >= INPUT_PUBLISH_BATCH) {
+		queue_publish(st->q);
+		*batch = 0;
+	}
+}
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * input_counters.h - the counters of one input: written by its reader
+ * thread (relaxed, counter.h), read by anyone (stats, notify).  Apart
+ * from input.h so that the backends below the reader core need not
+ * include the core's public face.
+ */
+#ifndef MTRACECAP_INPUT_COUNTERS_H
+#define MTRACECAP_INPUT_COUNTERS_H
+
+#include <stdatomic.h>
+
+struct input_counters {
+	atomic_uint_fast64_t	read;		/* passed the filter, queued */
+	atomic_uint_fast64_t	filtered;	/* rejected by the filter (where known) */
+	atomic_uint_fast64_t	kernel_drops;	/* dropped by the capture source */
+	atomic_uint_fast64_t	queue_full;	/* times the reader waited for room */
+};
+
+#endif
