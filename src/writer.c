@@ -4,12 +4,14 @@
  * DESIGN
  * - Runs on the main thread after the readers started; it is the only
  *   consumer of every queue (through merge.c) and the only user of
- *   naming.c and seqfile.c.  Each output it opens, with its segment
+ *   naming.c.  Each output it opens, with its segment
  *   (segment.h: what each input handed to it), is its own until it hands
  *   both to the finisher thread (finisher.c), which completes files in
  *   order while capture goes on and only then counts their packets as
- *   written or lost.  Meanwhile the writer shows the file's progress in
- *   the live counters (sync_segment).
+ *   written or lost; it also saves the -N sequence number
+ *   (finisher_save_seq), so that no fsync runs here.  Meanwhile the
+ *   writer publishes the file's progress and its own losses to the
+ *   statistics once per batch (sync_segment), never per packet.
  * - Shared with other threads: the queues, the control flags (stop is
  *   read by the readers; rotate is set by the signal thread and consumed
  *   here with an atomic exchange) and the readers' relaxed counters.
@@ -47,7 +49,6 @@
 #include "output.h"
 #include "rotate.h"
 #include "segment.h"
-#include "seqfile.h"
 #include "writer.h"
 
 #define TICK_NS			CLOCK_STOP_LATENCY_NS	/* longest merge_next */
@@ -176,11 +177,8 @@ open_segment(struct writer *w, uint64_t name_ns)
 		return;
 	}
 	if (cfg->rotating) {
-		if (cfg->seqfile != NULL &&
-		    seqfile_save(cfg->seqfile, w->seq, err, sizeof(err)) != 0) {
-			log_error("%s", err);
-			w->failed = true;
-		}
+		if (cfg->seqfile != NULL)
+			finisher_save_seq(w->finisher, cfg->seqfile, w->seq);
 		w->seq = naming_next_seq(w->seq);
 	}
 }
@@ -201,14 +199,19 @@ write_header(struct writer *w)
 	return w->fmt->file_header(w->src, w->ws->ninputs, emit_output, w);
 }
 
-/* Show what the current output has written and lost in the live counters. */
+/*
+ * Publish to the statistics what the current output has written and lost
+ * and the writer's own losses: once per batch, not per packet.
+ */
 static void
 sync_segment(struct writer *w)
 {
 	uint64_t kept, lost;
 
-	if (w->out == NULL)
+	if (w->out == NULL) {
+		stats_segment_progress(w->stats, NULL, 0, 0);
 		return;
+	}
 	output_progress(w->out, &kept, &lost);
 	stats_segment_progress(w->stats, w->seg, kept, lost);
 }
@@ -716,7 +719,7 @@ writer_run(const struct writer_setup *ws)
 	}
 	close_segment(&w);
 	report_late_stamps(&w);
-	ws->stats->disorders = merge_disorders(w.merge);
+	stats_writer_done(ws->stats, merge_disorders(w.merge));
 	writer_fini(&w);
 	rc = w.failed ? -1 : 0;
 	return rc;

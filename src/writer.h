@@ -3,7 +3,7 @@
  *
  * writer_run() is the pipeline's last stage.  It pulls packets from the
  * merger in timestamp order, decides with rotate.c when a file ends,
- * names files with naming.c, keeps the sequence number with seqfile.c and
+ * names files with naming.c, has the finisher save the sequence number and
  * writes through output.c.  It returns once every input has ended and
  * every queue is drained (SIGINT/SIGTERM make the readers end).
  */
