@@ -7,8 +7,9 @@
  * which name (-G by packet time, time going back, -C), what the -N
  * seqfile says at the end, and what the statistics counted for the
  * segments handed over, while another thread checks that every snapshot
- * of them agrees with itself.  Run it under TSan too: the finisher and
- * the snapshot reader are threads.
+ * of them agrees with itself; and the statistics' publishing on their
+ * own (test_stats_publish).  Run it under TSan too: the finisher and the
+ * snapshot reader are threads.
  *
  * The fake inputs replace input.c at link time: this file defines struct
  * input and every input_* function the writer and stats.c call, so the
@@ -33,6 +34,7 @@
 #include "naming.h"
 #include "queue.h"
 #include "rotate.h"
+#include "segment.h"
 #include "stats.h"
 #include "testutil.h"
 #include "writer.h"
@@ -497,6 +499,59 @@ test_empty(void **state)
 	run_teardown(&r);
 }
 
+/*
+ * The statistics on their own: the writer's own losses show once it
+ * publishes them (per batch), a completed segment moves from the live
+ * count to written and lost in one step, and the status line reads as
+ * it always did.
+ */
+static void
+test_stats_publish(void **state)
+{
+	struct run r;
+	struct segment *seg;
+	struct output_result res;
+	char line[384];
+
+	(void)state;
+	run_setup(&r, 2, 0, 0);
+	stats_lost_nofile(&r.stats, 0);
+	stats_lost_nofile(&r.stats, 1);
+	stats_unfit(&r.stats, 1);
+	stats_live_status(&r.stats, line, sizeof(line));
+	assert_string_equal(line, "0 packets written, 0 lost, 0 dropped by "
+	    "the kernel; 0 files done");
+	stats_segment_progress(&r.stats, NULL, 0, 0);
+	stats_live_status(&r.stats, line, sizeof(line));
+	assert_string_equal(line, "0 packets written, 3 lost, 0 dropped by "
+	    "the kernel; 0 files done");
+
+	seg = segment_create(2);
+	assert_non_null(seg);
+	stats_segment_open(&r.stats, seg, "/some/dir/f1");
+	seg->given[0] = 5;
+	seg->given[1] = 2;
+	seg->kept[0] = 4;
+	seg->kept[1] = 2;
+	stats_segment_progress(&r.stats, seg, 6, 0);
+	stats_live_status(&r.stats, line, sizeof(line));
+	assert_string_equal(line, "6 packets written, 3 lost, 0 dropped by "
+	    "the kernel; 0 files done, writing f1");
+	stats_segment_handover(&r.stats, seg);
+	memset(&res, 0, sizeof(res));
+	snprintf(res.final_path, sizeof(res.final_path), "/some/dir/f1");
+	res.packets = 6;
+	res.lost = 1;
+	stats_segment_done(&r.stats, seg, &res);
+	segment_destroy(seg);
+	stats_live_status(&r.stats, line, sizeof(line));
+	assert_string_equal(line, "6 packets written, 4 lost, 0 dropped by "
+	    "the kernel; 1 file done, last file f1");
+	assert_int_equal(stats_total_written(&r.stats), 6);
+	assert_int_equal(stats_total_lost(&r.stats), 4);
+	run_teardown(&r);
+}
+
 int
 main(void)
 {
@@ -506,6 +561,7 @@ main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_size_and_interval),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_stats_publish),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
