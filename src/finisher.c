@@ -5,8 +5,8 @@
  * - A FIFO of (struct output, struct segment) pairs under one mutex; the
  *   writer pushes, the finisher thread pops and runs output_close()
  *   (flush, wait for the compressor, fsync, rename), then charges the
- *   segment to the statistics (stats_segment_done: relaxed atomics, read
- *   live by the notify thread).  This is a handful of operations per
+ *   segment to the statistics (stats_segment_done: one critical section
+ *   of the stats lock, read as one snapshot by any thread).  This is a handful of operations per
  *   file, so a mutex and two condition variables are the simple right
  *   tool; no lock is held across any I/O.  The mutex also hands the
  *   segment (plain fields) over from the writer.
