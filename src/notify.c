@@ -10,7 +10,8 @@
  *   queue is full); the others set a request under req_lock and signal
  *   it, and exit waits for it at most JOIN_WAIT_S seconds.
  * - The notify thread reads only atomics (control's heartbeat and stop
- *   flag, stats' live counters) and stats' file name under its lock.
+ *   flag) and one snapshot of the statistics (stats_live_status, under
+ *   the stats lock).
  * - Watchdog: a ping every half WATCHDOG_USEC, but only if the writer's
  *   heartbeat (control_beat(), once per turn of its loop, at least every
  *   100 ms even when idle) advanced within the last half interval (or
