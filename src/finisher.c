@@ -5,11 +5,16 @@
  * - A FIFO of (struct output, struct segment) pairs under one mutex; the
  *   writer pushes, the finisher thread pops and runs output_close()
  *   (flush, wait for the compressor, fsync, rename), then charges the
- *   segment to the statistics (stats_segment_done: relaxed atomics, read
- *   live by the notify thread).  This is a handful of operations per
+ *   segment to the statistics (stats_segment_done: one critical section
+ *   of the stats lock, read as one snapshot by any thread).  This is a handful of operations per
  *   file, so a mutex and two condition variables are the simple right
  *   tool; no lock is held across any I/O.  The mutex also hands the
  *   segment (plain fields) over from the writer.
+ * - The -N sequence number travels beside the FIFO: one pending value
+ *   (seq_pending, under the mutex) that a newer request replaces, saved
+ *   before the next file is taken, and at the latest when the thread
+ *   drains at finisher_destroy(); so the save's fsync never stalls the
+ *   writer and the last value is on disk before exit.
  * - The failed flag is only touched by the finisher thread and read by
  *   finisher_destroy() after pthread_join (which orders them).
  */
@@ -24,6 +29,7 @@
 #include "clock.h"
 #include "finisher.h"
 #include "log.h"
+#include "seqfile.h"
 #include "stats.h"
 
 #define MAX_PENDING	4
@@ -38,6 +44,9 @@ struct finisher {
 	size_t		 head;
 	size_t		 count;
 	bool		 closing;
+	bool		 seq_pending;	/* seq_path should get seq */
+	const char	*seq_path;
+	uint32_t	 seq;
 	struct postrotate *pr;
 	struct stats	*stats;
 	/* finisher thread only until joined */
@@ -72,6 +81,23 @@ complete(struct finisher *f, struct output *o, struct segment *seg)
 	segment_destroy(seg);
 }
 
+/* Called with f->mu held, which it drops while it saves. */
+static void
+save_seq_locked(struct finisher *f)
+{
+	const char *path = f->seq_path;
+	uint32_t seq = f->seq;
+	char err[512];
+
+	f->seq_pending = false;
+	pthread_mutex_unlock(&f->mu);
+	if (seqfile_save(path, seq, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		f->failed = true;
+	}
+	pthread_mutex_lock(&f->mu);
+}
+
 static void *
 finisher_thread(void *arg)
 {
@@ -82,7 +108,9 @@ finisher_thread(void *arg)
 		struct segment *seg;
 
 		pthread_mutex_lock(&f->mu);
-		while (f->count == 0 && !f->closing) {
+		while (f->seq_pending)
+			save_seq_locked(f);
+		while (f->count == 0 && !f->closing && !f->seq_pending) {
 			struct timespec ts;
 
 			/*
@@ -95,11 +123,15 @@ finisher_thread(void *arg)
 			    postrotate_busy(f->pr) ? CLOCK_STOP_LATENCY_NS :
 			    CLOCK_NS_PER_S);
 			pthread_cond_timedwait(&f->nonempty, &f->mu, &ts);
-			if (f->count == 0 && !f->closing) {
+			if (f->count == 0 && !f->closing && !f->seq_pending) {
 				pthread_mutex_unlock(&f->mu);
 				postrotate_reap(f->pr);
 				pthread_mutex_lock(&f->mu);
 			}
+		}
+		if (f->seq_pending) {
+			pthread_mutex_unlock(&f->mu);
+			continue;
 		}
 		if (f->count == 0) {
 			pthread_mutex_unlock(&f->mu);
@@ -153,6 +185,17 @@ finisher_submit(struct finisher *f, struct output *o, struct segment *seg)
 	f->pending[(f->head + f->count) % MAX_PENDING] = o;
 	f->pending_seg[(f->head + f->count) % MAX_PENDING] = seg;
 	f->count++;
+	pthread_cond_signal(&f->nonempty);
+	pthread_mutex_unlock(&f->mu);
+}
+
+void
+finisher_save_seq(struct finisher *f, const char *path, uint32_t seq)
+{
+	pthread_mutex_lock(&f->mu);
+	f->seq_path = path;
+	f->seq = seq;
+	f->seq_pending = true;
 	pthread_cond_signal(&f->nonempty);
 	pthread_mutex_unlock(&f->mu);
 }

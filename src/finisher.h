@@ -6,7 +6,8 @@
  * lets the queues fill until the kernel drops packets.  So the writer
  * hands each finished struct output, with its segment, to this stage and
  * goes on capturing; files are completed strictly in the order they were
- * handed over, and only a completed file is counted (stats.h).
+ * handed over, and only a completed file is counted (stats.h).  The -N
+ * sequence number is saved (with its fsync) here too, not on the writer.
  */
 #ifndef MTRACECAP_FINISHER_H
 #define MTRACECAP_FINISHER_H
@@ -40,7 +41,17 @@ void finisher_submit(struct finisher *f, struct output *o,
     struct segment *seg);
 
 /*
- * Complete every pending file, stop the thread and free f.  *failed gets
+ * Save seq into the seqfile path (seqfile_save: temp file, fsync,
+ * rename) on the finisher thread, before the next pending file is
+ * completed.  Never blocks on the disk: a save not yet done is replaced
+ * by a newer one (the values are saved in the order given, the last one
+ * always).  A failure is logged and makes finisher_destroy report failed.
+ * path must outlive f.  Writer thread only.
+ */
+void finisher_save_seq(struct finisher *f, const char *path, uint32_t seq);
+
+/*
+ * Complete every pending file and save the last sequence number, stop the thread and free f.  *failed gets
  * whether any file failed or lost packets (counted in the stats).
  * finisher_destroy(NULL, ...) is a no-op.
  */

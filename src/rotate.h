@@ -18,11 +18,17 @@
  * and tells which packets belong to the next interval: one stamped at or
  * after the interval's wall-clock end cuts early, but only once the
  * interval has ended on the monotonic clock too.
+ *
+ * struct rotate_sched is the writer's schedule built on these rules: the
+ * current interval, the names of new files, the merger's deadline.  It
+ * reads time only through a struct rotate_clock, so that tests drive it
+ * (and the writer) on a clock of their own.  Writer thread only.
  */
 #ifndef MTRACECAP_ROTATE_H
 #define MTRACECAP_ROTATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* a difference of the wall clock from the monotonic one up to this is
@@ -90,5 +96,89 @@ bool rotate_live_due_packet(const struct rotate_policy *p,
 void rotate_live_advance(const struct rotate_policy *p, struct rotate_live *l,
     uint64_t mono_ref, uint64_t mono_now, uint64_t wall_now,
     uint64_t wall_err);
+
+/*
+ * The clocks the writer reads, in ns: mono (CLOCK_MONOTONIC: delays and
+ * the live cadence) and wall (CLOCK_REALTIME: compared with stamps, names
+ * files).  rotate_clock_system is the real pair (clock.h); tests inject
+ * their own.
+ */
+struct rotate_clock {
+	uint64_t	(*mono)(void *arg);
+	uint64_t	(*wall)(void *arg);
+	void		*arg;
+};
+
+extern const struct rotate_clock rotate_clock_system;
+
+static inline uint64_t
+rotate_clock_mono(const struct rotate_clock *c)
+{
+	return c->mono(c->arg);
+}
+
+static inline uint64_t
+rotate_clock_wall(const struct rotate_clock *c)
+{
+	return c->wall(c->arg);
+}
+
+/* The writer's -G cadence and the names of its files. */
+struct rotate_sched {
+	struct rotate_policy	 pol;
+	const struct rotate_clock *clock;
+	uint64_t		 maxwait_ns;	/* the merger's, for live -G */
+	bool			 rotating;	/* -G or -C: more than one file */
+	bool			 any_live;	/* names follow the wall clock */
+	bool			 live_clock;	/* -G with a live input */
+	uint64_t		 ival_start;	/* current -G interval (files) */
+	struct rotate_live	 live_ival;	/* ...with a live input */
+	uint64_t		 mono_now;	/* renewed with the deadline */
+};
+
+/* What the writer's current file is, as the schedule needs to know. */
+struct rotate_file {
+	bool		 open;		/* a file is being written */
+	bool		 opened_once;	/* a file was opened (or tried) */
+	uint64_t	 retry_at;	/* no file: mono ns to try again */
+};
+
+/* A schedule for pol; clock NULL means rotate_clock_system. */
+void rotate_sched_init(struct rotate_sched *s, const struct rotate_policy *pol,
+    uint64_t maxwait_ns, bool rotating, bool any_live,
+    const struct rotate_clock *clock);
+/*
+ * The first file and the cadence start now (a single file, or a live
+ * capture, opens its file before any packet): the wall-clock name of it.
+ */
+uint64_t rotate_sched_begin(struct rotate_sched *s);
+/*
+ * Before writing a packet stamped t: must a new file start (the first
+ * one, a -G interval ended, or, without a file, its retry is due)?  True
+ * with *name (ns since the epoch) if so; the current file, if any, is to
+ * be closed first.  Moves the cadence on.  -C is rotate_due_size's.
+ */
+bool rotate_sched_packet(struct rotate_sched *s, const struct rotate_file *f,
+    uint64_t t, uint64_t *name);
+/*
+ * Idle (the merger timed out): must a new file start now, because a live
+ * -G interval ended on the clock (maybe without a packet), or, without a
+ * file, its retry is due?  As rotate_sched_packet.
+ */
+bool rotate_sched_idle(struct rotate_sched *s, const struct rotate_file *f,
+    uint64_t *name);
+/*
+ * Name of a file started at a packet stamped t outside the -G cadence
+ * (-C, SIGHUP, a failed file replaced; t = 0: no packet at hand): t, but
+ * the wall clock with a live input, so that a file input's outlying stamp
+ * never names a live capture's file.
+ */
+uint64_t rotate_sched_packet_name(const struct rotate_sched *s, uint64_t t);
+/*
+ * The merger's deadline (wall clock, its clock): a tick (tick_ns) from
+ * now, or sooner the end of a live -G interval plus maxwait, which runs on
+ * the monotonic clock and is carried over as a delay.  Renews mono_now.
+ */
+uint64_t rotate_sched_deadline(struct rotate_sched *s, uint64_t tick_ns);
 
 #endif

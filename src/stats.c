@@ -1,14 +1,19 @@
 /*
- * stats.c - counters and the -v / exit reports.
+ * stats.c - counters, their consistent snapshot, and the -v / exit
+ * reports.
  *
- * DESIGN: see stats.h for which thread changes what.  The live figures
- * (stats_live_status) are each exact but may be a moment old: the writer
- * brings the live ones up to date every few dozen packets and whenever
- * an output fails; the finisher adds what closing a file changed.
+ * DESIGN: see stats.h for which thread changes what.  Every shared
+ * figure is changed and read under s->lock, a few times per file and
+ * once per batch of the writer (DEADLINE_REUSE packets, a tick, an output
+ * failure), never per packet: the writer's own per-packet counts (w_*)
+ * are plain fields of the writer thread until it publishes them.  The
+ * live figures are each exact but may be a batch old.  No I/O under the
+ * lock: the -v report is logged after it is released.
  */
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,73 +28,101 @@ load(const atomic_uint_fast64_t *v)
 	return atomic_load_explicit(v, memory_order_relaxed);
 }
 
-static void
-add(atomic_uint_fast64_t *v, uint64_t n)
-{
-	if (n != 0)
-		atomic_fetch_add_explicit(v, n, memory_order_relaxed);
-}
-
-static void
-sub(atomic_uint_fast64_t *v, uint64_t n)
-{
-	if (n != 0)
-		atomic_fetch_sub_explicit(v, n, memory_order_relaxed);
-}
-
-static atomic_uint_fast64_t *
-counters(size_t n)
-{
-	atomic_uint_fast64_t *c = calloc(n + 1, sizeof(*c));
-
-	for (size_t i = 0; c != NULL && i < n; i++)
-		atomic_init(&c[i], 0);
-	return c;
-}
-
 int
 stats_init(struct stats *s, struct input *const *inputs, size_t n)
 {
+	memset(s, 0, sizeof(*s));
 	s->n = n;
 	s->inputs = inputs;
-	s->written = counters(n);
-	s->lost = counters(n);
-	s->unfit = counters(n);
-	atomic_init(&s->files, 0);
-	s->disorders = 0;
-	atomic_init(&s->live_written, 0);
-	atomic_init(&s->live_lost, 0);
-	s->name_ok = false;
-	s->name_current = false;
-	s->name[0] = '\0';
-	if (s->written == NULL || s->lost == NULL || s->unfit == NULL) {
+	s->fates = calloc(n + 1, sizeof(*s->fates));
+	s->w_fates = calloc(n + 1, sizeof(*s->w_fates));
+	if (s->fates == NULL || s->w_fates == NULL ||
+	    (s->report = stats_snapshot_create(s)) == NULL) {
 		stats_destroy(s);
 		return -1;
 	}
-	if (pthread_mutex_init(&s->name_lock, NULL) != 0) {
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
 		stats_destroy(s);
 		return -1;
 	}
-	s->name_ok = true;
+	s->lock_ok = true;
 	return 0;
 }
 
 void
 stats_destroy(struct stats *s)
 {
-	free(s->written);
-	free(s->lost);
-	free(s->unfit);
-	s->written = s->lost = s->unfit = NULL;
-	if (s->name_ok)
-		pthread_mutex_destroy(&s->name_lock);
-	s->name_ok = false;
+	free(s->fates);
+	free(s->w_fates);
+	stats_snapshot_destroy(s->report);
+	s->fates = s->w_fates = NULL;
+	s->report = NULL;
+	if (s->lock_ok)
+		pthread_mutex_destroy(&s->lock);
+	s->lock_ok = false;
+}
+
+struct stats_snapshot *
+stats_snapshot_create(const struct stats *s)
+{
+	struct stats_snapshot *snap = calloc(1, sizeof(*snap));
+
+	if (snap == NULL)
+		return NULL;
+	if ((snap->in = calloc(s->n + 1, sizeof(*snap->in))) == NULL) {
+		free(snap);
+		return NULL;
+	}
+	snap->n = s->n;
+	return snap;
+}
+
+void
+stats_snapshot_destroy(struct stats_snapshot *snap)
+{
+	if (snap == NULL)
+		return;
+	free(snap->in);
+	free(snap);
+}
+
+void
+stats_snapshot(struct stats *s, struct stats_snapshot *out)
+{
+	pthread_mutex_lock(&s->lock);
+	out->written = out->lost = out->unfit = out->kernel_drops = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct input_counters *c = input_counters(s->inputs[i]);
+		uint64_t drops = load(&c->kernel_drops);
+
+		out->written += s->fates[i].written;
+		out->lost += s->fates[i].lost + s->fates[i].unfit;
+		out->unfit += s->fates[i].unfit;
+		out->kernel_drops += drops;
+		if (i >= out->n)
+			continue;
+		out->in[i] = (struct stats_snapshot_input){
+			.fates = s->fates[i],
+			.read = load(&c->read),
+			.kernel_drops = drops,
+			.filtered = load(&c->filtered),
+			.filtered_known = input_filtered_known(s->inputs[i]),
+			.failed = input_failed(s->inputs[i]),
+		};
+	}
+	out->files = s->files;
+	out->disorders = s->disorders;
+	out->live_written = s->live_written;
+	out->live_lost = s->live_lost;
+	out->name_current = s->name_current;
+	memcpy(out->name, s->name, sizeof(out->name));
+	pthread_mutex_unlock(&s->lock);
 }
 
 /*
  * Keep the last path component of path (NULL: keep the old one) for the
  * status line; current says it is being written.  With only_if_idle the
- * name is left alone while the writer writes another file.
+ * name is left alone while the writer writes another file.  Under lock.
  */
 static void
 set_name(struct stats *s, const char *path, bool current, bool only_if_idle)
@@ -100,13 +133,11 @@ set_name(struct stats *s, const char *path, bool current, bool only_if_idle)
 		base = strrchr(path, '/');
 		base = base != NULL ? base + 1 : path;
 	}
-	pthread_mutex_lock(&s->name_lock);
 	if (!only_if_idle || !s->name_current) {
 		if (base != NULL)
 			snprintf(s->name, sizeof(s->name), "%s", base);
 		s->name_current = base != NULL && current;
 	}
-	pthread_mutex_unlock(&s->name_lock);
 }
 
 static uint64_t
@@ -118,14 +149,30 @@ kernel_drops(const struct stats *s, size_t i)
 void
 stats_lost_nofile(struct stats *s, size_t input)
 {
-	add(&s->lost[input], 1);
-	add(&s->live_lost, 1);
+	s->w_fates[input].lost++;
+	s->w_pending = true;
 }
 
 void
 stats_unfit(struct stats *s, size_t input)
 {
-	counter_inc(&s->unfit[input]);
+	s->w_fates[input].unfit++;
+	s->w_pending = true;
+}
+
+/* Writer, under lock: what it counted itself becomes shared. */
+static void
+publish_pending(struct stats *s)
+{
+	if (!s->w_pending)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		s->fates[i].lost += s->w_fates[i].lost;
+		s->fates[i].unfit += s->w_fates[i].unfit;
+		s->live_lost += s->w_fates[i].lost;
+		s->w_fates[i].lost = s->w_fates[i].unfit = 0;
+	}
+	s->w_pending = false;
 }
 
 void
@@ -133,7 +180,10 @@ stats_segment_open(struct stats *s, struct segment *seg, const char *path)
 {
 	for (size_t i = 0; seg != NULL && i < s->n; i++)
 		seg->drops[i] = kernel_drops(s, i);
+	pthread_mutex_lock(&s->lock);
+	publish_pending(s);
 	set_name(s, path, true, false);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void
@@ -141,18 +191,39 @@ stats_segment_handover(struct stats *s, struct segment *seg)
 {
 	for (size_t i = 0; i < s->n; i++)
 		seg->drops[i] = kernel_drops(s, i) - seg->drops[i];
+	pthread_mutex_lock(&s->lock);
+	publish_pending(s);
 	set_name(s, NULL, false, false);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void
 stats_segment_progress(struct stats *s, struct segment *seg, uint64_t kept,
     uint64_t lost)
 {
-	/* an output's counts only grow while the writer has it */
-	add(&s->live_written, kept - seg->kept_seen);
-	add(&s->live_lost, lost - seg->lost_seen);
-	seg->kept_seen = kept;
-	seg->lost_seen = lost;
+	/* nothing new: no lock (the writer calls this per batch) */
+	if (!s->w_pending && (seg == NULL ||
+	    (kept == seg->kept_seen && lost == seg->lost_seen)))
+		return;
+	pthread_mutex_lock(&s->lock);
+	publish_pending(s);
+	if (seg != NULL) {
+		/* an output's counts only grow while the writer has it */
+		s->live_written += kept - seg->kept_seen;
+		s->live_lost += lost - seg->lost_seen;
+		seg->kept_seen = kept;
+		seg->lost_seen = lost;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+stats_writer_done(struct stats *s, uint64_t disorders)
+{
+	pthread_mutex_lock(&s->lock);
+	publish_pending(s);
+	s->disorders = disorders;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* -v: the completed file and what each input has in it. */
@@ -175,100 +246,92 @@ stats_segment_done(struct stats *s, struct segment *seg,
 	bool placed = res->final_path[0] != '\0' && !res->failed_name;
 	uint64_t lost = 0;
 
+	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->n; i++) {
 		/* output.c: kept[i] <= given[i]; sum kept == res->packets */
-		add(&s->written[i], seg->kept[i]);
-		add(&s->lost[i], seg->given[i] - seg->kept[i]);
+		s->fates[i].written += seg->kept[i];
+		s->fates[i].lost += seg->given[i] - seg->kept[i];
 		lost += seg->given[i] - seg->kept[i];
 	}
-	/*
-	 * Live: what closing changed.  Written first goes down (a broken
-	 * compressed stream), then lost goes up: a reader in between sees
-	 * a packet nowhere rather than twice.
-	 */
-	if (res->packets >= seg->kept_seen)
-		add(&s->live_written, res->packets - seg->kept_seen);
-	else
-		sub(&s->live_written, seg->kept_seen - res->packets);
-	if (lost >= seg->lost_seen)
-		add(&s->live_lost, lost - seg->lost_seen);
-	else
-		sub(&s->live_lost, seg->lost_seen - lost);
-	if (!placed)
-		return;
-	counter_inc(&s->files);
-	set_name(s, res->final_path, false, true);
-	if (log_verbosity() >= 1)
+	/* live: what closing changed (a broken compressed stream may take
+	 * back packets shown as written); one critical section with the
+	 * above, so no reader sees a packet twice or nowhere */
+	s->live_written += res->packets - seg->kept_seen;
+	s->live_lost += lost - seg->lost_seen;
+	if (placed) {
+		s->files++;
+		set_name(s, res->final_path, false, true);
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (placed && log_verbosity() >= 1)
 		report_segment(s, seg, res);
 }
 
 uint64_t
-stats_total_written(const struct stats *s)
+stats_total_written(struct stats *s)
 {
 	uint64_t t = 0;
 
+	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->n; i++)
-		t += load(&s->written[i]);
+		t += s->fates[i].written;
+	pthread_mutex_unlock(&s->lock);
 	return t;
 }
 
 uint64_t
-stats_total_lost(const struct stats *s)
+stats_total_lost(struct stats *s)
 {
 	uint64_t t = 0;
 
+	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->n; i++)
-		t += load(&s->lost[i]) + load(&s->unfit[i]);
+		t += s->fates[i].lost + s->fates[i].unfit;
+	pthread_mutex_unlock(&s->lock);
 	return t;
 }
 
 void
 stats_live_status(struct stats *s, char *buf, size_t len)
 {
-	uint64_t written, lost, files, drops = 0;
 	char file[sizeof(s->name) + 16] = "";
+	struct stats_snapshot snap;
 
-	written = load(&s->live_written);
-	lost = load(&s->live_lost);
-	for (size_t i = 0; i < s->n; i++) {
-		lost += load(&s->unfit[i]);
-		drops += kernel_drops(s, i);
-	}
-	pthread_mutex_lock(&s->name_lock);
-	if (s->name[0] != '\0')
-		snprintf(file, sizeof(file), ", %s %s", s->name_current ?
-		    "writing" : "last file", s->name);
-	pthread_mutex_unlock(&s->name_lock);
-	files = load(&s->files);
+	snap.n = 0;		/* the totals only */
+	snap.in = NULL;
+	stats_snapshot(s, &snap);
+	if (snap.name[0] != '\0')
+		snprintf(file, sizeof(file), ", %s %s", snap.name_current ?
+		    "writing" : "last file", snap.name);
 	snprintf(buf, len, "%" PRIu64 " packets written, %" PRIu64 " lost, %"
 	    PRIu64 " dropped by the kernel; %" PRIu64 " file%s done%s",
-	    written, lost, drops, files, files == 1 ? "" : "s", file);
+	    snap.live_written, snap.live_lost + snap.unfit, snap.kernel_drops,
+	    snap.files, snap.files == 1 ? "" : "s", file);
 }
 
 void
-stats_final_report(const struct stats *s)
+stats_final_report(struct stats *s)
 {
-	uint64_t drops = 0;
+	struct stats_snapshot *snap = s->report;
 
+	stats_snapshot(s, snap);
 	for (size_t i = 0; i < s->n; i++) {
-		const struct input_counters *c = input_counters(s->inputs[i]);
+		const struct stats_snapshot_input *in = &snap->in[i];
 		char filtered[24] = "unknown";	/* in-kernel filter */
 
-		if (input_filtered_known(s->inputs[i]))
+		if (in->filtered_known)
 			snprintf(filtered, sizeof(filtered), "%" PRIu64,
-			    load(&c->filtered));
-		drops += load(&c->kernel_drops);
+			    in->filtered);
 		/* written= stays last (before the failure note), as in 1.0.0 */
 		log_error("input=%zu %s: read=%" PRIu64 " dropped_by_kernel=%"
 		    PRIu64 " filtered=%s lost=%" PRIu64 " written=%" PRIu64
-		    "%s", i, input_uri(s->inputs[i]), load(&c->read),
-		    load(&c->kernel_drops), filtered,
-		    load(&s->lost[i]) + load(&s->unfit[i]),
-		    load(&s->written[i]),
-		    input_failed(s->inputs[i]) ? " (input failed)" : "");
+		    "%s", i, input_uri(s->inputs[i]), in->read,
+		    in->kernel_drops, filtered,
+		    in->fates.lost + in->fates.unfit, in->fates.written,
+		    in->failed ? " (input failed)" : "");
 	}
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
 	    PRIu64 " disorders=%" PRIu64 " dropped_by_kernel=%" PRIu64,
-	    load(&s->files), stats_total_written(s), stats_total_lost(s),
-	    s->disorders, drops);
+	    snap->files, snap->written, snap->lost, snap->disorders,
+	    snap->kernel_drops);
 }

@@ -9,48 +9,97 @@
  * completed it (stats_segment_done), so per input written + lost = read.
  *
  * Threads: the writer (losses without a file, unfit packets, live
- * progress of the file being written), the finisher (completed files)
- * and the notify thread, which reads a live summary while both run.
- * Every counter here is an atomic: those with one writing thread use
- * counter.h (no locked instruction); those that both the writer and the
- * finisher change use a relaxed fetch-add, which only happens per
- * flush, per file or per lost packet, never per packet written.  The
- * file name is copied under name_lock (once per file).
+ * progress of the file being written), the finisher (completed files),
+ * and any thread that reads (notify's live summary now; metrics and the
+ * control socket later) while both run.  The shared figures sit under one
+ * mutex: each change (the writer's per batch of packets and per file, the
+ * finisher's per file) and each stats_snapshot() is one critical section,
+ * so a snapshot's figures agree with each other (a completed file moves
+ * from the live counts to written and lost at one instant).  The writer
+ * counts its losses per packet in fields of its own (w_*, no lock, no
+ * locked instruction) and publishes them with its next batch.
  */
 #ifndef MTRACECAP_STATS_H
 #define MTRACECAP_STATS_H
 
 #include <pthread.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "counter.h"
 #include "output.h"
 #include "segment.h"
 
 struct input;		/* input.h: stats read its counters, never its stream */
 
+/* The fates of one input's packets, as far as known. */
+struct stats_fates {
+	uint64_t	 written;	/* in completed files */
+	uint64_t	 lost;		/* not written (failures, no file) */
+	uint64_t	 unfit;		/* link type the file cannot hold */
+};
+
 struct stats {
 	size_t		 n;
 	struct input *const *inputs;
-	atomic_uint_fast64_t *written;	/* per input: in completed files (finisher) */
-	atomic_uint_fast64_t *lost;	/* per input: not written (writer, finisher) */
-	atomic_uint_fast64_t *unfit;	/* per input: link type the file cannot hold */
-	atomic_uint_fast64_t files;	/* files that got their final names */
-	uint64_t	 disorders;	/* set by the writer at its end */
 
-	/* for stats_live_status(), both changed by writer and finisher */
-	atomic_uint_fast64_t live_written;	/* handed to the kernel, in any file */
-	atomic_uint_fast64_t live_lost;		/* lost so far (without unfit) */
-	pthread_mutex_t	 name_lock;
-	bool		 name_ok;		/* name_lock initialised */
-	bool		 name_current;		/* name is being written */
-	char		 name[256];		/* file name, no directory */
+	pthread_mutex_t	 lock;
+	bool		 lock_ok;	/* lock initialised */
+	/* under lock */
+	struct stats_fates *fates;	/* per input */
+	uint64_t	 files;		/* files that got their final names */
+	uint64_t	 disorders;	/* published by the writer */
+	uint64_t	 live_written;	/* handed to the kernel, in any file */
+	uint64_t	 live_lost;	/* lost so far (without unfit) */
+	bool		 name_current;	/* name is being written */
+	char		 name[256];	/* file name, no directory */
+
+	struct stats_snapshot *report;	/* room for stats_final_report */
+
+	/* writer thread only: counted, not published yet */
+	struct stats_fates *w_fates;	/* per input: lost and unfit */
+	bool		 w_pending;
+};
+
+/* One consistent reading of every counter (stats_snapshot). */
+struct stats_snapshot_input {
+	struct stats_fates fates;
+	/* the input's own counters, read in the same critical section (its
+	 * reader thread changes them without the lock) */
+	uint64_t	 read;
+	uint64_t	 kernel_drops;
+	uint64_t	 filtered;
+	bool		 filtered_known;
+	bool		 failed;	/* meaningful after input_join() */
+};
+
+struct stats_snapshot {
+	size_t		 n;
+	struct stats_snapshot_input *in;	/* n of them (0: totals only) */
+	/* sums over every input */
+	uint64_t	 written;	/* fates.written */
+	uint64_t	 lost;		/* fates.lost + fates.unfit */
+	uint64_t	 unfit;		/* fates.unfit */
+	uint64_t	 kernel_drops;
+	uint64_t	 files;
+	uint64_t	 disorders;
+	uint64_t	 live_written;	/* also in files not yet completed */
+	uint64_t	 live_lost;	/* ...and without unfit */
+	bool		 name_current;
+	char		 name[256];
 };
 
 int stats_init(struct stats *s, struct input *const *inputs, size_t n);
 void stats_destroy(struct stats *s);
+
+/*
+ * A snapshot with room for s's inputs, to fill with stats_snapshot(); NULL
+ * when out of memory.  stats_snapshot_destroy(NULL) is a no-op.
+ */
+struct stats_snapshot *stats_snapshot_create(const struct stats *s);
+void stats_snapshot_destroy(struct stats_snapshot *snap);
+/* Read every counter at one instant into out (from _create).  Any thread. */
+void stats_snapshot(struct stats *s, struct stats_snapshot *out);
 
 /* Writer: a packet of input that could not go into a file (none open). */
 void stats_lost_nofile(struct stats *s, size_t input);
@@ -65,11 +114,14 @@ void stats_segment_open(struct stats *s, struct segment *seg,
  * drops during the file. */
 void stats_segment_handover(struct stats *s, struct segment *seg);
 /*
- * Writer: the output has now handed `kept` packets of seg to the kernel
- * and lost `lost` (totals for the file): shown live at once.
+ * Writer, per batch: publish what it counted itself and that the output
+ * of seg (NULL: no file open) has now handed `kept` packets to the kernel
+ * and lost `lost` (totals for the file).
  */
 void stats_segment_progress(struct stats *s, struct segment *seg,
     uint64_t kept, uint64_t lost);
+/* Writer, at its end: publish the rest and the merger's disorders. */
+void stats_writer_done(struct stats *s, uint64_t disorders);
 /*
  * Finisher, after output_close(): charge seg to the totals per input
  * (written = seg->kept, lost = the rest of seg->given), count the file if
@@ -78,10 +130,10 @@ void stats_segment_progress(struct stats *s, struct segment *seg,
 void stats_segment_done(struct stats *s, struct segment *seg,
     const struct output_result *res);
 /* At exit, always: one line per input and a total. */
-void stats_final_report(const struct stats *s);
+void stats_final_report(struct stats *s);
 /* Sum of packets written / not written (lost + unfit). */
-uint64_t stats_total_written(const struct stats *s);
-uint64_t stats_total_lost(const struct stats *s);
+uint64_t stats_total_written(struct stats *s);
+uint64_t stats_total_lost(struct stats *s);
 /*
  * One line for systemd's STATUS= (notify.c): packets written, lost,
  * dropped by the kernel, files, the file being written (or the last one).

@@ -1,42 +1,35 @@
 /*
- * writer.c - the merger/writer stage: merge, rotate, write, rename.
+ * writer.c - the merger/writer loop: merge, rotate, write, hand over.
  *
  * DESIGN
  * - Runs on the main thread after the readers started; it is the only
  *   consumer of every queue (through merge.c) and the only user of
- *   naming.c and seqfile.c.  Each output it opens, with its segment
- *   (segment.h: what each input handed to it), is its own until it hands
- *   both to the finisher thread (finisher.c), which completes files in
- *   order while capture goes on and only then counts their packets as
- *   written or lost.  Meanwhile the writer shows the file's progress in
- *   the live counters (sync_segment).
+ *   naming.c.  Each output it opens, with its segment (segment.h: what
+ *   each input handed to it), is its own until it hands both to the
+ *   finisher thread (finisher.c), which completes files in order while
+ *   capture goes on and only then counts their packets as written or
+ *   lost; it also saves the -N sequence number (finisher_save_seq), so
+ *   that no fsync runs here.  Meanwhile the writer publishes the file's
+ *   progress and its own losses to the statistics once per batch
+ *   (sync_segment), never per packet.
  * - Shared with other threads: the queues, the control flags (stop is
  *   read by the readers; rotate is set by the signal thread and consumed
  *   here with an atomic exchange) and the readers' relaxed counters.
- * - Time rotation keeps a fixed cadence (rotate.h).  File inputs only:
- *   ival_start + k*G by packet time; a packet stamped at or after the end
- *   of the interval, or more than one interval before its start, opens
- *   the file of its own interval.  With a live input the cadence runs on
- *   CLOCK_MONOTONIC (live_ival): the interval ends once maxwait has passed
- *   after its end (by then the merger has released every earlier packet),
- *   or earlier at a packet stamped after its wall-clock end once it has
- *   ended on the monotonic clock; a packet's stamp alone never cuts, so
- *   an outlier cannot capture rotation, nor a wall-clock step stall it.
- *   Size rotation and SIGHUP start a new file without moving the cadence.
- * - The pcap file header is written lazily (first packet or close) so
- *   that a file opened before any packet still gets the right link type.
+ * - When a file ends is rotate.c's schedule (the -G cadence, by packet
+ *   time for file inputs and on the monotonic clock with a live one) and
+ *   -C; what a file can hold and how it reads is writer_sources.c's.
+ *   Every clock reading goes through ws->clock, which tests replace.
+ * - The file header is written lazily (first packet or close) so that a
+ *   file opened before any packet still gets the right link type.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "finisher.h"
@@ -47,8 +40,8 @@
 #include "output.h"
 #include "rotate.h"
 #include "segment.h"
-#include "seqfile.h"
 #include "writer.h"
+#include "writer_sources.h"
 
 #define TICK_NS			CLOCK_STOP_LATENCY_NS	/* longest merge_next */
 #define DEADLINE_REUSE		64u	/* packets per reading of the clock */
@@ -59,32 +52,25 @@
 struct writer {
 	const struct writer_setup *ws;
 	const struct config	*cfg;
+	const struct rotate_clock *clock;
 	struct stats		*stats;
 	struct merge		*merge;
 	struct queue		**queues;
 	bool			*live;
 	bool			 any_live;
-	struct rotate_policy	 pol;
-	uint64_t		 maxwait_ns;
+	struct rotate_sched	 sched;
+	struct writer_sources	 srcs;
+	const struct format	*fmt;		/* srcs.fmt */
 
-	const struct format	*fmt;
-	struct format_source	*src;		/* per input, for the header */
 	struct output		*out;
 	struct segment		*seg;		/* out's, while out != NULL */
 	struct finisher		*finisher;
-	bool			 opened_once;
+	struct rotate_file	 file;		/* out, as rotation sees it */
 	bool			 header_written;
-	uint64_t		 ival_start;	/* current -G interval (files) */
-	struct rotate_live	 live_ival;	/* ...with a live input */
-	bool			 live_clock;	/* -G with a live input */
-	uint64_t		 mono_now;	/* renewed with the deadline */
 	uint64_t		 seg_packets;
 	uint64_t		 seg_disorders;
 	uint32_t		 seq;
-	uint64_t		 next_open_try;	/* monotonic ns, after a failure */
-	uint64_t		 fail_seen;	/* monotonic ns the output failed, 0 = ok */
-	bool			*warned_unfit;
-	uint64_t		*late_stamps;	/* per input: after fmt->max_ts_ns */
+	uint64_t		 fail_seen;	/* mono ns the output failed, 0 = ok */
 	bool			 failed;
 };
 
@@ -108,7 +94,7 @@ wait_watchfile(struct writer *w)
 		return;
 	while (stat(wf, &st) != 0) {
 		if (since == 0) {
-			since = mono_ns();
+			since = rotate_clock_mono(w->clock);
 			log_warn("waiting for watchfile '%s' before the next "
 			    "file; the inputs keep queueing", wf);
 		}
@@ -121,7 +107,15 @@ wait_watchfile(struct writer *w)
 	}
 	if (since != 0)
 		log_warn("watchfile '%s' appeared after %.1f s", wf,
-		    (double)(mono_ns() - since) / 1e9);
+		    (double)(rotate_clock_mono(w->clock) - since) / 1e9);
+}
+
+/* No file for now: packets are lost until the retry a second later. */
+static void
+open_failed(struct writer *w)
+{
+	w->failed = true;
+	w->file.retry_at = rotate_clock_mono(w->clock) + REOPEN_DELAY_NS;
 }
 
 static void
@@ -148,8 +142,7 @@ open_segment(struct writer *w, uint64_t name_ns)
 		    cfg->file_ext) != 0) {
 			log_error("cannot form a file name in '%s'",
 			    cfg->output_path);
-			w->failed = true;
-			w->next_open_try = mono_ns() + REOPEN_DELAY_NS;
+			open_failed(w);
 			return;
 		}
 		p.path = path;
@@ -163,7 +156,8 @@ open_segment(struct writer *w, uint64_t name_ns)
 			w->seg = NULL;
 		}
 	}
-	w->opened_once = true;
+	w->file.opened_once = true;
+	w->file.open = w->out != NULL;
 	w->seg_packets = 0;
 	w->seg_disorders = 0;
 	w->header_written = false;
@@ -171,16 +165,12 @@ open_segment(struct writer *w, uint64_t name_ns)
 	if (w->out == NULL) {
 		log_error("%s; packets are counted as lost until a file can "
 		    "be opened", err);
-		w->failed = true;
-		w->next_open_try = mono_ns() + REOPEN_DELAY_NS;
+		open_failed(w);
 		return;
 	}
 	if (cfg->rotating) {
-		if (cfg->seqfile != NULL &&
-		    seqfile_save(cfg->seqfile, w->seq, err, sizeof(err)) != 0) {
-			log_error("%s", err);
-			w->failed = true;
-		}
+		if (cfg->seqfile != NULL)
+			finisher_save_seq(w->finisher, cfg->seqfile, w->seq);
 		w->seq = naming_next_seq(w->seq);
 	}
 }
@@ -198,17 +188,23 @@ static int
 write_header(struct writer *w)
 {
 	w->header_written = true;
-	return w->fmt->file_header(w->src, w->ws->ninputs, emit_output, w);
+	return w->fmt->file_header(w->srcs.src, w->ws->ninputs, emit_output,
+	    w);
 }
 
-/* Show what the current output has written and lost in the live counters. */
+/*
+ * Publish to the statistics what the current output has written and lost
+ * and the writer's own losses: once per batch, not per packet.
+ */
 static void
 sync_segment(struct writer *w)
 {
 	uint64_t kept, lost;
 
-	if (w->out == NULL)
+	if (w->out == NULL) {
+		stats_segment_progress(w->stats, NULL, 0, 0);
 		return;
+	}
 	output_progress(w->out, &kept, &lost);
 	stats_segment_progress(w->stats, w->seg, kept, lost);
 }
@@ -228,10 +224,11 @@ close_segment(struct writer *w)
 	w->seg->disorders = w->seg_disorders;
 	stats_segment_handover(w->stats, w->seg);
 	if (w->fmt->file_trailer != NULL)
-		(void)w->fmt->file_trailer(w->src, w->seg, emit_output, w);
+		(void)w->fmt->file_trailer(w->srcs.src, w->seg, emit_output, w);
 	finisher_submit(w->finisher, w->out, w->seg);
 	w->out = NULL;
 	w->seg = NULL;
+	w->file.open = false;
 	w->fail_seen = 0;
 }
 
@@ -242,33 +239,15 @@ rotate_to(struct writer *w, uint64_t name_ns)
 	open_segment(w, name_ns);
 }
 
-/*
- * The format's rule for a packet of link type lt from input whose source
- * has not had it yet (per packet, a source's link type once in the file
- * fits: the rule is asked only when that differs).  True if it fits (the
- * source has that link type from now on); false if not, counted as unfit
- * and logged at the first such packet of the input.
- */
+/* A packet of input whose link type differs from its source's so far. */
 static bool
 linktype_fits(struct writer *w, int lt, size_t input)
 {
-	int want = w->fmt->linktype_for(w->src, w->ws->ninputs, input);
-
-	if (want >= 0 && lt != want) {
-		if (!w->warned_unfit[input])
-			log_error("input '%s': packet of link type %d cannot "
-			    "go into a %s file of link type %d; such "
-			    "packets are counted as lost",
-			    input_uri(w->ws->inputs[input]), lt, w->fmt->name,
-			    want);
-		w->warned_unfit[input] = true;
-		stats_unfit(w->stats, input);
-		w->failed = true;
-		return false;
-	}
-	if (w->src[input].linktype < 0)
-		w->src[input].linktype = lt;
-	return true;
+	if (writer_sources_fit(&w->srcs, lt, input))
+		return true;
+	stats_unfit(w->stats, input);
+	w->failed = true;
+	return false;
 }
 
 static void
@@ -278,7 +257,7 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	unsigned char h[FORMAT_HDR_MAX], *p;
 	size_t n, size;
 
-	if (rec->linktype != w->src[input].linktype &&
+	if (rec->linktype != w->srcs.src[input].linktype &&
 	    !linktype_fits(w, rec->linktype, input))
 		return;
 	if (w->out == NULL) {
@@ -315,139 +294,50 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 }
 
 /*
- * Live -G: has the interval ended, for a packet stamped t?  Moves
- * live_ival on if so.  The clock rule uses the reading renewed with the
- * deadline; a packet stamped after the interval's wall-clock end earns a
- * fresh reading (only such packets, until the cut).
+ * Before writing rec: start a new file if one is due (rotate.c, -C).  The
+ * schedule is asked only when it can say yes (no file, or -G): a single
+ * file or -C alone costs no call per packet.
  */
-static bool
-live_interval_ended(struct writer *w, uint64_t t)
-{
-	uint64_t ref, wall, err;
-
-	if (rotate_live_due_clock(&w->pol, &w->live_ival, w->mono_now,
-	    w->maxwait_ns)) {
-		ref = w->mono_now - w->maxwait_ns;
-	} else if (t != 0 &&
-	    t >= rotate_live_wall_end(&w->pol, &w->live_ival)) {
-		w->mono_now = mono_ns();
-		if (!rotate_live_due_packet(&w->pol, &w->live_ival,
-		    w->mono_now, t))
-			return false;
-		ref = w->mono_now;
-	} else {
-		return false;
-	}
-	/* both clocks at one instant, or a descheduled writer would take
-	 * its own delay for a step of the wall clock */
-	err = clock_pair(&w->mono_now, &wall);
-	rotate_live_advance(&w->pol, &w->live_ival, ref, w->mono_now, wall,
-	    err);
-	return true;
-}
-
-/* File inputs only, -G: must t open the file of another interval? */
-static bool
-file_interval_ended(struct writer *w, uint64_t t)
-{
-	if (!rotate_due_time(&w->pol, w->ival_start, t) &&
-	    !rotate_due_back(&w->pol, w->ival_start, t))
-		return false;
-	w->ival_start = rotate_interval_start(&w->pol, w->ival_start, t);
-	return true;
-}
-
-/* Did a -G interval end (for a packet stamped t)?  Moves it on if so. */
-static bool
-interval_ended(struct writer *w, uint64_t t)
-{
-	if (w->pol.interval_ns == 0)
-		return false;
-	return w->live_clock ? live_interval_ended(w, t) :
-	    file_interval_ended(w, t);
-}
-
-/*
- * Name of a file started at a packet stamped t outside the -G cadence (-S,
- * a failed file replaced): t, but the wall clock with a live input, so
- * that a file input's outlying stamp never names a live capture's file.
- */
-static uint64_t
-packet_name(const struct writer *w, uint64_t t)
-{
-	return w->any_live || t == 0 ? realtime_ns() : t;
-}
-
-/* Name of a file of the current -G interval. */
-static uint64_t
-interval_name(const struct writer *w)
-{
-	return w->live_clock ? w->live_ival.wall_start : w->ival_start;
-}
-
-/* Before writing a packet stamped t: start a new file if one is due. */
 static void
 maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
 {
-	uint64_t t = rec->ts_ns;
+	uint64_t name;
 
-	if (w->out == NULL) {
-		if (!w->opened_once) {
-			w->ival_start = t;
-			open_segment(w, t);
-		} else if (mono_ns() >= w->next_open_try) {
-			(void)interval_ended(w, t);
-			open_segment(w, w->pol.interval_ns != 0 ?
-			    interval_name(w) : packet_name(w, t));
-		}
+	if ((w->out == NULL || w->sched.pol.interval_ns != 0) &&
+	    rotate_sched_packet(&w->sched, &w->file, rec->ts_ns, &name)) {
+		rotate_to(w, name);
 		return;
 	}
-	if (!w->cfg->rotating)
-		return;
-	if (interval_ended(w, t)) {
-		rotate_to(w, interval_name(w));
-	} else if (rotate_due_size(&w->pol, output_bytes(w->out),
-	    w->seg_packets, w->fmt->record_size(rec->caplen))) {
-		rotate_to(w, packet_name(w, t));
-	}
+	if (w->out != NULL && w->cfg->rotating &&
+	    rotate_due_size(&w->sched.pol, output_bytes(w->out),
+	    w->seg_packets, w->fmt->record_size(rec->caplen)))
+		rotate_to(w, rotate_sched_packet_name(&w->sched, rec->ts_ns));
 }
 
-/* Live inputs: a -G interval ended on the clock (maybe silently). */
-static void
-maybe_rotate_on_clock(struct writer *w)
-{
-	if (!w->live_clock)
-		return;
-	w->mono_now = mono_ns();
-	if (live_interval_ended(w, 0))
-		rotate_to(w, w->live_ival.wall_start);
-	else if (w->out == NULL && w->mono_now >= w->next_open_try)
-		open_segment(w, realtime_ns());
-}
-
-/*
- * The current file failed (disk full, compressor died...): its packets are
- * counted as lost; a second later try a fresh file (and compressor) rather
- * than losing everything until the next scheduled rotation.  name_ns is
- * the stamp of the packet at hand, or 0 when idle: then live captures name
- * the new file by the clock, while file inputs only close the failed one
- * and the next packet opens (and names) the new file, as every other.
- */
 static bool
 segment_failed(const struct writer *w)
 {
 	return w->out != NULL && output_failed(w->out);
 }
 
-/* Called when segment_failed(w). */
+/*
+ * Called when segment_failed(w).  The current file failed (disk full,
+ * compressor died...): its packets are counted as lost; a second later
+ * try a fresh file (and compressor) rather than losing everything until
+ * the next scheduled rotation.  name_ns is the stamp of the packet at
+ * hand, or 0 when idle: then live captures name the new file by the
+ * clock, while file inputs only close the failed one and the next packet
+ * opens (and names) the new file, as every other.
+ */
 static void
 replace_failed(struct writer *w, uint64_t name_ns)
 {
 	if (w->fail_seen == 0) {
-		w->fail_seen = mono_ns();
+		w->fail_seen = rotate_clock_mono(w->clock);
 		return;
 	}
-	if (!w->cfg->rotating || mono_ns() - w->fail_seen < REOPEN_DELAY_NS)
+	if (!w->cfg->rotating ||
+	    rotate_clock_mono(w->clock) - w->fail_seen < REOPEN_DELAY_NS)
 		return;
 	if (name_ns == 0 && !w->any_live) {
 		close_segment(w);
@@ -455,162 +345,78 @@ replace_failed(struct writer *w, uint64_t name_ns)
 	}
 	log_warn("starting a new file after the failure of '%s'",
 	    output_path(w->out));
-	rotate_to(w, packet_name(w, name_ns));
+	rotate_to(w, rotate_sched_packet_name(&w->sched, name_ns));
 }
 
-/*
- * A packet stamped later than the format holds (pcap: after 2106): the
- * format writes the latest stamp it can; count it, and warn at the first
- * one of each input.  Not the per-packet path: such stamps are outliers.
- */
+/* SIGHUP (the signal thread's flag), if it came: a new file. */
 static void
-note_late_stamp(struct writer *w, const struct queue_rec *rec, size_t input)
+take_rotate_request(struct writer *w)
 {
-	char when[64] = "?";
-	struct tm tm;
-	time_t t = (time_t)(rec->ts_ns / 1000000000u);
+	struct control *c = w->ws->control;
 
-	if (w->late_stamps[input]++ > 0)
+	/* a plain load first: no locked instruction per packet */
+	if (!atomic_load_explicit(&c->rotate, memory_order_relaxed) ||
+	    !atomic_exchange_explicit(&c->rotate, false, memory_order_relaxed))
 		return;
-	if (gmtime_r(&t, &tm) != NULL)
-		(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
-		    &tm);
-	log_warn("input '%s': a packet stamped %s is later than a %s file "
-	    "can hold; such packets are written stamped %s and counted",
-	    input_uri(w->ws->inputs[input]), when, w->fmt->name,
-	    w->fmt->max_ts_text);
+	/* live: the new file starts now; files: with the next packet, named
+	 * after it as every other file */
+	if (w->cfg->rotating && w->out != NULL && w->any_live)
+		rotate_to(w, rotate_clock_wall(w->clock));
+	else if (w->cfg->rotating)
+		close_segment(w);
+	else
+		log_warn("SIGHUP ignored: a single output file does not "
+		    "rotate");
 }
 
-/* At the end: how many packets of each input had their stamp clamped. */
+/* The merger timed out: the clock's rotation, retries, a flush. */
 static void
-report_late_stamps(const struct writer *w)
+on_idle(struct writer *w)
 {
-	for (size_t i = 0; i < w->ws->ninputs; i++)
-		if (w->late_stamps[i] > 0)
-			log_warn("input '%s': %" PRIu64 " packet%s stamped "
-			    "later than a %s file can hold (after %s)",
-			    input_uri(w->ws->inputs[i]), w->late_stamps[i],
-			    w->late_stamps[i] == 1 ? "" : "s", w->fmt->name,
-			    w->fmt->max_ts_text);
-}
+	uint64_t name;
 
-/*
- * The merger's deadline (CLOCK_REALTIME, its clock): a tick from now, or
- * sooner the end of a live -G interval plus maxwait, which runs on the
- * monotonic clock and is carried over as a delay.  Renews w->mono_now.
- */
-static uint64_t
-next_deadline(struct writer *w)
-{
-	uint64_t now = realtime_ns();
-	uint64_t wait = TICK_NS;
-
-	w->mono_now = mono_ns();
-	if (w->live_clock) {
-		uint64_t end = rotate_interval_end(&w->pol,
-		    w->live_ival.mono_start);
-
-		if (end <= UINT64_MAX - w->maxwait_ns) {
-			end += w->maxwait_ns;
-			if (end <= w->mono_now)
-				wait = 0;
-			else if (end - w->mono_now < wait)
-				wait = end - w->mono_now;
-		}
-	}
-	return now + wait;
-}
-
-/* The format the writer emits for cfg. */
-static const struct format *
-writer_format(const struct config *cfg)
-{
-	return format_select(cfg->tstamp_nano);
-}
-
-/*
- * The file-header descriptors of the n inputs (link types as known before
- * the first packet), or NULL when out of memory; the caller frees them.
- */
-static struct format_source *
-sources_create(const struct config *cfg, struct input *const *inputs,
-    size_t n)
-{
-	struct format_source *src = calloc(n, sizeof(*src));
-
-	for (size_t i = 0; src != NULL && i < n; i++)
-		src[i] = (struct format_source){
-			.name = input_uri(inputs[i]),
-			.filter = cfg->filter,
-			.linktype = input_linktype(inputs[i]),
-			.snaplen = cfg->snaplen,
-			.ts_per_sec = 1000000000u,	/* queue_rec.ts_ns */
-		};
-	return src;
-}
-
-int
-writer_check_inputs(const struct config *cfg, struct input *const *inputs,
-    size_t n, char *err, size_t errlen)
-{
-	const struct format *fmt = writer_format(cfg);
-	struct format_source *src = sources_create(cfg, inputs, n);
-	int rc = 0;
-
-	if (src == NULL) {
-		log_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		int lt = src[i].linktype;
-		int want = lt < 0 ? -1 : fmt->linktype_for(src, i + 1, i);
-
-		if (want >= 0 && want != lt) {
-			log_seterr(err, errlen, "input '%s' has link type %d "
-			    "but an earlier input has %d: one %s file "
-			    "cannot hold both", src[i].name, lt, want,
-			    fmt->name);
-			rc = -1;
-		}
-	}
-	free(src);
-	return rc;
+	if (rotate_sched_idle(&w->sched, &w->file, &name))
+		rotate_to(w, name);
+	if (segment_failed(w))
+		replace_failed(w, 0);
+	/* idle: let stdout readers and tail -f see the data */
+	if (w->out != NULL && w->header_written)
+		(void)output_flush(w->out);
+	sync_segment(w);
 }
 
 static int
 writer_init(struct writer *w, const struct writer_setup *ws)
 {
+	struct rotate_policy pol;
+	uint64_t maxwait_ns = (uint64_t)ws->cfg->maxwait_ms * 1000000u;
 	char err[256];
 
 	memset(w, 0, sizeof(*w));
 	w->ws = ws;
 	w->cfg = ws->cfg;
+	w->clock = ws->clock != NULL ? ws->clock : &rotate_clock_system;
 	w->stats = ws->stats;
-	w->fmt = writer_format(ws->cfg);
 	w->seq = ws->first_seq;
-	w->maxwait_ns = (uint64_t)ws->cfg->maxwait_ms * 1000000u;
-	w->pol.interval_ns = ws->cfg->rotate_seconds * 1000000000u;
-	w->pol.max_bytes = ws->cfg->rotate_bytes;
-	w->mono_now = mono_ns();
+	pol.interval_ns = ws->cfg->rotate_seconds * 1000000000u;
+	pol.max_bytes = ws->cfg->rotate_bytes;
 	w->queues = calloc(ws->ninputs, sizeof(*w->queues));
 	w->live = calloc(ws->ninputs, sizeof(*w->live));
-	w->warned_unfit = calloc(ws->ninputs, sizeof(*w->warned_unfit));
-	w->late_stamps = calloc(ws->ninputs, sizeof(*w->late_stamps));
-	w->src = sources_create(ws->cfg, ws->inputs, ws->ninputs);
-	if (w->queues == NULL || w->live == NULL || w->warned_unfit == NULL ||
-	    w->late_stamps == NULL || w->src == NULL) {
+	if (writer_sources_init(&w->srcs, ws->cfg, ws->inputs,
+	    ws->ninputs) != 0 || w->queues == NULL || w->live == NULL) {
 		log_error("out of memory");
 		return -1;
 	}
+	w->fmt = w->srcs.fmt;
 	for (size_t i = 0; i < ws->ninputs; i++) {
 		w->queues[i] = input_queue(ws->inputs[i]);
 		w->live[i] = input_is_live(ws->inputs[i]);
 		w->any_live |= w->live[i];
 	}
-	w->live_clock = ws->cfg->rotating && w->any_live &&
-	    w->pol.interval_ns != 0;
-	w->merge = merge_create(w->queues, w->live, ws->ninputs,
-	    w->maxwait_ns, ws->waiter, NULL, NULL, err, sizeof(err));
+	rotate_sched_init(&w->sched, &pol, maxwait_ns, ws->cfg->rotating,
+	    w->any_live, w->clock);
+	w->merge = merge_create(w->queues, w->live, ws->ninputs, maxwait_ns,
+	    ws->waiter, w->clock->wall, w->clock->arg, err, sizeof(err));
 	if (w->merge == NULL) {
 		log_error("%s", err);
 		return -1;
@@ -628,15 +434,14 @@ writer_fini(struct writer *w)
 {
 	bool failed = false;
 
-	/* every file handed over is complete and counted after this */
+	/* every file handed over is complete and counted after this, and
+	 * the last sequence number saved */
 	finisher_destroy(w->finisher, &failed);
 	w->failed |= failed;
 	merge_destroy(w->merge);
 	free(w->queues);
 	free(w->live);
-	free(w->warned_unfit);
-	free(w->late_stamps);
-	free(w->src);
+	writer_sources_fini(&w->srcs);
 }
 
 int
@@ -648,7 +453,6 @@ writer_run(const struct writer_setup *ws)
 	unsigned deadline_uses = 0;
 	size_t input = 0;
 	bool disorder = false;
-	int rc;
 
 	if (writer_init(&w, ws) != 0) {
 		writer_fini(&w);
@@ -656,11 +460,8 @@ writer_run(const struct writer_setup *ws)
 	}
 	/* a single output file always exists at the end; live captures
 	 * start their first file (and -G cadence) right away */
-	if (!w.cfg->rotating || w.any_live) {
-		w.ival_start = realtime_ns();
-		rotate_live_begin(&w.live_ival, mono_ns(), w.ival_start);
-		open_segment(&w, w.ival_start);
-	}
+	if (!w.cfg->rotating || w.any_live)
+		open_segment(&w, rotate_sched_begin(&w.sched));
 	for (;;) {
 		enum merge_status st;
 
@@ -671,54 +472,32 @@ writer_run(const struct writer_setup *ws)
 		 * a fresh one would be (an early timeout, then a fresh one).
 		 */
 		if (deadline_uses == 0) {
-			deadline = next_deadline(&w);
+			deadline = rotate_sched_deadline(&w.sched, TICK_NS);
 			sync_segment(&w);
 		}
 		deadline_uses = (deadline_uses + 1) % DEADLINE_REUSE;
 		st = merge_next(w.merge, deadline, &rec, &input, &disorder);
 
 		control_beat(ws->control);	/* for systemd's watchdog */
-		/* a plain load first: no locked instruction per packet */
-		if (atomic_load_explicit(&ws->control->rotate,
-		    memory_order_relaxed) &&
-		    atomic_exchange_explicit(&ws->control->rotate, false,
-		    memory_order_relaxed)) {
-			/* live: the new file starts now; files: with the
-			 * next packet, named after it as every other file */
-			if (w.cfg->rotating && w.out != NULL && w.any_live)
-				rotate_to(&w, realtime_ns());
-			else if (w.cfg->rotating)
-				close_segment(&w);
-			else if (!w.cfg->rotating)
-				log_warn("SIGHUP ignored: a single output file "
-				    "does not rotate");
-		}
+		take_rotate_request(&w);
 		if (st == MERGE_END)
 			break;
 		if (st == MERGE_TIMEOUT) {
 			deadline_uses = 0;
-			maybe_rotate_on_clock(&w);
-			if (segment_failed(&w))
-				replace_failed(&w, 0);
-			/* idle: let stdout readers and tail -f see the data */
-			if (w.out != NULL && w.header_written)
-				(void)output_flush(w.out);
-			sync_segment(&w);
+			on_idle(&w);
 			continue;
 		}
 		if (segment_failed(&w))
 			replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec);
 		if (rec->ts_ns > w.fmt->max_ts_ns)
-			note_late_stamp(&w, rec, input);
+			writer_sources_late(&w.srcs, rec, input);
 		write_packet(&w, rec, input, disorder);
 		merge_release(w.merge);
 	}
 	close_segment(&w);
-	report_late_stamps(&w);
-	ws->stats->disorders = merge_disorders(w.merge);
+	writer_sources_report(&w.srcs);
+	stats_writer_done(ws->stats, merge_disorders(w.merge));
 	writer_fini(&w);
-	rc = w.failed ? -1 : 0;
-	return rc;
+	return w.failed ? -1 : 0;
 }
-

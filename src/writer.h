@@ -3,9 +3,11 @@
  *
  * writer_run() is the pipeline's last stage.  It pulls packets from the
  * merger in timestamp order, decides with rotate.c when a file ends,
- * names files with naming.c, keeps the sequence number with seqfile.c and
- * writes through output.c.  It returns once every input has ended and
- * every queue is drained (SIGINT/SIGTERM make the readers end).
+ * names files with naming.c, writes through output.c in the format
+ * writer_sources.c describes, and hands each finished file (and the -N
+ * sequence number to save) to the finisher.  It returns once every input
+ * has ended and every queue is drained (SIGINT/SIGTERM make the readers
+ * end) and every file is complete.
  */
 #ifndef MTRACECAP_WRITER_H
 #define MTRACECAP_WRITER_H
@@ -16,7 +18,10 @@
 #include "control.h"
 #include "input.h"
 #include "options.h"
+#include "rotate.h"
 #include "stats.h"
+/* writer_check_inputs(), the start-up check of the format's rule */
+#include "writer_sources.h"
 
 struct writer_setup {
 	const struct config	*cfg;
@@ -30,15 +35,9 @@ struct writer_setup {
 	char *const		*pipeout_argv;	/* its words */
 	int			 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
 	struct postrotate	*post_rotate;	/* hook, or NULL */
+	const struct rotate_clock *clock;	/* NULL: the system's (tests
+						 * inject theirs) */
 };
-
-/*
- * Can the files the writer emits for cfg hold the inputs[0, n) whose link
- * types are known before their first packet (the format's rule)?  0 if
- * so, else -1 with a message naming the input in err.  Main thread.
- */
-int writer_check_inputs(const struct config *cfg,
-    struct input *const *inputs, size_t n, char *err, size_t errlen);
 
 /*
  * Run until the end of all inputs.  Returns 0 when everything read was

@@ -304,6 +304,109 @@ test_disabled(void **state)
 	}
 }
 
+
+/* The schedule's clock: the test sets both readings. */
+struct sclock {
+	uint64_t	mono;
+	uint64_t	wall;
+};
+
+static uint64_t
+sclock_mono(void *arg)
+{
+	return ((struct sclock *)arg)->mono;
+}
+
+static uint64_t
+sclock_wall(void *arg)
+{
+	return ((struct sclock *)arg)->wall;
+}
+
+/*
+ * A live capture's schedule: the interval ends on the monotonic clock
+ * maxwait after its end, idle or not; the merger's deadline comes no
+ * later than that; a packet stamped in the next interval cuts only once
+ * the monotonic clock agrees; without a file, the retry waits its time.
+ */
+static void
+test_sched_live(void **state)
+{
+	const struct rotate_policy p = { 10 * SEC, 0 };
+	struct sclock c = { 500 * SEC, 1700000000 * SEC };
+	const struct rotate_clock rc = { sclock_mono, sclock_wall, &c };
+	struct rotate_file f = { true, true, 0 };
+	struct rotate_sched s;
+	uint64_t name = 0, wall0;
+
+	(void)state;
+	rotate_sched_init(&s, &p, SEC / 1000, true, true, &rc);
+	assert_true(s.live_clock);
+	wall0 = rotate_sched_begin(&s);
+	assert_int_equal(wall0, c.wall);
+	/* a tick ahead, or the interval's end plus maxwait if sooner */
+	assert_int_equal(rotate_sched_deadline(&s, SEC / 10),
+	    c.wall + SEC / 10);
+	c.mono += 10 * SEC - SEC / 20;
+	c.wall += 10 * SEC - SEC / 20;
+	assert_int_equal(rotate_sched_deadline(&s, SEC / 10),
+	    c.wall + SEC / 20 + SEC / 1000);
+	/* a packet of the next interval, the monotonic clock not there yet */
+	assert_false(rotate_sched_packet(&s, &f, wall0 + 10 * SEC, &name));
+	assert_false(rotate_sched_idle(&s, &f, &name));
+	/* the end has passed, but not maxwait after it */
+	c.mono += SEC / 20;
+	c.wall += SEC / 20;
+	assert_false(rotate_sched_idle(&s, &f, &name));
+	/* now a packet of the next interval cuts, named on the cadence */
+	assert_true(rotate_sched_packet(&s, &f, wall0 + 10 * SEC, &name));
+	assert_int_equal(name, wall0 + 10 * SEC);
+	/* idle: the next interval ends on the clock alone */
+	c.mono += 10 * SEC + SEC / 1000;
+	c.wall += 10 * SEC + SEC / 1000;
+	assert_true(rotate_sched_idle(&s, &f, &name));
+	assert_int_equal(name, wall0 + 20 * SEC);
+	assert_false(rotate_sched_idle(&s, &f, &name));
+	/* no file: retried once retry_at has come, named by the clock */
+	f.open = false;
+	f.retry_at = c.mono + SEC;
+	assert_false(rotate_sched_idle(&s, &f, &name));
+	c.mono += SEC;
+	c.wall += SEC;
+	assert_true(rotate_sched_idle(&s, &f, &name));
+	assert_int_equal(name, c.wall);
+	assert_int_equal(rotate_sched_packet_name(&s, 12345), c.wall);
+}
+
+/* File inputs: names come from stamps, the clock is never asked. */
+static void
+test_sched_files(void **state)
+{
+	const struct rotate_policy p = { 10 * SEC, 0 };
+	struct sclock c = { 500 * SEC, 1 };
+	const struct rotate_clock rc = { sclock_mono, sclock_wall, &c };
+	struct rotate_file f = { false, false, 0 };
+	struct rotate_sched s;
+	uint64_t name = 0, t0 = 1700000000 * SEC + 7;
+
+	(void)state;
+	rotate_sched_init(&s, &p, SEC / 1000, true, false, &rc);
+	assert_false(s.live_clock);
+	assert_true(rotate_sched_packet(&s, &f, t0, &name));
+	assert_int_equal(name, t0);
+	f.open = f.opened_once = true;
+	assert_false(rotate_sched_packet(&s, &f, t0 + 10 * SEC - 1, &name));
+	assert_true(rotate_sched_packet(&s, &f, t0 + 25 * SEC, &name));
+	assert_int_equal(name, t0 + 20 * SEC);
+	assert_false(rotate_sched_idle(&s, &f, &name));
+	assert_int_equal(rotate_sched_packet_name(&s, t0 + 3), t0 + 3);
+	assert_int_equal(rotate_sched_packet_name(&s, 0), c.wall);
+	/* without -G or -C nothing but the first file */
+	rotate_sched_init(&s, &(struct rotate_policy){ 0, 0 }, 0, false,
+	    false, &rc);
+	assert_false(rotate_sched_packet(&s, &f, t0 + 1000 * SEC, &name));
+}
+
 int
 main(void)
 {
@@ -317,6 +420,8 @@ main(void)
 		cmocka_unit_test(test_live_wall_uncertain),
 		cmocka_unit_test(test_due_size),
 		cmocka_unit_test(test_disabled),
+		cmocka_unit_test(test_sched_live),
+		cmocka_unit_test(test_sched_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
