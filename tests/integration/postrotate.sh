@@ -51,9 +51,6 @@ EOF
 chmod +x "$TMP/hook.sh"
 HLOG=$TMP/hook.log
 
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
-
 # check_once WHAT DIR: the hook started exactly once for every file in DIR
 # and for nothing else, with the final name, and saw the file complete
 check_once() {
