@@ -12,6 +12,7 @@
 # SIGTERM while piping: the last file is complete.  The compressor's fds
 # and environment, no zombies.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "compressors and the output's children"
 need_cmd python3 tcpdump capinfos tracestats tracemerge gzip zcat bzip2 bzcat \
     xz xzcat od pgrep ps readlink
 export LC_ALL=C		# globs sort file names bytewise: time, then sequence

@@ -13,6 +13,7 @@
 # final name is valid, no tmp- file is left and the exit status is 1 as
 # the man page says.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "faults of the environment (LD_PRELOAD shims, live capture too)"
 need_root
 need_cmd python3 tcpdump capinfos mountpoint readelf
 

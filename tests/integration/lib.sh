@@ -1,10 +1,10 @@
 # lib.sh - shared helpers for the integration tests (sourced, never run).
 #
 # Every test: strict mode, its own temp dir, cleanup on any exit, and an
-# automake exit status (0 pass, 1 fail, 77 skip with a reason on stderr).
-# Below: checks and verdicts, processes, captures, then (shared by several
-# tests) sections, files a run leaves, and a paced pipe feeding a
-# background mtracecap.
+# automake exit status (0 pass, 1 fail, 77 skip with a reason on stderr,
+# also in a build it does not run in: skip_sanitizer).  Below: checks and
+# verdicts, processes, captures, then (shared by several tests) sections,
+# files a run leaves, and a paced pipe feeding a background mtracecap.
 set -euo pipefail
 
 : "${MTRACECAP:?MTRACECAP must point at the built binary}"
@@ -238,6 +238,35 @@ EOF
 # printed only if no check since section failed.
 section() { section_fails=$FAILS; }
 passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
+
+# skip_sanitizer asan|tsan|any REASON: skip the test (77, "SKIP: ... REASON")
+# when $MTRACECAP is a build with that sanitizer (sanitizer_build), so that
+# `make check` in any build directory runs what CI runs in that build.
+skip_sanitizer() {
+	local san=$1 label=sanitizer
+	shift
+	case $san in
+	asan) label=ASan ;;
+	tsan) label=TSan ;;
+	*) san= ;;
+	esac
+	if sanitizer_build $san; then
+		skip "$label build: $*"
+	fi
+	return 0
+}
+# tsan_elsewhere WHAT: skip in a TSan build, saying what the test is
+# about.  Under TSan run the unit tests (the queue, merger and writer
+# threads driven deterministically) and merge_files.sh, rotation.sh and
+# signals.sh (the whole daemon's threads on file inputs, through rotation
+# and every way to stop).  The other tests skip there: live capture
+# (libtrace and libpcap are not TSan-clean: skip_sanitizer tsan), and the
+# tests whose thread paths those runs take already (a TSan run of them
+# would only be slower).
+tsan_elsewhere() {
+	skip_sanitizer tsan "$*; TSan runs the unit tests, merge_files," \
+	    "rotation and signals"
+}
 
 # --- files a run leaves -----------------------------------------------------
 # no_tmp DIR...: a failure for every tmp- file left in DIR...

@@ -11,6 +11,7 @@
 # by an unreachable socket; a live veth capture; systemd-analyze verify of
 # contrib/systemd's units.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "sd_notify messages and the units (live capture too)"
 . "$(dirname "$0")/live_lib.sh"
 
 need_cmd python3 capinfos tcpdump readelf

@@ -13,6 +13,7 @@
 # anyway, says so, and the hook goes on.  Files recovered at startup are
 # handed to the hook too.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "the post-rotate command"
 need_cmd python3 tcpdump capinfos ps
 export LC_ALL=C
 shopt -s nullglob

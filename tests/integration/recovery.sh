@@ -18,6 +18,7 @@
 # moments of its recovery followed by a full run leaves every packet in
 # exactly one file.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "crash recovery after kill -9"
 . "$(dirname "$0")/live_lib.sh"	# recs, and the live helpers
 need_cmd python3 tcpdump capinfos gzip flock
 export LC_ALL=C

@@ -8,6 +8,7 @@
 # record.  tcpdump --time-stamp-precision=nano and tshark read every file
 # and show the digits; micro (the default) stays what it was.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "nanosecond stamps end to end"
 need_cmd python3 tcpdump tshark capinfos gzip
 export LC_ALL=C
 shopt -s nullglob
