@@ -280,7 +280,8 @@ by_seq() {
 	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort -t- -k3 |
 	    sed "s|^|$1/|"
 }
-# tmpfile DIR: the one temp file (tmp-*) in DIR; fails if none or several
+# tmpfile DIR: the one temp file (tmp-*) in DIR; status 1 if there are
+# several (or none, with nullglob; without it the glob stays as it is)
 tmpfile() { local t=("$1"/tmp-*); [ "${#t[@]}" -eq 1 ] && echo "${t[0]}"; }
 # plain FILE OUT: FILE, gunzipped if it is gzip, as OUT
 plain() {
