@@ -5,6 +5,7 @@
 # stdout, and no file at all in the output directory (not even a tmp-).
 # Then the good invocations: -h/--help, --version, -H.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "bad invocations, messages and exit statuses"
 need_cmd python3
 need_cmd gzip
 

@@ -11,6 +11,7 @@
 # the capture directory, one whose archived copy differs is left and
 # reported (exit 1).
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "contrib/mtracecap-collect"
 need_cmd python3 tcpdump capinfos flock
 export LC_ALL=C
 shopt -s nullglob

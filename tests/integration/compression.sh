@@ -12,15 +12,13 @@
 # SIGTERM while piping: the last file is complete.  The compressor's fds
 # and environment, no zombies.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "compressors and the output's children"
 need_cmd python3 tcpdump capinfos tracestats tracemerge gzip zcat bzip2 bzcat \
     xz xzcat od pgrep ps readlink
 export LC_ALL=C		# globs sort file names bytewise: time, then sequence
 shopt -s nullglob
 
 use_mkpcap
-
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 
 # have_opt CMD WHAT: CMD is installed.  zstd and lz4 are not in every
 # image: without them WHAT is skipped with a line saying so, except in CI
@@ -201,11 +199,6 @@ check_dir() {
 
 # total_line: the totals line of $TMP/stderr
 total_line() { grep '^mtracecap: total: ' "$TMP/stderr" | tail -n 1; }
-no_tmp() {
-	local left
-	left=$(find "$@" -name 'tmp-*' 2>/dev/null)
-	[ -z "$left" ] || fail "tmp- files left: $left"
-}
 # run WHAT ARGS...: mtracecap -s 0 ARGS with stderr in $TMP/stderr; exit
 # 0 and the totals line, or a failure
 run() {
@@ -467,11 +460,6 @@ seq_of() {
 		echo -1
 	fi
 }
-# by_seq DIR: the files of DIR in sequence number order, full paths
-by_seq() {
-	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -t- -k3 |
-	    sed "s|^|$1/|"
-}
 # check_failed WHAT DIR REF TOTAL RC VICTIM...: after a run that exited
 # with RC and lost the packets of the VICTIM files (names in DIR, or
 # NAME for a single output file): exit status 1 and not a signal; each
@@ -657,28 +645,16 @@ check_failed "--pipeout=\"$cmd\" -B" "$F" "$TMP/refBone.pcap" $NBIN "$RC" \
 passed "a compressor that writes nothing: .failed, packets lost, exit 1"
 
 # --- a slow pipe as input: SIGTERM, zombies, SIGKILL from outside -------------
-FIFO=$TMP/fifo
-mkfifo "$FIFO"
-FEED_PID=
-MTC_PID=
-# start_feed OPTION...: tests/tools/feed.py into FIFO: a pcap header, then
-# packets stamped 1 ms apart (--count of --size bytes), --group at a time
-# with --gap seconds after each group.  Each group goes to $TMP/fifo.ref
-# before it is written (what mtracecap reads of a group cut short by its
-# exit is in REF too), the number fully written so far to $TMP/fed.
-start_feed() {
-	echo 0 >"$TMP/fed"
-	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$FIFO" --ref "$TMP/fifo.ref" \
-	    --ref-first --log "$TMP/fed" --log-style total --step-us 1000 "$@" &
-	FEED_PID=$!
-	on_exit "kill_child $FEED_PID"
-}
-fed() { cat "$TMP/fed"; }
-start_mtc() {
-	"$MTRACECAP" -s 0 "$@" "pcapfile:$FIFO" 2>"$TMP/stderr" &
-	MTC_PID=$!
-	on_exit "kill_child -KILL $MTC_PID"
-}
+# start_feed and start_mtc (lib.sh): tests/tools/feed.py into the FIFO: a
+# pcap header, then packets stamped 1 ms apart (--count of --size bytes),
+# --group at a time with --gap seconds after each group.  Each group goes
+# to $TMP/fifo.ref before it is written (what mtracecap reads of a group
+# cut short by its exit is in REF too), the number fully written so far
+# to $TMP/fed; mtracecap -s 0 ARGS pcapfile:FIFO, stderr in $TMP/stderr.
+FEED_FIFO=$TMP/fifo
+mkfifo "$FEED_FIFO"
+FEED_LOG=$TMP/fed FEED_LOG_STYLE=total FEED_REF=$TMP/fifo.ref
+FEED_OPTS=(--ref-first --step-us 1000)
 # wait_files DIR N [SECONDS]: until DIR holds N complete (renamed) files
 complete_files() { find "$1" -maxdepth 1 -type f ! -name 'tmp-*' | wc -l; }
 wait_files() {
@@ -688,12 +664,6 @@ wait_files() {
 		i=$((i + 1))
 	done
 	[ "$(complete_files "$1")" -ge "$2" ]
-}
-# reap WHAT SECONDS: wait for mtracecap; sets RC
-reap() {
-	reap_pid "$MTC_PID" "$2" "$1"
-	kill_child "$FEED_PID"
-	wait "$FEED_PID" 2>/dev/null || true
 }
 # zombies: children of mtracecap that exited and were not reaped.  One
 # caught between its exit and waitpid is still there 0.3 s later only if

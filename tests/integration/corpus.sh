@@ -11,6 +11,7 @@
 # MTRACECAP_READER=libpcap, which must give the same bytes, exit status
 # and messages.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "the readers on every capture of a corpus (hundreds of runs)"
 need_cmd python3 tcpdump capinfos tshark
 [ -d "$CORPUS_DIR" ] || skip "no corpus at $CORPUS_DIR"
 [ -r "$CORPUS_DIR/INVENTORY.tsv" ] || skip "no INVENTORY.tsv in $CORPUS_DIR"

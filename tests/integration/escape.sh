@@ -6,6 +6,7 @@
 # the operator's terminal or add a line to the journal.  1.0.0 printed
 # them raw.  (The error messages themselves are in cli_errors.sh.)
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "control characters in names and messages"
 need_cmd python3 capinfos
 use_mkpcap
 

@@ -13,39 +13,16 @@
 # final name is valid, no tmp- file is left and the exit status is 1 as
 # the man page says.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "faults of the environment (LD_PRELOAD shims, live capture too)"
 need_root
 need_cmd python3 tcpdump capinfos mountpoint readelf
 
-MTC_PID=
-FEED_PID=
-# start_feed FIFO OPTION...: tests/tools/feed.py into FIFO (created here):
+# The feeds (start_feed of lib.sh, into FEED_FIFO, set before each):
 # a pcap header and --count packets of --size bytes, one every --interval
 # seconds (none: as fast as the pipe takes them), stamped --step seconds
 # apart; after each packet fully written its number goes to FIFO.log.
-# Then the pipe is closed (EOF for the reader).
-start_feed() {
-	local fifo=$1
-	shift
-	rm -f "$fifo" "$fifo.log"
-	mkfifo "$fifo"
-	: >"$fifo.log"
-	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$fifo" --log "$fifo.log" "$@" &
-	FEED_PID=$!
-	on_exit "kill_child $FEED_PID"
-}
-fed() { wc -l <"$1.log"; }
-# start_mtc ERRFILE COMMAND...: run COMMAND (mtracecap, maybe wrapped) in
-# the background, its stderr in ERRFILE
-start_mtc() {
-	local e=$1
-	shift
-	: >"$e"
-	"$@" 2>"$e" &
-	MTC_PID=$!
-	on_exit "kill_child -KILL $MTC_PID"
-}
-# reap WHAT SECONDS: wait for mtracecap to end by itself; sets RC
-reap() { reap_pid "$MTC_PID" "$2" "$1"; }
+# Then the pipe is closed (EOF for the reader).  mtracecap, wrapped or not,
+# runs by start_mtc_cmd; reap waits for it to end by itself.
 # totv ERRFILE FIELD: a field of the exit totals line
 totv() { sed -n "s/^mtracecap: total: .*$2=\([0-9]*\).*/\1/p" "$1"; }
 # check_files WHAT DIR...: every file under a final name in DIR... is read
@@ -73,15 +50,15 @@ check_files() {
 		fi
 	done < <(find "$@" -maxdepth 1 -type f)
 }
-# verdict WHAT ERRFILE FIFO WANT PATTERN MAXMSG DIR...: after a fault that
+# verdict WHAT ERRFILE WANT PATTERN MAXMSG DIR...: after a fault that
 # lost packets: exit status 1; written + lost = WANT packets fed; the
 # files (valid, no tmp-) hold exactly written; the last packet fed (stamped
 # S + (WANT-1)/100) is in a file; PATTERN (the error) on stderr at least
 # once and at most MAXMSG times.
 verdict() {
-	local what=$1 e=$2 fifo=$3 want=$4 pat=$5 max=$6 n w l fl nmsg stamp
-	shift 6
-	n=$(fed "$fifo")
+	local what=$1 e=$2 want=$3 pat=$4 max=$5 n w l fl nmsg stamp
+	shift 5
+	n=$(fed)
 	[ "$RC" -eq 1 ] || fail "$what: exit status $RC, want 1 (packets were lost): $(tail -3 "$e")"
 	check_files "$what" "$@"
 	w=$(totv "$e" written)
@@ -177,9 +154,6 @@ case $(readelf -d "$MTRACECAP" 2>/dev/null || true) in
 *'NEEDED'*'[libsystemd.so'*) HAVE_NOTIFY=1 ;;
 *) HAVE_NOTIFY= ;;
 esac
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
-
 # --- (a) disk full ---------------------------------------------------------
 # A 2 MiB tmpfs, 1.5 MiB of it taken by a filler file; 2000 packets of 1000
 # bytes, one every 3 ms, stamped 10 ms apart.  The file system fills after
@@ -202,18 +176,18 @@ disk_full() {
 	rm -rf "$OUT" "$MNT/filler"
 	mkdir "$OUT"
 	dd if=/dev/zero of="$MNT/filler" bs=64k count=24 status=none
-	start_feed "$TMP/a.fifo" --count 2000 --interval 0.003 --size 1000 --step 0.01
+	FEED_FIFO=$TMP/a.fifo
+	start_feed --count 2000 --interval 0.003 --size 1000 --step 0.01
 	rm -f "$TMP/a.notify" "$TMP/a.sock"
 	[ -n "$HAVE_NOTIFY" ] && notify_listen "$TMP/a.sock" "$TMP/a.notify"
-	start_mtc "$e" env NOTIFY_SOCKET="$TMP/a.sock" \
+	start_mtc_cmd "$e" env NOTIFY_SOCKET="$TMP/a.sock" \
 	    "$MTRACECAP" -v -s 0 -U "$@" -B "pcapfile:$OUT" "pcapfile:$TMP/a.fifo"
 	wait_msg "$e" 'No space left' ||
 	    fail "$what: no 'No space left on device' message 5 s into the capture"
 	sleep 2
 	rm -f "$MNT/filler"
 	reap "$what" 20
-	wait "$FEED_PID" 2>/dev/null || true
-	verdict "$what" "$e" "$TMP/a.fifo" 2000 'No space left' 12 "$OUT"
+	verdict "$what" "$e" 2000 'No space left' 12 "$OUT"
 	check_report "$what" "$e"
 	if [ -n "$HAVE_NOTIFY" ]; then
 		check_status "$what" "$TMP/a.notify" "$e"
@@ -236,8 +210,9 @@ dir_fault() {
 	rm -rf "$OUT" "$OUT.gone" "$MNT/filler"
 	mkdir "$OUT"
 	[ "$mode" = ro ] && pre=(setpriv "--bounding-set=-dac_override,-fowner")
-	start_feed "$TMP/b.fifo" --count 1500 --interval 0.004 --size 200 --step 0.01
-	start_mtc "$e" "${pre[@]}" "$MTRACECAP" -v -s 0 -U -G 1 -B "pcapfile:$OUT" \
+	FEED_FIFO=$TMP/b.fifo
+	start_feed --count 1500 --interval 0.004 --size 200 --step 0.01
+	start_mtc_cmd "$e" "${pre[@]}" "$MTRACECAP" -v -s 0 -U -G 1 -B "pcapfile:$OUT" \
 	    "pcapfile:$TMP/b.fifo"
 	sleep 1.2
 	if [ "$mode" = gone ]; then
@@ -258,7 +233,6 @@ dir_fault() {
 		chmod 0755 "$OUT"
 	fi
 	reap "$what" 20
-	wait "$FEED_PID" 2>/dev/null || true
 	if [ "$mode" = ro ]; then
 		# the file complete when the directory became read-only can
 		# neither be renamed nor removed: it must be said, and valid
@@ -275,9 +249,9 @@ dir_fault() {
 		done
 	fi
 	if [ "$mode" = gone ]; then
-		verdict "$what" "$e" "$TMP/b.fifo" 1500 'No such file' 8 "$OUT" "$OUT.gone"
+		verdict "$what" "$e" 1500 'No such file' 8 "$OUT" "$OUT.gone"
 	else
-		verdict "$what" "$e" "$TMP/b.fifo" 1500 'Permission denied' 8 "$OUT"
+		verdict "$what" "$e" 1500 'Permission denied' 8 "$OUT"
 	fi
 	passed "$what: few messages, counted losses, resumes, valid files, exit 1"
 }
@@ -389,13 +363,14 @@ sanitizer_build tsan && REST=32
 section
 printf '#!/bin/sh\nsleep 4\nexec gzip -1\n' >"$TMP/slow.sh"
 chmod +x "$TMP/slow.sh"
-start_feed "$TMP/d.fifo" --count 80000 --size 500 --step 0.0001
-start_mtc "$TMP/d.err" "$MTRACECAP" -s 0 --queue-size 2 --pipeout="$TMP/slow.sh" \
+FEED_FIFO=$TMP/d.fifo
+start_feed --count 80000 --size 500 --step 0.0001
+start_mtc_cmd "$TMP/d.err" "$MTRACECAP" -s 0 --queue-size 2 --pipeout="$TMP/slow.sh" \
     "pcapfile:$TMP/d.pcap.gz" "pcapfile:$TMP/d.fifo"
 hwm=0
 t0=$(date +%s%N)
 sleep 2
-stalled=$(fed "$TMP/d.fifo")
+stalled=$(fed)
 while kill -0 "$MTC_PID" 2>/dev/null; do
 	h=$(awk '/^VmHWM:/ {print $2}' "/proc/$MTC_PID/status" 2>/dev/null || true)
 	[ -z "$h" ] || [ "$h" -le "$hwm" ] || hwm=$h
@@ -403,7 +378,6 @@ while kill -0 "$MTC_PID" 2>/dev/null; do
 	sleep 0.05
 done
 reap "slow consumer" 10
-wait "$FEED_PID" 2>/dev/null || true
 [ "$stalled" -lt 40000 ] ||
     fail "slow consumer: $stalled packets taken 2 s into a 4 s stall: no back-pressure?"
 [ "$RC" -eq 0 ] || fail "slow consumer: exit status $RC, want 0: $(tail -3 "$TMP/d.err")"
@@ -491,7 +465,7 @@ $MK "$TMP/d3small.pcap" --count 20 --size 100
 stalled() {
 	local what=$1 in=$2 n=$3 cmd=$4 dir=$TMP/d3.$RANDOM child i=0 t0 took
 	mkdir "$dir"
-	start_mtc "$dir.err" "$MTRACECAP" -s 0 --pipeout="$cmd" \
+	start_mtc_cmd "$dir.err" "$MTRACECAP" -s 0 --pipeout="$cmd" \
 	    "pcapfile:$dir/out.pcap" "pcapfile:$in"
 	until child=$(pgrep -P "$MTC_PID" sleep) || [ $i -ge 50 ]; do
 		sleep 0.1; i=$((i + 1))

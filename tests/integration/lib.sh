@@ -1,7 +1,10 @@
 # lib.sh - shared helpers for the integration tests (sourced, never run).
 #
 # Every test: strict mode, its own temp dir, cleanup on any exit, and an
-# automake exit status (0 pass, 1 fail, 77 skip with a reason on stderr).
+# automake exit status (0 pass, 1 fail, 77 skip with a reason on stderr,
+# also in a build it does not run in: skip_sanitizer).  Below: checks and
+# verdicts, processes, captures, then (shared by several tests) sections,
+# files a run leaves, and a paced pipe feeding a background mtracecap.
 set -euo pipefail
 
 : "${MTRACECAP:?MTRACECAP must point at the built binary}"
@@ -228,4 +231,161 @@ EOF
 		sleep 0.05
 		i=$((i + 1))
 	done
+}
+
+# --- verdicts per section ---------------------------------------------------
+# section: a group of checks starts; passed TEXT: its "ok: TEXT" line,
+# printed only if no check since section failed.
+section() { section_fails=$FAILS; }
+passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
+
+# skip_sanitizer asan|tsan|any REASON: skip the test (77, "SKIP: ... REASON")
+# when $MTRACECAP is a build with that sanitizer (sanitizer_build), so that
+# `make check` in any build directory runs what CI runs in that build.
+skip_sanitizer() {
+	local san=$1 label=sanitizer
+	shift
+	case $san in
+	asan) label=ASan ;;
+	tsan) label=TSan ;;
+	*) san= ;;
+	esac
+	if sanitizer_build $san; then
+		skip "$label build: $*"
+	fi
+	return 0
+}
+# tsan_elsewhere WHAT: skip in a TSan build, saying what the test is
+# about.  Under TSan run the unit tests (the queue, merger and writer
+# threads driven deterministically) and merge_files.sh, rotation.sh and
+# signals.sh (the whole daemon's threads on file inputs, through rotation
+# and every way to stop).  The other tests skip there: live capture
+# (libtrace and libpcap are not TSan-clean: skip_sanitizer tsan), and the
+# tests whose thread paths those runs take already (a TSan run of them
+# would only be slower).
+tsan_elsewhere() {
+	skip_sanitizer tsan "$*; TSan runs the unit tests, merge_files," \
+	    "rotation and signals"
+}
+
+# --- files a run leaves -----------------------------------------------------
+# no_tmp DIR...: a failure for every tmp- file left in DIR...
+no_tmp() {
+	local left
+	left=$(find "$@" -name 'tmp-*' 2>/dev/null)
+	[ -z "$left" ] || fail "tmp- files left: $left"
+}
+# by_seq DIR: the -B files of DIR in sequence number order, full paths
+by_seq() {
+	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort -t- -k3 |
+	    sed "s|^|$1/|"
+}
+# tmpfile DIR: the one temp file (tmp-*) in DIR; status 1 if there are
+# several (or none, with nullglob; without it the glob stays as it is)
+tmpfile() { local t=("$1"/tmp-*); [ "${#t[@]}" -eq 1 ] && echo "${t[0]}"; }
+# plain FILE OUT: FILE, gunzipped if it is gzip, as OUT
+plain() {
+	if [ "$(head -c2 "$1" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
+		gzip -dc <"$1" >"$2"
+	else
+		cp "$1" "$2"
+	fi
+}
+
+# --- a paced pipe and mtracecap reading it, in the background ---------------
+# For the tests that signal, starve or kill mtracecap while its input goes
+# on: tests/tools/feed.py writes a paced pcap stream into a named pipe
+# (start_feed), mtracecap reads it (start_mtc), reap waits for the end.
+# FEED_PID and MTC_PID are the last ones started, each ended at exit.
+# The script sets, before its first start_feed:
+#   FEED_FIFO       the named pipe (made by start_feed when missing)
+#   FEED_LOG        feed.py's --log (default FEED_FIFO.log), read by fed
+#   FEED_LOG_STYLE  its --log-style: lines (default) or total
+#   FEED_REF        feed.py's --ref (none if empty), removed before each feed
+#   FEED_OPTS       an array of options for every feeder (see feed.py)
+#   FEED_MODE       fifo (default): mtracecap reads pcapfile:FEED_FIFO;
+#                   stdin: pcapfile:- with the pipe as standard input
+FEED_PID= MTC_PID= FEED_FIFO= FEED_LOG= FEED_LOG_STYLE=lines FEED_REF=
+FEED_OPTS=() FEED_MODE=fifo
+_feed_log=/dev/null _feed_style=lines
+
+# start_feed OPTION...: feed.py --fifo FEED_FIFO OPTION... in the
+# background (the packets and their pacing: see feed.py), its progress
+# log emptied first (seeded with 0 for --log-style total)
+start_feed() {
+	: "${FEED_FIFO:?start_feed: FEED_FIFO is not set}"
+	_feed_log=${FEED_LOG:-$FEED_FIFO.log} _feed_style=$FEED_LOG_STYLE
+	[ -p "$FEED_FIFO" ] || mkfifo "$FEED_FIFO"
+	if [ "$_feed_style" = total ]; then echo 0 >"$_feed_log"; else : >"$_feed_log"; fi
+	local ref=()
+	if [ -n "$FEED_REF" ]; then
+		rm -f "$FEED_REF"
+		ref=(--ref "$FEED_REF")
+	fi
+	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$FEED_FIFO" "${ref[@]}" \
+	    --log "$_feed_log" --log-style "$_feed_style" "${FEED_OPTS[@]}" "$@" &
+	FEED_PID=$!
+	on_exit "kill_child $FEED_PID"
+}
+# fed: the number of packets the last feeder has fully written so far
+fed() {
+	if [ "$_feed_style" = total ]; then cat "$_feed_log"; else wc -l <"$_feed_log"; fi
+}
+# wait_fed N [SECONDS]: until the feeder has written N packets (10 s)
+wait_fed() {
+	local i=0 max=$(( ${2:-10} * 20 ))
+	while [ "$(fed)" -lt "$1" ] && [ $i -lt $max ]; do sleep 0.05; i=$((i + 1)); done
+	[ "$(fed)" -ge "$1" ]
+}
+# stop_feed: end the feeder (its pipe closes: EOF for the reader)
+stop_feed() {
+	kill_child "$FEED_PID"
+	wait "$FEED_PID" 2>/dev/null || true
+	FEED_PID=
+}
+# start_mtc_cmd [-i FILE] ERRFILE COMMAND...: COMMAND (mtracecap, maybe
+# wrapped: env, setpriv, ...) in the background, its stderr in ERRFILE
+# (emptied first), with -i its standard input from FILE (opened by the
+# background job: a FIFO's open then waits there, not here); MTC_PID is
+# its pid, SIGKILLed at exit
+start_mtc_cmd() {
+	local in= e
+	if [ "$1" = -i ]; then in=$2; shift 2; fi
+	e=$1
+	shift
+	: >"$e"
+	if [ -n "$in" ]; then
+		"$@" <"$in" 2>"$e" &
+	else
+		"$@" 2>"$e" &
+	fi
+	MTC_PID=$!
+	on_exit "kill_child -KILL $MTC_PID"
+}
+# start_mtc ARGS...: mtracecap -s 0 ARGS reading the feeder's pipe (as
+# FEED_MODE says), its stderr in $TMP/stderr
+start_mtc() {
+	if [ "$FEED_MODE" = stdin ]; then
+		start_mtc_cmd -i "$FEED_FIFO" "$TMP/stderr" "$MTRACECAP" -s 0 "$@" pcapfile:-
+	else
+		start_mtc_cmd "$TMP/stderr" "$MTRACECAP" -s 0 "$@" "pcapfile:$FEED_FIFO"
+	fi
+}
+# reap WHAT SECONDS: wait for mtracecap (MTC_PID) to exit; sets RC; then
+# ends the feeder.  If mtracecap does not exit in time, that is a
+# failure; the feeder is then ended (EOF) and mtracecap gets 10 s more
+# before SIGKILL.
+reap() {
+	local what=$1 secs=$2
+	RC=0
+	if ! wait_exit "$MTC_PID" "$secs"; then
+		fail "$what: mtracecap (pid $MTC_PID) still running ${secs} s later ($(fed) packets fed, feeder $(kill -0 "$FEED_PID" 2>/dev/null && echo alive and silent || echo gone))"
+		stop_feed
+		if ! wait_exit "$MTC_PID" 10; then
+			fail "$what: mtracecap does not end even at EOF; SIGKILL"
+			kill -9 "$MTC_PID" 2>/dev/null || true
+		fi
+	fi
+	wait "$MTC_PID" 2>/dev/null || RC=$?
+	stop_feed
 }

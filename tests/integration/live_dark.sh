@@ -14,6 +14,7 @@
 #    (-G 1) end the process within 2 s with exit status 0, no tmp- file,
 #    and valid empty pcap files (the 24-byte header).
 . "$(dirname "$0")/lib.sh"
+skip_sanitizer tsan "live capture: libtrace and libpcap are not TSan-clean"
 . "$(dirname "$0")/live_lib.sh"
 
 need_root

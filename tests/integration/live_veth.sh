@@ -32,6 +32,7 @@
 #    file (libtrace 3's int: socket sees every interface until it is
 #    bound, and keeps what it saw unless mtracecap empties it).
 . "$(dirname "$0")/lib.sh"
+skip_sanitizer tsan "live capture: libtrace and libpcap are not TSan-clean"
 . "$(dirname "$0")/live_lib.sh"
 
 need_root

@@ -82,9 +82,6 @@ elif cmd == "nsec":		# OUT: a nanosecond file with odd stamps
                                 len(fr), len(fr)) + fr)
 EOF
 PT="python3 $TMP/pcaptool.py"
-# section: start a group of checks; passed MSG: report it if none failed
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 section
 
 # --- inputs for tracemerge: everything at once ----------------------------

@@ -11,6 +11,7 @@
 # by an unreachable socket; a live veth capture; systemd-analyze verify of
 # contrib/systemd's units.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "sd_notify messages and the units (live capture too)"
 . "$(dirname "$0")/live_lib.sh"
 
 need_cmd python3 capinfos tcpdump readelf
@@ -45,9 +46,6 @@ feed() {
 	    skip=$((HDR + $1 * REC)) count=$(($2 * REC)) >&5
 }
 now() { date +%s.%N; }
-# reap PID SECONDS WHAT - RC: the exit status of PID, which must exit
-# within SECONDS
-reap() { reap_pid "$@"; }
 
 SOCK=$TMP/notify.sock
 LOG=$TMP/notify.log
@@ -99,7 +97,7 @@ wait_msg "$LOG" '^STATUS=400 packets written, 0 lost, 0 dropped by the kernel; 1
 kill -TERM "$PID"
 wait_msg "$LOG" '^STOPPING=1$' 2 || fail "no STOPPING=1 within 2 s of SIGTERM"
 exec 5>&-	# end of input: now it can exit
-reap "$PID" 10 "FIFO run"
+reap_pid "$PID" 10 "FIFO run"
 t_exit=$(now)
 [ "$RC" = 0 ] || fail "FIFO run: exit status $RC: $(tail -3 "$TMP/err1")"
 t_stop=$(msgs "$LOG" 'STOPPING=1' | cut -d' ' -f1)
@@ -158,7 +156,7 @@ done
 # run too, and a kill after that would find no process
 kill -TERM "$PID2"
 exec 5>&-
-reap "$PID2" 10 "stuck writer"
+reap_pid "$PID2" 10 "stuck writer"
 # the packets that could not be written are lost: 1, not a crash
 [ "$RC" = 1 ] || fail "stuck writer: exit status $RC, want 1 (lost packets)"
 
@@ -167,7 +165,7 @@ ABS="@mtc-notify-$$-$RANDOM"
 listen "$ABS" "$LOG.3"
 NOTIFY_SOCKET=$ABS "$MTRACECAP" -s 0 "pcapfile:$TMP/out3.pcap" "$D/a.pcap" 2>"$TMP/err3" &
 PID3=$!
-reap "$PID3" 10 "abstract socket"
+reap_pid "$PID3" 10 "abstract socket"
 [ "$RC" = 0 ] || fail "abstract socket: exit status $RC: $(cat "$TMP/err3")"
 wait_msg "$LOG.3" '^STATUS=stopped: 1000 packets written' 2 ||
     fail "abstract socket: no final STATUS: $(cat "$LOG.3")"
@@ -229,7 +227,7 @@ head -c $((HDR + 300 * REC)) "$D/a.pcap" >&5
 sleep 1	# 100 pings for a queue of (by default) 10 datagrams
 kill -TERM "$PID5"
 exec 5>&-
-reap "$PID5" 5 "deaf receiver"
+reap_pid "$PID5" 5 "deaf receiver"
 [ "$RC" = 0 ] || fail "deaf receiver: exit status $RC: $(cat "$TMP/err5b")"
 [ "$(npackets "$TMP/out5b.pcap")" = 300 ] ||
     fail "deaf receiver: output has $(npackets "$TMP/out5b.pcap") packets, want 300"

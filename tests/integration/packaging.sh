@@ -21,6 +21,7 @@
 # tree) are skipped with the reason; the test then exits 77 unless a
 # check failed.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "the tarball, the rpm and the units"
 
 SRC=$(cd "$TESTS_SRCDIR/.." && pwd)
 MAN=$SRC/man/mtracecap.8

@@ -13,6 +13,7 @@
 # anyway, says so, and the hook goes on.  Files recovered at startup are
 # handed to the hook too.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "the post-rotate command"
 need_cmd python3 tcpdump capinfos ps
 export LC_ALL=C
 shopt -s nullglob
@@ -50,9 +51,6 @@ echo "end $f" >>"$LOG"
 EOF
 chmod +x "$TMP/hook.sh"
 HLOG=$TMP/hook.log
-
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 
 # check_once WHAT DIR: the hook started exactly once for every file in DIR
 # and for nothing else, with the final name, and saw the file complete

@@ -39,6 +39,7 @@
 # Every planted target lives outside the output directory with known
 # contents that must not change.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "privilege drop and file safety (live capture too)"
 . "$(dirname "$0")/live_lib.sh"
 
 need_root

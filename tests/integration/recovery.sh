@@ -18,13 +18,12 @@
 # moments of its recovery followed by a full run leaves every packet in
 # exactly one file.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "crash recovery after kill -9"
 . "$(dirname "$0")/live_lib.sh"	# recs, and the live helpers
 need_cmd python3 tcpdump capinfos gzip flock
 export LC_ALL=C
 shopt -s nullglob
 
-FEED_PID=
-MTC_PID=
 # feed FIFO REF OPTION...: start tests/tools/feed.py in the background: a
 # pcap header, then --count packets of --size bytes (random payload:
 # compressors cannot shrink it to nothing) stamped 1 ms apart from --start
@@ -32,16 +31,11 @@ MTC_PID=
 # --pause-after (REF.paused is created then); each packet goes to REF too
 # once fully written.  Then the pipe stays open and silent.
 feed() {
+	FEED_FIFO=$1 FEED_REF=$2
 	rm -f "$1" "$2.paused"
-	mkfifo "$1"
-	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$1" --ref "$2" \
-	    --pause 2 --pause-flag "$2.paused" --random-payload --step-us 1000 \
-	    --idle 3600 "${@:3}" &
-	FEED_PID=$!
-	on_exit "kill_child $FEED_PID"
+	start_feed --pause 2 --pause-flag "$2.paused" --random-payload \
+	    --step-us 1000 --idle 3600 "${@:3}"
 }
-# tmpfile DIR: the one temp file in DIR (empty if none)
-tmpfile() { local t=("$1"/tmp-*); [ "${#t[@]}" -eq 1 ] && echo "${t[0]}"; }
 # kill_when_written DIR BYTES [FLAG]: SIGKILL mtracecap once its temp file
 # in DIR holds BYTES (and file FLAG exists): mid-capture, input still open
 kill_when_written() {
@@ -59,14 +53,6 @@ kill_when_written() {
 	wait "$MTC_PID" 2>/dev/null || true
 	MTC_PID=
 	[ $i -lt 200 ] || fail "no temp file of $2 bytes in $1 after 10 s"
-}
-# plain FILE OUT: the pcap in FILE, decompressed if it is gzip
-plain() {
-	if [ "$(head -c2 "$1" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
-		gzip -dc <"$1" >"$2"
-	else
-		cp "$1" "$2"
-	fi
 }
 # seq_of NAME: the sequence number of a segment name
 seq_of() { local b=${1##*/}; b=${b%%.*}; echo $((10#${b:16:8})); }
@@ -168,8 +154,6 @@ fifo_case() {
 	echo "  $what: $K packets kept of $(npackets "$TMP/ref.pcap") sent"
 }
 
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 
 section
 fifo_case "FIFO, plain pcap"

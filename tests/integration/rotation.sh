@@ -100,9 +100,6 @@ run_b() {
 	[ "$rc" -eq 0 ] || fail "$what: exit $rc: $(cat "$TMP/stderr")"
 }
 
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
-
 # --- -G: time rotation -----------------------------------------------------
 $MK "$D/g0.pcap" --count 400 --start $S --step-us 25000 --id 0
 $MK "$D/g1.pcap" --count 300 --start $S.5 --step-us 33000 --size 300 --id 1

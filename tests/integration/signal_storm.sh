@@ -7,6 +7,7 @@
 # tmp- file, every file valid (tcpdump -r, gzip -t), and the packets in the
 # files add up to "written" in the totals line, with lost=0.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "200 random stops, on the paths signals.sh takes"
 need_cmd python3 tcpdump capinfos gzip
 use_mkpcap
 

@@ -12,65 +12,16 @@
 . "$(dirname "$0")/lib.sh"
 need_cmd python3 tcpdump capinfos tracestats traceconvert tracemerge
 
-FIFO=$TMP/fifo
-mkfifo "$FIFO"
-MODE=fifo	# how the pipe reaches mtracecap: pcapfile:FIFO, or stdin
-FEED_PID=
-MTC_PID=
-
-# start_feed OPTION...: start tests/tools/feed.py into FIFO: a pcap header,
+# start_feed (lib.sh): tests/tools/feed.py into the FIFO: a pcap header,
 # then --count packets of --size bytes, each stamped --step seconds after
 # the previous one (the first --burst at once, then one every --gap
 # seconds); then it closes the pipe, or with --idle keeps it open and
 # silent.  Every packet fully written goes to $TMP/ref.pcap too and its
-# number to $TMP/fed.log.
-start_feed() {
-	rm -f "$TMP/ref.pcap" "$TMP/fed.log" "$TMP/stderr"
-	: >"$TMP/fed.log"
-	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$FIFO" --ref "$TMP/ref.pcap" \
-	    --log "$TMP/fed.log" "$@" &
-	FEED_PID=$!
-	on_exit "kill_child $FEED_PID"
-}
-# start_mtc ARGS...: mtracecap -s 0 ARGS <the pipe>, in the background
-start_mtc() {
-	if [ "$MODE" = fifo ]; then
-		"$MTRACECAP" -s 0 "$@" "pcapfile:$FIFO" 2>"$TMP/stderr" &
-	else
-		"$MTRACECAP" -s 0 "$@" pcapfile:- <"$FIFO" 2>"$TMP/stderr" &
-	fi
-	MTC_PID=$!
-	on_exit "kill_child -KILL $MTC_PID"
-}
-fed() { wc -l <"$TMP/fed.log"; }
-# wait_fed N [SECONDS]: until the feeder has written N packets
-wait_fed() {
-	local i=0 max=$(( ${2:-10} * 20 ))
-	while [ "$(fed)" -lt "$1" ] && [ $i -lt $max ]; do sleep 0.05; i=$((i + 1)); done
-	[ "$(fed)" -ge "$1" ]
-}
-# stop_feed: end the feeder (its pipe closes: EOF for the reader)
-stop_feed() {
-	kill_child "$FEED_PID"
-	wait "$FEED_PID" 2>/dev/null || true
-}
-# reap WHAT SECONDS: wait for mtracecap to exit; sets RC.  If it does not
-# exit in time, that is a failure; the feeder is then ended (EOF) and
-# mtracecap gets 10 s more before SIGKILL.
-reap() {
-	local what=$1 secs=$2
-	RC=0
-	if ! wait_exit "$MTC_PID" "$secs"; then
-		fail "$what: mtracecap (pid $MTC_PID) still running ${secs} s later ($(fed) packets fed, feeder $(kill -0 "$FEED_PID" 2>/dev/null && echo alive and silent || echo gone))"
-		stop_feed
-		if ! wait_exit "$MTC_PID" 10; then
-			fail "$what: mtracecap does not end even at EOF; SIGKILL"
-			kill -9 "$MTC_PID" 2>/dev/null || true
-		fi
-	fi
-	wait "$MTC_PID" 2>/dev/null || RC=$?
-	stop_feed
-}
+# number to $TMP/fed.log.  start_mtc: mtracecap -s 0 ARGS on the pipe,
+# as pcapfile:FIFO or (FEED_MODE=stdin) as standard input.
+FEED_FIFO=$TMP/fifo
+mkfifo "$FEED_FIFO"
+FEED_LOG=$TMP/fed.log FEED_REF=$TMP/ref.pcap
 # check_out WHAT MIN FILE...: the files are valid, free of temp files, and
 # together are the first K >= MIN packets of the reference stream; the
 # totals line agrees.  Sets K.
@@ -103,18 +54,6 @@ check_out() {
 	grep -q "^mtracecap: total: files=$files written=$K lost=0 disorders=0 dropped_by_kernel=0\$" "$TMP/stderr" ||
 	    fail "$what: want 'total: files=$files written=$K lost=0 disorders=0 dropped_by_kernel=0' on stderr, got: $(grep 'total:' "$TMP/stderr" || echo nothing)"
 }
-no_tmp() {
-	local left
-	left=$(find "$@" -name 'tmp-*' 2>/dev/null)
-	[ -z "$left" ] || fail "tmp- files left: $left"
-}
-# by_seq DIR: the -B files of DIR in sequence number order, full paths
-by_seq() {
-	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort -t- -k3 |
-	    sed "s|^|$1/|"
-}
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 
 # --- can a named pipe be an input at all? ------------------------------------
 section
@@ -123,7 +62,7 @@ start_mtc "pcapfile:$TMP/start.pcap"
 reap "pcapfile:FIFO input" 5
 if [ "$RC" -ne 0 ] || [ ! -e "$TMP/start.pcap" ]; then
 	fail "a named pipe as input: 'mtracecap -s 0 pcapfile:OUT pcapfile:FIFO' with a writer that sends 300 packets and closes: exit $RC, stderr: $(head -c 300 "$TMP/stderr"); the signal tests below read the pipe as stdin (pcapfile:- <FIFO) instead"
-	MODE=stdin
+	FEED_MODE=stdin
 else
 	check_out "pcapfile:FIFO input" 300 "$TMP/start.pcap"
 fi

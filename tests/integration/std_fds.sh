@@ -7,6 +7,7 @@
 # Output '-' with standard output closed is refused (it would be
 # /dev/null).
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "closed standard descriptors at start"
 need_cmd python3 tcpdump capinfos
 use_mkpcap
 

@@ -8,6 +8,7 @@
 # record.  tcpdump --time-stamp-precision=nano and tshark read every file
 # and show the digits; micro (the default) stays what it was.
 . "$(dirname "$0")/lib.sh"
+tsan_elsewhere "nanosecond stamps end to end"
 need_cmd python3 tcpdump tshark capinfos gzip
 export LC_ALL=C
 shopt -s nullglob
@@ -115,14 +116,6 @@ tstamps() {
 		tshark -r "$f" -T fields -e frame.time_epoch 2>/dev/null
 	done
 }
-# plain FILE OUT: FILE, decompressed if it is gzip
-plain() {
-	if [ "$(head -c2 "$1" | od -An -tx1 | tr -d ' ')" = 1f8b ]; then
-		gzip -dc <"$1" >"$2"
-	else
-		cp "$1" "$2"
-	fi
-}
 # check_files WHAT REF FILE...: each file is nanosecond pcap that tcpdump
 # reads cleanly, and together (in order) they hold REF's records, stamps
 # to the nanosecond, for tcpdump and for tshark
@@ -164,8 +157,6 @@ run_mtc() {
 	"$MTRACECAP" -s 0 "$@" 2>"$TMP/stderr" || rc=$?
 	[ "$rc" -eq 0 ] || fail "$what: exit $rc: $(cat "$TMP/stderr")"
 }
-section() { section_fails=$FAILS; }
-passed() { if [ "$FAILS" -eq "$section_fails" ]; then pass "$*"; fi; }
 
 # --- inputs: ID:N:START:STEP_NS:SIZE[:us] ------------------------------------
 A=1:3000:$S:1700003:700		# 5.1 s of nanosecond stamps
@@ -247,10 +238,6 @@ check_files "-Z gz" "$REF" "${files[@]}"
 passed "-Z gz: gzip'ed nanosecond pcap files, read by tcpdump and tshark"
 
 # --- recovery ------------------------------------------------------------------
-FEED_PID=
-MTC_PID=
-# tmpfile DIR: the one temp file in DIR (empty if none)
-tmpfile() { local t=("$1"/tmp-*); [ "${#t[@]}" -eq 1 ] && echo "${t[0]}"; }
 # kill_case WHAT ARGS...: a nanosecond FIFO input written with ARGS, kill
 # -9 once the temp file holds 300000 bytes (in a pause of the feeder,
 # which lets the writer flush), then a restart on the same directory:
@@ -260,19 +247,14 @@ kill_case() {
 	shift
 	dir=$TMP/kill-$RANDOM
 	mkdir "$dir"
-	rm -f "$TMP/fifo" "$TMP/sent.pcap.paused"
-	mkfifo "$TMP/fifo"
-	python3 "$TESTS_SRCDIR/tools/feed.py" --fifo "$TMP/fifo" \
-	    --ref "$TMP/sent.pcap" --nsec --random-payload --count 3000 \
-	    --size 1200 --rate 3000 --pause-after 1500 --pause 2 \
-	    --pause-flag "$TMP/sent.pcap.paused" --idle 3600 &
-	FEED_PID=$!
-	on_exit "kill_child $FEED_PID"
-	"$MTRACECAP" -s 0 --time-stamp-precision=nano -B "pcapfile:$dir" \
-	    -N "$dir/.seq" -G 3600 "$@" "pcapfile:$TMP/fifo" \
-	    2>"$TMP/run1.err" &
-	MTC_PID=$!
-	on_exit "kill_child -KILL $MTC_PID"
+	FEED_FIFO=$TMP/fifo FEED_REF=$TMP/sent.pcap
+	rm -f "$FEED_FIFO" "$TMP/sent.pcap.paused"
+	start_feed --nsec --random-payload --count 3000 --size 1200 \
+	    --rate 3000 --pause-after 1500 --pause 2 \
+	    --pause-flag "$TMP/sent.pcap.paused" --idle 3600
+	start_mtc_cmd "$TMP/run1.err" "$MTRACECAP" -s 0 \
+	    --time-stamp-precision=nano -B "pcapfile:$dir" -N "$dir/.seq" \
+	    -G 3600 "$@" "pcapfile:$FEED_FIFO"
 	n=0
 	until t=$(tmpfile "$dir") && [ -n "$t" ] &&
 	    [ "$(stat -c %s "$t" 2>/dev/null || echo 0)" -ge 300000 ] &&
@@ -284,8 +266,7 @@ kill_case() {
 	kill_child -KILL "$MTC_PID"
 	wait "$MTC_PID" 2>/dev/null || true
 	MTC_PID=
-	kill_child "$FEED_PID"
-	wait "$FEED_PID" 2>/dev/null || true
+	stop_feed
 	[ -n "$t" ] && [ -e "$t" ] ||
 	    { fail "$what: no temp file of 300000 bytes after 10 s: $(ls "$dir")"; return; }
 	base=${t##*/tmp-}

@@ -8,10 +8,8 @@
 # open at exit that it did not inherit, and must still do its job (exit
 # status, packets counted by capinfos, gzip -t).
 . "$(dirname "$0")/lib.sh"
+skip_sanitizer any "valgrind cannot run it"
 need_cmd valgrind python3 capinfos gzip
-if sanitizer_build; then
-	skip "$MTRACECAP is a sanitizer build (valgrind cannot run it)"
-fi
 export LC_ALL=C
 shopt -s nullglob
 use_mkpcap
