@@ -3,7 +3,7 @@
  *
  * DESIGN
  * - input_open() runs in the main thread: it classifies the URI
- *   (in_sniff.c), picks the backend that reads it and has it create,
+ *   (input_sniff.c), picks the backend that reads it and has it create,
  *   configure and start the source, so every error (bad URI, missing
  *   file or interface, a filter that does not compile) is reported before
  *   any output exists.  A source (struct input) has one stream today
@@ -29,22 +29,22 @@
 #include "input_backend.h"
 
 static const struct input_backend *const backends[] = {
-	[IN_READER_PCAPFILE] = &in_pcapfile_backend,
-	[IN_READER_LIVE] = &in_live_backend,
-	[IN_READER_LIBTRACE] = &in_libtrace_backend,
+	[INPUT_READER_PCAPFILE] = &input_pcapfile_backend,
+	[INPUT_READER_LIVE] = &input_live_backend,
+	[INPUT_READER_LIBTRACE] = &input_libtrace_backend,
 };
 
 bool
 input_uri_is_live(const char *uri)
 {
-	return in_sniff_is_live(uri);	/* libpcap's backend or libtrace's */
+	return input_sniff_is_live(uri);	/* libpcap's backend or libtrace's */
 }
 
 /* Open the stream st of source in with the backend that s names; 0, or
  * -1 with err. */
 static int
 stream_open(struct input *in, struct input_stream *st,
-    const struct in_sniff *s, const struct config *cfg,
+    const struct input_sniff *s, const struct config *cfg,
     const struct privs_user *child_as, struct queue_waiter *consumer_waiter,
     char *err, size_t errlen)
 {
@@ -66,7 +66,7 @@ stream_open(struct input *in, struct input_stream *st,
 	if ((rc = st->ops->open(st, &a, err, errlen)) > 0) {
 		/* a compressed file only libtrace reads */
 		st->ops->close(st);
-		st->ops = &in_libtrace_backend;
+		st->ops = &input_libtrace_backend;
 		rc = st->ops->open(st, &a, err, errlen);
 	}
 	if (rc != 0)
@@ -85,7 +85,7 @@ input_open(const char *uri, size_t index, const struct config *cfg,
     const struct privs_user *child_as,
     struct queue_waiter *consumer_waiter, char *err, size_t errlen)
 {
-	struct in_sniff s;
+	struct input_sniff s;
 	struct input *in;
 
 	if ((in = calloc(1, sizeof(*in))) == NULL ||
@@ -102,7 +102,7 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	in->linktype = -1;
 	in->snaplen = cfg->snaplen;
 	in->has_filter = cfg->filter != NULL;
-	if (in_sniff_uri(uri, cfg->libtrace_live, &s, err, errlen) != 0 ||
+	if (input_sniff_uri(uri, cfg->libtrace_live, &s, err, errlen) != 0 ||
 	    stream_open(in, &in->streams[0], &s, cfg, child_as,
 	    consumer_waiter, err, errlen) != 0) {
 		input_destroy(in);
@@ -238,5 +238,5 @@ input_failed(const struct input *in)
 void
 input_libtrace_help(void)
 {
-	in_libtrace_help();
+	input_libtrace_formats();
 }

@@ -1,6 +1,6 @@
 /*
  * input_backend.h - what the reader core (input.c) and its backends
- * (in_pcapfile.c, in_live.c, in_libtrace.c) share; private to them.
+ * (input_pcapfile.c, input_live.c, input_libtrace.c) share; private to them.
  *
  * A *source* (struct input) is what the user named: its URI, its row in
  * the statistics, its tie-break index, its link type and snap length.  A
@@ -29,7 +29,7 @@
 
 #include "clock.h"
 #include "counter.h"
-#include "in_sniff.h"
+#include "input_sniff.h"
 #include "input_counters.h"
 #include "log.h"
 #include "options.h"
@@ -96,11 +96,11 @@ struct input_backend {
 };
 
 /* The backends (input.c picks one per source). */
-extern const struct input_backend in_pcapfile_backend;	/* pcap, pcapng */
-extern const struct input_backend in_live_backend;	/* libpcap live */
-extern const struct input_backend in_libtrace_backend;	/* the rest */
+extern const struct input_backend input_pcapfile_backend;	/* pcap, pcapng */
+extern const struct input_backend input_live_backend;	/* libpcap live */
+extern const struct input_backend input_libtrace_backend;	/* the rest */
 /* libtrace's list of formats (for input_libtrace_help). */
-void in_libtrace_help(void);
+void input_libtrace_formats(void);
 
 /* A source (input.h's struct input): what the user named.  Set up in the main thread; read-only
  * once the readers run. */
@@ -125,7 +125,7 @@ struct input_stream {
 	/* applied by input_push(); NULL when the source filters itself
 	 * (kernel, libtrace) or there is no filter */
 	const struct bpf_program *filter;
-	struct bpf_program	 prog;		/* compiled by in_libpcap */
+	struct bpf_program	 prog;		/* compiled by input_libpcap */
 	bool			 have_prog;
 	unsigned		 batch;		/* between read ops */
 	struct input_counters	 c;

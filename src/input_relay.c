@@ -1,5 +1,5 @@
 /*
- * in_relay.c - the relay of the libtrace backend (see in_relay.h).
+ * input_relay.c - the relay of the libtrace backend (see input_relay.h).
  *
  * DESIGN
  * - A stream in a format only libtrace reads (erf:-, erf:FIFO) would
@@ -30,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "in_relay.h"
-#include "in_stdio.h"
+#include "input_relay.h"
+#include "input_stdio.h"
 #include "input_backend.h"
 #include "spawn.h"
 #include "privs.h"
@@ -41,7 +41,7 @@
 #define ERF_MAXREC		65535		/* its 16-bit rlen */
 
 void
-in_relay_init(struct in_relay *r, struct input_stream *st)
+input_relay_init(struct input_relay *r, struct input_stream *st)
 {
 	memset(r, 0, sizeof(*r));
 	r->st = st;
@@ -54,7 +54,7 @@ in_relay_init(struct in_relay *r, struct input_stream *st)
  * gives up (-1) on an error or once the reader is done.
  */
 static int
-relay_write(struct in_relay *r, const char *buf, size_t n)
+relay_write(struct input_relay *r, const char *buf, size_t n)
 {
 	while (n > 0) {
 		struct pollfd pfd = { .fd = r->wr, .events = POLLOUT };
@@ -97,7 +97,7 @@ relay_peek_tool(int fd)
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		if ((at = lseek(fd, 0, SEEK_CUR)) >= 0 &&
 		    pread(fd, m, sizeof(m), at) == (ssize_t)sizeof(m))
-			tool = in_sniff_decompressor(m, sizeof(m));
+			tool = input_sniff_decompressor(m, sizeof(m));
 		return tool;
 	}
 	if (pipe2(p, O_CLOEXEC) != 0)
@@ -111,7 +111,7 @@ relay_peek_tool(int fd)
 		if (n < 0 || (n > 0 && read(p[0], m, (size_t)n) != n))
 			break;
 		if (n == (ssize_t)sizeof(m)) {
-			tool = in_sniff_decompressor(m, sizeof(m));
+			tool = input_sniff_decompressor(m, sizeof(m));
 			break;
 		}
 		if (n == 0 || (pfd.revents & POLLHUP))
@@ -128,7 +128,7 @@ relay_peek_tool(int fd)
  * its records seen) instead of the stream.  0, or -1 with err.
  */
 static int
-relay_decompress(struct in_relay *r, const struct privs_user *child_as,
+relay_decompress(struct input_relay *r, const struct privs_user *child_as,
     char *err, size_t errlen)
 {
 	const char *tool = relay_peek_tool(r->src);
@@ -165,7 +165,7 @@ relay_whole(const unsigned char *buf, size_t len, bool *framed)
 {
 	size_t off = 0, rlen;
 
-	if (*framed && len >= 4 && in_sniff_decompressor(buf, 4) != NULL)
+	if (*framed && len >= 4 && input_sniff_decompressor(buf, 4) != NULL)
 		*framed = false;
 	if (!*framed)
 		return len;
@@ -184,7 +184,7 @@ relay_whole(const unsigned char *buf, size_t len, bool *framed)
 
 /* Whether the relay is to stop reading the stream. */
 static bool
-relay_stopping(struct in_relay *r)
+relay_stopping(struct input_relay *r)
 {
 	return atomic_load(&r->errnum) != 0 ||
 	    input_stream_stopping(r->st) || atomic_load(&r->st->done);
@@ -198,9 +198,9 @@ relay_stopping(struct in_relay *r)
  * input as a file does); on a stop they are dropped, with a -v line.
  */
 static void *
-in_relay_thread(void *arg)
+input_relay_thread(void *arg)
 {
-	struct in_relay *r = arg;
+	struct input_relay *r = arg;
 	/* room for a read beside the start of the longest ERF record */
 	unsigned char buf[RELAY_READ + ERF_MAXREC];
 	bool framed = r->framed;
@@ -228,7 +228,7 @@ in_relay_thread(void *arg)
 			atomic_store(&r->errnum, errno);
 		if (n == 0 && len > 0 && relay_write(r, (char *)buf, len) == 0)
 			len = 0;	/* the stream's end: libtrace judges it */
-		if (n == 0 && in_stdio_reap(&r->child, r->tool,
+		if (n == 0 && input_stdio_reap(&r->child, r->tool,
 		    r->st->src->uri, "stream", NULL, 0) != 0)
 			atomic_store(&r->errnum, EIO);
 		if (n <= 0)
@@ -253,23 +253,23 @@ in_relay_thread(void *arg)
 }
 
 int
-in_relay_open(struct in_relay *r, const struct privs_user *child_as,
+input_relay_open(struct input_relay *r, const struct privs_user *child_as,
     char **uri, char *err, size_t errlen)
 {
 	const char *in_uri = r->st->src->uri;
-	size_t flen = in_sniff_format_len(in_uri);
+	size_t flen = input_sniff_format_len(in_uri);
 	const char *path = in_uri + flen + 1;
 	int p[2], rc, errnum = 0;
 
 	*uri = NULL;
 	/* a file libtrace reads itself, or says why it cannot */
-	if (flen == 0 || in_sniff_is_live(in_uri) ||
-	    !in_sniff_path_is_stream(path, &errnum))
+	if (flen == 0 || input_sniff_is_live(in_uri) ||
+	    !input_sniff_path_is_stream(path, &errnum))
 		return 0;
 	/* ERF records say their length: a stop cuts between two */
-	r->framed = in_sniff_has_format(in_uri, "erf") ||
-	    in_sniff_has_format(in_uri, "rawerf");
-	if ((r->src = in_stdio_fd(path)) < 0) {
+	r->framed = input_sniff_has_format(in_uri, "erf") ||
+	    input_sniff_has_format(in_uri, "rawerf");
+	if ((r->src = input_stdio_fd(path)) < 0) {
 		log_seterr(err, errlen, "cannot open input '%s': %s", in_uri,
 		    strerror(errno));
 		return -1;
@@ -277,7 +277,7 @@ in_relay_open(struct in_relay *r, const struct privs_user *child_as,
 	if (r->framed && relay_decompress(r, child_as, err, errlen) != 0)
 		return -1;
 	if (pipe2(p, O_CLOEXEC) == 0) {
-		r->rd = p[0];	/* closed by in_relay_close */
+		r->rd = p[0];	/* closed by input_relay_close */
 		r->wr = p[1];
 	}
 	if (r->rd < 0 || fcntl(p[1], F_SETFL, O_NONBLOCK) != 0 ||
@@ -289,7 +289,7 @@ in_relay_open(struct in_relay *r, const struct privs_user *child_as,
 		return -1;
 	}
 	/* running already: libtrace reads the first bytes as it starts */
-	if ((rc = pthread_create(&r->thread, NULL, in_relay_thread, r)) != 0) {
+	if ((rc = pthread_create(&r->thread, NULL, input_relay_thread, r)) != 0) {
 		log_seterr(err, errlen, "cannot start a relay for '%s': %s",
 		    in_uri, strerror(rc));
 		free(*uri);
@@ -301,13 +301,13 @@ in_relay_open(struct in_relay *r, const struct privs_user *child_as,
 }
 
 int
-in_relay_errno(struct in_relay *r)
+input_relay_errno(struct input_relay *r)
 {
 	return atomic_load(&r->errnum);
 }
 
 void
-in_relay_join(struct in_relay *r)
+input_relay_join(struct input_relay *r)
 {
 	if (r->started) {
 		pthread_join(r->thread, NULL);
@@ -316,7 +316,7 @@ in_relay_join(struct in_relay *r)
 }
 
 void
-in_relay_close(struct in_relay *r)
+input_relay_close(struct input_relay *r)
 {
 	if (r->src >= 0)
 		close(r->src);

@@ -1,7 +1,7 @@
 /*
- * in_relay.h - the libtrace backend's relay: a stream (FIFO, pipe, "-")
+ * input_relay.h - the libtrace backend's relay: a stream (FIFO, pipe, "-")
  * in a format only libtrace reads, copied by a thread of its own into a
- * pipe that libtrace reads instead (see in_relay.c).
+ * pipe that libtrace reads instead (see input_relay.c).
  */
 #ifndef MTRACECAP_IN_RELAY_H
 #define MTRACECAP_IN_RELAY_H
@@ -15,7 +15,7 @@
 struct input_stream;
 struct privs_user;
 
-struct in_relay {
+struct input_relay {
 	struct input_stream	*st;
 	int			 src;	/* the stream; -1: no relay */
 	int			 rd, wr;	/* the pipe to libtrace */
@@ -27,8 +27,8 @@ struct in_relay {
 	atomic_int		 errnum;	/* why the relay stopped early */
 };
 
-/* Set r up as "no relay" (for in_relay_close). */
-void in_relay_init(struct in_relay *r, struct input_stream *st);
+/* Set r up as "no relay" (for input_relay_close). */
+void input_relay_init(struct input_relay *r, struct input_stream *st);
 
 /*
  * Main thread: if st's URI names a libtrace file format read from a
@@ -38,24 +38,24 @@ void in_relay_init(struct in_relay *r, struct input_stream *st);
  * (of a compressed ERF stream) runs as child_as.  0, or -1 with err
  * naming the input.
  */
-int in_relay_open(struct in_relay *r, const struct privs_user *child_as,
+int input_relay_open(struct input_relay *r, const struct privs_user *child_as,
     char **uri, char *err, size_t errlen);
 
 /* Whether a relay feeds libtrace: it then reads on to the end of file,
  * which the relay makes once told to stop. */
 static inline bool
-in_relay_active(const struct in_relay *r)
+input_relay_active(const struct input_relay *r)
 {
 	return r->src >= 0;
 }
 
 /* After libtrace's end of file: why the relay stopped early, or 0. */
-int in_relay_errno(struct in_relay *r);
+int input_relay_errno(struct input_relay *r);
 
 /* Once the reader is done (r->st->done) or never ran: wait for the
  * relay thread. */
-void in_relay_join(struct in_relay *r);
-/* Close what is left; in_relay_join first. */
-void in_relay_close(struct in_relay *r);
+void input_relay_join(struct input_relay *r);
+/* Close what is left; input_relay_join first. */
+void input_relay_close(struct input_relay *r);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * in_stdio.c - pcap from a pipe, a FIFO, standard input or a
+ * input_stdio.c - pcap from a pipe, a FIFO, standard input or a
  * decompressor child, for libpcap.
  *
  * DESIGN
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "in_stdio.h"
+#include "input_stdio.h"
 #include "input_backend.h"
 #include "spawn.h"
 
@@ -43,7 +43,7 @@ struct cookie {
 };
 
 int
-in_stdio_reap(pid_t *child, const char *tool, const char *uri,
+input_stdio_reap(pid_t *child, const char *tool, const char *uri,
     const char *what, char *why, size_t whylen)
 {
 	char err[256];
@@ -91,7 +91,7 @@ cookie_read(void *cookie, char *buf, size_t n)
 			return -1;
 		if (r > 0) {
 			r = read(s->fd, buf, n);
-			if (r == 0 && in_stdio_reap(&s->child, s->tool,
+			if (r == 0 && input_stdio_reap(&s->child, s->tool,
 			    s->st->src->uri, "data", s->why, s->whylen) != 0)
 				return -1;
 			if (r >= 0 || (errno != EINTR && errno != EAGAIN))
@@ -161,7 +161,7 @@ cookie_fdopen(struct input_stream *st, int fd, pid_t child, const char *tool,
 		s->nhead += (size_t)r;
 	}
 	s->why = NULL;		/* from now on the reader logs it */
-	*kind = in_sniff_magic(s->head, s->nhead);
+	*kind = input_sniff_magic(s->head, s->nhead);
 	if ((fp = fopencookie(s, "r", fns)) == NULL) {
 		*errnum = errno;
 		cookie_close(s);
@@ -170,17 +170,17 @@ cookie_fdopen(struct input_stream *st, int fd, pid_t child, const char *tool,
 }
 
 int
-in_stdio_fd(const char *path)
+input_stdio_fd(const char *path)
 {
 	return strcmp(path, "-") == 0 ? fcntl(0, F_DUPFD_CLOEXEC, 3) :
 	    open(path, O_RDONLY | O_CLOEXEC);
 }
 
 FILE *
-in_stdio_open(struct input_stream *st, const char *path, enum in_kind *kind,
+input_stdio_open(struct input_stream *st, const char *path, enum in_kind *kind,
     int *errnum)
 {
-	int fd = in_stdio_fd(path);
+	int fd = input_stdio_fd(path);
 
 	if (fd < 0) {
 		*errnum = errno;
@@ -190,7 +190,7 @@ in_stdio_open(struct input_stream *st, const char *path, enum in_kind *kind,
 }
 
 FILE *
-in_stdio_compressed(struct input_stream *st, const char *path,
+input_stdio_compressed(struct input_stream *st, const char *path,
     const struct privs_user *child_as, enum in_kind *kind, char *err,
     size_t errlen)
 {
@@ -211,7 +211,7 @@ in_stdio_compressed(struct input_stream *st, const char *path,
 			close(fd);
 		return NULL;
 	}
-	if ((tool = in_sniff_decompressor(m, (size_t)n)) == NULL) {
+	if ((tool = input_sniff_decompressor(m, (size_t)n)) == NULL) {
 		close(fd);
 		log_seterr(err, errlen, "cannot read input '%s': it changed "
 		    "while being opened", uri);

@@ -1,5 +1,5 @@
 /*
- * in_libpcap.h - libpcap helpers the backends share: link types as files
+ * input_libpcap.h - libpcap helpers the backends share: link types as files
  * hold them, and the filter compiled once per stream (for input_push(),
  * for the kernel, or only checked, for libtrace).
  */
@@ -14,7 +14,7 @@
 struct input_stream;
 
 /* The LINKTYPE_ value a file holds for libpcap's DLT_ value dlt. */
-int in_libpcap_linktype(int dlt);
+int input_libpcap_linktype(int dlt);
 
 /*
  * Compile filter (NULL: none, 0) on handle p into st->prog.  install:
@@ -22,12 +22,12 @@ int in_libpcap_linktype(int dlt);
  * NULL); else input_push() applies it (st->filter).  0, or -1 with err
  * naming the filter and the input.
  */
-int in_libpcap_filter(struct input_stream *st, pcap_t *p, const char *filter,
+int input_libpcap_filter(struct input_stream *st, pcap_t *p, const char *filter,
     bool install, char *err, size_t errlen);
 
 /* Syntax check of filter for uri (before libtrace compiles it lazily).
  * 0, or -1 with err. */
-int in_libpcap_filter_check(const char *filter, const char *uri, char *err,
+int input_libpcap_filter_check(const char *filter, const char *uri, char *err,
     size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * in_live.c - the libpcap live backend: ring:, int: and pcapint: (unless
+ * input_live.c - the libpcap live backend: ring:, int: and pcapint: (unless
  * --libtrace-live) as a TPACKET_V3 ring of --capture-buffer bytes, where
  * libtrace 3's ring: holds only 256 frames.
  *
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "in_libpcap.h"
+#include "input_libpcap.h"
 #include "input_backend.h"
 
 struct live_in {
@@ -75,9 +75,9 @@ live_open(struct input_stream *st, const struct input_open_args *a,
 	}
 	if (rc > 0)
 		log_warn("input '%s': %s", uri, pcap_geterr(l->pcap));
-	st->src->linktype = in_libpcap_linktype(pcap_datalink(l->pcap));
+	st->src->linktype = input_libpcap_linktype(pcap_datalink(l->pcap));
 	l->linktype = st->src->linktype;
-	if (in_libpcap_filter(st, l->pcap, cfg->filter, true, err,
+	if (input_libpcap_filter(st, l->pcap, cfg->filter, true, err,
 	    errlen) != 0)
 		return -1;
 	if (pcap_setnonblock(l->pcap, 1, perr) != 0) {
@@ -165,7 +165,7 @@ live_close(struct input_stream *st)
 	st->be = NULL;
 }
 
-const struct input_backend in_live_backend = {
+const struct input_backend input_live_backend = {
 	.name = "libpcap live",
 	.open = live_open,
 	.read = live_read,

@@ -1,11 +1,11 @@
 /*
- * in_pcapfile.c - the pcap file backend: pcap and pcapng files,
+ * input_pcapfile.c - the pcap file backend: pcap and pcapng files,
  * compressed or not, and pcap streams (FIFO, pipe, standard input).
  *
  * DESIGN
  * - Opened with libpcap in the main thread (which checks the header and
  *   compiles the filter as for any pcap file); streams and compressed
- *   files reach it through in_stdio.c.  The filter is applied by
+ *   files reach it through input_stdio.c.  The filter is applied by
  *   input_push().
  * - Regular, uncompressed classic pcap files are then read without
  *   libpcap: open switches the stream to the native reader (its own ops
@@ -28,8 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "in_libpcap.h"
-#include "in_stdio.h"
+#include "input_libpcap.h"
+#include "input_stdio.h"
 #include "input_backend.h"
 #include "pcapfile.h"
 
@@ -65,7 +65,7 @@ static const struct input_backend native_backend = {
 static int
 linktype_field(struct input_stream *st, pcap_t *p, char *err, size_t errlen)
 {
-	uint32_t lt = (uint32_t)in_libpcap_linktype(pcap_datalink(p)) |
+	uint32_t lt = (uint32_t)input_libpcap_linktype(pcap_datalink(p)) |
 	    (uint32_t)pcap_datalink_ext(p);
 
 	if (lt > INT32_MAX) {
@@ -131,7 +131,7 @@ open_stdio(struct input_stream *st, const struct input_open_args *a,
 
 	*fp = NULL;
 	if (a->stream) {
-		if ((*fp = in_stdio_open(st, a->path, kind, &errnum)) == NULL) {
+		if ((*fp = input_stdio_open(st, a->path, kind, &errnum)) == NULL) {
 			log_seterr(err, errlen, "cannot open input '%s': %s",
 			    uri, strerror(errnum));
 			return -1;
@@ -145,7 +145,7 @@ open_stdio(struct input_stream *st, const struct input_open_args *a,
 			return -1;
 		}
 	} else if (*kind == IN_COMPRESSED) {
-		if ((*fp = in_stdio_compressed(st, a->path, a->child_as, kind,
+		if ((*fp = input_stdio_compressed(st, a->path, a->child_as, kind,
 		    err, errlen)) == NULL)
 			return -1;
 		if (*kind == IN_OTHER && strcmp(a->path, uri) == 0) {
@@ -193,7 +193,7 @@ pcapfile_open(struct input_stream *st, const struct input_open_args *a,
 		return -1;
 	}
 	if (linktype_field(st, p->pcap, err, errlen) != 0 ||
-	    in_libpcap_filter(st, p->pcap, a->cfg->filter, false, err,
+	    input_libpcap_filter(st, p->pcap, a->cfg->filter, false, err,
 	    errlen) != 0)
 		return -1;
 	if (fp == NULL && (kind == IN_PCAP_US || kind == IN_PCAP_NS))
@@ -347,7 +347,7 @@ pcapfile_close(struct input_stream *st)
 	st->be = NULL;
 }
 
-const struct input_backend in_pcapfile_backend = {
+const struct input_backend input_pcapfile_backend = {
 	.name = "pcapfile",
 	.open = pcapfile_open,
 	.read = pcapfile_read,

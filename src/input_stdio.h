@@ -1,8 +1,8 @@
 /*
- * in_stdio.h - pcap bytes from a pipe, a FIFO, standard input or a
+ * input_stdio.h - pcap bytes from a pipe, a FIFO, standard input or a
  * decompressor child, as a stdio stream that libpcap reads (see
- * in_stdio.c).  Used by the pcap file backend; the relay of the libtrace
- * backend opens its streams with in_stdio_fd().
+ * input_stdio.c).  Used by the pcap file backend; the relay of the libtrace
+ * backend opens its streams with input_stdio_fd().
  */
 #ifndef MTRACECAP_IN_STDIO_H
 #define MTRACECAP_IN_STDIO_H
@@ -11,21 +11,21 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "in_sniff.h"
+#include "input_sniff.h"
 
 struct input_stream;
 struct privs_user;
 
 /* An fd (O_CLOEXEC) reading path, or standard input for "-"; -1 with
  * errno. */
-int in_stdio_fd(const char *path);
+int input_stdio_fd(const char *path);
 
 /*
  * Open path ("-" for standard input) as a stream for st's reader and
  * learn its kind from its first bytes (handed back to the reader first).
  * NULL with *errnum.
  */
-FILE *in_stdio_open(struct input_stream *st, const char *path,
+FILE *input_stdio_open(struct input_stream *st, const char *path,
     enum in_kind *kind, int *errnum);
 
 /*
@@ -33,7 +33,7 @@ FILE *in_stdio_open(struct input_stream *st, const char *path,
  * process running as child_as (NULL: as we do).  *kind becomes what the
  * decompressed stream holds.  NULL with err naming the input.
  */
-FILE *in_stdio_compressed(struct input_stream *st, const char *path,
+FILE *input_stdio_compressed(struct input_stream *st, const char *path,
     const struct privs_user *child_as, enum in_kind *kind, char *err,
     size_t errlen);
 
@@ -45,7 +45,7 @@ FILE *in_stdio_compressed(struct input_stream *st, const char *path,
  * corrupt or truncated: in why (while opening, for the open's one error
  * line) or, why NULL, logged naming the input.
  */
-int in_stdio_reap(pid_t *child, const char *tool, const char *uri,
+int input_stdio_reap(pid_t *child, const char *tool, const char *uri,
     const char *what, char *why, size_t whylen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * in_libtrace.c - the libtrace backend: every URI that neither libpcap
+ * input_libtrace.c - the libtrace backend: every URI that neither libpcap
  * backend reads (ERF, other live formats, --libtrace-live, compressed
  * files that hold neither pcap nor pcapng).
  *
@@ -14,7 +14,7 @@
  *   INPUT_POLL_MS timeout so that a silent interface never keeps the
  *   reader from seeing the stop flag (a blocking pcapint: read would wait
  *   for the next packet forever).  Files read with trace_read_packet();
- *   a stream behind the relay (in_relay.c) is read on to the end of file
+ *   a stream behind the relay (input_relay.c) is read on to the end of file
  *   that the relay makes once told to stop.
  */
 #include "config.h"
@@ -28,15 +28,15 @@
 
 #include <libtrace.h>
 
-#include "in_libpcap.h"
-#include "in_relay.h"
+#include "input_libpcap.h"
+#include "input_relay.h"
 #include "input_backend.h"
 
 struct libtrace_in {
 	libtrace_t		*trace;
 	libtrace_filter_t	*filter;
 	libtrace_packet_t	*packet;
-	struct in_relay		 relay;
+	struct input_relay		 relay;
 	bool			 drops_are_deltas;
 	uint64_t		 drops_total;
 	uint64_t		 drops_checked_ns;
@@ -150,15 +150,15 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 		log_seterr(err, errlen, "out of memory");
 		return -1;
 	}
-	in_relay_init(&t->relay, st);
+	input_relay_init(&t->relay, st);
 	st->be = t;
-	st->src->live = in_sniff_is_live(uri);
-	t->drops_are_deltas = in_sniff_has_format(uri, "ring") ||
-	    in_sniff_has_format(uri, "int");
+	st->src->live = input_sniff_is_live(uri);
+	t->drops_are_deltas = input_sniff_has_format(uri, "ring") ||
+	    input_sniff_has_format(uri, "int");
 	if (cfg->filter != NULL &&
-	    in_libpcap_filter_check(cfg->filter, uri, err, errlen) != 0)
+	    input_libpcap_filter_check(cfg->filter, uri, err, errlen) != 0)
 		return -1;
-	if (in_relay_open(&t->relay, a->child_as, &relay_uri, err,
+	if (input_relay_open(&t->relay, a->child_as, &relay_uri, err,
 	    errlen) != 0)
 		return -1;
 	t->trace = trace_create(relay_uri != NULL ? relay_uri : uri);
@@ -183,7 +183,7 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 	}
 	if (st->src->live) {
 		st->ops = &live_backend;
-		if (in_sniff_has_format(uri, "int"))
+		if (input_sniff_has_format(uri, "int"))
 			discard_queued(st, t);
 	}
 	return 0;
@@ -324,7 +324,7 @@ static int
 libtrace_read_file(struct input_stream *st)
 {
 	struct libtrace_in *t = st->be;
-	bool relayed = in_relay_active(&t->relay);
+	bool relayed = input_relay_active(&t->relay);
 	unsigned batch = st->batch;
 	int rc = 1, e;
 
@@ -342,7 +342,7 @@ libtrace_read_file(struct input_stream *st)
 		if (rc < 0 || trace_is_err(t->trace)) {
 			input_stream_fail(st, trace_get_err(t->trace).problem);
 			rc = -1;
-		} else if (relayed && (e = in_relay_errno(&t->relay)) != 0) {
+		} else if (relayed && (e = input_relay_errno(&t->relay)) != 0) {
 			input_stream_fail(st, strerror(e));
 			rc = -1;
 		} else {
@@ -374,7 +374,7 @@ libtrace_join(struct input_stream *st)
 	struct libtrace_in *t = st->be;
 
 	if (t != NULL)
-		in_relay_join(&t->relay);
+		input_relay_join(&t->relay);
 }
 
 static void
@@ -384,8 +384,8 @@ libtrace_close(struct input_stream *st)
 
 	if (t == NULL)
 		return;
-	in_relay_join(&t->relay);
-	in_relay_close(&t->relay);
+	input_relay_join(&t->relay);
+	input_relay_close(&t->relay);
 	if (t->packet != NULL)
 		trace_destroy_packet(t->packet);
 	if (t->trace != NULL)
@@ -397,12 +397,12 @@ libtrace_close(struct input_stream *st)
 }
 
 void
-in_libtrace_help(void)
+input_libtrace_formats(void)
 {
 	trace_help();
 }
 
-const struct input_backend in_libtrace_backend = {
+const struct input_backend input_libtrace_backend = {
 	.name = "libtrace",
 	.open = libtrace_open,
 	.read = libtrace_read_file,

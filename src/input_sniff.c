@@ -1,5 +1,5 @@
 /*
- * in_sniff.c - what a URI names and what a file holds (see in_sniff.h).
+ * input_sniff.c - what a URI names and what a file holds (see input_sniff.h).
  * The magic numbers come from their owners: pcapfile.h (classic pcap)
  * and compress.c (the compression table); pcapng's is here.
  */
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "compress.h"
-#include "in_sniff.h"
+#include "input_sniff.h"
 #include "log.h"
 #include "pcapfile.h"
 
@@ -27,7 +27,7 @@ static const char *const live_formats[] = {
 static const unsigned char pcapng_magic[4] = { 0x0a, 0x0d, 0x0d, 0x0a };
 
 size_t
-in_sniff_format_len(const char *uri)
+input_sniff_format_len(const char *uri)
 {
 	const char *colon = strchr(uri, ':');
 
@@ -37,24 +37,24 @@ in_sniff_format_len(const char *uri)
 }
 
 bool
-in_sniff_has_format(const char *uri, const char *fmt)
+input_sniff_has_format(const char *uri, const char *fmt)
 {
-	size_t n = in_sniff_format_len(uri);
+	size_t n = input_sniff_format_len(uri);
 
 	return n != 0 && strlen(fmt) == n && strncmp(uri, fmt, n) == 0;
 }
 
 bool
-in_sniff_is_live(const char *uri)
+input_sniff_is_live(const char *uri)
 {
 	for (size_t i = 0; live_formats[i] != NULL; i++)
-		if (in_sniff_has_format(uri, live_formats[i]))
+		if (input_sniff_has_format(uri, live_formats[i]))
 			return true;
 	return false;
 }
 
 const char *
-in_sniff_decompressor(const unsigned char *m, size_t n)
+input_sniff_decompressor(const unsigned char *m, size_t n)
 {
 	const struct compress_info *c = n >= 4 ? compress_sniff(m, n) : NULL;
 
@@ -65,7 +65,7 @@ in_sniff_decompressor(const unsigned char *m, size_t n)
 }
 
 enum in_kind
-in_sniff_magic(const unsigned char *m, size_t n)
+input_sniff_magic(const unsigned char *m, size_t n)
 {
 	uint32_t magic;
 	bool swapped;
@@ -78,7 +78,7 @@ in_sniff_magic(const unsigned char *m, size_t n)
 		return IN_PCAP_NS;
 	if (memcmp(m, pcapng_magic, sizeof(pcapng_magic)) == 0)
 		return IN_PCAPNG;
-	if (in_sniff_decompressor(m, n) != NULL)
+	if (input_sniff_decompressor(m, n) != NULL)
 		return IN_COMPRESSED;
 	return IN_OTHER;
 }
@@ -101,11 +101,11 @@ probe_file(const char *path, int *errnum)
 	close(fd);
 	if (n < 0)
 		return IN_MISSING;
-	return in_sniff_magic(m, (size_t)n);
+	return input_sniff_magic(m, (size_t)n);
 }
 
 bool
-in_sniff_path_is_stream(const char *path, int *errnum)
+input_sniff_path_is_stream(const char *path, int *errnum)
 {
 	struct stat st;
 
@@ -119,7 +119,7 @@ in_sniff_path_is_stream(const char *path, int *errnum)
 }
 
 int
-in_sniff_uri(const char *uri, bool libtrace_live, struct in_sniff *s,
+input_sniff_uri(const char *uri, bool libtrace_live, struct input_sniff *s,
     char *err, size_t errlen)
 {
 	const char *path = NULL;
@@ -127,22 +127,22 @@ in_sniff_uri(const char *uri, bool libtrace_live, struct in_sniff *s,
 
 	s->kind = IN_OTHER;
 	s->stream = false;
-	if ((in_sniff_has_format(uri, "pcapint") ||
-	    in_sniff_has_format(uri, "ring") ||
-	    in_sniff_has_format(uri, "int")) && !libtrace_live) {
-		s->reader = IN_READER_LIVE;
-		s->path = uri + in_sniff_format_len(uri) + 1;
+	if ((input_sniff_has_format(uri, "pcapint") ||
+	    input_sniff_has_format(uri, "ring") ||
+	    input_sniff_has_format(uri, "int")) && !libtrace_live) {
+		s->reader = INPUT_READER_LIVE;
+		s->path = uri + input_sniff_format_len(uri) + 1;
 		return 0;
 	}
-	if (in_sniff_has_format(uri, "pcapfile") ||
-	    in_sniff_has_format(uri, "pcap") ||
-	    in_sniff_has_format(uri, "pcapng"))
-		path = uri + in_sniff_format_len(uri) + 1;
-	else if (in_sniff_format_len(uri) == 0)
+	if (input_sniff_has_format(uri, "pcapfile") ||
+	    input_sniff_has_format(uri, "pcap") ||
+	    input_sniff_has_format(uri, "pcapng"))
+		path = uri + input_sniff_format_len(uri) + 1;
+	else if (input_sniff_format_len(uri) == 0)
 		path = uri;		/* bare path: libpcap if it is pcap */
 	if (path != NULL) {
 		/* pipes and devices cannot be read twice: no probe */
-		s->stream = in_sniff_path_is_stream(path, &errnum);
+		s->stream = input_sniff_path_is_stream(path, &errnum);
 		if (errnum == 0 && !s->stream)
 			s->kind = probe_file(path, &errnum);
 		if (errnum != 0) {
@@ -151,10 +151,10 @@ in_sniff_uri(const char *uri, bool libtrace_live, struct in_sniff *s,
 			return -1;
 		}
 	}
-	s->reader = IN_READER_LIBTRACE;
+	s->reader = INPUT_READER_LIBTRACE;
 	s->path = NULL;
 	if (path != NULL && (s->stream || s->kind != IN_OTHER || path != uri)) {
-		s->reader = IN_READER_PCAPFILE;
+		s->reader = INPUT_READER_PCAPFILE;
 		s->path = path;
 	}
 	return 0;

@@ -1,17 +1,17 @@
 /*
- * in_libpcap.c - libpcap helpers shared by the backends (see
- * in_libpcap.h).  Main thread only: they run while a source opens.
+ * input_libpcap.c - libpcap helpers shared by the backends (see
+ * input_libpcap.h).  Main thread only: they run while a source opens.
  */
 #include "config.h"
 
-#include "in_libpcap.h"
+#include "input_libpcap.h"
 #include "input_backend.h"
 #include "log.h"
 
 /* libpcap's DLT_ values differ from the LINKTYPE_ values files hold for a
  * few link types (pcap-linktype(7)); the rest are equal. */
 int
-in_libpcap_linktype(int dlt)
+input_libpcap_linktype(int dlt)
 {
 	switch (dlt) {
 	case 11:	return 100;	/* ATM_RFC1483 */
@@ -24,7 +24,7 @@ in_libpcap_linktype(int dlt)
 }
 
 int
-in_libpcap_filter(struct input_stream *st, pcap_t *p, const char *filter,
+input_libpcap_filter(struct input_stream *st, pcap_t *p, const char *filter,
     bool install, char *err, size_t errlen)
 {
 	if (filter == NULL)
@@ -48,7 +48,7 @@ in_libpcap_filter(struct input_stream *st, pcap_t *p, const char *filter,
 }
 
 int
-in_libpcap_filter_check(const char *filter, const char *uri, char *err,
+input_libpcap_filter_check(const char *filter, const char *uri, char *err,
     size_t errlen)
 {
 	struct bpf_program prog;
