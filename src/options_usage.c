@@ -1,0 +1,57 @@
+/*
+ * options_usage.c - the --help text.  The options themselves, their
+ * parsing and checks are options.c's; man/mtracecap.8 says the same at
+ * length; packaging.sh checks that --help, the man page and the table of
+ * options name the same options.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "options.h"
+
+void
+options_usage(FILE *fp)
+{
+	fprintf(fp,
+"Usage: mtracecap [flags] outputuri traceuri [traceuri...]\n"
+"       mtracecap [flags] -B baseuri traceuri [traceuri...]\n"
+"\n"
+"Capture from every traceuri (any libtrace URI: ring:eth0, int:eth0,\n"
+"pcapint:eth0, pcapfile:trace.pcap, erf:trace.erf, ...), merge the packets\n"
+"in timestamp order and write them as pcap to outputuri (pcapfile:FILE,\n"
+"pcapfile:- for stdout) or to rotated files in the directory of -B.\n"
+"\n"
+"  -B, --baseuri pcapfile:DIR     write DIR/YYYYMMDD-HHMMSS-NNNNNNNN[ext] files\n"
+"  -F, --filter BPF               keep only packets matching the filter\n"
+"  -G, --rotate-seconds N         start a new file every N seconds (-B only)\n"
+"  -S, --rotate-sizemb N          start a new file before one exceeds N MiB (-B only)\n"
+"  -s, --snaplen BYTES            keep at most BYTES of each packet (default 64;\n"
+"                                 0 = whole packets, up to 262144)\n"
+"  -U, --use-utc                  name files in UTC instead of local time\n"
+"  -v, --verbose                  per-file and exit statistics (twice: debug)\n"
+"  -W, --watchfile FILE           before each new file, wait until FILE exists\n"
+"  -w, --maxwait_ms MS            longest a silent live input may hold back\n"
+"                                 the others (default 1)\n"
+"  -z, --compress-level 0-9       compression level (-Z gz if no -Z)\n"
+"  -Z, --compress-type TYPE       gz|zlib, bz2, lzo, xz, zstd, lz4 or none\n"
+"                                 (zstd, lz4: libwandio >= 4.2)\n"
+"  -N, --seqfile FILE             keep the file sequence number in FILE\n"
+"      --file-ext=EXT             append EXT to every file name (-B only)\n"
+"      --relinquish-privileges=USER  drop root to USER once inputs are open\n"
+"      --pipeout=COMMAND          pipe each file through COMMAND (no shell)\n"
+"      --post-rotate=COMMAND      run COMMAND FILE after each file is complete\n"
+"      --queue-size=MB            buffer per input (default %u MiB)\n"
+"      --capture-buffer=MB        kernel ring per live input (default %u MiB)\n"
+"      --libtrace-live            read ring:, int:, pcapint: with libtrace's own\n"
+"                                 readers instead of libpcap's TPACKET_V3 ring\n"
+"      --time-stamp-precision=P   micro (default) or nano: pcap files with\n"
+"                                 microsecond or nanosecond stamps\n"
+"  -H, --libtrace-help            list libtrace's input formats\n"
+"  -h, --help                     this help\n"
+"      --version                  print the version\n"
+"\n"
+"Exit status: 0 after a clean stop, 1 on an input, output or runtime\n"
+"error, 2 on a usage error.  See mtracecap(8).\n",
+	    OPTIONS_QUEUE_MB_DEFAULT, OPTIONS_CAPBUF_MB_DEFAULT);
+}
