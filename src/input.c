@@ -83,7 +83,8 @@ stream_open(struct input *in, struct input_stream *st,
 struct input *
 input_open(const char *uri, size_t index, const struct config *cfg,
     const struct privs_user *child_as,
-    struct queue_waiter *consumer_waiter, char *err, size_t errlen)
+    struct queue_waiter *consumer_waiter, const atomic_bool *stop,
+    char *err, size_t errlen)
 {
 	struct input_sniff s;
 	struct input *in;
@@ -102,6 +103,7 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	in->linktype = -1;
 	in->snaplen = cfg->snaplen;
 	in->has_filter = cfg->filter != NULL;
+	atomic_init(&in->streams[0].stop, stop);
 	if (input_sniff_uri(uri, cfg->libtrace_live, &s, err, errlen) != 0 ||
 	    stream_open(in, &in->streams[0], &s, cfg, child_as,
 	    consumer_waiter, err, errlen) != 0) {

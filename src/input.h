@@ -35,12 +35,14 @@ struct privs_user;
  * Open, configure and start the source named by uri (main thread only).
  * index is its position among the inputs.  The input's queue wakes
  * consumer_waiter.  A decompressor child of a compressed file runs as
- * child_as (NULL: as we do; kept until input_destroy).  Returns NULL with
- * a message naming the URI in err.
+ * child_as (NULL: as we do; kept until input_destroy).  Once *stop is set
+ * (NULL: never), an open that waits for data (a FIFO whose writer is
+ * silent) gives up.  Returns NULL with a message naming the URI in err.
  */
 struct input *input_open(const char *uri, size_t index,
     const struct config *cfg, const struct privs_user *child_as,
-    struct queue_waiter *consumer_waiter, char *err, size_t errlen);
+    struct queue_waiter *consumer_waiter, const atomic_bool *stop,
+    char *err, size_t errlen);
 
 /* Whether input_open(uri) would capture live (and so may need
  * capabilities to open); no I/O. */

@@ -252,7 +252,7 @@ open_each(struct run *r)
 				return 1;
 			r->inputs[i] = input_open(cfg->inputs[i], i, cfg,
 			    cfg->relinquish_user != NULL ? &r->user : NULL,
-			    &r->waiter, r->err, sizeof(r->err));
+			    &r->waiter, &r->ctl.stop, r->err, sizeof(r->err));
 			if (r->inputs[i] == NULL)	/* EINTR from a stop? */
 				return stopping(r) ? 1 : -1;
 			r->opened++;

@@ -67,7 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(queue_waiter_init(&waiter) == 0);
 
 	err[0] = '\0';
-	in = input_open(uri, 0, &cfg, NULL, &waiter, err, sizeof(err));
+	in = input_open(uri, 0, &cfg, NULL, &waiter, NULL, err, sizeof(err));
 	if (in == NULL) {
 		FUZZ_CHECK(strstr(err, uri) != NULL);
 		queue_waiter_destroy(&waiter);

@@ -199,9 +199,10 @@ split_stop() {
 	    2>"$TMP/stderr" &
 	MTC_PID=$!
 	on_exit "kill_child -KILL $MTC_PID"
-	# the output's temp file: every input is open and the signal thread
-	# runs (a stop while an input still opens waits for the open, and a
-	# gzip'ed stream opens only once gzip has its first output)
+	# the output's temp file: every input is open, so the stop falls in
+	# the capture (a stop during the open ends the run before any record:
+	# stop_during_open.sh; a gzip'ed stream opens only once gzip has its
+	# first output)
 	wait_ready && wait_for_file "$TMP/sflag" &&
 	    wait_for_file "$TMP/tmp-$MTC_PID-split.pcap" ||
 	    fail "$what: mtracecap not ready or the writer stuck"

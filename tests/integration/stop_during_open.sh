@@ -7,7 +7,9 @@
 # open, for ever if no writer came.  The control thread now runs before
 # the inputs open: SIGTERM or SIGINT during an open ends the run at once,
 # as a clean stop (exit 0, the -v stop line and the total line, no error)
-# that leaves no file and no child behind.  With NOTIFY_SOCKET, systemd
+# that leaves no file and no child behind; so does a stop while a FIFO's
+# writer is connected but silent (the wait is then for the pcap header,
+# in our poll() loop).  With NOTIFY_SOCKET, systemd
 # hears STOPPING=1 and never READY=1.  The test waits for the state (the
 # main thread blocked in the FIFO's open, the notify messages), not for
 # a time.
@@ -53,10 +55,28 @@ nothing_left() {
 	[ -z "$left" ] || fail "$2: a decompressor still runs: pid $left"
 }
 
+# wait_header PID: until PID holds $TMP/silent.fifo open for reading (its
+# writer is connected and silent: the open(2) is done, reading the pcap
+# header waits); 1 after 5 s
+wait_header() {
+	local i=0 f
+	while [ $i -lt 100 ]; do
+		for f in /proc/"$1"/fd/*; do
+			[ "$(readlink "$f" 2>/dev/null)" = "$TMP/silent.fifo" ] &&
+			    return 0
+		done
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
 # stop_case WHAT SIGNAL OUTPUT INPUT...: start mtracecap -v OUTPUT INPUT...
 # (one of them the FIFO, which never gets a writer), send SIGNAL while it
-# waits in the FIFO's open; it must exit 0 within 3 s, say only the stop
-# and the total, and leave $TMP/out empty
+# waits in the FIFO's open (or, with WAIT=wait_header, for the first bytes
+# of a FIFO whose writer is silent); it must exit 0 within 3 s, say only
+# the stop and the total, and leave $TMP/out empty
 stop_case() {
 	local what=$1 sig=$2 out=$3 pid name fails=$FAILS
 	shift 3
@@ -65,7 +85,7 @@ stop_case() {
 	"$MTRACECAP" -v "$out" "$@" 2>"$TMP/err" &
 	pid=$!
 	on_exit "kill_child -KILL $pid"
-	if ! wait_open "$pid"; then
+	if ! "${WAIT:-wait_open}" "$pid"; then
 		fail "$what: not waiting in the FIFO's open: $(cat "/proc/$pid/wchan" 2>/dev/null) $(cat "$TMP/err")"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
@@ -100,6 +120,19 @@ stop_case "libtrace erf:FIFO" TERM "pcapfile:$TMP/out/x.pcap" \
     "erf:$TMP/in.fifo"
 stop_case "a gzip'ed file open, then the FIFO" TERM "-Bpcapfile:$TMP/out" \
     "$D/a.pcap.gz" "$TMP/in.fifo"
+
+# a writer that connected and sends nothing: open(2) returns, the wait is
+# for the pcap file header
+mkfifo "$TMP/silent.fifo"
+for args in "$TMP/silent.fifo" "pcapfile:$TMP/silent.fifo"; do
+	sleep 3600 >"$TMP/silent.fifo" &
+	holder=$!
+	on_exit "kill_child $holder"
+	WAIT=wait_header stop_case "silent writer, $args" TERM \
+	    "-Bpcapfile:$TMP/out" "$args"
+	kill_child "$holder"
+	wait "$holder" 2>/dev/null || true
+done
 
 # --- systemd: STOPPING=1, and no READY=1 for a run that never started
 case $(readelf -d "$MTRACECAP" 2>/dev/null || true) in
