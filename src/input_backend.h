@@ -102,8 +102,8 @@ extern const struct input_backend input_libtrace_backend;	/* the rest */
 /* libtrace's list of formats (for input_libtrace_help). */
 void input_libtrace_formats(void);
 
-/* A source (input.h's struct input): what the user named.  Set up in the main thread; read-only
- * once the readers run. */
+/* A source (input.h's struct input): what the user named.  Set up in the
+ * main thread; read-only once the readers run. */
 struct input {
 	char			*uri;
 	size_t			 index;		/* tie-break, stats row */
