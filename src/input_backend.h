@@ -129,7 +129,9 @@ struct input_stream {
 	bool			 have_prog;
 	unsigned		 batch;		/* between read ops */
 	struct input_counters	 c;
-	/* set by input_start; atomic: a relay thread may run before that */
+	/* set by input_open (an open that waits gives up once it is set)
+	 * and again by input_start; atomic: a relay thread may run before
+	 * that */
 	const atomic_bool	*_Atomic stop;
 	atomic_bool		 failed;	/* written once, read after join */
 	atomic_bool		 done;		/* the reader stopped reading */
