@@ -3,7 +3,8 @@
  * bytes, the tool that reads it, libwandio's writer for it, the probe
  * that proves the writer compresses, and the lzop fallback.
  *
- * A leaf: it knows nothing of the config, the inputs or the output.
+ * It knows nothing of the config, the inputs or the output; it uses
+ * only log.c, words.c (the lzop command) and spawn.c (finding lzop).
  */
 #ifndef MTRACECAP_COMPRESS_H
 #define MTRACECAP_COMPRESS_H

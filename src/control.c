@@ -31,8 +31,8 @@
  *   STOPPING=1 that meet a full receiver queue are sent again next tick.
  * - Threads: main calls everything but the callbacks; it hands the loop
  *   the stats pointer and its requests through atomics, then writes the
- *   eventfd.  The loop reads the stats only through stats.h (atomics and
- *   the name under its lock).
+ *   eventfd.  The loop reads the stats only through stats_live_status(),
+ *   one snapshot under the stats lock.
  */
 #include "config.h"
 

@@ -6,9 +6,10 @@
  *   writer pushes, the finisher thread pops and runs output_close()
  *   (flush, wait for the compressor, fsync, rename), then charges the
  *   segment to the statistics (stats_segment_done: one critical section
- *   of the stats lock, read as one snapshot by any thread).  This is a handful of operations per
- *   file, so a mutex and two condition variables are the simple right
- *   tool; no lock is held across any I/O.  The mutex also hands the
+ *   of the stats lock, read as one snapshot by any thread); a placed
+ *   regular file also gets its --post-rotate hook.  This is a handful of
+ *   operations per file, so a mutex and two condition variables are the
+ *   simple right tool; no lock is held across any I/O.  The mutex also hands the
  *   segment (plain fields) over from the writer.
  * - The -N sequence number travels beside the FIFO: one pending value
  *   (seq_pending, under the mutex) that a newer request replaces, saved

@@ -25,7 +25,8 @@ struct finisher;
 
 /*
  * Start the finisher thread.  NULL with err on failure.  pr (may be NULL)
- * runs --post-rotate for every completed file; every file is charged to
+ * runs --post-rotate for every regular file placed without a failure
+ * (not stdout, a FIFO or a device); every file is charged to
  * st (stats_segment_done), which must outlive f.
  */
 struct finisher *finisher_create(struct postrotate *pr, struct stats *st,
@@ -34,7 +35,7 @@ struct finisher *finisher_create(struct postrotate *pr, struct stats *st,
 /*
  * Hand o and its segment seg over (ownership of both moves; o is closed
  * with output_close(), whose counts per input are kept in seg->kept).
- * Blocks while max_pending files are still waiting, so a slow disk
+ * Blocks while MAX_PENDING (4) files are still waiting, so a slow disk
  * applies back-pressure instead of piling up buffers.  Writer thread only.
  */
 void finisher_submit(struct finisher *f, struct output *o,
@@ -51,8 +52,9 @@ void finisher_submit(struct finisher *f, struct output *o,
 void finisher_save_seq(struct finisher *f, const char *path, uint32_t seq);
 
 /*
- * Complete every pending file and save the last sequence number, stop the thread and free f.  *failed gets
- * whether any file failed or lost packets (counted in the stats).
+ * Complete every pending file and save the last sequence number, stop
+ * the thread and free f.  *failed gets whether any file failed, lost
+ * packets (counted in the stats) or the sequence number was not saved.
  * finisher_destroy(NULL, ...) is a no-op.
  */
 void finisher_destroy(struct finisher *f, bool *failed);

@@ -12,7 +12,7 @@
  * and so are the Linux live formats ring:,
  * int: and pcapint: (a TPACKET_V3 ring of --capture-buffer bytes, where
  * libtrace 3's ring: holds 256 frames) unless --libtrace-live; every
- * other URI goes through libtrace.  The backends (in_*.c) sit behind
+ * other URI goes through libtrace.  The backends (input_*.c) sit behind
  * input_backend.h.  A struct input is a source (what the user named);
  * its queue, counters and failure are those of its one stream.
  */

@@ -102,8 +102,8 @@ extern const struct input_backend input_libtrace_backend;	/* the rest */
 /* libtrace's list of formats (for input_libtrace_help). */
 void input_libtrace_formats(void);
 
-/* A source (input.h's struct input): what the user named.  Set up in the main thread; read-only
- * once the readers run. */
+/* A source (input.h's struct input): what the user named.  Set up in the
+ * main thread; read-only once the readers run. */
 struct input {
 	char			*uri;
 	size_t			 index;		/* tie-break, stats row */
@@ -129,7 +129,9 @@ struct input_stream {
 	bool			 have_prog;
 	unsigned		 batch;		/* between read ops */
 	struct input_counters	 c;
-	/* set by input_start; atomic: a relay thread may run before that */
+	/* set by input_open (an open that waits gives up once it is set)
+	 * and again by input_start; atomic: a relay thread may run before
+	 * that */
 	const atomic_bool	*_Atomic stop;
 	atomic_bool		 failed;	/* written once, read after join */
 	atomic_bool		 done;		/* the reader stopped reading */

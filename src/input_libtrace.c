@@ -80,9 +80,10 @@ libtrace_to_linktype(libtrace_linktype_t t)
  * a filter is set.  So what the other interfaces received in between waits
  * in the socket and would be read as this interface's packets.  Empty it
  * once trace_start() returned, as libtrace 4 does (libpcap binds before its
- * socket takes any packet): the capture of this input starts now.  libtrace 3 has no trace_get_fd(): the first
- * event names the socket (and may read the first queued packet).  Bounded,
- * so that a flood cannot hold us here.
+ * socket takes any packet): the capture of this input starts now.
+ * libtrace 3 has no trace_get_fd(): the first event names the socket (and
+ * may read the first queued packet).  Bounded, so that a flood cannot
+ * hold us here.
  */
 #define DISCARD_MAX 65536
 

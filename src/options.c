@@ -510,7 +510,7 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 static int
 check_compression(struct config *cfg, char *err, size_t errlen)
 {
-	/* -z without -Z means gzip, as 0.6 did (main.c says so) */
+	/* -z without -Z means gzip, as 0.6 did (compress_choose() says so) */
 	if (cfg->compress_level >= 0 && !cfg->compress_type_given)
 		cfg->compress_type = COMPRESS_GZ;
 	if (cfg->compress_type == COMPRESS_NONE && cfg->compress_level > 0) {

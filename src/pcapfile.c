@@ -1,6 +1,6 @@
 /*
  * pcapfile.c - a parser for classic pcap files that reads them exactly as
- * libpcap 1.10 does (sf-pcap.c), for input.c's fast file reader.
+ * libpcap 1.10 does (sf-pcap.c), for input_pcapfile.c's native reader.
  *
  * What libpcap does to each record, and so what this does too:
  * - fields in the file's byte order; in versions before 2.3 (and in 2.3
@@ -13,8 +13,9 @@
  *   ..."), one that ends between records is a clean end.
  * The file's snapshot length is taken as libpcap 1.10 takes it: 0 or more
  * than INT32_MAX means 262144, anything else is kept.  Stamps are returned
- * as unsigned seconds and fraction (libpcap sign-extends them; input.c
- * undoes that on its libpcap path, so both give the same nanoseconds).
+ * as unsigned seconds and fraction (libpcap sign-extends them;
+ * input_pcapfile.c undoes that on its libpcap path, so both give the
+ * same nanoseconds).
  */
 #include "config.h"
 

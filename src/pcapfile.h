@@ -2,11 +2,12 @@
  * pcapfile.h - a parser for classic (uncompressed, non-pcapng) pcap files.
  *
  * Pure functions over caller-supplied bytes: no I/O, no allocation, no
- * threads.  input.c reads regular pcap files in big chunks and hands them
- * here, which costs a fraction of libpcap's per-packet fread()s.  What it
- * produces matches libpcap 1.10 (sf-pcap.c) record for record: the same
- * captured length cut to the file's snapshot length, the same wire
- * length, the same errors worded the same way.  Everything this parser
+ * threads.  input_pcapfile.c's native reader reads regular pcap files in
+ * big chunks and hands them here, which costs a fraction of libpcap's
+ * per-packet fread()s.  What it produces matches libpcap 1.10
+ * (sf-pcap.c) record for record: the same captured length cut to the
+ * file's snapshot length, the same wire length, the same errors worded
+ * the same way.  Everything this parser
  * does not reproduce exactly (modified-pcap magics, versions other than
  * 2.0 to 2.4, link types whose pseudo-headers libpcap rewrites, link
  * types with a maximum packet size other than 262144) is declined, and
@@ -21,7 +22,8 @@
 #include <sys/types.h>
 
 /* The layout of a classic pcap file: the one place these are defined
- * (the reader, the writer's formats and recovery share them). */
+ * (the readers, the sniffing of inputs and the writer's formats share
+ * them; recovery sees them through the format's scanner). */
 #define PCAPFILE_MAGIC_US	0xa1b2c3d4u	/* microsecond fractions */
 #define PCAPFILE_MAGIC_NS	0xa1b23c4du	/* nanosecond fractions */
 #define PCAPFILE_HDRLEN		24	/* file header */

@@ -4,9 +4,10 @@
  * Order matters: supplementary groups and gid while still root, uid last;
  * then check that the real, effective and saved ids are the user's and
  * prove that setuid(0) fails.  Called from main before the reader,
- * writer and signal threads start.  Threads that opening the inputs
- * started (libwandio's read-ahead, the stream relay) take the new ids
- * too: glibc applies set*id calls to every thread of the process.
+ * writer, finisher and recovery threads start.  Threads started before
+ * (the control thread, and those that opening the inputs started:
+ * libwandio's read-ahead, the stream relay) take the new ids too: glibc
+ * applies set*id calls to every thread of the process.
  * Children forked before that (the decompressors of compressed inputs,
  * which main starts while opening the inputs as root) make the same
  * moves themselves between fork and exec.  Capabilities, though, belong

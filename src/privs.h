@@ -38,7 +38,9 @@ int privs_drop(const char *user, const struct privs_user *u, char *err,
  * privs_drop): give up every capability, ambient ones included, once the
  * inputs are open; what runs later (the writer, --pipeout and
  * --post-rotate children) needs none.  Root keeps root.  0, or -1 with
- * err.  Call before any thread starts.
+ * err.  Main thread, before the readers start; a thread started earlier
+ * (the control thread, a relay) gives up its own with
+ * privs_drop_thread_caps().
  */
 int privs_drop_caps(char *err, size_t errlen);
 

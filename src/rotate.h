@@ -1,5 +1,6 @@
 /*
- * rotate.h - when to cut the output into a new file (pure policy).
+ * rotate.h - when to cut the output into a new file: the pure rules,
+ * and the writer's -G schedule built on them.
  *
  * Time rotation (-G) uses fixed intervals [start + k*G, start + (k+1)*G)
  * from the first segment's start, so the cadence never drifts.
@@ -128,7 +129,7 @@ struct rotate_sched {
 	struct rotate_policy	 pol;
 	const struct rotate_clock *clock;
 	uint64_t		 maxwait_ns;	/* the merger's, for live -G */
-	bool			 rotating;	/* -G or -C: more than one file */
+	bool			 rotating;	/* -B: more than one file */
 	bool			 any_live;	/* names follow the wall clock */
 	bool			 live_clock;	/* -G with a live input */
 	uint64_t		 ival_start;	/* current -G interval (files) */
@@ -156,7 +157,7 @@ uint64_t rotate_sched_begin(struct rotate_sched *s);
  * Before writing a packet stamped t: must a new file start (the first
  * one, a -G interval ended, or, without a file, its retry is due)?  True
  * with *name (ns since the epoch) if so; the current file, if any, is to
- * be closed first.  Moves the cadence on.  -C is rotate_due_size's.
+ * be closed first.  Moves the cadence on.  -S is rotate_due_size's.
  */
 bool rotate_sched_packet(struct rotate_sched *s, const struct rotate_file *f,
     uint64_t t, uint64_t *name);
@@ -169,7 +170,7 @@ bool rotate_sched_idle(struct rotate_sched *s, const struct rotate_file *f,
     uint64_t *name);
 /*
  * Name of a file started at a packet stamped t outside the -G cadence
- * (-C, SIGHUP, a failed file replaced; t = 0: no packet at hand): t, but
+ * (-S, SIGHUP, a failed file replaced; t = 0: no packet at hand): t, but
  * the wall clock with a live input, so that a file input's outlying stamp
  * never names a live capture's file.
  */

@@ -4,9 +4,11 @@
  *
  * DESIGN
  * - Children are started by the merger/writer thread (--pipeout), by
- *   readers and recovery (decompressors) and by the finisher and recovery
- *   threads (--post-rotate hooks).  No state here: any thread may call
- *   every function, each for the children it started.
+ *   main while it opens the inputs and by recovery (decompressors), and
+ *   by the finisher and recovery threads (--post-rotate hooks).  Readers
+ *   and the relay only reap or end theirs (spawn_finish, spawn_kill).
+ *   No state here: any thread may call every function, each for the
+ *   children it started (or was handed).
  * - fork() in a threaded process: the child only calls async-signal-safe
  *   functions before execve.
  * - Nothing here waits without bound unless asked to (spawn_finish()):

@@ -10,8 +10,8 @@
  *
  * Threads: the writer (losses without a file, unfit packets, live
  * progress of the file being written), the finisher (completed files),
- * and any thread that reads (notify's live summary now; metrics and the
- * control socket later) while both run.  The shared figures sit under one
+ * and any thread that reads (the control thread's STATUS line now;
+ * metrics and the control socket later) while both run.  The shared figures sit under one
  * mutex: each change (the writer's per batch of packets and per file, the
  * finisher's per file) and each stats_snapshot() is one critical section,
  * so a snapshot's figures agree with each other (a completed file moves
@@ -135,7 +135,7 @@ void stats_final_report(struct stats *s);
 uint64_t stats_total_written(struct stats *s);
 uint64_t stats_total_lost(struct stats *s);
 /*
- * One line for systemd's STATUS= (notify.c): packets written, lost,
+ * One line for systemd's STATUS= (control.c): packets written, lost,
  * dropped by the kernel, files, the file being written (or the last one).
  * Any thread, while the writer runs.
  */

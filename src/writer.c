@@ -3,21 +3,23 @@
  *
  * DESIGN
  * - Runs on the main thread after the readers started; it is the only
- *   consumer of every queue (through merge.c) and the only user of
- *   naming.c.  Each output it opens, with its segment (segment.h: what
- *   each input handed to it), is its own until it hands both to the
- *   finisher thread (finisher.c), which completes files in order while
- *   capture goes on and only then counts their packets as written or
- *   lost; it also saves the -N sequence number (finisher_save_seq), so
- *   that no fsync runs here.  Meanwhile the writer publishes the file's
- *   progress and its own losses to the statistics once per batch
- *   (sync_segment), never per packet.
+ *   consumer of every queue (through merge.c) and the only one that
+ *   names segment files (naming_segment).  Each output it opens, with
+ *   its segment (segment.h: what each input handed to it), is its own
+ *   until it hands both to the finisher thread (finisher.c), which
+ *   completes files in order while capture goes on and only then counts
+ *   their packets as written or lost; it also saves the -N sequence
+ *   number (finisher_save_seq), so that no fsync runs here.  Meanwhile
+ *   the writer publishes the file's progress and its own losses to the
+ *   statistics once per batch (sync_segment), never per packet.
  * - Shared with other threads: the queues, the control flags (stop is
- *   read by the readers; rotate is set by the signal thread and consumed
- *   here with an atomic exchange) and the readers' relaxed counters.
+ *   read by the readers; rotate is set by the control thread and consumed
+ *   here with an atomic exchange; the heartbeat, control_beat(), is read
+ *   by it), the statistics (under their lock; through them the
+ *   readers' relaxed counters) and the finisher's FIFO.
  * - When a file ends is rotate.c's schedule (the -G cadence, by packet
  *   time for file inputs and on the monotonic clock with a live one) and
- *   -C; what a file can hold and how it reads is writer_sources.c's.
+ *   -S; what a file can hold and how it reads is writer_sources.c's.
  *   Every clock reading goes through ws->clock, which tests replace.
  * - The file header is written lazily (first packet or close) so that a
  *   file opened before any packet still gets the right link type.
@@ -294,9 +296,9 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 }
 
 /*
- * Before writing rec: start a new file if one is due (rotate.c, -C).  The
+ * Before writing rec: start a new file if one is due (rotate.c, -S).  The
  * schedule is asked only when it can say yes (no file, or -G): a single
- * file or -C alone costs no call per packet.
+ * file or -S alone costs no call per packet.
  */
 static void
 maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
@@ -348,7 +350,7 @@ replace_failed(struct writer *w, uint64_t name_ns)
 	rotate_to(w, rotate_sched_packet_name(&w->sched, name_ns));
 }
 
-/* SIGHUP (the signal thread's flag), if it came: a new file. */
+/* SIGHUP (the control thread's flag), if it came: a new file. */
 static void
 take_rotate_request(struct writer *w)
 {

@@ -140,8 +140,9 @@ wait_exit() {
 
 # wait_ready [PID]: until mtracecap PID (default $MTC_PID) runs with SIGHUP,
 # SIGINT and SIGTERM blocked (mask bits 0, 1, 14; mtracecap blocks the
-# three at once): its signal thread handles them from then on (before,
-# the default action would kill it).  SIGTERM alone is not enough: a mask
+# three at once, first thing in main): from then on they wait for the
+# control thread, which reads them from a signalfd (before, the default
+# action would kill it).  SIGTERM alone is not enough: a mask
 # inherited across exec may hold it while SIGHUP would still kill.
 # Fails the test after 2 s.
 wait_ready() {
