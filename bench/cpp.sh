@@ -52,7 +52,9 @@ bench_cpp() {
 
 # the tools measured, in table order
 cpp_tools() {
-	echo mtracecap $(has_ref && echo mtracecap-ref) mergecap tracemerge
+	local ref=""
+	has_ref && ref=mtracecap-ref
+	echo mtracecap ${ref:+"$ref"} mergecap tracemerge
 }
 
 # cpp_heap N LOG CMD...: mtracecap's heap allocations and bytes under
@@ -94,7 +96,7 @@ cpp_marginal() {
 }
 
 cpp_table() {
-	local tsv=$1 n1=$2 n2=$3 k=$4 tool a b marg tot mref tw=12
+	local tsv=$1 n1=$2 n2=$3 k=$4 tool b marg tot mref tw=12
 	has_ref && tw=14
 	printf 'COST PER PACKET: callgrind instructions (Ir), merge of %d inputs into /dev/null\n' "$k"
 	printf 'marginal = (Ir(%d x %s) - Ir(%d x %s)) / %s extra packets; ratio = mtracecap / peer\n' \

@@ -12,8 +12,9 @@
 
 # live_caps: the capturers, in table order
 live_caps() {
-	echo mtc-ring mtc-int mtc-pcapint \
-	    $(has_ref && echo ref-ring ref-int ref-pcapint) tcpdump dumpcap
+	local ref=""
+	has_ref && ref="ref-ring ref-int ref-pcapint"
+	echo mtc-ring mtc-int mtc-pcapint $ref tcpdump dumpcap
 }
 
 live_skip() {
