@@ -6,6 +6,8 @@
 # next to a baseline of their own.  Every mode runs once per round, rounds
 # interleaved; CPU is user+sys of mtracecap and its compressor child.  In
 # round 1 each output is decompressed and compared with the baseline's.
+# With $MTRACECAP_REF that second mtracecap runs every mode too, right
+# after mtracecap (labels ref-MODE), its outputs compared with mtracecap's.
 # Sourced by bench/run; writes $RES/compress.{tsv,txt}, compress-sizes.tsv
 # (output bytes per run), compress-na.tsv (modes this machine cannot run)
 # and compress-versions.txt.
@@ -80,24 +82,33 @@ bench_compress() {
 	mkinputs "$d" 1000 1
 	"$MTRACECAP" -s 0 "pcapfile:$d/ref.pcap" "$d/in0.pcap" 2>"$d/err" ||
 	    die "compress: mtracecap fails on a plain file: $(head -n 1 "$d/err")"
-	for mode in $fast $COMPRESS_SLOW; do
-		compress_mode "$mode"
-		rm -f "$d/out.$c_ext"
-		if ! "$MTRACECAP" -s 0 ${c_args[@]+"${c_args[@]}"} "pcapfile:$d/out.$c_ext" \
-		    "$d/in0.pcap" 2>"$d/err"; then
-			printf '%s\tn/a: %s\n' "$mode" "$(grep -v '^mtracecap: input=\|^mtracecap: total:' \
-			    "$d/err" | head -n 1)" >>"$na"
-		elif ! $c_dec <"$d/out.$c_ext" 2>/dev/null | cmp -s - "$d/ref.pcap"; then
-			printf '%s\tn/a: a 1000-packet probe does not decompress (%s) to the plain output\n' \
-			    "$mode" "$c_dec" >>"$na"
-		fi
+	local who bin
+	for who in "" $(has_ref && echo ref-); do
+		bin=$MTRACECAP
+		[ -n "$who" ] && bin=$MTRACECAP_REF
+		for mode in $fast $COMPRESS_SLOW; do
+			compress_mode "$mode"
+			rm -f "$d/out.$c_ext"
+			if ! "$bin" -s 0 ${c_args[@]+"${c_args[@]}"} "pcapfile:$d/out.$c_ext" \
+			    "$d/in0.pcap" 2>"$d/err"; then
+				printf '%s\tn/a: %s\n' "$who$mode" "$(grep -v '^mtracecap: input=\|^mtracecap: total:' \
+				    "$d/err" | head -n 1)" >>"$na"
+			elif ! $c_dec <"$d/out.$c_ext" 2>/dev/null | cmp -s - "$d/ref.pcap"; then
+				printf '%s\tn/a: a 1000-packet probe does not decompress (%s) to the plain output\n' \
+				    "$who$mode" "$c_dec" >>"$na"
+			fi
+		done
 	done
 	skip=$(cut -f1 "$na" | tr '\n' ' ')
 	for mode in $fast; do
-		case " $skip " in *" $mode "*) ;; *) todo+=("$mode:fast") ;; esac
+		for who in "" $(has_ref && echo ref-); do
+			case " $skip " in *" $who$mode "*) ;; *) todo+=("$who$mode:fast") ;; esac
+		done
 	done
 	for mode in $slow; do
-		case " $skip " in *" $mode "*) ;; *) todo+=("$mode:slow") ;; esac
+		for who in "" $(has_ref && echo ref-); do
+			case " $skip " in *" $who$mode "*) ;; *) todo+=("$who$mode:slow") ;; esac
+		done
 	done
 
 	# warm the page cache once, untimed
@@ -117,16 +128,18 @@ bench_compress() {
 
 # compress_one MODE LABEL GROUP ROUND: one timed run; records the output
 # size, and in round 1 keeps the baseline (GROUP's none) or checks the
-# output against it.
+# output against it.  MODE ref-X: mode X with $MTRACECAP_REF (its none
+# compared with mtracecap's).
 compress_one() {
-	local mode=$1 label=$2 grp=$3 r=$4 out ref want sz rc=0
+	local mode=$1 label=$2 grp=$3 r=$4 out ref want sz rc=0 bin=$MTRACECAP
 	local files=("${ins[@]}")
 	[ "$grp" = slow ] && files=("${sins[@]}")
+	case $mode in ref-*) mode=${mode#ref-} bin=$MTRACECAP_REF ;; esac
 	compress_mode "$mode"
 	out=$WORK/compress-out.$c_ext
 	ref=$WORK/compress-ref-$grp.pcap
 	rm -f "$out"
-	measure "$tsv" "$label" "$MTRACECAP" -s 0 ${c_args[@]+"${c_args[@]}"} \
+	measure "$tsv" "$label" "$bin" -s 0 ${c_args[@]+"${c_args[@]}"} \
 	    "pcapfile:$out" "${files[@]}" 2>>"$err" || rc=$?
 	sz=$(stat -c %s "$out" 2>/dev/null || echo 0)
 	[ "$rc" -eq 0 ] && printf '%s\t%s\n' "$label" "$sz" >>"$sizes"
@@ -136,7 +149,12 @@ compress_one() {
 			    $([ "$grp" = slow ] && echo "$ns" || echo "$n")))
 			[ "$sz" -eq "$want" ] || echo "$label: output has $sz bytes, expected $want" \
 			    >>"$RES/compress.errors"
-			mv -f "$out" "$ref"
+			if [ "${label#ref-}" != "$label" ] && [ -f "$ref" ]; then
+				cmp -s "$out" "$ref" || echo "$label: output differs from mtracecap's" \
+				    >>"$RES/compress.errors"
+			else
+				mv -f "$out" "$ref"
+			fi
 		elif [ ! -f "$ref" ]; then
 			echo "$label: no baseline output to compare with" >>"$RES/compress.errors"
 		elif ! $c_dec <"$out" 2>/dev/null | cmp -s - "$ref"; then
@@ -160,8 +178,10 @@ compress_table() {
 	printf 'x none = median / uncompressed median (wall x < 1: faster than writing plain pcap)\n'
 	[ -s "$dir/compress-versions.txt" ] && echo "tools: $(cat "$dir/compress-versions.txt")"
 	printf 'wall range = fastest-slowest run, to show the noise behind the medians\n'
-	printf '%-30s %7s %11s %7s %7s %6s %7s %6s %6s %6s %s\n' mode "wall s" \
-	    "wall range" "CPU s" Mpkt/s "MB/s" "out MB" ratio "wall x" "CPU x" note
+	has_ref && printf 'rows (ref) = the second binary in the header, x none over its own none; wall/ref, CPU/ref = mtracecap / ref (> 1: mtracecap worse)\n'
+	printf '%-30s %7s %11s %7s %7s %6s %7s %6s %6s %6s%s %s\n' mode "wall s" \
+	    "wall range" "CPU s" Mpkt/s "MB/s" "out MB" ratio "wall x" "CPU x" \
+	    "$(has_ref && printf ' %8s %8s' wall/ref CPU/ref)" note
 	for grp in fast slow; do
 		if [ "$grp" = fast ]; then
 			pkts=$n modes="none gz pgz pzstd plz4"
@@ -181,47 +201,55 @@ compress_table() {
 
 compress_rows() {
 	local tsv=$1 dir=$2 grp=$3 pkts=$4 k=$5 modes=$6 mode label sfx=""
-	local bw bc bsz w c sz f nr note reason
+	local bw bc bsz w c sz f nr note reason who x mbw
 	[ "$grp" = slow ] && sfx=-s
-	bw=$(median "$tsv" "none$sfx" 2)
-	bc=$(median "$tsv" "none$sfx" 3)
-	bsz=$(median "$dir/compress-sizes.tsv" "none$sfx" 2)
-	# no baseline file size (baseline failed): the nominal one
-	[ "$bsz" = nan ] && bsz=$((24 + k * pkts * 144))
+	mbw=$(median "$tsv" "none$sfx" 2)
 	for mode in $modes; do
-		label=$mode$sfx
-		compress_mode "$mode"
-		reason=$(awk -F'\t' -v m="$mode" '$1 == m { print $2; exit }' \
-		    "$dir/compress-na.tsv" 2>/dev/null)
-		if [ -n "$reason" ]; then
-			printf '%-30s %s\n' "$c_name" "$reason"
-			continue
-		fi
-		nr=$(awk -F'\t' -v l="$label" '$1 == l { n++ } END { print n + 0 }' "$tsv")
-		f=$(failures "$tsv" "$label")
-		if [ "$nr" -eq 0 ] || [ "$f" -eq "$nr" ]; then
-			printf '%-30s FAILED %d of %d runs (see compress.stderr)\n' \
-			    "$c_name" "$f" "$nr"
-			continue
-		fi
-		w=$(median "$tsv" "$label" 2)
-		c=$(median "$tsv" "$label" 3)
-		sz=$(median "$dir/compress-sizes.tsv" "$label" 2)
-		note=""
-		[ "$f" -gt 0 ] && note="FAILED $f runs"
-		printf '%-30s %7.2f %11s %7.2f %7s %6s %7s %6s %6s %6s %s\n' "$c_name" \
-		    "$w" "$(awk -F'\t' -v l="$label" '$1 == l && $5 == 0 {
-			if (n++ == 0 || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
-			END { printf "%.2f-%.2f", lo, hi }' "$tsv")" \
-		    "$c" "$(calc "$k * $pkts / $w / 1e6" %.2f)" \
-		    "$(calc "$bsz / $w / 1e6" %.0f)" "$(calc "$sz / 1e6" %.1f)" \
-		    "$(ratio "$bsz" "$sz")" \
-		    "$([ "$mode" = none ] && echo 1.00 || ratio "$w" "$bw")" \
-		    "$([ "$mode" = none ] && echo 1.00 || ratio "$c" "$bc")" "$note"
+		for who in "" $(has_ref && echo ref-); do
+			label=$who$mode$sfx
+			bw=$(median "$tsv" "${who}none$sfx" 2)
+			bc=$(median "$tsv" "${who}none$sfx" 3)
+			bsz=$(median "$dir/compress-sizes.tsv" "${who}none$sfx" 2)
+			# no baseline file size (baseline failed): the nominal one
+			[ "$bsz" = nan ] && bsz=$((24 + k * pkts * 144))
+			compress_mode "$mode"
+			[ -n "$who" ] && c_name="(ref) $c_name"
+			reason=$(awk -F'\t' -v m="$who$mode" '$1 == m { print $2; exit }' \
+			    "$dir/compress-na.tsv" 2>/dev/null)
+			if [ -n "$reason" ]; then
+				printf '%-30s %s\n' "$c_name" "$reason"
+				continue
+			fi
+			nr=$(awk -F'\t' -v l="$label" '$1 == l { n++ } END { print n + 0 }' "$tsv")
+			f=$(failures "$tsv" "$label")
+			if [ "$nr" -eq 0 ] || [ "$f" -eq "$nr" ]; then
+				printf '%-30s FAILED %d of %d runs (see compress.stderr)\n' \
+				    "$c_name" "$f" "$nr"
+				continue
+			fi
+			w=$(median "$tsv" "$label" 2)
+			c=$(median "$tsv" "$label" 3)
+			sz=$(median "$dir/compress-sizes.tsv" "$label" 2)
+			note=""
+			[ "$f" -gt 0 ] && note="FAILED $f runs"
+			x=""
+			[ -n "$who" ] && x=$(printf ' %8s %8s' \
+			    "$(ratio "$(median "$tsv" "$mode$sfx" 2)" "$w")" \
+			    "$(ratio "$(median "$tsv" "$mode$sfx" 3)" "$c")")
+			printf '%-30s %7.2f %11s %7.2f %7s %6s %7s %6s %6s %6s%s %s\n' "$c_name" \
+			    "$w" "$(awk -F'\t' -v l="$label" '$1 == l && $5 == 0 {
+				if (n++ == 0 || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+				END { printf "%.2f-%.2f", lo, hi }' "$tsv")" \
+			    "$c" "$(calc "$k * $pkts / $w / 1e6" %.2f)" \
+			    "$(calc "$bsz / $w / 1e6" %.0f)" "$(calc "$sz / 1e6" %.1f)" \
+			    "$(ratio "$bsz" "$sz")" \
+			    "$([ "$mode" = none ] && echo 1.00 || ratio "$w" "$bw")" \
+			    "$([ "$mode" = none ] && echo 1.00 || ratio "$c" "$bc")" "$x" "$note"
+		done
 	done
 	# start-up and exit (which waits for a tick of up to 0.1 s) are a
 	# fixed cost that a short baseline cannot amortise
-	awk -v w="$bw" 'BEGIN { exit !(w != "nan" && w < 0.25) }' &&
+	awk -v w="$mbw" 'BEGIN { exit !(w != "nan" && w < 0.25) }' &&
 	    echo "  (baseline under 0.25 s: fixed start-up/exit cost inflates wall x; compare MB/s)"
 	return 0
 }

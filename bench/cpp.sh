@@ -3,6 +3,8 @@
 # 4 x N1 and 4 x N2 packets into /dev/null; the difference divided by the
 # extra packets is the marginal cost of one packet (start-up and exit cost
 # cancel out), and the top functions of mtracecap's larger run are listed.
+# With $MTRACECAP_REF that second mtracecap runs too (tool mtracecap-ref),
+# so the marginal cost compares with it (its ratio: mtracecap / ref).
 # The same two merges run once more under memcheck, whose "total heap
 # usage" gives mtracecap's heap allocations: their difference over the
 # extra packets must be 0 (no allocation per packet on the hot path).
@@ -26,10 +28,11 @@ bench_cpp() {
 			ins+=("$d/in$i.pcap")
 			pins+=("pcapfile:$d/in$i.pcap")
 		done
-		for tool in mtracecap mergecap tracemerge; do
+		for tool in $(cpp_tools); do
 			local cg=$RES/callgrind.$tool.$n cmd
 			case $tool in
 			mtracecap) cmd=("$MTRACECAP" -s 0 pcapfile:- "${ins[@]}") ;;
+			mtracecap-ref) cmd=("$MTRACECAP_REF" -s 0 pcapfile:- "${ins[@]}") ;;
 			mergecap) cmd=(mergecap -F pcap -w - "${ins[@]}") ;;
 			tracemerge) cmd=(tracemerge pcapfile:- "${pins[@]}") ;;
 			esac
@@ -45,6 +48,13 @@ bench_cpp() {
 		    "$MTRACECAP" -s 0 pcapfile:- "${ins[@]}"
 	done
 	cpp_table "$tsv" "$n1" "$n2" "$k" >"$RES/cpp.txt"
+}
+
+# the tools measured, in table order
+cpp_tools() {
+	local ref=""
+	has_ref && ref=mtracecap-ref
+	echo mtracecap ${ref:+"$ref"} mergecap tracemerge
 }
 
 # cpp_heap N LOG CMD...: mtracecap's heap allocations and bytes under
@@ -75,21 +85,32 @@ heap_marginal() {
 		(a2 - a1) / (k * (n2 - n1)), (b2 - b1) / (k * (n2 - n1)) }' "$1"
 }
 
+# cpp_ir TSV TOOL N: Ir of TOOL's run on K x N packets
+cpp_ir() {
+	awk -F'\t' -v t="$2" -v n="$3" '$1 == t && $2 == n { print $3 }' "$1"
+}
+
+# cpp_marginal TSV TOOL N1 N2 K FORMAT: TOOL's marginal Ir per packet
+cpp_marginal() {
+	calc "($(cpp_ir "$1" "$2" "$4") - $(cpp_ir "$1" "$2" "$3")) / ($5 * ($4 - $3))" "${6:-}"
+}
+
 cpp_table() {
-	local tsv=$1 n1=$2 n2=$3 k=$4 tool a b marg tot mref
+	local tsv=$1 n1=$2 n2=$3 k=$4 tool b marg tot mref tw=12
+	has_ref && tw=14
 	printf 'COST PER PACKET: callgrind instructions (Ir), merge of %d inputs into /dev/null\n' "$k"
 	printf 'marginal = (Ir(%d x %s) - Ir(%d x %s)) / %s extra packets; ratio = mtracecap / peer\n' \
 	    "$k" "$(fmt_si "$n2")" "$k" "$(fmt_si "$n1")" "$(fmt_si $((k * (n2 - n1))))"
-	printf '%-12s %14s %14s %12s %10s\n' tool "Ir total" "Ir/pkt total" \
+	has_ref && printf 'row mtracecap-ref = the second binary in the header: ratio > 1 means mtracecap costs more\n'
+	printf '%-*s %14s %14s %12s %10s\n' "$tw" tool "Ir total" "Ir/pkt total" \
 	    "Ir/pkt marg" "ratio"
 	mref=""
-	for tool in mtracecap mergecap tracemerge; do
-		a=$(awk -F'\t' -v t=$tool -v n="$n1" '$1 == t && $2 == n { print $3 }' "$tsv")
-		b=$(awk -F'\t' -v t=$tool -v n="$n2" '$1 == t && $2 == n { print $3 }' "$tsv")
-		marg=$(calc "($b - $a) / ($k * ($n2 - $n1))" %.0f)
+	for tool in $(cpp_tools); do
+		b=$(cpp_ir "$tsv" "$tool" "$n2")
+		marg=$(cpp_marginal "$tsv" "$tool" "$n1" "$n2" "$k" %.0f)
 		tot=$(calc "$b / ($k * $n2)" %.0f)
 		[ -z "$mref" ] && mref=$marg
-		printf '%-12s %14s %14s %12s %10s\n' "$tool" "$b" "$tot" "$marg" \
+		printf '%-*s %14s %14s %12s %10s\n' "$tw" "$tool" "$b" "$tot" "$marg" \
 		    "$([ "$tool" = mtracecap ] && echo "" || ratio "$mref" "$marg")"
 	done
 	if [ -s "${tsv%/*}/cpp-heap.tsv" ]; then

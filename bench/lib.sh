@@ -109,6 +109,17 @@ find_mtracecap() {
 	MTRACECAP=$build/mtracecap
 }
 
+# has_ref: true when a second mtracecap ($MTRACECAP_REF, e.g. 1.0.0's
+# build) runs next to $MTRACECAP as one more peer, labelled ref-* in the
+# TSVs and "mtracecap (ref)" in the tables
+has_ref() { [ -n "${MTRACECAP_REF:-}" ]; }
+
+# describe_bin PATH: "PATH (version, built DATE, sha256 HASH)"
+describe_bin() {
+	echo "$1 ($("$1" --version 2>&1 | head -n 1)," \
+	    "built $(date -r "$1" '+%F %T'), sha256 $(sha256sum "$1" | cut -c1-12))"
+}
+
 # --- measuring --------------------------------------------------------
 
 # measure TSV LABEL CMD...: run CMD once; append

@@ -6,10 +6,16 @@
 # trafgen (netsniff-ng; steps SIZE:tg, SIZE:tgall) at its top speed; the
 # capturers are one mtracecap per libtrace format (ring:, int:, pcapint:)
 # taking all interfaces in one process, one tcpdump per interface, and one
-# dumpcap with all interfaces.  Saved packets are counted with capinfos.
+# dumpcap with all interfaces; with $MTRACECAP_REF, that second mtracecap
+# per format too (ref-ring, ...).  Saved packets are counted with capinfos.
 # Sourced by bench/run; writes $RES/live.{tsv,txt} and live-detail.txt.
 
-LIVE_CAPS="mtc-ring mtc-int mtc-pcapint tcpdump dumpcap"
+# live_caps: the capturers, in table order
+live_caps() {
+	local ref=""
+	has_ref && ref="ref-ring ref-int ref-pcapint"
+	echo mtc-ring mtc-int mtc-pcapint $ref tcpdump dumpcap
+}
 
 live_skip() {
 	say "== live: SKIPPED: $*"
@@ -71,7 +77,7 @@ print("{ " + ", ".join("0x%02x" % b for b in d[40:40 + n]) + " }")' \
 	# cell's number, so a rerun repeats it): in a fixed order the one
 	# after dumpcap's heavy trial paid for it (mtracecap ring: measured
 	# 20-50% more CPU than int: and pcapint:, which run the same code)
-	local caps=($LIVE_CAPS) order nc k j t cell=0
+	local caps=($(live_caps)) order nc k j t cell=0
 	nc=${#caps[@]}
 	for ((r = 1; r <= LIVE_RUNS; r++)); do
 		for nif in $LIVE_IFS; do
@@ -136,16 +142,17 @@ live_trial() {
 
 	# start the capture process(es)
 	case $cap in
-	mtc-*)
-		fmt=${cap#mtc-}
-		local uris=()
+	mtc-*|ref-*)
+		fmt=${cap#*-}
+		local uris=() mtc=$MTRACECAP
+		[ "${cap%%-*}" = ref ] && mtc=$MTRACECAP_REF
 		for i in "${ifs[@]}"; do uris+=("$fmt:$i"); done
 		# LIVE_MTC_OPTS: extra options, split on blanks (e.g. -w 10);
 		# LIVE_MTC_CPUS: run it under taskset -c (exec: same pid)
 		local pin=()
 		[ -n "${LIVE_MTC_CPUS:-}" ] && pin=(taskset -c "$LIVE_MTC_CPUS")
 		# shellcheck disable=SC2086
-		live_start "$o" 0 ${pin[@]+"${pin[@]}"} "$MTRACECAP" \
+		live_start "$o" 0 ${pin[@]+"${pin[@]}"} "$mtc" \
 		    -s "$LIVE_SNAP" $LIVE_MTC_OPTS \
 		    "pcapfile:$o/out.pcap" "${uris[@]}" ;;
 	tcpdump)
@@ -246,7 +253,7 @@ live_trial() {
 		    awk '{ print $1 + $2 }')" %.2f)
 	done
 	case $cap in
-	mtc-*)
+	mtc-*|ref-*)
 		dropped=$(cat "$o"/err.* | awk '
 		    { for (i = 1; i <= NF; i++) {
 			if ($i ~ /^dropped_by_kernel=/) { sub(/.*=/, "", $i); d += $i }
@@ -282,8 +289,16 @@ live_start() {
 	LIVE_PIDS+=($!)
 }
 
+# live_cpm TSV CAP NIF: CAP's CPU seconds per million packets saved, over
+# all its trials on NIF interfaces
+live_cpm() {
+	awk -F'\t' -v c="$2" -v n="$3" '$1 == c && $2 == n {
+	    cc += $10; s += $7 } END { if (s > 0) printf "%.3f", cc / (s / 1e6); else print "nan" }' "$1"
+}
+
 live_table() {
-	local tsv=$1 nif cap step hdr cell best cpu saved tdcpm cpm
+	local tsv=$1 nif cap step hdr cell best cpu saved tdcpm cpm lw=19 x
+	has_ref && lw=24
 	printf 'LIVE CAPTURE: veth pairs between two namespaces, tcpreplay or trafgen senders, snaplen %s%s\n' \
 	    "$LIVE_SNAP" "$([ "${LIVE_HOGS:-0}" -gt 0 ] && echo ", $LIVE_HOGS CPU hogs while sending")"
 	[ -n "${LIVE_MTC_OPTS:-}" ] &&
@@ -293,12 +308,14 @@ live_table() {
 	printf 'cells: loss %% = (sent - saved) / sent, saved counted by capinfos; "best" = highest aggregate\n'
 	printf 'pps sent with loss < 0.1%%; CPU = capture process(es) user+sys per million packets saved\n'
 	printf '%d run(s) per cell (median over runs; LIVE_RUNS sets it); per-trial detail in live-detail.txt\n' "$LIVE_RUNS"
+	has_ref && printf 'rows mtracecap (ref) = the second binary in the header: CPU x ref = mtracecap / ref, same format (> 1: mtracecap worse)\n'
 	for nif in $LIVE_IFS; do
 		printf '\n%d interface(s)\n' "$nif"
-		printf '%-19s' "step (B:pps/if)"
+		printf '%-*s' "$lw" "step (B:pps/if)"
 		for step in $LIVE_STEPS; do printf ' %10s' "$step"; done
-		printf ' %9s %9s %8s\n' "best pps" "CPU s/Mp" "CPU x td"
-		printf '%-19s' "sent pps (sum)"
+		printf ' %9s %9s %8s%s\n' "best pps" "CPU s/Mp" "CPU x td" \
+		    "$(has_ref && printf ' %9s' "CPU x ref")"
+		printf '%-*s' "$lw" "sent pps (sum)"
 		for step in $LIVE_STEPS; do
 			printf ' %10s' "$(fmt_si "$(awk -F'\t' -v n="$nif" \
 			    -v s="${step%%:*}" -v r="${step#*:}" \
@@ -306,12 +323,12 @@ live_table() {
 			    sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "nan" }')")"
 		done
 		printf '\n'
-		tdcpm=$(awk -F'\t' -v n="$nif" '$1 == "tcpdump" && $2 == n {
-		    c += $10; s += $7 } END { if (s > 0) printf "%.3f", c / (s / 1e6); else print "nan" }' "$tsv")
-		for cap in $LIVE_CAPS; do
+		tdcpm=$(live_cpm "$tsv" tcpdump "$nif")
+		for cap in $(live_caps); do
 			case $cap in
-			mtc-*) printf '%-19s' "mtracecap ${cap#mtc-}:" ;;
-			*) printf '%-19s' "$cap" ;;
+			mtc-*) printf '%-*s' "$lw" "mtracecap ${cap#mtc-}:" ;;
+			ref-*) printf '%-*s' "$lw" "mtracecap (ref) ${cap#ref-}:" ;;
+			*) printf '%-*s' "$lw" "$cap" ;;
 			esac
 			for step in $LIVE_STEPS; do
 				cell=$(awk -F'\t' -v c="$cap" -v n="$nif" \
@@ -335,10 +352,12 @@ live_table() {
 			    $1 == c && $2 == n && $12 == "ok" && $5 > 0 &&
 			    ($5 - $7) / $5 < 0.001 && $6 > b { b = $6 }
 			    END { print b + 0 }' "$tsv")
-			cpm=$(awk -F'\t' -v c="$cap" -v n="$nif" '$1 == c && $2 == n {
-			    cc += $10; s += $7 } END { if (s > 0) printf "%.3f", cc / (s / 1e6); else print "nan" }' "$tsv")
-			printf ' %9s %9s %8s\n' "$(fmt_si "$best")" "$cpm" \
-			    "$(ratio "$cpm" "$tdcpm")"
+			cpm=$(live_cpm "$tsv" "$cap" "$nif")
+			x=""
+			[ "${cap%%-*}" = ref ] && x=$(printf ' %9s' "$(ratio \
+			    "$(live_cpm "$tsv" "mtc-${cap#ref-}" "$nif")" "$cpm")")
+			printf ' %9s %9s %8s%s\n' "$(fmt_si "$best")" "$cpm" \
+			    "$(ratio "$cpm" "$tdcpm")" "$x"
 		done
 	done
 	[ -s "$RES/live.errors" ] && { echo; echo "errors:"; head -n 20 "$RES/live.errors"; }

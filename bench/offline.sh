@@ -1,6 +1,8 @@
 # offline.sh - part 1: merge K pcap files into one, mtracecap against
 # tracemerge, mergecap and a plain read/write copy (dd), into a file and
-# into /dev/null.  Sourced by bench/run; writes $RES/offline.{tsv,txt}.
+# into /dev/null; with $MTRACECAP_REF, that second mtracecap too (labels
+# ref-*), as one more peer.  Sourced by bench/run; writes
+# $RES/offline.{tsv,txt}.
 
 bench_offline() {
 	local n=$OFFLINE_PACKETS k=4 runs=$OFFLINE_RUNS r i
@@ -19,8 +21,11 @@ bench_offline() {
 	# warm the page cache and the binaries once, untimed
 	cat "${ins[@]}" >/dev/null
 
-	labels="mtc-file tm-file mc-file dd-file mtc-null tm-null mc-null dd-null"
-	[ "$BENCH_GZ" = 1 ] && labels="$labels mtc-gz tm-gz mc-gz"
+	local ref=""
+	has_ref && ref=ref
+	labels="mtc-file ${ref:+ref-file }tm-file mc-file dd-file"
+	labels="$labels mtc-null ${ref:+ref-null }tm-null mc-null dd-null"
+	[ "$BENCH_GZ" = 1 ] && labels="$labels mtc-gz ${ref:+ref-gz }tm-gz mc-gz"
 	local order=($labels) nl
 	nl=${#order[@]}
 	for ((r = 1; r <= runs; r++)); do
@@ -46,11 +51,13 @@ bench_offline() {
 	offline_table "$tsv" "$n" "$k" "$runs" >"$RES/offline.txt"
 }
 
-# offline_one LABEL TSV OUT: one timed run of LABEL
+# offline_one LABEL TSV OUT: one timed run of LABEL (ref-X: mtc-X with
+# $MTRACECAP_REF)
 offline_one() {
-	local l=$1 tsv=$2 out=$3 err=$RES/offline.stderr
-	case $l in
-	mtc-file) measure "$tsv" "$l" "$MTRACECAP" -s 0 "pcapfile:$out" \
+	local l=$1 tsv=$2 out=$3 err=$RES/offline.stderr mtc=$MTRACECAP kind=$1
+	case $l in ref-*) mtc=$MTRACECAP_REF kind=mtc-${l#ref-} ;; esac
+	case $kind in
+	mtc-file) measure "$tsv" "$l" "$mtc" -s 0 "pcapfile:$out" \
 	    "${ins[@]}" 2>>"$err" ;;
 	tm-file) measure "$tsv" "$l" tracemerge "pcapfile:$out" "${pins[@]}" \
 	    2>>"$err" ;;
@@ -60,7 +67,7 @@ offline_one() {
 	dd-file) measure "$tsv" "$l" bash -c \
 	    'o=$1; shift; for f; do dd if="$f" bs=1M status=none; done >"$o"' \
 	    dd "$out" "${ins[@]}" 2>>"$err" ;;
-	mtc-null) measure "$tsv" "$l" "$MTRACECAP" -s 0 pcapfile:- \
+	mtc-null) measure "$tsv" "$l" "$mtc" -s 0 pcapfile:- \
 	    "${ins[@]}" >/dev/null 2>>"$err" ;;
 	tm-null) measure "$tsv" "$l" tracemerge pcapfile:- "${pins[@]}" \
 	    >/dev/null 2>>"$err" ;;
@@ -69,7 +76,7 @@ offline_one() {
 	dd-null) measure "$tsv" "$l" bash -c \
 	    'for f; do dd if="$f" bs=1M status=none; done >/dev/null' \
 	    dd "${ins[@]}" 2>>"$err" ;;
-	mtc-gz) measure "$tsv" "$l" "$MTRACECAP" -s 0 --pipeout='gzip -1' \
+	mtc-gz) measure "$tsv" "$l" "$mtc" -s 0 --pipeout='gzip -1' \
 	    "pcapfile:$out" "${ins[@]}" 2>>"$err" ;;
 	tm-gz) measure "$tsv" "$l" tracemerge -Z gzip -z 1 "pcapfile:$out" \
 	    "${pins[@]}" 2>>"$err" ;;
@@ -86,6 +93,7 @@ offline_table() {
 	printf 'OFFLINE MERGE: %d inputs x %s packets of 128 bytes (%d MB), data in %s\n' \
 	    "$k" "$(fmt_si "$n")" $((total * 144 / 1000000)) "$WORK_FS"
 	printf 'median of %d runs, run interleaved; ratio = mtracecap / peer (< 1: mtracecap better)\n' "$runs"
+	has_ref && printf 'row mtracecap (ref) = the second binary in the header: ratio > 1 means mtracecap is worse\n'
 	printf '%-6s %-26s %8s %8s %8s %9s %8s %8s %s\n' output tool "wall s" \
 	    "CPU s" Mpkt/s "RSS MiB" "wall x" "CPU x" note
 	for group in file null gz; do
@@ -96,16 +104,18 @@ offline_table() {
 		fi
 		mw=$(median "$tsv" "mtc-$group" 2)
 		mc=$(median "$tsv" "mtc-$group" 3)
-		for l in mtc tm mc dd; do
+		for l in mtc $(has_ref && echo ref) tm mc dd; do
 			[ "$group" = gz ] && [ "$l" = dd ] && continue
 			case $l in
 			mtc) name=mtracecap ;;
+			ref) name="mtracecap (ref)" ;;
 			tm) name=tracemerge ;;
 			mc) name=mergecap ;;
 			dd) name="dd copy (reference)" ;;
 			esac
 			[ "$group" = gz ] && case $l in
 			mtc) name="mtracecap --pipeout gzip-1" ;;
+			ref) name="(ref) --pipeout gzip-1" ;;
 			tm) name="tracemerge -Z gzip -z1" ;;
 			mc) name="mergecap | gzip -1" ;;
 			esac
