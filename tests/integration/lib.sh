@@ -169,6 +169,18 @@ use_mkpcap() {
 	mkdir -p "$D"
 }
 
+# thread_states PID: "tid comm state wchan; " for each thread of PID, for
+# a message about a process that does not end: a D state (an fsync behind
+# writeback) differs from a lock or a poll.
+thread_states() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		printf '%s %s %s %s; ' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" \
+		    "$(awk '/^State:/ {print $2}' "$t/status" 2>/dev/null)" \
+		    "$(cat "$t/wchan" 2>/dev/null)"
+	done
+}
+
 # reap_pid PID SECONDS WHAT: wait for PID (a child of this shell), which
 # must exit within SECONDS (else a failure naming WHAT, and SIGKILL);
 # sets RC to its exit status.
@@ -267,6 +279,23 @@ skip_sanitizer() {
 tsan_elsewhere() {
 	skip_sanitizer tsan "$*; TSan runs the unit tests, merge_files," \
 	    "rotation and signals"
+}
+
+# fast_tmp: sets FAST_TMP, a directory on a tmpfs (/dev/shm) where there
+# is one, else $TMP; removed at exit.  For tests of how mtracecap stops:
+# a stop ends with an fsync of every file, and on a disk that fsync can
+# wait seconds behind the writeback of whatever else the machine (or the
+# test beside it under make -j2) writes (seen: the finisher in D state in
+# rq_qos_wait).  That is the disk's time, not a hang of ours.  Call it in
+# the script itself, not in a subshell.
+fast_tmp() {
+	[ -z "${FAST_TMP:-}" ] || return 0
+	FAST_TMP=$TMP
+	if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+	    [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+		FAST_TMP=$(mktemp -d "/dev/shm/mtc-$TEST_NAME.XXXXXX")
+		on_exit "rm -rf '$FAST_TMP'"
+	fi
 }
 
 # --- files a run leaves -----------------------------------------------------
@@ -380,7 +409,7 @@ reap() {
 	local what=$1 secs=$2
 	RC=0
 	if ! wait_exit "$MTC_PID" "$secs"; then
-		fail "$what: mtracecap (pid $MTC_PID) still running ${secs} s later ($(fed) packets fed, feeder $(kill -0 "$FEED_PID" 2>/dev/null && echo alive and silent || echo gone))"
+		fail "$what: mtracecap (pid $MTC_PID) still running ${secs} s later ($(fed) packets fed, feeder $(kill -0 "$FEED_PID" 2>/dev/null && echo alive and silent || echo gone)); threads (tid comm state wchan): $(thread_states "$MTC_PID")"
 		stop_feed
 		if ! wait_exit "$MTC_PID" 10; then
 			fail "$what: mtracecap does not end even at EOF; SIGKILL"

@@ -14,16 +14,10 @@ use_mkpcap
 RUNS=${STORM_RUNS:-200}
 PAR=${STORM_PAR:-4}
 
-# The runs write into a tmpfs where there is one (/dev/shm): what is tested
-# is how mtracecap stops, not the disk.  On a disk the fsyncs of a stop
-# can sit behind the writeback of the machine's other work for seconds
-# (seen: a thread in D state in rq_qos_wait), which is no hang of ours.
-RUNDIR=$TMP
-if [ -d /dev/shm ] && [ -w /dev/shm ] &&
-    [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
-	RUNDIR=$(mktemp -d /dev/shm/mtc-storm.XXXXXX)
-	on_exit "rm -rf '$RUNDIR'"
-fi
+# The runs write into a tmpfs where there is one: what is tested is how
+# mtracecap stops, not the disk (fast_tmp in lib.sh).
+fast_tmp
+RUNDIR=$FAST_TMP
 
 # file inputs, big enough that a merge takes a few hundred ms
 $MK "$D/f1.pcap" --id 1 --size 200 --count 60000 --step-us 100
@@ -111,11 +105,7 @@ run_one() {
 	if ! wait_exit "$pid" 3; then
 		# what each thread waits in: a D state (an fsync behind
 		# writeback) differs from a lock or a poll
-		echo "$what: still running 3 s after the signal (hang); threads (tid comm state wchan): $(for t in /proc/"$pid"/task/*; do
-			printf '%s %s %s %s; ' "${t##*/}" "$(cat "$t/comm" 2>/dev/null)" \
-			    "$(awk '/^State:/ {print $2}' "$t/status" 2>/dev/null)" \
-			    "$(cat "$t/wchan" 2>/dev/null)"
-		done); SIGABRT" >&3
+		echo "$what: still running 3 s after the signal (hang); threads (tid comm state wchan): $(thread_states "$pid"); SIGABRT" >&3
 		kill -ABRT "$pid" 2>/dev/null || true
 		sleep 1
 		kill -9 "$pid" 2>/dev/null || true
