@@ -21,19 +21,28 @@ $MK "$D/a.pcap" --count 2000 --size 128
 gzip -c "$D/a.pcap" >"$D/a.pcap.gz"
 mkfifo "$TMP/in.fifo"
 
-# wait_open PID: until PID's main thread waits in the FIFO's open for a
-# writer (wait_for_partner; fifo_open on older kernels); 1 after 5 s
-wait_open() {
-	local i=0 w
+# wait_state PID TEST: until TEST PID holds, as long as PID lives;
+# 1 after 5 s or once PID is gone
+wait_state() {
+	local i=0
 	while [ $i -lt 100 ]; do
-		w=$(cat "/proc/$1/wchan" 2>/dev/null || true)
-		case $w in *partner* | fifo_open*) return 0 ;; esac
+		"$2" "$1" && return 0
 		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.05
 		i=$((i + 1))
 	done
 	return 1
 }
+
+# in_open PID: PID's main thread waits in the FIFO's open for a writer
+# (wait_for_partner; fifo_open on older kernels)
+in_open() {
+	case $(cat "/proc/$1/wchan" 2>/dev/null || true) in
+	*partner* | fifo_open*) return 0 ;;
+	esac
+	return 1
+}
+wait_open() { wait_state "$1" in_open; }
 
 # decompressors: the pids of the gzip processes reading a.pcap.gz
 decompressors() {
@@ -55,22 +64,17 @@ nothing_left() {
 	[ -z "$left" ] || fail "$2: a decompressor still runs: pid $left"
 }
 
-# wait_header PID: until PID holds $TMP/silent.fifo open for reading (its
+# holds_silent PID: PID holds $TMP/silent.fifo open for reading (its
 # writer is connected and silent: the open(2) is done, reading the pcap
-# header waits); 1 after 5 s
-wait_header() {
-	local i=0 f
-	while [ $i -lt 100 ]; do
-		for f in /proc/"$1"/fd/*; do
-			[ "$(readlink "$f" 2>/dev/null)" = "$TMP/silent.fifo" ] &&
-			    return 0
-		done
-		kill -0 "$1" 2>/dev/null || return 1
-		sleep 0.05
-		i=$((i + 1))
+# header waits)
+holds_silent() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "$TMP/silent.fifo" ] && return 0
 	done
 	return 1
 }
+wait_header() { wait_state "$1" holds_silent; }
 
 # stop_case WHAT SIGNAL OUTPUT INPUT...: start mtracecap -v OUTPUT INPUT...
 # (one of them the FIFO, which never gets a writer), send SIGNAL while it
