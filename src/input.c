@@ -22,9 +22,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "input.h"
 #include "input_backend.h"
 
@@ -38,6 +40,72 @@ bool
 input_uri_is_live(const char *uri)
 {
 	return input_sniff_is_live(uri);	/* libpcap's backend or libtrace's */
+}
+
+static void
+iface_free(struct input_iface *f)
+{
+	if (f == NULL)
+		return;
+	free(f->name);
+	free(f->description);
+	free(f->os);
+	free(f);
+}
+
+int
+input_iface_add(struct input *in, const struct input_iface *d)
+{
+	size_t n = atomic_load_explicit(&in->nifaces, memory_order_relaxed);
+	struct input_iface *f;
+
+	if (n >= INPUT_MAX_IFACES || (f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	*f = *d;
+	f->name = strdup(d->name);
+	f->description = strdup(d->description);
+	f->os = d->os != NULL ? strdup(d->os) : NULL;
+	if (f->name == NULL || f->description == NULL ||
+	    (d->os != NULL && f->os == NULL)) {
+		iface_free(f);
+		return -1;
+	}
+	in->ifaces[n] = f;
+	/* release: whoever sees the count sees the entry */
+	atomic_store_explicit(&in->nifaces, n + 1, memory_order_release);
+	return (int)n;
+}
+
+/*
+ * The one interface of a source that did not describe its own: the
+ * device or file (else what follows the URI's "format:"), the URI and,
+ * live, the time stamp type.  0, or -1 with err.
+ */
+static int
+default_iface(struct input *in, const struct input_sniff *s, char *err,
+    size_t errlen)
+{
+	const char *colon = strchr(in->uri, ':');
+	char desc[1024];
+	struct input_iface d = {
+		.name = (char *)(s->path != NULL ? s->path :
+		    colon != NULL ? colon + 1 : in->uri),
+		.description = in->uri,
+		.linktype = in->linktype,
+		.snaplen = in->snaplen,
+		.tsresol = s->kind == IN_PCAP_US ? 6 : 9,
+	};
+
+	if (in->tstamp_type != NULL) {
+		(void)snprintf(desc, sizeof(desc), "%s (time stamps: %s)",
+		    in->uri, in->tstamp_type);
+		d.description = desc;
+	}
+	if (input_iface_add(in, &d) < 0) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* Open the stream st of source in with the backend that s names; 0, or
@@ -71,6 +139,9 @@ stream_open(struct input *in, struct input_stream *st,
 	}
 	if (rc != 0)
 		return -1;
+	if (atomic_load(&in->nifaces) == 0 &&
+	    default_iface(in, s, err, errlen) != 0)
+		return -1;
 	st->q = queue_create(cfg->queue_bytes, cfg->snaplen, consumer_waiter,
 	    qerr, sizeof(qerr));
 	if (st->q == NULL) {
@@ -103,6 +174,8 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	in->linktype = -1;
 	in->snaplen = cfg->snaplen;
 	in->has_filter = cfg->filter != NULL;
+	in->start_ns = realtime_ns();
+	atomic_init(&in->nifaces, 0);
 	atomic_init(&in->streams[0].stop, stop);
 	if (input_sniff_uri(uri, cfg->libtrace_live, &s, err, errlen) != 0 ||
 	    stream_open(in, &in->streams[0], &s, cfg, child_as,
@@ -182,6 +255,8 @@ input_destroy(struct input *in)
 			st->ops->close(st);
 		queue_destroy(st->q);
 	}
+	for (size_t i = 0; i < atomic_load(&in->nifaces); i++)
+		iface_free(in->ifaces[i]);
 	free(in->streams);
 	free(in->uri);
 	free(in);
@@ -217,6 +292,21 @@ const struct input_counters *
 input_counters(const struct input *in)
 {
 	return &in->streams[0].c;
+}
+
+size_t
+input_ifaces(const struct input *in, const struct input_iface *const **tab)
+{
+	size_t n = atomic_load_explicit(&in->nifaces, memory_order_acquire);
+
+	*tab = (const struct input_iface *const *)in->ifaces;
+	return n;
+}
+
+uint64_t
+input_start_ns(const struct input *in)
+{
+	return in->start_ns;
 }
 
 bool

@@ -25,11 +25,13 @@
 #include <stdint.h>
 
 #include "input_counters.h"
+#include "input_iface.h"
 #include "options.h"
 #include "queue.h"
 
 struct input;
 struct privs_user;
+
 
 /*
  * Open, configure and start the source named by uri (main thread only).
@@ -62,6 +64,15 @@ bool input_is_live(const struct input *in);
 /* pcap LINKTYPE_ of the source if known before the first packet, else -1 */
 int input_linktype(const struct input *in);
 const struct input_counters *input_counters(const struct input *in);
+/*
+ * The interfaces of the source known so far ([0, n), n returned, >= 1
+ * after input_open()); more may come while its reader runs, each before
+ * its first packet.  Any thread.
+ */
+size_t input_ifaces(const struct input *in,
+    const struct input_iface *const **tab);
+/* Wall clock (ns since the epoch) when the source was opened. */
+uint64_t input_start_ns(const struct input *in);
 /* False where the filter runs in the kernel, which does not count what it
  * rejects (live captures with -F): counters.filtered then means nothing. */
 bool input_filtered_known(const struct input *in);

@@ -31,6 +31,7 @@
 #include "counter.h"
 #include "input_sniff.h"
 #include "input_counters.h"
+#include "input_iface.h"
 #include "log.h"
 #include "options.h"
 #include "queue.h"
@@ -111,6 +112,12 @@ struct input {
 	bool			 has_filter;	/* -F given */
 	int			 linktype;	/* LINKTYPE_, -1 unknown */
 	uint32_t		 snaplen;
+	/* live: the time stamp type obtained ("host", ...), or NULL */
+	const char		*tstamp_type;
+	uint64_t		 start_ns;	/* wall clock at open */
+	/* interfaces (input_iface_add), [0, nifaces) published */
+	struct input_iface	*ifaces[INPUT_MAX_IFACES];
+	_Atomic size_t		 nifaces;
 	struct input_stream	*streams;
 	size_t			 nstreams;
 };
@@ -167,8 +174,9 @@ input_stream_fail(struct input_stream *st, const char *what)
  * its own.
  */
 static inline void
-input_push(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
-    uint32_t wirelen, int linktype, const void *data, unsigned *batch)
+input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
+    uint32_t wirelen, int linktype, uint32_t iface, uint32_t flags,
+    const void *data, unsigned *batch)
 {
 	struct queue_rec *r;
 	uint32_t cl;
@@ -190,6 +198,8 @@ input_push(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
 	r->ts_ns = ts_ns;
 	r->wirelen = wirelen;
 	r->linktype = linktype;
+	r->iface = iface;
+	r->flags = flags;
 	memcpy(r->data, data, cl);
 	queue_commit(st->q);
 	counter_inc(&st->c.read);
@@ -198,5 +208,26 @@ input_push(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
 		*batch = 0;
 	}
 }
+
+/* input_push_if() for a packet of interface 0 with no epb_flags: every
+ * backend but pcapng files. */
+static inline void
+input_push(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
+    uint32_t wirelen, int linktype, const void *data, unsigned *batch)
+{
+	input_push_if(st, ts_ns, caplen, wirelen, linktype, 0, 0, data, batch);
+}
+
+/*
+ * A new interface of source in (a pcapng input's IDB), described by d
+ * (copied; d->name and d->description must not be NULL).  Open (main
+ * thread) or its stream's reader thread; published to the writer before
+ * any packet of it is (push packets with iface = the value returned).
+ * Returns its index, or -1 when out of memory or past
+ * INPUT_MAX_IFACES (the caller counts the packets of such an interface
+ * as lost).  A backend that adds none gets one at open from the core
+ * (the device or file, the URI).
+ */
+int input_iface_add(struct input *in, const struct input_iface *d);
 
 #endif

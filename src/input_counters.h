@@ -13,6 +13,8 @@ struct input_counters {
 	atomic_uint_fast64_t	read;		/* passed the filter, queued */
 	atomic_uint_fast64_t	filtered;	/* rejected by the filter (where known) */
 	atomic_uint_fast64_t	kernel_drops;	/* dropped by the capture source */
+	atomic_uint_fast64_t	if_drops;	/* of those, dropped by the
+						 * interface (libpcap ps_ifdrop) */
 	atomic_uint_fast64_t	queue_full;	/* times the reader waited for room */
 };
 

@@ -77,6 +77,10 @@ live_open(struct input_stream *st, const struct input_open_args *a,
 		log_warn("input '%s': %s", uri, pcap_geterr(l->pcap));
 	st->src->linktype = input_libpcap_linktype(pcap_datalink(l->pcap));
 	l->linktype = st->src->linktype;
+	/* the default type (host), at the precision the kernel gave */
+	st->src->tstamp_type = pcap_get_tstamp_precision(l->pcap) ==
+	    PCAP_TSTAMP_PRECISION_NANO ? "host, nanoseconds" :
+	    "host, microseconds";
 	if (input_libpcap_filter(st, l->pcap, cfg->filter, true, err,
 	    errlen) != 0)
 		return -1;
@@ -106,9 +110,12 @@ live_stats(struct input_stream *st)
 	struct pcap_stat ps;
 
 	/* libpcap accumulates the kernel's per-read counters for us */
-	if (pcap_stats(l->pcap, &ps) == 0)
+	if (pcap_stats(l->pcap, &ps) == 0) {
+		atomic_store_explicit(&st->c.if_drops, ps.ps_ifdrop,
+		    memory_order_relaxed);
 		atomic_store_explicit(&st->c.kernel_drops,
 		    (uint64_t)ps.ps_drop + ps.ps_ifdrop, memory_order_relaxed);
+	}
 }
 
 static int

@@ -23,6 +23,10 @@ struct queue_rec {
 	uint32_t	wirelen;	/* length on the wire */
 	int32_t		linktype;	/* pcap LINKTYPE_ value */
 	uint32_t	size;		/* whole slot, header and padding; 0 = wrap marker */
+	uint32_t	iface;		/* interface of the input it came from
+					 * (input_ifaces(); 0 but for pcapng
+					 * inputs with several) */
+	uint32_t	flags;		/* pcapng epb_flags, 0 = not known */
 	unsigned char	data[];
 };
 

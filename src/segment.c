@@ -15,13 +15,19 @@ segment_create(size_t n)
 	if (seg == NULL)
 		return NULL;
 	seg->n = n;
-	/* one block: given[n], kept[n], drops[n] (n may be 0) */
-	if ((seg->given = calloc(3 * n + 1, sizeof(uint64_t))) == NULL) {
-		free(seg);
+	/* one block: given[n], kept[n], drops[n], bytes[n], delivered[n]
+	 * (n may be 0), and one for the counts */
+	seg->given = calloc(5 * n + 1, sizeof(uint64_t));
+	seg->at_open = calloc(2 * n + 1, sizeof(*seg->at_open));
+	if (seg->given == NULL || seg->at_open == NULL) {
+		segment_destroy(seg);
 		return NULL;
 	}
 	seg->kept = seg->given + n;
 	seg->drops = seg->kept + n;
+	seg->bytes = seg->drops + n;
+	seg->delivered = seg->bytes + n;
+	seg->at_close = seg->at_open + n;
 	return seg;
 }
 
@@ -31,5 +37,6 @@ segment_destroy(struct segment *seg)
 	if (seg == NULL)
 		return;
 	free(seg->given);
+	free(seg->at_open);
 	free(seg);
 }

@@ -12,8 +12,18 @@
 #ifndef MTRACECAP_SEGMENT_H
 #define MTRACECAP_SEGMENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* What one input's counters read (input_counters.h), cumulative since it
+ * started. */
+struct segment_counts {
+	uint64_t	read;		/* passed the filter */
+	uint64_t	filtered;	/* rejected by it (if known) */
+	uint64_t	kernel_drops;	/* all the source dropped... */
+	uint64_t	if_drops;	/* ...of which the interface */
+};
 
 struct segment {
 	size_t		 n;		/* inputs */
@@ -21,7 +31,20 @@ struct segment {
 	uint64_t	*kept;		/* per input: of those, now in the file */
 	uint64_t	*drops;		/* per input: kernel drops at open, then
 					 * during the file (at hand-over) */
+	uint64_t	*bytes;		/* per input: captured bytes handed over */
+	/* per input: packets handed to files since the start, this one's
+	 * included (pcapng isb_usrdeliv); set at hand-over */
+	uint64_t	*delivered;
+	struct segment_counts *at_open;	/* per input: when the file opened */
+	struct segment_counts *at_close; /* per input: at hand-over */
 	uint64_t	 disorders;
+	uint64_t	 packets;	/* all inputs: handed to the output */
+	uint64_t	 first_ts_ns;	/* packet times, if packets > 0 */
+	uint64_t	 last_ts_ns;
+	uint64_t	 open_wall_ns;	/* wall clock, ns since the epoch */
+	uint64_t	 close_wall_ns;	/* at hand-over */
+	uint32_t	 seq;		/* -N sequence number... */
+	bool		 has_seq;	/* ...if the file has one */
 	/* already shown in the live counters (stats_segment_progress) */
 	uint64_t	 kept_seen;
 	uint64_t	 lost_seen;

@@ -140,10 +140,18 @@ set_name(struct stats *s, const char *path, bool current, bool only_if_idle)
 	}
 }
 
-static uint64_t
-kernel_drops(const struct stats *s, size_t i)
+/* What input i's counters read now. */
+static struct segment_counts
+counts_now(const struct stats *s, size_t i)
 {
-	return load(&input_counters(s->inputs[i])->kernel_drops);
+	const struct input_counters *c = input_counters(s->inputs[i]);
+
+	return (struct segment_counts){
+		.read = load(&c->read),
+		.filtered = load(&c->filtered),
+		.kernel_drops = load(&c->kernel_drops),
+		.if_drops = load(&c->if_drops),
+	};
 }
 
 void
@@ -178,8 +186,10 @@ publish_pending(struct stats *s)
 void
 stats_segment_open(struct stats *s, struct segment *seg, const char *path)
 {
-	for (size_t i = 0; seg != NULL && i < s->n; i++)
-		seg->drops[i] = kernel_drops(s, i);
+	for (size_t i = 0; seg != NULL && i < s->n; i++) {
+		seg->at_open[i] = counts_now(s, i);
+		seg->drops[i] = seg->at_open[i].kernel_drops;
+	}
 	pthread_mutex_lock(&s->lock);
 	publish_pending(s);
 	set_name(s, path, true, false);
@@ -189,8 +199,10 @@ stats_segment_open(struct stats *s, struct segment *seg, const char *path)
 void
 stats_segment_handover(struct stats *s, struct segment *seg)
 {
-	for (size_t i = 0; i < s->n; i++)
-		seg->drops[i] = kernel_drops(s, i) - seg->drops[i];
+	for (size_t i = 0; i < s->n; i++) {
+		seg->at_close[i] = counts_now(s, i);
+		seg->drops[i] = seg->at_close[i].kernel_drops - seg->drops[i];
+	}
 	pthread_mutex_lock(&s->lock);
 	publish_pending(s);
 	set_name(s, NULL, false, false);

@@ -60,6 +60,7 @@ struct writer {
 	struct queue		**queues;
 	bool			*live;
 	bool			 any_live;
+	uint64_t		*delivered;	/* per input: to files so far */
 	struct rotate_sched	 sched;
 	struct writer_sources	 srcs;
 	const struct format	*fmt;		/* srcs.fmt */
@@ -158,6 +159,11 @@ open_segment(struct writer *w, uint64_t name_ns)
 			w->seg = NULL;
 		}
 	}
+	if (w->seg != NULL) {
+		w->seg->open_wall_ns = rotate_clock_wall(w->clock);
+		w->seg->seq = w->seq;
+		w->seg->has_seq = cfg->rotating;
+	}
 	w->file.opened_once = true;
 	w->file.open = w->out != NULL;
 	w->seg_packets = 0;
@@ -224,6 +230,12 @@ close_segment(struct writer *w)
 		(void)write_header(w);
 	sync_segment(w);
 	w->seg->disorders = w->seg_disorders;
+	w->seg->packets = w->seg_packets;
+	w->seg->close_wall_ns = rotate_clock_wall(w->clock);
+	for (size_t i = 0; i < w->ws->ninputs; i++) {
+		w->delivered[i] += w->seg->given[i];
+		w->seg->delivered[i] = w->delivered[i];
+	}
 	stats_segment_handover(w->stats, w->seg);
 	if (w->fmt->file_trailer != NULL)
 		(void)w->fmt->file_trailer(w->srcs.src, w->seg, emit_output, w);
@@ -267,6 +279,10 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 		return;
 	}
 	w->seg->given[input]++;
+	w->seg->bytes[input] += rec->caplen;
+	if (w->seg_packets == 0)
+		w->seg->first_ts_ns = rec->ts_ns;
+	w->seg->last_ts_ns = rec->ts_ns;
 	if (!w->header_written)
 		(void)write_header(w);
 	size = (size_t)w->fmt->record_size(rec->caplen);
@@ -404,8 +420,10 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	pol.max_bytes = ws->cfg->rotate_bytes;
 	w->queues = calloc(ws->ninputs, sizeof(*w->queues));
 	w->live = calloc(ws->ninputs, sizeof(*w->live));
+	w->delivered = calloc(ws->ninputs + 1, sizeof(*w->delivered));
 	if (writer_sources_init(&w->srcs, ws->cfg, ws->inputs,
-	    ws->ninputs) != 0 || w->queues == NULL || w->live == NULL) {
+	    ws->ninputs) != 0 || w->queues == NULL || w->live == NULL ||
+	    w->delivered == NULL) {
 		log_error("out of memory");
 		return -1;
 	}
@@ -443,6 +461,7 @@ writer_fini(struct writer *w)
 	merge_destroy(w->merge);
 	free(w->queues);
 	free(w->live);
+	free(w->delivered);
 	writer_sources_fini(&w->srcs);
 }
 

@@ -293,18 +293,18 @@ test_full_is_exact(void **state)
 
 	(void)state;
 	/* fixed 64-byte slots: exactly cap/64 of them fit */
-	f = make(4096, 1000);
-	push_n(f->q, &seq, 64, 40);
+	f = make(4096, 992);
+	push_n(f->q, &seq, 64, 32);
 	assert_null(queue_reserve_try(f->q, 0));
-	assert_null(queue_reserve_try(f->q, 40));
+	assert_null(queue_reserve_try(f->q, 32));
 	queue_publish(f->q);
-	pop_n(f->q, &next, 64, 40);
+	pop_n(f->q, &next, 64, 32);
 	assert_null(queue_peek_try(f->q));	/* runs dry: tail published */
 	/* the whole ring is free again, and it wraps exactly */
-	push_n(f->q, &seq, 64, 40);
+	push_n(f->q, &seq, 64, 32);
 	assert_null(queue_reserve_try(f->q, 0));
 	queue_publish(f->q);
-	pop_n(f->q, &next, 64, 40);
+	pop_n(f->q, &next, 64, 32);
 	assert_null(queue_peek_try(f->q));
 	unmake(f);
 
@@ -409,15 +409,15 @@ test_fifo_many_wraps_random_sizes(void **state)
 static void
 test_wrap_without_marker(void **state)
 {
-	struct fixture *f = make(4096, 1000);
+	struct fixture *f = make(4096, 992);
 	uint64_t seq = 0, next = 0;
 
 	(void)state;
-	assert_int_equal(HDR, 24);
-	/* 170 empty records end 16 bytes before the end */
-	push_n(f->q, &seq, 170, 0);
+	assert_int_equal(HDR, 32);
+	/* 102 records of 40 bytes end 16 bytes before the end */
+	push_n(f->q, &seq, 102, 8);
 	queue_publish(f->q);
-	pop_n(f->q, &next, 170, 0);
+	pop_n(f->q, &next, 102, 8);
 	assert_null(queue_peek_try(f->q));
 	/* 16 bytes left: this one must go to the start */
 	push(f->q, seq++, 0);
@@ -428,17 +428,17 @@ test_wrap_without_marker(void **state)
 	assert_null(queue_peek_try(f->q));
 	/* and with a marker: leave 64 bytes, ask for more */
 	unmake(f);
-	f = make(4096, 1000);
+	f = make(4096, 992);
 	seq = next = 0;
-	push_n(f->q, &seq, 63, 40);
+	push_n(f->q, &seq, 63, 32);
 	queue_publish(f->q);
-	pop_n(f->q, &next, 62, 40);
+	pop_n(f->q, &next, 62, 32);
 	/* 64 bytes left at the end, one 64-byte record still queued */
-	push(f->q, seq++, 104);		/* 128 bytes: marker, wrap */
+	push(f->q, seq++, 96);		/* 128 bytes: marker, wrap */
 	push(f->q, seq++, 0);
 	queue_publish(f->q);
-	pop_check(f->q, next++, 40);
-	pop_check(f->q, next++, 104);
+	pop_check(f->q, next++, 32);
+	pop_check(f->q, next++, 96);
 	pop_check(f->q, next++, 0);
 	assert_null(queue_peek_try(f->q));
 	unmake(f);
@@ -480,13 +480,13 @@ test_close_and_finished(void **state)
 static void
 test_finished_after_trailing_wrap(void **state)
 {
-	struct fixture *f = make(4096, 1000);
+	struct fixture *f = make(4096, 992);
 	uint64_t seq = 0, next = 0;
 
 	(void)state;
-	push_n(f->q, &seq, 63, 40);
+	push_n(f->q, &seq, 63, 32);
 	queue_publish(f->q);
-	pop_n(f->q, &next, 63, 40);
+	pop_n(f->q, &next, 63, 32);
 	assert_null(queue_peek_try(f->q));
 	/* 64 bytes left; this wraps, then the reader stops instead */
 	assert_non_null(queue_reserve_try(f->q, 500));
@@ -503,7 +503,7 @@ test_finished_after_trailing_wrap(void **state)
 static void
 test_wait_space_single_thread(void **state)
 {
-	struct fixture *f = make(4096, 1000);
+	struct fixture *f = make(4096, 992);
 	uint64_t t0;
 
 	(void)state;
@@ -513,21 +513,21 @@ test_wait_space_single_thread(void **state)
 	assert_true(mono_ns() - t0 < 1000000000u);
 
 	/* wait_space publishes what was committed */
-	push(f->q, 0, 40);
+	push(f->q, 0, 32);
 	assert_null(queue_peek_try(f->q));
-	assert_true(queue_wait_space(f->q, 40, 1000000));
-	pop_check(f->q, 0, 40);
+	assert_true(queue_wait_space(f->q, 32, 1000000));
+	pop_check(f->q, 0, 32);
 	assert_null(queue_peek_try(f->q));
 
 	/* full and nobody consumes: false after the timeout */
 	for (int i = 1; i <= 64; i++)
-		push(f->q, (uint64_t)i, 40);
+		push(f->q, (uint64_t)i, 32);
 	assert_null(queue_reserve_try(f->q, 0));
 	assert_false(queue_wait_space(f->q, 0, 20000000));
-	assert_false(queue_wait_space(f->q, 40, 0));
+	assert_false(queue_wait_space(f->q, 32, 0));
 	/* everything committed became visible */
 	for (int i = 1; i <= 64; i++)
-		pop_check(f->q, (uint64_t)i, 40);
+		pop_check(f->q, (uint64_t)i, 32);
 	assert_null(queue_peek_try(f->q));
 	/* the consumer ran dry, so all the space is back */
 	assert_true(queue_wait_space(f->q, 1000, 0));
@@ -587,15 +587,15 @@ drain_thread(void *p)
 static void
 test_wait_space_woken_by_consumer(void **state)
 {
-	struct fixture *f = make(4096, 1000);
-	struct drain_arg a = { f, 50000000, 0, 64, 40, 0 };
+	struct fixture *f = make(4096, 992);
+	struct drain_arg a = { f, 50000000, 0, 64, 32, 0 };
 	pthread_t t;
 	uint64_t t0;
 
 	(void)state;
 	for (int i = 0; i < 64; i++)
-		push(f->q, (uint64_t)i, 40);
-	assert_null(queue_reserve_try(f->q, 40));
+		push(f->q, (uint64_t)i, 32);
+	assert_null(queue_reserve_try(f->q, 32));
 	/* not published yet: wait_space must publish before sleeping */
 	assert_int_equal(pthread_create(&t, NULL, drain_thread, &a), 0);
 	t0 = mono_ns();
