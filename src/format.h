@@ -21,6 +21,8 @@
 #include "segment.h"
 
 #define FORMAT_HDR_MAX	64	/* largest record header or trailer */
+#define FORMAT_REC_EXTRA (2 * FORMAT_HDR_MAX) /* a record's bytes besides
+				 * its data, at most */
 #define FORMAT_SCAN_MAX	1024	/* largest file header recovery knows;
 				 * the first bytes it reads of a file */
 
@@ -105,6 +107,12 @@ struct format {
 			    const struct queue_rec *rec);
 	/* Whole size of the record of rec. */
 	uint64_t	(*record_size)(const struct queue_rec *rec);
+	/* The whole record of rec at buf (room for rec->caplen +
+	 * FORMAT_REC_EXTRA bytes): header, data, trailer, in one call (the
+	 * per-packet path).  Returns its size, record_size(rec). */
+	size_t		(*record_write)(unsigned char *buf,
+			    const struct queue_rec *rec, size_t input,
+			    const struct format_iface *fi);
 	/* What follows the last record (statistics per interface of f,
 	 * from seg), written just before the file is closed; NULL if
 	 * nothing. */

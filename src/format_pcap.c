@@ -127,6 +127,26 @@ pcap_ns_record_header(unsigned char *buf, const struct queue_rec *rec,
 	return record_header(buf, rec, 1u);
 }
 
+static size_t
+pcap_us_record_write(unsigned char *buf, const struct queue_rec *rec,
+    size_t input, const struct format_iface *fi)
+{
+	(void)input;
+	(void)fi;
+	memcpy(buf + record_header(buf, rec, 1000u), rec->data, rec->caplen);
+	return PCAPFILE_RECHDRLEN + (size_t)rec->caplen;
+}
+
+static size_t
+pcap_ns_record_write(unsigned char *buf, const struct queue_rec *rec,
+    size_t input, const struct format_iface *fi)
+{
+	(void)input;
+	(void)fi;
+	memcpy(buf + record_header(buf, rec, 1u), rec->data, rec->caplen);
+	return PCAPFILE_RECHDRLEN + (size_t)rec->caplen;
+}
+
 static uint64_t
 pcap_record_size(const struct queue_rec *rec)
 {
@@ -211,6 +231,7 @@ pcap_ns_scan_record(const unsigned char *h, const unsigned char *rh)
 		.record_header = pcap_##unit##_record_header,		\
 		.record_trailer = NULL,					\
 		.record_size = pcap_record_size,			\
+		.record_write = pcap_##unit##_record_write,		\
 		.file_trailer = NULL,					\
 		.max_ts_ns = PCAP_MAX_TS_NS,				\
 		.max_ts_text = last,					\

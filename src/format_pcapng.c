@@ -70,6 +70,8 @@
 
 _Static_assert(EPB_FIXED <= FORMAT_HDR_MAX, "EPB header");
 _Static_assert(3 + EPB_FLAGS_OPT + 4 <= FORMAT_HDR_MAX, "EPB trailer");
+_Static_assert(EPB_FIXED + 3 + EPB_FLAGS_OPT + 4 <= FORMAT_REC_EXTRA,
+    "EPB besides its data");
 
 /* --- a block under construction (headers and trailers only) --- */
 
@@ -281,45 +283,71 @@ epb_total(const struct queue_rec *rec)
 	    (rec->flags != 0 ? EPB_FLAGS_OPT : 0) + 4;
 }
 
-static size_t
-pcapng_record_header(unsigned char *buf, const struct queue_rec *rec,
-    size_t input, const struct format_iface *fi)
+/* The EPB header of rec, total bytes long, in fi. */
+static inline void
+epb_header(unsigned char *buf, const struct queue_rec *rec,
+    const struct format_iface *fi, uint32_t total)
 {
 	uint64_t ts = rec->ts_ns < PCAPNG_MAX_TS_NS ? rec->ts_ns :
 	    PCAPNG_MAX_TS_NS;
 	uint32_t h[7];
 
-	(void)input;
 	if (fi->ns_per_unit != 1)
 		ts /= fi->ns_per_unit;
 	h[0] = BT_EPB;
-	h[1] = epb_total(rec);
+	h[1] = total;
 	h[2] = fi->id;
 	h[3] = (uint32_t)(ts >> 32);
 	h[4] = (uint32_t)ts;
 	h[5] = rec->caplen;
 	h[6] = rec->wirelen;
 	memcpy(buf, h, sizeof(h));
-	return sizeof(h);
+}
+
+/* What follows the data of rec: padding, epb_flags, the length again. */
+static inline size_t
+epb_trailer(unsigned char *buf, const struct queue_rec *rec, uint32_t total)
+{
+	size_t n = (4 - rec->caplen % 4) % 4;
+
+	/* the padding and the length: one unaligned store each */
+	memset(buf, 0, 4);
+	if (rec->flags != 0) {
+		uint32_t o[3] = { EPB_FLAGS | 4u << 16, rec->flags, 0 };
+
+		memcpy(buf + n, o, sizeof(o));	/* and opt_endofopt */
+		n += EPB_FLAGS_OPT;
+	}
+	memcpy(buf + n, &total, 4);
+	return n + 4;
+}
+
+static size_t
+pcapng_record_header(unsigned char *buf, const struct queue_rec *rec,
+    size_t input, const struct format_iface *fi)
+{
+	(void)input;
+	epb_header(buf, rec, fi, epb_total(rec));
+	return EPB_FIXED;
 }
 
 static size_t
 pcapng_record_trailer(unsigned char *buf, const struct queue_rec *rec)
 {
-	size_t pad = (4 - rec->caplen % 4) % 4, n = pad;
+	return epb_trailer(buf, rec, epb_total(rec));
+}
+
+static size_t
+pcapng_record_write(unsigned char *buf, const struct queue_rec *rec,
+    size_t input, const struct format_iface *fi)
+{
 	uint32_t total = epb_total(rec);
 
-	memset(buf, 0, pad);
-	if (rec->flags != 0) {
-		uint16_t o[2] = { EPB_FLAGS, 4 };
-
-		memcpy(buf + n, o, 4);
-		memcpy(buf + n + 4, &rec->flags, 4);
-		memset(buf + n + 8, 0, 4);	/* opt_endofopt */
-		n += EPB_FLAGS_OPT;
-	}
-	memcpy(buf + n, &total, 4);
-	return n + 4;
+	(void)input;
+	epb_header(buf, rec, fi, total);
+	memcpy(buf + EPB_FIXED, rec->data, rec->caplen);
+	(void)epb_trailer(buf + EPB_FIXED + rec->caplen, rec, total);
+	return total;
 }
 
 static uint64_t
@@ -471,6 +499,7 @@ const struct format format_pcapng = {
 	.record_header = pcapng_record_header,
 	.record_trailer = pcapng_record_trailer,
 	.record_size = pcapng_record_size,
+	.record_write = pcapng_record_write,
 	.file_trailer = pcapng_file_trailer,
 	.max_ts_ns = PCAPNG_MAX_TS_NS,
 	.max_ts_text = "2554-07-21 23:34:33.709551614 UTC",

@@ -173,7 +173,7 @@ input_stream_fail(struct input_stream *st, const char *what)
  * publishes itself sets it to 0).  Inline: once per packet, no call of
  * its own.
  */
-static inline void
+static inline __attribute__((always_inline)) void
 input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
     uint32_t wirelen, int linktype, uint32_t iface, uint32_t flags,
     const void *data, unsigned *batch)
@@ -211,7 +211,7 @@ input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
 
 /* input_push_if() for a packet of interface 0 with no epb_flags: every
  * backend but pcapng files. */
-static inline void
+static inline __attribute__((always_inline)) void
 input_push(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
     uint32_t wirelen, int linktype, const void *data, unsigned *batch)
 {

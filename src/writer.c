@@ -73,6 +73,7 @@ struct writer {
 	bool			 header_written;
 	uint64_t		 seg_packets;
 	uint64_t		 seg_disorders;
+	uint64_t		 seg_last_ts;	/* stamp of its last packet */
 	uint32_t		 seq;
 	uint64_t		 fail_seen;	/* mono ns the output failed, 0 = ok */
 	bool			 failed;
@@ -264,6 +265,7 @@ close_segment(struct writer *w)
 	sync_segment(w);
 	w->seg->disorders = w->seg_disorders;
 	w->seg->packets = w->seg_packets;
+	w->seg->last_ts_ns = w->seg_last_ts;
 	w->seg->close_wall_ns = rotate_clock_wall(w->clock);
 	if (w->fmt->ifaces)
 		writer_sources_file_end(&w->srcs);
@@ -315,8 +317,11 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 		stats_lost_nofile(w->stats, input);
 		return;
 	}
-	if (!w->header_written)
+	if (!w->header_written) {
+		/* the file's first packet */
 		(void)write_header(w);
+		w->seg->first_ts_ns = rec->ts_ns;
+	}
 	if (w->fmt->ifaces) {
 		if ((fi = packet_iface(w, rec, input)) == NULL)
 			return;
@@ -325,16 +330,11 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	}
 	w->seg->given[input]++;
 	w->seg->bytes[input] += rec->caplen;
-	if (w->seg_packets == 0)
-		w->seg->first_ts_ns = rec->ts_ns;
-	w->seg->last_ts_ns = rec->ts_ns;
-	size = (size_t)w->fmt->record_size(rec);
-	if ((p = output_reserve(w->out, size)) != NULL) {
+	w->seg_last_ts = rec->ts_ns;
+	if ((p = output_reserve(w->out, rec->caplen + FORMAT_REC_EXTRA)) !=
+	    NULL) {
 		/* straight into the output buffer, one copy of the data */
-		n = w->fmt->record_header(p, rec, input, fi);
-		memcpy(p + n, rec->data, rec->caplen);
-		if (w->fmt->record_trailer != NULL)
-			(void)w->fmt->record_trailer(p + n + rec->caplen, rec);
+		size = w->fmt->record_write(p, rec, input, fi);
 		output_commit_packet(w->out, size, input);
 	} else {
 		/* a failed output (it counts the loss), or a record larger

@@ -100,7 +100,8 @@ writer_sources_init(struct writer_sources *s, const struct config *cfg,
 	s->ids = malloc((n * INPUT_MAX_IFACES + 1) * sizeof(*s->ids));
 	s->delivered = calloc(n * INPUT_MAX_IFACES + 1,
 	    sizeof(*s->delivered));
-	if (s->ids == NULL || s->delivered == NULL)
+	s->last = calloc(n + 1, sizeof(*s->last));
+	if (s->ids == NULL || s->delivered == NULL || s->last == NULL)
 		return -1;
 	for (size_t i = 0; i < n * INPUT_MAX_IFACES; i++)
 		s->ids[i] = WRITER_NO_IFACE;
@@ -116,12 +117,14 @@ writer_sources_fini(struct writer_sources *s)
 	free(s->file.ifs);
 	free(s->ids);
 	free(s->delivered);
+	free(s->last);
 	s->src = NULL;
 	s->warned_unfit = NULL;
 	s->late_stamps = NULL;
 	s->file.ifs = NULL;
 	s->ids = NULL;
 	s->delivered = NULL;
+	s->last = NULL;
 }
 
 bool
@@ -174,6 +177,9 @@ append(struct writer_sources *s, size_t input, uint32_t iface, int lt,
 			return NULL;
 		s->file.ifs = nf;
 		s->file_cap = cap;
+		/* they moved */
+		for (size_t i = 0; i < s->n; i++)
+			s->last[i] = NULL;
 	}
 	fi = &s->file.ifs[s->file.n];
 	*fi = (struct format_iface){
@@ -204,6 +210,8 @@ writer_sources_file_begin(struct writer_sources *s)
 	s->file.n = 0;
 	for (size_t i = 0; i < s->n * INPUT_MAX_IFACES; i++)
 		s->ids[i] = WRITER_NO_IFACE;
+	for (size_t i = 0; i < s->n; i++)
+		s->last[i] = NULL;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct input_iface *const *tab;
 		size_t m = input_ifaces(s->inputs[i], &tab);
@@ -219,6 +227,23 @@ writer_sources_file_begin(struct writer_sources *s)
 		}
 	}
 	return 0;
+}
+
+struct format_iface *
+writer_sources_iface_find(struct writer_sources *s,
+    const struct queue_rec *rec, size_t input)
+{
+	uint32_t id;
+	struct format_iface *fi;
+
+	if (rec->iface >= INPUT_MAX_IFACES)
+		return NULL;
+	id = s->ids[input * INPUT_MAX_IFACES + rec->iface];
+	if (id == WRITER_NO_IFACE || s->file.ifs[id].linktype != rec->linktype)
+		return NULL;
+	fi = &s->file.ifs[id];
+	s->last[input] = fi;
+	return fi;
 }
 
 struct format_iface *

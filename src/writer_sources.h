@@ -35,6 +35,7 @@ struct writer_sources {
 	 * WRITER_NO_IFACE; and the packets of it in files so far */
 	uint32_t		*ids;
 	uint64_t		*delivered;
+	struct format_iface	**last;		/* per input: of its last packet */
 };
 
 /*
@@ -70,19 +71,21 @@ void writer_sources_late(struct writer_sources *s,
  * first (the file header describes them).  -1 when out of memory.
  */
 int writer_sources_file_begin(struct writer_sources *s);
-/* The file's interface for rec of input, or NULL if it has none yet. */
+/* writer_sources_iface() when rec is not of the input's last interface. */
+struct format_iface *writer_sources_iface_find(struct writer_sources *s,
+    const struct queue_rec *rec, size_t input);
+/* The file's interface for rec of input, or NULL if it has none yet;
+ * once per packet: the input's last one is tried first. */
 static inline struct format_iface *
 writer_sources_iface(struct writer_sources *s, const struct queue_rec *rec,
     size_t input)
 {
-	uint32_t id;
+	struct format_iface *fi = s->last[input];
 
-	if (rec->iface >= INPUT_MAX_IFACES)
-		return NULL;
-	id = s->ids[input * INPUT_MAX_IFACES + rec->iface];
-	if (id == WRITER_NO_IFACE || s->file.ifs[id].linktype != rec->linktype)
-		return NULL;
-	return &s->file.ifs[id];
+	if (fi != NULL && fi->iface == rec->iface &&
+	    fi->linktype == rec->linktype)
+		return fi;
+	return writer_sources_iface_find(s, rec, input);
 }
 /*
  * rec's interface (or its link type) is new to the file: add one for it

@@ -152,20 +152,34 @@ setup(struct fixture *f)
 	assert_non_null(f->seg);
 }
 
-/* An EPB of rec of the interface fi, as the writer lays it out. */
+/* An EPB of rec (its data: caplen bytes of 0xab) of the interface fi,
+ * as the writer's slow path lays it out; its one-call path must make the
+ * same bytes. */
 static void
-put_packet(struct fixture *f, struct queue_rec *rec,
+put_packet(struct fixture *f, const struct queue_rec *tmpl,
     const struct format_iface *fi)
 {
 	const struct format *fmt = &format_pcapng;
-	size_t size = (size_t)fmt->record_size(rec), n;
-	unsigned char *p = f->out.b + f->out.len;
+	struct queue_rec *rec = malloc(sizeof(*rec) + tmpl->caplen + 1);
+	unsigned char *p = f->out.b + f->out.len, *q;
+	size_t size, n;
 
+	assert_non_null(rec);
+	*rec = *tmpl;
+	memset(rec->data, 0xab, rec->caplen);
+	size = (size_t)fmt->record_size(rec);
 	n = fmt->record_header(p, rec, fi->input, fi);
-	memset(p + n, 0xab, rec->caplen);
+	memcpy(p + n, rec->data, rec->caplen);
 	n += rec->caplen;
 	n += fmt->record_trailer(p + n, rec);
 	assert_int_equal(n, size);
+	q = malloc(size + FORMAT_REC_EXTRA);
+	assert_non_null(q);
+	memset(q, 0x77, size + FORMAT_REC_EXTRA);	/* junk to overwrite */
+	assert_int_equal(fmt->record_write(q, rec, fi->input, fi), size);
+	assert_memory_equal(q, p, size);
+	free(q);
+	free(rec);
 	f->out.len += size;
 }
 
