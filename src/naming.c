@@ -12,6 +12,7 @@
 
 #define TEMP_PREFIX	"tmp-"
 #define SCRATCH_PREFIX	"tmp-recover-"
+#define MANIFEST_PREFIX	"tmp-manifest-"
 
 int
 naming_segment(char *buf, size_t len, const char *dir, time_t t, bool utc,
@@ -56,6 +57,16 @@ naming_scratch(char *buf, size_t len, const char *dir, pid_t pid,
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
+int
+naming_manifest_temp(char *buf, size_t len, const char *dir, pid_t pid,
+    const char *base)
+{
+	int n = snprintf(buf, len, "%s/" MANIFEST_PREFIX "%ld-%s.json", dir,
+	    (long)pid, base);
+
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
 /*
  * p starts "<digits>-<name>" with a non-empty <name> and no '/' in it:
  * *pid (-1 above INT_MAX) and *base, true; else false.
@@ -82,6 +93,9 @@ naming_parse_temp(const char *name, long *pid, const char **base)
 	if (strncmp(name, SCRATCH_PREFIX, strlen(SCRATCH_PREFIX)) == 0)
 		return parse_pid_base(name + strlen(SCRATCH_PREFIX), pid, base) ?
 		    NAMING_SCRATCH : NAMING_OTHER;
+	if (strncmp(name, MANIFEST_PREFIX, strlen(MANIFEST_PREFIX)) == 0)
+		return parse_pid_base(name + strlen(MANIFEST_PREFIX), pid,
+		    base) ? NAMING_MANIFEST : NAMING_OTHER;
 	if (strncmp(name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0)
 		return parse_pid_base(name + strlen(TEMP_PREFIX), pid, base) ?
 		    NAMING_TEMP : NAMING_OTHER;
@@ -97,6 +111,14 @@ size_t
 naming_longest(const char *ext)
 {
 	return TEMP_PREFIX_MAX + SEGMENT_LEN + (ext != NULL ? strlen(ext) : 0);
+}
+
+size_t
+naming_manifest_longest(const char *ext)
+{
+	/* tmp-manifest-PID-NAME.N.json, N up to 3 digits (place.c) */
+	return strlen(MANIFEST_PREFIX) + 10 + 1 + SEGMENT_LEN +
+	    (ext != NULL ? strlen(ext) : 0) + 4 + strlen(".json");
 }
 
 uint32_t

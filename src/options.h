@@ -57,6 +57,7 @@ struct config {
 	size_t		 capture_buffer;/* --capture-buffer, bytes per live input */
 	bool		 libtrace_live;	/* --libtrace-live: ring:/int:/pcapint: via libtrace */
 	bool		 tstamp_nano;	/* --time-stamp-precision=nano */
+	bool		 manifest;	/* --manifest: NAME.json per file (-B) */
 
 	char * const	*inputs;	/* trace URIs (point into argv) */
 	size_t		 ninputs;
