@@ -215,7 +215,8 @@ manifest_json(const struct manifest_file *mf, const char *name,
 	char *text = NULL;
 
 	ok = ok && set_name(o, "file", "file_b64", name) == 0 &&
-	    put(o, "format", json_string(mf->format)) &&
+	    put(o, "format", mf->format != NULL ?
+	    json_string(mf->format) : json_null()) &&
 	    put(o, "sequence", mf->has_seq ?
 	    json_integer((json_int_t)mf->seq) : json_null()) &&
 	    put(o, "size", json_integer((json_int_t)size)) &&
@@ -488,6 +489,8 @@ manifest_count(const char *path, const char *tool, struct manifest_file *mf,
 	} else {
 		rc = 0;
 	}
+	/* libpcap gives a pcapng section's version: 1 */
+	mf->format = pcap_major_version(p) == 1 ? "pcapng" : "pcap";
 	pcap_close(p);
 	if (pid > 0 && rc != 0)
 		spawn_kill(pid);
@@ -499,4 +502,48 @@ manifest_count(const char *path, const char *tool, struct manifest_file *mf,
 	mf->first_ns = first;
 	mf->last_ns = packets > 0 ? last : MANIFEST_UNKNOWN;
 	return 0;
+}
+
+/* The sequence number in a segment name YYYYMMDD-HHMMSS-NNNNNNNN...
+ * (naming.h), or false when base is not one. */
+static bool
+seq_of(const char *base, uint32_t *seq)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < 24; i++) {
+		bool dash = i == 8 || i == 15;
+
+		if (base[i] == '\0' || (dash ? base[i] != '-' :
+		    base[i] < '0' || base[i] > '9'))
+			return false;
+		if (i > 15)
+			v = v * 10 + (uint32_t)(base[i] - '0');
+	}
+	*seq = v;
+	return true;
+}
+
+int
+manifest_recovered(const char *temp, const char *want, const char *tool,
+    const atomic_bool *stop, char *final, size_t flen, char *err,
+    size_t errlen)
+{
+	struct manifest_file mf = {
+		.format = NULL, .recovered = true,
+		.packets = MANIFEST_UNKNOWN, .first_ns = MANIFEST_UNKNOWN,
+		.last_ns = MANIFEST_UNKNOWN, .disorders = MANIFEST_UNKNOWN,
+		.start_ns = MANIFEST_UNKNOWN, .close_ns = MANIFEST_UNKNOWN,
+	};
+	const char *slash = strrchr(want, '/');
+	char cerr[PATH_MAX + 256];
+	int rc;
+
+	mf.has_seq = seq_of(slash != NULL ? slash + 1 : want, &mf.seq);
+	if ((rc = manifest_count(temp, tool, &mf, stop, cerr,
+	    sizeof(cerr))) == -2)
+		return -2;
+	if (rc != 0)	/* the figures stay null: never a guess */
+		log_warn("%s; its manifest says null", cerr);
+	return manifest_write(temp, want, &mf, stop, final, flen, err, errlen);
 }

@@ -39,7 +39,7 @@ struct manifest_input {
 
 /* What a manifest says besides name, size and digest. */
 struct manifest_file {
-	const char	*format;	/* "pcap" or "pcapng" */
+	const char	*format;	/* "pcap" or "pcapng"; NULL: unknown */
 	bool		 has_seq;
 	uint32_t	 seq;
 	bool		 recovered;
@@ -99,6 +99,18 @@ int manifest_write(const char *temp, const char *want,
  */
 int manifest_count(const char *path, const char *tool,
     struct manifest_file *mf, const atomic_bool *stop, char *err,
+    size_t errlen);
+
+/*
+ * The manifest of temp, a file crash recovery cut back (and, when tool is
+ * not NULL, re-compressed) that is about to be renamed to want:
+ * "recovered": true, the packets and their times counted from the file
+ * (manifest_count), the sequence number from want's name, null for what
+ * the file cannot tell (disorders, wall clock), no inputs.  Returns what
+ * manifest_write() does (final: the name the file is to get).
+ */
+int manifest_recovered(const char *temp, const char *want, const char *tool,
+    const atomic_bool *stop, char *final, size_t flen, char *err,
     size_t errlen);
 
 #endif
