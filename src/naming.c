@@ -47,24 +47,29 @@ naming_temp(char *buf, size_t len, const char *final_path, pid_t pid)
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
+/* DIR/PREFIX PID-BASE SUFFIX; 0 or -1 when it does not fit. */
+static int
+prefixed(char *buf, size_t len, const char *dir, const char *prefix,
+    pid_t pid, const char *base, const char *suffix)
+{
+	int n = snprintf(buf, len, "%s/%s%ld-%s%s", dir, prefix, (long)pid,
+	    base, suffix);
+
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
 int
 naming_scratch(char *buf, size_t len, const char *dir, pid_t pid,
     const char *base)
 {
-	int n = snprintf(buf, len, "%s/" SCRATCH_PREFIX "%ld-%s", dir,
-	    (long)pid, base);
-
-	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+	return prefixed(buf, len, dir, SCRATCH_PREFIX, pid, base, "");
 }
 
 int
 naming_manifest_temp(char *buf, size_t len, const char *dir, pid_t pid,
     const char *base)
 {
-	int n = snprintf(buf, len, "%s/" MANIFEST_PREFIX "%ld-%s.json", dir,
-	    (long)pid, base);
-
-	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+	return prefixed(buf, len, dir, MANIFEST_PREFIX, pid, base, ".json");
 }
 
 /*
