@@ -7,7 +7,9 @@
  *   (flush, wait for the compressor, fsync, rename), then charges the
  *   segment to the statistics (stats_segment_done: one critical section
  *   of the stats lock, read as one snapshot by any thread); a placed
- *   regular file also gets its --post-rotate hook.  This is a handful of
+ *   regular file also gets its --post-rotate hook.  With --manifest,
+ *   output_close() calls back (place_manifest) between the fsync and the
+ *   rename: NAME.json is complete before NAME exists.  This is a handful of
  *   operations per file, so a mutex and two condition variables are the
  *   simple right tool; no lock is held across any I/O.  The mutex also hands the
  *   segment (plain fields) over from the writer.
@@ -21,7 +23,9 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,7 +33,10 @@
 
 #include "clock.h"
 #include "finisher.h"
+#include "input.h"
+#include "input_iface.h"
 #include "log.h"
+#include "manifest.h"
 #include "seqfile.h"
 #include "stats.h"
 
@@ -50,18 +57,112 @@ struct finisher {
 	uint32_t	 seq;
 	struct postrotate *pr;
 	struct stats	*stats;
+	bool		 manifest;
+	const char	*format;
 	/* finisher thread only until joined */
 	bool		 failed;
 };
+
+/* One file's manifest step (output_place_fn's arg). */
+struct placing {
+	struct finisher		*f;
+	const struct segment	*seg;
+	char			 name[PATH_MAX];	/* the name it chose */
+	bool			 written;
+};
+
+/* A difference of cumulative counters, 0 if one went backwards. */
+static uint64_t
+during(uint64_t at_close, uint64_t at_open)
+{
+	return at_close >= at_open ? at_close - at_open : 0;
+}
+
+/* What input i gave to seg, into *mi (its ifnames into names[]). */
+static void
+describe_input(const struct finisher *f, const struct segment *seg,
+    size_t i, struct manifest_input *mi, const char **names, size_t max)
+{
+	const struct input *in = f->stats->inputs[i];
+	const struct segment_counts *a = &seg->at_open[i];
+	const struct segment_counts *c = &seg->at_close[i];
+	const struct input_iface *const *tab;
+	size_t n = input_ifaces(in, &tab);
+
+	mi->uri = input_uri(in);
+	mi->nifnames = n < max ? n : max;
+	for (size_t k = 0; k < mi->nifnames; k++)
+		names[k] = tab[k]->name != NULL ? tab[k]->name : "";
+	mi->ifnames = names;
+	mi->packets = seg->kept[i];
+	mi->bytes = seg->bytes[i];
+	mi->kernel_drops = during(c->kernel_drops, a->kernel_drops);
+	mi->if_drops = during(c->if_drops, a->if_drops);
+	mi->filtered = input_filtered_known(in) ?
+	    during(c->filtered, a->filtered) : MANIFEST_UNKNOWN;
+	mi->lost = during(seg->given[i], seg->kept[i]);
+}
+
+/*
+ * output_close()'s callback with the complete temp file: its manifest,
+ * and the (free) name it is to get.  A failure is logged and counted;
+ * the file is placed all the same (its data matter more).
+ */
+static void
+place_manifest(void *arg, const char *temp, char *want, size_t wlen)
+{
+	struct placing *p = arg;
+	const struct segment *seg = p->seg;
+	struct manifest_file mf = {
+		.format = p->f->format, .has_seq = seg->has_seq,
+		.seq = seg->seq, .disorders = seg->disorders,
+		.start_ns = seg->open_wall_ns, .close_ns = seg->close_wall_ns,
+		.ninputs = seg->n < p->f->stats->n ? seg->n : p->f->stats->n,
+	};
+	struct manifest_input *ins = calloc(seg->n + 1, sizeof(*ins));
+	const char **names = calloc(seg->n * INPUT_MAX_IFACES + 1,
+	    sizeof(*names));
+	char err[PATH_MAX * 2 + 128];
+	uint64_t kept = 0;
+
+	if (ins == NULL || names == NULL) {
+		log_error("'%s': no manifest: out of memory", want);
+		goto out;
+	}
+	for (size_t i = 0; i < mf.ninputs; i++)
+		describe_input(p->f, seg, i, &ins[i],
+		    names + i * INPUT_MAX_IFACES, INPUT_MAX_IFACES);
+	for (size_t i = 0; i < seg->n; i++)
+		kept += seg->kept[i];
+	mf.inputs = ins;
+	mf.packets = kept;
+	/* packets go out in order: a cut-back file lost its last ones */
+	mf.first_ns = kept > 0 ? seg->first_ts_ns : MANIFEST_UNKNOWN;
+	mf.last_ns = kept > 0 && kept == seg->packets ? seg->last_ts_ns :
+	    MANIFEST_UNKNOWN;
+	if (manifest_write(temp, want, &mf, NULL, p->name, sizeof(p->name),
+	    err, sizeof(err)) == 0)
+		p->written = true;
+	else
+		log_error("%s; '%s' has no manifest", err, want);
+	snprintf(want, wlen, "%s", p->name);
+out:
+	p->f->failed |= !p->written;
+	free(names);
+	free(ins);
+}
 
 /* Complete one file: close and place it, run the hook, count it. */
 static void
 complete(struct finisher *f, struct output *o, struct segment *seg)
 {
+	struct placing pl = { .f = f, .seg = seg };
 	struct output_result res;
 	struct stat st;
 	char err[1024];
 
+	if (f->manifest)
+		output_set_before_place(o, place_manifest, &pl);
 	if (output_close(o, &res, err, sizeof(err)) != 0) {
 		if (err[0] != '\0')
 			log_error("%s", err);
@@ -72,6 +173,10 @@ complete(struct finisher *f, struct output *o, struct segment *seg)
 	    strcmp(res.final_path, "-") != 0 &&
 	    stat(res.final_path, &st) == 0 && S_ISREG(st.st_mode))
 		postrotate_run(f->pr, res.final_path);
+	if (pl.written && strcmp(res.final_path, pl.name) != 0)
+		log_warn("'%s' was placed as '%s' after all: its manifest "
+		    "'%s.json' names it wrongly", pl.name, res.final_path,
+		    pl.name);
 	if (res.lost > 0) {
 		log_error("%s: %llu packets could not be written",
 		    res.final_path[0] != '\0' ? res.final_path :
@@ -150,8 +255,7 @@ finisher_thread(void *arg)
 }
 
 struct finisher *
-finisher_create(struct postrotate *pr, struct stats *st, char *err,
-    size_t errlen)
+finisher_create(const struct finisher_setup *fs, char *err, size_t errlen)
 {
 	struct finisher *f = calloc(1, sizeof(*f));
 	int rc;
@@ -160,8 +264,10 @@ finisher_create(struct postrotate *pr, struct stats *st, char *err,
 		log_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
-	f->pr = pr;
-	f->stats = st;
+	f->pr = fs->pr;
+	f->stats = fs->stats;
+	f->manifest = fs->manifest;
+	f->format = fs->format != NULL ? fs->format : "pcap";
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->nonempty, NULL);
 	pthread_cond_init(&f->nonfull, NULL);

@@ -6,7 +6,9 @@
  * lets the queues fill until the kernel drops packets.  So the writer
  * hands each finished struct output, with its segment, to this stage and
  * goes on capturing; files are completed strictly in the order they were
- * handed over, and only a completed file is counted (stats.h).  The -N
+ * handed over, and only a completed file is counted (stats.h).  With
+ * --manifest each file's NAME.json is put in place between its fsync and
+ * its rename (manifest.h).  The -N
  * sequence number is saved (with its fsync) here too, not on the writer.
  */
 #ifndef MTRACECAP_FINISHER_H
@@ -23,13 +25,20 @@
 
 struct finisher;
 
-/*
- * Start the finisher thread.  NULL with err on failure.  pr (may be NULL)
- * runs --post-rotate for every regular file placed without a failure
- * (not stdout, a FIFO or a device); every file is charged to
- * st (stats_segment_done), which must outlive f.
- */
-struct finisher *finisher_create(struct postrotate *pr, struct stats *st,
+struct finisher_setup {
+	/* runs --post-rotate for every regular file placed without a
+	 * failure (not stdout, a FIFO or a device); may be NULL */
+	struct postrotate *pr;
+	/* every file is charged to it (stats_segment_done); its inputs are
+	 * the ones the manifests describe; must outlive the finisher */
+	struct stats	*stats;
+	/* --manifest: NAME.json before each file gets its name NAME */
+	bool		 manifest;
+	const char	*format;	/* the manifests' "format": "pcap"... */
+};
+
+/* Start the finisher thread.  NULL with err on failure. */
+struct finisher *finisher_create(const struct finisher_setup *fs,
     char *err, size_t errlen);
 
 /*

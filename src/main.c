@@ -399,7 +399,7 @@ start_threads(struct run *r)
 {
 	/* as the user that writes the files from here on; beside capture */
 	if (r->cfg.rotating && (r->recovery = recover_start(
-	    r->cfg.output_path, &r->ctl.stop, run_hook, r->hook, r->err,
+	    r->cfg.output_path, r->cfg.manifest, &r->ctl.stop, run_hook, r->hook, r->err,
 	    sizeof(r->err))) == NULL) {
 		log_error("%s", r->err);
 		return -1;

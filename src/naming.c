@@ -12,6 +12,7 @@
 
 #define TEMP_PREFIX	"tmp-"
 #define SCRATCH_PREFIX	"tmp-recover-"
+#define MANIFEST_PREFIX	"tmp-manifest-"
 
 int
 naming_segment(char *buf, size_t len, const char *dir, time_t t, bool utc,
@@ -46,14 +47,29 @@ naming_temp(char *buf, size_t len, const char *final_path, pid_t pid)
 	return (n < 0 || (size_t)n >= len) ? -1 : 0;
 }
 
+/* DIR/PREFIX PID-BASE SUFFIX; 0 or -1 when it does not fit. */
+static int
+prefixed(char *buf, size_t len, const char *dir, const char *prefix,
+    pid_t pid, const char *base, const char *suffix)
+{
+	int n = snprintf(buf, len, "%s/%s%ld-%s%s", dir, prefix, (long)pid,
+	    base, suffix);
+
+	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+}
+
 int
 naming_scratch(char *buf, size_t len, const char *dir, pid_t pid,
     const char *base)
 {
-	int n = snprintf(buf, len, "%s/" SCRATCH_PREFIX "%ld-%s", dir,
-	    (long)pid, base);
+	return prefixed(buf, len, dir, SCRATCH_PREFIX, pid, base, "");
+}
 
-	return (n < 0 || (size_t)n >= len) ? -1 : 0;
+int
+naming_manifest_temp(char *buf, size_t len, const char *dir, pid_t pid,
+    const char *base)
+{
+	return prefixed(buf, len, dir, MANIFEST_PREFIX, pid, base, ".json");
 }
 
 /*
@@ -82,6 +98,9 @@ naming_parse_temp(const char *name, long *pid, const char **base)
 	if (strncmp(name, SCRATCH_PREFIX, strlen(SCRATCH_PREFIX)) == 0)
 		return parse_pid_base(name + strlen(SCRATCH_PREFIX), pid, base) ?
 		    NAMING_SCRATCH : NAMING_OTHER;
+	if (strncmp(name, MANIFEST_PREFIX, strlen(MANIFEST_PREFIX)) == 0)
+		return parse_pid_base(name + strlen(MANIFEST_PREFIX), pid,
+		    base) ? NAMING_MANIFEST : NAMING_OTHER;
 	if (strncmp(name, TEMP_PREFIX, strlen(TEMP_PREFIX)) == 0)
 		return parse_pid_base(name + strlen(TEMP_PREFIX), pid, base) ?
 		    NAMING_TEMP : NAMING_OTHER;
@@ -97,6 +116,14 @@ size_t
 naming_longest(const char *ext)
 {
 	return TEMP_PREFIX_MAX + SEGMENT_LEN + (ext != NULL ? strlen(ext) : 0);
+}
+
+size_t
+naming_manifest_longest(const char *ext)
+{
+	/* tmp-manifest-PID-NAME.N.json, N up to 3 digits (place.c) */
+	return strlen(MANIFEST_PREFIX) + 10 + 1 + SEGMENT_LEN +
+	    (ext != NULL ? strlen(ext) : 0) + 4 + strlen(".json");
 }
 
 uint32_t

@@ -4,7 +4,8 @@
  *
  * Segment files are DIR/YYYYMMDD-HHMMSS-NNNNNNNN<ext>, the scheme of
  * mtracecap 0.6; while a file is written it is DIR/tmp-<pid>-<name>, and
- * crash recovery's copy of one is DIR/tmp-recover-<pid>-<name>.
+ * crash recovery's copy of one is DIR/tmp-recover-<pid>-<name>, and the
+ * --manifest of <name> is written as DIR/tmp-manifest-<pid>-<name>.json.
  */
 #ifndef MTRACECAP_NAMING_H
 #define MTRACECAP_NAMING_H
@@ -34,11 +35,13 @@ enum naming_kind {
 	NAMING_OTHER,	/* not one of our temporary names */
 	NAMING_TEMP,	/* tmp-<pid>-<name>: a segment being written */
 	NAMING_SCRATCH,	/* tmp-recover-<pid>-<name>: recovery's copy */
+	NAMING_MANIFEST,/* tmp-manifest-<pid>-<name>: a manifest being
+			 * written (<name> ends in .json) */
 };
 
 /*
- * Parse name (one path component, as readdir gives it): NAMING_TEMP or
- * NAMING_SCRATCH with *pid the pid in it (-1 if it is more than any pid
+ * Parse name (one path component, as readdir gives it): NAMING_TEMP,
+ * NAMING_SCRATCH or NAMING_MANIFEST with *pid the pid in it (-1 if it is more than any pid
  * can be) and *base the final name <name> (pointing into name), or
  * NAMING_OTHER (*pid and *base untouched) for anything else: another
  * prefix, a pid that is not all digits or is empty, no '-' after it, an
@@ -50,6 +53,13 @@ enum naming_kind naming_parse_temp(const char *name, long *pid,
  * 0 or -1 as above. */
 int naming_scratch(char *buf, size_t len, const char *dir, pid_t pid,
     const char *base);
+/* DIR/tmp-manifest-PID-BASE.json, the temp name of BASE's manifest;
+ * 0 or -1 as above. */
+int naming_manifest_temp(char *buf, size_t len, const char *dir, pid_t pid,
+    const char *base);
+/* Length of the longest such temp name for segments with extension ext
+ * (see naming_longest()). */
+size_t naming_manifest_longest(const char *ext);
 /* Sequence number after seq (wraps after NAMING_SEQ_MAX). */
 uint32_t naming_next_seq(uint32_t seq);
 

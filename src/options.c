@@ -41,6 +41,7 @@ enum {
 	OPT_LIBTRACE_LIVE,
 	OPT_POST_ROTATE,
 	OPT_TSTAMP_PRECISION,
+	OPT_MANIFEST,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -177,6 +178,7 @@ static const struct opt_def opt_defs[] = {
 	CUSTOM("time-stamp-precision", OPT_TSTAMP_PRECISION,
 	    handle_tstamp_precision),
 	ACTION("version", OPT_VERSION, ACTION_VERSION),
+	FLAG("manifest", OPT_MANIFEST, manifest),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -467,6 +469,13 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 			    "directory, not stdout: '%s'", p->baseuri);
 			return -1;
 		}
+		if (cfg->manifest &&
+		    naming_manifest_longest(cfg->file_ext) > NAME_MAX) {
+			log_seterr(err, errlen, "--file-ext '%s' is too long "
+			    "for --manifest: its temp names would exceed %d "
+			    "bytes", cfg->file_ext, NAME_MAX);
+			return -1;
+		}
 	} else {
 		if (ind >= argc) {
 			log_seterr(err, errlen, "missing outputuri and "
@@ -492,6 +501,11 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 		if (cfg->file_ext[0] != '\0') {
 			log_seterr(err, errlen, "--file-ext '%s' needs -B",
 			    cfg->file_ext);
+			return -1;
+		}
+		if (cfg->manifest) {
+			log_seterr(err, errlen, "--manifest needs -B: only "
+			    "files in a directory get manifests");
 			return -1;
 		}
 	}

@@ -60,6 +60,7 @@ struct config {
 	bool		 tstamp_nano;	/* --time-stamp-precision=nano */
 	bool		 tstamp_given;	/* ...given at all (pcapng: micro cuts
 					 * every interface's stamps to us) */
+	bool		 manifest;	/* --manifest: NAME.json per file (-B) */
 
 	char * const	*inputs;	/* trace URIs (point into argv) */
 	size_t		 ninputs;

@@ -44,6 +44,8 @@ options_usage(FILE *fp)
 "      --relinquish-privileges=USER  drop root to USER once inputs are open\n"
 "      --pipeout=COMMAND          pipe each file through COMMAND (no shell)\n"
 "      --post-rotate=COMMAND      run COMMAND FILE after each file is complete\n"
+"      --manifest                 write FILE.json (size, SHA-256, packets, times,\n"
+"                                 per-input counts) before each FILE (-B only)\n"
 "      --queue-size=MB            buffer per input (default %u MiB)\n"
 "      --capture-buffer=MB        kernel ring per live input (default %u MiB)\n"
 "      --libtrace-live            read ring:, int:, pcapint: with libtrace's own\n"

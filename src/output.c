@@ -64,6 +64,8 @@ struct output {
 	uint64_t	 lost;
 	bool		 failed;
 	char		 errmsg[OUTPUT_ERRLEN];
+	output_place_fn	 before_place;	/* or NULL */
+	void		*before_place_arg;
 };
 
 /* The name the file has while we write it, for messages. */
@@ -442,14 +444,27 @@ output_path(const struct output *o)
 	return o->final;
 }
 
-/* Give the temp file its final name; -1 with err when impossible. */
+void
+output_set_before_place(struct output *o, output_place_fn fn, void *arg)
+{
+	o->before_place = fn;
+	o->before_place_arg = arg;
+}
+
+/* Give the temp file its final name (o->final, or what the
+ * before_place hook chose); -1 with err when impossible. */
 static int
 place(struct output *o, struct output_result *res, const char *suffix,
     char *err, size_t errlen)
 {
 	char want[PATH_MAX];
 
-	snprintf(want, sizeof(want), "%s%s", o->final, suffix);
+	snprintf(want, sizeof(want), "%s", o->final);
+	if (suffix[0] == '\0' && o->before_place != NULL)
+		o->before_place(o->before_place_arg, o->temp, want,
+		    sizeof(want));
+	else
+		snprintf(want, sizeof(want), "%s%s", o->final, suffix);
 	res->failed_name = suffix[0] != '\0';
 	return place_rename(o->temp, want, o->no_replace, res->final_path,
 	    sizeof(res->final_path), err, errlen);

@@ -119,6 +119,19 @@ int output_close(struct output *o, struct output_result *res, char *err,
     size_t errlen);
 
 /*
+ * The step between fsync and rename (--manifest, finisher.c): fn runs in
+ * output_close() once the temp file temp is complete, fsync'ed and
+ * closed, just before it is renamed to want (wlen bytes), which fn may
+ * change to the name it should get (a free one, see manifest.h).  Not
+ * for stdout, a fifo or a device, nor for a file kept as NAME.failed.
+ * It runs on the thread that closes o.
+ */
+typedef void (*output_place_fn)(void *arg, const char *temp, char *want,
+    size_t wlen);
+void output_set_before_place(struct output *o, output_place_fn fn,
+    void *arg);
+
+/*
  * Startup check for a single output file: -1 with err naming path when it
  * is an existing directory (or a link to one), which the final rename
  * could never replace; 0 otherwise (also for "-").  Creates nothing.

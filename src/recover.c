@@ -19,7 +19,10 @@
  *   file tmp-recover-<our pid>-<name> (salvage.c does both checks).
  *   Anything else (not pcap, a corrupt stream, garbage after the records
  *   rather than part of one record) is kept whole as <name>.failed, since
- *   we cannot vouch for it.
+ *   we cannot vouch for it.  With --manifest a recovered file gets its
+ *   NAME.json (manifest_recovered: counted from the file itself) before
+ *   its rename, as a completed one does; an unfinished tmp-manifest- file
+ *   of a killed run is removed like a scratch file.
  * - Crash safety (kill -9 at any moment, then a restart): the temp file T
  *   is only ever cut to a prefix of itself (cutting again changes
  *   nothing) or replaced whole by rename(): the scratch copy, once
@@ -49,8 +52,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compress.h"
 #include "format.h"
 #include "log.h"
+#include "manifest.h"
 #include "naming.h"
 #include "place.h"
 #include "recover.h"
@@ -66,6 +71,7 @@ struct recover {
 	char		**names;	/* the tmp- entries listed at start */
 	size_t		  nnames;
 	const atomic_bool *stop;	/* NULL: never stops */
+	bool		  manifest;	/* --manifest: NAME.json first */
 	void		(*recovered)(const char *path, void *arg);
 	void		 *arg;
 	unsigned char	 *buf;		/* COPY_BUF bytes */
@@ -103,6 +109,34 @@ pid_running(long pid)
 }
 
 /*
+ * Give the recovered j->path its final name, with its manifest first
+ * when asked (tool: its decompressor, NULL when plain).  A manifest that
+ * cannot be written is logged; the file is placed all the same.  0 with
+ * placed, -1 (logged), -2 if stopped.
+ */
+static int
+place_recovered(const struct recover *r, const struct job *j,
+    const char *tool, char *placed, size_t plen)
+{
+	char err[PATH_MAX * 2 + 64], want[PATH_MAX];
+	int rc;
+
+	snprintf(want, sizeof(want), "%s", j->final);
+	if (r->manifest && (rc = manifest_recovered(j->path, j->final, tool,
+	    r->stop, want, sizeof(want), err, sizeof(err))) != 0) {
+		if (rc == -2)
+			return -2;
+		log_error("%s; '%s' has no manifest", err, want);
+	}
+	if (place_rename(j->path, want, true, placed, plen, err,
+	    sizeof(err)) != 0) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * A plain pcap temp file: cut back in place to its last complete record
  * and renamed to its final name.  OUT_KEEP when there is more after the
  * records than part of one record (not ours to cut).
@@ -111,7 +145,6 @@ static enum outcome
 recover_plain(const struct recover *r, struct job *j, char *placed,
     size_t plen)
 {
-	char err[PATH_MAX * 2 + 64];
 	uint64_t records = 0;
 	bool invalid;
 	off_t size = j->st.st_size, good;
@@ -155,11 +188,8 @@ recover_plain(const struct recover *r, struct job *j, char *placed,
 		    j->path, strerror(errno));
 		return OUT_SKIP;
 	}
-	if (place_rename(j->path, j->final, true, placed, plen, err,
-	    sizeof(err)) != 0) {
-		log_error("%s", err);
-		return OUT_SKIP;
-	}
+	if ((z = place_recovered(r, j, NULL, placed, plen)) != 0)
+		return z == -2 ? OUT_STOPPED : OUT_SKIP;
 	log_warn("recovered '%s' of an interrupted run as '%s': %" PRIu64
 	    " complete packets, %lld bytes of a partial packet dropped",
 	    j->path, placed, records, (long long)(size - good));
@@ -195,7 +225,6 @@ static enum outcome
 recover_compressed(const struct recover *r, struct job *j, int type,
     char *placed, size_t plen)
 {
-	char err[PATH_MAX * 2 + 64];
 	uint64_t records = 0;
 	enum outcome rc = OUT_SKIP;
 	int sfd = -1, c;
@@ -212,14 +241,14 @@ recover_compressed(const struct recover *r, struct job *j, int type,
 	}
 	/* j->path holds the recovered copy now: a crash from here on
 	 * leaves one file with these packets, under one name or the other */
-	if (place_rename(j->path, j->final, true, placed, plen, err,
-	    sizeof(err)) == 0) {
+	if ((c = place_recovered(r, j, compress_by_wandio(type)->tool,
+	    placed, plen)) == 0) {
 		log_warn("recovered '%s' of an interrupted run as '%s': %"
 		    PRIu64 " complete packets (what still decompressed)",
 		    j->path, placed, records);
 		rc = OUT_DONE;
-	} else {
-		log_error("%s", err);
+	} else if (c == -2) {
+		rc = OUT_STOPPED;
 	}
 	close(sfd);
 	return rc;
@@ -323,10 +352,14 @@ recover_one(const struct recover *r, const char *name, const char *base,
 /*
  * DIR/name is a scratch file tmp-recover-<pid>-<name>: the unfinished
  * copy of a recovery that was killed (its original is still there and is
- * recovered again).  Remove it unless its process (pid) runs.
+ * recovered again), or tmp-manifest-<pid>-<name>.json, an unfinished
+ * manifest (its data file was not renamed yet: it is recovered and gets
+ * a manifest of its own, see manifest.h).  Remove it unless its process
+ * (pid) runs.
  */
 static void
-drop_scratch(const struct recover *r, const char *name, long pid)
+drop_scratch(const struct recover *r, const char *name, long pid,
+    enum naming_kind kind)
 {
 	char path[PATH_MAX], why[128];
 	const char *no;
@@ -344,8 +377,12 @@ drop_scratch(const struct recover *r, const char *name, long pid)
 		log_error("cannot remove '%s': %s", path, strerror(errno));
 		return;
 	}
-	log_warn("removed '%s': the unfinished copy of an interrupted "
-	    "recovery (its original is recovered now)", path);
+	if (kind == NAMING_MANIFEST)
+		log_warn("removed '%s': the unfinished manifest of an "
+		    "interrupted run", path);
+	else
+		log_warn("removed '%s': the unfinished copy of an interrupted "
+		    "recovery (its original is recovered now)", path);
 }
 
 /* Fill r->names with our temp names in r->dir (see naming_parse_temp()).
@@ -391,8 +428,8 @@ list_dir(struct recover *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* Work through the list: scratch files first (their names could be the
- * ones our copies would get), then the temp files. */
+/* Work through the list: scratch files and unfinished manifests first
+ * (their names could be the ones ours would get), then the temp files. */
 static void
 recover_run(struct recover *r)
 {
@@ -400,10 +437,13 @@ recover_run(struct recover *r)
 	const char *base;
 	long pid;
 
-	for (size_t i = 0; i < r->nnames; i++)
-		if (naming_parse_temp(r->names[i], &pid, &base) ==
-		    NAMING_SCRATCH)
-			drop_scratch(r, r->names[i], pid);
+	for (size_t i = 0; i < r->nnames; i++) {
+		enum naming_kind k = naming_parse_temp(r->names[i], &pid,
+		    &base);
+
+		if (k == NAMING_SCRATCH || k == NAMING_MANIFEST)
+			drop_scratch(r, r->names[i], pid, k);
+	}
 	for (size_t i = 0; i < r->nnames; i++) {
 		enum outcome rc;
 
@@ -469,7 +509,7 @@ recover_create(const char *dir, const atomic_bool *stop,
 }
 
 struct recover *
-recover_start(const char *dir, const atomic_bool *stop,
+recover_start(const char *dir, bool manifest, const atomic_bool *stop,
     void (*recovered)(const char *path, void *arg), void *arg, char *err,
     size_t errlen)
 {
@@ -479,6 +519,7 @@ recover_start(const char *dir, const atomic_bool *stop,
 
 	if (r == NULL)
 		return NULL;
+	r->manifest = manifest;
 	if (r->nnames == 0)
 		return r;	/* nothing to do: no thread */
 	if ((rc = pthread_create(&r->thread, NULL, recover_thread, r)) != 0) {

@@ -31,11 +31,13 @@ struct recover;
  * any file there) and recover them on a new thread.  Each recovered file
  * is logged and passed to recovered() (if not NULL), on that thread.  A
  * set *stop ends the work soon (within about 100 ms of a read or wait):
- * what is not done yet is left for the next start.  Returns the handle
- * for recover_join(), or NULL with err if dir cannot be read or the
+ * what is not done yet is left for the next start.  With manifest
+ * (--manifest) each recovered NAME gets NAME.json first, marked
+ * "recovered" (manifest.h).  Returns the handle for recover_join(), or NULL with err if dir cannot be read or the
  * thread cannot start.
  */
-struct recover *recover_start(const char *dir, const atomic_bool *stop,
+struct recover *recover_start(const char *dir, bool manifest,
+    const atomic_bool *stop,
     void (*recovered)(const char *path, void *arg), void *arg, char *err,
     size_t errlen);
 
@@ -46,7 +48,8 @@ struct recover *recover_start(const char *dir, const atomic_bool *stop,
 int recover_join(struct recover *r);
 
 /*
- * The same on the calling thread, with no stop flag: returns the number
+ * The same on the calling thread, with no stop flag and no manifests
+ * (the fuzzer's entry): returns the number
  * of files recovered, or -1 if dir cannot be read (err filled).
  */
 int recover_dir(const char *dir, void (*recovered)(const char *path,

@@ -450,6 +450,7 @@ static int
 writer_init(struct writer *w, const struct writer_setup *ws)
 {
 	struct rotate_policy pol;
+	struct finisher_setup fs;
 	uint64_t maxwait_ns = (uint64_t)ws->cfg->maxwait_ms * 1000000u;
 	char err[256];
 
@@ -484,8 +485,10 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 		log_error("%s", err);
 		return -1;
 	}
-	if ((w->finisher = finisher_create(ws->post_rotate, ws->stats, err,
-	    sizeof(err))) == NULL) {
+	fs = (struct finisher_setup){ .pr = ws->post_rotate,
+	    .stats = ws->stats, .manifest = ws->cfg->manifest,
+	    .format = ws->cfg->pcapng ? "pcapng" : "pcap" };
+	if ((w->finisher = finisher_create(&fs, err, sizeof(err))) == NULL) {
 		log_error("%s", err);
 		return -1;
 	}

@@ -50,6 +50,7 @@ CHECK_JOBS=${MTC_CHECK_JOBS:-$JOBS}
 # runtime, without which tests/integration/fuzz.sh cannot build a harness.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config make
 	libtrace3-dev libwandio1-dev libpcap-dev libcmocka-dev libtrace-tools
+	libjansson-dev libssl-dev
 	tcpdump tshark wireshark-common tcpreplay iproute2 python3 mandoc
 	procps psmisc util-linux mount coreutils gzip bzip2 xz-utils lzop
 	zstd lz4 file systemd libsystemd-dev libcap2-bin rpm clang

@@ -229,6 +229,8 @@ test_parse_round_trip(void **state)
 	expect_parse("tmp-5-tmp-6-x", NAMING_TEMP, 5, "tmp-6-x");
 	expect_parse("tmp-5-recover-6-x", NAMING_TEMP, 5, "recover-6-x");
 	expect_parse("tmp-recover-5-tmp-6-x", NAMING_SCRATCH, 5, "tmp-6-x");
+	expect_parse("tmp-manifest-5-x.json", NAMING_MANIFEST, 5, "x.json");
+	expect_parse("tmp-manifest-x.json", NAMING_OTHER, 0, NULL);
 	expect_parse("tmp-0-x", NAMING_TEMP, 0, "x");
 	expect_parse("tmp-007-x", NAMING_TEMP, 7, "x");
 	expect_parse("tmp-1--", NAMING_TEMP, 1, "-");

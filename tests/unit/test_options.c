@@ -922,11 +922,30 @@ test_rotating_options_need_baseuri(void **state)
 		    NUM(F_ROTATING, true)),
 		REFUSED(ARGS("--file-ext=a/b", "-B", "d", "in"), "'a/b'",
 		    "--file-ext"),
+		REFUSED(ARGS("--manifest", "out.pcap", "in"), "--manifest",
+		    "-B"),
 	};
 	struct run r;
+	char ext[256], e[211];
 
 	(void)state;
 	RUN_CMDLINES(cases);
+	assert_int_equal(PARSE(&r, "--manifest", "-B", "pcapfile:/d", "in"),
+	    0);
+	assert_true(r.cfg.manifest);
+	options_free(&r.cfg);
+	assert_int_equal(PARSE(&r, "-B", "pcapfile:/d", "in"), 0);
+	assert_false(r.cfg.manifest);
+	options_free(&r.cfg);
+	/* a --file-ext that fits a file name but not its manifest's temp
+	 * name tmp-manifest-PID-NAME.N.json */
+	memset(e, 'e', 210);
+	e[210] = '\0';
+	snprintf(ext, sizeof(ext), "--file-ext=%s", e);
+	assert_int_equal(PARSE(&r, ext, "-B", "pcapfile:/d", "in"), 0);
+	options_free(&r.cfg);
+	assert_int_equal(PARSE(&r, ext, "--manifest", "-B", "pcapfile:/d",
+	    "in"), -1);
 	/* an empty --file-ext is the default and needs nothing */
 	assert_int_equal(PARSE(&r, "--file-ext=", "out.pcap", "in"), 0);
 	assert_string_equal(r.cfg.file_ext, "");
