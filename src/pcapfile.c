@@ -60,14 +60,8 @@ get16(const unsigned char *p, bool swapped)
 	return swapped ? (uint16_t)((v >> 8) | (v << 8)) : v;
 }
 
-/*
- * Link types this parser leaves to libpcap: those whose records libpcap
- * rewrites (pseudo-headers in the writer's byte order when the file is
- * swapped; the Linux USB memory-mapped length fix-up always) and those
- * with a maximum packet size other than 262144.
- */
-static bool
-linktype_declined(uint32_t lt, bool swapped)
+bool
+pcapfile_linktype_declined(uint32_t lt, bool swapped)
 {
 	switch (lt) {
 	case LT_USB_LINUX_MMAPPED:
@@ -133,7 +127,7 @@ pcapfile_header_parse(const void *buf, size_t len, struct pcapfile_header *h,
 	h->linktype = get32(b + 20, swapped);
 	if (h->version_major != 2 || h->version_minor > 4)
 		return 0;	/* 543.0 (DG/UX), or libpcap's error */
-	if (linktype_declined(h->linktype & 0x03ffffffu, swapped))
+	if (pcapfile_linktype_declined(h->linktype & 0x03ffffffu, swapped))
 		return 0;
 	if (h->version_minor < 3)
 		h->lengths = PCAPFILE_LEN_SWAPPED;
