@@ -71,7 +71,7 @@ struct ngin {
 	size_t			 nifs, ifcap;
 	size_t			 nfile;		/* IDBs so far, all sections */
 	uint64_t		 last_ts;	/* this section's last stamp */
-	struct ngprog		*progs;
+	struct ngprog		**progs;		/* one per link type */
 	size_t			 nprogs;
 };
 
@@ -99,25 +99,27 @@ ng_dlt(int lt)
 	}
 }
 
-/* The filter program for link type lt, compiled on first use.  NULL with
- * why when it does not compile. */
+/* The filter program for link type lt, compiled on first use (each apart:
+ * the interfaces point at them).  NULL with why when it does not
+ * compile. */
 static const struct bpf_program *
 ng_filter(struct ngin *g, int lt, char *why, size_t whylen)
 {
-	struct ngprog *np;
+	struct ngprog **tab, *np;
 	pcap_t *dead;
 	int rc;
 
 	for (size_t i = 0; i < g->nprogs; i++)
-		if (g->progs[i].linktype == lt)
-			return &g->progs[i].prog;
-	if ((np = realloc(g->progs, (g->nprogs + 1) * sizeof(*np))) == NULL) {
+		if (g->progs[i]->linktype == lt)
+			return &g->progs[i]->prog;
+	if ((tab = realloc(g->progs, (g->nprogs + 1) * sizeof(*tab))) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	g->progs = np;
-	np += g->nprogs;
-	if ((dead = pcap_open_dead(ng_dlt(lt), (int)NG_SNAPSHOT)) == NULL) {
+	g->progs = tab;
+	if ((np = calloc(1, sizeof(*np))) == NULL ||
+	    (dead = pcap_open_dead(ng_dlt(lt), (int)NG_SNAPSHOT)) == NULL) {
+		free(np);
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
@@ -126,10 +128,12 @@ ng_filter(struct ngin *g, int lt, char *why, size_t whylen)
 		snprintf(why, whylen, "filter '%s' does not compile for link "
 		    "type %d: %s", g->filter, lt, pcap_geterr(dead));
 	pcap_close(dead);
-	if (rc != 0)
+	if (rc != 0) {
+		free(np);
 		return NULL;
+	}
 	np->linktype = lt;
-	g->nprogs++;
+	tab[g->nprogs++] = np;
 	return &np->prog;
 }
 
@@ -451,8 +455,10 @@ ng_close(struct input_stream *st)
 	if (g == NULL)
 		return;
 	st->filter = NULL;
-	for (size_t i = 0; i < g->nprogs; i++)
-		pcap_freecode(&g->progs[i].prog);
+	for (size_t i = 0; i < g->nprogs; i++) {
+		pcap_freecode(&g->progs[i]->prog);
+		free(g->progs[i]);
+	}
 	free(g->progs);
 	free(g->ifs);
 	free(g->buf);

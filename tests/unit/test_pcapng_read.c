@@ -49,7 +49,8 @@ put(struct file *f, uint64_t v, int n)
 static void
 put_bytes(struct file *f, const void *p, size_t n)
 {
-	memcpy(f->b + f->len, p, n);
+	if (n > 0)
+		memcpy(f->b + f->len, p, n);
 	f->len += n;
 	while (f->len % 4 != 0)
 		f->b[f->len++] = 0;
