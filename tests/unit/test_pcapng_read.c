@@ -5,7 +5,8 @@
  * different link types, names, descriptions and OSes; stamps with
  * if_tsresol 6, 9, 2^-20 and 10^-12, if_tsoffset; epb_flags; a second
  * section in the other byte order whose interface ids start again; a
- * Simple Packet Block; skipped blocks.  Malformed blocks fail the input
+ * Simple Packet Block; skipped blocks; more interfaces than a source
+ * holds.  Malformed blocks fail the input
  * after the packets before them, or the open naming the byte offset.
  */
 #include "config.h"
@@ -434,6 +435,28 @@ test_malformed(void **state)
 	assert_int_equal(g.n, 1);
 }
 
+/* More interfaces than a source holds: the packets of the first ones are
+ * read, one of an extra interface fails the input naming it. */
+static void
+test_too_many_interfaces(void **state)
+{
+	static struct file f;
+	static struct got g;
+	char err[1024];
+
+	memset(&f, 0, sizeof(f));
+	shb(&f, false);
+	for (int i = 0; i < INPUT_MAX_IFACES + 2; i++)
+		idb(&f, 1, 0, NULL, NULL, NULL, -1, 0);
+	epb(&f, INPUT_MAX_IFACES - 1, 5, 20, 0);
+	epb(&f, INPUT_MAX_IFACES + 1, 6, 20, 0);
+	assert_int_equal(run(&f, NULL, &g, err, sizeof(err)), 0);
+	assert_true(g.failed);
+	assert_int_equal(g.nifaces, INPUT_MAX_IFACES);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.iface[0], INPUT_MAX_IFACES - 1);
+}
+
 /* Clocks: exact decimal, rounding binary and finer decimal, offsets,
  * saturation. */
 static void
@@ -478,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_interfaces_sections),
 		cmocka_unit_test(test_filter_per_linktype),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_too_many_interfaces),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
