@@ -18,50 +18,34 @@
 #include <string.h>
 
 #include "pcapng_read.h"
+#include "wire.h"
 
 #define HDR		8u	/* block type, total length */
 #define TRAILER		4u
-
-static uint32_t
-swap32(uint32_t v)
-{
-	return (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) |
-	    (v << 24);
-}
-
-static uint32_t
-get32(const unsigned char *p, bool swapped)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return swapped ? swap32(v) : v;
-}
-
-static uint16_t
-get16(const unsigned char *p, bool swapped)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return swapped ? (uint16_t)((v >> 8) | (v << 8)) : v;
-}
-
-static uint64_t
-get64(const unsigned char *p, bool swapped)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	if (swapped)
-		v = (uint64_t)swap32((uint32_t)v) << 32 | swap32((uint32_t)(v >> 32));
-	return v;
-}
 
 static size_t
 pad4(size_t n)
 {
 	return (n + 3u) & ~(size_t)3u;
+}
+
+/* An IDB option that must come at most once (*saw) with length want. */
+static int
+idb_once(bool *saw, uint16_t olen, uint16_t want, const char *name,
+    char *err, size_t errlen)
+{
+	if (*saw) {
+		snprintf(err, errlen, "an Interface Description Block has "
+		    "more than one %s", name);
+		return -1;
+	}
+	if (olen != want) {
+		snprintf(err, errlen, "an Interface Description Block has %s "
+		    "of length %u != %u", name, (unsigned)olen, (unsigned)want);
+		return -1;
+	}
+	*saw = true;
+	return 0;
 }
 
 /* The options of an IDB, body[off, len) (len: without the trailer). */
@@ -75,8 +59,8 @@ idb_options(const unsigned char *body, size_t off, size_t len, bool sw,
 		uint16_t code, olen;
 		const unsigned char *v;
 
-		if (len - off < 4 || (code = get16(body + off, sw),
-		    olen = get16(body + off + 2, sw),
+		if (len - off < 4 || (code = wire_get16(body + off, sw),
+		    olen = wire_get16(body + off + 2, sw),
 		    len - off - 4 < pad4(olen))) {
 			snprintf(err, errlen, "an option of an Interface "
 			    "Description Block runs past the block");
@@ -103,24 +87,16 @@ idb_options(const unsigned char *body, size_t off, size_t len, bool sw,
 			b->os = (struct pcapng_str){ v, olen };
 			break;
 		case 9:		/* if_tsresol */
-			if (olen != 1 || saw_tsresol) {
-				snprintf(err, errlen, "an Interface Description "
-				    "Block has %s", saw_tsresol ? "more than one "
-				    "if_tsresol" : "an if_tsresol of length != 1");
+			if (idb_once(&saw_tsresol, olen, 1, "if_tsresol", err,
+			    errlen) != 0)
 				return -1;
-			}
-			saw_tsresol = true;
 			b->tsresol = v[0];
 			break;
 		case 14:	/* if_tsoffset */
-			if (olen != 8 || saw_tsoffset) {
-				snprintf(err, errlen, "an Interface Description "
-				    "Block has %s", saw_tsoffset ? "more than one "
-				    "if_tsoffset" : "an if_tsoffset of length != 8");
+			if (idb_once(&saw_tsoffset, olen, 8, "if_tsoffset", err,
+			    errlen) != 0)
 				return -1;
-			}
-			saw_tsoffset = true;
-			b->tsoffset = (int64_t)get64(v, sw);
+			b->tsoffset = (int64_t)wire_get64(v, sw);
 			break;
 		default:
 			break;
@@ -134,13 +110,13 @@ static uint32_t
 epb_flags(const unsigned char *body, size_t off, size_t len, bool sw)
 {
 	while (off <= len && len - off >= 4) {
-		uint16_t code = get16(body + off, sw);
-		uint16_t olen = get16(body + off + 2, sw);
+		uint16_t code = wire_get16(body + off, sw);
+		uint16_t olen = wire_get16(body + off + 2, sw);
 
 		if (code == 0 || len - off - 4 < pad4(olen))
 			break;
 		if (code == 2 && olen == 4)
-			return get32(body + off + 4, sw);
+			return wire_get32(body + off + 4, sw);
 		off += 4 + pad4(olen);
 	}
 	return 0;
@@ -159,19 +135,19 @@ packet_body(const unsigned char *body, size_t len, bool sw,
 		fixed = 20;
 		if (len < fixed)
 			break;
-		b->iface = get32(body, sw);
-		b->ts = (uint64_t)get32(body + 4, sw) << 32 | get32(body + 8, sw);
-		b->caplen = get32(body + 12, sw);
-		b->wirelen = get32(body + 16, sw);
+		b->iface = wire_get32(body, sw);
+		b->ts = (uint64_t)wire_get32(body + 4, sw) << 32 | wire_get32(body + 8, sw);
+		b->caplen = wire_get32(body + 12, sw);
+		b->wirelen = wire_get32(body + 16, sw);
 		goto data;
 	case PCAPNG_BT_PB:
 		fixed = 20;
 		if (len < fixed)
 			break;
-		b->iface = get16(body, sw);
-		b->ts = (uint64_t)get32(body + 4, sw) << 32 | get32(body + 8, sw);
-		b->caplen = get32(body + 12, sw);
-		b->wirelen = get32(body + 16, sw);
+		b->iface = wire_get16(body, sw);
+		b->ts = (uint64_t)wire_get32(body + 4, sw) << 32 | wire_get32(body + 8, sw);
+		b->caplen = wire_get32(body + 12, sw);
+		b->wirelen = wire_get32(body + 16, sw);
 		goto data;
 	default:	/* SPB */
 		fixed = 4;
@@ -179,7 +155,7 @@ packet_body(const unsigned char *body, size_t len, bool sw,
 			break;
 		b->iface = 0;
 		b->ts = 0;
-		b->wirelen = b->caplen = get32(body, sw);
+		b->wirelen = b->caplen = wire_get32(body, sw);
 		b->room = (uint32_t)(len - fixed);
 		b->data = body + fixed;
 		return 0;
@@ -204,9 +180,9 @@ static int
 shb_order(const unsigned char *p, struct pcapng_section *s, char *err,
     size_t errlen)
 {
-	uint32_t bom = get32(p + HDR, false);
+	uint32_t bom = wire_get32(p + HDR, false);
 
-	if (bom == PCAPNG_BYTE_ORDER || swap32(bom) == PCAPNG_BYTE_ORDER) {
+	if (bom == PCAPNG_BYTE_ORDER || wire_swap32(bom) == PCAPNG_BYTE_ORDER) {
 		s->swapped = bom != PCAPNG_BYTE_ORDER;
 		return 0;
 	}
@@ -233,7 +209,7 @@ pcapng_next(struct pcapng_section *s, const void *buf, size_t len,
 			return 0;
 		goto truncated;
 	}
-	b->type = get32(p, ns.swapped);
+	b->type = wire_get32(p, ns.swapped);
 	if (b->type == PCAPNG_BT_SHB) {
 		if (shb_order(p, &ns, err, errlen) != 0)
 			return -1;
@@ -244,7 +220,7 @@ pcapng_next(struct pcapng_section *s, const void *buf, size_t len,
 		    "Header Block");
 		return -1;
 	}
-	tl = get32(p + 4, ns.swapped);
+	tl = wire_get32(p + 4, ns.swapped);
 	if (tl < min || tl % 4 != 0 || tl > max) {
 		snprintf(err, errlen, "a block of type 0x%08x has a total "
 		    "length of %u (%s)", (unsigned)b->type, (unsigned)tl,
@@ -258,18 +234,18 @@ pcapng_next(struct pcapng_section *s, const void *buf, size_t len,
 			return 0;
 		goto truncated;
 	}
-	if (get32(p + tl - TRAILER, ns.swapped) != tl) {
+	if (wire_get32(p + tl - TRAILER, ns.swapped) != tl) {
 		snprintf(err, errlen, "a block's total length is %u, its "
 		    "trailer says %u", (unsigned)tl,
-		    (unsigned)get32(p + tl - TRAILER, ns.swapped));
+		    (unsigned)wire_get32(p + tl - TRAILER, ns.swapped));
 		return -1;
 	}
 	body = p + HDR;
 	blen = tl - HDR - TRAILER;
 	switch (b->type) {
 	case PCAPNG_BT_SHB:
-		b->major = get16(body + 4, ns.swapped);
-		b->minor = get16(body + 6, ns.swapped);
+		b->major = wire_get16(body + 4, ns.swapped);
+		b->minor = wire_get16(body + 6, ns.swapped);
 		if (b->major != 1) {
 			snprintf(err, errlen, "pcapng version %u.%u is not "
 			    "supported", (unsigned)b->major,
@@ -284,9 +260,9 @@ pcapng_next(struct pcapng_section *s, const void *buf, size_t len,
 			    "is too short (%u bytes)", (unsigned)tl);
 			return -1;
 		}
-		b->linktype = get16(body, ns.swapped);	/* then 16 reserved
+		b->linktype = wire_get16(body, ns.swapped);	/* then 16 reserved
 							 * bits, ignored */
-		b->snaplen = get32(body + 4, ns.swapped);
+		b->snaplen = wire_get32(body + 4, ns.swapped);
 		b->name = b->descr = b->os = (struct pcapng_str){ NULL, 0 };
 		b->tsresol = 6;
 		b->tsoffset = 0;
