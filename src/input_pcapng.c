@@ -60,7 +60,7 @@ struct ngprog {
 
 struct ngin {
 	int			 fd;
-	char			*path;		/* the file's (if_name default) */
+	char			*path;		/* the file: default if_name */
 	const char		*filter;	/* -F text, or NULL */
 	unsigned char		*buf;
 	size_t			 cap, off, end;	/* unparsed: buf[off, end) */
@@ -247,8 +247,9 @@ ng_packet(struct input_stream *st, struct ngin *g, const struct pcapng_block *b,
 	if (b->type == PCAPNG_BT_SPB) {
 		caplen = caplen < f->snapshot ? caplen : f->snapshot;
 		if (caplen > b->room) {
-			snprintf(why, whylen, "a Simple Packet Block of %" PRIu32
-			    " bytes holds only %" PRIu32, caplen, b->room);
+			snprintf(why, whylen, "a Simple Packet Block of "
+			    "%" PRIu32 " bytes holds only %" PRIu32, caplen,
+			    b->room);
 			return -1;
 		}
 		ts = g->last_ts;
@@ -361,7 +362,8 @@ ng_run(struct input_stream *st, struct ngin *g, bool opening, char *why,
 				st->batch = batch;
 				return 2;
 			}
-			if (ng_packet(st, g, &b, &batch, perr, sizeof(perr)) != 0)
+			if (ng_packet(st, g, &b, &batch, perr,
+			    sizeof(perr)) != 0)
 				goto fail;
 			break;
 		default:

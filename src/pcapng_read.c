@@ -71,9 +71,9 @@ idb_options(const unsigned char *body, size_t off, size_t len, bool sw,
 		switch (code) {
 		case 0:		/* opt_endofopt */
 			if (olen != 0) {
-				snprintf(err, errlen, "an Interface Description "
-				    "Block has opt_endofopt of length %u != 0",
-				    (unsigned)olen);
+				snprintf(err, errlen, "an Interface "
+				    "Description Block has opt_endofopt of "
+				    "length %u != 0", (unsigned)olen);
 				return -1;
 			}
 			return 0;
@@ -132,20 +132,14 @@ packet_body(const unsigned char *body, size_t len, bool sw,
 	b->flags = 0;
 	switch (b->type) {
 	case PCAPNG_BT_EPB:
+	case PCAPNG_BT_PB:	/* the same, but a 16-bit interface id */
 		fixed = 20;
 		if (len < fixed)
 			break;
-		b->iface = wire_get32(body, sw);
-		b->ts = (uint64_t)wire_get32(body + 4, sw) << 32 | wire_get32(body + 8, sw);
-		b->caplen = wire_get32(body + 12, sw);
-		b->wirelen = wire_get32(body + 16, sw);
-		goto data;
-	case PCAPNG_BT_PB:
-		fixed = 20;
-		if (len < fixed)
-			break;
-		b->iface = wire_get16(body, sw);
-		b->ts = (uint64_t)wire_get32(body + 4, sw) << 32 | wire_get32(body + 8, sw);
+		b->iface = b->type == PCAPNG_BT_EPB ? wire_get32(body, sw) :
+		    wire_get16(body, sw);
+		b->ts = (uint64_t)wire_get32(body + 4, sw) << 32 |
+		    wire_get32(body + 8, sw);
 		b->caplen = wire_get32(body + 12, sw);
 		b->wirelen = wire_get32(body + 16, sw);
 		goto data;
@@ -260,8 +254,8 @@ pcapng_next(struct pcapng_section *s, const void *buf, size_t len,
 			    "is too short (%u bytes)", (unsigned)tl);
 			return -1;
 		}
-		b->linktype = wire_get16(body, ns.swapped);	/* then 16 reserved
-							 * bits, ignored */
+		/* then 16 reserved bits, which readers ignore (the draft) */
+		b->linktype = wire_get16(body, ns.swapped);
 		b->snaplen = wire_get32(body + 4, ns.swapped);
 		b->name = b->descr = b->os = (struct pcapng_str){ NULL, 0 };
 		b->tsresol = 6;

@@ -57,7 +57,7 @@ struct pcapng_block {
 	uint32_t		 iface;
 	uint64_t		 ts;		/* in the interface's units */
 	uint32_t		 caplen, wirelen;
-	uint32_t		 room;		/* SPB: data bytes in the block */
+	uint32_t		 room;		/* SPB: data bytes it holds */
 	uint32_t		 flags;		/* epb_flags, 0 if none */
 	const unsigned char	*data;
 };
