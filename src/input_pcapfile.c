@@ -12,9 +12,13 @@
  *   table), which read()s big chunks and has pcapfile.c parse the records
  *   as libpcap would, at a fraction of the cost of libpcap's fread() per
  *   record.  Files pcapfile.c declines (other magics, versions or link
- *   types) stay with libpcap, and so do pcapng, compressed files and
- *   streams.  MTRACECAP_READER=libpcap in the environment reads every
- *   pcap file with libpcap (for comparisons).
+ *   types) stay with libpcap, and so do compressed files and streams.
+ * - Regular, uncompressed pcapng files go to the native pcapng reader
+ *   (input_pcapng.c) without libpcap, which keeps their interfaces apart;
+ *   compressed pcapng files and pcapng streams stay with libpcap (one
+ *   interface, one link type).  MTRACECAP_READER=libpcap in the
+ *   environment reads every pcap and pcapng file with libpcap (for
+ *   comparisons).
  * - A compressed file named by a bare path that holds neither pcap nor
  *   pcapng is libtrace's to read (open returns 1).
  * - After open, only the stream's reader thread touches the state.
@@ -29,6 +33,7 @@
 #include <unistd.h>
 
 #include "input_libpcap.h"
+#include "input_pcapng.h"
 #include "input_stdio.h"
 #include "input_backend.h"
 #include "pcapfile.h"
@@ -78,6 +83,15 @@ linktype_field(struct input_stream *st, pcap_t *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* MTRACECAP_READER=libpcap: every pcap file is libpcap's (comparisons). */
+static bool
+libpcap_forced(void)
+{
+	const char *reader = getenv("MTRACECAP_READER");
+
+	return reader != NULL && strcmp(reader, "libpcap") == 0;
+}
+
 /*
  * Switch a stream that libpcap opened (header checked, filter compiled)
  * to the native reader if pcapfile.c reads this file exactly as libpcap
@@ -90,12 +104,11 @@ try_native(struct input_stream *st, struct pcapfile_in *p, const char *path)
 {
 	unsigned char h[PCAPFILE_HDRLEN];
 	struct pcapfile_header fh;
-	const char *reader = getenv("MTRACECAP_READER");
 	char perr[PCAP_ERRBUF_SIZE];
 	ssize_t n;
 	int fd;
 
-	if (reader != NULL && strcmp(reader, "libpcap") == 0)
+	if (libpcap_forced())
 		return;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
@@ -169,6 +182,10 @@ pcapfile_open(struct input_stream *st, const struct input_open_args *a,
 	FILE *fp;
 	int rc;
 
+	if (kind == IN_PCAPNG && !a->stream && !libpcap_forced() &&
+	    (rc = input_pcapng_open(st, a->path, a->cfg->filter, err,
+	    errlen)) != 1)
+		return rc;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		log_seterr(err, errlen, "out of memory");
 		return -1;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "pcapfile.h"
+#include "wire.h"
 
 /* libpcap's DLT_/LINKTYPE_ values (equal for these) */
 #define LT_LINUX_SLL		113
@@ -35,39 +36,8 @@
 #define LT_LINUX_SLL2		276
 #define LT_EBHSCR		279
 
-static uint32_t
-swap32(uint32_t v)
-{
-	return (v >> 24) | ((v >> 8) & 0xff00u) | ((v << 8) & 0xff0000u) |
-	    (v << 24);
-}
-
-static uint32_t
-get32(const unsigned char *p, bool swapped)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return swapped ? swap32(v) : v;
-}
-
-static uint16_t
-get16(const unsigned char *p, bool swapped)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return swapped ? (uint16_t)((v >> 8) | (v << 8)) : v;
-}
-
-/*
- * Link types this parser leaves to libpcap: those whose records libpcap
- * rewrites (pseudo-headers in the writer's byte order when the file is
- * swapped; the Linux USB memory-mapped length fix-up always) and those
- * with a maximum packet size other than 262144.
- */
-static bool
-linktype_declined(uint32_t lt, bool swapped)
+bool
+pcapfile_linktype_declined(uint32_t lt, bool swapped)
 {
 	switch (lt) {
 	case LT_USB_LINUX_MMAPPED:
@@ -89,13 +59,13 @@ linktype_declined(uint32_t lt, bool swapped)
 uint32_t
 pcapfile_magic(const unsigned char *m, bool *swapped)
 {
-	uint32_t v = get32(m, false);
+	uint32_t v = wire_get32(m, false);
 
 	*swapped = false;
 	if (v == PCAPFILE_MAGIC_US || v == PCAPFILE_MAGIC_NS)
 		return v;
 	*swapped = true;
-	v = swap32(v);
+	v = wire_swap32(v);
 	if (v == PCAPFILE_MAGIC_US || v == PCAPFILE_MAGIC_NS)
 		return v;
 	*swapped = false;
@@ -127,13 +97,13 @@ pcapfile_header_parse(const void *buf, size_t len, struct pcapfile_header *h,
 	memset(h, 0, sizeof(*h));
 	h->swapped = swapped;
 	h->nsec = magic == PCAPFILE_MAGIC_NS;
-	h->version_major = get16(b + 4, swapped);
-	h->version_minor = get16(b + 6, swapped);
-	h->snaplen = get32(b + 16, swapped);
-	h->linktype = get32(b + 20, swapped);
+	h->version_major = wire_get16(b + 4, swapped);
+	h->version_minor = wire_get16(b + 6, swapped);
+	h->snaplen = wire_get32(b + 16, swapped);
+	h->linktype = wire_get32(b + 20, swapped);
 	if (h->version_major != 2 || h->version_minor > 4)
 		return 0;	/* 543.0 (DG/UX), or libpcap's error */
-	if (linktype_declined(h->linktype & 0x03ffffffu, swapped))
+	if (pcapfile_linktype_declined(h->linktype & 0x03ffffffu, swapped))
 		return 0;
 	if (h->version_minor < 3)
 		h->lengths = PCAPFILE_LEN_SWAPPED;
@@ -161,10 +131,10 @@ pcapfile_next(const struct pcapfile_header *h, const void *buf, size_t len,
 		    "header bytes, only got %zu", PCAPFILE_RECHDRLEN, len);
 		return -1;
 	}
-	sec = get32(b, h->swapped);
-	frac = get32(b + 4, h->swapped);
-	caplen = get32(b + 8, h->swapped);
-	wirelen = get32(b + 12, h->swapped);
+	sec = wire_get32(b, h->swapped);
+	frac = wire_get32(b + 4, h->swapped);
+	caplen = wire_get32(b + 8, h->swapped);
+	wirelen = wire_get32(b + 12, h->swapped);
 	if (h->lengths == PCAPFILE_LEN_SWAPPED ||
 	    (h->lengths == PCAPFILE_LEN_MAYBE && caplen > wirelen)) {
 		t = caplen;

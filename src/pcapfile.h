@@ -64,6 +64,15 @@ struct pcapfile_rec {
 uint32_t pcapfile_magic(const unsigned char *m, bool *swapped);
 
 /*
+ * Whether libpcap rewrites the records of link type lt (pseudo-headers
+ * put in the reader's byte order when the file is swapped; the Linux USB
+ * memory-mapped length fix-up always) or gives it a maximum packet size
+ * other than 262144: a native reader leaves such files to libpcap (the
+ * pcapng reader too).
+ */
+bool pcapfile_linktype_declined(uint32_t lt, bool swapped);
+
+/*
  * Parse the file header: buf[0, len) holds the first bytes of the file,
  * at least PCAPFILE_HDRLEN of them unless the file is shorter (len is
  * then its size).  Returns 1 and fills *h for a classic pcap file this

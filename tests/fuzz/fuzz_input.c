@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "input.h"
+#include "input_iface.h"
 #include "options.h"
 #include "queue.h"
 #include "fuzz_common.h"
@@ -84,8 +85,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct queue_rec *r = queue_peek_try(q);
 
 		if (r != NULL) {
+			const struct input_iface *const *tab;
+			size_t nifs = input_ifaces(in, &tab);
+
 			FUZZ_CHECK(r->caplen <= SNAPLEN);
-			FUZZ_CHECK(r->linktype == linktype);
+			/* a pcapng input's interfaces have link types of
+			 * their own; the first is the input's */
+			FUZZ_CHECK(r->iface < nifs &&
+			    r->linktype == tab[r->iface]->linktype);
+			FUZZ_CHECK(r->iface != 0 || r->linktype == linktype);
 			queue_pop(q);
 			if (++n >= MAX_RECORDS)
 				atomic_store(&stop, true);

@@ -51,6 +51,47 @@ def pcap(nrec, big=False, nsec=False, snap=65535, linktype=1, sizes=None):
     return out
 
 
+def pcapng_block(e, btype, body):
+    body += b"\0" * (-len(body) % 4)
+    n = len(body) + 12
+    return struct.pack(e + "II", btype, n) + body + struct.pack(e + "I", n)
+
+
+def pcapng_opt(e, code, value):
+    return (struct.pack(e + "HH", code, len(value)) + value +
+            b"\0" * (-len(value) % 4))
+
+
+def pcapng(big=False, sections=2):
+    # sections in alternating byte orders; in each, an Ethernet and a raw
+    # IP interface (if_name, if_tsresol 9 / 2^-20, if_tsoffset), EPBs with
+    # epb_flags, an SPB and an ISB
+    out = b""
+    for s in range(sections):
+        e = ">" if (big ^ (s % 2 == 1)) else "<"
+        out += pcapng_block(e, 0x0A0D0D0A, struct.pack(
+            e + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+        out += pcapng_block(e, 1, struct.pack(e + "HHI", 1, 0, 0) +
+                            pcapng_opt(e, 2, b"eth%d" % s) +
+                            pcapng_opt(e, 9, b"\x09") +
+                            pcapng_opt(e, 0, b""))
+        out += pcapng_block(e, 1, struct.pack(e + "HHI", 101, 0, 1500) +
+                            pcapng_opt(e, 9, b"\x94") +
+                            pcapng_opt(e, 14, struct.pack(e + "q", 10)) +
+                            pcapng_opt(e, 0, b""))
+        for i in range(3):
+            data = frame(60 + i, i)
+            ts = 1700000000 * 10 ** 9 + i * 1000
+            out += pcapng_block(e, 6, struct.pack(
+                e + "IIIII", i % 2, ts >> 32, ts & 0xFFFFFFFF, len(data),
+                len(data)) + data + b"\0" * (-len(data) % 4) +
+                pcapng_opt(e, 2, struct.pack(e + "I", 1 + i % 2)) +
+                pcapng_opt(e, 0, b""))
+        out += pcapng_block(e, 3, struct.pack(e + "I", 42) + frame(42, 9))
+        out += pcapng_block(e, 5, struct.pack(e + "III", 0, 0, 0))
+    return out
+
+
 def main():
     # --- options: NUL-separated argument vectors (argv[0] is implicit)
     lines = [
@@ -128,6 +169,16 @@ def main():
     }
     for name, data in samples.items():
         put("recover", name, data)
+        put("input", name, data)
+
+    # --- pcapng: the block parser, and the reader behind pcapfile:
+    ng = {
+        "two-sections.pcapng": pcapng(),
+        "be-one-section.pcapng": pcapng(big=True, sections=1),
+        "cut.pcapng": pcapng()[:-30],
+    }
+    for name, data in ng.items():
+        put("pcapng", name, data)
         put("input", name, data)
 
     if len(sys.argv) > 1:
