@@ -419,3 +419,17 @@ reap() {
 	wait "$MTC_PID" 2>/dev/null || RC=$?
 	stop_feed
 }
+
+# --- pcapng files -----------------------------------------------------------
+# ng_check WHAT FILE ARGS...: tests/tools/pcapng_check.py FILE ARGS (the
+# byte-level check of every block, and the expectations ARGS state) must
+# accept FILE; its stdout (--dump, "-" reads stdin) passes through.  On a
+# defect a failure "WHAT: <the checker's one line>", and 1.
+ng_check() {
+	local what=$1 f=$2
+	shift 2
+	python3 "$TESTS_SRCDIR/tools/pcapng_check.py" "$f" "$@" \
+	    2>"$TMP/ng_check.err" && return 0
+	fail "$what: $(head -c 600 "$TMP/ng_check.err")"
+	return 1
+}
