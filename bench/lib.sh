@@ -109,6 +109,20 @@ find_mtracecap() {
 	MTRACECAP=$build/mtracecap
 }
 
+# has_pcapng FILE: true when $MTRACECAP writes pcapng output (pcapng:-)
+# from the pcap FILE; asked once, the answer kept in HAS_PCAPNG.  Parts
+# cpp and offline then measure pcapng output beside pcap output.
+has_pcapng() {
+	if [ -z "${HAS_PCAPNG:-}" ]; then
+		HAS_PCAPNG=no
+		"$MTRACECAP" -s 0 pcapng:- "$1" 2>/dev/null | head -c 4 |
+		    od -An -tx1 | grep -q '0a 0d 0d 0a' && HAS_PCAPNG=yes
+		[ "$HAS_PCAPNG" = yes ] ||
+		    say "bench: $MTRACECAP writes no pcapng: pcapng rows not run"
+	fi
+	[ "$HAS_PCAPNG" = yes ]
+}
+
 # has_ref: true when a second mtracecap ($MTRACECAP_REF, e.g. 1.0.0's
 # build) runs next to $MTRACECAP as one more peer, labelled ref-* in the
 # TSVs and "mtracecap (ref)" in the tables
