@@ -10,11 +10,14 @@
 static const struct format *const formats[] = {
 	&format_pcap,
 	&format_pcap_ns,
+	&format_pcapng,
 };
 
 const struct format *
-format_select(bool nano)
+format_select(bool pcapng, bool nano)
 {
+	if (pcapng)
+		return &format_pcapng;
 	return nano ? &format_pcap_ns : &format_pcap;
 }
 

@@ -5,9 +5,9 @@
  * format says what bytes a file, a record and a trailer consist of, which
  * link types one file can hold, and (for crash recovery, salvage.c) where
  * the last whole record of a file ends.  pcap with microsecond or
- * nanosecond stamps is what exists; pcapng (one interface block per
- * source, statistics in the trailer) plugs in as another struct format
- * without touching the writer or recovery.
+ * nanosecond stamps (format_pcap.c) and pcapng (format_pcapng.c: one
+ * interface block per interface of every source, statistics per
+ * interface in the trailer) are what exists.
  */
 #ifndef MTRACECAP_FORMAT_H
 #define MTRACECAP_FORMAT_H
@@ -16,11 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input_iface.h"
 #include "queue.h"
 #include "segment.h"
 
-#define FORMAT_HDR_MAX	64	/* largest record header; the first bytes
-				 * of a file recovery reads to know it */
+#define FORMAT_HDR_MAX	64	/* largest record header or trailer */
+#define FORMAT_SCAN_MAX	1024	/* largest file header recovery knows;
+				 * the first bytes it reads of a file */
 
 /* One source (input) as a file header describes it. */
 struct format_source {
@@ -30,6 +32,39 @@ struct format_source {
 	uint32_t	 snaplen;
 	uint32_t	 ts_per_sec;	/* resolution of the stamps it hands
 					 * over (queue records: ns) */
+};
+
+/*
+ * One interface of a file (pcapng: one Interface Description Block, its
+ * id its index in struct format_file): an interface of an input, with
+ * the link type its packets have.  The writer (writer_sources.c) keeps
+ * the list per file; a format that has no interfaces ignores it.
+ */
+struct format_iface {
+	uint32_t		 id;		/* in the file */
+	size_t			 input;		/* which input */
+	uint32_t		 iface;		/* which of its interfaces */
+	const struct input_iface *desc;		/* its identity */
+	const char		*filter;	/* -F expression, or NULL */
+	int			 linktype;	/* of every packet of it */
+	uint32_t		 snaplen;
+	uint8_t			 tsresol;	/* if_tsresol written (decimal) */
+	uint64_t		 ns_per_unit;	/* 10^(9 - tsresol) */
+	bool			 sole;		/* the input's only interface:
+						 * its counters are this one's */
+	bool			 filtered_known; /* the input counts what
+						 * its filter rejects */
+	uint64_t		 start_ns;	/* when the input started */
+	uint64_t		 packets;	/* in this file */
+	uint64_t		 bytes;		/* captured bytes in this file */
+	uint64_t		 delivered;	/* to files so far, this one's
+						 * included (set at its end) */
+};
+
+/* The interfaces of one file, in the order of their ids. */
+struct format_file {
+	struct format_iface	*ifs;
+	size_t			 n;
 };
 
 /*
@@ -45,24 +80,36 @@ struct format {
 	 * first packet comes (or at close): link types are known then.
 	 * Returns what emit returned last. */
 	int		(*file_header)(const struct format_source *src,
-			    size_t n, format_emit_fn emit, void *ctx);
+			    size_t n, const struct format_file *f,
+			    format_emit_fn emit, void *ctx);
+	/* Interfaces: whether records name one of f (else f is empty and
+	 * the next two are NULL). */
+	bool		 ifaces;
+	/* f->ifs[id] was added to a file whose header is written. */
+	int		(*iface_added)(const struct format_file *f, size_t id,
+			    format_emit_fn emit, void *ctx);
 	/* Which link types a file can hold: the link type a packet of
 	 * src[i] must have to go into a file of the sources src[0, n)
 	 * (their link types as known so far), or -1 if any will do. */
 	int		(*linktype_for)(const struct format_source *src,
 			    size_t n, size_t i);
-	/* Header of the record holding rec (read from input); rec->caplen
-	 * bytes of data follow it.  Returns its length (<= FORMAT_HDR_MAX). */
+	/* Header of the record holding rec (read from input, of the file's
+	 * interface fi; NULL without ifaces); rec->caplen bytes of data
+	 * follow it.  Returns its length (<= FORMAT_HDR_MAX). */
 	size_t		(*record_header)(unsigned char *buf,
-			    const struct queue_rec *rec, size_t input);
-	/* Bytes after the data (padding, trailers); NULL if none. */
+			    const struct queue_rec *rec, size_t input,
+			    const struct format_iface *fi);
+	/* Bytes after the data (padding, options; <= FORMAT_HDR_MAX);
+	 * NULL if none. */
 	size_t		(*record_trailer)(unsigned char *buf,
 			    const struct queue_rec *rec);
-	/* Whole size of a record of caplen bytes of data. */
-	uint64_t	(*record_size)(uint32_t caplen);
-	/* What follows the last record (statistics per source, from seg),
-	 * written just before the file is closed; NULL if nothing. */
+	/* Whole size of the record of rec. */
+	uint64_t	(*record_size)(const struct queue_rec *rec);
+	/* What follows the last record (statistics per interface of f,
+	 * from seg), written just before the file is closed; NULL if
+	 * nothing. */
 	int		(*file_trailer)(const struct format_source *src,
+			    const struct format_file *f,
 			    const struct segment *seg, format_emit_fn emit,
 			    void *ctx);
 	/* The latest stamp (ns since the epoch) a record holds; a later one
@@ -86,6 +133,16 @@ struct format {
 	 * loss leaves past the end of the data. */
 	uint64_t	(*scan_record)(const unsigned char *h,
 			    const unsigned char *rh);
+	/* Bytes at the end of a record that must agree with its start (0:
+	 * none), and whether the last scan_tail bytes tail of the record
+	 * that starts with rh do. */
+	size_t		 scan_tail;
+	bool		(*scan_tail_ok)(const unsigned char *h,
+			    const unsigned char *rh, const unsigned char *tail);
+	/* Whether the record that starts with rh holds a packet; NULL:
+	 * every record does. */
+	bool		(*scan_is_packet)(const unsigned char *h,
+			    const unsigned char *rh);
 };
 
 /* pcap 2.4, microsecond stamps (magic 0xa1b2c3d4), host byte order. */
@@ -93,9 +150,13 @@ extern const struct format format_pcap;
 /* pcap 2.4, nanosecond stamps (magic 0xa1b23c4d), host byte order. */
 extern const struct format format_pcap_ns;
 
-/* The format the writer emits: pcap with nanosecond stamps if nano
- * (--time-stamp-precision=nano), else with microsecond ones. */
-const struct format *format_select(bool nano);
+/* pcapng (draft-ietf-opsawg-pcapng), host byte order. */
+extern const struct format format_pcapng;
+
+/* The format the writer emits: pcapng if pcapng, else pcap with
+ * nanosecond stamps if nano (--time-stamp-precision=nano), else with
+ * microsecond ones. */
+const struct format *format_select(bool pcapng, bool nano);
 
 /* The format whose file starts with h[0, len), or NULL (recovery). */
 const struct format *format_sniff(const unsigned char *h, size_t len);

@@ -77,15 +77,17 @@ file_header(uint32_t magic, const struct format_source *src, size_t n,
 
 static int
 pcap_us_file_header(const struct format_source *src, size_t n,
-    format_emit_fn emit, void *ctx)
+    const struct format_file *f, format_emit_fn emit, void *ctx)
 {
+	(void)f;
 	return file_header(PCAPFILE_MAGIC_US, src, n, emit, ctx);
 }
 
 static int
 pcap_ns_file_header(const struct format_source *src, size_t n,
-    format_emit_fn emit, void *ctx)
+    const struct format_file *f, format_emit_fn emit, void *ctx)
 {
+	(void)f;
 	return file_header(PCAPFILE_MAGIC_NS, src, n, emit, ctx);
 }
 
@@ -109,24 +111,26 @@ record_header(unsigned char *buf, const struct queue_rec *rec,
 
 static size_t
 pcap_us_record_header(unsigned char *buf, const struct queue_rec *rec,
-    size_t input)
+    size_t input, const struct format_iface *fi)
 {
 	(void)input;
+	(void)fi;
 	return record_header(buf, rec, 1000u);
 }
 
 static size_t
 pcap_ns_record_header(unsigned char *buf, const struct queue_rec *rec,
-    size_t input)
+    size_t input, const struct format_iface *fi)
 {
 	(void)input;
+	(void)fi;
 	return record_header(buf, rec, 1u);
 }
 
 static uint64_t
-pcap_record_size(uint32_t caplen)
+pcap_record_size(const struct queue_rec *rec)
 {
-	return PCAPFILE_RECHDRLEN + (uint64_t)caplen;
+	return PCAPFILE_RECHDRLEN + (uint64_t)rec->caplen;
 }
 
 /*
@@ -202,6 +206,7 @@ pcap_ns_scan_record(const unsigned char *h, const unsigned char *rh)
 	{								\
 		.name = "pcap",						\
 		.file_header = pcap_##unit##_file_header,		\
+		.ifaces = false,					\
 		.linktype_for = pcap_linktype_for,			\
 		.record_header = pcap_##unit##_record_header,		\
 		.record_trailer = NULL,					\
@@ -212,6 +217,7 @@ pcap_ns_scan_record(const unsigned char *h, const unsigned char *rh)
 		.scan_header = pcap_##unit##_scan_header,		\
 		.scan_rechdr = PCAPFILE_RECHDRLEN,			\
 		.scan_record = pcap_##unit##_scan_record,		\
+		.scan_tail = 0,						\
 	}
 
 const struct format format_pcap =

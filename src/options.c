@@ -265,26 +265,31 @@ parse_compress_type(const char *s, enum compress_type *t, char *err,
 }
 
 /*
- * "pcapfile:PATH" -> PATH.  A bare path is taken as pcapfile too; any other
- * libtrace output format is refused because mtracecap writes pcap itself.
+ * "pcapfile:PATH" -> PATH, classic pcap; "pcapng:PATH" -> PATH, pcapng
+ * (*pcapng set).  A bare path is taken as pcapfile too; any other libtrace
+ * output format is refused because mtracecap writes its files itself.
  */
 static int
-parse_output_uri(const char *uri, const char *what, char **path, char *err,
-    size_t errlen)
+parse_output_uri(const char *uri, const char *what, char **path,
+    bool *pcapng, char *err, size_t errlen)
 {
 	const char *colon = strchr(uri, ':');
 	const char *p = uri;
 
+	*pcapng = false;
 	if (colon != NULL) {
 		size_t flen = (size_t)(colon - uri);
 
 		if ((flen == 8 && strncmp(uri, "pcapfile", 8) == 0) ||
 		    (flen == 4 && strncmp(uri, "pcap", 4) == 0)) {
 			p = colon + 1;
+		} else if (flen == 6 && strncmp(uri, "pcapng", 6) == 0) {
+			p = colon + 1;
+			*pcapng = true;
 		} else if (memchr(uri, '/', flen) == NULL) {
 			log_seterr(err, errlen,
 			    "unsupported output format in %s '%s': mtracecap "
-			    "writes pcapfile: only", what, uri);
+			    "writes pcapfile: and pcapng: only", what, uri);
 			return -1;
 		}
 		/* else: a path that merely contains a colon */
@@ -382,6 +387,7 @@ handle_tstamp_precision(struct parse *p, const char *arg, char *err,
 		return -1;
 	}
 	p->cfg->tstamp_nano = strcmp(arg, "nano") == 0;
+	p->cfg->tstamp_given = true;
 	return 0;
 }
 
@@ -454,7 +460,7 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 	if (p->baseuri != NULL) {
 		cfg->rotating = true;
 		if (parse_output_uri(p->baseuri, "-B/--baseuri",
-		    &cfg->output_path, err, errlen) != 0)
+		    &cfg->output_path, &cfg->pcapng, err, errlen) != 0)
 			return -1;
 		if (strcmp(cfg->output_path, "-") == 0) {
 			log_seterr(err, errlen, "-B/--baseuri needs a "
@@ -468,7 +474,7 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 			return -1;
 		}
 		if (parse_output_uri(argv[ind], "outputuri",
-		    &cfg->output_path, err, errlen) != 0)
+		    &cfg->output_path, &cfg->pcapng, err, errlen) != 0)
 			return -1;
 		ind++;
 		if (cfg->rotate_seconds != 0 || cfg->rotate_bytes != 0) {

@@ -34,6 +34,7 @@ struct config {
 	/* output: either one file (or "-") or a directory for -B */
 	bool		 rotating;	/* -B given */
 	char		*output_path;	/* file, "-", or directory (owned) */
+	bool		 pcapng;	/* pcapng: rather than pcapfile: */
 
 	const char	*filter;	/* -F */
 	uint64_t	 rotate_seconds;/* -G, 0 = off */
@@ -57,6 +58,8 @@ struct config {
 	size_t		 capture_buffer;/* --capture-buffer, bytes per live input */
 	bool		 libtrace_live;	/* --libtrace-live: ring:/int:/pcapint: via libtrace */
 	bool		 tstamp_nano;	/* --time-stamp-precision=nano */
+	bool		 tstamp_given;	/* ...given at all (pcapng: micro cuts
+					 * every interface's stamps to us) */
 
 	char * const	*inputs;	/* trace URIs (point into argv) */
 	size_t		 ninputs;

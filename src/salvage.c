@@ -50,9 +50,27 @@ file_format(const unsigned char *buf, size_t len, size_t *hlen)
 	const struct format *f = format_sniff(buf, len);
 
 	if (f == NULL || (*hlen = f->scan_header(buf, len)) > len ||
-	    *hlen > FORMAT_HDR_MAX)
+	    *hlen > FORMAT_SCAN_MAX)
 		return NULL;
 	return f;
+}
+
+/* Whether the record that starts with rh and ends with tail (its last
+ * f->scan_tail bytes) agrees with itself. */
+static bool
+tail_ok(const struct format *f, const unsigned char *h,
+    const unsigned char *rh, const unsigned char *tail)
+{
+	return f->scan_tail == 0 || f->scan_tail_ok(h, rh, tail);
+}
+
+/* A whole record that starts with rh: one more packet if it holds one. */
+static void
+count_record(const struct format *f, const unsigned char *h,
+    const unsigned char *rh, uint64_t *packets)
+{
+	if (f->scan_is_packet == NULL || f->scan_is_packet(h, rh))
+		(*packets)++;
 }
 
 size_t
@@ -67,10 +85,11 @@ salvage_prefix(const unsigned char *buf, size_t len, uint64_t *records)
 	while (off + f->scan_rechdr <= len) {
 		uint64_t size = f->scan_record(buf, buf + off);
 
-		if (size == 0 || size > len - off)
+		if (size == 0 || size > len - off ||
+		    !tail_ok(f, buf, buf + off, buf + off + size - f->scan_tail))
 			break;
+		count_record(f, buf, buf + off, records);
 		off += (size_t)size;
-		(*records)++;
 	}
 	return off;
 }
@@ -79,11 +98,12 @@ off_t
 salvage_scan(int fd, off_t size, const atomic_bool *stop, uint64_t *records,
     bool *invalid)
 {
-	unsigned char h[FORMAT_HDR_MAX], rh[FORMAT_HDR_MAX];
+	unsigned char h[FORMAT_SCAN_MAX], rh[FORMAT_HDR_MAX], tail[8];
 	const struct format *f;
 	size_t hlen;
 	ssize_t got;
 	off_t off;
+	uint64_t seen = 0;
 
 	*records = 0;
 	*invalid = false;
@@ -95,7 +115,7 @@ salvage_scan(int fd, off_t size, const atomic_bool *stop, uint64_t *records,
 	while (off + (off_t)f->scan_rechdr <= size) {
 		uint64_t rsize;
 
-		if (*records % STOP_CHECK_RECS == 0 && stopping(stop))
+		if (seen++ % STOP_CHECK_RECS == 0 && stopping(stop))
 			return -1;
 		if (pread(fd, rh, f->scan_rechdr, off) !=
 		    (ssize_t)f->scan_rechdr)
@@ -104,8 +124,14 @@ salvage_scan(int fd, off_t size, const atomic_bool *stop, uint64_t *records,
 			*invalid = true;
 		if (rsize == 0 || rsize > (uint64_t)(size - off))
 			break;
+		if (f->scan_tail != 0 && (pread(fd, tail, f->scan_tail,
+		    off + (off_t)rsize - (off_t)f->scan_tail) !=
+		    (ssize_t)f->scan_tail || !tail_ok(f, h, rh, tail))) {
+			*invalid = true;
+			break;
+		}
+		count_record(f, h, rh, records);
 		off += (off_t)rsize;
-		(*records)++;
 	}
 	return off;
 }
@@ -218,11 +244,16 @@ copy_records(iow_t *w, const struct format *f, const unsigned char *hdr,
 		}
 		if (size > have - keep)
 			break;
+		if (!tail_ok(f, hdr, buf + keep, buf + keep + size -
+		    f->scan_tail)) {
+			*bad = true;
+			break;
+		}
 		*werr |= wandio_wwrite(w, buf + keep, (int64_t)size) !=
 		    (off_t)size;
 		*written += size;
+		count_record(f, hdr, buf + keep, records);
 		keep += (size_t)size;
-		(*records)++;
 	}
 	return keep;
 }
@@ -231,7 +262,7 @@ int
 salvage_recompress(int fd, const char *out, int type, unsigned char *buf,
     size_t buflen, const atomic_bool *stop, uint64_t *records)
 {
-	unsigned char hdr[FORMAT_HDR_MAX];
+	unsigned char hdr[FORMAT_SCAN_MAX];
 	const struct format *f = NULL;
 	size_t have = 0, keep, hlen = 0;
 	iow_t *w = NULL;
@@ -255,7 +286,7 @@ salvage_recompress(int fd, const char *out, int type, unsigned char *buf,
 			if ((f = format_sniff(buf, have)) == NULL)
 				break;
 			hlen = f->scan_header(buf, have);
-			if (hlen > FORMAT_HDR_MAX || hlen > buflen)
+			if (hlen > FORMAT_SCAN_MAX || hlen > buflen)
 				break;
 			if (have < hlen)
 				continue;

@@ -26,6 +26,7 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,8 +197,40 @@ static int
 write_header(struct writer *w)
 {
 	w->header_written = true;
-	return w->fmt->file_header(w->srcs.src, w->ws->ninputs, emit_output,
-	    w);
+	if (w->fmt->ifaces && writer_sources_file_begin(&w->srcs) != 0) {
+		/* those left out are added with their first packets */
+		log_error("out of memory for the interfaces of '%s'",
+		    output_path(w->out));
+	}
+	return w->fmt->file_header(w->srcs.src, w->ws->ninputs,
+	    &w->srcs.file, emit_output, w);
+}
+
+/*
+ * Formats with interfaces: the file's interface for rec, its IDB written
+ * first if it is new to the file; NULL when it cannot have one (counted
+ * as unfit: the input lost track of its interfaces, or out of memory).
+ */
+static struct format_iface *
+packet_iface(struct writer *w, const struct queue_rec *rec, size_t input)
+{
+	struct format_iface *fi = writer_sources_iface(&w->srcs, rec, input);
+
+	if (fi != NULL)
+		return fi;
+	if ((fi = writer_sources_iface_add(&w->srcs, rec, input)) == NULL) {
+		if (!w->srcs.warned_unfit[input])
+			log_error("input '%s': a packet of interface %" PRIu32
+			    " that it did not describe (or out of memory); "
+			    "such packets are counted as lost",
+			    input_uri(w->ws->inputs[input]), rec->iface);
+		w->srcs.warned_unfit[input] = true;
+		stats_unfit(w->stats, input);
+		w->failed = true;
+		return NULL;
+	}
+	(void)w->fmt->iface_added(&w->srcs.file, fi->id, emit_output, w);
+	return fi;
 }
 
 /*
@@ -232,13 +265,16 @@ close_segment(struct writer *w)
 	w->seg->disorders = w->seg_disorders;
 	w->seg->packets = w->seg_packets;
 	w->seg->close_wall_ns = rotate_clock_wall(w->clock);
+	if (w->fmt->ifaces)
+		writer_sources_file_end(&w->srcs);
 	for (size_t i = 0; i < w->ws->ninputs; i++) {
 		w->delivered[i] += w->seg->given[i];
 		w->seg->delivered[i] = w->delivered[i];
 	}
 	stats_segment_handover(w->stats, w->seg);
 	if (w->fmt->file_trailer != NULL)
-		(void)w->fmt->file_trailer(w->srcs.src, w->seg, emit_output, w);
+		(void)w->fmt->file_trailer(w->srcs.src, &w->srcs.file, w->seg,
+		    emit_output, w);
 	finisher_submit(w->finisher, w->out, w->seg);
 	w->out = NULL;
 	w->seg = NULL;
@@ -269,6 +305,7 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
     bool disorder)
 {
 	unsigned char h[FORMAT_HDR_MAX], *p;
+	struct format_iface *fi = NULL;
 	size_t n, size;
 
 	if (rec->linktype != w->srcs.src[input].linktype &&
@@ -278,17 +315,23 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 		stats_lost_nofile(w->stats, input);
 		return;
 	}
+	if (!w->header_written)
+		(void)write_header(w);
+	if (w->fmt->ifaces) {
+		if ((fi = packet_iface(w, rec, input)) == NULL)
+			return;
+		fi->packets++;
+		fi->bytes += rec->caplen;
+	}
 	w->seg->given[input]++;
 	w->seg->bytes[input] += rec->caplen;
 	if (w->seg_packets == 0)
 		w->seg->first_ts_ns = rec->ts_ns;
 	w->seg->last_ts_ns = rec->ts_ns;
-	if (!w->header_written)
-		(void)write_header(w);
-	size = (size_t)w->fmt->record_size(rec->caplen);
+	size = (size_t)w->fmt->record_size(rec);
 	if ((p = output_reserve(w->out, size)) != NULL) {
 		/* straight into the output buffer, one copy of the data */
-		n = w->fmt->record_header(p, rec, input);
+		n = w->fmt->record_header(p, rec, input, fi);
 		memcpy(p + n, rec->data, rec->caplen);
 		if (w->fmt->record_trailer != NULL)
 			(void)w->fmt->record_trailer(p + n + rec->caplen, rec);
@@ -296,7 +339,7 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	} else {
 		/* a failed output (it counts the loss), or a record larger
 		 * than the buffer */
-		n = w->fmt->record_header(h, rec, input);
+		n = w->fmt->record_header(h, rec, input, fi);
 		(void)output_write(w->out, h, n, rec->data, rec->caplen, true,
 		    input);
 		if (w->fmt->record_trailer != NULL) {
@@ -328,7 +371,7 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
 	}
 	if (w->out != NULL && w->cfg->rotating &&
 	    rotate_due_size(&w->sched.pol, output_bytes(w->out),
-	    w->seg_packets, w->fmt->record_size(rec->caplen)))
+	    w->seg_packets, w->fmt->record_size(rec)))
 		rotate_to(w, rotate_sched_packet_name(&w->sched, rec->ts_ns));
 }
 

@@ -18,13 +18,23 @@
 #include "options.h"
 #include "queue.h"
 
+#define WRITER_NO_IFACE	UINT32_MAX
+
 struct writer_sources {
+	const struct config	*cfg;
 	const struct format	*fmt;		/* what the writer emits */
 	struct format_source	*src;		/* per input, for the header */
 	struct input *const	*inputs;
 	size_t			 n;
 	bool			*warned_unfit;	/* per input */
 	uint64_t		*late_stamps;	/* per input: after fmt->max_ts_ns */
+	/* formats with interfaces (fmt->ifaces): those of the current file */
+	struct format_file	 file;
+	size_t			 file_cap;
+	/* [input * INPUT_MAX_IFACES + iface]: its id in the file, or
+	 * WRITER_NO_IFACE; and the packets of it in files so far */
+	uint32_t		*ids;
+	uint64_t		*delivered;
 };
 
 /*
@@ -54,6 +64,36 @@ bool writer_sources_fit(struct writer_sources *s, int lt, size_t input);
  */
 void writer_sources_late(struct writer_sources *s,
     const struct queue_rec *rec, size_t input);
+/*
+ * Formats with interfaces.  A new file: its interfaces are every
+ * interface of every input known now whose link type is known, input 0's
+ * first (the file header describes them).  -1 when out of memory.
+ */
+int writer_sources_file_begin(struct writer_sources *s);
+/* The file's interface for rec of input, or NULL if it has none yet. */
+static inline struct format_iface *
+writer_sources_iface(struct writer_sources *s, const struct queue_rec *rec,
+    size_t input)
+{
+	uint32_t id;
+
+	if (rec->iface >= INPUT_MAX_IFACES)
+		return NULL;
+	id = s->ids[input * INPUT_MAX_IFACES + rec->iface];
+	if (id == WRITER_NO_IFACE || s->file.ifs[id].linktype != rec->linktype)
+		return NULL;
+	return &s->file.ifs[id];
+}
+/*
+ * rec's interface (or its link type) is new to the file: add one for it
+ * (the caller has the format describe it).  NULL when out of memory or
+ * when its input does not know it (counted as unfit by the caller).
+ */
+struct format_iface *writer_sources_iface_add(struct writer_sources *s,
+    const struct queue_rec *rec, size_t input);
+/* The file ends: count its packets into each interface's delivered. */
+void writer_sources_file_end(struct writer_sources *s);
+
 /* At the end: how many packets of each input had their stamp clamped. */
 void writer_sources_report(const struct writer_sources *s);
 

@@ -940,32 +940,41 @@ test_output_uri_forms(void **state)
 {
 	static const struct {
 		const char *uri, *path;
+		bool pcapng;
 	} ok[] = {
-		{ "pcapfile:out.pcap", "out.pcap" },
-		{ "pcapfile:/var/x.pcap", "/var/x.pcap" },
-		{ "pcap:out.pcap", "out.pcap" },
-		{ "out.pcap", "out.pcap" },
-		{ "/abs/out.pcap", "/abs/out.pcap" },
-		{ "pcapfile:-", "-" },
-		{ "-", "-" },
-		{ "pcapfile:a:b", "a:b" },
-		{ "./a:b", "./a:b" },		/* a path with a colon */
-		{ "/tmp/x:y/z", "/tmp/x:y/z" },
+		{ "pcapfile:out.pcap", "out.pcap", false },
+		{ "pcapfile:/var/x.pcap", "/var/x.pcap", false },
+		{ "pcap:out.pcap", "out.pcap", false },
+		{ "out.pcap", "out.pcap", false },
+		{ "/abs/out.pcap", "/abs/out.pcap", false },
+		{ "pcapfile:-", "-", false },
+		{ "-", "-", false },
+		{ "pcapfile:a:b", "a:b", false },
+		{ "./a:b", "./a:b", false },	/* a path with a colon */
+		{ "/tmp/x:y/z", "/tmp/x:y/z", false },
+		{ "pcapng:x.pcapng", "x.pcapng", true },
+		{ "pcapng:-", "-", true },
+		{ "pcapng:a:b", "a:b", true },
+		{ "./pcapng:b", "./pcapng:b", false },
 	}, dirs[] = {
-		{ "pcapfile:/var/cap/", "/var/cap/" },
-		{ "/var/cap", "/var/cap" },
+		{ "pcapfile:/var/cap/", "/var/cap/", false },
+		{ "/var/cap", "/var/cap", false },
+		{ "pcapng:/var/cap", "/var/cap", true },
 	};
 	static const struct cmdline refused[] = {
 		REFUSED(ARGS("erf:x", "in"), "'erf:x'", "outputuri"),
-		REFUSED(ARGS("pcapng:x.pcapng", "in"), "'pcapng:x.pcapng'"),
+		REFUSED(ARGS("pcapngx:x.pcapng", "in"), "'pcapngx:x.pcapng'"),
 		REFUSED(ARGS("", "in"), "empty", "outputuri"),
 		REFUSED(ARGS("pcapfile:", "in"), "'pcapfile:'"),
+		REFUSED(ARGS("pcapng:", "in"), "'pcapng:'"),
 	}, refused_dirs[] = {
 		REFUSED(ARGS("-B", "erf:/var/cap", "in"), "'erf:/var/cap'",
 		    "-B/--baseuri"),
 		REFUSED(ARGS("-B", "pcapfile:-", "in"), "'pcapfile:-'",
 		    "-B/--baseuri"),
 		REFUSED(ARGS("-B", "-", "in"), "-B/--baseuri"),
+		REFUSED(ARGS("-B", "pcapng:-", "in"), "'pcapng:-'",
+		    "-B/--baseuri"),
 		REFUSED(ARGS("-B", "", "in"), "empty", "-B/--baseuri"),
 		REFUSED(ARGS("--baseuri=pcapfile:", "in"), "'pcapfile:'",
 		    "-B/--baseuri"),
@@ -978,6 +987,7 @@ test_output_uri_forms(void **state)
 			fail_msg("'%s' refused: %s", ok[i].uri, r.err);
 		assert_false(r.cfg.rotating);
 		assert_string_equal(r.cfg.output_path, ok[i].path);
+		assert_int_equal(r.cfg.pcapng, ok[i].pcapng);
 		assert_int_equal(r.cfg.ninputs, 1);
 		options_free(&r.cfg);
 	}
@@ -989,6 +999,7 @@ test_output_uri_forms(void **state)
 		if (PARSE(&r, "-B", dirs[i].uri, "in") != 0)
 			fail_msg("-B '%s' refused: %s", dirs[i].uri, r.err);
 		assert_string_equal(r.cfg.output_path, dirs[i].path);
+		assert_int_equal(r.cfg.pcapng, dirs[i].pcapng);
 		options_free(&r.cfg);
 	}
 	RUN_CMDLINES(refused_dirs);

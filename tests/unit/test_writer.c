@@ -54,7 +54,23 @@ struct input {
 	const char		*uri;
 	bool			 live;
 	struct input_counters	 c;
+	struct input_iface	 iface;		/* its one interface */
+	const struct input_iface *ifaces[1];
 };
+
+size_t
+input_ifaces(const struct input *in, const struct input_iface *const **tab)
+{
+	*tab = in->ifaces;
+	return 1;
+}
+
+uint64_t
+input_start_ns(const struct input *in)
+{
+	(void)in;
+	return 0;
+}
 
 struct queue *
 input_queue(const struct input *in)
@@ -181,6 +197,13 @@ run_setup(struct run *r, size_t n, uint64_t rotate_s, uint64_t rotate_bytes)
 		    sizeof(err));
 		assert_non_null(r->in[i].q);
 		r->in[i].uri = i == 0 ? "fake:0" : "fake:1";
+		r->in[i].iface = (struct input_iface){
+			.name = (char *)r->in[i].uri,
+			.description = (char *)r->in[i].uri,
+			.linktype = 1,
+			.tsresol = 9,
+		};
+		r->in[i].ifaces[0] = &r->in[i].iface;
 		r->inp[i] = &r->in[i];
 	}
 	atomic_init(&r->ctl.stop, false);
