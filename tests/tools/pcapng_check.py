@@ -14,14 +14,18 @@ the end of the block's option area); exactly one section, its SHB
 version 1.0 with section length -1; IDBs before any EPB that names them;
 EPB caplen <= snaplen and <= original length; no block of another type.
 mtracecap's own promises (unless --foreign): shb_hardware, shb_os and
-shb_userappl ("mtracecap ...") present; every IDB before the first EPB,
-with if_name, if_description, if_tsresol (9 unless --tsresol says) and
-if_os; stamps never decrease across the file (unless --allow-disorder);
+shb_userappl ("mtracecap ...") present; every IDB before the first EPB
+(unless --late-idb),
+with if_name, if_description and if_tsresol (9 unless --tsresol says);
+stamps never decrease across the file (unless --allow-disorder);
 after the last EPB exactly one ISB per interface, with isb_starttime,
-isb_endtime and the counters (--isb-need), isb_endtime >= isb_starttime,
+isb_endtime and the counters --isb-need names (default usrdeliv; e.g.
+--isb-need starttime,endtime,ifrecv,ifdrop,osdrop,filteraccept,usrdeliv),
+isb_endtime >= isb_starttime,
 isb_usrdeliv at least the interface's packets in this file.
 
-Expectations: --ifaces N, --names a,b, --descs TEXT,TEXT (each if_description
+Expectations: --if-os host,-,any,TEXT (per interface: shb_os, none, any,
+TEXT; the last one for the rest), --ifaces N, --names a,b, --descs TEXT,TEXT (each if_description
 contains its TEXT), --linktypes 1,1, --snaplen N, --tsresol 9 or 6,9 (one
 per interface), --filter TEXT (every IDB has if_filter type 0 with TEXT;
 --no-filter: none has one), --count N, --counts a,b (packets per
@@ -231,7 +235,7 @@ class Checker:
         lt, res, snap = struct.unpack(self.e + "HHI", self.d[s:s + 8])
         if res:
             self.bad("reserved field %d, want 0" % res, s + 2)
-        if not self.a.foreign and self.packets:
+        if not self.a.foreign and not self.a.late_idb and self.packets:
             self.bad("interface %d described after the first packet" %
                      len(self.ifs))
         o = self.opts(s + 8, e, need_list=not self.a.foreign)
@@ -253,9 +257,21 @@ class Checker:
                          "first_ns": None, "last_ns": None, "isb": None})
         if self.a.foreign:
             return
-        for n in ("if_name", "if_description", "if_tsresol", "if_os"):
+        for n in ("if_name", "if_description", "if_tsresol"):
             if n not in o:
                 self.bad("interface %d: no %s" % (k, n))
+        if self.a.if_os is not None:
+            w = self.a.if_os[min(k, len(self.a.if_os) - 1)]
+            g = txt.get("if_os")
+            if w == "-" and g is not None:
+                self.bad("interface %d: if_os %r, want none" % (k, g))
+            if w == "host" and g != self.shb.get("shb_os"):
+                self.bad("interface %d: if_os %r, want shb_os %r" %
+                         (k, g, self.shb.get("shb_os")))
+            if w == "any" and g is None:
+                self.bad("interface %d: no if_os" % k)
+            if w not in ("-", "host", "any") and g != w:
+                self.bad("interface %d: if_os %r, want %r" % (k, g, w))
         want = self.a.tsresol[k] if k < len(self.a.tsresol) else \
             self.a.tsresol[-1]
         if resol != want:
@@ -448,6 +464,8 @@ def main(argv=None):
     ap.add_argument("--foreign", action="store_true",
                     help="another program's file: the format's rules only")
     ap.add_argument("--allow-disorder", action="store_true")
+    ap.add_argument("--late-idb", action="store_true",
+                    help="IDBs may follow packets (an interface seen late)")
     ap.add_argument("--ifaces", type=int)
     lst = lambda s: s.split(",")  # noqa: E731
     ap.add_argument("--names", type=lst)
@@ -458,12 +476,12 @@ def main(argv=None):
     ap.add_argument("--snaplen", type=int)
     ap.add_argument("--tsresol", type=lambda s: [int(x) for x in s.split(",")],
                     default=[9])
+    ap.add_argument("--if-os", type=lst)
     ap.add_argument("--filter")
     ap.add_argument("--no-filter", action="store_true")
     ap.add_argument("--no-isb", action="store_true")
     ap.add_argument("--isb-need", type=lst,
-                    default=["starttime", "endtime", "ifrecv", "osdrop",
-                             "usrdeliv"])
+                    default=["starttime", "endtime", "usrdeliv"])
     ap.add_argument("--expect-isb", action="append", default=[])
     ap.add_argument("--dump", action="store_true")
     ap.add_argument("--records")

@@ -157,12 +157,16 @@ def cases(d):
     # interfaces
     case("no if_name", "no if_name",
          opt_mod(ii, lambda o: [x for x in o if x[0] != 2]))
-    case("no if_os", "no if_os",
-         opt_mod(ii, lambda o: [x for x in o if x[0] != 12]))
+    case("no if_os", "(no if_os|if_os None)",
+         opt_mod(ii, lambda o: [x for x in o if x[0] != 12]),
+         ["--if-os", "any"])
+    case("an if_os where none is known", "want none",
+         opt_mod(ii, lambda o: [x for x in o if x[0] != 12] +
+                 [(12, b"Linux")]), ["--if-os", "-"])
     case("no if_description", "no if_description",
          opt_mod(ii, lambda o: [x for x in o if x[0] != 3]))
-    case("if_tsresol 6", "if_tsresol 6, want 9",
-         opt_mod(ii, lambda o: [x if x[0] != 9 else (9, b"\x06") for x in o]))
+    case("if_tsresol 3", "if_tsresol 3, want",
+         opt_mod(ii, lambda o: [x if x[0] != 9 else (9, b"\x03") for x in o]))
     case("reserved field", "reserved field",
          mod(ii, lambda t, b: put(b, 2, "<H", 1)))
     il = first(bl, IDB, last=True)
@@ -213,7 +217,7 @@ def cases(d):
          ["--names", ",".join(["nosuch"] * nif)])
     case("--count", "packets, want", lambda c: d, ["--count", "999999999"])
     case("--filter", "if_filter", lambda c: d, ["--filter", "udp and nosuch"])
-    case("--tsresol", "if_tsresol 9, want 6", lambda c: d, ["--tsresol", "6"])
+    case("--tsresol", "want 3", lambda c: d, ["--tsresol", "3"])
     case("--no-isb", "want none", lambda c: d, ["--no-isb"])
     case("--expect-isb", "isb_usrdeliv", lambda c: d,
          ["--expect-isb", "if=0,usrdeliv=987654321"])

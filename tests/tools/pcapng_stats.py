@@ -12,8 +12,8 @@ packets per interface are what -v said of it ("input=I ...: packets=");
 its ISBs hold -v's sums up to it (isb_usrdeliv the packets, isb_osdrop +
 isb_ifdrop the drops, plus what the exit report's dropped_by_kernel has
 beyond the files' sum: drops before the first file); the last file's
-also the exit report (isb_ifrecv = read + filtered, isb_filteraccept =
-read, the files' packets = written).  Prints the first mismatch, exit 1.
+also the exit report (isb_ifrecv = read + filtered + the OS's drops,
+isb_filteraccept = read, the files' packets = written).  Prints the first mismatch, exit 1.
 """
 import json, re, sys
 
@@ -96,11 +96,13 @@ if cmd == "isb":
                     (path, i, got, drops[i], i))
             if j == len(pairs) - 1:
                 r = fin[i]
-                recv = r["read"] + (r["filtered"] or 0)
+                # received: read, filtered out or dropped by the OS
+                recv = r["read"] + (r["filtered"] or 0) + r["kdrop"] - \
+                    isb.get("ifdrop", 0)
                 if "ifrecv" in isb and isb["ifrecv"] != recv:
                     bad("%s: interface %d: isb_ifrecv %d, want %d (read + "
-                        "filtered of input=%d)" % (path, i, isb["ifrecv"],
-                                                   recv, i))
+                        "filtered + dropped_by_kernel - isb_ifdrop of "
+                        "input=%d)" % (path, i, isb["ifrecv"], recv, i))
                 if "filteraccept" in isb and isb["filteraccept"] != r["read"]:
                     bad("%s: interface %d: isb_filteraccept %d, want read=%d"
                         % (path, i, isb["filteraccept"], r["read"]))
