@@ -146,7 +146,7 @@ check_run() {
 section
 M=$TMP/m.pcapng
 if run_ng "pcapng:FILE" -s 0 "pcapng:$M" "${IN[@]}"; then
-	check_run "pcapng:FILE" "--ifaces 2 --names $NAMES --descs ${IN[0]},${IN[1]} --tsresol 6,6 --linktypes 1,1 --counts $NA,$NB --no-filter $NEED" "$M"
+	check_run "pcapng:FILE" "--ifaces 2 --names $NAMES --descs ${IN[0]},${IN[1]} --tsresol 6,6 --linktypes 1,1 --counts $NA,$NB --no-filter --if-os - $NEED" "$M"
 	ng_check "pcapng:FILE: the inputs' counts" "$M" --tsresol 6,6 \
 	    --expect-isb "if=0,usrdeliv=$NA,ifrecv=$NA,osdrop=0" \
 	    --expect-isb "if=1,usrdeliv=$NB,ifrecv=$NB,osdrop=0" || :
