@@ -82,7 +82,7 @@ struct block {
 static void
 put(struct block *k, const void *p, size_t n)
 {
-	if (k->oom)
+	if (k->oom || n == 0)
 		return;
 	if (k->len + n > k->cap) {
 		size_t cap = k->cap != 0 ? k->cap : 256;

@@ -127,7 +127,9 @@ salvage_scan(int fd, off_t size, const atomic_bool *stop, uint64_t *records,
 		if (f->scan_tail != 0 && (pread(fd, tail, f->scan_tail,
 		    off + (off_t)rsize - (off_t)f->scan_tail) !=
 		    (ssize_t)f->scan_tail || !tail_ok(f, h, rh, tail))) {
-			*invalid = true;
+			/* the last block, cut inside (a crash); before others,
+			 * corrupt */
+			*invalid = off + (off_t)rsize < size;
 			break;
 		}
 		count_record(f, h, rh, records);
@@ -246,7 +248,9 @@ copy_records(iow_t *w, const struct format *f, const unsigned char *hdr,
 			break;
 		if (!tail_ok(f, hdr, buf + keep, buf + keep + size -
 		    f->scan_tail)) {
-			*bad = true;
+			/* the end of the stream cut inside it, unless more
+			 * follows */
+			*bad = have - keep > size;
 			break;
 		}
 		*werr |= wandio_wwrite(w, buf + keep, (int64_t)size) !=

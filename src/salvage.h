@@ -10,6 +10,8 @@
  * last complete one; a record header no writer produces (the format's
  * scanner says which: for pcap caplen above 256 KiB or above the wire
  * length, a zero wire length, a fraction of a second >= 1 s) means
+ * garbage.  A record whose trailing length (pcapng) disagrees with its
+ * leading one is the partial last record when nothing follows it, else
  * garbage.  The file functions look at *stop (NULL:
  * never) in their long loops and give up soon after it is set.  No state:
  * any thread may call them.  Before any of that, salvage_open() makes

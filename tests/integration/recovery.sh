@@ -36,24 +36,6 @@ feed() {
 	start_feed --pause 2 --pause-flag "$2.paused" --random-payload \
 	    --step-us 1000 --idle 3600 "${@:3}"
 }
-# kill_when_written DIR BYTES [FLAG]: SIGKILL mtracecap once its temp file
-# in DIR holds BYTES (and file FLAG exists): mid-capture, input still open
-kill_when_written() {
-	local i=0 t
-	while [ $i -lt 200 ]; do
-		t=$(tmpfile "$1") || t=
-		if [ -n "$t" ] && [ "$(stat -c %s "$t" 2>/dev/null || echo 0)" -ge "$2" ] &&
-		    { [ -z "${3:-}" ] || [ -e "$3" ]; }; then
-			break
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	kill -9 "$MTC_PID"
-	wait "$MTC_PID" 2>/dev/null || true
-	MTC_PID=
-	[ $i -lt 200 ] || fail "no temp file of $2 bytes in $1 after 10 s"
-}
 # seq_of NAME: the sequence number of a segment name
 seq_of() { local b=${1##*/}; b=${b%%.*}; echo $((10#${b:16:8})); }
 
