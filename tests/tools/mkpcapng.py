@@ -28,6 +28,7 @@ import os
 import struct
 import sys
 
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mkpcap import frame  # noqa: E402
 
