@@ -5,6 +5,9 @@
 # cancel out), and the top functions of mtracecap's larger run are listed.
 # With $MTRACECAP_REF that second mtracecap runs too (tool mtracecap-ref),
 # so the marginal cost compares with it (its ratio: mtracecap / ref).
+# When mtracecap writes pcapng, tool mtracecap-ng is the same merge
+# written as pcapng (pcapng:-): its ratio is pcapng / pcap, and its heap
+# allocations are counted too (cpp-heap-ng.tsv).
 # The same two merges run once more under memcheck, whose "total heap
 # usage" gives mtracecap's heap allocations: their difference over the
 # extra packets must be 0 (no allocation per packet on the hot path).
@@ -20,6 +23,7 @@ bench_cpp() {
 	    die "cpp: need valgrind, mergecap, tracemerge"
 	: >"$tsv"
 	: >"$RES/cpp-heap.tsv"
+	: >"$RES/cpp-heap-ng.tsv"
 	for n in "$n1" "$n2"; do
 		d=$WORK/cpp$n
 		mkinputs "$d" "$n" "$k"
@@ -28,10 +32,12 @@ bench_cpp() {
 			ins+=("$d/in$i.pcap")
 			pins+=("pcapfile:$d/in$i.pcap")
 		done
+		has_pcapng "${ins[0]}" || true
 		for tool in $(cpp_tools); do
 			local cg=$RES/callgrind.$tool.$n cmd
 			case $tool in
 			mtracecap) cmd=("$MTRACECAP" -s 0 pcapfile:- "${ins[@]}") ;;
+			mtracecap-ng) cmd=("$MTRACECAP" -s 0 pcapng:- "${ins[@]}") ;;
 			mtracecap-ref) cmd=("$MTRACECAP_REF" -s 0 pcapfile:- "${ins[@]}") ;;
 			mergecap) cmd=(mergecap -F pcap -w - "${ins[@]}") ;;
 			tracemerge) cmd=(tracemerge pcapfile:- "${pins[@]}") ;;
@@ -46,19 +52,30 @@ bench_cpp() {
 		done
 		cpp_heap "$n" "$RES/memcheck.mtracecap.$n.log" \
 		    "$MTRACECAP" -s 0 pcapfile:- "${ins[@]}"
+		[ "${HAS_PCAPNG:-}" != yes ] ||
+		    HEAP_TSV=$RES/cpp-heap-ng.tsv cpp_heap "$n" \
+		    "$RES/memcheck.mtracecap-ng.$n.log" \
+		    "$MTRACECAP" -s 0 pcapng:- "${ins[@]}"
 	done
 	cpp_table "$tsv" "$n1" "$n2" "$k" >"$RES/cpp.txt"
 }
 
-# the tools measured, in table order
+# cpp_tools [TSV]: the tools measured, in table order (mtracecap-ng when
+# this run measures pcapng, or, given TSV, when it holds its rows)
 cpp_tools() {
-	local ref=""
+	local ref="" ng=""
 	has_ref && ref=mtracecap-ref
-	echo mtracecap ${ref:+"$ref"} mergecap tracemerge
+	if [ -n "${1:-}" ]; then
+		grep -q '^mtracecap-ng	' "$1" && ng=mtracecap-ng
+	elif [ "${HAS_PCAPNG:-}" = yes ]; then
+		ng=mtracecap-ng
+	fi
+	echo mtracecap ${ng:+"$ng"} ${ref:+"$ref"} mergecap tracemerge
 }
 
 # cpp_heap N LOG CMD...: mtracecap's heap allocations and bytes under
-# memcheck (its "total heap usage" line), appended to cpp-heap.tsv
+# memcheck (its "total heap usage" line), appended to $HEAP_TSV
+# (default cpp-heap.tsv)
 cpp_heap() {
 	local n=$1 log=$2
 	shift 2
@@ -72,7 +89,7 @@ cpp_heap() {
 			if ($(i + 1) == "bytes") b = $i
 		}
 		printf "mtracecap\t%s\t%s\t%s\n", n, a, b; f = 1 }
-	    END { if (!f) exit 1 }' "$log" >>"$RES/cpp-heap.tsv" ||
+	    END { if (!f) exit 1 }' "$log" >>"${HEAP_TSV:-$RES/cpp-heap.tsv}" ||
 	    die "cpp: no heap summary in $log"
 }
 
@@ -102,21 +119,29 @@ cpp_table() {
 	printf 'marginal = (Ir(%d x %s) - Ir(%d x %s)) / %s extra packets; ratio = mtracecap / peer\n' \
 	    "$k" "$(fmt_si "$n2")" "$k" "$(fmt_si "$n1")" "$(fmt_si $((k * (n2 - n1))))"
 	has_ref && printf 'row mtracecap-ref = the second binary in the header: ratio > 1 means mtracecap costs more\n'
+	grep -q '^mtracecap-ng	' "$tsv" &&
+	    printf 'row mtracecap-ng = the same merge written as pcapng: its ratio is pcapng / pcap (target <= 1.10)\n'
 	printf '%-*s %14s %14s %12s %10s\n' "$tw" tool "Ir total" "Ir/pkt total" \
 	    "Ir/pkt marg" "ratio"
 	mref=""
-	for tool in $(cpp_tools); do
+	for tool in $(cpp_tools "$tsv"); do
 		b=$(cpp_ir "$tsv" "$tool" "$n2")
 		marg=$(cpp_marginal "$tsv" "$tool" "$n1" "$n2" "$k" %.0f)
 		tot=$(calc "$b / ($k * $n2)" %.0f)
 		[ -z "$mref" ] && mref=$marg
 		printf '%-*s %14s %14s %12s %10s\n' "$tw" "$tool" "$b" "$tot" "$marg" \
-		    "$([ "$tool" = mtracecap ] && echo "" || ratio "$mref" "$marg")"
+		    "$(case $tool in mtracecap) ;; mtracecap-ng) ratio "$marg" "$mref" ;;
+		    *) ratio "$mref" "$marg" ;; esac)"
 	done
 	if [ -s "${tsv%/*}/cpp-heap.tsv" ]; then
 		echo
 		heap_marginal "${tsv%/*}/cpp-heap.tsv" "$k" | awk '{
 		    printf "heap allocations (memcheck): %d at %d x %d packets, %d at %d x %d; marginal %.4f per packet (%.1f bytes)\n",
+			$1, $3, $2, $4, $3, $5, $6, $7 }'
+	fi
+	if [ -s "${tsv%/*}/cpp-heap-ng.tsv" ]; then
+		heap_marginal "${tsv%/*}/cpp-heap-ng.tsv" "$k" | awk '{
+		    printf "heap allocations, pcapng output: %d at %d x %d packets, %d at %d x %d; marginal %.4f per packet (%.1f bytes)\n",
 			$1, $3, $2, $4, $3, $5, $6, $7 }'
 	fi
 	echo

@@ -109,6 +109,22 @@ find_mtracecap() {
 	MTRACECAP=$build/mtracecap
 }
 
+# has_pcapng FILE: true when $MTRACECAP writes pcapng output (pcapng:-)
+# from the pcap FILE; asked once, the answer kept in HAS_PCAPNG.  Parts
+# cpp and offline then measure pcapng output beside pcap output.
+has_pcapng() {
+	if [ -z "${HAS_PCAPNG:-}" ]; then
+		local m
+		# od reads the first block type and goes: SIGPIPE ends mtracecap
+		m=$("$MTRACECAP" -s 0 pcapng:- "$1" 2>/dev/null | od -An -N4 -tx1) || true
+		HAS_PCAPNG=no
+		[ "${m// /}" = 0a0d0d0a ] && HAS_PCAPNG=yes
+		[ "$HAS_PCAPNG" = yes ] ||
+		    say "bench: $MTRACECAP writes no pcapng: pcapng rows not run"
+	fi
+	[ "$HAS_PCAPNG" = yes ]
+}
+
 # has_ref: true when a second mtracecap ($MTRACECAP_REF, e.g. 1.0.0's
 # build) runs next to $MTRACECAP as one more peer, labelled ref-* in the
 # TSVs and "mtracecap (ref)" in the tables

@@ -1,7 +1,9 @@
 # offline.sh - part 1: merge K pcap files into one, mtracecap against
 # tracemerge, mergecap and a plain read/write copy (dd), into a file and
 # into /dev/null; with $MTRACECAP_REF, that second mtracecap too (labels
-# ref-*), as one more peer.  Sourced by bench/run; writes
+# ref-*), as one more peer; and mtracecap writing pcapng (labels mtc-ng-*:
+# the same inputs into pcapng:FILE and pcapng:-) beside its pcap, with the
+# ratio pcapng / pcap.  Sourced by bench/run; writes
 # $RES/offline.{tsv,txt}.
 
 bench_offline() {
@@ -23,8 +25,10 @@ bench_offline() {
 
 	local ref=""
 	has_ref && ref=ref
-	labels="mtc-file ${ref:+ref-file }tm-file mc-file dd-file"
-	labels="$labels mtc-null ${ref:+ref-null }tm-null mc-null dd-null"
+	local ng=""
+	has_pcapng "${ins[0]}" && ng=ng
+	labels="mtc-file ${ng:+mtc-ng-file }${ref:+ref-file }tm-file mc-file dd-file"
+	labels="$labels mtc-null ${ng:+mtc-ng-null }${ref:+ref-null }tm-null mc-null dd-null"
 	[ "$BENCH_GZ" = 1 ] && labels="$labels mtc-gz ${ref:+ref-gz }tm-gz mc-gz"
 	local order=($labels) nl
 	nl=${#order[@]}
@@ -36,7 +40,14 @@ bench_offline() {
 			l=${order[(i + r - 1) % nl]}
 			rm -f "$out"
 			offline_one "$l" "$tsv" "$out" || true
-			if [ "$r" -eq 1 ] && [ "${l%-file}" != "$l" ]; then
+			if [ "$r" -eq 1 ] && [ "$l" = mtc-ng-file ]; then
+				# pcapng: blocks, not a size known beforehand
+				local np
+				np=$(npackets "$out")
+				[ "$np" -eq $((k * n)) ] ||
+				    echo "$l: output has $np packets, expected $((k * n))" \
+				    >>"$RES/offline.errors"
+			elif [ "$r" -eq 1 ] && [ "${l%-file}" != "$l" ]; then
 				local sz
 				sz=$(stat -c %s "$out" 2>/dev/null || echo 0)
 				# dd copies the four file headers too
@@ -67,6 +78,10 @@ offline_one() {
 	dd-file) measure "$tsv" "$l" bash -c \
 	    'o=$1; shift; for f; do dd if="$f" bs=1M status=none; done >"$o"' \
 	    dd "$out" "${ins[@]}" 2>>"$err" ;;
+	mtc-ng-file) measure "$tsv" "$l" "$mtc" -s 0 "pcapng:$out" \
+	    "${ins[@]}" 2>>"$err" ;;
+	mtc-ng-null) measure "$tsv" "$l" "$mtc" -s 0 pcapng:- \
+	    "${ins[@]}" >/dev/null 2>>"$err" ;;
 	mtc-null) measure "$tsv" "$l" "$mtc" -s 0 pcapfile:- \
 	    "${ins[@]}" >/dev/null 2>>"$err" ;;
 	tm-null) measure "$tsv" "$l" tracemerge pcapfile:- "${pins[@]}" \
@@ -94,6 +109,8 @@ offline_table() {
 	    "$k" "$(fmt_si "$n")" $((total * 144 / 1000000)) "$WORK_FS"
 	printf 'median of %d runs, run interleaved; ratio = mtracecap / peer (< 1: mtracecap better)\n' "$runs"
 	has_ref && printf 'row mtracecap (ref) = the second binary in the header: ratio > 1 means mtracecap is worse\n'
+	grep -q '^mtc-ng-' "$tsv" &&
+	    printf 'row mtracecap pcapng = the same merge written as pcapng: its ratio is pcapng / pcap (target <= 1.10)\n'
 	printf '%-6s %-26s %8s %8s %8s %9s %8s %8s %s\n' output tool "wall s" \
 	    "CPU s" Mpkt/s "RSS MiB" "wall x" "CPU x" note
 	for group in file null gz; do
@@ -104,10 +121,13 @@ offline_table() {
 		fi
 		mw=$(median "$tsv" "mtc-$group" 2)
 		mc=$(median "$tsv" "mtc-$group" 3)
-		for l in mtc $(has_ref && echo ref) tm mc dd; do
+		for l in mtc mtc-ng $(has_ref && echo ref) tm mc dd; do
 			[ "$group" = gz ] && [ "$l" = dd ] && continue
+			[ "$l" = mtc-ng ] && ! grep -q "^mtc-ng-$group	" "$tsv" &&
+			    continue
 			case $l in
 			mtc) name=mtracecap ;;
+			mtc-ng) name="mtracecap pcapng" ;;
 			ref) name="mtracecap (ref)" ;;
 			tm) name=tracemerge ;;
 			mc) name=mergecap ;;
@@ -124,7 +144,10 @@ offline_table() {
 			m=$(median "$tsv" "$l-$group" 4)
 			f=$(failures "$tsv" "$l-$group")
 			pps=$(calc "$total / $w / 1e6" %.2f)
-			if [ "$l" = mtc ]; then wr="" cr=""; else
+			if [ "$l" = mtc ]; then wr="" cr=""
+			elif [ "$l" = mtc-ng ]; then
+				wr=$(ratio "$w" "$mw"); cr=$(ratio "$c" "$mc")
+			else
 				wr=$(ratio "$mw" "$w"); cr=$(ratio "$mc" "$c"); fi
 			printf '%-6s %-26s %8.2f %8.2f %8s %9.1f %8s %8s %s\n' \
 			    "$group" "$name" "$w" "$c" "$pps" "$(calc "$m / 1024")" \

@@ -438,3 +438,54 @@ kill_when_written() {
 	MTC_PID=
 	[ $i -lt 200 ] || fail "no temp file of $2 bytes in $1 after 10 s"
 }
+
+# --- pcapng files -----------------------------------------------------------
+# ng_check WHAT FILE ARGS...: tests/tools/pcapng_check.py FILE ARGS (the
+# byte-level check of every block, and the expectations ARGS state) must
+# accept FILE; its stdout (--dump, "-" reads stdin) passes through.  On a
+# defect a failure "WHAT: <the checker's one line>", and 1.
+ng_check() {
+	local what=$1 f=$2
+	shift 2
+	python3 "$TESTS_SRCDIR/tools/pcapng_check.py" "$f" "$@" \
+	    2>"$TMP/ng_check.err" && return 0
+	fail "$what: $(head -c 600 "$TMP/ng_check.err")"
+	return 1
+}
+# by_iface WHAT FILE ID:NAME...: tshark shows every packet of FILE on
+# interface k named NAME, k the place of ID:NAME in the list, where ID is
+# the mkpcap --id of its source address (198.18.ID.1)
+by_iface() {
+	local what=$1 f=$2 out
+	shift 2
+	tshark -r "$f" -T fields -e frame.interface_id -e frame.interface_name \
+	    -e ip.src >"$TMP/ifs" 2>/dev/null ||
+	    { fail "$what: tshark -T fields fails on ${f##*/}"; return 0; }
+	out=$(awk -F'\t' -v specs="$*" 'BEGIN {
+		n = split(specs, s, " ")
+		for (k = 1; k <= n; k++) {
+			i = index(s[k], ":")
+			want["198.18." substr(s[k], 1, i - 1) ".1"] = k - 1
+			nm[k - 1] = substr(s[k], i + 1)
+		} }
+	    { w = ($3 in want) ? want[$3] : "none"
+	      if ($1 != w || $2 != nm[w]) {
+		if (++bad <= 3) printf "packet %d from %s on interface %s (%s), want %s (%s); ", NR, $3, $1, $2, w, nm[w] } }
+	    END { if (NR == 0) print "no packets"; else if (bad) print bad " packets on the wrong interface" }' "$TMP/ifs")
+	[ -z "$out" ] || fail "$what: ${f##*/}: $out"
+}
+# capinfos_ifaces WHAT FILE NAME...: capinfos -I lists the interfaces
+# NAME... in that order, and no other
+capinfos_ifaces() {
+	local what=$1 f=$2 want got
+	shift 2
+	want=$(printf '%s\n' "$@")
+	got=$(capinfos -I "$f" 2>/dev/null | awk '
+	    /^Number of interfaces in file:/ { n = $NF }
+	    /^Interface #[0-9]+ info:/ { k++ }
+	    /^ *Name = / && k { sub(/^ *Name = /, ""); name[k] = $0 }
+	    END { if (n != k) print "count " n " but " k " listed"
+		for (i = 1; i <= k; i++) print name[i] }')
+	[ "$want" = "$got" ] ||
+	    fail "$what: capinfos -I lists $(tr "\n" " " <<<"$got"), want $*"
+}

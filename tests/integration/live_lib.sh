@@ -42,6 +42,22 @@ live_setup() {
 
 # --- traffic ---
 
+# gen OUT ID:SIZE... - PER_ID frames (set by the test) for each id,
+# interleaved in time (400 us apart per id), merged into OUT
+gen() {
+	local out=$1 parts=() spec id size
+	shift
+	for spec in "$@"; do
+		id=${spec%:*}
+		size=${spec#*:}
+		python3 "$MKPCAP" "$TMP/id$id.pcap" --id "$id" --size "$size" \
+		    --count "$PER_ID" --step-us 400 \
+		    --start "1700000000.0000$id"
+		parts+=("$TMP/id$id.pcap")
+	done
+	mergecap -F pcap -w "$out" "${parts[@]}"
+}
+
 # replay_start NS IF PCAP PPS... - tcpreplay each PCAP into IF from NS,
 # all at the same time, in the background (pids in REPLAY_PIDS, logs in
 # TMP/replayI.log); replay_wait waits for them and checks that every frame
@@ -121,6 +137,26 @@ stop_capture() {
 	    fail "$1: exited $STOP_MS ms after SIG${2:-TERM}, want <= 2000"
 	if compgen -G "$CAP_DIR/tmp-*" >/dev/null; then
 		fail "$1: temp file left behind: $(ls "$CAP_DIR")"
+	fi
+}
+
+# burst_stopped WHAT BURST N - with mtracecap (CAP_PID) stopped by
+# SIGSTOP, tcpreplay the N frames of BURST into IF1 at 20000 pps; then let
+# it go on and stop it (stop_capture WHAT).  Sets R and K, input 0's read
+# and dropped_by_kernel, which must add up to N with K > 0 (the kernel's
+# buffer overflowed), else failures.
+burst_stopped() {
+	kill -STOP "$CAP_PID"
+	replay "$NS1" "${IF1}p" "$2" 20000
+	kill -CONT "$CAP_PID"
+	sleep 0.5
+	stop_capture "$1"
+	R=$(inval 0 read)
+	K=$(inval 0 dropped_by_kernel)
+	if [ -z "$R" ] || [ -z "$K" ] || [ $((R + K)) -ne "$3" ]; then
+		fail "$1: read=$R + dropped_by_kernel=$K, want $3 (sent)"
+	elif [ "$K" -eq 0 ]; then
+		fail "$1: the kernel buffer held all $3 frames: drops not exercised"
 	fi
 }
 
