@@ -90,6 +90,12 @@ struct format {
 	/* f->ifs[id] was added to a file whose header is written. */
 	int		(*iface_added)(const struct format_file *f, size_t id,
 			    format_emit_fn emit, void *ctx);
+	/* For -S: the most bytes iface_added() writes for an interface d
+	 * (with the -F filter, or NULL), and the most file_trailer()
+	 * writes for f; NULL when nothing. */
+	uint64_t	(*iface_size)(const struct input_iface *d,
+			    const char *filter);
+	uint64_t	(*trailer_size)(const struct format_file *f);
 	/* Which link types a file can hold: the link type a packet of
 	 * src[i] must have to go into a file of the sources src[0, n)
 	 * (their link types as known so far), or -1 if any will do. */

@@ -67,6 +67,7 @@
 #define PCAPNG_MAX_BLOCK (8u << 20)
 #define PCAPNG_SHB_MIN	28u
 #define PCAPNG_MAX_TS_NS (UINT64_MAX - 1)
+#define ISB_NOTE_MAX	512	/* an ISB's opt_comment, with its NUL */
 
 _Static_assert(EPB_FIXED <= FORMAT_HDR_MAX, "EPB header");
 _Static_assert(3 + EPB_FLAGS_OPT + 4 <= FORMAT_HDR_MAX, "EPB trailer");
@@ -264,6 +265,40 @@ pcapng_iface_added(const struct format_file *f, size_t id,
 	return write_idb(&f->ifs[id], emit, ctx);
 }
 
+/* The bytes of an option of len bytes. */
+static uint64_t
+opt_size(size_t len)
+{
+	if (len > UINT16_MAX)
+		len = UINT16_MAX;
+	return 4 + ((len + 3) & ~(uint64_t)3);
+}
+
+static uint64_t
+str_size(const char *s)
+{
+	return s != NULL && *s != '\0' ? opt_size(strlen(s)) : 0;
+}
+
+/* What write_idb() writes at most for d: fixed part, options (if_fcslen
+ * counted whether or not), opt_endofopt, trailing length. */
+static uint64_t
+pcapng_iface_size(const struct input_iface *d, const char *filter)
+{
+	return 16 + str_size(d->name) + str_size(d->description) +
+	    opt_size(1) + (filter != NULL ? opt_size(strlen(filter) + 1) : 0) +
+	    str_size(d->os) + opt_size(1) + 4 + 4;
+}
+
+/* The most write_isb() writes: fixed part, a comment of ISB_NOTE_MAX,
+ * two stamps, five counters, opt_endofopt, trailing length. */
+static uint64_t
+pcapng_trailer_size(const struct format_file *f)
+{
+	return f->n * (20 + opt_size(ISB_NOTE_MAX - 1) + 2 * opt_size(8) +
+	    5 * opt_size(8) + 4 + 4);
+}
+
 /* Any link type goes: every interface has its own. */
 static int
 pcapng_linktype_for(const struct format_source *src, size_t n, size_t i)
@@ -365,7 +400,7 @@ write_isb(const struct format_iface *fi, size_t n_of_input,
 	const struct segment_counts *o = &seg->at_open[fi->input];
 	const struct segment_counts *c = &seg->at_close[fi->input];
 	struct block k = { 0 };
-	char note[512], filtered[64];
+	char note[ISB_NOTE_MAX], filtered[64];
 	uint64_t u = fi->ns_per_unit;
 
 	(void)snprintf(filtered, sizeof(filtered), ", %" PRIu64
@@ -495,6 +530,8 @@ const struct format format_pcapng = {
 	.file_header = pcapng_file_header,
 	.ifaces = true,
 	.iface_added = pcapng_iface_added,
+	.iface_size = pcapng_iface_size,
+	.trailer_size = pcapng_trailer_size,
 	.linktype_for = pcapng_linktype_for,
 	.record_header = pcapng_record_header,
 	.record_trailer = pcapng_record_trailer,

@@ -354,13 +354,43 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 		w->seg_disorders++;
 }
 
+/* -S: what the format still writes at the end of the current file. */
+static uint64_t
+trailer_bytes(const struct writer *w)
+{
+	return w->fmt->trailer_size != NULL && w->header_written ?
+	    w->fmt->trailer_size(&w->srcs.file) : 0;
+}
+
+/*
+ * -S: what rec adds to the current file: its record and, if its interface
+ * is new to the file, that interface's block and its share of the
+ * trailer (a file whose header is not out yet counts only the record:
+ * it is empty, and -S never leaves a file without a packet).
+ */
+static uint64_t
+record_bytes(struct writer *w, const struct queue_rec *rec, size_t input)
+{
+	const struct input_iface *const *tab;
+	struct format_file one = { NULL, 1 };
+	uint64_t n = w->fmt->record_size(rec);
+
+	if (!w->fmt->ifaces || !w->header_written ||
+	    writer_sources_iface(&w->srcs, rec, input) != NULL ||
+	    rec->iface >= input_ifaces(w->ws->inputs[input], &tab))
+		return n;
+	return n + w->fmt->iface_size(tab[rec->iface], w->cfg->filter) +
+	    w->fmt->trailer_size(&one);
+}
+
 /*
  * Before writing rec: start a new file if one is due (rotate.c, -S).  The
  * schedule is asked only when it can say yes (no file, or -G): a single
  * file or -S alone costs no call per packet.
  */
 static void
-maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
+maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec,
+    size_t input)
 {
 	uint64_t name;
 
@@ -369,9 +399,9 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec)
 		rotate_to(w, name);
 		return;
 	}
-	if (w->out != NULL && w->cfg->rotating &&
-	    rotate_due_size(&w->sched.pol, output_bytes(w->out),
-	    w->seg_packets, w->fmt->record_size(rec)))
+	if (w->out != NULL && w->cfg->rotating && w->sched.pol.max_bytes != 0 &&
+	    rotate_due_size(&w->sched.pol, output_bytes(w->out) +
+	    trailer_bytes(w), w->seg_packets, record_bytes(w, rec, input)))
 		rotate_to(w, rotate_sched_packet_name(&w->sched, rec->ts_ns));
 }
 
@@ -556,7 +586,7 @@ writer_run(const struct writer_setup *ws)
 		}
 		if (segment_failed(&w))
 			replace_failed(&w, rec->ts_ns);
-		maybe_rotate_for_packet(&w, rec);
+		maybe_rotate_for_packet(&w, rec, input);
 		if (rec->ts_ns > w.fmt->max_ts_ns)
 			writer_sources_late(&w.srcs, rec, input);
 		write_packet(&w, rec, input, disorder);

@@ -368,6 +368,49 @@ test_scanner(void **state)
 	free(f);
 }
 
+/* -S counts on these bounds: what an IDB and the ISBs take at most. */
+static void
+test_size_bounds(void **state)
+{
+	struct fixture *f = malloc(sizeof(*f));
+	struct buf *b = malloc(sizeof(*b));
+	uint64_t shb, idbs = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_non_null(b);
+	setup(f);
+	b->len = 0;
+	assert_int_equal(format_pcapng.file_header(NULL, 2, &f->file, emit,
+	    b), 0);
+	shb = u32(b->b + 4);
+	for (size_t i = 0; i < 3; i++) {
+		uint32_t len = u32(b->b + shb + idbs + 4);
+
+		assert_true(len <= format_pcapng.iface_size(&f->desc[i], "udp"));
+		/* the bound is near the truth: if_fcslen only */
+		assert_true(format_pcapng.iface_size(&f->desc[i], "udp") -
+		    len <= 8);
+		idbs += len;
+	}
+	assert_int_equal(shb + idbs, b->len);
+	/* the longest counters and comment there can be */
+	for (size_t i = 0; i < 3; i++) {
+		f->ifs[i].packets = f->ifs[i].bytes = UINT64_MAX;
+		f->ifs[i].delivered = UINT64_MAX;
+		f->ifs[i].sole = true;
+	}
+	f->seg->at_close[0] = f->seg->at_close[1] = (struct segment_counts){
+	    UINT64_MAX, UINT64_MAX / 2, UINT64_MAX, 1 };
+	b->len = 0;
+	assert_int_equal(format_pcapng.file_trailer(NULL, &f->file, f->seg,
+	    emit, b), 0);
+	assert_true(b->len <= format_pcapng.trailer_size(&f->file));
+	segment_destroy(f->seg);
+	free(b);
+	free(f);
+}
+
 int
 main(void)
 {
@@ -375,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_file_blocks),
 		cmocka_unit_test(test_latest_stamp),
 		cmocka_unit_test(test_scanner),
+		cmocka_unit_test(test_size_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
