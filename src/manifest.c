@@ -19,17 +19,15 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <pcap/pcap.h>
 
+#include "capcount.h"
 #include "log.h"
 #include "manifest.h"
 #include "naming.h"
 #include "place.h"
-#include "spawn.h"
 
 #define READ_BUF	(1u << 16)
 #define MAX_SUFFIX	1000	/* as place.c: NAME.1 ... NAME.999 */
-#define STOP_CHECK	4096u	/* packets (or blocks) between looks at stop */
 
 static bool
 stopping(const atomic_bool *stop)
@@ -422,85 +420,19 @@ manifest_write(const char *temp, const char *want,
 	return 0;
 }
 
-/* Open path for libpcap, through tool -dc if not NULL: the handle, or
- * NULL with err (*pid is the decompressor's, or -1). */
-static pcap_t *
-open_counted(const char *path, const char *tool, pid_t *pid, char *err,
-    size_t errlen)
-{
-	char perr[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = NULL;
-	FILE *fp;
-	int fd, in;
-
-	*pid = -1;
-	if (tool == NULL) {
-		p = pcap_open_offline_with_tstamp_precision(path,
-		    PCAP_TSTAMP_PRECISION_NANO, perr);
-	} else if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-		in = spawn_decompress(tool, fd, NULL, pid, perr, sizeof(perr));
-		close(fd);
-		if (in >= 0 && (fp = fdopen(in, "rb")) == NULL)
-			close(in);
-		else if (in >= 0 && (p = pcap_fopen_offline_with_tstamp_precision(
-		    fp, PCAP_TSTAMP_PRECISION_NANO, perr)) == NULL)
-			fclose(fp);
-	} else {
-		snprintf(perr, sizeof(perr), "%s", strerror(errno));
-	}
-	if (p == NULL) {
-		log_seterr(err, errlen, "cannot count the packets of '%s': %s",
-		    path, perr);
-		if (*pid > 0)
-			spawn_kill(*pid);
-	}
-	return p;
-}
-
 int
 manifest_count(const char *path, const char *tool, struct manifest_file *mf,
     const atomic_bool *stop, char *err, size_t errlen)
 {
-	struct pcap_pkthdr *h;
-	const u_char *data;
-	uint64_t packets = 0, first = MANIFEST_UNKNOWN, last = 0;
-	pcap_t *p;
-	pid_t pid;
-	int rc;
+	struct capcount c;
+	int rc = capcount_file(path, tool, &c, stop, err, errlen);
 
-	if ((p = open_counted(path, tool, &pid, err, errlen)) == NULL)
-		return -1;
-	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
-		uint64_t ns = (uint64_t)h->ts.tv_sec * 1000000000u +
-		    (uint64_t)h->ts.tv_usec;	/* ns: asked for above */
-
-		if (packets++ % STOP_CHECK == 0 && stopping(stop))
-			break;
-		if (first == MANIFEST_UNKNOWN)
-			first = ns;
-		last = ns;
-	}
-	if (rc == 1) {
-		rc = -2;
-	} else if (rc == PCAP_ERROR) {
-		log_seterr(err, errlen, "cannot count the packets of '%s': %s",
-		    path, pcap_geterr(p));
-		rc = -1;
-	} else {
-		rc = 0;
-	}
-	/* libpcap gives a pcapng section's version: 1 */
-	mf->format = pcap_major_version(p) == 1 ? "pcapng" : "pcap";
-	pcap_close(p);
-	if (pid > 0 && rc != 0)
-		spawn_kill(pid);
-	else if (pid > 0 && spawn_finish(pid, tool, err, errlen) != 0)
-		rc = -1;
 	if (rc != 0)
 		return rc;
-	mf->packets = packets;
-	mf->first_ns = first;
-	mf->last_ns = packets > 0 ? last : MANIFEST_UNKNOWN;
+	mf->format = c.pcapng ? "pcapng" : "pcap";
+	mf->packets = c.packets;
+	mf->first_ns = c.packets > 0 ? c.first_ns : MANIFEST_UNKNOWN;
+	mf->last_ns = c.packets > 0 ? c.last_ns : MANIFEST_UNKNOWN;
 	return 0;
 }
 

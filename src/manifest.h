@@ -91,11 +91,11 @@ int manifest_write(const char *temp, const char *want,
 
 /*
  * Count the packets of the pcap or pcapng file path and their first and
- * last time, reading it with libpcap (through "tool -dc" when
- * compressed, tool being gzip, bzip2, xz...; NULL when plain), for the
- * manifest of a recovered file.  0 with mf->packets, first_ns, last_ns
- * set (MANIFEST_UNKNOWN when there are no packets); -1 when libpcap
- * cannot read it (err says why: the figures stay unknown); -2 if stopped.
+ * last time (capcount.h: through "tool -dc" when compressed, tool being
+ * gzip, bzip2, xz...; NULL when plain), for the manifest of a recovered
+ * file.  0 with mf->format, packets, first_ns, last_ns set
+ * (MANIFEST_UNKNOWN when there are no packets); -1 when it cannot be read
+ * (err says why: the figures stay unknown); -2 if stopped.
  */
 int manifest_count(const char *path, const char *tool,
     struct manifest_file *mf, const atomic_bool *stop, char *err,

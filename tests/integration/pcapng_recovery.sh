@@ -8,7 +8,9 @@
 # plain; with the files finished before the kill its packets are the first
 # ones sent.  A crafted temp file whose last block is cut short, and one
 # whose last block's trailing length disagrees with its leading one, lose
-# exactly that block; the log names each recovered file and its packets.
+# exactly that block; the log names each recovered file and its packets;
+# with --manifest each gets one that counts what it holds, a file of two
+# link types (which libpcap cannot read) too.
 . "$(dirname "$0")/lib.sh"
 tsan_elsewhere "crash recovery after kill -9"
 need_cmd python3 tshark capinfos gzip
@@ -159,8 +161,48 @@ open(sys.argv[2], 'wb').write(body[:-7])			# cut short
 bad = bytearray(body); bad[-4:] = struct.pack('<I', len(last) + 4)
 open(sys.argv[3], 'wb').write(bytes(bad))			# tail disagrees
 EOF
-timeout 30 "$MTRACECAP" -s 0 -B "pcapng:$C" -G 3600 "pcapfile:$TMP/ten.pcap" \
-    2>"$TMP/c.err" || fail "crafted: exit $?: $(cat "$TMP/c.err")"
+# a file of two link types (Ethernet, raw IP), which libpcap refuses to
+# read: 10 + 5 packets, the last one cut short
+python3 "$TESTS_SRCDIR/tools/mkpcapng.py" --count 5 --linktype 101 \
+    --start 1700001000.0005 "$TMP/raw.pcapng"
+"$MTRACECAP" -s 0 "pcapng:$TMP/mixed.pcapng" "pcapfile:$TMP/ten.pcap" \
+    "pcapng:$TMP/raw.pcapng" 2>"$TMP/mk.err" ||
+    fail "cannot write a mixed pcapng file: $(cat "$TMP/mk.err")"
+python3 - "$TMP/mixed.pcapng" "$C/tmp-$DEAD-20231114-221320-00000003" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], 'rb').read(); o = 0; out = b''
+while o < len(b):
+    l = struct.unpack_from('<I', b, o + 4)[0]
+    if struct.unpack_from('<I', b, o)[0] != 5:
+        out += b[o:o + l]
+    o += l
+open(sys.argv[2], 'wb').write(out[:-7])
+EOF
+timeout 30 "$MTRACECAP" -s 0 -B "pcapng:$C" -G 3600 --manifest \
+    "pcapfile:$TMP/ten.pcap" 2>"$TMP/c.err" ||
+    fail "crafted: exit $?: $(cat "$TMP/c.err")"
+# the manifest of a recovered file counts what the file holds, whatever
+# its link types: packets, first and last stamp as tshark reads them
+for n in 1 2 3; do
+	f=$C/20231114-221320-0000000$n
+	tshark -r "$f" -T fields -e frame.time_epoch 2>/dev/null >"$TMP/times"
+	python3 - "$f.json" "$(npackets "$f")" "$(head -1 "$TMP/times")" \
+	    "$(tail -1 "$TMP/times")" <<'EOF' ||
+import calendar, json, sys, time
+m = json.load(open(sys.argv[1]))
+def epoch(t):	# 2023-11-14T22:13:20.000000000Z
+    s, frac = t.rstrip('Z').split('.')
+    return '%d.%s' % (calendar.timegm(time.strptime(s, '%Y-%m-%dT%H:%M:%S')), frac)
+assert m['recovered'] is True, m
+assert m['format'] == 'pcapng', m
+assert m['packets'] == int(sys.argv[2]), (m['packets'], sys.argv[2])
+assert epoch(m['first_packet_time']) == sys.argv[3], (m['first_packet_time'], sys.argv[3])
+assert epoch(m['last_packet_time']) == sys.argv[4], (m['last_packet_time'], sys.argv[4])
+EOF
+	    fail "crafted $n: the manifest does not count the recovered file: $(cat "$f.json")"
+done
+[ "$(npackets "$C/20231114-221320-00000003")" = 14 ] ||
+    fail "crafted 3: $(npackets "$C/20231114-221320-00000003") packets recovered, want 14"
 for n in 1 2; do
 	f=$C/20231114-221320-0000000$n
 	grep -qF "recovered '$C/tmp-$DEAD-20231114-221320-0000000$n' of an interrupted run as '$f': 9 complete packets" \
@@ -168,6 +210,6 @@ for n in 1 2; do
 	[ -f "$f" ] && readable "crafted $n" "$f"
 	[ "$(npackets "$f")" = 9 ] || fail "crafted $n: capinfos counts $(npackets "$f"), want 9"
 done
-passed "crafted pcapng temp files: a cut-short last block and one whose lengths disagree are dropped, the rest kept"
+passed "crafted pcapng temp files: a cut-short last block and one whose lengths disagree are dropped, the rest kept; their manifests count them, two link types too"
 
 finish
