@@ -452,14 +452,6 @@ exit 99
 EOF
 chmod +x "$TMP/victim.sh"
 
-# seq_of NAME: the sequence number of a -B file name, or -1
-seq_of() {
-	if [[ $1 =~ ^[0-9]{8}-[0-9]{6}-([0-9]{8}) ]]; then
-		echo $((10#${BASH_REMATCH[1]}))
-	else
-		echo -1
-	fi
-}
 # check_failed WHAT DIR REF TOTAL RC VICTIM...: after a run that exited
 # with RC and lost the packets of the VICTIM files (names in DIR, or
 # NAME for a single output file): exit status 1 and not a signal; each

@@ -489,3 +489,13 @@ capinfos_ifaces() {
 	[ "$want" = "$got" ] ||
 	    fail "$what: capinfos -I lists $(tr "\n" " " <<<"$got"), want $*"
 }
+
+# seq_of NAME: the sequence number of a -B file NAME (a path or a base
+# name: YYYYMMDD-HHMMSS-NNNNNNNN...), or -1
+seq_of() {
+	if [[ ${1##*/} =~ ^[0-9]{8}-[0-9]{6}-([0-9]{8}) ]]; then
+		echo $((10#${BASH_REMATCH[1]}))
+	else
+		echo -1
+	fi
+}

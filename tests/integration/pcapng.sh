@@ -214,6 +214,35 @@ for how in "-G 1" "-S 1"; do
 done
 passed "-G 1 and -S 1: whole sections, every interface, the merge across files, statistics cumulative"
 
+# -N, -W and --post-rotate: as with pcap, whatever the format
+section
+NW=$TMP/nw
+mkdir -p "$NW"
+echo 41 >"$TMP/seq"
+touch "$TMP/watch"
+cat >"$TMP/hook.sh" <<'EOF'
+#!/bin/sh
+# the hook gets the final name: the file is whole pcapng by then
+tshark -r "$1" -w /dev/null 2>/dev/null && echo "$1" >>"$0.log"
+EOF
+chmod +x "$TMP/hook.sh"
+run_ng "-N -W --post-rotate" -s 0 -G 1 -N "$TMP/seq" -W "$TMP/watch" \
+    --post-rotate "$TMP/hook.sh" -B "pcapng:$NW" "${IN[@]}" || true
+mapfile -t files < <(by_seq "$NW")
+[ "${#files[@]}" -ge 3 ] || fail "-N: ${#files[@]} files, want at least 3"
+# the seqfile holds the last number used
+[ "$(seq_of "${files[0]}")" = 42 ] ||
+    fail "-N: the first file is numbered $(seq_of "${files[0]}"), want 42"
+[ "$(cat "$TMP/seq")" = $((41 + ${#files[@]})) ] ||
+    fail "-N: seqfile says $(cat "$TMP/seq"), want $((41 + ${#files[@]}))"
+printf '%s\n' "${files[@]}" >"$TMP/want.hook"
+sort "$TMP/hook.sh.log" 2>/dev/null >"$TMP/got.hook"
+cmp -s "$TMP/want.hook" "$TMP/got.hook" ||
+    fail "--post-rotate: the hook read $(wc -l <"$TMP/got.hook") of ${#files[@]} files whole"
+check_run "-N -W --post-rotate" "--ifaces ${#IN[@]} --names $NAMES --tsresol 6 $NEED" "${files[@]}"
+no_tmp "$NW"
+passed "-N, -W and --post-rotate with -B pcapng: numbered files, each whole when the hook runs"
+
 # SIGHUP: a new file now, also a whole section; nothing fed is lost.
 # (A stream is not probed before it is read: nanosecond stamps, whose
 # if_tsresol is 9 either way.)

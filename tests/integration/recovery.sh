@@ -36,8 +36,6 @@ feed() {
 	start_feed --pause 2 --pause-flag "$2.paused" --random-payload \
 	    --step-us 1000 --idle 3600 "${@:3}"
 }
-# seq_of NAME: the sequence number of a segment name
-seq_of() { local b=${1##*/}; b=${b%%.*}; echo $((10#${b:16:8})); }
 
 # check_prefix WHAT REF FILE...: the files (in order) are valid and their
 # records are the first K records of REF, K >= 1; sets K.
