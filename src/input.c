@@ -93,7 +93,7 @@ default_iface(struct input *in, const struct input_sniff *s, char *err,
 		.description = in->uri,
 		.linktype = in->linktype,
 		.snaplen = in->snaplen,
-		.tsresol = s->kind == IN_PCAP_US ? 6 : 9,
+		.tsresol = in->kind == IN_PCAP_US ? 6 : 9,
 	};
 
 	if (in->tstamp_type != NULL) {
@@ -128,6 +128,7 @@ stream_open(struct input *in, struct input_stream *st,
 
 	st->src = in;
 	st->snaplen = in->snaplen;
+	in->kind = s->kind;
 	atomic_init(&st->failed, false);
 	atomic_init(&st->done, false);
 	st->ops = backends[s->reader];
