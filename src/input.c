@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "clock.h"
 #include "input.h"
@@ -79,27 +80,34 @@ input_iface_add(struct input *in, const struct input_iface *d)
 /*
  * The one interface of a source that did not describe its own: the
  * device or file (else what follows the URI's "format:"), the URI and,
- * live, the time stamp type.  0, or -1 with err.
+ * live, the time stamp type and the host's OS (as the SHB's shb_os: the
+ * packets were captured here; a file's OS is unknown).  0, or -1 with
+ * err.
  */
 static int
 default_iface(struct input *in, const struct input_sniff *s, char *err,
     size_t errlen)
 {
 	const char *colon = strchr(in->uri, ':');
-	char desc[1024];
+	char desc[1024], os[3 * sizeof(((struct utsname *)0)->release)];
+	struct utsname u;
 	struct input_iface d = {
 		.name = (char *)(s->path != NULL ? s->path :
 		    colon != NULL ? colon + 1 : in->uri),
 		.description = in->uri,
 		.linktype = in->linktype,
 		.snaplen = in->snaplen,
-		.tsresol = s->kind == IN_PCAP_US ? 6 : 9,
+		.tsresol = in->kind == IN_PCAP_US ? 6 : 9,
 	};
 
 	if (in->tstamp_type != NULL) {
 		(void)snprintf(desc, sizeof(desc), "%s (time stamps: %s)",
 		    in->uri, in->tstamp_type);
 		d.description = desc;
+	}
+	if (in->live && uname(&u) == 0) {
+		(void)snprintf(os, sizeof(os), "%s %s", u.sysname, u.release);
+		d.os = os;
 	}
 	if (input_iface_add(in, &d) < 0) {
 		log_seterr(err, errlen, "out of memory");
@@ -128,6 +136,7 @@ stream_open(struct input *in, struct input_stream *st,
 
 	st->src = in;
 	st->snaplen = in->snaplen;
+	in->kind = s->kind;
 	atomic_init(&st->failed, false);
 	atomic_init(&st->done, false);
 	st->ops = backends[s->reader];

@@ -111,6 +111,9 @@ struct input {
 	bool			 live;
 	bool			 has_filter;	/* -F given */
 	int			 linktype;	/* LINKTYPE_, -1 unknown */
+	/* what its file or stream holds: sniffed, then as the backend's
+	 * open found it (a stream's or a decompressed file's first bytes) */
+	enum in_kind		 kind;
 	uint32_t		 snaplen;
 	/* live: the time stamp type obtained ("host", ...), or NULL */
 	const char		*tstamp_type;

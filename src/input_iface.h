@@ -22,7 +22,8 @@ struct input_iface {
 					 * pcapng input's own if_name */
 	char		*description;	/* if_description: the URI (live: and
 					 * the time stamp type) */
-	char		*os;		/* if_os of a pcapng input, or NULL */
+	char		*os;		/* if_os: a pcapng input's, the host's
+					 * (shb_os) for a live input, or NULL */
 	int		 linktype;	/* LINKTYPE_, -1 until known */
 	uint32_t	 snaplen;	/* 0: not known */
 	uint8_t		 tsresol;	/* if_tsresol of the stamps as read:

@@ -12,13 +12,18 @@
  *   table), which read()s big chunks and has pcapfile.c parse the records
  *   as libpcap would, at a fraction of the cost of libpcap's fread() per
  *   record.  Files pcapfile.c declines (other magics, versions or link
- *   types) stay with libpcap, and so do compressed files and streams.
- * - Regular, uncompressed pcapng files go to the native pcapng reader
- *   (input_pcapng.c) without libpcap, which keeps their interfaces apart;
- *   compressed pcapng files and pcapng streams stay with libpcap (one
- *   interface, one link type).  MTRACECAP_READER=libpcap in the
- *   environment reads every pcap and pcapng file with libpcap (for
- *   comparisons).
+ *   types) stay with libpcap, and so do compressed classic pcap files
+ *   and classic pcap streams.
+ * - pcapng files, compressed or not, and pcapng streams go to the native
+ *   pcapng reader (input_pcapng.c) without libpcap, which keeps their
+ *   interfaces apart; it reads streams through input_stdio_read().  What
+ *   it declines (a first interface whose link type libpcap rewrites) it
+ *   hands back, a stream with the bytes it read, to libpcap.
+ *   MTRACECAP_READER=libpcap in the environment reads every pcap and
+ *   pcapng file with libpcap (for comparisons).
+ * - Once a stream's or a compressed file's first bytes are read, open
+ *   tells the core what it holds (st->src->kind), which sets the default
+ *   interface's if_tsresol as for a regular file.
  * - A compressed file named by a bare path that holds neither pcap nor
  *   pcapng is libtrace's to read (open returns 1).
  * - After open, only the stream's reader thread touches the state.
@@ -133,41 +138,85 @@ try_native(struct input_stream *st, struct pcapfile_in *p, const char *path)
 	p->pcap = NULL;
 }
 
-/* The stdio stream of a pipe or a compressed file (NULL with err, or
- * with *fp NULL for a plain file libpcap opens itself).  1: libtrace's. */
+/* The stream of a pipe or a compressed file (NULL with err, or with *in
+ * NULL for a plain file libpcap opens itself).  1: libtrace's. */
 static int
 open_stdio(struct input_stream *st, const struct input_open_args *a,
-    enum in_kind *kind, FILE **fp, char *err, size_t errlen)
+    enum in_kind *kind, struct input_stdio **in, char *err, size_t errlen)
 {
 	const char *uri = st->src->uri;
 	int errnum = 0;
 
-	*fp = NULL;
+	*in = NULL;
 	if (a->stream) {
-		if ((*fp = input_stdio_open(st, a->path, kind, &errnum)) == NULL) {
+		if ((*in = input_stdio_open(st, a->path, kind, &errnum)) == NULL) {
 			log_seterr(err, errlen, "cannot open input '%s': %s",
 			    uri, strerror(errnum));
 			return -1;
 		}
 		if (*kind == IN_COMPRESSED) {
-			fclose(*fp);
-			*fp = NULL;
+			input_stdio_close(*in);
+			*in = NULL;
 			log_seterr(err, errlen, "cannot read input '%s': a "
 			    "compressed stream; decompress it first (e.g. "
 			    "zcat FILE | mtracecap ... pcapfile:-)", uri);
 			return -1;
 		}
 	} else if (*kind == IN_COMPRESSED) {
-		if ((*fp = input_stdio_compressed(st, a->path, a->child_as, kind,
+		if ((*in = input_stdio_compressed(st, a->path, a->child_as, kind,
 		    err, errlen)) == NULL)
 			return -1;
 		if (*kind == IN_OTHER && strcmp(a->path, uri) == 0) {
 			/* a bare path to, say, a compressed ERF file: the
 			 * format libtrace would guess is its to read */
-			fclose(*fp);
-			*fp = NULL;
+			input_stdio_close(*in);
+			*in = NULL;
 			return 1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * pcapng goes to the native reader (a regular file by its path, a stream
+ * or a decompressor's output as in), which keeps its interfaces apart,
+ * unless MTRACECAP_READER=libpcap.  Its return, or 1 when the file is
+ * libpcap's (in, if not NULL, is the caller's again, read from its start).
+ */
+static int
+open_pcapng(struct input_stream *st, const struct input_open_args *a,
+    struct input_stdio *in, char *err, size_t errlen)
+{
+	if (libpcap_forced())
+		return 1;
+	return input_pcapng_open(st, a->path, in, a->cfg->filter, err, errlen);
+}
+
+/* Open the stream in (or the file path) with libpcap, which owns in
+ * then; 0, or -1 with err. */
+static int
+open_libpcap(struct input_stream *st, struct pcapfile_in *p,
+    struct input_stdio *in, const char *path, char *err, size_t errlen)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	int errnum = 0;
+	FILE *fp;
+
+	if (in == NULL) {
+		p->pcap = pcap_open_offline_with_tstamp_precision(path,
+		    PCAP_TSTAMP_PRECISION_NANO, perr);
+	} else if ((fp = input_stdio_fopen(in, &errnum)) == NULL) {
+		snprintf(perr, sizeof(perr), "%s", strerror(errnum));
+	} else {
+		p->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
+		    PCAP_TSTAMP_PRECISION_NANO, perr);
+		if (p->pcap == NULL)
+			fclose(fp);
+	}
+	if (p->pcap == NULL) {
+		log_seterr(err, errlen, "cannot read input '%s': %s",
+		    st->src->uri, perr);
+		return -1;
 	}
 	return 0;
 }
@@ -176,44 +225,36 @@ static int
 pcapfile_open(struct input_stream *st, const struct input_open_args *a,
     char *err, size_t errlen)
 {
-	char perr[PCAP_ERRBUF_SIZE] = "";
 	enum in_kind kind = a->kind;
+	struct input_stdio *in;
 	struct pcapfile_in *p;
-	FILE *fp;
 	int rc;
 
-	if (kind == IN_PCAPNG && !a->stream && !libpcap_forced() &&
-	    (rc = input_pcapng_open(st, a->path, a->cfg->filter, err,
-	    errlen)) != 1)
+	if (kind == IN_PCAPNG && !a->stream &&
+	    (rc = open_pcapng(st, a, NULL, err, errlen)) != 1)
+		return rc;
+	if ((rc = open_stdio(st, a, &kind, &in, err, errlen)) != 0)
+		return rc;
+	/* what the stream holds, known now: the default interface's
+	 * resolution (input.c) */
+	st->src->kind = kind;
+	if (in != NULL && kind == IN_PCAPNG &&
+	    (rc = open_pcapng(st, a, in, err, errlen)) != 1)
 		return rc;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		input_stdio_close(in);
 		log_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	p->fd = -1;
-	st->be = p;
-	if ((rc = open_stdio(st, a, &kind, &fp, err, errlen)) != 0)
-		return rc;
 	p->kind = kind;
-	if (fp != NULL) {
-		p->pcap = pcap_fopen_offline_with_tstamp_precision(fp,
-		    PCAP_TSTAMP_PRECISION_NANO, perr);
-		if (p->pcap == NULL)
-			fclose(fp);
-	} else {
-		p->pcap = pcap_open_offline_with_tstamp_precision(a->path,
-		    PCAP_TSTAMP_PRECISION_NANO, perr);
-	}
-	if (p->pcap == NULL) {
-		log_seterr(err, errlen, "cannot read input '%s': %s",
-		    st->src->uri, perr);
-		return -1;
-	}
-	if (linktype_field(st, p->pcap, err, errlen) != 0 ||
+	st->be = p;
+	if (open_libpcap(st, p, in, a->path, err, errlen) != 0 ||
+	    linktype_field(st, p->pcap, err, errlen) != 0 ||
 	    input_libpcap_filter(st, p->pcap, a->cfg->filter, false, err,
 	    errlen) != 0)
 		return -1;
-	if (fp == NULL && (kind == IN_PCAP_US || kind == IN_PCAP_NS))
+	if (in == NULL && (kind == IN_PCAP_US || kind == IN_PCAP_NS))
 		try_native(st, p, a->path);
 	return 0;
 }

@@ -1,13 +1,17 @@
 /*
- * input_pcapng.c - the native pcapng file reader: regular, uncompressed
- * pcapng files, every interface of every section kept apart.
+ * input_pcapng.c - the native pcapng reader: pcapng files, compressed or
+ * not, and pcapng streams, every interface of every section kept apart.
  *
  * DESIGN
- * - input_pcapfile.c hands a regular pcapng file here instead of to
- *   libpcap (which merges all interfaces into one, refuses differing link
- *   types and drops epb_flags).  The file is read() in big chunks and
- *   pcapng_read.c parses the blocks in place; packets are copied into the
- *   queue by input_push_if() with their interface and epb_flags.
+ * - input_pcapfile.c hands pcapng here instead of to libpcap (which
+ *   merges all interfaces into one, refuses differing link types and
+ *   drops epb_flags).  A regular file is read() in big chunks; a stream
+ *   (a pipe, a FIFO, standard input, a decompressor's output) is read
+ *   through input_stdio_read() into the same buffer, which returns what
+ *   the pipe holds, publishes the queue before it waits and sees a stop
+ *   within INPUT_POLL_MS.  pcapng_read.c parses the blocks in place;
+ *   packets are copied into the queue by input_push_if() with their
+ *   interface and epb_flags.
  * - Each IDB becomes an interface of the source (input_iface_add), in the
  *   order they come; a new SHB starts a new numbering of its section's
  *   interface ids, appended after the earlier sections' ones.  The IDBs
@@ -21,7 +25,10 @@
  *   before stays queued.  Errors in or before the first IDB fail the open,
  *   as libpcap's would; later ones (even before the first packet) are the
  *   reader's, as with libpcap.  A file whose first interface has a link
- *   type libpcap rewrites (pcapfile_linktype_declined) is left to libpcap.
+ *   type libpcap rewrites (pcapfile_linktype_declined) is left to libpcap;
+ *   a stream keeps the bytes it read until its first IDB is known and
+ *   hands them back for that.  A decompressor's failure is logged by
+ *   input_stdio.c and ends the input with a read error.
  * - After open, only the stream's reader thread touches the state.
  */
 #include "config.h"
@@ -36,11 +43,15 @@
 
 #include "input_backend.h"
 #include "input_pcapng.h"
+#include "input_stdio.h"
 #include "pcapfile.h"
 #include "pcapng_read.h"
 
 #define NG_CHUNK	(1u << 20)	/* read() size, and the first buffer */
 #define NG_SNAPSHOT	262144u		/* libpcap's for the link types read */
+/* a stream keeps up to this many of its first bytes until its first IDB
+ * is known, to hand them back to libpcap */
+#define NG_KEEP		(PCAPNG_MAXSHB + NG_CHUNK)
 
 /* One interface of the section being read. */
 struct ngif {
@@ -59,12 +70,16 @@ struct ngprog {
 };
 
 struct ngin {
-	int			 fd;
+	int			 fd;		/* a regular file, or -1 */
+	struct input_stdio	*in;		/* else the stream */
 	char			*path;		/* the file: default if_name */
 	const char		*filter;	/* -F text, or NULL */
 	unsigned char		*buf;
 	size_t			 cap, off, end;	/* unparsed: buf[off, end) */
 	bool			 eof;
+	int			 rerr;		/* errno of a failed read: for
+						 * good (a decompressor's
+						 * failure is not an EOF) */
 	uint64_t		 base;		/* file offset of buf[0] */
 	struct pcapng_section	 sec;
 	struct ngif		*ifs;		/* this section's interfaces */
@@ -269,20 +284,31 @@ ng_packet(struct input_stream *st, struct ngin *g, const struct pcapng_block *b,
 	return 0;
 }
 
-/* Move the unparsed bytes to the start of the buffer, growing it to need
- * bytes if need be, and read more.  0 (also on EINTR: try again), -1 with
- * why. */
+/*
+ * Move the unparsed bytes to the start of the buffer, growing it to need
+ * bytes if need be, and read more: read() a regular file, a stream what
+ * it has.  A stream keeps what it read (and grows the buffer) until its
+ * first interface is known, up to NG_KEEP bytes.  0 (also on EINTR and on
+ * a stop: try again), -1 with why (again at every call after a read
+ * failed).
+ */
 static int
-ng_refill(struct ngin *g, size_t need, char *why, size_t whylen)
+ng_refill(struct input_stream *st, struct ngin *g, size_t need, char *why,
+    size_t whylen)
 {
+	size_t drop = g->in != NULL && g->nfile == 0 && g->end < NG_KEEP ?
+	    0 : g->off;
+	size_t want = g->off - drop + need;
 	ssize_t n;
 
-	memmove(g->buf, g->buf + g->off, g->end - g->off);
-	g->base += g->off;
-	g->end -= g->off;
-	g->off = 0;
-	if (need > g->cap) {
-		unsigned char *nb = realloc(g->buf, need);
+	memmove(g->buf, g->buf + drop, g->end - drop);
+	g->base += drop;
+	g->end -= drop;
+	g->off -= drop;
+	if (g->end == g->cap && want <= g->cap)
+		want = 2 * g->cap;	/* keeping: full */
+	if (want > g->cap) {
+		unsigned char *nb = realloc(g->buf, want);
 
 		if (nb == NULL) {
 			snprintf(why, whylen, "out of memory for a block of "
@@ -290,17 +316,24 @@ ng_refill(struct ngin *g, size_t need, char *why, size_t whylen)
 			return -1;
 		}
 		g->buf = nb;
-		g->cap = need;
+		g->cap = want;
 	}
-	n = read(g->fd, g->buf + g->end, g->cap - g->end);
-	if (n < 0 && errno == EINTR)
+	if (g->rerr != 0)
+		n = -1;
+	else if (g->in != NULL)
+		n = input_stdio_read(g->in, g->buf + g->end, g->cap - g->end);
+	else
+		n = read(g->fd, g->buf + g->end, g->cap - g->end);
+	if (n < 0 && g->rerr == 0 && errno == EINTR)
 		return 0;
 	if (n < 0) {
+		if (g->rerr == 0)
+			g->rerr = errno;
 		snprintf(why, whylen, "error reading the file: %s",
-		    strerror(errno));
+		    strerror(g->rerr));
 		return -1;
 	}
-	g->eof = n == 0;
+	g->eof = n == 0 && !input_stream_stopping(st);
 	g->end += (size_t)n;
 	return 0;
 }
@@ -331,12 +364,16 @@ ng_run(struct input_stream *st, struct ngin *g, bool opening, char *why,
 			break;
 		if (n == 0 && !opening) {
 			rc = 1;
-			if (ng_refill(g, b.need, perr, sizeof(perr)) != 0)
+			if (ng_refill(st, g, b.need, perr, sizeof(perr)) != 0)
 				goto fail;
 			break;
 		}
+		if (n == 0 && input_stream_stopping(st)) {
+			snprintf(perr, sizeof(perr), "stopped while opening");
+			goto fail;
+		}
 		if (n == 0) {
-			if (ng_refill(g, b.need, perr, sizeof(perr)) != 0)
+			if (ng_refill(st, g, b.need, perr, sizeof(perr)) != 0)
 				goto fail;
 			continue;
 		}
@@ -391,9 +428,35 @@ ng_read(struct input_stream *st)
 	return rc < 0 ? -1 : rc;
 }
 
+/*
+ * The file is libpcap's after all (ng_run said 3: nothing registered):
+ * undo the open; a stream gets the bytes read back, to be read from its
+ * start.  1, or -1 with err.
+ */
+static int
+ng_decline(struct input_stream *st, struct ngin *g,
+    const struct input_backend *ops, char *err, size_t errlen)
+{
+	if (g->in != NULL && g->base != 0) {
+		log_seterr(err, errlen, "cannot read input '%s': its first "
+		    "interface has a link type only libpcap reads, and it "
+		    "comes after more than %u bytes of other blocks",
+		    st->src->uri, (unsigned)NG_KEEP);
+		return -1;
+	}
+	if (g->in != NULL && input_stdio_unread(g->in, g->buf, g->end) != 0) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	g->in = NULL;		/* the caller's again */
+	ng_close(st);
+	st->ops = ops;
+	return 1;
+}
+
 int
 input_pcapng_open(struct input_stream *st, const char *path,
-    const char *filter, char *err, size_t errlen)
+    struct input_stdio *in, const char *filter, char *err, size_t errlen)
 {
 	const struct input_backend *ops = st->ops;
 	const char *uri = st->src->uri;
@@ -404,31 +467,30 @@ input_pcapng_open(struct input_stream *st, const char *path,
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
 	    (g->buf = malloc(NG_CHUNK)) == NULL) {
 		free(g);
+		input_stdio_close(in);
 		log_seterr(err, errlen, "out of memory");
 		return -1;
 	}
 	g->cap = NG_CHUNK;
 	g->filter = filter;
 	g->fd = -1;
+	g->in = in;
 	st->ops = &ng_backend;
 	st->be = g;
 	if ((g->path = strdup(path)) == NULL) {
 		log_seterr(err, errlen, "out of memory");
 		return -1;
 	}
-	if ((g->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if (in == NULL && (g->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		log_seterr(err, errlen, "cannot open input '%s': %s", uri,
 		    strerror(errno));
 		return -1;
 	}
-	(void)posix_fadvise(g->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (in == NULL)
+		(void)posix_fadvise(g->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	rc = ng_run(st, g, true, why, sizeof(why));
-	if (rc == 3) {
-		/* nothing was registered: the first IDB declined */
-		ng_close(st);
-		st->ops = ops;
-		return 1;
-	}
+	if (rc == 3)
+		return ng_decline(st, g, ops, err, errlen);
 	if (rc == 2 && g->nfile == 0) {
 		log_seterr(err, errlen, "cannot read input '%s': a packet "
 		    "block before any Interface Description Block (pcapng "
@@ -467,6 +529,7 @@ ng_close(struct input_stream *st)
 	free(g->path);
 	if (g->fd >= 0)
 		close(g->fd);
+	input_stdio_close(g->in);
 	free(g);
 	st->be = NULL;
 }

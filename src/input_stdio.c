@@ -1,22 +1,28 @@
 /*
- * input_stdio.c - pcap from a pipe, a FIFO, standard input or a
- * decompressor child, for libpcap.
+ * input_stdio.c - pcap and pcapng from a pipe, a FIFO, standard input or
+ * a decompressor child: read directly (input_stdio_read) or, for libpcap,
+ * as a stdio stream.
  *
  * DESIGN
- * - libpcap reads streams with a blocking fread(), which would keep the
- *   reader from seeing the stop flag while the writer is silent and would
- *   hold back a partial batch of packets.  So streams reach libpcap
- *   through a stdio cookie that waits in poll(): every INPUT_POLL_MS of
- *   silence it publishes what is queued and checks the stop flag (then
- *   reports end of file).  The first bytes, read to learn the kind, are
- *   handed back first.
+ * - A blocking read() (or libpcap's fread()) would keep the reader from
+ *   seeing the stop flag while the writer is silent and would hold back a
+ *   partial batch of packets.  So input_stdio_read() waits in poll():
+ *   every INPUT_POLL_MS of silence it checks the stop flag (then reports
+ *   end of file), and before it waits it publishes what is queued; when
+ *   bytes are there it read()s what there is, up to the caller's size.
+ *   The native pcapng reader calls it with big buffers; libpcap reaches it
+ *   through a stdio cookie (input_stdio_fopen).  The first bytes, read to
+ *   learn the kind, are handed back first, and so are bytes a reader
+ *   hands back (input_stdio_unread) before it gives the stream to libpcap.
  * - A compressed file is read through "gzip -dc" (bzip2, xz, lzop) in a
  *   child process, which also spreads the work over two cores.  libwandio
  *   3.0.22 is not used for this: it crashes on corrupt compressed data.
  *   The child's exit status is the end of the stream: a failure is the
- *   input's (EIO to libpcap, one log line naming the tool and the input).
- * - The cookie runs on the stream's reader thread (libpcap calls it from
- *   pcap_next_ex), and while opening on the main thread.
+ *   input's (EIO to the reader, one log line naming the tool and the
+ *   input).
+ * - A stream is read by one thread at a time: the main thread while
+ *   opening, then the stream's reader thread (libpcap calls the cookie
+ *   from pcap_next_ex).
  */
 #include "config.h"
 
@@ -31,11 +37,11 @@
 #include "input_backend.h"
 #include "spawn.h"
 
-struct cookie {
+struct input_stdio {
 	int			 fd;
 	struct input_stream	*st;
-	unsigned char		 head[4];
-	size_t			 nhead, off;
+	unsigned char		*back;	/* bytes handed back, read first */
+	size_t			 nback, off;
 	pid_t			 child;	/* decompressor writing into fd, or 0 */
 	const char		*tool;	/* its name */
 	char			*why;	/* while opening: its failure, not logged */
@@ -64,16 +70,15 @@ input_stdio_reap(pid_t *child, const char *tool, const char *uri,
 	return -1;
 }
 
-static ssize_t
-cookie_read(void *cookie, char *buf, size_t n)
+ssize_t
+input_stdio_read(struct input_stdio *s, void *buf, size_t n)
 {
-	struct cookie *s = cookie;
 	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 	ssize_t r;
 
-	if (s->off < s->nhead) {
-		r = (ssize_t)(s->nhead - s->off < n ? s->nhead - s->off : n);
-		memcpy(buf, s->head + s->off, (size_t)r);
+	if (s->off < s->nback) {
+		r = (ssize_t)(s->nback - s->off < n ? s->nback - s->off : n);
+		memcpy(buf, s->back + s->off, (size_t)r);
 		s->off += (size_t)r;
 		return r;
 	}
@@ -100,16 +105,61 @@ cookie_read(void *cookie, char *buf, size_t n)
 	}
 }
 
-static int
-cookie_close(void *cookie)
+int
+input_stdio_unread(struct input_stdio *s, const void *buf, size_t n)
 {
-	struct cookie *s = cookie;
+	unsigned char *b = NULL;
 
+	if (n > 0 && (b = malloc(n)) == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(b, buf, n);
+	free(s->back);
+	s->back = b;
+	s->nback = n;
+	s->off = 0;
+	return 0;
+}
+
+void
+input_stdio_close(struct input_stdio *s)
+{
+	if (s == NULL)
+		return;
 	close(s->fd);
 	if (s->child != 0)	/* stopped early: nobody reads it now */
 		spawn_kill(s->child);
+	free(s->back);
 	free(s);
+}
+
+static ssize_t
+cookie_read(void *cookie, char *buf, size_t n)
+{
+	return input_stdio_read(cookie, buf, n);
+}
+
+static int
+cookie_close(void *cookie)
+{
+	input_stdio_close(cookie);
 	return 0;
+}
+
+FILE *
+input_stdio_fopen(struct input_stdio *s, int *errnum)
+{
+	static const cookie_io_functions_t fns = {
+		.read = cookie_read,
+		.close = cookie_close,
+	};
+	FILE *fp;
+
+	if ((fp = fopencookie(s, "r", fns)) == NULL) {
+		*errnum = errno;
+		input_stdio_close(s);
+	}
+	return fp;
 }
 
 /*
@@ -118,16 +168,13 @@ cookie_close(void *cookie)
  * with *errnum on failure; when the child failed before the kind was
  * known, also with its reason in why (why[0] stays '\0' otherwise).
  */
-static FILE *
-cookie_fdopen(struct input_stream *st, int fd, pid_t child, const char *tool,
+static struct input_stdio *
+stdio_fdopen(struct input_stream *st, int fd, pid_t child, const char *tool,
     enum in_kind *kind, int *errnum, char *why, size_t whylen)
 {
-	static const cookie_io_functions_t fns = {
-		.read = cookie_read,
-		.close = cookie_close,
-	};
-	struct cookie *s;
-	FILE *fp;
+	unsigned char head[4];
+	struct input_stdio *s;
+	size_t nhead = 0;
 	ssize_t r;
 
 	if (why != NULL && whylen > 0)
@@ -147,26 +194,26 @@ cookie_fdopen(struct input_stream *st, int fd, pid_t child, const char *tool,
 		s->why = why;
 		s->whylen = whylen;
 	}
-	while (s->nhead < sizeof(s->head)) {
-		r = cookie_read(s, (char *)s->head + s->nhead,
-		    sizeof(s->head) - s->nhead);
+	while (nhead < sizeof(head)) {
+		r = input_stdio_read(s, head + nhead, sizeof(head) - nhead);
 		if (r < 0 && s->why != NULL && s->why[0] != '\0') {
 			/* not "not pcap": that error is the input's one line */
 			*errnum = EIO;
-			cookie_close(s);
+			input_stdio_close(s);
 			return NULL;
 		}
 		if (r <= 0)
 			break;
-		s->nhead += (size_t)r;
+		nhead += (size_t)r;
 	}
 	s->why = NULL;		/* from now on the reader logs it */
-	*kind = input_sniff_magic(s->head, s->nhead);
-	if ((fp = fopencookie(s, "r", fns)) == NULL) {
+	*kind = input_sniff_magic(head, nhead);
+	if (input_stdio_unread(s, head, nhead) != 0) {
 		*errnum = errno;
-		cookie_close(s);
+		input_stdio_close(s);
+		return NULL;
 	}
-	return fp;
+	return s;
 }
 
 int
@@ -176,7 +223,7 @@ input_stdio_fd(const char *path)
 	    open(path, O_RDONLY | O_CLOEXEC);
 }
 
-FILE *
+struct input_stdio *
 input_stdio_open(struct input_stream *st, const char *path, enum in_kind *kind,
     int *errnum)
 {
@@ -186,10 +233,10 @@ input_stdio_open(struct input_stream *st, const char *path, enum in_kind *kind,
 		*errnum = errno;
 		return NULL;
 	}
-	return cookie_fdopen(st, fd, 0, NULL, kind, errnum, NULL, 0);
+	return stdio_fdopen(st, fd, 0, NULL, kind, errnum, NULL, 0);
 }
 
-FILE *
+struct input_stdio *
 input_stdio_compressed(struct input_stream *st, const char *path,
     const struct privs_user *child_as, enum in_kind *kind, char *err,
     size_t errlen)
@@ -199,8 +246,8 @@ input_stdio_compressed(struct input_stream *st, const char *path,
 	const char *tool;
 	char why[256];
 	ssize_t n;
+	struct input_stdio *s;
 	pid_t child;
-	FILE *fp;
 	int fd, out, errnum = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -225,13 +272,13 @@ input_stdio_compressed(struct input_stream *st, const char *path,
 		    "%s", uri, why);
 		return NULL;
 	}
-	fp = cookie_fdopen(st, out, child, tool, kind, &errnum, why,
+	s = stdio_fdopen(st, out, child, tool, kind, &errnum, why,
 	    sizeof(why));
-	if (fp == NULL && why[0] != '\0')
+	if (s == NULL && why[0] != '\0')
 		log_seterr(err, errlen, "cannot read compressed input '%s': "
 		    "%s", uri, why);
-	else if (fp == NULL)
+	else if (s == NULL)
 		log_seterr(err, errlen, "cannot read input '%s': %s", uri,
 		    strerror(errnum));
-	return fp;
+	return s;
 }

@@ -8,7 +8,8 @@
 # format (ring:, int:, pcapint:).  Then:
 #  - tests/tools/pcapng_check.py accepts the file: two interfaces named
 #    after the devices, if_tsresol 9, if_description the URI and the time
-#    stamp type obtained, no if_os (the man page: only a pcapng input's);
+#    stamp type obtained, if_os the host's (shb_os: uname's sysname and
+#    release, as the man page says for live inputs);
 #  - tshark puts each packet on the interface it was sent on, and the
 #    records are what was sent (every frame once);
 #  - the statistics blocks hold what -v reported: packets, drops (isb_osdrop
@@ -82,7 +83,7 @@ for fmt in $FORMATS; do
 	f=$d/out.pcapng
 	ng_check "$what" "$f" --ifaces 2 --names "$IF1,$IF2" \
 	    --descs "$fmt:$IF1 (time stamps: ,$fmt:$IF2 (time stamps: " \
-	    --tsresol 9,9 --counts "$N1,$N2" --no-filter --if-os - \
+	    --tsresol 9,9 --counts "$N1,$N2" --no-filter --if-os host \
 	    --isb-need starttime,endtime,ifrecv,ifdrop,osdrop,usrdeliv || continue
 	terr=$(tshark -r "$f" 2>&1 >/dev/null | grep -v '^Running as user' || true)
 	[ -z "$terr" ] || fail "$what: tshark -r: $terr"
