@@ -244,8 +244,8 @@ no_tmp "$NW"
 passed "-N, -W and --post-rotate with -B pcapng: numbered files, each whole when the hook runs"
 
 # SIGHUP: a new file now, also a whole section; nothing fed is lost.
-# (A stream is not probed before it is read: nanosecond stamps, whose
-# if_tsresol is 9 either way.)
+# (Nanosecond stamps: if_tsresol 9; pcapng_ifaces.sh checks 6 for a
+# microsecond stream.)
 section
 HB=$TMP/hup
 mkdir -p "$HB"

@@ -9,7 +9,7 @@
 # as a clean stop (exit 0, the -v stop line and the total line, no error)
 # that leaves no file and no child behind; so does a stop while a FIFO's
 # writer is connected but silent (the wait is then for the pcap header,
-# in our poll() loop).  With NOTIFY_SOCKET, systemd
+# in our poll() loop), or has sent part of a pcapng section header.  With NOTIFY_SOCKET, systemd
 # hears STOPPING=1 and never READY=1.  The test waits for the state (the
 # main thread blocked in the FIFO's open, the notify messages), not for
 # a time.
@@ -134,6 +134,21 @@ for args in "$TMP/silent.fifo" "pcapfile:$TMP/silent.fifo"; do
 	on_exit "kill_child $holder"
 	WAIT=wait_header stop_case "silent writer, $args" TERM \
 	    "-Bpcapfile:$TMP/out" "$args"
+	kill_child "$holder"
+	wait "$holder" 2>/dev/null || true
+done
+
+# a pcapng stream cut inside its section header: the native pcapng
+# reader waits for the rest of the block, and must give up on a stop too
+"$MTRACECAP" -s 0 "pcapng:$D/a.pcapng" "$D/a.pcap" 2>/dev/null ||
+    fail "cannot write a pcapng file"
+for args in "$TMP/silent.fifo" "pcapfile:$TMP/silent.fifo"; do
+	sh -c 'head -c 16 "$1"; exec sleep 3600' sh "$D/a.pcapng" \
+	    >"$TMP/silent.fifo" &
+	holder=$!
+	on_exit "kill_child $holder"
+	WAIT=wait_header stop_case "pcapng header cut short, $args" TERM \
+	    "-Bpcapng:$TMP/out" "$args"
 	kill_child "$holder"
 	wait "$holder" 2>/dev/null || true
 done
