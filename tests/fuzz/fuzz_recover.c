@@ -5,7 +5,7 @@
  * DIR/tmp-<pid>-<name> (a pid no process has) and recover_dir() runs on
  * DIR.  Checks, for the usual name:
  * - an empty file is removed;
- * - a plain pcap file either becomes <name>, cut to exactly the prefix
+ * - a plain pcap or pcapng file either becomes <name>, cut to exactly the prefix
  *   that salvage_prefix() finds in the same bytes (which it must
  *   leave unchanged), or is kept whole as <name>.failed; the latter only
  *   when what follows the prefix is more than a partial record header
@@ -66,6 +66,14 @@ is_pcap(const uint8_t *m, size_t n)
 		if (memcmp(m, magic[i], 4) == 0)
 			return 1;
 	return 0;
+}
+
+/* A pcapng section header's block type (its magic), either byte order. */
+static int
+is_pcapng(const uint8_t *m, size_t n)
+{
+	return n >= 4 && m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d &&
+	    m[3] == 0x0a;
 }
 
 /* Number of entries in dir; with no_tmp, no name may start with tmp-. */
@@ -146,7 +154,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prefix = salvage_prefix(copy, size, &records);
 	FUZZ_CHECK(prefix <= size);
 	FUZZ_CHECK(memcmp(copy, data, size) == 0);
-	if (prefix > 0)
+	/* a pcap header and records of 16 bytes at least, or a pcapng SHB
+	 * and packet blocks of 32 */
+	if (prefix > 0 && is_pcapng(data, size))
+		FUZZ_CHECK(prefix >= 28 && records <= (prefix - 28) / 32);
+	else if (prefix > 0)
 		FUZZ_CHECK(is_pcap(data, size) && prefix >= 24 &&
 		    records <= (prefix - 24) / 16);
 	free(copy);
@@ -155,12 +167,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(failed, sizeof(failed), "%s/" NAME ".failed", dir);
 	if (size == 0) {
 		FUZZ_CHECK(rc == 0 && count_entries(dir, 1) == 0);
-	} else if (is_pcap(data, size) && prefix > 0) {
+	} else if ((is_pcap(data, size) || is_pcapng(data, size)) &&
+	    prefix > 0) {
+		/* what starts a record: pcap's header, pcapng's type and
+		 * length */
+		size_t rechdr = is_pcapng(data, size) ? 8 : 16;
 		int zeros = 1;
 
 		for (size_t i = prefix; i < size && zeros; i++)
 			zeros = data[i] == 0;
-		if (size - prefix < 16 || zeros)
+		if (size - prefix < rechdr || zeros)
 			FUZZ_CHECK(rc == 1);
 		if (rc == 1) {
 			FUZZ_CHECK(strcmp(seen.path, want) == 0);

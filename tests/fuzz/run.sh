@@ -89,7 +89,8 @@ LIB_SRCS=$(cd "$SRC" && ls *.c | grep -vx main.c)
 	echo "CC = $CC"
 	echo "CFLAGS = -std=gnu11 -g -O1 -pthread -fno-omit-frame-pointer $SAN -Wall -Wextra -Wno-unused-parameter"
 	echo "CPPFLAGS = -I$B/cfg -I$SRC"
-	echo "LIBS = -ltrace -lwandio -lpcap -lpthread"
+	# manifest.c: jansson and libcrypto, as configure found them
+	echo "LIBS = -ltrace -lwandio -lpcap $(pkg-config --libs jansson libcrypto) -lpthread"
 	printf 'OBJS ='
 	for s in $LIB_SRCS; do printf ' obj/%s' "${s%.c}.o"; done
 	echo
