@@ -125,33 +125,33 @@ stop_case "libtrace erf:FIFO" TERM "pcapfile:$TMP/out/x.pcap" \
 stop_case "a gzip'ed file open, then the FIFO" TERM "-Bpcapfile:$TMP/out" \
     "$D/a.pcap.gz" "$TMP/in.fifo"
 
+# holder_case WHAT OUTPUT COMMAND...: COMMAND writes into silent.fifo and
+# then stays silent, holding it open; for the FIFO bare and as pcapfile:,
+# a stop while mtracecap OUTPUT waits for the rest of the header
+mkfifo "$TMP/silent.fifo"
+holder_case() {
+	local what=$1 out=$2 args holder
+	shift 2
+	for args in "$TMP/silent.fifo" "pcapfile:$TMP/silent.fifo"; do
+		"$@" >"$TMP/silent.fifo" &
+		holder=$!
+		on_exit "kill_child $holder"
+		WAIT=wait_header stop_case "$what, $args" TERM "$out" "$args"
+		kill_child "$holder"
+		wait "$holder" 2>/dev/null || true
+	done
+}
+
 # a writer that connected and sends nothing: open(2) returns, the wait is
 # for the pcap file header
-mkfifo "$TMP/silent.fifo"
-for args in "$TMP/silent.fifo" "pcapfile:$TMP/silent.fifo"; do
-	sleep 3600 >"$TMP/silent.fifo" &
-	holder=$!
-	on_exit "kill_child $holder"
-	WAIT=wait_header stop_case "silent writer, $args" TERM \
-	    "-Bpcapfile:$TMP/out" "$args"
-	kill_child "$holder"
-	wait "$holder" 2>/dev/null || true
-done
+holder_case "silent writer" "-Bpcapfile:$TMP/out" sleep 3600
 
 # a pcapng stream cut inside its section header: the native pcapng
 # reader waits for the rest of the block, and must give up on a stop too
 "$MTRACECAP" -s 0 "pcapng:$D/a.pcapng" "$D/a.pcap" 2>/dev/null ||
     fail "cannot write a pcapng file"
-for args in "$TMP/silent.fifo" "pcapfile:$TMP/silent.fifo"; do
-	sh -c 'head -c 16 "$1"; exec sleep 3600' sh "$D/a.pcapng" \
-	    >"$TMP/silent.fifo" &
-	holder=$!
-	on_exit "kill_child $holder"
-	WAIT=wait_header stop_case "pcapng header cut short, $args" TERM \
-	    "-Bpcapng:$TMP/out" "$args"
-	kill_child "$holder"
-	wait "$holder" 2>/dev/null || true
-done
+holder_case "pcapng header cut short" "-Bpcapng:$TMP/out" \
+    sh -c 'head -c 16 "$1"; exec sleep 3600' sh "$D/a.pcapng"
 
 # --- systemd: STOPPING=1, and no READY=1 for a run that never started
 case $(readelf -d "$MTRACECAP" 2>/dev/null || true) in
