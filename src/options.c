@@ -1,6 +1,6 @@
 /*
- * options.c - a table of options, the loop that applies it, and strict
- * value parsing.
+ * options.c - a table of options, the loop that applies it, and the
+ * checks across options (values are parsed by options_value.c).
  *
  * Same short and long options as mtracecap 0.6, so existing command lines
  * keep working; unlike 0.6 every value is checked (0.6 used atoi and
@@ -21,6 +21,7 @@
 #include "log.h"
 #include "naming.h"
 #include "options.h"
+#include "options_value.h"
 #include "words.h"
 
 #define ROTATE_SECONDS_MAX	(10ull * 366 * 24 * 3600)	/* ten years */
@@ -216,97 +217,6 @@ build_getopt_tables(struct option *longs, char *shorts)
 	*s = '\0';
 }
 
-int
-options_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-    const char *what, char *err, size_t errlen)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s == '\0') {
-		log_seterr(err, errlen, "empty value for %s", what);
-		return -1;
-	}
-	/* strtoull accepts blanks, signs and "0x"; we accept digits only */
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9') {
-			log_seterr(err, errlen,
-			    "invalid value '%s' for %s: not a non-negative "
-			    "whole number", s, what);
-			return -1;
-		}
-	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE || *end != '\0' || v > max) {
-		log_seterr(err, errlen,
-		    "invalid value '%s' for %s: larger than %llu", s, what,
-		    (unsigned long long)max);
-		return -1;
-	}
-	if (v < min) {
-		log_seterr(err, errlen,
-		    "invalid value '%s' for %s: must be at least %llu", s,
-		    what, (unsigned long long)min);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
-parse_compress_type(const char *s, enum compress_type *t, char *err,
-    size_t errlen)
-{
-	if (compress_from_name(s, t) == 0)
-		return 0;
-	log_seterr(err, errlen,
-	    "invalid value '%s' for -Z/--compress-type: expected gz, zlib, "
-	    "bz2, lzo, xz, zstd, lz4 or none", s);
-	return -1;
-}
-
-/*
- * "pcapfile:PATH" -> PATH, classic pcap; "pcapng:PATH" -> PATH, pcapng
- * (*pcapng set).  A bare path is taken as pcapfile too; any other libtrace
- * output format is refused because mtracecap writes its files itself.
- */
-static int
-parse_output_uri(const char *uri, const char *what, char **path,
-    bool *pcapng, char *err, size_t errlen)
-{
-	const char *colon = strchr(uri, ':');
-	const char *p = uri;
-
-	*pcapng = false;
-	if (colon != NULL) {
-		size_t flen = (size_t)(colon - uri);
-
-		if ((flen == 8 && strncmp(uri, "pcapfile", 8) == 0) ||
-		    (flen == 4 && strncmp(uri, "pcap", 4) == 0)) {
-			p = colon + 1;
-		} else if (flen == 6 && strncmp(uri, "pcapng", 6) == 0) {
-			p = colon + 1;
-			*pcapng = true;
-		} else if (memchr(uri, '/', flen) == NULL) {
-			log_seterr(err, errlen,
-			    "unsupported output format in %s '%s': mtracecap "
-			    "writes pcapfile: and pcapng: only", what, uri);
-			return -1;
-		}
-		/* else: a path that merely contains a colon */
-	}
-	if (*p == '\0') {
-		log_seterr(err, errlen, "empty path in %s '%s'", what, uri);
-		return -1;
-	}
-	if ((*path = strdup(p)) == NULL) {
-		log_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * getopt_long() rejected arg: name it.  For "--name=value" of a flag that
  * takes no value glibc sets optopt to the flag's short letter, so long
@@ -352,7 +262,7 @@ static int
 handle_compress_type(struct parse *p, const char *arg, char *err,
     size_t errlen)
 {
-	if (parse_compress_type(arg, &p->cfg->compress_type, err,
+	if (options_value_compress_type(arg, &p->cfg->compress_type, err,
 	    errlen) != 0)
 		return -1;
 	p->cfg->compress_type_given = true;
@@ -461,7 +371,7 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 
 	if (p->baseuri != NULL) {
 		cfg->rotating = true;
-		if (parse_output_uri(p->baseuri, "-B/--baseuri",
+		if (options_value_output_uri(p->baseuri, "-B/--baseuri",
 		    &cfg->output_path, &cfg->pcapng, err, errlen) != 0)
 			return -1;
 		if (strcmp(cfg->output_path, "-") == 0) {
@@ -482,7 +392,7 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 			    "traceuri (see mtracecap --help)");
 			return -1;
 		}
-		if (parse_output_uri(argv[ind], "outputuri",
+		if (options_value_output_uri(argv[ind], "outputuri",
 		    &cfg->output_path, &cfg->pcapng, err, errlen) != 0)
 			return -1;
 		ind++;

@@ -1,0 +1,102 @@
+/*
+ * options_value.c - strict parsing of single option values: whole
+ * numbers (options_parse_u64, in options.h), compression types and output
+ * URIs.  Pure: no I/O besides the error buffer, no exit.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compress.h"
+#include "log.h"
+#include "options.h"
+#include "options_value.h"
+
+int
+options_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char *what, char *err, size_t errlen)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s == '\0') {
+		log_seterr(err, errlen, "empty value for %s", what);
+		return -1;
+	}
+	/* strtoull accepts blanks, signs and "0x"; we accept digits only */
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			log_seterr(err, errlen,
+			    "invalid value '%s' for %s: not a non-negative "
+			    "whole number", s, what);
+			return -1;
+		}
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE || *end != '\0' || v > max) {
+		log_seterr(err, errlen,
+		    "invalid value '%s' for %s: larger than %llu", s, what,
+		    (unsigned long long)max);
+		return -1;
+	}
+	if (v < min) {
+		log_seterr(err, errlen,
+		    "invalid value '%s' for %s: must be at least %llu", s,
+		    what, (unsigned long long)min);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+options_value_compress_type(const char *s, enum compress_type *t, char *err,
+    size_t errlen)
+{
+	if (compress_from_name(s, t) == 0)
+		return 0;
+	log_seterr(err, errlen,
+	    "invalid value '%s' for -Z/--compress-type: expected gz, zlib, "
+	    "bz2, lzo, xz, zstd, lz4 or none", s);
+	return -1;
+}
+
+int
+options_value_output_uri(const char *uri, const char *what, char **path,
+    bool *pcapng, char *err, size_t errlen)
+{
+	const char *colon = strchr(uri, ':');
+	const char *p = uri;
+
+	*pcapng = false;
+	if (colon != NULL) {
+		size_t flen = (size_t)(colon - uri);
+
+		if ((flen == 8 && strncmp(uri, "pcapfile", 8) == 0) ||
+		    (flen == 4 && strncmp(uri, "pcap", 4) == 0)) {
+			p = colon + 1;
+		} else if (flen == 6 && strncmp(uri, "pcapng", 6) == 0) {
+			p = colon + 1;
+			*pcapng = true;
+		} else if (memchr(uri, '/', flen) == NULL) {
+			log_seterr(err, errlen,
+			    "unsupported output format in %s '%s': mtracecap "
+			    "writes pcapfile: and pcapng: only", what, uri);
+			return -1;
+		}
+		/* else: a path that merely contains a colon */
+	}
+	if (*p == '\0') {
+		log_seterr(err, errlen, "empty path in %s '%s'", what, uri);
+		return -1;
+	}
+	if ((*path = strdup(p)) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
