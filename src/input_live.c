@@ -23,6 +23,7 @@
 
 #include "input_libpcap.h"
 #include "input_backend.h"
+#include "tstamp.h"
 
 struct live_in {
 	pcap_t			*pcap;
@@ -40,6 +41,8 @@ live_open(struct input_stream *st, const struct input_open_args *a,
 	const char *uri = st->src->uri;
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	int tmo = (int)cfg->maxwait_ms, rc;
+	struct tstamp_ask ts = { .uri = uri, .iface = a->path,
+	    .index = st->src->index, .type = cfg->tstamp_type };
 	struct live_in *l;
 
 	st->src->live = true;
@@ -65,6 +68,7 @@ live_open(struct input_stream *st, const struct input_open_args *a,
 	pcap_set_timeout(l->pcap, tmo);
 	pcap_set_buffer_size(l->pcap, (int)cfg->capture_buffer);
 	pcap_set_tstamp_precision(l->pcap, PCAP_TSTAMP_PRECISION_NANO);
+	tstamp_request(l->pcap, &ts);
 	rc = pcap_activate(l->pcap);
 	if (rc < 0) {
 		log_seterr(err, errlen, "cannot start input '%s': %s", uri,
@@ -73,14 +77,13 @@ live_open(struct input_stream *st, const struct input_open_args *a,
 		    "root or CAP_NET_RAW)" : pcap_geterr(l->pcap));
 		return -1;
 	}
-	if (rc > 0)
+	if (rc > 0 && rc != PCAP_WARNING_TSTAMP_TYPE_NOTSUP)	/* tstamp's */
 		log_warn("input '%s': %s", uri, pcap_geterr(l->pcap));
 	st->src->linktype = input_libpcap_linktype(pcap_datalink(l->pcap));
 	l->linktype = st->src->linktype;
-	/* the default type (host), at the precision the kernel gave */
-	st->src->tstamp_type = pcap_get_tstamp_precision(l->pcap) ==
-	    PCAP_TSTAMP_PRECISION_NANO ? "host, nanoseconds" :
-	    "host, microseconds";
+	/* the type obtained, at the precision the kernel gave */
+	st->src->tstamp_type = tstamp_activated(l->pcap, &ts, rc,
+	    st->src->tstamp_type);
 	if (input_libpcap_filter(st, l->pcap, cfg->filter, true, err,
 	    errlen) != 0)
 		return -1;

@@ -44,6 +44,9 @@ size_t input_sniff_format_len(const char *uri);
 bool input_sniff_has_format(const char *uri, const char *fmt);
 /* Whether uri names a live capture (libpcap's or libtrace's). */
 bool input_sniff_is_live(const char *uri);
+/* The interface of a live capture that libpcap reads (ring:IF, int:IF,
+ * pcapint:IF unless libtrace_live), pointing into uri, or NULL.  No I/O. */
+const char *input_sniff_libpcap_device(const char *uri, bool libtrace_live);
 
 /* The tool ("gzip", ...) that decompresses a stream starting with the n
  * bytes at m, or NULL (zstd and lz4 are left to libtrace). */

@@ -26,6 +26,7 @@ enum options_action {
 	ACTION_HELP,		/* -h: usage on stdout, exit 0 */
 	ACTION_LIBTRACE_HELP,	/* -H: libtrace's format help, exit 0 */
 	ACTION_VERSION,		/* --version */
+	ACTION_LIST_TSTAMP_TYPES, /* --list-time-stamp-types: inputs only */
 };
 
 struct config {
@@ -61,8 +62,13 @@ struct config {
 	bool		 tstamp_given;	/* ...given at all (pcapng: micro cuts
 					 * every interface's stamps to us) */
 	bool		 manifest;	/* --manifest: NAME.json per file (-B) */
+	int		 tstamp_type;	/* --time-stamp-type: PCAP_TSTAMP_, or
+					 * TSTAMP_TYPE_DEFAULT (tstamp.h) */
+	bool		 list_tstamp_types; /* --list-time-stamp-types given */
 
-	char * const	*inputs;	/* trace URIs (point into argv) */
+	char * const	*inputs;	/* trace URIs (point into argv); the
+					 * interfaces to list for
+					 * ACTION_LIST_TSTAMP_TYPES */
 	size_t		 ninputs;
 };
 
