@@ -76,24 +76,25 @@ test_names(void **state)
 static void
 test_request(void **state)
 {
+	static const struct { int type; bool accepted; } cases[] = {
+		{ TSTAMP_TYPE_DEFAULT, true },	/* nothing asked */
+		{ PCAP_TSTAMP_HOST, true },
+		{ PCAP_TSTAMP_HOST_LOWPREC, false },
+		{ PCAP_TSTAMP_ADAPTER, false },
+		{ PCAP_TSTAMP_ADAPTER_UNSYNCED, false },
+	};
 	char perr[PCAP_ERRBUF_SIZE];
 	struct tstamp_ask ask = { .uri = "ring:lo", .iface = "lo" };
 	pcap_t *p;
 
 	(void)state;
 	assert_non_null(p = pcap_create("lo", perr));
-	ask.type = TSTAMP_TYPE_DEFAULT;
-	tstamp_request(p, &ask);
-	assert_true(ask.accepted);
-	ask.type = PCAP_TSTAMP_HOST;
-	tstamp_request(p, &ask);
-	assert_true(ask.accepted);
-	ask.type = PCAP_TSTAMP_ADAPTER;
-	tstamp_request(p, &ask);
-	assert_false(ask.accepted);
-	ask.type = PCAP_TSTAMP_ADAPTER_UNSYNCED;
-	tstamp_request(p, &ask);
-	assert_false(ask.accepted);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ask.type = cases[i].type;
+		ask.accepted = !cases[i].accepted;
+		tstamp_request(p, &ask);
+		assert_int_equal(ask.accepted, cases[i].accepted);
+	}
 	pcap_close(p);
 }
 
