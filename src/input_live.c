@@ -37,6 +37,7 @@
 
 #include "input_libpcap.h"
 #include "input_backend.h"
+#include "tstamp.h"
 
 struct live_in {
 	pcap_t			*pcap;
@@ -111,6 +112,9 @@ live_activate(struct input_stream *st, struct live_in *l, const char *dev,
 	const char *uri = st->src->uri;
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	int tmo, rc;
+	struct tstamp_ask ts = { .uri = uri, .iface = dev,
+	    .index = st->src->index, .type = cfg->tstamp_type };
+	const char *got;
 
 	*absent = false;
 	if ((l->pcap = pcap_create(dev, perr)) == NULL) {
@@ -135,6 +139,7 @@ live_activate(struct input_stream *st, struct live_in *l, const char *dev,
 	pcap_set_timeout(l->pcap, tmo);
 	pcap_set_buffer_size(l->pcap, (int)cfg->capture_buffer);
 	pcap_set_tstamp_precision(l->pcap, PCAP_TSTAMP_PRECISION_NANO);
+	tstamp_request(l->pcap, &ts);
 	rc = pcap_activate(l->pcap);
 	if (rc == PCAP_ERROR_NO_SUCH_DEVICE && cfg->wait_for_inputs) {
 		pcap_close(l->pcap);
@@ -149,8 +154,10 @@ live_activate(struct input_stream *st, struct live_in *l, const char *dev,
 		    "root or CAP_NET_RAW)" : pcap_geterr(l->pcap));
 		return -1;
 	}
-	if (rc > 0)
+	if (rc > 0 && rc != PCAP_WARNING_TSTAMP_TYPE_NOTSUP)	/* tstamp's */
 		log_warn("input '%s': %s", uri, pcap_geterr(l->pcap));
+	/* the type obtained (said once, and again only if it changes) */
+	got = tstamp_activated(l->pcap, &ts, rc, st->src->tstamp_type);
 	if (cfg->fanout > 0 && live_join(st, l, err, errlen) != 0)
 		return -1;
 	l->linktype = input_libpcap_linktype(pcap_datalink(l->pcap));
@@ -159,10 +166,7 @@ live_activate(struct input_stream *st, struct live_in *l, const char *dev,
 	 * from its packets */
 	if (first && st->k == 0) {
 		st->src->linktype = l->linktype;
-		/* the default type (host), at the precision the kernel gave */
-		st->src->tstamp_type = pcap_get_tstamp_precision(l->pcap) ==
-		    PCAP_TSTAMP_PRECISION_NANO ? "host, nanoseconds" :
-		    "host, microseconds";
+		st->src->tstamp_type = got;
 	}
 	if (st->have_prog) {
 		pcap_freecode(&st->prog);

@@ -54,6 +54,16 @@ input_sniff_is_live(const char *uri)
 }
 
 const char *
+input_sniff_libpcap_device(const char *uri, bool libtrace_live)
+{
+	if (libtrace_live || !(input_sniff_has_format(uri, "pcapint") ||
+	    input_sniff_has_format(uri, "ring") ||
+	    input_sniff_has_format(uri, "int")))
+		return NULL;
+	return uri + input_sniff_format_len(uri) + 1;
+}
+
+const char *
 input_sniff_decompressor(const unsigned char *m, size_t n)
 {
 	const struct compress_info *c = n >= 4 ? compress_sniff(m, n) : NULL;
@@ -121,9 +131,7 @@ input_sniff_path_is_stream(const char *path, int *errnum)
 bool
 input_sniff_is_libpcap_live(const char *uri)
 {
-	return input_sniff_has_format(uri, "pcapint") ||
-	    input_sniff_has_format(uri, "ring") ||
-	    input_sniff_has_format(uri, "int");
+	return input_sniff_libpcap_device(uri, false) != NULL;
 }
 
 int
@@ -135,9 +143,9 @@ input_sniff_uri(const char *uri, bool libtrace_live, struct input_sniff *s,
 
 	s->kind = IN_OTHER;
 	s->stream = false;
-	if (input_sniff_is_libpcap_live(uri) && !libtrace_live) {
+	if ((s->path = input_sniff_libpcap_device(uri, libtrace_live)) !=
+	    NULL) {
 		s->reader = INPUT_READER_LIVE;
-		s->path = uri + input_sniff_format_len(uri) + 1;
 		return 0;
 	}
 	if (input_sniff_has_format(uri, "pcapfile") ||

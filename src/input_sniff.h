@@ -47,6 +47,9 @@ bool input_sniff_is_live(const char *uri);
 /* Whether uri is one that libpcap's live backend reads (ring:, int:,
  * pcapint:) unless --libtrace-live. */
 bool input_sniff_is_libpcap_live(const char *uri);
+/* The interface of a live capture that libpcap reads (ring:IF, int:IF,
+ * pcapint:IF unless libtrace_live), pointing into uri, or NULL.  No I/O. */
+const char *input_sniff_libpcap_device(const char *uri, bool libtrace_live);
 
 /* The tool ("gzip", ...) that decompresses a stream starting with the n
  * bytes at m, or NULL (zstd and lz4 are left to libtrace). */

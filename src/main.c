@@ -36,6 +36,7 @@
 #include "seqfile.h"
 #include "spawn.h"
 #include "stats.h"
+#include "tstamp.h"
 #include "words.h"
 #include "writer.h"
 
@@ -159,6 +160,25 @@ struct run {
 };
 
 /*
+ * --list-time-stamp-types: every interface in turn, the others still
+ * listed after one that cannot be (logged).  0, or EXIT_RUNTIME.
+ */
+static int
+list_tstamp_types(struct run *r)
+{
+	int status = 0;
+
+	for (size_t i = 0; i < r->cfg.ninputs; i++) {
+		if (tstamp_list(stdout, r->cfg.inputs[i], r->err,
+		    sizeof(r->err)) != 0) {
+			log_error("%s", r->err);
+			status = EXIT_RUNTIME;
+		}
+	}
+	return status;
+}
+
+/*
  * Parse the command line and settle the compression.  Returns true to go
  * on and capture; false when main is to return *status at once (an
  * action such as --help, or an error, logged).
@@ -184,6 +204,9 @@ command_line(struct run *r, int argc, char **argv, int std_closed,
 		return false;
 	case ACTION_LIBTRACE_HELP:
 		input_libtrace_help();
+		return false;
+	case ACTION_LIST_TSTAMP_TYPES:
+		*status = list_tstamp_types(r);
 		return false;
 	case ACTION_RUN:
 		break;

@@ -23,6 +23,7 @@
 #include "naming.h"
 #include "options.h"
 #include "options_value.h"
+#include "tstamp.h"
 #include "words.h"
 
 #define ROTATE_SECONDS_MAX	(10ull * 366 * 24 * 3600)	/* ten years */
@@ -46,6 +47,8 @@ enum {
 	OPT_MANIFEST,
 	OPT_FANOUT,
 	OPT_WAIT_INPUTS,
+	OPT_TSTAMP_TYPE,
+	OPT_LIST_TSTAMP_TYPES,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -128,6 +131,7 @@ static int handle_file_ext(struct parse *, const char *, char *, size_t);
 static int handle_fanout(struct parse *, const char *, char *, size_t);
 static int handle_tstamp_precision(struct parse *, const char *, char *,
     size_t);
+static int handle_tstamp_type(struct parse *, const char *, char *, size_t);
 
 #define CFG(field)	offsetof(struct config, field)
 #define ACTION(n, k, a) \
@@ -186,6 +190,9 @@ static const struct opt_def opt_defs[] = {
 	FLAG("manifest", OPT_MANIFEST, manifest),
 	CUSTOM("fanout", OPT_FANOUT, handle_fanout),
 	FLAG("wait-for-inputs", OPT_WAIT_INPUTS, wait_for_inputs),
+	CUSTOM("time-stamp-type", OPT_TSTAMP_TYPE, handle_tstamp_type),
+	FLAG("list-time-stamp-types", OPT_LIST_TSTAMP_TYPES,
+	    list_tstamp_types),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -313,6 +320,14 @@ handle_tstamp_precision(struct parse *p, const char *arg, char *err,
 	p->cfg->tstamp_nano = strcmp(arg, "nano") == 0;
 	p->cfg->tstamp_given = true;
 	return 0;
+}
+
+static int
+handle_tstamp_type(struct parse *p, const char *arg, char *err,
+    size_t errlen)
+{
+	return options_value_tstamp_type(arg, &p->cfg->tstamp_type, err,
+	    errlen);
 }
 
 /*
@@ -520,6 +535,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	cfg->file_ext = "";
 	cfg->queue_bytes = (size_t)OPTIONS_QUEUE_MB_DEFAULT << 20;
 	cfg->capture_buffer = (size_t)OPTIONS_CAPBUF_MB_DEFAULT << 20;
+	cfg->tstamp_type = TSTAMP_TYPE_DEFAULT;
 	build_getopt_tables(longs, shorts);
 
 	opterr = 0;
@@ -544,9 +560,21 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 		if (d->kind == KIND_ACTION)
 			return 0;
 	}
+	if (cfg->list_tstamp_types) {
+		/* no output: every operand is an interface to list */
+		cfg->action = ACTION_LIST_TSTAMP_TYPES;
+		cfg->inputs = argv + optind;
+		cfg->ninputs = (size_t)(argc - optind);
+		if (tstamp_check_list(cfg->inputs, cfg->ninputs, err,
+		    errlen) != 0)
+			goto fail;
+		return 0;
+	}
 	if (parse_operands(&p, argc, argv, optind, err, errlen) != 0 ||
 	    check_compression(cfg, err, errlen) != 0 ||
-	    check_fanout(cfg, err, errlen) != 0)
+	    check_fanout(cfg, err, errlen) != 0 ||
+	    tstamp_check_inputs(cfg->tstamp_type, cfg->inputs, cfg->ninputs,
+	    cfg->libtrace_live, err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:

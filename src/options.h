@@ -35,6 +35,7 @@ enum options_action {
 	ACTION_HELP,		/* -h: usage on stdout, exit 0 */
 	ACTION_LIBTRACE_HELP,	/* -H: libtrace's format help, exit 0 */
 	ACTION_VERSION,		/* --version */
+	ACTION_LIST_TSTAMP_TYPES, /* --list-time-stamp-types: inputs only */
 };
 
 struct config {
@@ -75,8 +76,13 @@ struct config {
 	enum options_fanout_mode fanout_mode;
 	bool		 fanout_defrag;	/* ...,defrag */
 	bool		 wait_for_inputs; /* --wait-for-inputs */
+	int		 tstamp_type;	/* --time-stamp-type: PCAP_TSTAMP_, or
+					 * TSTAMP_TYPE_DEFAULT (tstamp.h) */
+	bool		 list_tstamp_types; /* --list-time-stamp-types given */
 
-	char * const	*inputs;	/* trace URIs (point into argv) */
+	char * const	*inputs;	/* trace URIs (point into argv); the
+					 * interfaces to list for
+					 * ACTION_LIST_TSTAMP_TYPES */
 	size_t		 ninputs;
 };
 

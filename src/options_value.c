@@ -1,7 +1,7 @@
 /*
  * options_value.c - strict parsing of single option values: whole
- * numbers (options_parse_u64, in options.h), compression types and output
- * URIs.  Pure: no I/O besides the error buffer, no exit.
+ * numbers (options_parse_u64, in options.h), compression types, time
+ * stamp types and output URIs.  Pure: no I/O besides the error buffer, no exit.
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 #include "log.h"
 #include "options.h"
 #include "options_value.h"
+#include "tstamp.h"
 
 int
 options_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
@@ -63,6 +64,17 @@ options_value_compress_type(const char *s, enum compress_type *t, char *err,
 	log_seterr(err, errlen,
 	    "invalid value '%s' for -Z/--compress-type: expected gz, zlib, "
 	    "bz2, lzo, xz, zstd, lz4 or none", s);
+	return -1;
+}
+
+int
+options_value_tstamp_type(const char *s, int *pcap_type, char *err,
+    size_t errlen)
+{
+	if (tstamp_type_from_name(s, pcap_type) == 0)
+		return 0;
+	log_seterr(err, errlen, "invalid value '%s' for --time-stamp-type: "
+	    "expected " TSTAMP_TYPE_WORDS, s);
 	return -1;
 }
 

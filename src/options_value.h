@@ -15,6 +15,10 @@
 int options_value_compress_type(const char *s, enum compress_type *t,
     char *err, size_t errlen);
 
+/* --time-stamp-type's word (tcpdump -j's names) into *pcap_type. */
+int options_value_tstamp_type(const char *s, int *pcap_type, char *err,
+    size_t errlen);
+
 /*
  * "pcapfile:PATH" -> PATH, classic pcap; "pcapng:PATH" -> PATH, pcapng
  * (*pcapng set).  A bare path is taken as pcapfile too; any other libtrace

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "options.h"
+#include "tstamp.h"
 
 #define MAXARGS	64
 
@@ -594,6 +595,115 @@ test_tstamp_precision(void **state)
 	}
 }
 
+/* --time-stamp-type: tcpdump -j's five words, for live libpcap inputs */
+static void
+test_tstamp_type(void **state)
+{
+	static const struct { const char *word; int type; } good[] = {
+		{ "host", PCAP_TSTAMP_HOST },
+		{ "host_lowprec", PCAP_TSTAMP_HOST_LOWPREC },
+		{ "host_hiprec", PCAP_TSTAMP_HOST_HIPREC },
+		{ "adapter", PCAP_TSTAMP_ADAPTER },
+		{ "adapter_unsynced", PCAP_TSTAMP_ADAPTER_UNSYNCED },
+	};
+	static const char *const bad[] = { "", "Host", "ADAPTER", "adapter ",
+	    "hardware", "host_hiprec_unsynced", "3", "adapter,host" };
+	struct run r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "o", "ring:eth0"), 0);
+	assert_int_equal(r.cfg.tstamp_type, TSTAMP_TYPE_DEFAULT);
+	options_free(&r.cfg);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char opt[64];
+
+		snprintf(opt, sizeof(opt), "--time-stamp-type=%s",
+		    good[i].word);
+		assert_int_equal(PARSE(&r, opt, "o", "ring:eth0"), 0);
+		assert_int_equal(r.cfg.tstamp_type, good[i].type);
+		assert_string_equal(tstamp_type_name(good[i].type),
+		    good[i].word);
+		options_free(&r.cfg);
+	}
+	/* the last one wins; a file beside a live input is fine */
+	assert_int_equal(PARSE(&r, "--time-stamp-type", "adapter",
+	    "--time-stamp-type=host", "o", "f.pcap", "pcapint:eth1"), 0);
+	assert_int_equal(r.cfg.tstamp_type, PCAP_TSTAMP_HOST);
+	options_free(&r.cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[256];
+
+		assert_int_equal(PARSE(&r, "--time-stamp-type", bad[i], "o",
+		    "ring:eth0"), -1);
+		snprintf(want, sizeof(want), "invalid value '%s' for "
+		    "--time-stamp-type: expected host, host_lowprec, "
+		    "host_hiprec, adapter or adapter_unsynced", bad[i]);
+		assert_string_equal(r.err, want);
+	}
+	assert_int_equal(PARSE(&r, "o", "ring:eth0", "--time-stamp-type"), -1);
+	assert_string_equal(r.err,
+	    "option '--time-stamp-type' needs a value");
+	/* no input whose type libpcap sets: files, libtrace's readers */
+	assert_int_equal(PARSE(&r, "--time-stamp-type=adapter", "o", "f.pcap",
+	    "erf:x.erf", "dag:/dev/dag0"), -1);
+	assert_string_equal(r.err, "--time-stamp-type=adapter needs a live "
+	    "input read by libpcap (ring:, int: or pcapint:, without "
+	    "--libtrace-live)");
+	assert_int_equal(PARSE(&r, "--libtrace-live", "--time-stamp-type=host",
+	    "o", "ring:eth0"), -1);
+	assert_string_equal(r.err, "--time-stamp-type=host needs a live "
+	    "input read by libpcap (ring:, int: or pcapint:, without "
+	    "--libtrace-live)");
+}
+
+/* --list-time-stamp-types: an action whose operands are interfaces */
+static void
+test_list_tstamp_types(void **state)
+{
+	static const char *const bad[] = { "eth0", "f.pcap", "pcapfile:x",
+	    "dag:/dev/dag0", "ring:", "erf:-" };
+	struct run r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "--list-time-stamp-types", "ring:eth0",
+	    "int:eth1", "pcapint:lo"), 0);
+	assert_int_equal(r.cfg.action, ACTION_LIST_TSTAMP_TYPES);
+	assert_int_equal(r.cfg.ninputs, 3);
+	assert_string_equal(r.cfg.inputs[0], "ring:eth0");
+	assert_string_equal(r.cfg.inputs[2], "pcapint:lo");
+	assert_null(r.cfg.output_path);
+	options_free(&r.cfg);
+	/* anywhere on the line, with --libtrace-live too */
+	assert_int_equal(PARSE(&r, "ring:eth0", "--libtrace-live",
+	    "--list-time-stamp-types"), 0);
+	assert_int_equal(r.cfg.action, ACTION_LIST_TSTAMP_TYPES);
+	assert_int_equal(r.cfg.ninputs, 1);
+	assert_string_equal(r.cfg.inputs[0], "ring:eth0");
+	options_free(&r.cfg);
+	/* help wins */
+	assert_int_equal(PARSE(&r, "--list-time-stamp-types", "--help"), 0);
+	assert_int_equal(r.cfg.action, ACTION_HELP);
+	options_free(&r.cfg);
+
+	assert_int_equal(PARSE(&r, "--list-time-stamp-types"), -1);
+	assert_string_equal(r.err, "--list-time-stamp-types needs at least "
+	    "one live interface (ring:IF, int:IF or pcapint:IF)");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[256];
+
+		assert_int_equal(PARSE(&r, "--list-time-stamp-types",
+		    "ring:eth0", bad[i]), -1);
+		snprintf(want, sizeof(want), "--list-time-stamp-types needs "
+		    "live interfaces (ring:IF, int:IF or pcapint:IF): '%s' is "
+		    "not one", bad[i]);
+		assert_string_equal(r.err, want);
+	}
+	assert_int_equal(PARSE(&r, "--list-time-stamp-types=yes", "ring:e"),
+	    -1);
+	assert_string_equal(r.err, "option '--list-time-stamp-types' takes "
+	    "no value: '--list-time-stamp-types=yes'");
+}
+
 static void
 test_actions(void **state)
 {
@@ -1100,6 +1210,8 @@ main(void)
 		cmocka_unit_test(test_long_options),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_tstamp_precision),
+		cmocka_unit_test(test_tstamp_type),
+		cmocka_unit_test(test_list_tstamp_types),
 		cmocka_unit_test(test_repeated_options_last_wins),
 		cmocka_unit_test(test_options_after_operands),
 		cmocka_unit_test(test_parse_u64_strict),
