@@ -160,9 +160,23 @@ burst_stopped() {
 	fi
 }
 
-# Exit report fields: inval INDEX FIELD, totval FIELD.
-inval() { sed -n "s/^mtracecap: input=$1 .* $2=\([0-9]*\).*/\1/p" "$CAP_ERR"; }
-totval() { sed -n "s/^mtracecap: total: .*$1=\([0-9]*\).*/\1/p" "$CAP_ERR"; }
+# Exit report fields: inval INDEX FIELD (the input's row "input=I URI:
+# read=..."), totval FIELD; for a live source, liveval INDEX FIELD (its
+# second line "input=I URI: gaps=.. reopens=.. down_s=..
+# discarded_at_join=..") and, at -vv, sockvals INDEX FIELD: "K N VALUE"
+# for each of its fan-out sockets ("input=I URI socket=K/N: ...").
+# ERRFILE (default CAP_ERR) may follow FIELD in all of them.
+inval() {
+	sed -n "/^mtracecap: input=$1 [^ ]*: read=/s/.* $2=\([0-9]*\).*/\1/p" "${3:-$CAP_ERR}"
+}
+totval() { sed -n "s/^mtracecap: total: .*$1=\([0-9]*\).*/\1/p" "${2:-$CAP_ERR}"; }
+liveval() {
+	sed -n "/^mtracecap: input=$1 [^ ]*: gaps=/s/.* $2=\([0-9.]*\).*/\1/p" "${3:-$CAP_ERR}"
+}
+sockvals() {
+	sed -n "s/^mtracecap: input=$1 [^ ]* socket=\([0-9]*\)\/\([0-9]*\):.* $2=\([0-9]*\).*/\1 \2 \3/p" \
+	    "${3:-$CAP_ERR}"
+}
 
 # check_report WHAT FILES DISORDERS N0 N1... - input i read and wrote Ni
 # packets with no kernel drops; totals: FILES files and DISORDERS disorders
