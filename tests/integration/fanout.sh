@@ -37,14 +37,15 @@ need_cmd ip tcpreplay tcpdump capinfos mergecap python3
 
 use_mkpcap
 $MK "$D/f.pcap" --count 10
-# bad_usage WHAT WANT ARGS...: mtracecap ARGS exits 2 with one line on
-# stderr that contains WANT, and creates no output file
+# bad_usage WHAT WANT ARGS...: mtracecap ARGS ($O is the output) exits 2
+# with one line on stderr that contains WANT, and creates no output file
+O=pcapfile:$TMP/usage/out.pcap
 bad_usage() {
-	local what=$1 want=$2 rc=0 out=$TMP/usage/out.pcap n
+	local what=$1 want=$2 rc=0 n
 	shift 2
 	rm -rf "$TMP/usage"
 	mkdir "$TMP/usage"
-	"$MTRACECAP" "$@" "pcapfile:$out" >"$TMP/usage.out" 2>"$TMP/usage.err" || rc=$?
+	"$MTRACECAP" "$@" >"$TMP/usage.out" 2>"$TMP/usage.err" || rc=$?
 	n=$(wc -l <"$TMP/usage.err")
 	if [ "$rc" != 2 ]; then
 		fail "$what: exit $rc, want 2: $(head -3 "$TMP/usage.err")"
@@ -62,18 +63,20 @@ for v in 0 65 -1 x 2x 99999999999999999999 "" 2,hash,x 2,,hash 2,lb,cpu; do
 	w=${v##*,}
 	[ "$v" != 2,,hash ] || w=
 	[ "$v" != 2,lb,cpu ] || w=cpu
-	bad_usage "--fanout=$v" "'$v'"$'\n'"'$w'" "--fanout=$v" ring:lo
+	want="'$v'"$'\n'"'$w'"
+	[ -n "$v" ] || want="'' for --fanout"$'\n'"empty value for --fanout"
+	bad_usage "--fanout=$v" "$want" "--fanout=$v" "$O" ring:lo
 done
-bad_usage "--fanout 0 (separate argument)" "'0'" --fanout 0 ring:lo
-bad_usage "--fanout=2,bogus" "'bogus'"$'\n'"'2,bogus'" --fanout=2,bogus ring:lo
+bad_usage "--fanout 0 (separate argument)" "'0'" --fanout 0 "$O" ring:lo
+bad_usage "--fanout=2,bogus" "'bogus'"$'\n'"'2,bogus'" --fanout=2,bogus "$O" ring:lo
 bad_usage "--fanout=2,rollover" \
     "mtracecap: invalid value 'rollover' for --fanout: rollover splits flows; use hash, lb, cpu or qm" \
-    --fanout=2,rollover ring:lo
-bad_usage "--fanout=2,lb,rollover" "rollover" --fanout=2,lb,rollover ring:lo
-bad_usage "--fanout on a file input" "'$D/f.pcap'" --fanout=2 "$D/f.pcap"
+    --fanout=2,rollover "$O" ring:lo
+bad_usage "--fanout=2,lb,rollover" "rollover" --fanout=2,lb,rollover "$O" ring:lo
+bad_usage "--fanout on a file input" "'$D/f.pcap'" --fanout=2 "$O" "$D/f.pcap"
 bad_usage "--fanout on a file input beside a live one" "'$D/f.pcap'" \
-    --fanout=2 ring:lo "$D/f.pcap"
-bad_usage "--fanout with --libtrace-live" "--fanout" --fanout=2 --libtrace-live ring:lo
+    --fanout=2 "$O" ring:lo "$D/f.pcap"
+bad_usage "--fanout with --libtrace-live" "--fanout" --fanout=2 --libtrace-live "$O" ring:lo
 grep -qE -e "--libtrace-live|ring:lo" "$TMP/usage.err" ||
     fail "--fanout with --libtrace-live: '$(cat "$TMP/usage.err")' names neither --libtrace-live nor the input"
 passed "usage errors: N outside 1-64, unknown and rollover modes, file inputs, --libtrace-live: exit 2, one line, no file"
