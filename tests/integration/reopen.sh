@@ -165,9 +165,9 @@ steady_checks() {
 # "(reopen K)"; sets BACK_S to its S
 down_back() {
 	local n
-	n=$(grep -cE "^mtracecap: input '$2' is down: .+; reopening it, the other inputs continue\$" "$CAP_ERR" || true)
+	n=$(grep -cE "^mtracecap: (warning: )?input '$2' is down: .+; reopening it, the other inputs continue\$" "$CAP_ERR" || true)
 	[ "$n" = 1 ] || fail "$1: $n down lines for $2, want 1: $(grep -F "'$2'" "$CAP_ERR" | head -3)"
-	BACK_S=$(sed -nE "s/^mtracecap: input '$2' is back after ([0-9]+\.[0-9]{2}) s \(reopen $3\)\$/\1/p" "$CAP_ERR")
+	BACK_S=$(sed -nE "s/^mtracecap: (warning: )?input '$2' is back after ([0-9]+\.[0-9]{2}) s \(reopen $3\)\$/\2/p" "$CAP_ERR")
 	n=$(grep -c "is back after" "$CAP_ERR" || true)
 	[ -n "$BACK_S" ] && [ "$n" = 1 ] ||
 	    fail "$1: want one line \"input '$2' is back after S.SS s (reopen $3)\": $(grep -F "'$2'" "$CAP_ERR" | head -3)"
@@ -195,13 +195,13 @@ if start_capture "$d" -v -s 0 -w "$W" -B "pcapfile:$d" --manifest \
 	sleep 0.5
 	t_del=$(now_s)
 	ip link del "$IF2"
-	wait_log "^mtracecap: input 'ring:$IF2' is down: " 3 ||
+	wait_log "^mtracecap: (warning: )?input 'ring:$IF2' is down: " 3 ||
 	    fail "$what: no down line 3 s after the delete: $(tail -3 "$CAP_ERR")"
 	no_spin "$what" "$CAP_PID" 2.5
 	spin=$SPIN_PCT
 	t_create=$(now_s)
 	recreate_veth "$NS2" "$IF2"
-	wait_log "^mtracecap: input 'ring:$IF2' is back after " 40 ||
+	wait_log "^mtracecap: (warning: )?input 'ring:$IF2' is back after " 40 ||
 	    fail "$what: no back line 40 s after the interface returned: $(tail -3 "$CAP_ERR")"
 	t_back=$(now_s)
 	sleep 0.3
@@ -312,7 +312,7 @@ for opt in "" --libtrace-live; do
 	start_capture "$d" -v $opt -s 0 -w "$W" "pcapfile:$d/out.pcap" \
 	    "ring:$IF1" "ring:$IF2" || continue
 	ip link del "$IF2"
-	wait_log "^mtracecap: input 'ring:$IF2' is down: " 3 ||
+	wait_log "^mtracecap: (warning: )?input 'ring:$IF2' is down: " 3 ||
 	    fail "$what: no down line 3 s after the delete: $(tail -3 "$CAP_ERR")"
 	no_spin "$what" "$CAP_PID" 3
 	spin=$SPIN_PCT
@@ -388,11 +388,11 @@ if start_capture "$d" -v -s 0 -w "$W" -B "pcapfile:$d" \
 	thread_caps "$what: before the delete" "$CAP_PID"
 	n0=$THREADS
 	ip link del "$IF2"
-	wait_log "^mtracecap: input 'ring:$IF2' is down: " 3 ||
+	wait_log "^mtracecap: (warning: )?input 'ring:$IF2' is down: " 3 ||
 	    fail "$what: no down line 3 s after the delete: $(tail -3 "$CAP_ERR")"
 	thread_caps "$what: while down" "$CAP_PID"
 	recreate_veth "$NS2" "$IF2"
-	wait_log "^mtracecap: input 'ring:$IF2' is back after " 40 ||
+	wait_log "^mtracecap: (warning: )?input 'ring:$IF2' is back after " 40 ||
 	    fail "$what: no back line 40 s after the interface returned: $(tail -3 "$CAP_ERR")"
 	sleep 0.3
 	thread_caps "$what: after the reopen" "$CAP_PID"
