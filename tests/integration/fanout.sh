@@ -136,18 +136,24 @@ one_row() {
 	[ "$n" = 1 ] || fail "$1: $n 'input=$2 URI: gaps=' lines, want 1"
 }
 
+# fan_run WHAT DIR SPEC PCAP: mtracecap -vv --fanout=SPEC on IF1 into
+# DIR/out.pcap while PCAP is replayed into it, then stopped (stop_capture)
+fan_run() {
+	start_capture "$2" -vv -s 0 -w 1000 "--fanout=$3" \
+	    "pcapfile:$2/out.pcap" "ring:$IF1" || return 1
+	replay "$NS1" "${IF1}p" "$4" "$PPS"
+	sleep 0.3
+	stop_capture "$1"
+}
+
 # --- 2. 64 flows, N sockets, each mode ---
 KDROPS_OK=1
 for spec in 2 4 4,lb 2,cpu 2,qm,defrag 1; do
 	section
 	n=${spec%%,*}
 	what="--fanout=$spec"
-	d="$TMP/f-${spec//,/-}"
-	start_capture "$d" -vv -s 0 -w 1000 "--fanout=$spec" \
-	    "pcapfile:$d/out.pcap" "ring:$IF1" || continue
-	replay "$NS1" "${IF1}p" "$TMP/sent.pcap" "$PPS"
-	sleep 0.3
-	stop_capture "$what"
+	fan_run "$what" "$TMP/f-${spec//,/-}" "$spec" "$TMP/sent.pcap" || continue
+	d=$CAP_DIR
 	one_row "$what" 0
 	check_report "$what" 1 0 "$N"
 	[ "$(totval dropped_by_kernel)" = "$KDROPS" ] ||
@@ -183,12 +189,8 @@ done
 for spec in 4 4,lb; do
 	section
 	what="--fanout=$spec, one flow"
-	d="$TMP/one-${spec//,/-}"
-	start_capture "$d" -vv -s 0 -w 1000 "--fanout=$spec" \
-	    "pcapfile:$d/out.pcap" "ring:$IF1" || continue
-	replay "$NS1" "${IF1}p" "$TMP/one.pcap" "$PPS"
-	sleep 0.3
-	stop_capture "$what"
+	fan_run "$what" "$TMP/one-${spec//,/-}" "$spec" "$TMP/one.pcap" || continue
+	d=$CAP_DIR
 	check_report "$what" 1 0 "$N1"
 	compare_records "$what" 1 "$TMP/one.pcap" "$d/out.pcap"
 	socket_sums "$what" 0 4 || continue

@@ -40,6 +40,28 @@ live_setup() {
 	on_exit _live_kill_children
 }
 
+# veth_into NS IF: a veth pair IF / IFp, IFp moved into the existing
+# namespace NS, both up, IPv6 off (make_veth_ns without the namespace
+# and the cleanups: for an interface that comes late or comes back)
+veth_into() {
+	ip link add "$2" type veth peer name "${2}p"
+	ip link set "${2}p" netns "$1"
+	sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" || true
+	ip netns exec "$1" sysctl -qw "net.ipv6.conf.${2}p.disable_ipv6=1" || true
+	ip link set "$2" up
+	ip netns exec "$1" ip link set "${2}p" up
+}
+
+# retry CMD... - passwd/group files are locked while another useradd runs
+retry() {
+	local i=0
+	until "$@" 2>"$TMP/retry.err"; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || return 1
+		sleep 0.1
+	done
+}
+
 # --- traffic ---
 
 # gen OUT ID:SIZE... - PER_ID frames (set by the test) for each id,

@@ -50,14 +50,7 @@ python3 "$MKPCAP" "$TMP/post.pcap" --id 4 --size 150 --count 200 --step-us 1000 
 
 # recreate_veth NS IF: the pair IF / IFp again, IFp in NS (make_veth_ns
 # registered its removal already)
-recreate_veth() {
-	ip link add "$2" type veth peer name "${2}p"
-	ip link set "${2}p" netns "$1"
-	sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" || true
-	ip netns exec "$1" sysctl -qw "net.ipv6.conf.${2}p.disable_ipv6=1" || true
-	ip link set "$2" up
-	ip netns exec "$1" ip link set "${2}p" up
-}
+recreate_veth() { veth_into "$1" "$2"; }
 
 # wait_log REGEX SECONDS: until a line of CAP_ERR matches (grep -E)
 wait_log() {
@@ -266,6 +259,7 @@ EOF
 	fi
 	# the steady stream meanwhile (stamps from the delete to the return)
 	steady_checks "$what" "$TMP/del.tail" "$t_del" "$t_back"
+	echo "note: $what: back after ${BACK_S:-?} s; steady: ${STEADY_N:-?} records while gone, latest written ${STEADY_MAXL:-?} ms after arrival, hole ${STEADY_MAXG:-?} ms; ${spin}% CPU"
 	passed "$what: back after $BACK_S s; meanwhile $STEADY_N steady records, written at most ${STEADY_MAXL} ms after arrival, largest hole ${STEADY_MAXG} ms; ${spin}% CPU while gone"
 fi
 REPLAY_PIDS=()
@@ -324,14 +318,6 @@ for opt in "" --libtrace-live; do
 done
 
 # --- 4. after --relinquish-privileges ---
-retry() {
-	local i=0
-	until "$@" 2>"$TMP/retry.err"; do
-		i=$((i + 1))
-		[ $i -lt 50 ] || return 1
-		sleep 0.1
-	done
-}
 U=$(uniq_name mtcu)
 ! getent passwd "$U" >/dev/null && ! getent group "$U" >/dev/null ||
     skip "user $U exists, rerun"

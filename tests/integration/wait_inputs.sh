@@ -35,14 +35,7 @@ on_exit _live_kill_children
 ip netns add "$NS2"
 on_exit "ip netns del $NS2"
 on_exit "ip link del $IF2"
-late_veth() {
-	ip link add "$IF2" type veth peer name "${IF2}p"
-	ip link set "${IF2}p" netns "$NS2"
-	sysctl -qw "net.ipv6.conf.$IF2.disable_ipv6=1" || true
-	ip netns exec "$NS2" sysctl -qw "net.ipv6.conf.${IF2}p.disable_ipv6=1" || true
-	ip link set "$IF2" up
-	ip netns exec "$NS2" ip link set "${IF2}p" up
-}
+late_veth() { veth_into "$NS2" "$IF2"; }
 
 python3 "$MKPCAP" "$TMP/a.pcap" --id 1 --size 100 --count 300 --step-us 1000
 python3 "$MKPCAP" "$TMP/b.pcap" --id 2 --size 200 --count 300 --step-us 1000 \
