@@ -101,6 +101,8 @@ describe_input(const struct finisher *f, const struct segment *seg,
 	mi->filtered = input_filtered_known(in) ?
 	    during(c->filtered, a->filtered) : MANIFEST_UNKNOWN;
 	mi->lost = during(seg->given[i], seg->kept[i]);
+	mi->gaps = seg->gaps + i * INPUT_GAP_KEEP;
+	mi->ngaps = seg->ngaps[i];
 }
 
 /*

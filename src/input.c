@@ -6,8 +6,10 @@
  *   (input_sniff.c), picks the backend that reads it and has it create,
  *   configure and start the source, so every error (bad URI, missing
  *   file or interface, a filter that does not compile) is reported before
- *   any output exists.  A source (struct input) has one stream today
- *   (input_backend.h); the core loops over its streams where it can.
+ *   any output exists.  A source (struct input) has one stream, or
+ *   --fanout's N (input_backend.h): each is opened by the same backend,
+ *   has its own reader thread and queue, and the accessors below sum
+ *   their counters.
  * - input_start() spawns one reader thread per stream.  The thread owns
  *   its backend state exclusively (libtrace and libpcap handles are not
  *   thread-safe) and calls the backend's read op batch after batch; the
@@ -16,9 +18,13 @@
  *   reuse their buffers on the next read), publishing in batches.  A full
  *   queue makes only this reader wait; the kernel then drops, and we
  *   count those drops.
+ * - A read that fails ends the stream, unless its backend can reopen:
+ *   then the thread records a gap and reopens (input_reopen.c) and reads
+ *   on; its queue stays open meanwhile, so the merge sees an idle input.
  * - The thread shares only: the queue, the counters (relaxed atomics), the
- *   stop flag (read), the failed flag (written once, read after join) and
- *   the done flag (written at its end; a backend's helper threads read it).
+ *   stop flag (read), the failed flag (written once, read after join),
+ *   the done flag (written at its end; a backend's helper threads read it)
+ *   and the source's gaps (under their lock).
  */
 #include "config.h"
 
@@ -135,10 +141,9 @@ stream_open(struct input *in, struct input_stream *st,
 	int rc;
 
 	st->src = in;
+	st->k = (size_t)(st - in->streams);
 	st->snaplen = in->snaplen;
 	in->kind = s->kind;
-	atomic_init(&st->failed, false);
-	atomic_init(&st->done, false);
 	st->ops = backends[s->reader];
 	if ((rc = st->ops->open(st, &a, err, errlen)) > 0) {
 		/* a compressed file only libtrace reads */
@@ -148,7 +153,7 @@ stream_open(struct input *in, struct input_stream *st,
 	}
 	if (rc != 0)
 		return -1;
-	if (atomic_load(&in->nifaces) == 0 &&
+	if (st->k == 0 && atomic_load(&in->nifaces) == 0 &&
 	    default_iface(in, s, err, errlen) != 0)
 		return -1;
 	st->q = queue_create(cfg->queue_bytes, cfg->snaplen, consumer_waiter,
@@ -168,31 +173,48 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 {
 	struct input_sniff s;
 	struct input *in;
+	size_t n;
 
 	if ((in = calloc(1, sizeof(*in))) == NULL ||
 	    (in->uri = strdup(uri)) == NULL ||
-	    (in->streams = calloc(1, sizeof(*in->streams))) == NULL) {
+	    input_gaps_init(&in->gaps) != 0) {
 		log_seterr(err, errlen, "out of memory");
 		if (in != NULL)
 			free(in->uri);
 		free(in);
 		return NULL;
 	}
-	in->nstreams = 1;
+	in->cfg = cfg;
 	in->index = index;
 	in->linktype = -1;
+	in->fanout_id = -1;
 	in->snaplen = cfg->snaplen;
 	in->has_filter = cfg->filter != NULL;
 	in->start_ns = realtime_ns();
 	atomic_init(&in->nifaces, 0);
-	atomic_init(&in->streams[0].stop, stop);
-	if (input_sniff_uri(uri, cfg->libtrace_live, &s, err, errlen) != 0 ||
-	    stream_open(in, &in->streams[0], &s, cfg, child_as,
-	    consumer_waiter, err, errlen) != 0) {
-		input_destroy(in);
-		return NULL;
+	if (input_sniff_uri(uri, cfg->libtrace_live, &s, err, errlen) != 0)
+		goto fail;
+	/* --fanout: N sockets of libpcap's on the interface */
+	n = s.reader == INPUT_READER_LIVE && cfg->fanout > 0 ?
+	    cfg->fanout : 1;
+	if ((in->streams = calloc(n, sizeof(*in->streams))) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		goto fail;
 	}
+	in->nstreams = n;
+	for (size_t k = 0; k < in->nstreams; k++) {
+		atomic_init(&in->streams[k].stop, stop);
+		atomic_init(&in->streams[k].failed, false);
+		atomic_init(&in->streams[k].done, false);
+	}
+	for (size_t k = 0; k < in->nstreams; k++)
+		if (stream_open(in, &in->streams[k], &s, cfg, child_as,
+		    consumer_waiter, err, errlen) != 0)
+			goto fail;
 	return in;
+fail:
+	input_destroy(in);
+	return NULL;
 }
 
 static void *
@@ -200,8 +222,15 @@ input_reader_thread(void *arg)
 {
 	struct input_stream *st = arg;
 
-	while (st->ops->read(st) > 0)
-		;
+	/* a read that fails (-1) ends it unless the backend can reopen */
+	for (int rc = st->absent ? -1 : 1;;) {
+		while (rc > 0)
+			rc = st->ops->read(st);
+		if (rc == 0 || st->ops->reopen == NULL ||
+		    input_stream_stopping(st) || !input_reopen(st))
+			break;
+		rc = 1;
+	}
 	if (st->ops->final != NULL)
 		st->ops->final(st);
 	atomic_store(&st->done, true);
@@ -264,6 +293,7 @@ input_destroy(struct input *in)
 			st->ops->close(st);
 		queue_destroy(st->q);
 	}
+	input_gaps_destroy(&in->gaps);
 	for (size_t i = 0; i < atomic_load(&in->nifaces); i++)
 		iface_free(in->ifaces[i]);
 	free(in->streams);
@@ -271,12 +301,69 @@ input_destroy(struct input *in)
 	free(in);
 }
 
-/* The accessors below answer for the source: its one stream today (a
- * source of several would sum their counters). */
-struct queue *
-input_queue(const struct input *in)
+size_t
+input_nstreams(const struct input *in)
 {
-	return in->streams[0].q;
+	return in->nstreams;
+}
+
+struct queue *
+input_stream_queue(const struct input *in, size_t k)
+{
+	return in->streams[k].q;
+}
+
+static uint64_t
+load(const atomic_uint_fast64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+void
+input_stream_counts(const struct input *in, size_t k,
+    struct input_counts *out)
+{
+	const struct input_counters *c = &in->streams[k].c;
+
+	*out = (struct input_counts){
+		.read = load(&c->read),
+		.filtered = load(&c->filtered),
+		.kernel_drops = load(&c->kernel_drops),
+		.if_drops = load(&c->if_drops),
+		.queue_full = load(&c->queue_full),
+		.discarded = load(&c->discarded),
+		.reopens = load(&c->reopens),
+	};
+}
+
+void
+input_counts(const struct input *in, struct input_counts *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t k = 0; k < in->nstreams; k++) {
+		struct input_counts c;
+
+		input_stream_counts(in, k, &c);
+		out->read += c.read;
+		out->filtered += c.filtered;
+		out->kernel_drops += c.kernel_drops;
+		out->if_drops += c.if_drops;
+		out->queue_full += c.queue_full;
+		out->discarded += c.discarded;
+		out->reopens += c.reopens;
+	}
+}
+
+bool
+input_can_reopen(const struct input *in)
+{
+	return in->streams[0].ops != NULL && in->streams[0].ops->reopen != NULL;
+}
+
+struct input_gaps *
+input_gaps(struct input *in)
+{
+	return &in->gaps;
 }
 
 const char *
@@ -295,12 +382,6 @@ int
 input_linktype(const struct input *in)
 {
 	return in->linktype;
-}
-
-const struct input_counters *
-input_counters(const struct input *in)
-{
-	return &in->streams[0].c;
 }
 
 size_t

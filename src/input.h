@@ -14,7 +14,8 @@
  * libtrace 3's ring: holds 256 frames) unless --libtrace-live; every
  * other URI goes through libtrace.  The backends (input_*.c) sit behind
  * input_backend.h.  A struct input is a source (what the user named);
- * its queue, counters and failure are those of its one stream.
+ * it has one stream (reader thread and queue) or, with --fanout, one per
+ * socket; its counters are their sums.
  */
 #ifndef MTRACECAP_INPUT_H
 #define MTRACECAP_INPUT_H
@@ -25,6 +26,7 @@
 #include <stdint.h>
 
 #include "input_counters.h"
+#include "input_gap.h"
 #include "input_iface.h"
 #include "options.h"
 #include "queue.h"
@@ -58,12 +60,28 @@ void input_join(struct input *in);
 /* Close the source and free everything; input_destroy(NULL) is a no-op. */
 void input_destroy(struct input *in);
 
-struct queue *input_queue(const struct input *in);
+/* The source's streams: [0, n) each with its queue (a merge leaf). */
+size_t input_nstreams(const struct input *in);
+struct queue *input_stream_queue(const struct input *in, size_t k);
+
+/* What a source's counters (input_counters.h) read, summed over its
+ * streams: relaxed loads, each exact, together of about one moment. */
+struct input_counts {
+	uint64_t	read, filtered, kernel_drops, if_drops, queue_full;
+	uint64_t	discarded, reopens;
+};
+void input_counts(const struct input *in, struct input_counts *out);
+/* ... of stream k alone (-vv's per-socket figures). */
+void input_stream_counts(const struct input *in, size_t k,
+    struct input_counts *out);
+/* Whether a failure of the source is a gap (it reopens) rather than its
+ * end; and its gaps (any thread). */
+bool input_can_reopen(const struct input *in);
+struct input_gaps *input_gaps(struct input *in);
 const char *input_uri(const struct input *in);
 bool input_is_live(const struct input *in);
 /* pcap LINKTYPE_ of the source if known before the first packet, else -1 */
 int input_linktype(const struct input *in);
-const struct input_counters *input_counters(const struct input *in);
 /*
  * The interfaces of the source known so far ([0, n), n returned, >= 1
  * after input_open()); more may come while its reader runs, each before

@@ -14,6 +14,10 @@
  * state hangs off st->be.  Every packet a backend reads goes through
  * input_push(), the one packet path: the filter (where the backend left
  * it to us), the snap length and the copy into the queue happen there.
+ * A backend with a reopen op survives failure: when its read fails (or
+ * its open found nothing yet, st->absent) the core records a gap and
+ * calls reopen with back-off (input_reopen.c) until it works or the run
+ * stops.
  */
 #ifndef MTRACECAP_INPUT_BACKEND_H
 #define MTRACECAP_INPUT_BACKEND_H
@@ -23,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <pcap/pcap.h>
@@ -31,6 +36,7 @@
 #include "counter.h"
 #include "input_sniff.h"
 #include "input_counters.h"
+#include "input_gap.h"
 #include "input_iface.h"
 #include "log.h"
 #include "options.h"
@@ -94,6 +100,13 @@ struct input_backend {
 	void	(*join)(struct input_stream *st);
 	/* Free st->be and whatever it holds; st->be may be NULL. */
 	void	(*close)(struct input_stream *st);
+	/*
+	 * On the opener thread (opener.c: the one that may still open live
+	 * sources), its reader waiting: close what failed, keeping the
+	 * counters, and open the source again with the same settings.  0,
+	 * or -1 with err (tried again later).  NULL: failure is final.
+	 */
+	int	(*reopen)(struct input_stream *st, char *err, size_t errlen);
 };
 
 /* The backends (input.c picks one per source). */
@@ -107,6 +120,7 @@ void input_libtrace_formats(void);
  * main thread; read-only once the readers run. */
 struct input {
 	char			*uri;
+	const struct config	*cfg;		/* for reopens */
 	size_t			 index;		/* tie-break, stats row */
 	bool			 live;
 	bool			 has_filter;	/* -F given */
@@ -123,11 +137,14 @@ struct input {
 	_Atomic size_t		 nifaces;
 	struct input_stream	*streams;
 	size_t			 nstreams;
+	int			 fanout_id;	/* live --fanout group, -1 none */
+	struct input_gaps	 gaps;
 };
 
 /* A stream: one reader thread, one queue, one merge leaf. */
 struct input_stream {
 	struct input		*src;
+	size_t			 k;		/* in src->streams */
 	const struct input_backend *ops;
 	void			*be;		/* the backend's state */
 	struct queue		*q;
@@ -145,6 +162,10 @@ struct input_stream {
 	const atomic_bool	*_Atomic stop;
 	atomic_bool		 failed;	/* written once, read after join */
 	atomic_bool		 done;		/* the reader stopped reading */
+	/* the reader's: why the last read failed; nothing open yet (the
+	 * interface was missing at start, --wait-for-inputs) */
+	char			 why[256];
+	bool			 absent;
 	pthread_t		 thread;
 	bool			 started;
 };
@@ -159,15 +180,27 @@ input_stream_stopping(const struct input_stream *st)
 	return stop != NULL && atomic_load_explicit(stop, memory_order_relaxed);
 }
 
-/* Reader thread: reading failed (what: why); logged once, the other
- * inputs continue. */
+/* Reader thread: reading failed (what: why).  A stream that cannot
+ * reopen is closed (logged once, the other inputs continue); one that can
+ * is reopened by the core after the read returns -1. */
 static inline void
 input_stream_fail(struct input_stream *st, const char *what)
 {
+	(void)snprintf(st->why, sizeof(st->why), "%s", what);
+	if (st->ops->reopen != NULL)
+		return;
 	log_error("input '%s' failed: %s; closing it, the other inputs "
 	    "continue", st->src->uri, what);
 	atomic_store_explicit(&st->failed, true, memory_order_relaxed);
 }
+
+/*
+ * Reader thread: st's source is down (st->why says why; st->absent: it
+ * was never opened): record the gap, then reopen it on the opener thread
+ * with back-off, 0.5 s doubling to 30 s, until it works (true: read on)
+ * or the run stops (false).  input_reopen.c.
+ */
+bool input_reopen(struct input_stream *st);
 
 /*
  * The packet path (reader thread): filter (st->filter), cut to the snap

@@ -16,6 +16,9 @@ struct input_counters {
 	atomic_uint_fast64_t	if_drops;	/* of those, dropped by the
 						 * interface (libpcap ps_ifdrop) */
 	atomic_uint_fast64_t	queue_full;	/* times the reader waited for room */
+	atomic_uint_fast64_t	discarded;	/* read by a fan-out socket before
+						 * it joined its group (copies) */
+	atomic_uint_fast64_t	reopens;	/* times reopened after a failure */
 };
 
 #endif

@@ -5,21 +5,35 @@
  *
  * DESIGN
  * - Opened and activated in the main thread, with nanosecond stamps and
- *   the filter in the kernel (input_push() then filters nothing).
+ *   the filter in the kernel (input_push() then filters nothing); opened
+ *   again the same way on the opener thread after a failure (reopen),
+ *   its reader waiting.  --wait-for-inputs: an interface that does not
+ *   exist yet leaves the stream absent, for the reader to reopen.
+ * - --fanout: each of the source's N streams is a socket of its own,
+ *   joined to one PACKET_FANOUT group right after pcap_activate (libpcap
+ *   has no API: setsockopt on pcap_fileno).  The first socket's join
+ *   asks the kernel for a group id no one uses (PACKET_FANOUT_FLAG_
+ *   UNIQUEID) and the others, and every reopen, join that id.  Until its
+ *   join a socket sees every packet, copies of what the group gets: the
+ *   kernel's count at the join (pcap_stats, read at once) says how many
+ *   its ring holds, and the reader discards that many first, counted;
+ *   the drop counters start from the join too.
  * - The reader thread reads non-blocking, waiting in poll() for at most
  *   INPUT_POLL_MS so that a silent interface never keeps it from seeing
  *   the stop flag; before it waits it publishes what it queued.  A read
  *   op is one pcap_dispatch() and, when nothing was ready, one wait.
  * - libpcap accumulates the kernel's drop counters; the reader copies
  *   them into the stream's counters every INPUT_DROP_POLL_NS and at the
- *   end.
+ *   end, adding what the handles before a reopen counted.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "input_libpcap.h"
 #include "input_backend.h"
@@ -30,32 +44,88 @@ struct live_in {
 	uint64_t		 drops_at;	/* last drop refresh, mono ns */
 	struct input_stream	*st;		/* for live_packet */
 	int			 linktype;
+	uint64_t		 skip;		/* copies from before the join */
+	/* the kernel's counts at the join (not ours), and what the
+	 * handles before the current one counted */
+	struct pcap_stat	 at_join;
+	uint64_t		 base_drops, base_ifdrops;
 };
 
-static int
-live_open(struct input_stream *st, const struct input_open_args *a,
-    char *err, size_t errlen)
-{
-	const struct config *cfg = a->cfg;
-	const char *uri = st->src->uri;
-	char perr[PCAP_ERRBUF_SIZE] = "";
-	int tmo = (int)cfg->maxwait_ms, rc;
-	struct live_in *l;
+static const int fanout_modes[] = {
+	[FANOUT_HASH] = PACKET_FANOUT_HASH,
+	[FANOUT_LB] = PACKET_FANOUT_LB,
+	[FANOUT_CPU] = PACKET_FANOUT_CPU,
+	[FANOUT_QM] = PACKET_FANOUT_QM,
+};
 
-	st->src->live = true;
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		log_seterr(err, errlen, "out of memory");
+/*
+ * Join l's socket to its source's fan-out group (the first join makes
+ * one), then learn how many packets it holds from before.  0, or -1 with
+ * err.
+ */
+static int
+live_join(struct input_stream *st, struct live_in *l, char *err,
+    size_t errlen)
+{
+	const struct config *cfg = st->src->cfg;
+	int fd = pcap_fileno(l->pcap), arg;
+	socklen_t len = sizeof(arg);
+	bool unique = st->src->fanout_id < 0;
+
+	arg = (unique ? 0 : st->src->fanout_id) |
+	    (fanout_modes[cfg->fanout_mode] |
+	    (cfg->fanout_defrag ? PACKET_FANOUT_FLAG_DEFRAG : 0) |
+	    (unique ? PACKET_FANOUT_FLAG_UNIQUEID : 0)) << 16;
+	if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
+		log_seterr(err, errlen, "input '%s': the kernel refused to "
+		    "join socket %zu to fan-out group %d: %s", st->src->uri,
+		    st->k + 1, st->src->fanout_id, strerror(errno));
 		return -1;
 	}
-	st->be = l;
-	l->st = st;
-	if ((l->pcap = pcap_create(a->path, perr)) == NULL) {
+	/* everything the socket counted so far came before the join */
+	memset(&l->at_join, 0, sizeof(l->at_join));
+	if (pcap_stats(l->pcap, &l->at_join) == 0)
+		l->skip = l->at_join.ps_recv - l->at_join.ps_drop;
+	if (unique) {
+		if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &len) != 0) {
+			log_seterr(err, errlen, "input '%s': cannot read its "
+			    "fan-out group: %s", st->src->uri,
+			    strerror(errno));
+			return -1;
+		}
+		st->src->fanout_id = arg & 0xffff;
+	}
+	return 0;
+}
+
+/*
+ * Create and activate l's handle with cfg's settings (first: the
+ * source's first open); --wait-for-inputs and no such interface (yet):
+ * *absent.  0, or -1 with err.
+ */
+static int
+live_activate(struct input_stream *st, struct live_in *l, const char *dev,
+    bool first, bool *absent, char *err, size_t errlen)
+{
+	const struct config *cfg = st->src->cfg;
+	const char *uri = st->src->uri;
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	int tmo, rc;
+
+	*absent = false;
+	if ((l->pcap = pcap_create(dev, perr)) == NULL) {
 		log_seterr(err, errlen, "cannot open input '%s': %s", uri,
 		    perr);
 		return -1;
 	}
-	/* the kernel hands over a ring block after this many ms at most:
-	 * keep it near maxwait so that packets are rarely late */
+	/*
+	 * The kernel hands over a ring block once its retire timer finds it
+	 * still current, which takes one to two of these periods (rounded
+	 * to jiffies): a third of maxwait, so that a packet is in our queue
+	 * before the merge stops waiting for it; otherwise the streams of a
+	 * --fanout source (or of any two live inputs) come out of order.
+	 */
+	tmo = (int)(cfg->maxwait_ms / 3);
 	if (tmo < 1)
 		tmo = 1;
 	if (tmo > INPUT_POLL_MS)
@@ -66,6 +136,12 @@ live_open(struct input_stream *st, const struct input_open_args *a,
 	pcap_set_buffer_size(l->pcap, (int)cfg->capture_buffer);
 	pcap_set_tstamp_precision(l->pcap, PCAP_TSTAMP_PRECISION_NANO);
 	rc = pcap_activate(l->pcap);
+	if (rc == PCAP_ERROR_NO_SUCH_DEVICE && cfg->wait_for_inputs) {
+		pcap_close(l->pcap);
+		l->pcap = NULL;
+		*absent = true;
+		return 0;
+	}
 	if (rc < 0) {
 		log_seterr(err, errlen, "cannot start input '%s': %s", uri,
 		    rc == PCAP_ERROR_NO_SUCH_DEVICE ? "no such interface" :
@@ -75,12 +151,23 @@ live_open(struct input_stream *st, const struct input_open_args *a,
 	}
 	if (rc > 0)
 		log_warn("input '%s': %s", uri, pcap_geterr(l->pcap));
-	st->src->linktype = input_libpcap_linktype(pcap_datalink(l->pcap));
-	l->linktype = st->src->linktype;
-	/* the default type (host), at the precision the kernel gave */
-	st->src->tstamp_type = pcap_get_tstamp_precision(l->pcap) ==
-	    PCAP_TSTAMP_PRECISION_NANO ? "host, nanoseconds" :
-	    "host, microseconds";
+	if (cfg->fanout > 0 && live_join(st, l, err, errlen) != 0)
+		return -1;
+	l->linktype = input_libpcap_linktype(pcap_datalink(l->pcap));
+	/* what the source is, from its first open (main thread) only: the
+	 * writer read it at start; an interface missing then is learnt
+	 * from its packets */
+	if (first && st->k == 0) {
+		st->src->linktype = l->linktype;
+		/* the default type (host), at the precision the kernel gave */
+		st->src->tstamp_type = pcap_get_tstamp_precision(l->pcap) ==
+		    PCAP_TSTAMP_PRECISION_NANO ? "host, nanoseconds" :
+		    "host, microseconds";
+	}
+	if (st->have_prog) {
+		pcap_freecode(&st->prog);
+		st->have_prog = false;
+	}
 	if (input_libpcap_filter(st, l->pcap, cfg->filter, true, err,
 	    errlen) != 0)
 		return -1;
@@ -90,7 +177,24 @@ live_open(struct input_stream *st, const struct input_open_args *a,
 	}
 	l->pfd.fd = pcap_get_selectable_fd(l->pcap);
 	l->pfd.events = POLLIN;
+	l->drops_at = 0;
 	return 0;
+}
+
+static int
+live_open(struct input_stream *st, const struct input_open_args *a,
+    char *err, size_t errlen)
+{
+	struct live_in *l;
+
+	st->src->live = true;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	st->be = l;
+	l->st = st;
+	return live_activate(st, l, a->path, true, &st->absent, err, errlen);
 }
 
 static void
@@ -103,6 +207,22 @@ live_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 	    &l->st->batch);
 }
 
+/* live_packet's stand-in while the ring holds copies from before the
+ * fan-out join. */
+static void
+live_packet_skip(u_char *arg, const struct pcap_pkthdr *h,
+    const u_char *data)
+{
+	struct live_in *l = (struct live_in *)arg;
+
+	if (l->skip == 0) {
+		live_packet(arg, h, data);
+		return;
+	}
+	l->skip--;
+	counter_inc(&l->st->c.discarded);
+}
+
 static void
 live_stats(struct input_stream *st)
 {
@@ -110,12 +230,22 @@ live_stats(struct input_stream *st)
 	struct pcap_stat ps;
 
 	/* libpcap accumulates the kernel's per-read counters for us */
-	if (pcap_stats(l->pcap, &ps) == 0) {
-		atomic_store_explicit(&st->c.if_drops, ps.ps_ifdrop,
+	if (l->pcap != NULL && pcap_stats(l->pcap, &ps) == 0) {
+		uint64_t ifd = ps.ps_ifdrop - l->at_join.ps_ifdrop;
+		uint64_t d = ps.ps_drop - l->at_join.ps_drop;
+
+		atomic_store_explicit(&st->c.if_drops, l->base_ifdrops + ifd,
 		    memory_order_relaxed);
-		atomic_store_explicit(&st->c.kernel_drops,
-		    (uint64_t)ps.ps_drop + ps.ps_ifdrop, memory_order_relaxed);
+		atomic_store_explicit(&st->c.kernel_drops, l->base_drops + d +
+		    ifd, memory_order_relaxed);
 	}
+}
+
+static int
+live_dispatch(struct live_in *l)
+{
+	return pcap_dispatch(l->pcap, -1, l->skip > 0 ? live_packet_skip :
+	    live_packet, (u_char *)l);
 }
 
 static int
@@ -128,7 +258,7 @@ live_read(struct input_stream *st)
 		return 0;
 	if (l->drops_at == 0)
 		l->drops_at = mono_ns();
-	n = pcap_dispatch(l->pcap, -1, live_packet, (u_char *)l);
+	n = live_dispatch(l);
 	if (n < 0) {
 		if (n == PCAP_ERROR_BREAK)
 			return 0;
@@ -150,13 +280,46 @@ live_read(struct input_stream *st)
 	}
 	if (l->pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
 		/* e.g. the interface went away: let libpcap say why */
-		n = pcap_dispatch(l->pcap, -1, live_packet, (u_char *)l);
+		n = live_dispatch(l);
 		if (n < 0) {
 			input_stream_fail(st, pcap_geterr(l->pcap));
 			return -1;
 		}
+		/* else libpcap took the socket's error and found it harmless
+		 * (ENETDOWN: the link went down; the socket stays) */
 	}
 	return 1;
+}
+
+/* On the opener thread, the reader waiting (the backend's reopen op). */
+static int
+live_reopen(struct input_stream *st, char *err, size_t errlen)
+{
+	struct live_in *l = st->be;
+	const char *uri = st->src->uri;
+	bool absent;
+
+	if (l->pcap != NULL) {
+		live_stats(st);
+		l->base_drops = atomic_load_explicit(&st->c.kernel_drops,
+		    memory_order_relaxed);
+		l->base_ifdrops = atomic_load_explicit(&st->c.if_drops,
+		    memory_order_relaxed);
+		pcap_close(l->pcap);
+		l->pcap = NULL;
+	}
+	memset(&l->at_join, 0, sizeof(l->at_join));
+	l->skip = 0;
+	if (live_activate(st, l, uri + input_sniff_format_len(uri) + 1,
+	    false, &absent, err, errlen) != 0 || absent) {
+		if (absent)
+			log_seterr(err, errlen, "no such interface");
+		if (l->pcap != NULL)
+			pcap_close(l->pcap);
+		l->pcap = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -178,4 +341,5 @@ const struct input_backend input_live_backend = {
 	.read = live_read,
 	.final = live_stats,
 	.close = live_close,
+	.reopen = live_reopen,
 };

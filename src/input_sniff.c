@@ -118,6 +118,14 @@ input_sniff_path_is_stream(const char *path, int *errnum)
 	return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
+bool
+input_sniff_is_libpcap_live(const char *uri)
+{
+	return input_sniff_has_format(uri, "pcapint") ||
+	    input_sniff_has_format(uri, "ring") ||
+	    input_sniff_has_format(uri, "int");
+}
+
 int
 input_sniff_uri(const char *uri, bool libtrace_live, struct input_sniff *s,
     char *err, size_t errlen)
@@ -127,9 +135,7 @@ input_sniff_uri(const char *uri, bool libtrace_live, struct input_sniff *s,
 
 	s->kind = IN_OTHER;
 	s->stream = false;
-	if ((input_sniff_has_format(uri, "pcapint") ||
-	    input_sniff_has_format(uri, "ring") ||
-	    input_sniff_has_format(uri, "int")) && !libtrace_live) {
+	if (input_sniff_is_libpcap_live(uri) && !libtrace_live) {
 		s->reader = INPUT_READER_LIVE;
 		s->path = uri + input_sniff_format_len(uri) + 1;
 		return 0;

@@ -44,6 +44,9 @@ size_t input_sniff_format_len(const char *uri);
 bool input_sniff_has_format(const char *uri, const char *fmt);
 /* Whether uri names a live capture (libpcap's or libtrace's). */
 bool input_sniff_is_live(const char *uri);
+/* Whether uri is one that libpcap's live backend reads (ring:, int:,
+ * pcapint:) unless --libtrace-live. */
+bool input_sniff_is_libpcap_live(const char *uri);
 
 /* The tool ("gzip", ...) that decompresses a stream starting with the n
  * bytes at m, or NULL (zstd and lz4 are left to libtrace). */

@@ -27,6 +27,7 @@
 #include "control.h"
 #include "input.h"
 #include "log.h"
+#include "opener.h"
 #include "options.h"
 #include "output.h"
 #include "postrotate.h"
@@ -257,9 +258,11 @@ open_each(struct run *r)
 				return stopping(r) ? 1 : -1;
 			r->opened++;
 		}
-		/* (root keeps them: privs_drop_caps leaves root alone) */
+		/* (root keeps them: privs_drop_caps leaves root alone; the
+		 * opener keeps what reopening needs) */
 		if (pass == 0 &&
-		    privs_drop_caps(r->err, sizeof(r->err)) != 0)
+		    (privs_drop_caps(r->err, sizeof(r->err)) != 0 ||
+		    opener_restrict(r->err, sizeof(r->err)) != 0))
 			return -1;
 	}
 	return 0;
@@ -327,6 +330,11 @@ open_inputs(struct run *r)
 		log_error("out of memory");
 		return -1;
 	}
+	/* before any drop: the thread that may reopen live inputs later */
+	for (size_t i = 0; i < r->cfg.ninputs; i++)
+		if (input_uri_is_live(r->cfg.inputs[i]) &&
+		    opener_start(r->err, sizeof(r->err)) != 0)
+			goto fail;
 	if (control_interrupt_begin(&r->ctl, r->err, sizeof(r->err)) != 0)
 		goto fail;
 	rc = open_each(r);
@@ -381,8 +389,10 @@ drop_privileges(struct run *r)
 			return -1;
 		}
 	}
-	/* capture needs CAP_NET_RAW/CAP_NET_ADMIN only to open inputs */
-	if (privs_drop_caps(err, errlen) != 0) {
+	/* capture needs CAP_NET_RAW/CAP_NET_ADMIN only to open inputs: the
+	 * opener alone keeps them, for reopening */
+	if (privs_drop_caps(err, errlen) != 0 ||
+	    opener_restrict(err, errlen) != 0) {
 		log_error("%s", err);
 		return -1;
 	}
@@ -479,6 +489,7 @@ run_free(struct run *r)
 		for (size_t i = 0; i < r->cfg.ninputs; i++)
 			input_destroy(r->inputs[i]);	/* NULL: not opened */
 	free(r->inputs);
+	opener_stop();		/* after every reader that may use it */
 	if (r->stats_ok)
 		stats_destroy(&r->stats);
 	if (r->waiter_ok)

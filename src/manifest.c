@@ -192,7 +192,21 @@ input_json(const struct manifest_input *in)
 	    put(o, "interface_drops", count(in->if_drops)) &&
 	    put(o, "filtered", count(in->filtered)) &&
 	    put(o, "lost", count(in->lost));
-	/* inputs do not reopen yet: no outage to list */
+	for (size_t i = 0; ok && i < in->ngaps; i++) {
+		const struct input_gap *g = &in->gaps[i];
+		json_t *j = json_object();
+
+		ok = j != NULL && put(j, "start", stamp(g->start_ns)) &&
+		    put(j, "end", g->end_ns != 0 ? stamp(g->end_ns) :
+		    json_null()) &&
+		    put(j, "seconds", g->end_ns != 0 ? json_real((double)
+		    (g->end_ns - g->start_ns) / 1e9) : json_null());
+		if (!ok) {
+			json_decref(j);
+			break;
+		}
+		ok = json_array_append_new(gaps, j) == 0;	/* stolen */
+	}
 	ok = ok && json_object_set(o, "gaps", gaps) == 0;
 	json_decref(ifs);
 	json_decref(gaps);

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input_gap.h"
+
 /* A figure that is not known: written as null. */
 #define MANIFEST_UNKNOWN	UINT64_MAX
 
@@ -35,6 +37,8 @@ struct manifest_input {
 	uint64_t	 if_drops;	/* ...of which the interface's */
 	uint64_t	 filtered;	/* MANIFEST_UNKNOWN: not counted */
 	uint64_t	 lost;		/* given to the file, not in it */
+	const struct input_gap *gaps;	/* that overlapped the file */
+	size_t		 ngaps;
 };
 
 /* What a manifest says besides name, size and digest. */

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "compress.h"
+#include "input_sniff.h"
 #include "log.h"
 #include "naming.h"
 #include "options.h"
@@ -43,6 +44,8 @@ enum {
 	OPT_POST_ROTATE,
 	OPT_TSTAMP_PRECISION,
 	OPT_MANIFEST,
+	OPT_FANOUT,
+	OPT_WAIT_INPUTS,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -122,6 +125,7 @@ set_snaplen(struct config *c, uint64_t v)
 static int handle_baseuri(struct parse *, const char *, char *, size_t);
 static int handle_compress_type(struct parse *, const char *, char *, size_t);
 static int handle_file_ext(struct parse *, const char *, char *, size_t);
+static int handle_fanout(struct parse *, const char *, char *, size_t);
 static int handle_tstamp_precision(struct parse *, const char *, char *,
     size_t);
 
@@ -180,6 +184,8 @@ static const struct opt_def opt_defs[] = {
 	    handle_tstamp_precision),
 	ACTION("version", OPT_VERSION, ACTION_VERSION),
 	FLAG("manifest", OPT_MANIFEST, manifest),
+	CUSTOM("fanout", OPT_FANOUT, handle_fanout),
+	FLAG("wait-for-inputs", OPT_WAIT_INPUTS, wait_for_inputs),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -286,6 +292,12 @@ handle_file_ext(struct parse *p, const char *arg, char *err, size_t errlen)
 	}
 	p->cfg->file_ext = arg;
 	return 0;
+}
+
+static int
+handle_fanout(struct parse *p, const char *arg, char *err, size_t errlen)
+{
+	return options_value_fanout(arg, p->cfg, err, errlen);
 }
 
 /* --time-stamp-precision: tcpdump's words for pcap's two stamp formats */
@@ -469,6 +481,29 @@ check_compression(struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* --fanout wants libpcap's sockets: every input live, read by libpcap.
+ * Returns 0 or -1 (err filled). */
+static int
+check_fanout(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->fanout == 0)
+		return 0;
+	if (cfg->libtrace_live) {
+		log_seterr(err, errlen, "--fanout needs live inputs read by "
+		    "libpcap: not with --libtrace-live");
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->ninputs; i++) {
+		if (!input_sniff_is_libpcap_live(cfg->inputs[i])) {
+			log_seterr(err, errlen, "--fanout needs live inputs "
+			    "read by libpcap (ring:, int:, pcapint:): '%s' is "
+			    "not one", cfg->inputs[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 options_parse(int argc, char **argv, struct config *cfg, char *err,
     size_t errlen)
@@ -510,7 +545,8 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 			return 0;
 	}
 	if (parse_operands(&p, argc, argv, optind, err, errlen) != 0 ||
-	    check_compression(cfg, err, errlen) != 0)
+	    check_compression(cfg, err, errlen) != 0 ||
+	    check_fanout(cfg, err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:

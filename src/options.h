@@ -21,6 +21,15 @@
 #define OPTIONS_QUEUE_MB_DEFAULT 8u	/* per input */
 #define OPTIONS_CAPBUF_MB_DEFAULT 8u	/* kernel ring per live input */
 
+/* --fanout's MODE: how the kernel spreads packets over the sockets */
+enum options_fanout_mode {
+	FANOUT_HASH = 0,	/* by flow: a flow stays on one socket */
+	FANOUT_LB,		/* round robin */
+	FANOUT_CPU,		/* by the CPU that received it */
+	FANOUT_QM,		/* by the NIC's receive queue */
+};
+#define OPTIONS_FANOUT_MAX	64u
+
 enum options_action {
 	ACTION_RUN = 0,
 	ACTION_HELP,		/* -h: usage on stdout, exit 0 */
@@ -61,6 +70,11 @@ struct config {
 	bool		 tstamp_given;	/* ...given at all (pcapng: micro cuts
 					 * every interface's stamps to us) */
 	bool		 manifest;	/* --manifest: NAME.json per file (-B) */
+	unsigned	 fanout;	/* --fanout N: sockets per live input,
+					 * 0 = off (one socket, no group) */
+	enum options_fanout_mode fanout_mode;
+	bool		 fanout_defrag;	/* ...,defrag */
+	bool		 wait_for_inputs; /* --wait-for-inputs */
 
 	char * const	*inputs;	/* trace URIs (point into argv) */
 	size_t		 ninputs;

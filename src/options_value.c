@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,65 @@ options_value_output_uri(const char *uri, const char *what, char **path,
 	if ((*path = strdup(p)) == NULL) {
 		log_seterr(err, errlen, "out of memory");
 		return -1;
+	}
+	return 0;
+}
+
+int
+options_value_fanout(const char *s, struct config *cfg, char *err,
+    size_t errlen)
+{
+	static const char *const modes[] = {
+		[FANOUT_HASH] = "hash", [FANOUT_LB] = "lb",
+		[FANOUT_CPU] = "cpu", [FANOUT_QM] = "qm",
+	};
+	char n[16];
+	const char *p = strchr(s, ','), *next;
+	uint64_t v;
+
+	if ((p == NULL ? strlen(s) : (size_t)(p - s)) >= sizeof(n)) {
+		log_seterr(err, errlen, "invalid value '%s' for --fanout: "
+		    "expected N[,MODE][,defrag] with N from 1 to %u", s,
+		    OPTIONS_FANOUT_MAX);
+		return -1;
+	}
+	snprintf(n, sizeof(n), "%.*s", p == NULL ? (int)strlen(s) :
+	    (int)(p - s), s);
+	if (options_parse_u64(n, 1, OPTIONS_FANOUT_MAX, &v, "--fanout", err,
+	    errlen) != 0)
+		return -1;
+	cfg->fanout = (unsigned)v;
+	cfg->fanout_mode = FANOUT_HASH;
+	cfg->fanout_defrag = false;
+	for (bool mode_seen = false; p != NULL; p = next) {
+		size_t len, m;
+
+		p++;
+		next = strchr(p, ',');
+		len = next == NULL ? strlen(p) : (size_t)(next - p);
+		if (len == 6 && strncmp(p, "defrag", 6) == 0 &&
+		    !cfg->fanout_defrag) {
+			cfg->fanout_defrag = true;
+			continue;
+		}
+		if (len == 8 && strncmp(p, "rollover", 8) == 0) {
+			log_seterr(err, errlen, "invalid value 'rollover' for "
+			    "--fanout: rollover splits flows; use hash, lb, "
+			    "cpu or qm");
+			return -1;
+		}
+		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+			if (strlen(modes[m]) == len &&
+			    strncmp(p, modes[m], len) == 0)
+				break;
+		if (m == sizeof(modes) / sizeof(modes[0]) || mode_seen) {
+			log_seterr(err, errlen, "invalid value '%.*s' for "
+			    "--fanout '%s': expected one of hash, lb, cpu, qm, "
+			    "then defrag", (int)len, p, s);
+			return -1;
+		}
+		cfg->fanout_mode = (enum options_fanout_mode)m;
+		mode_seen = true;
 	}
 	return 0;
 }

@@ -24,4 +24,9 @@ int options_value_compress_type(const char *s, enum compress_type *t,
 int options_value_output_uri(const char *uri, const char *what,
     char **path, bool *pcapng, char *err, size_t errlen);
 
+/* --fanout's "N[,MODE][,defrag]" into cfg's fanout fields. */
+struct config;
+int options_value_fanout(const char *s, struct config *cfg, char *err,
+    size_t errlen);
+
 #endif

@@ -19,7 +19,10 @@ segment_create(size_t n)
 	 * (n may be 0), and one for the counts */
 	seg->given = calloc(5 * n + 1, sizeof(uint64_t));
 	seg->at_open = calloc(2 * n + 1, sizeof(*seg->at_open));
-	if (seg->given == NULL || seg->at_open == NULL) {
+	seg->ngaps = calloc(n + 1, sizeof(*seg->ngaps));
+	seg->gaps = calloc(n * INPUT_GAP_KEEP + 1, sizeof(*seg->gaps));
+	if (seg->given == NULL || seg->at_open == NULL || seg->ngaps == NULL ||
+	    seg->gaps == NULL) {
 		segment_destroy(seg);
 		return NULL;
 	}
@@ -38,5 +41,7 @@ segment_destroy(struct segment *seg)
 		return;
 	free(seg->given);
 	free(seg->at_open);
+	free(seg->ngaps);
+	free(seg->gaps);
 	free(seg);
 }

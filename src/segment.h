@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "input_gap.h"
+
 /* What one input's counters read (input_counters.h), cumulative since it
  * started. */
 struct segment_counts {
@@ -37,6 +39,11 @@ struct segment {
 	uint64_t	*delivered;
 	struct segment_counts *at_open;	/* per input: when the file opened */
 	struct segment_counts *at_close; /* per input: at hand-over */
+	/* per input: the gaps that overlapped the file (at hand-over):
+	 * ngaps[i] of them at gaps + i * INPUT_GAP_KEEP; end_ns 0: still
+	 * down then */
+	size_t		*ngaps;
+	struct input_gap *gaps;
 	uint64_t	 disorders;
 	uint64_t	 packets;	/* all inputs: handed to the output */
 	uint64_t	 first_ts_ns;	/* packet times, if packets > 0 */

@@ -18,15 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "input.h"
 #include "log.h"
 #include "stats.h"
-
-static uint64_t
-load(const atomic_uint_fast64_t *v)
-{
-	return atomic_load_explicit(v, memory_order_relaxed);
-}
 
 int
 stats_init(struct stats *s, struct input *const *inputs, size_t n)
@@ -90,11 +85,22 @@ void
 stats_snapshot(struct stats *s, struct stats_snapshot *out)
 {
 	pthread_mutex_lock(&s->lock);
-	out->written = out->lost = out->unfit = out->kernel_drops = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct input_counters *c = input_counters(s->inputs[i]);
-		uint64_t drops = load(&c->kernel_drops);
+	uint64_t now = realtime_ns();
 
+	out->written = out->lost = out->unfit = out->kernel_drops = 0;
+	out->gaps = out->reopens = 0;
+	out->any_reopens = false;
+	for (size_t i = 0; i < s->n; i++) {
+		struct input_counts c;
+		uint64_t drops, gaps, gap_ns;
+
+		input_counts(s->inputs[i], &c);
+		input_gaps_totals(input_gaps(s->inputs[i]), now, &gaps,
+		    &gap_ns);
+		drops = c.kernel_drops;
+		out->gaps += gaps;
+		out->reopens += c.reopens;
+		out->any_reopens |= input_can_reopen(s->inputs[i]);
 		out->written += s->fates[i].written;
 		out->lost += s->fates[i].lost + s->fates[i].unfit;
 		out->unfit += s->fates[i].unfit;
@@ -103,11 +109,16 @@ stats_snapshot(struct stats *s, struct stats_snapshot *out)
 			continue;
 		out->in[i] = (struct stats_snapshot_input){
 			.fates = s->fates[i],
-			.read = load(&c->read),
+			.read = c.read,
 			.kernel_drops = drops,
-			.filtered = load(&c->filtered),
+			.filtered = c.filtered,
 			.filtered_known = input_filtered_known(s->inputs[i]),
 			.failed = input_failed(s->inputs[i]),
+			.reopens_known = input_can_reopen(s->inputs[i]),
+			.discarded = c.discarded,
+			.reopens = c.reopens,
+			.gaps = gaps,
+			.gap_ns = gap_ns,
 		};
 	}
 	out->files = s->files;
@@ -144,13 +155,14 @@ set_name(struct stats *s, const char *path, bool current, bool only_if_idle)
 static struct segment_counts
 counts_now(const struct stats *s, size_t i)
 {
-	const struct input_counters *c = input_counters(s->inputs[i]);
+	struct input_counts c;
 
+	input_counts(s->inputs[i], &c);
 	return (struct segment_counts){
-		.read = load(&c->read),
-		.filtered = load(&c->filtered),
-		.kernel_drops = load(&c->kernel_drops),
-		.if_drops = load(&c->if_drops),
+		.read = c.read,
+		.filtered = c.filtered,
+		.kernel_drops = c.kernel_drops,
+		.if_drops = c.if_drops,
 	};
 }
 
@@ -200,8 +212,14 @@ void
 stats_segment_handover(struct stats *s, struct segment *seg)
 {
 	for (size_t i = 0; i < s->n; i++) {
+		size_t n;
+
 		seg->at_close[i] = counts_now(s, i);
 		seg->drops[i] = seg->at_close[i].kernel_drops - seg->drops[i];
+		n = input_gaps_between(input_gaps(s->inputs[i]),
+		    seg->open_wall_ns, seg->close_wall_ns,
+		    seg->gaps + i * INPUT_GAP_KEEP, INPUT_GAP_KEEP);
+		seg->ngaps[i] = n < INPUT_GAP_KEEP ? n : INPUT_GAP_KEEP;
 	}
 	pthread_mutex_lock(&s->lock);
 	publish_pending(s);
@@ -238,6 +256,33 @@ stats_writer_done(struct stats *s, uint64_t disorders)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* ns as "S.SS" (seconds, two decimals, truncated) into buf. */
+static const char *
+seconds(uint64_t ns, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRIu64 ".%02" PRIu64, ns / 1000000000u,
+	    ns % 1000000000u / 10000000u);
+	return buf;
+}
+
+/* How long input i's gaps overlapped seg's file. */
+static uint64_t
+gap_ns_in(const struct segment *seg, size_t i)
+{
+	uint64_t t = 0;
+
+	for (size_t j = 0; j < seg->ngaps[i]; j++) {
+		const struct input_gap *g = &seg->gaps[i * INPUT_GAP_KEEP + j];
+		uint64_t a = g->start_ns > seg->open_wall_ns ? g->start_ns :
+		    seg->open_wall_ns;
+		uint64_t b = g->end_ns != 0 && g->end_ns < seg->close_wall_ns ?
+		    g->end_ns : seg->close_wall_ns;
+
+		t += b > a ? b - a : 0;
+	}
+	return t;
+}
+
 /* -v: the completed file and what each input has in it. */
 static void
 report_segment(const struct stats *s, const struct segment *seg,
@@ -246,9 +291,17 @@ report_segment(const struct stats *s, const struct segment *seg,
 	log_info("file %s: packets=%" PRIu64 " bytes=%" PRIu64
 	    " disorders=%" PRIu64, res->final_path, res->packets, res->bytes,
 	    seg->disorders);
-	for (size_t i = 0; i < s->n; i++)
-		log_info("    input=%zu %s: packets=%" PRIu64 " drops=%" PRIu64,
-		    i, input_uri(s->inputs[i]), seg->kept[i], seg->drops[i]);
+	for (size_t i = 0; i < s->n; i++) {
+		char gaps[64] = "", sec[32];
+
+		if (seg->ngaps[i] > 0)
+			snprintf(gaps, sizeof(gaps), " gaps=%zu down_s=%s",
+			    seg->ngaps[i], seconds(gap_ns_in(seg, i), sec,
+			    sizeof(sec)));
+		log_info("    input=%zu %s: packets=%" PRIu64 " drops=%" PRIu64
+		    "%s", i, input_uri(s->inputs[i]), seg->kept[i],
+		    seg->drops[i], gaps);
+	}
 }
 
 void
@@ -321,10 +374,28 @@ stats_live_status(struct stats *s, char *buf, size_t len)
 	    snap.files, snap.files == 1 ? "" : "s", file);
 }
 
+/* -vv: the figures of each socket of a fan-out source. */
+static void
+report_streams(const struct stats *s, size_t i)
+{
+	size_t n = input_nstreams(s->inputs[i]);
+
+	for (size_t k = 0; n > 1 && k < n; k++) {
+		struct input_counts c;
+
+		input_stream_counts(s->inputs[i], k, &c);
+		log_info("input=%zu %s socket=%zu/%zu: read=%" PRIu64
+		    " dropped_by_kernel=%" PRIu64 " discarded_at_join=%"
+		    PRIu64, i, input_uri(s->inputs[i]), k + 1, n, c.read,
+		    c.kernel_drops, c.discarded);
+	}
+}
+
 void
 stats_final_report(struct stats *s)
 {
 	struct stats_snapshot *snap = s->report;
+	char gaps[64] = "", sec[32];
 
 	stats_snapshot(s, snap);
 	for (size_t i = 0; i < s->n; i++) {
@@ -341,9 +412,21 @@ stats_final_report(struct stats *s)
 		    in->kernel_drops, filtered,
 		    in->fates.lost + in->fates.unfit, in->fates.written,
 		    in->failed ? " (input failed)" : "");
+		if (in->reopens_known || in->discarded > 0)
+			log_error("input=%zu %s: gaps=%" PRIu64 " reopens=%"
+			    PRIu64 " down_s=%s discarded_at_join=%" PRIu64, i,
+			    input_uri(s->inputs[i]), in->gaps, in->reopens,
+			    seconds(in->gap_ns, sec, sizeof(sec)),
+			    in->discarded);
+		if (log_verbosity() >= 2)
+			report_streams(s, i);
 	}
+	/* files cannot have gaps: their runs keep 1.0.0's line */
+	if (snap->any_reopens)
+		snprintf(gaps, sizeof(gaps), " gaps=%" PRIu64 " reopens=%"
+		    PRIu64, snap->gaps, snap->reopens);
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
-	    PRIu64 " disorders=%" PRIu64 " dropped_by_kernel=%" PRIu64,
+	    PRIu64 " disorders=%" PRIu64 " dropped_by_kernel=%" PRIu64 "%s",
 	    snap->files, snap->written, snap->lost, snap->disorders,
-	    snap->kernel_drops);
+	    snap->kernel_drops, gaps);
 }

@@ -71,6 +71,11 @@ struct stats_snapshot_input {
 	uint64_t	 filtered;
 	bool		 filtered_known;
 	bool		 failed;	/* meaningful after input_join() */
+	bool		 reopens_known;	/* it reopens after failure (live) */
+	uint64_t	 discarded;	/* fan-out copies from before a join */
+	uint64_t	 reopens;
+	uint64_t	 gaps;
+	uint64_t	 gap_ns;	/* their length (an open one so far) */
 };
 
 struct stats_snapshot {
@@ -85,6 +90,8 @@ struct stats_snapshot {
 	uint64_t	 disorders;
 	uint64_t	 live_written;	/* also in files not yet completed */
 	uint64_t	 live_lost;	/* ...and without unfit */
+	bool		 any_reopens;	/* an input reopens (a live one) */
+	uint64_t	 gaps, reopens;
 	bool		 name_current;
 	char		 name[256];
 };

@@ -58,8 +58,10 @@ struct writer {
 	const struct rotate_clock *clock;
 	struct stats		*stats;
 	struct merge		*merge;
-	struct queue		**queues;
+	struct queue		**queues;	/* one per stream: merge leaves */
 	bool			*live;
+	size_t			*of;		/* leaf -> input */
+	size_t			 nleaves;
 	bool			 any_live;
 	uint64_t		*delivered;	/* per input: to files so far */
 	struct rotate_sched	 sched;
@@ -492,24 +494,32 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	w->seq = ws->first_seq;
 	pol.interval_ns = ws->cfg->rotate_seconds * 1000000000u;
 	pol.max_bytes = ws->cfg->rotate_bytes;
-	w->queues = calloc(ws->ninputs, sizeof(*w->queues));
-	w->live = calloc(ws->ninputs, sizeof(*w->live));
+	for (size_t i = 0; i < ws->ninputs; i++)
+		w->nleaves += input_nstreams(ws->inputs[i]);
+	w->queues = calloc(w->nleaves, sizeof(*w->queues));
+	w->live = calloc(w->nleaves, sizeof(*w->live));
+	w->of = calloc(w->nleaves, sizeof(*w->of));
 	w->delivered = calloc(ws->ninputs + 1, sizeof(*w->delivered));
 	if (writer_sources_init(&w->srcs, ws->cfg, ws->inputs,
 	    ws->ninputs) != 0 || w->queues == NULL || w->live == NULL ||
-	    w->delivered == NULL) {
+	    w->of == NULL || w->delivered == NULL) {
 		log_error("out of memory");
 		return -1;
 	}
 	w->fmt = w->srcs.fmt;
-	for (size_t i = 0; i < ws->ninputs; i++) {
-		w->queues[i] = input_queue(ws->inputs[i]);
-		w->live[i] = input_is_live(ws->inputs[i]);
-		w->any_live |= w->live[i];
+	/* every stream of every source is a leaf, in command-line order:
+	 * ties go to the input named first, then to its first socket */
+	for (size_t i = 0, leaf = 0; i < ws->ninputs; i++) {
+		for (size_t k = 0; k < input_nstreams(ws->inputs[i]); k++) {
+			w->queues[leaf] = input_stream_queue(ws->inputs[i], k);
+			w->live[leaf] = input_is_live(ws->inputs[i]);
+			w->of[leaf++] = i;
+		}
+		w->any_live |= input_is_live(ws->inputs[i]);
 	}
 	rotate_sched_init(&w->sched, &pol, maxwait_ns, ws->cfg->rotating,
 	    w->any_live, w->clock);
-	w->merge = merge_create(w->queues, w->live, ws->ninputs, maxwait_ns,
+	w->merge = merge_create(w->queues, w->live, w->nleaves, maxwait_ns,
 	    ws->waiter, w->clock->wall, w->clock->arg, err, sizeof(err));
 	if (w->merge == NULL) {
 		log_error("%s", err);
@@ -537,6 +547,7 @@ writer_fini(struct writer *w)
 	merge_destroy(w->merge);
 	free(w->queues);
 	free(w->live);
+	free(w->of);
 	free(w->delivered);
 	writer_sources_fini(&w->srcs);
 }
@@ -548,7 +559,7 @@ writer_run(const struct writer_setup *ws)
 	const struct queue_rec *rec = NULL;
 	uint64_t deadline = 0;
 	unsigned deadline_uses = 0;
-	size_t input = 0;
+	size_t leaf = 0, input;
 	bool disorder = false;
 
 	if (writer_init(&w, ws) != 0) {
@@ -573,7 +584,7 @@ writer_run(const struct writer_setup *ws)
 			sync_segment(&w);
 		}
 		deadline_uses = (deadline_uses + 1) % DEADLINE_REUSE;
-		st = merge_next(w.merge, deadline, &rec, &input, &disorder);
+		st = merge_next(w.merge, deadline, &rec, &leaf, &disorder);
 
 		control_beat(ws->control);	/* for systemd's watchdog */
 		take_rotate_request(&w);
@@ -584,6 +595,7 @@ writer_run(const struct writer_setup *ws)
 			on_idle(&w);
 			continue;
 		}
+		input = w.of[leaf];
 		if (segment_failed(&w))
 			replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec, input);

@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(!input_is_live(in));
 	linktype = input_linktype(in);
-	q = input_queue(in);
+	q = input_stream_queue(in, 0);
 	FUZZ_CHECK(q != NULL);
 	FUZZ_CHECK(input_start(in, &stop, err, sizeof(err)) == 0);
 	start = now_ns();
@@ -111,7 +111,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		queue_waiter_wait(&waiter, 10000000ull);
 	}
 	input_join(in);
-	FUZZ_CHECK(atomic_load(&input_counters(in)->read) == n);
+	{
+		struct input_counts c;
+
+		input_counts(in, &c);
+		FUZZ_CHECK(c.read == n);
+	}
 	input_destroy(in);
 	queue_waiter_destroy(&waiter);
 	unlink(path);

@@ -110,6 +110,33 @@ caps_zero() {
 # caps_none WHAT STATUSFILE: no capability held or usable
 caps_none() { caps_zero "$1" "$2" CapPrm CapEff CapAmb; }
 
+# threads_checked WHAT PID CHECK: every thread of PID passes CHECK WHAT
+# STATUSFILE, except the one opener thread (comm mtc-opener, #15), which
+# may hold CAP_NET_RAW and CAP_NET_ADMIN permitted (0x3000) and nothing
+# else, to reopen live inputs; sets NTHREADS
+threads_checked() {
+	local what=$1 pid=$2 check=$3 t comm openers=0 v
+	NTHREADS=0
+	for t in /proc/"$pid"/task/*; do
+		cp "$t/status" "$TMP/thread.status" 2>/dev/null || continue
+		comm=$(cat "$t/comm" 2>/dev/null)
+		NTHREADS=$((NTHREADS + 1))
+		if [ "$comm" = mtc-opener ]; then
+			openers=$((openers + 1))
+			v=$(awk '$1 == "CapPrm:" {print $2}' "$TMP/thread.status")
+			[ "$v" = 0000000000003000 ] ||
+			    fail "$what: opener thread ${t##*/}: CapPrm: $v, want 0000000000003000 (net_raw, net_admin)"
+			caps_zero "$what: opener thread ${t##*/}" "$TMP/thread.status" CapInh CapEff CapAmb
+			# its ids are the user's all the same
+			[ "$check" = status_is_user ] || continue
+			sed -i 's/^CapPrm:.*/CapPrm:\t0000000000000000/' "$TMP/thread.status"
+		fi
+		"$check" "$what: thread ${t##*/} ($comm)" "$TMP/thread.status"
+	done
+	[ "$openers" -eq 1 ] ||
+	    fail "$what: $openers opener threads (mtc-opener), want exactly 1"
+}
+
 # --- 1 and 2: --relinquish-privileges, with --pipeout and --post-rotate ---
 
 REC=$TMP/rec
@@ -161,14 +188,9 @@ if start_capture "$CD" -B "pcapfile:$CD" -G 60 -s 0 -w 1000 -N "$CD/.seq" \
 	umask 022
 	unset MTC_SECRET
 	exec 7>&-
-	nthreads=0
-	for t in /proc/"$CAP_PID"/task/*; do
-		cp "$t/status" "$TMP/thread.status" 2>/dev/null || continue
-		status_is_user "drop: thread ${t##*/}" "$TMP/thread.status"
-		nthreads=$((nthreads + 1))
-	done
-	[ "$nthreads" -ge 3 ] ||
-	    fail "drop: $nthreads thread(s) seen, want the readers and the writer too"
+	threads_checked "drop" "$CAP_PID" status_is_user
+	[ "$NTHREADS" -ge 4 ] ||
+	    fail "drop: $NTHREADS thread(s) seen, want the readers, the writer and the opener too"
 	for f in "$CD"/tmp-*; do
 		v=$(stat -c '%u:%g %a' "$f" 2>&1) || true
 		[ "$v" = "$UID_U:$GID_U 640" ] ||
@@ -198,7 +220,7 @@ if start_capture "$CD" -B "pcapfile:$CD" -G 60 -s 0 -w 1000 -N "$CD/.seq" \
 		v=$(stat -c %a "$f" 2>&1) || true
 		[ "$v" = 640 ] || fail "drop: $f has mode $v with umask 000, want 640"
 	done
-	pass "drop: $nthreads threads all uid/gid $UID_U/$GID_U, groups $GROUPS_U, no capabilities; $((N1 + N2)) frames captured into ${#files[@]} files owned by $U, seqfile too"
+	pass "drop: $NTHREADS threads all uid/gid $UID_U/$GID_U, groups $GROUPS_U, no capabilities but the opener's two permitted; $((N1 + N2)) frames captured into ${#files[@]} files owned by $U, seqfile too"
 
 	# --- 2: what the children got ---
 	for kind in pipe hook; do
@@ -373,8 +395,10 @@ if [ "$part3" = 1 ]; then
 		[ "$v" = "$UID_U $UID_U $UID_U $UID_U" ] ||
 		    fail "caps: Uid: $v, want $UID_U (not root)"
 		# CAP_NET_ADMIN and CAP_NET_RAW were needed to open the
-		# input only: given up before capture starts
+		# input only: given up before capture starts, by every thread
+		# but the opener (permitted only)
 		caps_none "caps, once capturing" "/proc/$CAP_PID/status"
+		threads_checked "caps, once capturing" "$CAP_PID" caps_none
 		replay "$NS1" "${IF1}p" "$TMP/s1.pcap" 1000
 		sleep 0.3
 		stop_capture "caps"

@@ -221,7 +221,7 @@ run(const struct file *f, const char *filter, struct got *g, char *err,
 		return -1;
 	}
 	g->linktype0 = input_linktype(in);
-	q = input_queue(in);
+	q = input_stream_queue(in, 0);
 	assert_int_equal(input_start(in, &stop, err, errlen), 0);
 	for (;;) {
 		const struct queue_rec *r = queue_peek_try(q);

@@ -72,9 +72,17 @@ input_start_ns(const struct input *in)
 	return 0;
 }
 
-struct queue *
-input_queue(const struct input *in)
+size_t
+input_nstreams(const struct input *in)
 {
+	(void)in;
+	return 1;
+}
+
+struct queue *
+input_stream_queue(const struct input *in, size_t k)
+{
+	(void)k;
 	return in->q;
 }
 
@@ -97,10 +105,36 @@ input_linktype(const struct input *in)
 	return 1;	/* LINKTYPE_ETHERNET */
 }
 
-const struct input_counters *
-input_counters(const struct input *in)
+void
+input_counts(const struct input *in, struct input_counts *out)
 {
-	return &in->c;
+	memset(out, 0, sizeof(*out));
+	out->read = atomic_load_explicit(&in->c.read, memory_order_relaxed);
+}
+
+void
+input_stream_counts(const struct input *in, size_t k,
+    struct input_counts *out)
+{
+	(void)k;
+	input_counts(in, out);
+}
+
+bool
+input_can_reopen(const struct input *in)
+{
+	(void)in;
+	return false;
+}
+
+/* fake inputs never go down: one empty record for them all */
+static struct input_gaps no_gaps = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+struct input_gaps *
+input_gaps(struct input *in)
+{
+	(void)in;
+	return &no_gaps;
 }
 
 bool
