@@ -8,7 +8,11 @@
 # taking all interfaces in one process, one tcpdump per interface, and one
 # dumpcap with all interfaces; with $MTRACECAP_REF, that second mtracecap
 # per format too (ref-ring, ...).  Saved packets are counted with capinfos.
-# Sourced by bench/run; writes $RES/live.{tsv,txt} and live-detail.txt.
+# Then the fan-out rows (issue 15): one interface at the highest rate
+# (LIVE_FANOUT_STEP), mtracecap ring: without --fanout and with --fanout=N
+# for each N of LIVE_FANOUT, and tcpdump, in the same rounds.
+# Sourced by bench/run; writes $RES/live.{tsv,txt}, live-detail.txt and
+# live-fanout.{tsv,txt}.
 
 # live_caps: the capturers, in table order
 live_caps() {
@@ -98,6 +102,101 @@ print("{ " + ", ".join("0x%02x" % b for b in d[40:40 + n]) + " }")' \
 	done
 	live_table "$tsv" >"$RES/live.txt"
 	column -t -s $'\t' "$tsv" >"$RES/live-detail.txt"
+	live_fanout
+}
+
+# has_fanout: $MTRACECAP knows --fanout (a usage error about the file
+# input, not an unknown option)
+has_fanout() {
+	local e
+	e=$("$MTRACECAP" --fanout=1 pcapfile:/dev/null /dev/null 2>&1) || true
+	case $e in *"unknown option"*) return 1 ;; esac
+	return 0
+}
+
+# live_fanout: the fan-out rows.  One interface at LIVE_FANOUT_STEP
+# (default 64:tgall, the most this machine sends; 64:top without
+# trafgen), LIVE_FANOUT_RUNS rounds of mtracecap ring: without --fanout,
+# with --fanout=N for each N of LIVE_FANOUT, and tcpdump, shuffled in
+# each round; $RES/live-fanout.tsv (live.tsv's columns) and its table.
+live_fanout() {
+	local tsv=$RES/live-fanout.tsv caps=(mtc-ring) order k j t r n step
+	step=${LIVE_FANOUT_STEP:-}
+	if [ -z "$step" ]; then
+		step=64:tgall
+		command -v trafgen >/dev/null 2>&1 || step=64:top
+	fi
+	if ! has_fanout; then
+		say "== live fan-out: skipped: $MTRACECAP has no --fanout"
+		printf '\nFAN-OUT: skipped: this mtracecap has no --fanout\n' >"$RES/live-fanout.txt"
+		return 0
+	fi
+	for n in $LIVE_FANOUT; do caps+=("mtc-fan$n"); done
+	caps+=(tcpdump)
+	say "== live fan-out: 1 interface, step $step, ${caps[*]}, $LIVE_FANOUT_RUNS round(s)"
+	printf 'cap\tnif\tsize\trate\tsent\tsent_pps\tsaved\tdropped\tveth_drop\tcpu_s\tdisorders\tstatus\n' >"$tsv"
+	for ((r = 1; r <= LIVE_FANOUT_RUNS; r++)); do
+		order=("${caps[@]}")
+		RANDOM=$((1000 + r))
+		for ((k = ${#order[@]} - 1; k > 0; k--)); do
+			j=$((RANDOM % (k + 1)))
+			t=${order[k]} order[k]=${order[j]} order[j]=$t
+		done
+		for k in "${order[@]}"; do
+			live_trial "$k" 1 "${step%%:*}" "${step#*:}" >>"$tsv"
+		done
+	done
+	live_fanout_table "$tsv" >"$RES/live-fanout.txt"
+}
+
+# live_fanout_table TSV: per capturer the medians over its rounds of the
+# rate sent, the packets saved (% of sent), the CPU seconds per million
+# packets saved, and that CPU over tcpdump's and over mtracecap's without
+# --fanout
+live_fanout_table() {
+	local tsv=$1
+	awk -F'\t' '
+	    function med(a, n,   i, j, t) {
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+	    NR == 1 { next }
+	    { c = $1; if (!(c in n)) order[++nc] = c
+	      k = ++n[c]; step = $3 ":" $4
+	      pps[c, k] = $6; sv[c, k] = $5 > 0 ? $7 / $5 * 100 : 0
+	      cpm[c, k] = $7 > 0 ? $10 / ($7 / 1e6) : 1e9
+	      if ($12 != "ok") bad[c] = $12 }
+	    END {
+		printf "\nFAN-OUT (issue 15): one veth at %s, mtracecap ring: with --fanout=N and without, tcpdump;\n", step
+		printf "median of %d round(s); saved %% of sent (capinfos); CPU = user+sys per million packets saved\n", n["tcpdump"]
+		printf "(on 2 cores fan-out cannot show a gain: the rows show what it costs)\n"
+		printf "%-22s %10s %9s %10s %9s %9s %s\n", "capturer", "sent pps", "saved %", "CPU s/Mp", "x tcpdump", "x no fan", ""
+		for (i = 1; i <= nc; i++) {
+			c = order[i]
+			for (k = 1; k <= n[c]; k++) { a[k] = pps[c, k] } P[c] = med(a, n[c])
+			for (k = 1; k <= n[c]; k++) { a[k] = sv[c, k] } S[c] = med(a, n[c])
+			for (k = 1; k <= n[c]; k++) { a[k] = cpm[c, k] } C[c] = med(a, n[c])
+		}
+		# rows: no fan-out, --fanout=N by N, tcpdump
+		m = 0
+		if ("mtc-ring" in n) row[++m] = "mtc-ring"
+		for (i = 1; i <= nc; i++) if (order[i] ~ /^mtc-fan/) {
+			row[++m] = order[i]
+			for (j = m; j > 1 && substr(row[j - 1], 1, 7) == "mtc-fan" &&
+			    substr(row[j - 1], 8) + 0 > substr(row[j], 8) + 0; j--) {
+				t = row[j]; row[j] = row[j - 1]; row[j - 1] = t }
+		}
+		if ("tcpdump" in n) row[++m] = "tcpdump"
+		for (i = 1; i <= m; i++) {
+			c = row[i]
+			if (c == "mtc-ring") lab = "mtracecap (no fanout)"
+			else if (c ~ /^mtc-fan/) lab = "mtracecap --fanout=" substr(c, 8)
+			else lab = c
+			xt = ("tcpdump" in C && C["tcpdump"] > 0) ? sprintf("%.2f", C[c] / C["tcpdump"]) : "-"
+			xr = ("mtc-ring" in C && C["mtc-ring"] > 0) ? sprintf("%.2f", C[c] / C["mtc-ring"]) : "-"
+			printf "%-22s %10.0f %9.3f %10.3f %9s %9s %s\n", lab, P[c], S[c], C[c], xt, xr, \
+			    (c in bad) ? "(" bad[c] ")" : ""
+		} }' "$tsv"
 }
 
 # Kill what is still running of ours (by pid), on exit or timeout.
@@ -144,8 +243,10 @@ live_trial() {
 	case $cap in
 	mtc-*|ref-*)
 		fmt=${cap#*-}
-		local uris=() mtc=$MTRACECAP
+		local uris=() mtc=$MTRACECAP fan=()
 		[ "${cap%%-*}" = ref ] && mtc=$MTRACECAP_REF
+		# mtc-fanN: ring: read by N sockets of a fan-out group
+		case $fmt in fan*) fan=("--fanout=${fmt#fan}") fmt=ring ;; esac
 		for i in "${ifs[@]}"; do uris+=("$fmt:$i"); done
 		# LIVE_MTC_OPTS: extra options, split on blanks (e.g. -w 10);
 		# LIVE_MTC_CPUS: run it under taskset -c (exec: same pid)
@@ -153,7 +254,7 @@ live_trial() {
 		[ -n "${LIVE_MTC_CPUS:-}" ] && pin=(taskset -c "$LIVE_MTC_CPUS")
 		# shellcheck disable=SC2086
 		live_start "$o" 0 ${pin[@]+"${pin[@]}"} "$mtc" \
-		    -s "$LIVE_SNAP" $LIVE_MTC_OPTS \
+		    -s "$LIVE_SNAP" $LIVE_MTC_OPTS ${fan[@]+"${fan[@]}"} \
 		    "pcapfile:$o/out.pcap" "${uris[@]}" ;;
 	tcpdump)
 		for ((i = 0; i < nif; i++)); do
@@ -254,7 +355,9 @@ live_trial() {
 	done
 	case $cap in
 	mtc-*|ref-*)
+		# the input rows only: the total line repeats their sum
 		dropped=$(cat "$o"/err.* | awk '
+		    / total: / { next }
 		    { for (i = 1; i <= NF; i++) {
 			if ($i ~ /^dropped_by_kernel=/) { sub(/.*=/, "", $i); d += $i }
 			else if ($i ~ /^lost=/) { sub(/.*=/, "", $i); d += $i } } }

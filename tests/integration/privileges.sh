@@ -52,15 +52,7 @@ need_cmd ip tcpreplay tcpdump capinfos tracestats traceconvert mergecap python3 
 
 # --- the throwaway user ---
 
-# retry CMD... - passwd/group files are locked while another useradd runs
-retry() {
-	local i=0
-	until "$@" 2>"$TMP/retry.err"; do
-		i=$((i + 1))
-		[ $i -lt 50 ] || return 1
-		sleep 0.1
-	done
-}
+# (retry: live_lib.sh)
 U=$(uniq_name mtcu)
 G=$(uniq_name mtcg)
 ! getent passwd "$U" >/dev/null && ! getent group "$U" >/dev/null &&
