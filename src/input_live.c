@@ -78,9 +78,15 @@ live_join(struct input_stream *st, struct live_in *l, char *err,
 	    (cfg->fanout_defrag ? PACKET_FANOUT_FLAG_DEFRAG : 0) |
 	    (unique ? PACKET_FANOUT_FLAG_UNIQUEID : 0)) << 16;
 	if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
-		log_seterr(err, errlen, "input '%s': the kernel refused to "
-		    "join socket %zu to fan-out group %d: %s", st->src->uri,
-		    st->k + 1, st->src->fanout_id, strerror(errno));
+		if (unique)
+			log_seterr(err, errlen, "input '%s': the kernel refused "
+			    "to make a fan-out group for socket %zu: %s",
+			    st->src->uri, st->k + 1, strerror(errno));
+		else
+			log_seterr(err, errlen, "input '%s': the kernel refused "
+			    "to join socket %zu to fan-out group %d: %s",
+			    st->src->uri, st->k + 1, st->src->fanout_id,
+			    strerror(errno));
 		return -1;
 	}
 	/* everything the socket counted so far came before the join */

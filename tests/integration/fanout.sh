@@ -276,4 +276,32 @@ for run in 1 2 3; do
 done
 passed "$what: 3 runs, no frame twice; discarded_at_join:$disc"
 
+# --- 6. the kernel refuses the join (tests/tools/nofanout.c) ---
+# The first socket's join, and a later socket's: one line naming the input
+# and the refusal, exit 1, no file (nothing was captured yet).
+if cc -shared -fPIC -o "$TMP/nofanout.so" "$TESTS_SRCDIR/tools/nofanout.c" -ldl 2>"$TMP/cc.err"; then
+	for after in 0 2; do
+		section
+		what="--fanout=4, the kernel refuses join $((after + 1))"
+		d="$TMP/refused$after"
+		mkdir "$d"
+		RC=0
+		( export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+		  NOFANOUT_AFTER=$after LD_PRELOAD="$TMP/nofanout.so" \
+		      exec "$MTRACECAP" --fanout=4 "pcapfile:$d/out.pcap" "ring:$IF1" ) \
+		    2>"$d.err" || RC=$?
+		[ "$RC" = 1 ] || fail "$what: exit $RC, want 1: $(head -3 "$d.err")"
+		[ "$(wc -l <"$d.err")" = 1 ] || fail "$what: $(wc -l <"$d.err") lines, want 1: $(cat "$d.err")"
+		want="make a fan-out group for socket 1"
+		[ "$after" = 0 ] || want="join socket $((after + 1)) to fan-out group "
+		grep -qF "input 'ring:$IF1': the kernel refused to $want" "$d.err" &&
+		    grep -qF "Invalid argument" "$d.err" ||
+		    fail "$what: the message does not name the input, the socket and the refusal: $(cat "$d.err")"
+		[ -z "$(ls -A "$d")" ] || fail "$what: files left: $(ls -A "$d")"
+		passed "$what: $(cat "$d.err")"
+	done
+else
+	echo "SKIP part: cannot build tests/tools/nofanout.c: $(head -2 "$TMP/cc.err")" >&2
+fi
+
 finish
