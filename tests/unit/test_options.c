@@ -656,6 +656,83 @@ test_tstamp_type(void **state)
 	    "--libtrace-live)");
 }
 
+/* --fanout=N[,MODE][,defrag]: N 1-64, one mode, defrag once; live libpcap
+ * inputs only */
+static void
+test_fanout(void **state)
+{
+	static const struct {
+		const char *arg;
+		unsigned n;
+		enum options_fanout_mode mode;
+		bool defrag;
+	} good[] = {
+		{ "1", 1, FANOUT_HASH, false },
+		{ "64", 64, FANOUT_HASH, false },
+		{ "4,lb", 4, FANOUT_LB, false },
+		{ "2,cpu,defrag", 2, FANOUT_CPU, true },
+		{ "3,defrag,qm", 3, FANOUT_QM, true },
+		{ "8,hash", 8, FANOUT_HASH, false },
+	};
+	static const struct { const char *arg, *want; } bad[] = {
+		{ "0", "invalid value '0' for --fanout: must be at least 1" },
+		{ "65", "invalid value '65' for --fanout: larger than 64" },
+		{ "-1", "invalid value '-1' for --fanout: not a non-negative "
+		    "whole number" },
+		{ "", "empty value for --fanout" },
+		{ "2,rollover", "invalid value 'rollover' for --fanout: "
+		    "rollover splits flows; use hash, lb, cpu or qm" },
+		{ "2,lb,cpu", "invalid value 'cpu' for --fanout '2,lb,cpu': "
+		    "expected one of hash, lb, cpu, qm, then defrag" },
+		{ "2,defrag,defrag", "invalid value 'defrag' for --fanout "
+		    "'2,defrag,defrag': expected one of hash, lb, cpu, qm, "
+		    "then defrag" },
+		{ "2,", "invalid value '' for --fanout '2,': expected one of "
+		    "hash, lb, cpu, qm, then defrag" },
+		{ "12345678901234567,lb", "invalid value '12345678901234567,lb' "
+		    "for --fanout: expected N[,MODE][,defrag] with N from 1 to "
+		    "64" },
+	};
+	struct run r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "o", "ring:eth0"), 0);
+	assert_int_equal(r.cfg.fanout, 0);
+	options_free(&r.cfg);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char opt[64];
+
+		snprintf(opt, sizeof(opt), "--fanout=%s", good[i].arg);
+		assert_int_equal(PARSE(&r, opt, "o", "ring:eth0",
+		    "pcapint:eth1"), 0);
+		assert_int_equal(r.cfg.fanout, good[i].n);
+		assert_int_equal(r.cfg.fanout_mode, good[i].mode);
+		assert_int_equal(r.cfg.fanout_defrag, good[i].defrag);
+		options_free(&r.cfg);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(PARSE(&r, "--fanout", bad[i].arg, "o",
+		    "ring:eth0"), -1);
+		assert_string_equal(r.err, bad[i].want);
+	}
+	/* only live inputs that libpcap reads */
+	assert_int_equal(PARSE(&r, "--fanout=2", "o", "ring:eth0", "f.pcap"),
+	    -1);
+	assert_string_equal(r.err, "--fanout needs live inputs read by libpcap "
+	    "(ring:, int:, pcapint:): 'f.pcap' is not one");
+	assert_int_equal(PARSE(&r, "--fanout=2", "o", "dag:/dev/dag0"), -1);
+	assert_string_equal(r.err, "--fanout needs live inputs read by libpcap "
+	    "(ring:, int:, pcapint:): 'dag:/dev/dag0' is not one");
+	assert_int_equal(PARSE(&r, "--fanout=2", "--libtrace-live", "o",
+	    "ring:eth0"), -1);
+	assert_string_equal(r.err, "--fanout needs live inputs read by libpcap: "
+	    "not with --libtrace-live");
+	/* --wait-for-inputs is a flag */
+	assert_int_equal(PARSE(&r, "--wait-for-inputs", "o", "ring:eth0"), 0);
+	assert_true(r.cfg.wait_for_inputs);
+	options_free(&r.cfg);
+}
+
 /* --list-time-stamp-types: an action whose operands are interfaces */
 static void
 test_list_tstamp_types(void **state)
@@ -1211,6 +1288,7 @@ main(void)
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_tstamp_precision),
 		cmocka_unit_test(test_tstamp_type),
+		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_list_tstamp_types),
 		cmocka_unit_test(test_repeated_options_last_wins),
 		cmocka_unit_test(test_options_after_operands),
