@@ -80,6 +80,17 @@ gen() {
 	mergecap -F pcap -w "$out" "${parts[@]}"
 }
 
+# gen_sent "ID:SIZE..." "ID:SIZE..." - gen's traffic for IF1 (TMP/sent1.pcap)
+# and IF2 (TMP/sent2.pcap), both merged into TMP/sent.pcap; N1 and N2 their
+# frame counts
+gen_sent() {
+	gen "$TMP/sent1.pcap" $1
+	gen "$TMP/sent2.pcap" $2
+	N1=$(npackets "$TMP/sent1.pcap")
+	N2=$(npackets "$TMP/sent2.pcap")
+	mergecap -F pcap -w "$TMP/sent.pcap" "$TMP/sent1.pcap" "$TMP/sent2.pcap"
+}
+
 # replay_start NS IF PCAP PPS... - tcpreplay each PCAP into IF from NS,
 # all at the same time, in the background (pids in REPLAY_PIDS, logs in
 # TMP/replayI.log); replay_wait waits for them and checks that every frame

@@ -47,11 +47,7 @@ live_setup mtcv lv
 
 # Sizes around the FCS rule and the 64-byte snaplen: the 60-byte minimum,
 # exactly 64, 64 + 2, 64 + 3, and large frames.
-gen "$TMP/sent1.pcap" 1:60 3:64 5:67 7:1514
-gen "$TMP/sent2.pcap" 2:61 4:66 6:128 8:1000
-N1=$(npackets "$TMP/sent1.pcap")
-N2=$(npackets "$TMP/sent2.pcap")
-mergecap -F pcap -w "$TMP/sent.pcap" "$TMP/sent1.pcap" "$TMP/sent2.pcap"
+gen_sent "1:60 3:64 5:67 7:1514" "2:61 4:66 6:128 8:1000"
 editcap -F pcap -s 64 "$TMP/sent.pcap" "$TMP/sent-s64.pcap"
 
 # replay_sent - sent1.pcap into IF1 and sent2.pcap into IF2, at PPS each.

@@ -30,11 +30,7 @@ NT="python3 $TESTS_SRCDIR/tools/pcapng_stats.py"
 
 live_setup mtcn ln
 
-gen "$TMP/sent1.pcap" 1:60 3:99
-gen "$TMP/sent2.pcap" 2:301 4:1514
-N1=$(npackets "$TMP/sent1.pcap")
-N2=$(npackets "$TMP/sent2.pcap")
-mergecap -F pcap -w "$TMP/sent.pcap" "$TMP/sent1.pcap" "$TMP/sent2.pcap"
+gen_sent "1:60 3:99" "2:301 4:1514"
 replay_sent() {
 	replay "$NS1" "${IF1}p" "$TMP/sent1.pcap" "$PPS" \
 	    "$NS2" "${IF2}p" "$TMP/sent2.pcap" "$PPS"

@@ -31,11 +31,7 @@ WORDS="host, host_lowprec, host_hiprec, adapter or adapter_unsynced"
 
 live_setup mtts lt
 
-gen "$TMP/sent1.pcap" 1:60 3:301
-gen "$TMP/sent2.pcap" 2:99 4:1514
-N1=$(npackets "$TMP/sent1.pcap")
-N2=$(npackets "$TMP/sent2.pcap")
-mergecap -F pcap -w "$TMP/sent.pcap" "$TMP/sent1.pcap" "$TMP/sent2.pcap"
+gen_sent "1:60 3:301" "2:99 4:1514"
 
 # tcpdump_types IF: tcpdump -J's listing of IF, worded as mtracecap's
 tcpdump_types() {
