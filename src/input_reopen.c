@@ -23,7 +23,6 @@
 #include <time.h>
 
 #include "clock.h"
-#include "input.h"
 #include "input_backend.h"
 #include "opener.h"
 
@@ -92,12 +91,14 @@ input_reopen(struct input_stream *st)
 	st->absent = false;
 	counter_inc(&st->c.reopens);
 	if (input_gaps_up(&in->gaps, realtime_ns(), &len)) {
-		struct input_counts c;
+		uint64_t reopens = 0;	/* the source's: every stream's */
 
-		input_counts(in, &c);
+		for (size_t k = 0; k < in->nstreams; k++)
+			reopens += atomic_load_explicit(
+			    &in->streams[k].c.reopens, memory_order_relaxed);
 		log_warn("input '%s' is back after %" PRIu64 ".%02" PRIu64
 		    " s (reopen %" PRIu64 ")", in->uri, len / 1000000000u,
-		    len % 1000000000u / 10000000u, c.reopens);
+		    len % 1000000000u / 10000000u, reopens);
 	}
 	return true;
 }

@@ -304,7 +304,14 @@ handle_file_ext(struct parse *p, const char *arg, char *err, size_t errlen)
 static int
 handle_fanout(struct parse *p, const char *arg, char *err, size_t errlen)
 {
-	return options_value_fanout(arg, p->cfg, err, errlen);
+	struct options_fanout f;
+
+	if (options_value_fanout(arg, &f, err, errlen) != 0)
+		return -1;
+	p->cfg->fanout = f.n;
+	p->cfg->fanout_mode = f.mode;
+	p->cfg->fanout_defrag = f.defrag;
+	return 0;
 }
 
 /* --time-stamp-precision: tcpdump's words for pcap's two stamp formats */

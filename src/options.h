@@ -14,21 +14,13 @@
 #include <stdio.h>
 
 #include "compress.h"
+#include "options_value.h"
 
 #define OPTIONS_SNAPLEN_MAX	262144u	/* tcpdump's MAXIMUM_SNAPLEN; -s 0 means this */
 #define OPTIONS_SNAPLEN_DEFAULT	64u	/* as mtracecap 0.6 */
 #define OPTIONS_MAXWAIT_DEFAULT	1u	/* ms, as mtracecap 0.6 */
 #define OPTIONS_QUEUE_MB_DEFAULT 8u	/* per input */
 #define OPTIONS_CAPBUF_MB_DEFAULT 8u	/* kernel ring per live input */
-
-/* --fanout's MODE: how the kernel spreads packets over the sockets */
-enum options_fanout_mode {
-	FANOUT_HASH = 0,	/* by flow: a flow stays on one socket */
-	FANOUT_LB,		/* round robin */
-	FANOUT_CPU,		/* by the CPU that received it */
-	FANOUT_QM,		/* by the NIC's receive queue */
-};
-#define OPTIONS_FANOUT_MAX	64u
 
 enum options_action {
 	ACTION_RUN = 0,
@@ -98,12 +90,5 @@ void options_free(struct config *cfg);
 
 /* Print the usage text (the help for -h). */
 void options_usage(FILE *fp);
-
-/*
- * Strict unsigned parsing: decimal digits only, no sign, no blanks, no
- * trailing text, within [min, max].  Returns 0 or -1 (err says why).
- */
-int options_parse_u64(const char *s, uint64_t min, uint64_t max,
-    uint64_t *out, const char *what, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * options_value.c - strict parsing of single option values: whole
- * numbers (options_parse_u64, in options.h), compression types, time
+ * numbers (options_parse_u64), compression types, time
  * stamp types and output URIs.  Pure: no I/O besides the error buffer, no exit.
  */
 #include "config.h"
@@ -13,7 +13,6 @@
 
 #include "compress.h"
 #include "log.h"
-#include "options.h"
 #include "options_value.h"
 #include "tstamp.h"
 
@@ -115,7 +114,7 @@ options_value_output_uri(const char *uri, const char *what, char **path,
 }
 
 int
-options_value_fanout(const char *s, struct config *cfg, char *err,
+options_value_fanout(const char *s, struct options_fanout *f, char *err,
     size_t errlen)
 {
 	static const char *const modes[] = {
@@ -137,9 +136,9 @@ options_value_fanout(const char *s, struct config *cfg, char *err,
 	if (options_parse_u64(n, 1, OPTIONS_FANOUT_MAX, &v, "--fanout", err,
 	    errlen) != 0)
 		return -1;
-	cfg->fanout = (unsigned)v;
-	cfg->fanout_mode = FANOUT_HASH;
-	cfg->fanout_defrag = false;
+	f->n = (unsigned)v;
+	f->mode = FANOUT_HASH;
+	f->defrag = false;
 	for (bool mode_seen = false; p != NULL; p = next) {
 		size_t len, m;
 
@@ -147,8 +146,8 @@ options_value_fanout(const char *s, struct config *cfg, char *err,
 		next = strchr(p, ',');
 		len = next == NULL ? strlen(p) : (size_t)(next - p);
 		if (len == 6 && strncmp(p, "defrag", 6) == 0 &&
-		    !cfg->fanout_defrag) {
-			cfg->fanout_defrag = true;
+		    !f->defrag) {
+			f->defrag = true;
 			continue;
 		}
 		if (len == 8 && strncmp(p, "rollover", 8) == 0) {
@@ -167,7 +166,7 @@ options_value_fanout(const char *s, struct config *cfg, char *err,
 			    "then defrag", (int)len, p, s);
 			return -1;
 		}
-		cfg->fanout_mode = (enum options_fanout_mode)m;
+		f->mode = (enum options_fanout_mode)m;
 		mode_seen = true;
 	}
 	return 0;

@@ -1,15 +1,41 @@
 /*
- * options_value.h - parsers of single option values, private to
- * options.c (options_parse_u64 is public, in options.h).  Each returns 0,
- * or -1 with a one-line message naming the value and the option in err.
+ * options_value.h - parsers of single option values, for options.c
+ * (options.h includes this: options_parse_u64 is everyone's).  Each
+ * returns 0, or -1 with a one-line message naming the value and the
+ * option in err.
  */
 #ifndef MTRACECAP_OPTIONS_VALUE_H
 #define MTRACECAP_OPTIONS_VALUE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "compress.h"
+
+/* --fanout's MODE: how the kernel spreads packets over the sockets */
+enum options_fanout_mode {
+	FANOUT_HASH = 0,	/* by flow: a flow stays on one socket */
+	FANOUT_LB,		/* round robin */
+	FANOUT_CPU,		/* by the CPU that received it */
+	FANOUT_QM,		/* by the NIC's receive queue */
+};
+#define OPTIONS_FANOUT_MAX	64u
+
+/* What --fanout says. */
+struct options_fanout {
+	unsigned	 n;		/* sockets, 1-OPTIONS_FANOUT_MAX */
+	enum options_fanout_mode mode;
+	bool		 defrag;
+};
+
+/*
+ * Strict unsigned parsing: decimal digits only, no sign, no blanks, no
+ * trailing text, within [min, max].  Returns 0 or -1 (err says why).
+ */
+int options_parse_u64(const char *s, uint64_t min, uint64_t max,
+    uint64_t *out, const char *what, char *err, size_t errlen);
+
 
 /* -Z's word (gz, zlib, bz2, lzo, xz, zstd, lz4, none) into *t. */
 int options_value_compress_type(const char *s, enum compress_type *t,
@@ -28,9 +54,8 @@ int options_value_tstamp_type(const char *s, int *pcap_type, char *err,
 int options_value_output_uri(const char *uri, const char *what,
     char **path, bool *pcapng, char *err, size_t errlen);
 
-/* --fanout's "N[,MODE][,defrag]" into cfg's fanout fields. */
-struct config;
-int options_value_fanout(const char *s, struct config *cfg, char *err,
-    size_t errlen);
+/* --fanout's "N[,MODE][,defrag]" into *f. */
+int options_value_fanout(const char *s, struct options_fanout *f,
+    char *err, size_t errlen);
 
 #endif
