@@ -6,7 +6,9 @@
  * DESIGN
  * - This is the only file that includes libtrace.h; libtrace 3/4
  *   differences (drop counters) are hidden here.  libtrace 3 registers
- *   formats without a lock: trace_create runs in the main thread only.
+ *   formats without a lock: trace_create runs in the main thread, and
+ *   after the start (the formats registered) in the opener thread only,
+ *   when it reopens a source (below).
  * - libtrace applies the filter itself (one filter object per input:
  *   libtrace 3 compiles lazily, so the syntax is checked with libpcap
  *   first) and counts what it rejects; input_push() filters nothing.
@@ -16,13 +18,24 @@
  *   for the next packet forever).  Files read with trace_read_packet();
  *   a stream behind the relay (input_relay.c) is read on to the end of file
  *   that the relay makes once told to stop.
+ * - ring:, int: and pcapint: (--libtrace-live) read a packet socket, and
+ *   its errors are ours to take (libtrace 3 would spin on ring:, end an
+ *   int: or pcapint: read, or wait inside libpcap deaf to a stop): a
+ *   link that goes down keeps its socket; an interface that went away
+ *   fails the read, and the core reopens the source on the opener
+ *   thread (libtrace_reopen: a new trace made as the first, the drop
+ *   counters carried over), as it does libpcap's.  libtrace's other
+ *   live formats fail for good.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -38,22 +51,43 @@ struct libtrace_in {
 	libtrace_packet_t	*packet;
 	struct input_relay		 relay;
 	bool			 drops_are_deltas;
-	uint64_t		 drops_total;
+	/* what the traces before the current one dropped, and in all */
+	uint64_t		 drops_base, drops_total;
 	uint64_t		 drops_checked_ns;
 	bool			 warned_linktype;
+	/* ring:, int:, pcapint: its packet socket (-1: not known yet; the
+	 * waits name it) and interface; the link went down (ENETDOWN), so
+	 * whether the interface is still there is asked at every wait */
+	bool			 packet_socket;
+	int			 fd;
+	char			 ifname[IFNAMSIZ];
+	bool			 netdown;
 };
 
 static int libtrace_read_live(struct input_stream *st);
 static void libtrace_stats(struct input_stream *st);
 static void libtrace_join(struct input_stream *st);
 static void libtrace_close(struct input_stream *st);
+static int libtrace_reopen(struct input_stream *st, char *err,
+    size_t errlen);
 
+/* libtrace's other live formats */
 static const struct input_backend live_backend = {
 	.name = "libtrace live",
 	.read = libtrace_read_live,
 	.final = libtrace_stats,
 	.join = libtrace_join,
 	.close = libtrace_close,
+};
+
+/* ring:, int: and pcapint: (--libtrace-live): reopened after failure */
+static const struct input_backend socket_backend = {
+	.name = "libtrace live",
+	.read = libtrace_read_live,
+	.final = libtrace_stats,
+	.join = libtrace_join,
+	.close = libtrace_close,
+	.reopen = libtrace_reopen,
 };
 
 static int
@@ -98,6 +132,7 @@ discard_queued(struct input_stream *st, struct libtrace_in *t)
 		n++;
 	else if (ev.type != TRACE_EVENT_IOWAIT)
 		return;
+	t->fd = ev.fd;
 	while (n < DISCARD_MAX && recv(ev.fd, &byte, 1,
 	    MSG_DONTWAIT | MSG_TRUNC) >= 0)
 		n++;
@@ -137,6 +172,60 @@ libtrace_config(struct input_stream *st, struct libtrace_in *t,
 	return 0;
 }
 
+/*
+ * Create, configure and start t's trace of uri (the first open in the
+ * main thread, a reopen in the opener thread), then empty an int:
+ * socket of what it queued meanwhile.  0, or -1 with err (what was made
+ * is left in t for libtrace_free).
+ */
+static int
+libtrace_start(struct input_stream *st, struct libtrace_in *t,
+    const char *uri, char *err, size_t errlen)
+{
+	libtrace_err_t e;
+
+	t->trace = trace_create(uri);
+	if (t->trace == NULL || trace_is_err(t->trace)) {
+		e = trace_get_err(t->trace);
+		log_seterr(err, errlen, "cannot open input '%s': %s",
+		    st->src->uri, e.problem);
+		return -1;
+	}
+	if (libtrace_config(st, t, st->src->cfg, err, errlen) != 0)
+		return -1;
+	if (trace_start(t->trace) != 0) {
+		e = trace_get_err(t->trace);
+		log_seterr(err, errlen, "cannot start input '%s': %s",
+		    st->src->uri, e.problem);
+		return -1;
+	}
+	if ((t->packet = trace_create_packet()) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	t->fd = -1;
+	t->netdown = false;
+	t->drops_checked_ns = 0;
+	if (st->src->live && input_sniff_has_format(st->src->uri, "int"))
+		discard_queued(st, t);
+	return 0;
+}
+
+/* Free t's packet, trace and filter (any of them may be NULL). */
+static void
+libtrace_free(struct libtrace_in *t)
+{
+	if (t->packet != NULL)
+		trace_destroy_packet(t->packet);
+	if (t->trace != NULL)
+		trace_destroy(t->trace);
+	if (t->filter != NULL)
+		trace_destroy_filter(t->filter);
+	t->packet = NULL;
+	t->trace = NULL;
+	t->filter = NULL;
+}
+
 static int
 libtrace_open(struct input_stream *st, const struct input_open_args *a,
     char *err, size_t errlen)
@@ -144,8 +233,8 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 	const struct config *cfg = a->cfg;
 	const char *uri = st->src->uri;
 	struct libtrace_in *t;
-	libtrace_err_t e;
 	char *relay_uri;
+	int rc;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		log_seterr(err, errlen, "out of memory");
@@ -156,58 +245,50 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 	st->src->live = input_sniff_is_live(uri);
 	t->drops_are_deltas = input_sniff_has_format(uri, "ring") ||
 	    input_sniff_has_format(uri, "int");
+	t->packet_socket = t->drops_are_deltas ||
+	    input_sniff_has_format(uri, "pcapint");
+	if (t->packet_socket)
+		(void)snprintf(t->ifname, sizeof(t->ifname), "%s",
+		    uri + input_sniff_format_len(uri) + 1);
 	if (cfg->filter != NULL &&
 	    input_libpcap_filter_check(cfg->filter, uri, err, errlen) != 0)
 		return -1;
 	if (input_relay_open(&t->relay, a->child_as, &relay_uri, err,
 	    errlen) != 0)
 		return -1;
-	t->trace = trace_create(relay_uri != NULL ? relay_uri : uri);
+	rc = libtrace_start(st, t, relay_uri != NULL ? relay_uri : uri, err,
+	    errlen);
 	free(relay_uri);
-	if (t->trace == NULL || trace_is_err(t->trace)) {
-		e = trace_get_err(t->trace);
-		log_seterr(err, errlen, "cannot open input '%s': %s", uri,
-		    e.problem);
+	if (rc != 0)
 		return -1;
-	}
-	if (libtrace_config(st, t, cfg, err, errlen) != 0)
-		return -1;
-	if (trace_start(t->trace) != 0) {
-		e = trace_get_err(t->trace);
-		log_seterr(err, errlen, "cannot start input '%s': %s", uri,
-		    e.problem);
-		return -1;
-	}
-	if ((t->packet = trace_create_packet()) == NULL) {
-		log_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	if (st->src->live) {
-		st->ops = &live_backend;
-		if (input_sniff_has_format(uri, "int"))
-			discard_queued(st, t);
-	}
+	if (st->src->live)
+		st->ops = t->packet_socket ? &socket_backend : &live_backend;
 	return 0;
 }
 
-/* Fold libtrace 3 (per-query deltas on ring:/int:) and 4 (totals). */
+/* Fold libtrace 3 (per-query deltas on ring:/int:) and 4 (totals of
+ * the current trace, after those of the traces before it). */
 static void
 update_drops(struct input_stream *st, struct libtrace_in *t)
 {
 #ifdef HAVE_TRACE_GET_STATISTICS
-	libtrace_stat_t *s = trace_get_statistics(t->trace, NULL);
+	libtrace_stat_t *s;
 
+	if (t->trace == NULL)
+		return;
+	s = trace_get_statistics(t->trace, NULL);
 	if (s != NULL && s->dropped_valid)
-		t->drops_total = s->dropped;
+		t->drops_total = t->drops_base + s->dropped;
 #else
-	uint64_t d = trace_get_dropped_packets(t->trace);
+	uint64_t d;
 
-	if (d == UINT64_MAX)
+	if (t->trace == NULL ||
+	    (d = trace_get_dropped_packets(t->trace)) == UINT64_MAX)
 		return;
 	if (t->drops_are_deltas)
 		t->drops_total += d;
-	else if (d > t->drops_total)
-		t->drops_total = d;
+	else if (t->drops_base + d > t->drops_total)
+		t->drops_total = t->drops_base + d;
 #endif
 	atomic_store_explicit(&st->c.kernel_drops, t->drops_total,
 	    memory_order_relaxed);
@@ -252,6 +333,97 @@ push_packet(struct input_stream *st, struct libtrace_in *t, unsigned *batch)
 	    batch);
 }
 
+/*
+ * Reader thread, t's link went down (t->netdown): whether its interface
+ * is still there.  Its socket says: once the interface is unregistered
+ * it is bound to index -1 (maybe a little after the ENETDOWN, hence the
+ * question at every wait, as libpcap's device_still_exists), and once
+ * the link is up again the question is over.  0, or -1 after
+ * input_stream_fail().
+ */
+static int
+libtrace_link(struct input_stream *st, struct libtrace_in *t)
+{
+	struct sockaddr_ll sll;
+	socklen_t len = sizeof(sll);
+	struct ifreq ifr;
+
+	memset(&sll, 0, sizeof(sll));
+	if (getsockname(t->fd, (struct sockaddr *)&sll, &len) != 0 ||
+	    sll.sll_ifindex == -1) {
+		input_stream_fail(st, "the interface disappeared");
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, t->ifname, sizeof(ifr.ifr_name));
+	if (ioctl(t->fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP))
+		t->netdown = false;
+	return 0;
+}
+
+/*
+ * Reader thread, after a wait on t's packet socket (revents: poll's):
+ * take its error before libtrace does (ring: would never read it, and
+ * poll() return at once again, a spin; int: and pcapint: would end the
+ * read, or wait inside libpcap for the link, deaf to a stop).  ENETDOWN
+ * is the link going down (the socket stays) or the interface going
+ * away (libtrace_link tells which).  0, or -1 after input_stream_fail().
+ */
+static int
+libtrace_check(struct input_stream *st, struct libtrace_in *t, short revents)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+
+	if (revents & POLLNVAL) {
+		input_stream_fail(st, "invalid poll on its socket");
+		return -1;
+	}
+	if (revents & POLLHUP) {
+		input_stream_fail(st, "hangup on its socket");
+		return -1;
+	}
+	if (revents & POLLERR) {
+		if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+			e = errno;
+		if (e == ENETDOWN) {
+			t->netdown = true;
+		} else if (e != 0) {
+			input_stream_fail(st, strerror(e));
+			return -1;
+		}
+	}
+	return t->netdown ? libtrace_link(st, t) : 0;
+}
+
+/*
+ * Reader thread: libtrace ended the read of a packet socket (ev).
+ * libtrace 3 prints and clears the error of an int: or pcapint: read
+ * (it took the socket's ENETDOWN before we did): a link that is down
+ * with its socket still bound is not the end; anything else fails the
+ * read.  1 read on, or -1 after input_stream_fail().
+ */
+static int
+libtrace_ended(struct input_stream *st, struct libtrace_in *t,
+    const libtrace_eventobj_t *ev)
+{
+	if (trace_is_err(t->trace)) {
+		input_stream_fail(st, trace_get_err(t->trace).problem);
+		return -1;
+	}
+	if (t->fd < 0 && ev->fd > 0)
+		t->fd = ev->fd;	/* libtrace's device formats name it */
+	if (t->fd >= 0) {
+		t->netdown = true;
+		if (libtrace_link(st, t) != 0)
+			return -1;
+		if (t->netdown)
+			return 1;
+	}
+	input_stream_fail(st, "libtrace ended the capture");
+	return -1;
+}
+
 /* Wait for the live source (or sleep as a replayed trace says): 0, or
  * -1 failed. */
 static int
@@ -267,6 +439,10 @@ libtrace_wait(struct input_stream *st, struct libtrace_in *t,
 		if (poll(&pfd, 1, INPUT_POLL_MS) < 0 && errno != EINTR) {
 			input_stream_fail(st, strerror(errno));
 			return -1;
+		}
+		if (t->packet_socket) {
+			t->fd = ev->fd;
+			return libtrace_check(st, t, pfd.revents);
 		}
 	} else {
 		double s = ev->seconds < 0.1 ? ev->seconds : 0.1;
@@ -309,6 +485,8 @@ libtrace_read_live(struct input_stream *st)
 			return libtrace_wait(st, t, &ev) == 0 ? 1 : -1;
 		case TRACE_EVENT_TERMINATE:
 		default:
+			if (t->packet_socket)
+				return libtrace_ended(st, t, &ev);
 			if (trace_is_err(t->trace)) {
 				input_stream_fail(st,
 				    trace_get_err(t->trace).problem);
@@ -362,7 +540,7 @@ libtrace_stats(struct input_stream *st)
 	uint64_t f;
 
 	update_drops(st, t);
-	if (st->src->live)
+	if (st->src->live || t->trace == NULL)
 		return;
 	if ((f = trace_get_filtered_packets(t->trace)) != UINT64_MAX)
 		atomic_store_explicit(&st->c.filtered, f,
@@ -387,14 +565,32 @@ libtrace_close(struct input_stream *st)
 		return;
 	input_relay_join(&t->relay);
 	input_relay_close(&t->relay);
-	if (t->packet != NULL)
-		trace_destroy_packet(t->packet);
-	if (t->trace != NULL)
-		trace_destroy(t->trace);
-	if (t->filter != NULL)
-		trace_destroy_filter(t->filter);
+	libtrace_free(t);
 	free(t);
 	st->be = NULL;
+}
+
+/*
+ * The opener thread, the reader waiting (socket_backend's reopen op):
+ * the old trace goes, its drops counted, and a new one is made as the
+ * first was.  Nothing here waits: trace_start binds a socket (ring:
+ * maps its ring) or fails.
+ */
+static int
+libtrace_reopen(struct input_stream *st, char *err, size_t errlen)
+{
+	struct libtrace_in *t = st->be;
+
+	if (t->trace != NULL) {
+		update_drops(st, t);
+		t->drops_base = t->drops_total;
+	}
+	libtrace_free(t);
+	if (libtrace_start(st, t, st->src->uri, err, errlen) != 0) {
+		libtrace_free(t);
+		return -1;
+	}
+	return 0;
 }
 
 void
