@@ -24,8 +24,9 @@
  *   link that goes down keeps its socket; an interface that went away
  *   fails the read, and the core reopens the source on the opener
  *   thread (libtrace_reopen: a new trace made as the first, the drop
- *   counters carried over), as it does libpcap's.  libtrace's other
- *   live formats fail for good.
+ *   counters carried over), as it does libpcap's; one missing at start
+ *   with --wait-for-inputs starts absent.  libtrace's other live formats
+ *   fail for good.
  */
 #include "config.h"
 
@@ -64,31 +65,9 @@ struct libtrace_in {
 	bool			 netdown;
 };
 
-static int libtrace_read_live(struct input_stream *st);
-static void libtrace_stats(struct input_stream *st);
-static void libtrace_join(struct input_stream *st);
-static void libtrace_close(struct input_stream *st);
-static int libtrace_reopen(struct input_stream *st, char *err,
-    size_t errlen);
-
-/* libtrace's other live formats */
-static const struct input_backend live_backend = {
-	.name = "libtrace live",
-	.read = libtrace_read_live,
-	.final = libtrace_stats,
-	.join = libtrace_join,
-	.close = libtrace_close,
-};
-
-/* ring:, int: and pcapint: (--libtrace-live): reopened after failure */
-static const struct input_backend socket_backend = {
-	.name = "libtrace live",
-	.read = libtrace_read_live,
-	.final = libtrace_stats,
-	.join = libtrace_join,
-	.close = libtrace_close,
-	.reopen = libtrace_reopen,
-};
+/* the live readers (at the end): ring:, int: and pcapint: (reopened
+ * after failure), and libtrace's other live formats */
+static const struct input_backend socket_backend, live_backend;
 
 static int
 libtrace_to_linktype(libtrace_linktype_t t)
@@ -253,6 +232,13 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 	if (cfg->filter != NULL &&
 	    input_libpcap_filter_check(cfg->filter, uri, err, errlen) != 0)
 		return -1;
+	if (st->src->live && t->packet_socket && cfg->wait_for_inputs &&
+	    if_nametoindex(t->ifname) == 0) {
+		/* the core reopens it, once it is there */
+		st->absent = true;
+		st->ops = &socket_backend;
+		return 0;
+	}
 	if (input_relay_open(&t->relay, a->child_as, &relay_uri, err,
 	    errlen) != 0)
 		return -1;
@@ -363,11 +349,9 @@ libtrace_link(struct input_stream *st, struct libtrace_in *t)
 
 /*
  * Reader thread, after a wait on t's packet socket (revents: poll's):
- * take its error before libtrace does (ring: would never read it, and
- * poll() return at once again, a spin; int: and pcapint: would end the
- * read, or wait inside libpcap for the link, deaf to a stop).  ENETDOWN
- * is the link going down (the socket stays) or the interface going
- * away (libtrace_link tells which).  0, or -1 after input_stream_fail().
+ * take its error before libtrace does (see DESIGN).  ENETDOWN is the
+ * link going down (the socket stays) or the interface going away
+ * (libtrace_link tells which).  0, or -1 after input_stream_fail().
  */
 static int
 libtrace_check(struct input_stream *st, struct libtrace_in *t, short revents)
@@ -375,12 +359,9 @@ libtrace_check(struct input_stream *st, struct libtrace_in *t, short revents)
 	int e = 0;
 	socklen_t len = sizeof(e);
 
-	if (revents & POLLNVAL) {
-		input_stream_fail(st, "invalid poll on its socket");
-		return -1;
-	}
-	if (revents & POLLHUP) {
-		input_stream_fail(st, "hangup on its socket");
+	if (revents & (POLLNVAL | POLLHUP)) {
+		input_stream_fail(st, revents & POLLNVAL ?
+		    "invalid poll on its socket" : "hangup on its socket");
 		return -1;
 	}
 	if (revents & POLLERR) {
@@ -598,6 +579,23 @@ input_libtrace_formats(void)
 {
 	trace_help();
 }
+
+static const struct input_backend socket_backend = {
+	.name = "libtrace live",
+	.read = libtrace_read_live,
+	.final = libtrace_stats,
+	.join = libtrace_join,
+	.close = libtrace_close,
+	.reopen = libtrace_reopen,
+};
+
+static const struct input_backend live_backend = {
+	.name = "libtrace live",
+	.read = libtrace_read_live,
+	.final = libtrace_stats,
+	.join = libtrace_join,
+	.close = libtrace_close,
+};
 
 const struct input_backend input_libtrace_backend = {
 	.name = "libtrace",

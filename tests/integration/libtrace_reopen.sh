@@ -14,7 +14,9 @@
 #  - the link set down for 3 s, then up: no CPU spin, no gap (the socket
 #    stays, as libpcap's does), and the frames sent once it is up are
 #    captured (a pcapint: read used to wait inside libpcap for the link,
-#    deaf to SIGTERM).
+#    deaf to SIGTERM);
+#  - --wait-for-inputs: started before the veth exists, it is opened once
+#    the veth is made, and captures.
 . "$(dirname "$0")/lib.sh"
 skip_sanitizer tsan "live capture: libtrace and libpcap are not TSan-clean"
 . "$(dirname "$0")/live_lib.sh"
@@ -167,6 +169,33 @@ for fmt in $FORMATS; do
 		passed "$what: ${CPU_PCT}% of a core while down, no gap, capture resumes, exit 0"
 	fi
 	ip link set "$IF1" up 2>/dev/null || true
+
+	# --- --wait-for-inputs: started before the veth exists ---
+	section
+	what="$uri missing at start, --wait-for-inputs"
+	d=$TMP/$fmt-wait
+	ip link del "$IF1"
+	mkdir "$d"
+	CAP_DIR=$d CAP_ERR=$d/stderr
+	"$MTRACECAP" --libtrace-live --wait-for-inputs -s 0 \
+	    "pcapfile:$d/out.pcap" "$uri" 2>"$CAP_ERR" &
+	CAP_PID=$!
+	if wait_line "input '$uri': no such interface; waiting for it (--wait-for-inputs)\$" 5; then
+		remake_veth
+		if wait_line "input '$uri' is back after [0-9]*\.[0-9][0-9] s (reopen 1)\$" 10; then
+			replay "$NS1" "${IF1}p" "$TMP/b.pcap" "$PPS"
+			sleep 0.3
+		else
+			fail "$what: not opened 10 s after the veth was made: $(tail -3 "$CAP_ERR")"
+		fi
+		stop_running "$what"
+		count_from "$what" "$d/out.pcap" 3 "$NB"
+	else
+		fail "$what: no 'waiting for it' line: $(tail -3 "$CAP_ERR")"
+		stop_running "$what"
+	fi
+	ip link show "$IF1" >/dev/null 2>&1 || remake_veth
+	passed "$what: opened once the veth is there, its frames captured"
 done
 
 finish
