@@ -18,31 +18,30 @@
  *   for the next packet forever).  Files read with trace_read_packet();
  *   a stream behind the relay (input_relay.c) is read on to the end of file
  *   that the relay makes once told to stop.
- * - ring:, int: and pcapint: (--libtrace-live) read a packet socket, and
- *   its errors are ours to take (libtrace 3 would spin on ring:, end an
- *   int: or pcapint: read, or wait inside libpcap deaf to a stop): a
- *   link that goes down keeps its socket; an interface that went away
- *   fails the read, and the core reopens the source on the opener
- *   thread (libtrace_reopen: a new trace made as the first, the drop
- *   counters carried over), as it does libpcap's; one missing at start
- *   with --wait-for-inputs starts absent.  libtrace's other live formats
- *   fail for good.
+ * - ring:, int: and pcapint: (--libtrace-live) read a packet socket
+ *   whose errors are ours to take (input_pktsock.c: libtrace 3 would
+ *   spin on ring:, end an int: or pcapint: read, or wait inside libpcap
+ *   deaf to a stop): a link that goes down keeps its socket; an
+ *   interface that went away fails the read, and the core reopens the
+ *   source on the opener thread (libtrace_reopen: a new trace made as
+ *   the first, the drop counters carried over), as it does libpcap's;
+ *   one missing at start with --wait-for-inputs starts absent.
+ *   libtrace's other live formats fail for good.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include <libtrace.h>
 
 #include "input_libpcap.h"
+#include "input_pktsock.h"
 #include "input_relay.h"
 #include "input_backend.h"
 
@@ -56,13 +55,9 @@ struct libtrace_in {
 	uint64_t		 drops_base, drops_total;
 	uint64_t		 drops_checked_ns;
 	bool			 warned_linktype;
-	/* ring:, int:, pcapint: its packet socket (-1: not known yet; the
-	 * waits name it) and interface; the link went down (ENETDOWN), so
-	 * whether the interface is still there is asked at every wait */
+	/* ring:, int:, pcapint: (--libtrace-live) */
 	bool			 packet_socket;
-	int			 fd;
-	char			 ifname[IFNAMSIZ];
-	bool			 netdown;
+	struct input_pktsock	 sock;
 };
 
 /* the live readers (at the end): ring:, int: and pcapint: (reopened
@@ -111,7 +106,6 @@ discard_queued(struct input_stream *st, struct libtrace_in *t)
 		n++;
 	else if (ev.type != TRACE_EVENT_IOWAIT)
 		return;
-	t->fd = ev.fd;
 	while (n < DISCARD_MAX && recv(ev.fd, &byte, 1,
 	    MSG_DONTWAIT | MSG_TRUNC) >= 0)
 		n++;
@@ -182,8 +176,7 @@ libtrace_start(struct input_stream *st, struct libtrace_in *t,
 		log_seterr(err, errlen, "out of memory");
 		return -1;
 	}
-	t->fd = -1;
-	t->netdown = false;
+	input_pktsock_reset(&t->sock);
 	t->drops_checked_ns = 0;
 	if (st->src->live && input_sniff_has_format(st->src->uri, "int"))
 		discard_queued(st, t);
@@ -226,18 +219,18 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 	    input_sniff_has_format(uri, "int");
 	t->packet_socket = t->drops_are_deltas ||
 	    input_sniff_has_format(uri, "pcapint");
-	if (t->packet_socket)
-		(void)snprintf(t->ifname, sizeof(t->ifname), "%s",
-		    uri + input_sniff_format_len(uri) + 1);
+	input_pktsock_init(&t->sock, st, t->packet_socket ?
+	    uri + input_sniff_format_len(uri) + 1 : "");
 	if (cfg->filter != NULL &&
 	    input_libpcap_filter_check(cfg->filter, uri, err, errlen) != 0)
 		return -1;
 	if (st->src->live && t->packet_socket && cfg->wait_for_inputs &&
-	    if_nametoindex(t->ifname) == 0) {
+	    if_nametoindex(t->sock.ifname) == 0) {
 		/* the core reopens it, once it is there */
 		st->absent = true;
 		st->ops = &socket_backend;
-		return 0;
+		return input_sniff_has_format(uri, "pcapint") ?
+		    input_pktsock_kick_start(&t->sock, err, errlen) : 0;
 	}
 	if (input_relay_open(&t->relay, a->child_as, &relay_uri, err,
 	    errlen) != 0)
@@ -249,6 +242,8 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 		return -1;
 	if (st->src->live)
 		st->ops = t->packet_socket ? &socket_backend : &live_backend;
+	if (st->src->live && input_sniff_has_format(uri, "pcapint"))
+		return input_pktsock_kick_start(&t->sock, err, errlen);
 	return 0;
 }
 
@@ -319,71 +314,8 @@ push_packet(struct input_stream *st, struct libtrace_in *t, unsigned *batch)
 	    batch);
 }
 
-/*
- * Reader thread, t's link went down (t->netdown): whether its interface
- * is still there.  Its socket says: once the interface is unregistered
- * it is bound to index -1 (maybe a little after the ENETDOWN, hence the
- * question at every wait, as libpcap's device_still_exists), and once
- * the link is up again the question is over.  0, or -1 after
- * input_stream_fail().
- */
-static int
-libtrace_link(struct input_stream *st, struct libtrace_in *t)
-{
-	struct sockaddr_ll sll;
-	socklen_t len = sizeof(sll);
-	struct ifreq ifr;
-
-	memset(&sll, 0, sizeof(sll));
-	if (getsockname(t->fd, (struct sockaddr *)&sll, &len) != 0 ||
-	    sll.sll_ifindex == -1) {
-		input_stream_fail(st, "the interface disappeared");
-		return -1;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, t->ifname, sizeof(ifr.ifr_name));
-	if (ioctl(t->fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP))
-		t->netdown = false;
-	return 0;
-}
-
-/*
- * Reader thread, after a wait on t's packet socket (revents: poll's):
- * take its error before libtrace does (see DESIGN).  ENETDOWN is the
- * link going down (the socket stays) or the interface going away
- * (libtrace_link tells which).  0, or -1 after input_stream_fail().
- */
-static int
-libtrace_check(struct input_stream *st, struct libtrace_in *t, short revents)
-{
-	int e = 0;
-	socklen_t len = sizeof(e);
-
-	if (revents & (POLLNVAL | POLLHUP)) {
-		input_stream_fail(st, revents & POLLNVAL ?
-		    "invalid poll on its socket" : "hangup on its socket");
-		return -1;
-	}
-	if (revents & POLLERR) {
-		if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
-			e = errno;
-		if (e == ENETDOWN) {
-			t->netdown = true;
-		} else if (e != 0) {
-			input_stream_fail(st, strerror(e));
-			return -1;
-		}
-	}
-	return t->netdown ? libtrace_link(st, t) : 0;
-}
-
-/*
- * Reader thread: libtrace ended the read of a packet socket (ev).
- * libtrace 3 prints and clears the error of an int: or pcapint: read
- * (it took the socket's ENETDOWN before we did): a link that is down
- * with its socket still bound is not the end; anything else fails the
- * read.  1 read on, or -1 after input_stream_fail().
- */
+/* Reader thread: libtrace ended the read of a packet socket (ev).  1
+ * read on (its link is down), or -1 after input_stream_fail(). */
 static int
 libtrace_ended(struct input_stream *st, struct libtrace_in *t,
     const libtrace_eventobj_t *ev)
@@ -392,17 +324,7 @@ libtrace_ended(struct input_stream *st, struct libtrace_in *t,
 		input_stream_fail(st, trace_get_err(t->trace).problem);
 		return -1;
 	}
-	if (t->fd < 0 && ev->fd > 0)
-		t->fd = ev->fd;	/* libtrace's device formats name it */
-	if (t->fd >= 0) {
-		t->netdown = true;
-		if (libtrace_link(st, t) != 0)
-			return -1;
-		if (t->netdown)
-			return 1;
-	}
-	input_stream_fail(st, "libtrace ended the capture");
-	return -1;
+	return input_pktsock_ended(&t->sock, ev->fd);
 }
 
 /* Wait for the live source (or sleep as a replayed trace says): 0, or
@@ -421,10 +343,9 @@ libtrace_wait(struct input_stream *st, struct libtrace_in *t,
 			input_stream_fail(st, strerror(errno));
 			return -1;
 		}
-		if (t->packet_socket) {
-			t->fd = ev->fd;
-			return libtrace_check(st, t, pfd.revents);
-		}
+		if (t->packet_socket)
+			return input_pktsock_check(&t->sock, ev->fd,
+			    pfd.revents);
 	} else {
 		double s = ev->seconds < 0.1 ? ev->seconds : 0.1;
 		struct timespec ts = { 0, (long)(s * 1e9) };
@@ -437,7 +358,7 @@ libtrace_wait(struct input_stream *st, struct libtrace_in *t,
 /* A live source: the events up to the next wait, INPUT_READ_BATCH
  * packets at most. */
 static int
-libtrace_read_live(struct input_stream *st)
+libtrace_read_events(struct input_stream *st)
 {
 	struct libtrace_in *t = st->be;
 
@@ -466,6 +387,8 @@ libtrace_read_live(struct input_stream *st)
 			return libtrace_wait(st, t, &ev) == 0 ? 1 : -1;
 		case TRACE_EVENT_TERMINATE:
 		default:
+			if (input_stream_stopping(st))
+				return 0;	/* maybe kicked */
 			if (t->packet_socket)
 				return libtrace_ended(st, t, &ev);
 			if (trace_is_err(t->trace)) {
@@ -477,6 +400,19 @@ libtrace_read_live(struct input_stream *st)
 		}
 	}
 	return 1;
+}
+
+/* libtrace_read_events, with the kick (input_pktsock.c) told. */
+static int
+libtrace_read_live(struct input_stream *st)
+{
+	struct libtrace_in *t = st->be;
+	int rc;
+
+	input_pktsock_reading(&t->sock, true);
+	rc = libtrace_read_events(st);
+	input_pktsock_reading(&t->sock, false);
+	return rc;
 }
 
 /* A file or a relayed stream: INPUT_READ_BATCH packets at most. */
@@ -533,8 +469,10 @@ libtrace_join(struct input_stream *st)
 {
 	struct libtrace_in *t = st->be;
 
-	if (t != NULL)
+	if (t != NULL) {
 		input_relay_join(&t->relay);
+		input_pktsock_join(&t->sock);
+	}
 }
 
 static void
@@ -545,6 +483,7 @@ libtrace_close(struct input_stream *st)
 	if (t == NULL)
 		return;
 	input_relay_join(&t->relay);
+	input_pktsock_join(&t->sock);
 	input_relay_close(&t->relay);
 	libtrace_free(t);
 	free(t);
