@@ -32,7 +32,7 @@ PPS=500
 NA=200		# frames sent before the failure (id 1)
 NB=200		# frames sent after the return (id 3)
 HZ=$(getconf CLK_TCK)
-CPU_PCT= STOP_MS=
+CPU_PCT='' STOP_MS=''
 
 NS1=$(uniq_name mtlrn)
 IF1=$(uniq_name mtlr)
@@ -55,6 +55,13 @@ remake_veth() {
 	ip netns exec "$NS1" ip link set "${IF1}p" up
 }
 
+# del_veth WHAT URI - delete IF1; URI must be logged down within 2 s
+del_veth() {
+	ip link del "$IF1"
+	wait_line "input '$2' is down: " 2 ||
+	    fail "$1: no 'is down' line: $(tail -3 "$CAP_ERR")"
+}
+
 # wait_line PATTERN SECONDS - until PATTERN is in CAP_ERR
 wait_line() {
 	local i=0 max=$(($2 * 20))
@@ -74,7 +81,7 @@ cpu_over() {
 	c1=$(awk '{print $14 + $15}' "/proc/$CAP_PID/stat" 2>/dev/null) || c1=
 	if [ -z "$c0" ] || [ -z "$c1" ]; then
 		fail "$1: mtracecap ended by itself: $(tail -3 "$CAP_ERR")"
-		CPU_PCT=?
+		CPU_PCT='?'
 		return 0
 	fi
 	CPU_PCT=$(( (c1 - c0) * 100 / HZ / $2 ))
@@ -111,9 +118,7 @@ for fmt in $FORMATS; do
 	if start_capture "$d" --libtrace-live -s 0 "pcapfile:$d/out.pcap" "$uri"; then
 		replay "$NS1" "${IF1}p" "$TMP/a.pcap" "$PPS"
 		sleep 0.3
-		ip link del "$IF1"
-		wait_line "input '$uri' is down: " 2 ||
-		    fail "$what: no 'is down' line: $(tail -3 "$CAP_ERR")"
+		del_veth "$what" "$uri"
 		cpu_over "$what, while gone" 3
 		remake_veth
 		if wait_line "input '$uri' is back after [0-9]*\.[0-9][0-9] s (reopen 1)\$" 10; then
@@ -141,9 +146,7 @@ for fmt in $FORMATS; do
 	what="$uri gone, SIGTERM"
 	d=$TMP/$fmt-term
 	if start_capture "$d" --libtrace-live -s 0 "pcapfile:$d/out.pcap" "$uri"; then
-		ip link del "$IF1"
-		wait_line "input '$uri' is down: " 2 ||
-		    fail "$what: no 'is down' line: $(tail -3 "$CAP_ERR")"
+		del_veth "$what" "$uri"
 		sleep 1
 		stop_running "$what"
 		passed "$what: stops in $STOP_MS ms, exit 0"
