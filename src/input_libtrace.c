@@ -6,7 +6,9 @@
  * DESIGN
  * - This is the only file that includes libtrace.h; libtrace 3/4
  *   differences (drop counters) are hidden here.  libtrace 3 registers
- *   formats without a lock: trace_create runs in the main thread only.
+ *   formats without a lock: trace_create runs in the main thread, and
+ *   after the start (the formats registered) in the opener thread only,
+ *   when it reopens a source (below).
  * - libtrace applies the filter itself (one filter object per input:
  *   libtrace 3 compiles lazily, so the syntax is checked with libpcap
  *   first) and counts what it rejects; input_push() filters nothing.
@@ -16,10 +18,20 @@
  *   for the next packet forever).  Files read with trace_read_packet();
  *   a stream behind the relay (input_relay.c) is read on to the end of file
  *   that the relay makes once told to stop.
+ * - ring:, int: and pcapint: (--libtrace-live) read a packet socket
+ *   whose errors are ours to take (input_pktsock.c: libtrace 3 would
+ *   spin on ring:, end an int: or pcapint: read, or wait inside libpcap
+ *   deaf to a stop): a link that goes down keeps its socket; an
+ *   interface that went away fails the read, and the core reopens the
+ *   source on the opener thread (libtrace_reopen: a new trace made as
+ *   the first, the drop counters carried over), as it does libpcap's;
+ *   one missing at start with --wait-for-inputs starts absent.
+ *   libtrace's other live formats fail for good.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +41,7 @@
 #include <libtrace.h>
 
 #include "input_libpcap.h"
+#include "input_pktsock.h"
 #include "input_relay.h"
 #include "input_backend.h"
 
@@ -38,23 +51,18 @@ struct libtrace_in {
 	libtrace_packet_t	*packet;
 	struct input_relay		 relay;
 	bool			 drops_are_deltas;
-	uint64_t		 drops_total;
+	/* what the traces before the current one dropped, and in all */
+	uint64_t		 drops_base, drops_total;
 	uint64_t		 drops_checked_ns;
 	bool			 warned_linktype;
+	/* ring:, int:, pcapint: (--libtrace-live) */
+	bool			 packet_socket;
+	struct input_pktsock	 sock;
 };
 
-static int libtrace_read_live(struct input_stream *st);
-static void libtrace_stats(struct input_stream *st);
-static void libtrace_join(struct input_stream *st);
-static void libtrace_close(struct input_stream *st);
-
-static const struct input_backend live_backend = {
-	.name = "libtrace live",
-	.read = libtrace_read_live,
-	.final = libtrace_stats,
-	.join = libtrace_join,
-	.close = libtrace_close,
-};
+/* the live readers (at the end): ring:, int: and pcapint: (reopened
+ * after failure), and libtrace's other live formats */
+static const struct input_backend socket_backend, live_backend;
 
 static int
 libtrace_to_linktype(libtrace_linktype_t t)
@@ -137,6 +145,59 @@ libtrace_config(struct input_stream *st, struct libtrace_in *t,
 	return 0;
 }
 
+/*
+ * Create, configure and start t's trace of uri (the first open in the
+ * main thread, a reopen in the opener thread), then empty an int:
+ * socket of what it queued meanwhile.  0, or -1 with err (what was made
+ * is left in t for libtrace_free).
+ */
+static int
+libtrace_start(struct input_stream *st, struct libtrace_in *t,
+    const char *uri, char *err, size_t errlen)
+{
+	libtrace_err_t e;
+
+	t->trace = trace_create(uri);
+	if (t->trace == NULL || trace_is_err(t->trace)) {
+		e = trace_get_err(t->trace);
+		log_seterr(err, errlen, "cannot open input '%s': %s",
+		    st->src->uri, e.problem);
+		return -1;
+	}
+	if (libtrace_config(st, t, st->src->cfg, err, errlen) != 0)
+		return -1;
+	if (trace_start(t->trace) != 0) {
+		e = trace_get_err(t->trace);
+		log_seterr(err, errlen, "cannot start input '%s': %s",
+		    st->src->uri, e.problem);
+		return -1;
+	}
+	if ((t->packet = trace_create_packet()) == NULL) {
+		log_seterr(err, errlen, "out of memory");
+		return -1;
+	}
+	input_pktsock_reset(&t->sock);
+	t->drops_checked_ns = 0;
+	if (st->src->live && input_sniff_has_format(st->src->uri, "int"))
+		discard_queued(st, t);
+	return 0;
+}
+
+/* Free t's packet, trace and filter (any of them may be NULL). */
+static void
+libtrace_free(struct libtrace_in *t)
+{
+	if (t->packet != NULL)
+		trace_destroy_packet(t->packet);
+	if (t->trace != NULL)
+		trace_destroy(t->trace);
+	if (t->filter != NULL)
+		trace_destroy_filter(t->filter);
+	t->packet = NULL;
+	t->trace = NULL;
+	t->filter = NULL;
+}
+
 static int
 libtrace_open(struct input_stream *st, const struct input_open_args *a,
     char *err, size_t errlen)
@@ -144,8 +205,8 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 	const struct config *cfg = a->cfg;
 	const char *uri = st->src->uri;
 	struct libtrace_in *t;
-	libtrace_err_t e;
 	char *relay_uri;
+	int rc;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		log_seterr(err, errlen, "out of memory");
@@ -156,58 +217,59 @@ libtrace_open(struct input_stream *st, const struct input_open_args *a,
 	st->src->live = input_sniff_is_live(uri);
 	t->drops_are_deltas = input_sniff_has_format(uri, "ring") ||
 	    input_sniff_has_format(uri, "int");
+	t->packet_socket = t->drops_are_deltas ||
+	    input_sniff_has_format(uri, "pcapint");
+	input_pktsock_init(&t->sock, st, t->packet_socket ?
+	    uri + input_sniff_format_len(uri) + 1 : "");
 	if (cfg->filter != NULL &&
 	    input_libpcap_filter_check(cfg->filter, uri, err, errlen) != 0)
 		return -1;
+	if (st->src->live && t->packet_socket && cfg->wait_for_inputs &&
+	    if_nametoindex(t->sock.ifname) == 0) {
+		/* the core reopens it, once it is there */
+		st->absent = true;
+		st->ops = &socket_backend;
+		return input_sniff_has_format(uri, "pcapint") ?
+		    input_pktsock_kick_start(&t->sock, err, errlen) : 0;
+	}
 	if (input_relay_open(&t->relay, a->child_as, &relay_uri, err,
 	    errlen) != 0)
 		return -1;
-	t->trace = trace_create(relay_uri != NULL ? relay_uri : uri);
+	rc = libtrace_start(st, t, relay_uri != NULL ? relay_uri : uri, err,
+	    errlen);
 	free(relay_uri);
-	if (t->trace == NULL || trace_is_err(t->trace)) {
-		e = trace_get_err(t->trace);
-		log_seterr(err, errlen, "cannot open input '%s': %s", uri,
-		    e.problem);
+	if (rc != 0)
 		return -1;
-	}
-	if (libtrace_config(st, t, cfg, err, errlen) != 0)
-		return -1;
-	if (trace_start(t->trace) != 0) {
-		e = trace_get_err(t->trace);
-		log_seterr(err, errlen, "cannot start input '%s': %s", uri,
-		    e.problem);
-		return -1;
-	}
-	if ((t->packet = trace_create_packet()) == NULL) {
-		log_seterr(err, errlen, "out of memory");
-		return -1;
-	}
-	if (st->src->live) {
-		st->ops = &live_backend;
-		if (input_sniff_has_format(uri, "int"))
-			discard_queued(st, t);
-	}
+	if (st->src->live)
+		st->ops = t->packet_socket ? &socket_backend : &live_backend;
+	if (st->src->live && input_sniff_has_format(uri, "pcapint"))
+		return input_pktsock_kick_start(&t->sock, err, errlen);
 	return 0;
 }
 
-/* Fold libtrace 3 (per-query deltas on ring:/int:) and 4 (totals). */
+/* Fold libtrace 3 (per-query deltas on ring:/int:) and 4 (totals of
+ * the current trace, after those of the traces before it). */
 static void
 update_drops(struct input_stream *st, struct libtrace_in *t)
 {
 #ifdef HAVE_TRACE_GET_STATISTICS
-	libtrace_stat_t *s = trace_get_statistics(t->trace, NULL);
+	libtrace_stat_t *s;
 
+	if (t->trace == NULL)
+		return;
+	s = trace_get_statistics(t->trace, NULL);
 	if (s != NULL && s->dropped_valid)
-		t->drops_total = s->dropped;
+		t->drops_total = t->drops_base + s->dropped;
 #else
-	uint64_t d = trace_get_dropped_packets(t->trace);
+	uint64_t d;
 
-	if (d == UINT64_MAX)
+	if (t->trace == NULL ||
+	    (d = trace_get_dropped_packets(t->trace)) == UINT64_MAX)
 		return;
 	if (t->drops_are_deltas)
 		t->drops_total += d;
-	else if (d > t->drops_total)
-		t->drops_total = d;
+	else if (t->drops_base + d > t->drops_total)
+		t->drops_total = t->drops_base + d;
 #endif
 	atomic_store_explicit(&st->c.kernel_drops, t->drops_total,
 	    memory_order_relaxed);
@@ -252,6 +314,19 @@ push_packet(struct input_stream *st, struct libtrace_in *t, unsigned *batch)
 	    batch);
 }
 
+/* Reader thread: libtrace ended the read of a packet socket (ev).  1
+ * read on (its link is down), or -1 after input_stream_fail(). */
+static int
+libtrace_ended(struct input_stream *st, struct libtrace_in *t,
+    const libtrace_eventobj_t *ev)
+{
+	if (trace_is_err(t->trace)) {
+		input_stream_fail(st, trace_get_err(t->trace).problem);
+		return -1;
+	}
+	return input_pktsock_ended(&t->sock, ev->fd);
+}
+
 /* Wait for the live source (or sleep as a replayed trace says): 0, or
  * -1 failed. */
 static int
@@ -268,6 +343,9 @@ libtrace_wait(struct input_stream *st, struct libtrace_in *t,
 			input_stream_fail(st, strerror(errno));
 			return -1;
 		}
+		if (t->packet_socket)
+			return input_pktsock_check(&t->sock, ev->fd,
+			    pfd.revents);
 	} else {
 		double s = ev->seconds < 0.1 ? ev->seconds : 0.1;
 		struct timespec ts = { 0, (long)(s * 1e9) };
@@ -280,7 +358,7 @@ libtrace_wait(struct input_stream *st, struct libtrace_in *t,
 /* A live source: the events up to the next wait, INPUT_READ_BATCH
  * packets at most. */
 static int
-libtrace_read_live(struct input_stream *st)
+libtrace_read_events(struct input_stream *st)
 {
 	struct libtrace_in *t = st->be;
 
@@ -309,6 +387,10 @@ libtrace_read_live(struct input_stream *st)
 			return libtrace_wait(st, t, &ev) == 0 ? 1 : -1;
 		case TRACE_EVENT_TERMINATE:
 		default:
+			if (input_stream_stopping(st))
+				return 0;	/* maybe kicked */
+			if (t->packet_socket)
+				return libtrace_ended(st, t, &ev);
 			if (trace_is_err(t->trace)) {
 				input_stream_fail(st,
 				    trace_get_err(t->trace).problem);
@@ -318,6 +400,19 @@ libtrace_read_live(struct input_stream *st)
 		}
 	}
 	return 1;
+}
+
+/* libtrace_read_events, with the kick (input_pktsock.c) told. */
+static int
+libtrace_read_live(struct input_stream *st)
+{
+	struct libtrace_in *t = st->be;
+	int rc;
+
+	input_pktsock_reading(&t->sock, true);
+	rc = libtrace_read_events(st);
+	input_pktsock_reading(&t->sock, false);
+	return rc;
 }
 
 /* A file or a relayed stream: INPUT_READ_BATCH packets at most. */
@@ -362,7 +457,7 @@ libtrace_stats(struct input_stream *st)
 	uint64_t f;
 
 	update_drops(st, t);
-	if (st->src->live)
+	if (st->src->live || t->trace == NULL)
 		return;
 	if ((f = trace_get_filtered_packets(t->trace)) != UINT64_MAX)
 		atomic_store_explicit(&st->c.filtered, f,
@@ -374,8 +469,10 @@ libtrace_join(struct input_stream *st)
 {
 	struct libtrace_in *t = st->be;
 
-	if (t != NULL)
+	if (t != NULL) {
 		input_relay_join(&t->relay);
+		input_pktsock_join(&t->sock);
+	}
 }
 
 static void
@@ -386,15 +483,34 @@ libtrace_close(struct input_stream *st)
 	if (t == NULL)
 		return;
 	input_relay_join(&t->relay);
+	input_pktsock_join(&t->sock);
 	input_relay_close(&t->relay);
-	if (t->packet != NULL)
-		trace_destroy_packet(t->packet);
-	if (t->trace != NULL)
-		trace_destroy(t->trace);
-	if (t->filter != NULL)
-		trace_destroy_filter(t->filter);
+	libtrace_free(t);
 	free(t);
 	st->be = NULL;
+}
+
+/*
+ * The opener thread, the reader waiting (socket_backend's reopen op):
+ * the old trace goes, its drops counted, and a new one is made as the
+ * first was.  Nothing here waits: trace_start binds a socket (ring:
+ * maps its ring) or fails.
+ */
+static int
+libtrace_reopen(struct input_stream *st, char *err, size_t errlen)
+{
+	struct libtrace_in *t = st->be;
+
+	if (t->trace != NULL) {
+		update_drops(st, t);
+		t->drops_base = t->drops_total;
+	}
+	libtrace_free(t);
+	if (libtrace_start(st, t, st->src->uri, err, errlen) != 0) {
+		libtrace_free(t);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -402,6 +518,23 @@ input_libtrace_formats(void)
 {
 	trace_help();
 }
+
+static const struct input_backend socket_backend = {
+	.name = "libtrace live",
+	.read = libtrace_read_live,
+	.final = libtrace_stats,
+	.join = libtrace_join,
+	.close = libtrace_close,
+	.reopen = libtrace_reopen,
+};
+
+static const struct input_backend live_backend = {
+	.name = "libtrace live",
+	.read = libtrace_read_live,
+	.final = libtrace_stats,
+	.join = libtrace_join,
+	.close = libtrace_close,
+};
 
 const struct input_backend input_libtrace_backend = {
 	.name = "libtrace",
