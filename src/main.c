@@ -27,6 +27,7 @@
 #include "control.h"
 #include "input.h"
 #include "log.h"
+#include "metrics_out.h"
 #include "opener.h"
 #include "options.h"
 #include "output.h"
@@ -148,6 +149,7 @@ struct run {
 	size_t		 opened, started;
 	char		*pipeout_path, *hook_path;
 	struct postrotate *hook;
+	struct metrics_out *metrics;	/* NULL: no --metrics-* */
 	struct recover	*recovery;
 	struct privs_user user;
 	char		**lzop_argv;	/* -Z lzo through lzop (owned) */
@@ -239,6 +241,8 @@ static int
 start_control(struct run *r)
 {
 	if (control_init(&r->ctl, r->err, sizeof(r->err)) != 0 ||
+	    ((r->metrics = metrics_out_create(&r->cfg, &r->ctl, r->err,
+	    sizeof(r->err))) == NULL && r->err[0] != '\0') ||
 	    control_start(&r->ctl, r->err, sizeof(r->err)) != 0) {
 		log_error("%s", r->err);
 		return -1;
@@ -442,6 +446,11 @@ start_threads(struct run *r)
 		return -1;
 	}
 	r->stats_ok = true;
+	if (r->metrics != NULL && metrics_out_start(r->metrics, &r->stats,
+	    r->err, sizeof(r->err)) != 0) {
+		log_error("%s", r->err);
+		return -1;
+	}
 	for (r->started = 0; r->started < r->opened; r->started++) {
 		if (input_start(r->inputs[r->started], &r->ctl.stop, r->err,
 		    sizeof(r->err)) != 0) {
@@ -489,6 +498,7 @@ drain(struct run *r, int status)
 	for (size_t i = 0; i < r->started; i++)
 		input_join(r->inputs[i]);
 	control_finish(&r->ctl);	/* the final STATUS line */
+	(void)metrics_out_final(r->metrics);	/* totals final; logs */
 	for (size_t i = 0; i < r->started; i++)
 		if (input_failed(r->inputs[i]))
 			status = EXIT_RUNTIME;
@@ -513,6 +523,7 @@ run_free(struct run *r)
 			input_destroy(r->inputs[i]);	/* NULL: not opened */
 	free(r->inputs);
 	opener_stop();		/* after every reader that may use it */
+	metrics_out_destroy(r->metrics);	/* serves stats until here */
 	if (r->stats_ok)
 		stats_destroy(&r->stats);
 	if (r->waiter_ok)
