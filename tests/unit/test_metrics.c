@@ -194,6 +194,32 @@ test_escaping(void **state)
 static void
 test_figures(void **state)
 {
+	static const char *const want[] = {
+		"mtracecap_input_up{input=\"a\"} 1",
+		"mtracecap_input_up{input=\"b\"} 0",
+		"mtracecap_input_received_packets_total{input=\"a\"} 120",
+		"mtracecap_input_kernel_dropped_packets_total{input=\"a\"} 7",
+		"mtracecap_input_interface_dropped_packets_total{input=\"a\"} 2",
+		"mtracecap_input_filtered_packets_total{input=\"b\"} 5",
+		"mtracecap_input_packets_total{input=\"b\"} 99",
+		"mtracecap_input_bytes_total{input=\"b\"} 6336",
+		"mtracecap_input_reopens_total{input=\"b\"} 3",
+		"mtracecap_queue_bytes{input=\"b\"} 4096",
+		"mtracecap_queue_capacity_bytes{input=\"b\"} 8388608",
+		"mtracecap_output_packets_total 150",
+		"mtracecap_output_bytes_total 123456",
+		"mtracecap_output_lost_packets_total{reason=\"output\"} 4",
+		"mtracecap_output_lost_packets_total{reason=\"unfit\"} 1",
+		"mtracecap_output_lost_packets_total{reason=\"nofile\"} 9",
+		"mtracecap_disorder_packets_total 11",
+		"mtracecap_files_completed_total 12",
+		"mtracecap_files_failed_total 13",
+		"mtracecap_last_file_completed_timestamp_seconds 1700000000.250",
+		"mtracecap_output_free_bytes 1099511627776",
+		"process_start_time_seconds 1699999999.500",
+		"process_cpu_seconds_total 2.250",
+		"process_resident_memory_bytes 8192",
+	};
 	struct fixture f;
 
 	(void)state;
@@ -222,39 +248,8 @@ test_figures(void **state)
 	f.v.proc.cpu_s = 2.25;
 	f.v.proc.rss_bytes = 8192;
 	render(&f);
-	assert_line(f.b.p, "mtracecap_input_up{input=\"a\"} 1");
-	assert_line(f.b.p, "mtracecap_input_up{input=\"b\"} 0");
-	assert_line(f.b.p, "mtracecap_input_received_packets_total"
-	    "{input=\"a\"} 120");
-	assert_line(f.b.p, "mtracecap_input_kernel_dropped_packets_total"
-	    "{input=\"a\"} 7");
-	assert_line(f.b.p, "mtracecap_input_interface_dropped_packets_total"
-	    "{input=\"a\"} 2");
-	assert_line(f.b.p, "mtracecap_input_filtered_packets_total"
-	    "{input=\"b\"} 5");
-	assert_line(f.b.p, "mtracecap_input_packets_total{input=\"b\"} 99");
-	assert_line(f.b.p, "mtracecap_input_bytes_total{input=\"b\"} 6336");
-	assert_line(f.b.p, "mtracecap_input_reopens_total{input=\"b\"} 3");
-	assert_line(f.b.p, "mtracecap_queue_bytes{input=\"b\"} 4096");
-	assert_line(f.b.p, "mtracecap_queue_capacity_bytes{input=\"b\"} "
-	    "8388608");
-	assert_line(f.b.p, "mtracecap_output_packets_total 150");
-	assert_line(f.b.p, "mtracecap_output_bytes_total 123456");
-	assert_line(f.b.p, "mtracecap_output_lost_packets_total"
-	    "{reason=\"output\"} 4");
-	assert_line(f.b.p, "mtracecap_output_lost_packets_total"
-	    "{reason=\"unfit\"} 1");
-	assert_line(f.b.p, "mtracecap_output_lost_packets_total"
-	    "{reason=\"nofile\"} 9");
-	assert_line(f.b.p, "mtracecap_disorder_packets_total 11");
-	assert_line(f.b.p, "mtracecap_files_completed_total 12");
-	assert_line(f.b.p, "mtracecap_files_failed_total 13");
-	assert_line(f.b.p, "mtracecap_last_file_completed_timestamp_seconds "
-	    "1700000000.250");
-	assert_line(f.b.p, "mtracecap_output_free_bytes 1099511627776");
-	assert_line(f.b.p, "process_start_time_seconds 1699999999.500");
-	assert_line(f.b.p, "process_cpu_seconds_total 2.250");
-	assert_line(f.b.p, "process_resident_memory_bytes 8192");
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+		assert_line(f.b.p, want[k]);
 	/* standard output has no file system: the family without a sample */
 	f.v.free_known = false;
 	render(&f);
