@@ -1,11 +1,13 @@
 /*
  * main.c - mtracecap's startup order, and nothing else.
  *
- * parse -> start the control thread (signals, systemd) -> check the
+ * parse -> start the control thread (signals, systemd; the metrics
+ * port is bound and the metrics file's timer added first) -> check the
  * output place -> open and start every input (main thread: libtrace 3 is
- * not safe otherwise) -> drop privileges -> start the readers -> tell
- * systemd we are ready -> merge and write until the inputs end or a
- * signal says stop -> join -> report -> exit status.  Each phase is one
+ * not safe otherwise) -> drop privileges -> serve the metrics -> start
+ * the readers -> tell systemd we are ready -> merge and write until the
+ * inputs end or a signal says stop -> join -> the last metrics file ->
+ * report -> exit status.  Each phase is one
  * function below, in that order (command_line, start_control, prepare,
  * open_inputs, drop_privileges, start_threads, capture, drain), and
  * run_free() undoes whatever was set up.  A stop signal before every

@@ -10,8 +10,9 @@
  *
  * Threads: the writer (losses without a file, unfit packets, live
  * progress of the file being written), the finisher (completed files),
- * and any thread that reads (the control thread's STATUS line now;
- * metrics and the control socket later) while both run.  The shared figures sit under one
+ * and any thread that reads (the control thread's STATUS line and
+ * --metrics-file, the metrics HTTP thread, the control socket) while both
+ * run.  The shared figures sit under one
  * mutex: each change (the writer's per batch of packets and per file, the
  * finisher's per file) and each stats_snapshot() is one critical section,
  * so a snapshot's figures agree with each other (a completed file moves
