@@ -92,6 +92,31 @@ rc=0
 [ -z "$(ls -A "$OUT")" ] || fail "unwritable --metrics-file: left $(ls -A "$OUT")"
 passed "usage and bind errors: one line, exit 2 or 1, no file"
 
+# --- an explicit IPv6 address: bound there only ------------------------------
+section
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	PORT=$(free_port)
+	mkfifo "$TMP/six"
+	hold_fifo "$IN" "$TMP/six"
+	"$MTRACECAP" --metrics-listen="[::1]:$PORT" -B "$OUT" "pcapfile:$TMP/six" 2>"$TMP/six.err" &
+	SIX=$!
+	on_exit "kill_child -KILL $SIX"
+	i=0
+	until curl -s --max-time 2 -g "http://[::1]:$PORT/metrics" >"$TMP/six.txt" &&
+	    grep -q '^mtracecap_input_received_packets_total{input="pcapfile:'"$TMP"'/six"} 10$' "$TMP/six.txt"; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || { fail "[::1]:$PORT: no answer with 10 packets read"; break; }
+		sleep 0.2
+	done
+	listen=$(ss -Hltn "sport = :$PORT" | awk '{print $4}')
+	[ "$listen" = "[::1]:$PORT" ] || fail "[::1]:$PORT listens on '$listen'"
+	kill -TERM "$SIX"
+	wait "$SIX" || fail "[::1]: exit $?: $(cat "$TMP/six.err")"
+	kill_child "$HOLD_PID"
+	rm -rf "${OUT:?}"/*
+	passed "--metrics-listen=[::1]:PORT: served there, bound there only"
+fi
+
 # --- Prometheus ---------------------------------------------------------------
 PORT=$(free_port)
 PPORT=$(free_port)
