@@ -425,6 +425,22 @@ input_failed(const struct input *in)
 	return false;
 }
 
+bool
+input_up(struct input *in)
+{
+	return !input_failed(in) && !input_gaps_open(&in->gaps);
+}
+
+void
+input_queue_bytes(const struct input *in, uint64_t *used, uint64_t *capacity)
+{
+	*used = *capacity = 0;
+	for (size_t k = 0; k < in->nstreams; k++) {
+		*used += queue_used_bytes(in->streams[k].q);
+		*capacity += queue_capacity(in->streams[k].q);
+	}
+}
+
 void
 input_libtrace_help(void)
 {

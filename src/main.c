@@ -1,11 +1,13 @@
 /*
  * main.c - mtracecap's startup order, and nothing else.
  *
- * parse -> start the control thread (signals, systemd) -> check the
+ * parse -> start the control thread (signals, systemd; the metrics
+ * port is bound and the metrics file's timer added first) -> check the
  * output place -> open and start every input (main thread: libtrace 3 is
- * not safe otherwise) -> drop privileges -> start the readers -> tell
- * systemd we are ready -> merge and write until the inputs end or a
- * signal says stop -> join -> report -> exit status.  Each phase is one
+ * not safe otherwise) -> drop privileges -> serve the metrics -> start
+ * the readers -> tell systemd we are ready -> merge and write until the
+ * inputs end or a signal says stop -> join -> the last metrics file ->
+ * report -> exit status.  Each phase is one
  * function below, in that order (command_line, start_control, prepare,
  * open_inputs, drop_privileges, start_threads, capture, drain), and
  * run_free() undoes whatever was set up.  A stop signal before every
@@ -27,6 +29,7 @@
 #include "control.h"
 #include "input.h"
 #include "log.h"
+#include "metrics_out.h"
 #include "opener.h"
 #include "options.h"
 #include "output.h"
@@ -148,6 +151,7 @@ struct run {
 	size_t		 opened, started;
 	char		*pipeout_path, *hook_path;
 	struct postrotate *hook;
+	struct metrics_out *metrics;	/* NULL: no --metrics-* */
 	struct recover	*recovery;
 	struct privs_user user;
 	char		**lzop_argv;	/* -Z lzo through lzop (owned) */
@@ -239,6 +243,8 @@ static int
 start_control(struct run *r)
 {
 	if (control_init(&r->ctl, r->err, sizeof(r->err)) != 0 ||
+	    ((r->metrics = metrics_out_create(&r->cfg, &r->ctl, r->err,
+	    sizeof(r->err))) == NULL && r->err[0] != '\0') ||
 	    control_start(&r->ctl, r->err, sizeof(r->err)) != 0) {
 		log_error("%s", r->err);
 		return -1;
@@ -442,6 +448,11 @@ start_threads(struct run *r)
 		return -1;
 	}
 	r->stats_ok = true;
+	if (r->metrics != NULL && metrics_out_start(r->metrics, &r->stats,
+	    r->err, sizeof(r->err)) != 0) {
+		log_error("%s", r->err);
+		return -1;
+	}
 	for (r->started = 0; r->started < r->opened; r->started++) {
 		if (input_start(r->inputs[r->started], &r->ctl.stop, r->err,
 		    sizeof(r->err)) != 0) {
@@ -489,6 +500,7 @@ drain(struct run *r, int status)
 	for (size_t i = 0; i < r->started; i++)
 		input_join(r->inputs[i]);
 	control_finish(&r->ctl);	/* the final STATUS line */
+	(void)metrics_out_final(r->metrics);	/* totals final; logs */
 	for (size_t i = 0; i < r->started; i++)
 		if (input_failed(r->inputs[i]))
 			status = EXIT_RUNTIME;
@@ -513,6 +525,7 @@ run_free(struct run *r)
 			input_destroy(r->inputs[i]);	/* NULL: not opened */
 	free(r->inputs);
 	opener_stop();		/* after every reader that may use it */
+	metrics_out_destroy(r->metrics);	/* serves stats until here */
 	if (r->stats_ok)
 		stats_destroy(&r->stats);
 	if (r->waiter_ok)

@@ -49,6 +49,8 @@ enum {
 	OPT_WAIT_INPUTS,
 	OPT_TSTAMP_TYPE,
 	OPT_LIST_TSTAMP_TYPES,
+	OPT_METRICS_LISTEN,
+	OPT_METRICS_FILE,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -132,6 +134,8 @@ static int handle_fanout(struct parse *, const char *, char *, size_t);
 static int handle_tstamp_precision(struct parse *, const char *, char *,
     size_t);
 static int handle_tstamp_type(struct parse *, const char *, char *, size_t);
+static int handle_metrics_listen(struct parse *, const char *, char *,
+    size_t);
 
 #define CFG(field)	offsetof(struct config, field)
 #define ACTION(n, k, a) \
@@ -193,6 +197,9 @@ static const struct opt_def opt_defs[] = {
 	CUSTOM("time-stamp-type", OPT_TSTAMP_TYPE, handle_tstamp_type),
 	FLAG("list-time-stamp-types", OPT_LIST_TSTAMP_TYPES,
 	    list_tstamp_types),
+	CUSTOM("metrics-listen", OPT_METRICS_LISTEN, handle_metrics_listen),
+	STRING("metrics-file", OPT_METRICS_FILE, "--metrics-file",
+	    metrics_file),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -315,6 +322,13 @@ handle_fanout(struct parse *p, const char *arg, char *err, size_t errlen)
 }
 
 /* --time-stamp-precision: tcpdump's words for pcap's two stamp formats */
+static int
+handle_metrics_listen(struct parse *p, const char *arg, char *err,
+    size_t errlen)
+{
+	return options_value_listen(arg, &p->cfg->metrics_listen, err, errlen);
+}
+
 static int
 handle_tstamp_precision(struct parse *p, const char *arg, char *err,
     size_t errlen)
