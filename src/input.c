@@ -203,6 +203,8 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	}
 	in->nstreams = n;
 	for (size_t k = 0; k < in->nstreams; k++) {
+		atomic_init(&in->streams[k].sessions, NULL);
+		atomic_init(&in->streams[k].epoch, 0);
 		atomic_init(&in->streams[k].stop, stop);
 		atomic_init(&in->streams[k].failed, false);
 		atomic_init(&in->streams[k].done, false);
@@ -224,8 +226,14 @@ input_reader_thread(void *arg)
 
 	/* a read that fails (-1) ends it unless the backend can reopen */
 	for (int rc = st->absent ? -1 : 1;;) {
-		while (rc > 0)
+		while (rc > 0) {
+			/* odd while a session table may be held (session.c) */
+			atomic_fetch_add(&st->epoch, 1);
+			atomic_thread_fence(memory_order_seq_cst);
 			rc = st->ops->read(st);
+			atomic_fetch_add_explicit(&st->epoch, 1,
+			    memory_order_release);
+		}
 		if (rc == 0 || st->ops->reopen == NULL ||
 		    input_stream_stopping(st) || !input_reopen(st))
 			break;

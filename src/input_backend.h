@@ -64,6 +64,12 @@ struct config;
 
 struct input_stream;
 struct privs_user;
+struct session_tab;	/* session.c: the counter sessions a stream runs */
+
+/* Reader thread, only while sessions exist (session.c): count the packet
+ * in every session whose program for linktype matches it. */
+void session_count(const struct session_tab *t, int linktype,
+    uint32_t caplen, uint32_t wirelen, const void *data);
 
 /* What input_open() learnt about the URI, for the backend's open. */
 struct input_open_args {
@@ -168,6 +174,10 @@ struct input_stream {
 	bool			 absent;
 	pthread_t		 thread;
 	bool			 started;
+	/* counter sessions (session.c): the table the reader runs, NULL
+	 * for none; epoch: odd while the reader may hold a table */
+	_Atomic(struct session_tab *) sessions;
+	atomic_uint_fast64_t	 epoch;
 };
 
 /* Whether the stream is told to stop (any thread). */
@@ -224,6 +234,13 @@ input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
 			counter_inc(&st->c.filtered);
 			return;
 		}
+	}
+	{
+		const struct session_tab *t = atomic_load_explicit(
+		    &st->sessions, memory_order_acquire);
+
+		if (__builtin_expect(t != NULL, 0))
+			session_count(t, linktype, caplen, wirelen, data);
 	}
 	cl = caplen < st->snaplen ? caplen : st->snaplen;
 	while ((r = queue_reserve_try(st->q, cl)) == NULL) {
