@@ -25,6 +25,7 @@
 
 #include "compress.h"
 #include "control.h"
+#include "ctlsock.h"
 #include "input.h"
 #include "log.h"
 #include "opener.h"
@@ -34,6 +35,7 @@
 #include "privs.h"
 #include "recover.h"
 #include "seqfile.h"
+#include "session.h"
 #include "spawn.h"
 #include "stats.h"
 #include "tstamp.h"
@@ -142,6 +144,8 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 struct run {
 	struct config	 cfg;
 	struct control	 ctl;
+	struct ctlsock	*ctlsock;	/* --control, or NULL */
+	struct sessions	*sessions;
 	struct queue_waiter waiter;
 	struct stats	 stats;
 	struct input	**inputs;	/* cfg.ninputs slots, NULL: not opened */
@@ -233,12 +237,20 @@ command_line(struct run *r, int argc, char **argv, int std_closed,
 
 /*
  * The control thread, before anything that may take long: from here on a
- * stop signal is seen at once.  Returns 0, or -1 (logged).
+ * stop signal is seen at once.  The control socket is made here, before
+ * privileges are dropped (ctlsock_file.c says what that means for its
+ * removal).  Returns 0, or -1 (logged).
  */
 static int
 start_control(struct run *r)
 {
+	const struct ctlsock_setup cs = { .path = r->cfg.control_path,
+	    .group = r->cfg.control_group,
+	    .run_user = r->cfg.relinquish_user };
+
 	if (control_init(&r->ctl, r->err, sizeof(r->err)) != 0 ||
+	    (cs.path != NULL && (r->ctlsock = ctlsock_open(&r->ctl, &cs,
+	    r->err, sizeof(r->err))) == NULL) ||
 	    control_start(&r->ctl, r->err, sizeof(r->err)) != 0) {
 		log_error("%s", r->err);
 		return -1;
@@ -411,6 +423,7 @@ drop_privileges(struct run *r)
 			log_error("%s", err);
 			return -1;
 		}
+		ctlsock_check_removable(r->ctlsock);
 	}
 	/* capture needs CAP_NET_RAW/CAP_NET_ADMIN only to open inputs: the
 	 * opener alone keeps them, for reopening */
@@ -442,6 +455,13 @@ start_threads(struct run *r)
 		return -1;
 	}
 	r->stats_ok = true;
+	/* before the readers start; the control socket's commands use them */
+	if ((r->sessions = sessions_create(r->inputs, r->opened, r->err,
+	    sizeof(r->err))) == NULL) {
+		log_error("%s", r->err);
+		return -1;
+	}
+	ctlsock_ready(r->ctlsock, &r->stats, r->sessions);
 	for (r->started = 0; r->started < r->opened; r->started++) {
 		if (input_start(r->inputs[r->started], &r->ctl.stop, r->err,
 		    sizeof(r->err)) != 0) {
@@ -508,6 +528,8 @@ run_free(struct run *r)
 		(void)recover_join(r->recovery);
 	}
 	control_finish(&r->ctl);
+	ctlsock_close(r->ctlsock);	/* the control thread is gone */
+	sessions_destroy(r->sessions);	/* before the inputs' streams */
 	if (r->inputs != NULL)
 		for (size_t i = 0; i < r->cfg.ninputs; i++)
 			input_destroy(r->inputs[i]);	/* NULL: not opened */

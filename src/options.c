@@ -49,6 +49,8 @@ enum {
 	OPT_WAIT_INPUTS,
 	OPT_TSTAMP_TYPE,
 	OPT_LIST_TSTAMP_TYPES,
+	OPT_CONTROL,
+	OPT_CONTROL_GROUP,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -193,6 +195,9 @@ static const struct opt_def opt_defs[] = {
 	CUSTOM("time-stamp-type", OPT_TSTAMP_TYPE, handle_tstamp_type),
 	FLAG("list-time-stamp-types", OPT_LIST_TSTAMP_TYPES,
 	    list_tstamp_types),
+	STRING("control", OPT_CONTROL, "--control", control_path),
+	STRING("control-group", OPT_CONTROL_GROUP, "--control-group",
+	    control_group),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -580,6 +585,8 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	if (parse_operands(&p, argc, argv, optind, err, errlen) != 0 ||
 	    check_compression(cfg, err, errlen) != 0 ||
 	    check_fanout(cfg, err, errlen) != 0 ||
+	    options_value_control(cfg->control_path, cfg->control_group, err,
+	    errlen) != 0 ||
 	    tstamp_check_inputs(cfg->tstamp_type, cfg->inputs, cfg->ninputs,
 	    cfg->libtrace_live, err, errlen) != 0)
 		goto fail;

@@ -71,6 +71,8 @@ struct config {
 	int		 tstamp_type;	/* --time-stamp-type: PCAP_TSTAMP_, or
 					 * TSTAMP_TYPE_DEFAULT (tstamp.h) */
 	bool		 list_tstamp_types; /* --list-time-stamp-types given */
+	const char	*control_path;	/* --control: the control socket */
+	const char	*control_group;	/* --control-group: may use it too */
 
 	char * const	*inputs;	/* trace URIs (point into argv); the
 					 * interfaces to list for
