@@ -219,7 +219,7 @@ ctlproto_parse(const char *line, size_t len, struct ctlproto_req *req,
 		unsigned char c = (unsigned char)line[i];
 
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			log_seterr(err, errlen, "control byte \\%03o at "
+			log_seterr(err, errlen, "control byte 0x%02x at "
 			    "offset %zu of the request", c, i);
 			return -1;
 		}

@@ -62,6 +62,7 @@ struct client {
 	uid_t		 uid;
 	pid_t		 pid;
 	bool		 closing;	/* flush, then close */
+	bool		 shut;		/* closing: all sent, SHUT_WR done */
 	uint32_t	 events;	/* as registered */
 	uint64_t	 deadline;	/* idle or closing */
 	char		 in[CTLPROTO_LINE_MAX];
@@ -92,8 +93,7 @@ struct ctlsock {
 static void
 set_events(struct ctlsock *cs, struct client *c)
 {
-	uint32_t ev = (c->closing ? 0 : EPOLLIN) |
-	    (c->outlen > 0 ? EPOLLOUT : 0);
+	uint32_t ev = EPOLLIN | (c->outlen > 0 ? EPOLLOUT : 0);
 	struct epoll_event e = { .events = ev,
 	    .data.u32 = (uint32_t)(c - cs->cl) };
 
@@ -132,9 +132,12 @@ flush_out(struct ctlsock *cs, struct client *c)
 		memmove(c->out, c->out + n, c->outlen - (size_t)n);
 		c->outlen -= (size_t)n;
 	}
-	if (c->closing && c->outlen == 0) {
-		drop(cs, c);
-		return -1;
+	if (c->closing && c->outlen == 0 && !c->shut) {
+		/* a lingering close: the peer reads the last line, then EOF;
+		 * closing with its bytes unread would reset the connection
+		 * (and could lose that line) */
+		(void)shutdown(c->fd, SHUT_WR);
+		c->shut = true;
 	}
 	set_events(cs, c);
 	return 0;
@@ -192,9 +195,31 @@ close_with(struct ctlsock *cs, struct client *c, const char *msg)
 	(void)queue_answer(cs, c, o.len);
 }
 
+/* Closing: what the peer still sends is read and thrown away, until
+ * its EOF or the deadline. */
+static void
+discard(struct ctlsock *cs, struct client *c)
+{
+	for (int turn = 0; turn < 16; turn++) {
+		ssize_t n = recv(c->fd, c->in, sizeof(c->in), MSG_DONTWAIT);
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return;
+		if (n <= 0) {
+			drop(cs, c);
+			return;
+		}
+	}
+}
+
 static void
 on_readable(struct ctlsock *cs, struct client *c)
 {
+	if (c->closing) {
+		discard(cs, c);
+		return;
+	}
 	for (int turn = 0; turn < 16 && c->fd >= 0 && !c->closing; turn++) {
 		ssize_t n = recv(c->fd, c->in + c->inlen,
 		    sizeof(c->in) - c->inlen, MSG_DONTWAIT);
@@ -273,11 +298,21 @@ log_refusal(struct ctlsock *cs, const struct ucred *cr)
 	    cs->has_group ? cs->group : "");
 }
 
-/* A one-line answer on a connection we do not keep; best effort. */
+/*
+ * A one-line answer on a connection we do not keep; best effort.  What
+ * the peer sent already is read first: a close with it unread would reset
+ * the connection, and the peer might not see the line.
+ */
 static void
 refuse(int fd, const char *line)
 {
+	char sink[CTLPROTO_LINE_MAX];
+
 	(void)send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 8 && recv(fd, sink, sizeof(sink),
+	    MSG_DONTWAIT) > 0; i++)
+		;
 	(void)close(fd);
 }
 
@@ -433,10 +468,6 @@ on_ready(struct control *ctl, int fd, uint32_t events, void *arg)
 			continue;	/* dropped earlier in this turn */
 		if ((ev[i].events & EPOLLOUT) && flush_out(cs, c) != 0)
 			continue;
-		if (c->closing && (ev[i].events & (EPOLLHUP | EPOLLERR))) {
-			drop(cs, c);
-			continue;
-		}
 		if (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			on_readable(cs, c);
 	}

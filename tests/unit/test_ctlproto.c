@@ -127,10 +127,10 @@ test_bad_bytes(void **state)
 	char big[CTLPROTO_LINE_MAX + 8];
 
 	(void)state;
-	parse_fails_n("stat\0us", 7, "control byte \\000 at offset 4");
-	parse_fails("status\n", "control byte \\012 at offset 6");
-	parse_fails("st\x1b[2Jatus", "control byte \\033 at offset 2");
-	parse_fails("new a filter \x7f", "control byte \\177");
+	parse_fails_n("stat\0us", 7, "control byte 0x00 at offset 4");
+	parse_fails("status\n", "control byte 0x0a at offset 6");
+	parse_fails("st\x1b[2Jatus", "control byte 0x1b at offset 2");
+	parse_fails("new a filter \x7f", "control byte 0x7f");
 	/* an escape in a quoted word comes out escaped, on one line */
 	parse_fails("\xff\xfe", "unknown command '\\377\\376'");
 	/* the longest line that fits, and one byte more */
