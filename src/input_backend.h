@@ -41,6 +41,7 @@
 #include "log.h"
 #include "options.h"
 #include "queue.h"
+#include "session_count.h"
 
 struct config;
 
@@ -64,12 +65,7 @@ struct config;
 
 struct input_stream;
 struct privs_user;
-struct session_tab;	/* session.c: the counter sessions a stream runs */
 
-/* Reader thread, only while sessions exist (session.c): count the packet
- * in every session whose program for linktype matches it. */
-void session_count(const struct session_tab *t, int linktype,
-    uint32_t caplen, uint32_t wirelen, const void *data);
 
 /* What input_open() learnt about the URI, for the backend's open. */
 struct input_open_args {

@@ -27,6 +27,7 @@
 
 #include "compress.h"
 #include "control.h"
+#include "ctlsock.h"
 #include "input.h"
 #include "log.h"
 #include "metrics_out.h"
@@ -37,6 +38,7 @@
 #include "privs.h"
 #include "recover.h"
 #include "seqfile.h"
+#include "session.h"
 #include "spawn.h"
 #include "stats.h"
 #include "tstamp.h"
@@ -145,6 +147,8 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 struct run {
 	struct config	 cfg;
 	struct control	 ctl;
+	struct ctlsock	*ctlsock;	/* --control, or NULL */
+	struct sessions	*sessions;
 	struct queue_waiter waiter;
 	struct stats	 stats;
 	struct input	**inputs;	/* cfg.ninputs slots, NULL: not opened */
@@ -237,14 +241,22 @@ command_line(struct run *r, int argc, char **argv, int std_closed,
 
 /*
  * The control thread, before anything that may take long: from here on a
- * stop signal is seen at once.  Returns 0, or -1 (logged).
+ * stop signal is seen at once.  The control socket is made here, before
+ * privileges are dropped (ctlsock_file.c says what that means for its
+ * removal).  Returns 0, or -1 (logged).
  */
 static int
 start_control(struct run *r)
 {
+	const struct ctlsock_setup cs = { .path = r->cfg.control_path,
+	    .group = r->cfg.control_group,
+	    .run_user = r->cfg.relinquish_user };
+
 	if (control_init(&r->ctl, r->err, sizeof(r->err)) != 0 ||
 	    ((r->metrics = metrics_out_create(&r->cfg, &r->ctl, r->err,
 	    sizeof(r->err))) == NULL && r->err[0] != '\0') ||
+	    (cs.path != NULL && (r->ctlsock = ctlsock_open(&r->ctl, &cs,
+	    r->err, sizeof(r->err))) == NULL) ||
 	    control_start(&r->ctl, r->err, sizeof(r->err)) != 0) {
 		log_error("%s", r->err);
 		return -1;
@@ -417,6 +429,7 @@ drop_privileges(struct run *r)
 			log_error("%s", err);
 			return -1;
 		}
+		ctlsock_check_removable(r->ctlsock);
 	}
 	/* capture needs CAP_NET_RAW/CAP_NET_ADMIN only to open inputs: the
 	 * opener alone keeps them, for reopening */
@@ -448,6 +461,14 @@ start_threads(struct run *r)
 		return -1;
 	}
 	r->stats_ok = true;
+	/* before the readers start; the control socket's commands use them */
+	if ((r->sessions = sessions_create(r->inputs, r->opened, r->err,
+	    sizeof(r->err))) == NULL) {
+		log_error("%s", r->err);
+		return -1;
+	}
+	ctlsock_ready(r->ctlsock, &r->stats, r->sessions);
+	metrics_out_set_sessions(r->metrics, r->sessions);
 	if (r->metrics != NULL && metrics_out_start(r->metrics, &r->stats,
 	    r->err, sizeof(r->err)) != 0) {
 		log_error("%s", r->err);
@@ -520,12 +541,16 @@ run_free(struct run *r)
 		(void)recover_join(r->recovery);
 	}
 	control_finish(&r->ctl);
+	/* stops serving: the metrics read the stats, the sessions and
+	 * through them the inputs, all freed below */
+	metrics_out_destroy(r->metrics);
+	ctlsock_close(r->ctlsock);	/* the control thread is gone */
+	sessions_destroy(r->sessions);	/* before the inputs' streams */
 	if (r->inputs != NULL)
 		for (size_t i = 0; i < r->cfg.ninputs; i++)
 			input_destroy(r->inputs[i]);	/* NULL: not opened */
 	free(r->inputs);
 	opener_stop();		/* after every reader that may use it */
-	metrics_out_destroy(r->metrics);	/* serves stats until here */
 	if (r->stats_ok)
 		stats_destroy(&r->stats);
 	if (r->waiter_ok)

@@ -38,6 +38,7 @@
 #include "metrics_http.h"
 #include "metrics_out.h"
 #include "options.h"
+#include "session.h"
 #include "stats.h"
 
 struct metrics_out {
@@ -49,9 +50,29 @@ struct metrics_out {
 	char			*tmp;		/* PATH.tmp-<pid> */
 	double			 start_s;	/* process start, epoch s */
 	bool			 file_failing;	/* logged, not yet recovered */
-	metrics_out_sessions_fn	*sessions;
-	void			*sessions_arg;
+	struct sessions		*sessions;	/* NULL: none yet */
 };
+
+/* The counter sessions' families: every session's figures at once
+ * (sessions_each, under the sessions' own lock, no I/O). */
+static void
+render_sessions(struct metrics_out *m, struct metrics_buf *b,
+    const char *const *uris, size_t ninputs)
+{
+	struct session_figures *f = NULL;
+	struct metrics_session *ms = NULL;
+	size_t n = m->sessions != NULL ? sessions_each(m->sessions, &f) : 0;
+
+	if (n > 0 && (ms = calloc(n, sizeof(*ms))) == NULL)
+		n = 0;
+	for (size_t i = 0; i < n; i++)
+		ms[i] = (struct metrics_session){ .name = f[i].name,
+		    .packets = f[i].packets, .bytes = f[i].bytes };
+	(void)metrics_render_sessions(b, ms, n, uris, ninputs);
+	free(ms);
+	sessions_figures_free(f, n);
+	free(f);
+}
 
 /* The output's directory (cfg: -B's, or the file's), NULL for stdout. */
 static char *
@@ -163,10 +184,7 @@ metrics_out_text(struct metrics_out *m, size_t *len)
 		v.free_bytes = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 	}
 	(void)metrics_render(&b, &v);
-	if (m->sessions != NULL)
-		m->sessions(m->sessions_arg, &b, v.uris, snap->n);
-	else
-		(void)metrics_render_sessions(&b, NULL, 0, v.uris, snap->n);
+	render_sessions(m, &b, v.uris, snap->n);
 	stats_snapshot_destroy(snap);
 	if (b.oom) {
 		free(b.p);
@@ -317,11 +335,10 @@ fail:
 }
 
 void
-metrics_out_set_sessions(struct metrics_out *m, metrics_out_sessions_fn *fn,
-    void *arg)
+metrics_out_set_sessions(struct metrics_out *m, struct sessions *s)
 {
-	m->sessions = fn;
-	m->sessions_arg = arg;
+	if (m != NULL)
+		m->sessions = s;
 }
 
 int

@@ -24,24 +24,17 @@ struct config;
 struct control;
 struct stats;
 
-/*
- * The session families (metrics_render_sessions) for the text, called on
- * the thread that renders, outside the statistics' lock; uris/ninputs
- * are the inputs' labels.  Until one is set, the families come without
- * samples.
- */
-typedef void metrics_out_sessions_fn(void *arg, struct metrics_buf *b,
-    const char *const *uris, size_t ninputs);
-
 struct metrics_out;
 
 /* NULL with err (a port that cannot be bound names ADDR:PORT), or when
  * neither option is given (err ""). */
 struct metrics_out *metrics_out_create(const struct config *cfg,
     struct control *c, char *err, size_t errlen);
-/* Set before metrics_out_start(). */
-void metrics_out_set_sessions(struct metrics_out *m,
-    metrics_out_sessions_fn *fn, void *arg);
+/* The counter sessions whose figures the metrics show (their families
+ * come without samples until this is set).  Set before
+ * metrics_out_start(); s outlives metrics_out_destroy(). */
+struct sessions;
+void metrics_out_set_sessions(struct metrics_out *m, struct sessions *s);
 /* stats (of cfg->ninputs inputs) outlives metrics_out_destroy().  Writes
  * the file once and starts serving.  0, or -1 with err. */
 int metrics_out_start(struct metrics_out *m, struct stats *stats, char *err,

@@ -51,6 +51,8 @@ enum {
 	OPT_LIST_TSTAMP_TYPES,
 	OPT_METRICS_LISTEN,
 	OPT_METRICS_FILE,
+	OPT_CONTROL,
+	OPT_CONTROL_GROUP,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -200,6 +202,9 @@ static const struct opt_def opt_defs[] = {
 	CUSTOM("metrics-listen", OPT_METRICS_LISTEN, handle_metrics_listen),
 	STRING("metrics-file", OPT_METRICS_FILE, "--metrics-file",
 	    metrics_file),
+	STRING("control", OPT_CONTROL, "--control", control_path),
+	STRING("control-group", OPT_CONTROL_GROUP, "--control-group",
+	    control_group),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -594,6 +599,8 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 	if (parse_operands(&p, argc, argv, optind, err, errlen) != 0 ||
 	    check_compression(cfg, err, errlen) != 0 ||
 	    check_fanout(cfg, err, errlen) != 0 ||
+	    options_value_control(cfg->control_path, cfg->control_group, err,
+	    errlen) != 0 ||
 	    tstamp_check_inputs(cfg->tstamp_type, cfg->inputs, cfg->ninputs,
 	    cfg->libtrace_live, err, errlen) != 0)
 		goto fail;

@@ -73,6 +73,8 @@ struct config {
 	bool		 list_tstamp_types; /* --list-time-stamp-types given */
 	struct options_listen metrics_listen; /* --metrics-listen */
 	const char	*metrics_file;	/* --metrics-file */
+	const char	*control_path;	/* --control: the control socket */
+	const char	*control_group;	/* --control-group: may use it too */
 
 	char * const	*inputs;	/* trace URIs (point into argv); the
 					 * interfaces to list for

@@ -1,8 +1,8 @@
 /*
  * options_value.c - strict parsing of single option values: whole
  * numbers (options_parse_u64), compression types, time stamp types,
- * output URIs and listen addresses.  Pure: no I/O besides the error
- * buffer, no exit.
+ * output URIs, listen addresses and the control socket's path.  Pure: no
+ * I/O besides the error buffer, no exit.
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "compress.h"
+#include "ctlsock_file.h"
 #include "log.h"
 #include "options_value.h"
 #include "tstamp.h"
@@ -216,5 +217,30 @@ options_value_listen(const char *s, struct options_listen *l, char *err,
 		return -1;
 	l->port = (uint16_t)v;
 	l->set = true;
+	return 0;
+}
+
+int
+options_value_control(const char *path, const char *group, char *err,
+    size_t errlen)
+{
+	if (path == NULL) {
+		if (group == NULL)
+			return 0;
+		log_seterr(err, errlen, "--control-group '%s' needs --control",
+		    group);
+		return -1;
+	}
+	if (strlen(path) > CTLSOCK_PATH_MAX) {
+		log_seterr(err, errlen, "invalid value '%s' for --control: "
+		    "%zu bytes, more than %d", path, strlen(path),
+		    CTLSOCK_PATH_MAX);
+		return -1;
+	}
+	if (path[strlen(path) - 1] == '/') {
+		log_seterr(err, errlen, "invalid value '%s' for --control: "
+		    "names a directory, not a socket", path);
+		return -1;
+	}
 	return 0;
 }

@@ -72,4 +72,10 @@ int options_value_listen(const char *s, struct options_listen *l,
 int options_value_fanout(const char *s, struct options_fanout *f,
     char *err, size_t errlen);
 
+/* --control's PATH (NULL: none) and --control-group (NULL: none, needs
+ * --control).  Only the form: the group is looked up when the socket is
+ * made. */
+int options_value_control(const char *path, const char *group, char *err,
+    size_t errlen);
+
 #endif

@@ -8,8 +8,9 @@
  *   reader increments (relaxed).  A session's figures are its slot's
  *   counters less what they read when it started (base), summed over the
  *   streams of each input: counters never go back, so nothing is reset.
- * - Packet path: every stream has an immutable table of the live
- *   sessions (program, link type, its counters), published with one
+ * - Packet path (session_count.c): every stream has an immutable table
+ *   of the live sessions (program, link type, its counters), published
+ *   with one
  *   atomic pointer (st->sessions, NULL when there is none: then the path
  *   costs one load and a branch).  A change builds new tables and swaps
  *   them in; the old ones, and the programs and slots of sessions that
@@ -36,23 +37,9 @@
 #include "input_libpcap.h"
 #include "log.h"
 #include "session.h"
+#include "session_count.h"
 
 #define SLOTS	(2 * SESSIONS_MAX)	/* live, and retiring ones */
-
-struct slot_count {
-	atomic_uint_fast64_t	 packets, bytes;
-};
-
-struct session_entry {
-	const struct bpf_program *prog;	/* for linktype; NULL: counts none */
-	int			 linktype;
-	struct slot_count	*c;	/* this stream's counters of the slot */
-};
-
-struct session_tab {
-	size_t			 n;
-	struct session_entry	 e[];
-};
 
 struct sess {
 	char			 name[SESSION_NAME_MAX + 1];
@@ -87,24 +74,6 @@ struct sessions {
 	size_t			 nlive;
 	struct retired		*retired;
 };
-
-void
-session_count(const struct session_tab *t, int linktype, uint32_t caplen,
-    uint32_t wirelen, const void *data)
-{
-	struct pcap_pkthdr h = { .caplen = caplen, .len = wirelen };
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct session_entry *e = &t->e[i];
-
-		if (e->prog == NULL || e->linktype != linktype ||
-		    pcap_offline_filter(e->prog, &h, data) == 0)
-			continue;
-		counter_inc(&e->c->packets);
-		atomic_fetch_add_explicit(&e->c->bytes, wirelen,
-		    memory_order_relaxed);
-	}
-}
 
 static uint64_t
 load(const atomic_uint_fast64_t *v)
