@@ -97,6 +97,11 @@ answer_stats(struct stats *st, struct ctlproto_out *o)
 			kv_in(o, i, "reopens", in->reopens);
 		kv_in(o, i, "gaps", in->gaps);
 		kv_in(o, i, "gap_ns", in->gap_ns);
+		kv_in(o, i, "interface_drops", in->if_drops);
+		kv_in(o, i, "bytes", in->fates.bytes);
+		kv_in(o, i, "up", in->up);
+		kv_in(o, i, "queue_bytes", in->queue_bytes);
+		kv_in(o, i, "queue_capacity", in->queue_capacity);
 	}
 	kv(o, "total.written", snap->written);
 	kv(o, "total.lost", snap->lost);
@@ -108,6 +113,11 @@ answer_stats(struct stats *st, struct ctlproto_out *o)
 	kv(o, "total.live_lost", snap->live_lost);
 	kv(o, "total.gaps", snap->gaps);
 	kv(o, "total.reopens", snap->reopens);
+	kv(o, "total.files_failed", snap->files_failed);
+	kv(o, "total.file_bytes", snap->file_bytes);
+	kv(o, "total.lost_nofile", snap->lost_nofile);
+	kv(o, "total.lost_output", snap->lost_output);
+	kv(o, "total.last_done_ns", snap->last_done_ns);
 	if (snap->name[0] != '\0') {
 		ctlproto_kv_str(o, "file.name", snap->name);
 		kv(o, "file.current", snap->name_current);

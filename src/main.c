@@ -34,6 +34,7 @@
 #include "opener.h"
 #include "options.h"
 #include "output.h"
+#include "place.h"
 #include "postrotate.h"
 #include "privs.h"
 #include "recover.h"
@@ -84,37 +85,6 @@ run_hook(const char *path, void *arg)
 	postrotate_run(arg, path);
 }
 
-/* Can we create files in dir?  O_TMPFILE leaves nothing behind. */
-static int
-check_dir_writable(const char *dir, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd;
-
-	if (stat(dir, &st) != 0) {
-		log_seterr(err, errlen, "output directory '%s': %s", dir,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_seterr(err, errlen, "output directory '%s': not a "
-		    "directory", dir);
-		return -1;
-	}
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
-		if (access(dir, W_OK | X_OK) == 0)
-			return 0;
-	}
-	log_seterr(err, errlen, "output directory '%s' is not writable: %s",
-	    dir, strerror(errno));
-	return -1;
-}
-
 static int
 check_output(const struct config *cfg, char *err, size_t errlen)
 {
@@ -122,7 +92,7 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 	const char *slash;
 
 	if (cfg->rotating)
-		return check_dir_writable(cfg->output_path, err, errlen);
+		return place_check_dir(cfg->output_path, err, errlen);
 	if (strcmp(cfg->output_path, "-") == 0)
 		return 0;
 	slash = strrchr(cfg->output_path, '/');
@@ -138,7 +108,7 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 		    "(use -B for a directory)", cfg->output_path);
 		return -1;
 	}
-	if (check_dir_writable(dir, err, errlen) != 0)
+	if (place_check_dir(dir, err, errlen) != 0)
 		return -1;
 	return output_check_target(cfg->output_path, err, errlen);
 }

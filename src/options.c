@@ -1,6 +1,7 @@
 /*
- * options.c - a table of options, the loop that applies it, and the
- * checks across options (values are parsed by options_value.c).
+ * options.c - a table of options and the loop that applies it (values
+ * are parsed by options_value.c, the checks across options are
+ * options_check.c's).
  *
  * Same short and long options as mtracecap 0.6, so existing command lines
  * keep working; unlike 0.6 every value is checked (0.6 used atoi and
@@ -18,10 +19,10 @@
 #include <string.h>
 
 #include "compress.h"
-#include "input_sniff.h"
 #include "log.h"
 #include "naming.h"
 #include "options.h"
+#include "options_check.h"
 #include "options_value.h"
 #include "tstamp.h"
 #include "words.h"
@@ -489,62 +490,6 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 	return 0;
 }
 
-/* -z and -Z together, and with --pipeout.  Returns 0 or -1 (err filled). */
-static int
-check_compression(struct config *cfg, char *err, size_t errlen)
-{
-	/* -z without -Z means gzip, as 0.6 did (compress_choose() says so) */
-	if (cfg->compress_level >= 0 && !cfg->compress_type_given)
-		cfg->compress_type = COMPRESS_GZ;
-	if (cfg->compress_type == COMPRESS_NONE && cfg->compress_level > 0) {
-		log_seterr(err, errlen, "-z/--compress-level %d conflicts "
-		    "with -Z none", cfg->compress_level);
-		return -1;
-	}
-	if (cfg->compress_type == COMPRESS_NONE)
-		return 0;
-	/* libwandio writes level 0 uncompressed, whatever the type: never a
-	 * plain file under a compressed name */
-	if (cfg->compress_level == 0) {
-		log_seterr(err, errlen, "-z/--compress-level 0 would write "
-		    "uncompressed %s files; use 1-9 or -Z none",
-		    compress_name(cfg->compress_type));
-		return -1;
-	}
-	if (cfg->compress_level < 0)
-		cfg->compress_level = compress_default_level(
-		    cfg->compress_type);
-	if (cfg->pipeout != NULL) {
-		log_seterr(err, errlen, "-Z/-z and --pipeout '%s' both "
-		    "compress: choose one", cfg->pipeout);
-		return -1;
-	}
-	return 0;
-}
-
-/* --fanout wants libpcap's sockets: every input live, read by libpcap.
- * Returns 0 or -1 (err filled). */
-static int
-check_fanout(const struct config *cfg, char *err, size_t errlen)
-{
-	if (cfg->fanout == 0)
-		return 0;
-	if (cfg->libtrace_live) {
-		log_seterr(err, errlen, "--fanout needs live inputs read by "
-		    "libpcap: not with --libtrace-live");
-		return -1;
-	}
-	for (size_t i = 0; i < cfg->ninputs; i++) {
-		if (!input_sniff_is_libpcap_live(cfg->inputs[i])) {
-			log_seterr(err, errlen, "--fanout needs live inputs "
-			    "read by libpcap (ring:, int:, pcapint:): '%s' is "
-			    "not one", cfg->inputs[i]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int
 options_parse(int argc, char **argv, struct config *cfg, char *err,
     size_t errlen)
@@ -597,12 +542,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 		return 0;
 	}
 	if (parse_operands(&p, argc, argv, optind, err, errlen) != 0 ||
-	    check_compression(cfg, err, errlen) != 0 ||
-	    check_fanout(cfg, err, errlen) != 0 ||
-	    options_value_control(cfg->control_path, cfg->control_group, err,
-	    errlen) != 0 ||
-	    tstamp_check_inputs(cfg->tstamp_type, cfg->inputs, cfg->ninputs,
-	    cfg->libtrace_live, err, errlen) != 0)
+	    options_check(cfg, err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -10,9 +10,8 @@
  *   streams of each input: counters never go back, so nothing is reset.
  * - Packet path (session_count.c): every stream has an immutable table
  *   of the live sessions (program, link type, its counters), published
- *   with one
- *   atomic pointer (st->sessions, NULL when there is none: then the path
- *   costs one load and a branch).  A change builds new tables and swaps
+ *   with one atomic pointer (st->sessions, NULL when there is none: then
+ *   the path costs one load and a branch).  A change builds new tables and swaps
  *   them in; the old ones, and the programs and slots of sessions that
  *   went, are freed once every reader is past them.
  * - Being past: a reader bumps st->epoch before and after each read op
@@ -341,6 +340,15 @@ sess_make(struct sessions *s, const char *name, const char *bpf, char *err,
 	return x;
 }
 
+/* Undo sess_make() for a session that could not be published. */
+static void
+sess_unmake(struct sessions *s, struct sess *x, char *err, size_t errlen)
+{
+	s->slot_used[x->slot] = false;
+	sess_free(s, x);
+	log_seterr(err, errlen, "out of memory");
+}
+
 int
 sessions_new(struct sessions *s, const char *name, const char *bpf,
     char *err, size_t errlen)
@@ -362,13 +370,9 @@ sessions_new(struct sessions *s, const char *name, const char *bpf,
 		    SESSIONS_MAX);
 	} else if ((x = sess_make(s, name, bpf, err, errlen)) != NULL) {
 		s->live[s->nlive++] = x;
-		if (publish(s, NULL) == 0) {
-			rc = 0;
-		} else {
+		if ((rc = publish(s, NULL)) != 0) {
 			s->live[--s->nlive] = NULL;
-			s->slot_used[x->slot] = false;
-			sess_free(s, x);
-			log_seterr(err, errlen, "out of memory");
+			sess_unmake(s, x, err, errlen);
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -389,13 +393,9 @@ sessions_modify(struct sessions *s, const char *name, const char *bpf,
 	} else if ((x = sess_make(s, name, bpf, err, errlen)) != NULL) {
 		old = *pp;
 		*pp = x;
-		if (publish(s, old) == 0) {
-			rc = 0;
-		} else {
+		if ((rc = publish(s, old)) != 0) {
 			*pp = old;
-			s->slot_used[x->slot] = false;
-			sess_free(s, x);
-			log_seterr(err, errlen, "out of memory");
+			sess_unmake(s, x, err, errlen);
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
