@@ -245,7 +245,7 @@ metrics_render_sessions(struct metrics_buf *b,
 	static const char *const helps[2] = {
 		"Packets of the input that the session's filter matched "
 		"since the session began (or was last modified).",
-		"Captured bytes of those packets.",
+		"Bytes on the wire of those packets.",
 	};
 
 	for (int k = 0; k < 2; k++) {

@@ -12,11 +12,15 @@
 # (files keep completing, nothing lost), the textfile never seen partial
 # (a poller reads PATH and lists the directory all along: only PATH and
 # PATH.tmp-<pid>), its last write after the totals are final, and the
-# usage and bind errors (one line, exit status, no file).
+# usage and bind errors (one line, exit status, no file).  Last, a run
+# with --control too: two counter sessions made with mtracecapctl before
+# the traffic; their mtracecap_session_*_total series per input equal
+# `mtracecapctl poll`, tcpdump's count of the filter over the files and
+# Prometheus's query API, with URI labels holding ", \ and a newline.
 . "$(dirname "$0")/lib.sh"
 
 tsan_elsewhere "the metrics endpoint (libmicrohttpd is not instrumented)"
-need_cmd python3 capinfos curl ss
+need_cmd python3 capinfos curl ss tcpdump mergecap
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 ||
     skip "needs prometheus and promtool (Debian: prometheus; tools/setup.sh test installs it)"
 
@@ -121,6 +125,8 @@ fi
 PORT=$(free_port)
 PPORT=$(free_port)
 [ "$PORT" != "$PPORT" ] || PPORT=$(free_port)
+SPORT=$(free_port)	# the sessions' run (the last section)
+while [ "$SPORT" = "$PORT" ] || [ "$SPORT" = "$PPORT" ]; do SPORT=$(free_port); done
 cat >"$TMP/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -130,6 +136,9 @@ scrape_configs:
   - job_name: mtracecap
     static_configs:
       - targets: ['127.0.0.1:$PORT']
+  - job_name: mtracecap-sessions
+    static_configs:
+      - targets: ['127.0.0.1:$SPORT']
 EOF
 prometheus --config.file="$TMP/prometheus.yml" \
     --storage.tsdb.path="$TMP/tsdb" --web.listen-address="127.0.0.1:$PPORT" \
@@ -298,5 +307,144 @@ grep -q "^mtracecap_input_bytes_total{input=\"pcapfile:$FEED_FIFO\"} $((N * 100)
     fail "textfile directory holds $(ls -A "$PROMDIR")"
 no_tmp "$OUT"
 passed "exit: written=$N lost=0; the textfile ($seen versions) never partial, promtool clean, final totals"
+
+# --- counter sessions: the scrape, poll, tcpdump and Prometheus agree --------
+# Two FIFO inputs, the first named with the three characters a label
+# value escapes (", \ and a newline); their records come only once two
+# sessions exist (mtracecapctl new), and end (EOF) after the checks of
+# the live figures: then every record read is in the completed file.
+# Each session's series per input must equal `mtracecapctl poll`'s
+# figures, the constants fed, and (summed) tcpdump's count and capinfos'
+# bytes of the filter over the completed files; Prometheus's query API
+# must give them back under the raw URI (its parser undid the escapes);
+# promtool accepts the text with the sessions in it.
+section
+CTL=$(dirname "$MTRACECAP")/mtracecapctl
+[ -x "$CTL" ] || fail "no mtracecapctl beside $MTRACECAP"
+use_mkpcap
+SOUT=$TMP/sout SSOCK=$TMP/ctl
+mkdir "$SOUT"
+# A: 150 x 100 B from 198.18.1.1 and 100 x 200 B from 198.18.2.1;
+# B: 80 x 300 B from 198.18.1.1 and 120 x 100 B from 198.18.3.1
+$MK "$D/a1.pcap" --id 1 --size 100 --count 150 --step-us 1000 --start "$S.00001"
+$MK "$D/a2.pcap" --id 2 --size 200 --count 100 --step-us 1000 --start "$S.00002"
+$MK "$D/b1.pcap" --id 1 --size 300 --count 80 --step-us 1000 --start "$S.00003"
+$MK "$D/b3.pcap" --id 3 --size 100 --count 120 --step-us 1000 --start "$S.00004"
+mergecap -F pcap -w "$D/a.pcap" "$D/a1.pcap" "$D/a2.pcap"
+mergecap -F pcap -w "$D/b.pcap" "$D/b1.pcap" "$D/b3.pcap"
+FA=$TMP/'s"q\b'$'\n''nl' FB=$TMP/sb.fifo
+UA=pcapfile:$FA UB=pcapfile:$FB
+mkfifo "$FA" "$FB"
+# the pcap header at once, the records once GO exists, EOF once END does
+cat >"$TMP/hold.py" <<'EOF'
+import os, sys, time
+fifo, src, go, end = sys.argv[1:5]
+d = open(src, "rb").read()
+f = open(fifo, "wb"); f.write(d[:24]); f.flush()
+while not os.path.exists(go): time.sleep(0.02)
+f.write(d[24:]); f.flush()
+while not os.path.exists(end): time.sleep(0.02)
+EOF
+for x in "$FA:$D/a.pcap" "$FB:$D/b.pcap"; do
+	python3 "$TMP/hold.py" "${x%:*}" "${x##*:}" "$TMP/sgo" "$TMP/send" &
+	on_exit "kill_child $!"
+done
+start_mtc_cmd "$TMP/sstderr" "$MTRACECAP" -v -s 0 -B "$SOUT" \
+    --control="$SSOCK" --metrics-listen="$SPORT" "$UA" "$UB"
+await_start "$MTC_PID" "$TMP/sstderr" "mtracecap --control --metrics-listen did not answer" \
+    100 0.1 "$CTL" -s "$SSOCK" status || finish
+c() { "$CTL" -s "$SSOCK" "$@"; }
+# ctlval KEY COMMAND...: KEY's value in the answer of COMMAND
+ctlval() { local k=$1; shift; c "$@" | sed -n "s/^$k=//p"; }
+# esc TEXT: TEXT as a label value of the text format (\ " and newline)
+esc() {
+	local s=${1//\\/\\\\}
+	s=${s//\"/\\\"}
+	printf '%s' "${s//$'\n'/\\n}"
+}
+c new h1 filter src host 198.18.1.1 || fail "new h1"
+c new all.udp filter udp || fail "new all.udp"
+touch "$TMP/sgo"
+# every record read (the merger holds the last ones until EOF: the files
+# are counted after the end)
+nread() { c stats | awk -F= '$1 ~ /^input\.[0-9]+\.read$/ { t += $2 } END { print t + 0 }'; }
+i=0
+while [ "$(nread)" != 450 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ "$(nread)" = 450 ] || fail "sessions' run: $(nread) records read, want 450"
+PORT=$SPORT scrape /metrics >"$TMP/sscraped.txt"
+promtool check metrics <"$TMP/sscraped.txt" >"$TMP/promtool.out" 2>&1 ||
+    fail "promtool check metrics with sessions: $(cat "$TMP/promtool.out")"
+# the figures: SESSION BPF PACKETS_A BYTES_A PACKETS_B BYTES_B
+cat >"$TMP/want" <<EOF
+h1 src host 198.18.1.1|150 15000 80 24000
+all.udp udp|250 35000 200 36000
+EOF
+summary=
+while IFS='|' read -r sb want; do
+	s=${sb%% *} bpf=${sb#* }
+	c poll "$s" >"$TMP/spoll" || fail "poll $s: $(cat "$TMP/spoll")"
+	pv() { sed -n "s/^$1=//p" "$TMP/spoll"; }
+	got="$(pv input.0.packets) $(pv input.0.bytes) $(pv input.1.packets) $(pv input.1.bytes)"
+	[ "$got" = "$want" ] || fail "poll $s: per input $got, want $want"
+	# the scrape: the series of each input, its label escaped
+	read -r pa ba pb bb <<<"$got"
+	for l in "packets $UA $pa" "bytes $UA $ba" "packets $UB $pb" "bytes $UB $bb"; do
+		k=${l%% *} l=${l#* } v=${l##* } u=${l% *}
+		line="mtracecap_session_${k}_total{session=\"$s\",input=\"$(esc "$u")\"} $v"
+		grep -qxF "$line" "$TMP/sscraped.txt" ||
+		    fail "scrape: no line '$line': $(grep "^mtracecap_session_${k}_total{session=\"$s\"" "$TMP/sscraped.txt" | tr '\n' ' ')"
+	done
+	cp "$TMP/spoll" "$TMP/spoll.$s"
+done <"$TMP/want"
+# Prometheus: "JSON(input) value" per series of a session, sorted
+prom_series() {
+	curl -s --max-time 5 "http://127.0.0.1:$PPORT/api/v1/query" \
+	    --data-urlencode "query=$1" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)["data"]["result"]
+for x in sorted(r, key=lambda x: x["metric"].get("input", "")):
+    print(json.dumps(x["metric"].get("input")), x["value"][1])'
+}
+jenc() { python3 -c 'import json, sys; print(json.dumps(sys.argv[1]))' "$1"; }
+while IFS='|' read -r sb want; do
+	s=${sb%% *}
+	read -r pa ba pb bb <<<"$want"
+	for k in packets bytes; do
+		if [ $k = packets ]; then va=$pa vb=$pb; else va=$ba vb=$bb; fi
+		exp=$(printf '%s %s\n%s %s\n' "$(jenc "$UA")" "$va" "$(jenc "$UB")" "$vb" | sort)
+		q="mtracecap_session_${k}_total{job=\"mtracecap-sessions\",session=\"$s\"}"
+		i=0
+		until [ "$(prom_series "$q")" = "$exp" ]; do
+			i=$((i + 1))
+			[ $i -lt 40 ] || break
+			sleep 0.5
+		done
+		[ "$(prom_series "$q")" = "$exp" ] ||
+		    fail "Prometheus: $q is '$(prom_series "$q" | tr '\n' ';')', want '$(tr '\n' ';' <<<"$exp")'"
+	done
+done <"$TMP/want"
+touch "$TMP/send"
+reap "the sessions' run" 20
+[ "$RC" = 0 ] || fail "the sessions' run: exit status $RC: $(tail -3 "$TMP/sstderr")"
+grep -q "total: files=1 written=450 lost=0 " "$TMP/sstderr" ||
+    fail "the sessions' run: $(grep total: "$TMP/sstderr")"
+# tcpdump and capinfos over the completed file: what each filter matches
+summary=
+while IFS='|' read -r sb want; do
+	s=${sb%% *} bpf=${sb#* }
+	read -r pa ba pb bb <<<"$want"
+	tp=0 tb=0
+	for f in "$SOUT"/*; do
+		tcpdump -r "$f" -w "$TMP/match.pcap" "$bpf" 2>/dev/null
+		tp=$((tp + $(tcpdump -r "$f" "$bpf" 2>/dev/null | wc -l)))
+		tb=$((tb + $(capinfos -M -d "$TMP/match.pcap" | awk -F': *' '/Data size/ { print $2 + 0 }')))
+	done
+	pp=$(sed -n 's/^packets=//p' "$TMP/spoll.$s") pb_=$(sed -n 's/^bytes=//p' "$TMP/spoll.$s")
+	[ "$tp" = "$pp" ] && [ "$tp" = $((pa + pb)) ] &&
+	    [ "$tb" = "$pb_" ] && [ "$tb" = $((ba + bb)) ] ||
+	    fail "session $s ($bpf): tcpdump counts $tp packets / $tb bytes in the files, poll said $pp / $pb_, per input $want"
+	summary="$summary $s=$tp"
+done <"$TMP/want"
+passed "sessions:$summary: scrape = poll = tcpdump/capinfos over the file = Prometheus's query API, per input; escaped URI labels round-trip; promtool clean"
 
 finish
