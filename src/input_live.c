@@ -72,11 +72,14 @@ live_join(struct input_stream *st, struct live_in *l, char *err,
 	int fd = pcap_fileno(l->pcap), arg;
 	socklen_t len = sizeof(arg);
 	bool unique = st->src->fanout_id < 0;
-
-	arg = (unique ? 0 : st->src->fanout_id) |
-	    (fanout_modes[cfg->fanout_mode] |
+	/* id in the low 16 bits, type and flags above: built unsigned, as
+	 * DEFRAG (0x8000) << 16 does not fit an int */
+	uint32_t v = (uint32_t)(unique ? 0 : st->src->fanout_id) |
+	    (uint32_t)(fanout_modes[cfg->fanout_mode] |
 	    (cfg->fanout_defrag ? PACKET_FANOUT_FLAG_DEFRAG : 0) |
 	    (unique ? PACKET_FANOUT_FLAG_UNIQUEID : 0)) << 16;
+
+	memcpy(&arg, &v, sizeof(arg));
 	if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
 		if (unique)
 			log_seterr(err, errlen, "input '%s': the kernel refused "
