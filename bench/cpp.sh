@@ -8,6 +8,16 @@
 # When mtracecap writes pcapng, tool mtracecap-ng is the same merge
 # written as pcapng (pcapng:-): its ratio is pcapng / pcap, and its heap
 # allocations are counted too (cpp-heap-ng.tsv).
+# Counter sessions (issue 16): rows mtracecap-sN run the same merge with
+# --control and N sessions (CPP_SESSIONS, default 0 1 8): the inputs are
+# FIFOs (pcapfile:FIFO), so that the sessions can be made with
+# mtracecapctl once the inputs are open and before any packet comes
+# (each FIFO gets its file's pcap header, the records after the last
+# `new`, by head and tail); the counts are read back from the
+# --metrics-file written at exit.  Their ratio is sN / s0, and s0's is s0 /
+# mtracecap-fifo, the same FIFO merge without --control (the control
+# socket idle: 1.00 within noise); mtracecap-fifo's is fifo / mtracecap
+# (a FIFO is read through libpcap, a file through mtracecap's own reader).
 # The same two merges run once more under memcheck, whose "total heap
 # usage" gives mtracecap's heap allocations: their difference over the
 # extra packets must be 0 (no allocation per packet on the hot path).
@@ -21,6 +31,7 @@ bench_cpp() {
 	say "== cost per packet: callgrind, $k x $n1 and $k x $n2 packets"
 	need_tools valgrind callgrind_annotate mergecap tracemerge ||
 	    die "cpp: need valgrind, mergecap, tracemerge"
+	has_sessions || true
 	: >"$tsv"
 	: >"$RES/cpp-heap.tsv"
 	: >"$RES/cpp-heap-ng.tsv"
@@ -36,6 +47,7 @@ bench_cpp() {
 		for tool in $(cpp_tools); do
 			local cg=$RES/callgrind.$tool.$n cmd
 			case $tool in
+			mtracecap-fifo|mtracecap-s*) continue ;;	# below
 			mtracecap) cmd=("$MTRACECAP" -s 0 pcapfile:- "${ins[@]}") ;;
 			mtracecap-ng) cmd=("$MTRACECAP" -s 0 pcapng:- "${ins[@]}") ;;
 			mtracecap-ref) cmd=("$MTRACECAP_REF" -s 0 pcapfile:- "${ins[@]}") ;;
@@ -50,6 +62,11 @@ bench_cpp() {
 			    "$(awk '/^(summary|totals):/ { print $2; exit }' "$cg")" \
 			    >>"$tsv"
 		done
+		if has_sessions; then
+			for i in none ${CPP_SESSIONS:-0 1 8}; do
+				cpp_sessions "$n" "$d" "$k" "$i" >>"$tsv"
+			done
+		fi
 		cpp_heap "$n" "$RES/memcheck.mtracecap.$n.log" \
 		    "$MTRACECAP" -s 0 pcapfile:- "${ins[@]}"
 		[ "${HAS_PCAPNG:-}" != yes ] ||
@@ -61,16 +78,110 @@ bench_cpp() {
 }
 
 # cpp_tools [TSV]: the tools measured, in table order (mtracecap-ng when
-# this run measures pcapng, or, given TSV, when it holds its rows)
+# this run measures pcapng, or, given TSV, when it holds its rows; the
+# session rows mtracecap-sN likewise)
 cpp_tools() {
-	local ref="" ng=""
+	local ref="" ng="" ses="" i
 	has_ref && ref=mtracecap-ref
 	if [ -n "${1:-}" ]; then
 		grep -q '^mtracecap-ng	' "$1" && ng=mtracecap-ng
-	elif [ "${HAS_PCAPNG:-}" = yes ]; then
-		ng=mtracecap-ng
+		ses=$(awk -F'\t' '$1 ~ /^mtracecap-(fifo|s[0-9]+)$/ && !seen[$1]++ { print $1 }' "$1")
+	else
+		[ "${HAS_PCAPNG:-}" = yes ] && ng=mtracecap-ng
+		if has_sessions; then
+			ses=mtracecap-fifo
+			for i in ${CPP_SESSIONS:-0 1 8}; do ses="$ses mtracecap-s$i"; done
+		fi
 	fi
-	echo mtracecap ${ng:+"$ng"} ${ref:+"$ref"} mergecap tracemerge
+	echo mtracecap ${ng:+"$ng"} ${ref:+"$ref"} $ses mergecap tracemerge
+}
+
+# has_sessions: true when $MTRACECAP has --control and mtracecapctl is
+# beside it (asked once, the answer kept in HAS_SESSIONS)
+has_sessions() {
+	if [ -z "${HAS_SESSIONS:-}" ]; then
+		HAS_SESSIONS=no
+		[ -x "$(dirname "$MTRACECAP")/mtracecapctl" ] &&
+		    "$MTRACECAP" --help 2>&1 | grep -q -- '--control=' &&
+		    HAS_SESSIONS=yes
+		[ "$HAS_SESSIONS" = yes ] ||
+		    say "bench: no --control or no mtracecapctl beside $MTRACECAP: session rows not run"
+	fi
+	[ "$HAS_SESSIONS" = yes ]
+}
+
+# the filters of the sessions, in order: each matches some of mkinputs'
+# packets (ids 0-3: src 198.18.I.1 port 40000+I, dst port 9, 128 bytes),
+# the first one all of them
+CPP_FILTERS=("udp" "host 198.18.0.1" "src net 198.18.0.0/16"
+	"udp dst port 9" "ip and greater 100"
+	"src host 198.18.1.1 or src host 198.18.2.1" "not tcp"
+	"udp and src port 40003")
+
+# cpp_sessions N DIR K S: mtracecap-sS's row "tool N Ir": mtracecap -s 0
+# --control under callgrind on K FIFOs fed from DIR/inI.pcap (N packets
+# each) with S sessions made before the first record; the counts are
+# checked in the --metrics-file written at exit (every session counted
+# some packets, the first one all K x N).  S "none": row mtracecap-fifo,
+# the same FIFOs without --control (a FIFO is read through libpcap, a
+# file through mtracecap's own reader: this is s0's baseline)
+cpp_sessions() {
+	local n=$1 d=$2 k=$3 ns=$4 tool=mtracecap-s$4
+	local fd=$WORK/cppses i t=0 vpid feeders=() ins=() sock m want ctl=()
+	[ "$ns" != none ] || tool=mtracecap-fifo
+	local cg=$RES/callgrind.$tool.$n
+	rm -rf "$fd"
+	mkdir -p "$fd"
+	sock=$fd/ctl m=$fd/metrics.prom
+	[ "$ns" = none ] || ctl=(--control="$sock" --metrics-file="$m")
+	[ "$ns" = none ] || [ "$ns" -le ${#CPP_FILTERS[@]} ] ||
+	    die "cpp: at most ${#CPP_FILTERS[@]} sessions"
+	for ((i = 0; i < k; i++)); do
+		mkfifo "$fd/f$i"
+		ins+=("pcapfile:$fd/f$i")
+	done
+	say "   $tool $k x $n (FIFOs)"
+	valgrind --tool=callgrind --callgrind-out-file="$cg" \
+	    "$MTRACECAP" -s 0 "${ctl[@]}" pcapfile:- "${ins[@]}" \
+	    >/dev/null 2>"$cg.log" &
+	vpid=$!
+	on_exit "kill $vpid"
+	for ((i = 0; i < k; i++)); do
+		{ head -c 24 "$d/in$i.pcap"
+		  until [ -e "$fd/go" ]; do sleep 0.05; done
+		  tail -c +25 "$d/in$i.pcap"; } >"$fd/f$i" &
+		feeders+=($!)
+		on_exit "kill $!"
+	done
+	# the inputs open (headers read) before a session can be made:
+	# `stats` answers ok from then on
+	[ "$ns" != none ] || touch "$fd/go"
+	[ "$ns" = none ] || until "$(dirname "$MTRACECAP")/mtracecapctl" -s "$sock" stats >/dev/null 2>&1; do
+		kill -0 "$vpid" 2>/dev/null || die "cpp: mtracecap ($ns sessions) ended early: see $cg.log"
+		t=$((t + 1))
+		[ $t -lt 600 ] || die "cpp: mtracecap ($ns sessions) never opened its inputs"
+		sleep 0.1
+	done
+	[ "$ns" != none ] || ns=0
+	for ((i = 0; i < ns; i++)); do
+		"$(dirname "$MTRACECAP")/mtracecapctl" -s "$sock" new "s$i" filter \
+		    "${CPP_FILTERS[$i]}" >/dev/null ||
+		    die "cpp: mtracecapctl new s$i filter ${CPP_FILTERS[$i]} failed"
+	done
+	touch "$fd/go"
+	for i in "${feeders[@]}"; do wait "$i" || die "cpp: a feeder failed"; done
+	wait "$vpid" || die "cpp: mtracecap ($ns sessions) failed under callgrind: see $cg.log"
+	# every session matched something, s0 (udp) all k x n
+	want=$((k * n))
+	for ((i = 0; i < ns; i++)); do
+		t=$(awk -v s="s$i" '$1 ~ "^mtracecap_session_packets_total[{]session=\"" s "\"," { t += $2 }
+		    END { print t + 0 }' "$m")
+		[ "$t" -gt 0 ] || die "cpp: session s$i (${CPP_FILTERS[$i]}) counted nothing: see $m"
+		[ "$i" -gt 0 ] || [ "$t" = "$want" ] ||
+		    die "cpp: session s0 (udp) counted $t packets, want $want: see $m"
+	done
+	printf '%s\t%s\t%s\n' "$tool" "$n" \
+	    "$(awk '/^(summary|totals):/ { print $2; exit }' "$cg")"
 }
 
 # cpp_heap N LOG CMD...: mtracecap's heap allocations and bytes under
@@ -113,17 +224,22 @@ cpp_marginal() {
 }
 
 cpp_table() {
-	local tsv=$1 n1=$2 n2=$3 k=$4 tool b marg tot mref tw=12
+	local tsv=$1 n1=$2 n2=$3 k=$4 tool b marg tot mref ms0 mfifo tw=12
 	has_ref && tw=14
+	grep -q '^mtracecap-fifo	' "$tsv" && tw=14
 	printf 'COST PER PACKET: callgrind instructions (Ir), merge of %d inputs into /dev/null\n' "$k"
 	printf 'marginal = (Ir(%d x %s) - Ir(%d x %s)) / %s extra packets; ratio = mtracecap / peer\n' \
 	    "$k" "$(fmt_si "$n2")" "$k" "$(fmt_si "$n1")" "$(fmt_si $((k * (n2 - n1))))"
 	has_ref && printf 'row mtracecap-ref = the second binary in the header: ratio > 1 means mtracecap costs more\n'
 	grep -q '^mtracecap-ng	' "$tsv" &&
 	    printf 'row mtracecap-ng = the same merge written as pcapng: its ratio is pcapng / pcap (target <= 1.10)\n'
+	grep -q '^mtracecap-fifo	' "$tsv" &&
+	    printf 'row mtracecap-fifo = the merge from FIFOs (read through libpcap, not mtracecap'"'"'s file reader): ratio fifo / mtracecap\n'
+	grep -q '^mtracecap-s0	' "$tsv" &&
+	    printf 'rows mtracecap-sN = the FIFO merge with --control and N counter sessions: ratio sN / s0 (s0: s0 / fifo)\n'
 	printf '%-*s %14s %14s %12s %10s\n' "$tw" tool "Ir total" "Ir/pkt total" \
 	    "Ir/pkt marg" "ratio"
-	mref=""
+	mref="" ms0="" mfifo=""
 	for tool in $(cpp_tools "$tsv"); do
 		b=$(cpp_ir "$tsv" "$tool" "$n2")
 		marg=$(cpp_marginal "$tsv" "$tool" "$n1" "$n2" "$k" %.0f)
@@ -131,8 +247,16 @@ cpp_table() {
 		[ -z "$mref" ] && mref=$marg
 		printf '%-*s %14s %14s %12s %10s\n' "$tw" "$tool" "$b" "$tot" "$marg" \
 		    "$(case $tool in mtracecap) ;; mtracecap-ng) ratio "$marg" "$mref" ;;
+		    mtracecap-fifo) ratio "$marg" "$mref" ;;
+		    mtracecap-s0) ratio "$marg" "$mfifo" ;;
+		    mtracecap-s*) ratio "$marg" "$ms0" ;;
 		    *) ratio "$mref" "$marg" ;; esac)"
+		[ "$tool" != mtracecap-fifo ] || mfifo=$marg
+		[ "$tool" != mtracecap-s0 ] || ms0=$marg
 	done
+	if grep -q '^mtracecap-s0	' "$tsv" && grep -q '^mtracecap-fifo	' "$tsv"; then
+		cpp_sessions_check "$tsv" "$n1" "$n2" "$k"
+	fi
 	if [ -s "${tsv%/*}/cpp-heap.tsv" ]; then
 		echo
 		heap_marginal "${tsv%/*}/cpp-heap.tsv" "$k" | awk '{
@@ -153,4 +277,30 @@ cpp_table() {
 		on { seen = 1; print }' |
 	    sed -E 's#[^ ]*/([^/ ]+:)#\1#; s#\[[^]]*/([^/]+)\]#[\1]#' |
 	    head -n "${CPP_TOP:-15}" | sed 's/^/  /' || true
+}
+
+# cpp_sessions_check TSV N1 N2 K: the sessions' lines under the table:
+# what S sessions add per packet over s0, and each of them; a WARNING
+# when the figures are not sane (sN must cost more than s0, more
+# sessions more; s0 within 2% of mtracecap-fifo, the control socket idle)
+cpp_sessions_check() {
+	local tsv=$1 n1=$2 n2=$3 k=$4 mref s0 tool m prev prevn=0 n
+	mref=$(cpp_marginal "$tsv" mtracecap-fifo "$n1" "$n2" "$k" %.1f)
+	s0=$(cpp_marginal "$tsv" mtracecap-s0 "$n1" "$n2" "$k" %.1f)
+	prev=$s0
+	for tool in $(awk -F'\t' '$1 ~ /^mtracecap-s[0-9]+$/ && !seen[$1]++ { print $1 }' "$tsv" |
+	    sort -V); do
+		n=${tool#mtracecap-s}
+		[ "$n" -gt 0 ] || continue
+		m=$(cpp_marginal "$tsv" "$tool" "$n1" "$n2" "$k" %.1f)
+		printf 'sessions: %d add %s Ir/pkt over s0 (%s each)\n' "$n" \
+		    "$(calc "$m - $s0" %.1f)" "$(calc "($m - $s0) / $n" %.1f)"
+		awk -v a="$m" -v b="$prev" 'BEGIN { exit !(a > b) }' ||
+		    printf 'WARNING: %s costs %s Ir/pkt, not more than %d sessions (%s)\n' \
+			"$tool" "$m" "$prevn" "$prev"
+		prev=$m prevn=$n
+	done
+	awk -v a="$s0" -v b="$mref" 'BEGIN { exit !(b > 0 && a / b <= 1.02 && a / b >= 0.98) }' ||
+	    printf 'WARNING: mtracecap-s0 (%s Ir/pkt) is not within 2%% of mtracecap-fifo (%s): the idle control socket costs per packet?\n' \
+		"$s0" "$mref"
 }

@@ -104,7 +104,7 @@ find_mtracecap() {
 	say "bench: building mtracecap in $build"
 	(cd "$build" &&
 	    { [ -f Makefile ] || "$src/configure" -q >&2; } &&
-	    make -j"$(nproc)" mtracecap >"$build/make.log" 2>&1) ||
+	    make -j"$(nproc)" mtracecap mtracecapctl >"$build/make.log" 2>&1) ||
 	    die "build failed: see $build/make.log"
 	MTRACECAP=$build/mtracecap
 }

@@ -19,4 +19,12 @@ counter_inc(atomic_uint_fast64_t *c)
 	    memory_order_relaxed) + 1, memory_order_relaxed);
 }
 
+/* Add n; only ever called from the counter's one writing thread. */
+static inline void
+counter_add(atomic_uint_fast64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c,
+	    memory_order_relaxed) + n, memory_order_relaxed);
+}
+
 #endif

@@ -203,6 +203,8 @@ input_open(const char *uri, size_t index, const struct config *cfg,
 	}
 	in->nstreams = n;
 	for (size_t k = 0; k < in->nstreams; k++) {
+		atomic_init(&in->streams[k].sessions, NULL);
+		atomic_init(&in->streams[k].epoch, 0);
 		atomic_init(&in->streams[k].stop, stop);
 		atomic_init(&in->streams[k].failed, false);
 		atomic_init(&in->streams[k].done, false);
@@ -224,8 +226,14 @@ input_reader_thread(void *arg)
 
 	/* a read that fails (-1) ends it unless the backend can reopen */
 	for (int rc = st->absent ? -1 : 1;;) {
-		while (rc > 0)
+		while (rc > 0) {
+			/* odd while a session table may be held (session.c) */
+			atomic_fetch_add(&st->epoch, 1);
+			atomic_thread_fence(memory_order_seq_cst);
 			rc = st->ops->read(st);
+			atomic_fetch_add_explicit(&st->epoch, 1,
+			    memory_order_release);
+		}
 		if (rc == 0 || st->ops->reopen == NULL ||
 		    input_stream_stopping(st) || !input_reopen(st))
 			break;
@@ -415,6 +423,22 @@ input_failed(const struct input *in)
 		    memory_order_relaxed))
 			return true;
 	return false;
+}
+
+bool
+input_up(struct input *in)
+{
+	return !input_failed(in) && !input_gaps_open(&in->gaps);
+}
+
+void
+input_queue_bytes(const struct input *in, uint64_t *used, uint64_t *capacity)
+{
+	*used = *capacity = 0;
+	for (size_t k = 0; k < in->nstreams; k++) {
+		*used += queue_used_bytes(in->streams[k].q);
+		*capacity += queue_capacity(in->streams[k].q);
+	}
 }
 
 void

@@ -96,6 +96,11 @@ uint64_t input_start_ns(const struct input *in);
 bool input_filtered_known(const struct input *in);
 /* After input_join(): true if reading ended with an error (logged). */
 bool input_failed(const struct input *in);
+/* Up: not failed and no gap open (every stream captures).  Any thread. */
+bool input_up(struct input *in);
+/* Bytes its streams' queues hold now, and their capacity (any thread). */
+void input_queue_bytes(const struct input *in, uint64_t *used,
+    uint64_t *capacity);
 
 /* libtrace's list of formats (for -H). */
 void input_libtrace_help(void);

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "options.h"
 #include "queue.h"
+#include "session_count.h"
 
 struct config;
 
@@ -64,6 +65,7 @@ struct config;
 
 struct input_stream;
 struct privs_user;
+
 
 /* What input_open() learnt about the URI, for the backend's open. */
 struct input_open_args {
@@ -168,6 +170,10 @@ struct input_stream {
 	bool			 absent;
 	pthread_t		 thread;
 	bool			 started;
+	/* counter sessions (session.c): the table the reader runs, NULL
+	 * for none; epoch: odd while the reader may hold a table */
+	_Atomic(struct session_tab *) sessions;
+	atomic_uint_fast64_t	 epoch;
 };
 
 /* Whether the stream is told to stop (any thread). */
@@ -224,6 +230,13 @@ input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
 			counter_inc(&st->c.filtered);
 			return;
 		}
+	}
+	{
+		const struct session_tab *t = atomic_load_explicit(
+		    &st->sessions, memory_order_acquire);
+
+		if (__builtin_expect(t != NULL, 0))
+			session_count(t, linktype, caplen, wirelen, data);
 	}
 	cl = caplen < st->snaplen ? caplen : st->snaplen;
 	while ((r = queue_reserve_try(st->q, cl)) == NULL) {

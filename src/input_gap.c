@@ -99,3 +99,14 @@ input_gaps_totals(struct input_gaps *g, uint64_t now_ns, uint64_t *count,
 	}
 	pthread_mutex_unlock(&g->lock);
 }
+
+bool
+input_gaps_open(struct input_gaps *g)
+{
+	bool open;
+
+	pthread_mutex_lock(&g->lock);
+	open = g->down > 0;
+	pthread_mutex_unlock(&g->lock);
+	return open;
+}

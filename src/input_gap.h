@@ -51,6 +51,9 @@ bool input_gaps_up(struct input_gaps *g, uint64_t now_ns, uint64_t *len_ns);
 size_t input_gaps_between(struct input_gaps *g, uint64_t from_ns,
     uint64_t to_ns, struct input_gap *out, size_t max);
 
+/* Whether a gap is open now (a stream is down). */
+bool input_gaps_open(struct input_gaps *g);
+
 /* Totals so far: gaps begun, their length (an open one up to now_ns). */
 void input_gaps_totals(struct input_gaps *g, uint64_t now_ns,
     uint64_t *count, uint64_t *len_ns);

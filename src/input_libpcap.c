@@ -24,6 +24,19 @@ input_libpcap_linktype(int dlt)
 }
 
 int
+input_libpcap_dlt(int linktype)
+{
+	switch (linktype) {
+	case 100:		return 11;
+	case INPUT_LT_RAW:	return 12;
+	case 102:		return 15;
+	case 103:		return 16;
+	case 106:		return 19;
+	default:		return linktype;
+	}
+}
+
+int
 input_libpcap_filter(struct input_stream *st, pcap_t *p, const char *filter,
     bool install, char *err, size_t errlen)
 {

@@ -15,6 +15,8 @@ struct input_stream;
 
 /* The LINKTYPE_ value a file holds for libpcap's DLT_ value dlt. */
 int input_libpcap_linktype(int dlt);
+/* ...and back: the DLT_ value pcap_open_dead() wants for a LINKTYPE_. */
+int input_libpcap_dlt(int linktype);
 
 /*
  * Compile filter (NULL: none, 0) on handle p into st->prog.  install:

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "input_backend.h"
+#include "input_libpcap.h"
 #include "input_pcapng.h"
 #include "input_stdio.h"
 #include "pcapfile.h"
@@ -99,20 +100,7 @@ static const struct input_backend ng_backend = {
 	.close = ng_close,
 };
 
-/* libpcap's DLT_ value for a LINKTYPE_ (input_libpcap_linktype's inverse),
- * for pcap_compile. */
-static int
-ng_dlt(int lt)
-{
-	switch (lt) {
-	case 100:		return 11;
-	case INPUT_LT_RAW:	return 12;
-	case 102:		return 15;
-	case 103:		return 16;
-	case 106:		return 19;
-	default:		return lt;
-	}
-}
+
 
 /* The filter program for link type lt, compiled on first use (each apart:
  * the interfaces point at them).  NULL with why when it does not
@@ -133,7 +121,7 @@ ng_filter(struct ngin *g, int lt, char *why, size_t whylen)
 	}
 	g->progs = tab;
 	if ((np = calloc(1, sizeof(*np))) == NULL ||
-	    (dead = pcap_open_dead(ng_dlt(lt), (int)NG_SNAPSHOT)) == NULL) {
+	    (dead = pcap_open_dead(input_libpcap_dlt(lt), (int)NG_SNAPSHOT)) == NULL) {
 		free(np);
 		snprintf(why, whylen, "out of memory");
 		return NULL;

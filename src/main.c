@@ -1,11 +1,13 @@
 /*
  * main.c - mtracecap's startup order, and nothing else.
  *
- * parse -> start the control thread (signals, systemd) -> check the
+ * parse -> start the control thread (signals, systemd; the metrics
+ * port is bound and the metrics file's timer added first) -> check the
  * output place -> open and start every input (main thread: libtrace 3 is
- * not safe otherwise) -> drop privileges -> start the readers -> tell
- * systemd we are ready -> merge and write until the inputs end or a
- * signal says stop -> join -> report -> exit status.  Each phase is one
+ * not safe otherwise) -> drop privileges -> serve the metrics -> start
+ * the readers -> tell systemd we are ready -> merge and write until the
+ * inputs end or a signal says stop -> join -> the last metrics file ->
+ * report -> exit status.  Each phase is one
  * function below, in that order (command_line, start_control, prepare,
  * open_inputs, drop_privileges, start_threads, capture, drain), and
  * run_free() undoes whatever was set up.  A stop signal before every
@@ -25,15 +27,19 @@
 
 #include "compress.h"
 #include "control.h"
+#include "ctlsock.h"
 #include "input.h"
 #include "log.h"
+#include "metrics_out.h"
 #include "opener.h"
 #include "options.h"
 #include "output.h"
+#include "place.h"
 #include "postrotate.h"
 #include "privs.h"
 #include "recover.h"
 #include "seqfile.h"
+#include "session.h"
 #include "spawn.h"
 #include "stats.h"
 #include "tstamp.h"
@@ -79,37 +85,6 @@ run_hook(const char *path, void *arg)
 	postrotate_run(arg, path);
 }
 
-/* Can we create files in dir?  O_TMPFILE leaves nothing behind. */
-static int
-check_dir_writable(const char *dir, char *err, size_t errlen)
-{
-	struct stat st;
-	int fd;
-
-	if (stat(dir, &st) != 0) {
-		log_seterr(err, errlen, "output directory '%s': %s", dir,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		log_seterr(err, errlen, "output directory '%s': not a "
-		    "directory", dir);
-		return -1;
-	}
-	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
-		if (access(dir, W_OK | X_OK) == 0)
-			return 0;
-	}
-	log_seterr(err, errlen, "output directory '%s' is not writable: %s",
-	    dir, strerror(errno));
-	return -1;
-}
-
 static int
 check_output(const struct config *cfg, char *err, size_t errlen)
 {
@@ -117,7 +92,7 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 	const char *slash;
 
 	if (cfg->rotating)
-		return check_dir_writable(cfg->output_path, err, errlen);
+		return place_check_dir(cfg->output_path, err, errlen);
 	if (strcmp(cfg->output_path, "-") == 0)
 		return 0;
 	slash = strrchr(cfg->output_path, '/');
@@ -133,7 +108,7 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 		    "(use -B for a directory)", cfg->output_path);
 		return -1;
 	}
-	if (check_dir_writable(dir, err, errlen) != 0)
+	if (place_check_dir(dir, err, errlen) != 0)
 		return -1;
 	return output_check_target(cfg->output_path, err, errlen);
 }
@@ -142,12 +117,15 @@ check_output(const struct config *cfg, char *err, size_t errlen)
 struct run {
 	struct config	 cfg;
 	struct control	 ctl;
+	struct ctlsock	*ctlsock;	/* --control, or NULL */
+	struct sessions	*sessions;
 	struct queue_waiter waiter;
 	struct stats	 stats;
 	struct input	**inputs;	/* cfg.ninputs slots, NULL: not opened */
 	size_t		 opened, started;
 	char		*pipeout_path, *hook_path;
 	struct postrotate *hook;
+	struct metrics_out *metrics;	/* NULL: no --metrics-* */
 	struct recover	*recovery;
 	struct privs_user user;
 	char		**lzop_argv;	/* -Z lzo through lzop (owned) */
@@ -233,12 +211,22 @@ command_line(struct run *r, int argc, char **argv, int std_closed,
 
 /*
  * The control thread, before anything that may take long: from here on a
- * stop signal is seen at once.  Returns 0, or -1 (logged).
+ * stop signal is seen at once.  The control socket is made here, before
+ * privileges are dropped (ctlsock_file.c says what that means for its
+ * removal).  Returns 0, or -1 (logged).
  */
 static int
 start_control(struct run *r)
 {
+	const struct ctlsock_setup cs = { .path = r->cfg.control_path,
+	    .group = r->cfg.control_group,
+	    .run_user = r->cfg.relinquish_user };
+
 	if (control_init(&r->ctl, r->err, sizeof(r->err)) != 0 ||
+	    ((r->metrics = metrics_out_create(&r->cfg, &r->ctl, r->err,
+	    sizeof(r->err))) == NULL && r->err[0] != '\0') ||
+	    (cs.path != NULL && (r->ctlsock = ctlsock_open(&r->ctl, &cs,
+	    r->err, sizeof(r->err))) == NULL) ||
 	    control_start(&r->ctl, r->err, sizeof(r->err)) != 0) {
 		log_error("%s", r->err);
 		return -1;
@@ -411,6 +399,7 @@ drop_privileges(struct run *r)
 			log_error("%s", err);
 			return -1;
 		}
+		ctlsock_check_removable(r->ctlsock);
 	}
 	/* capture needs CAP_NET_RAW/CAP_NET_ADMIN only to open inputs: the
 	 * opener alone keeps them, for reopening */
@@ -442,6 +431,19 @@ start_threads(struct run *r)
 		return -1;
 	}
 	r->stats_ok = true;
+	/* before the readers start; the control socket's commands use them */
+	if ((r->sessions = sessions_create(r->inputs, r->opened, r->err,
+	    sizeof(r->err))) == NULL) {
+		log_error("%s", r->err);
+		return -1;
+	}
+	ctlsock_ready(r->ctlsock, &r->stats, r->sessions);
+	metrics_out_set_sessions(r->metrics, r->sessions);
+	if (r->metrics != NULL && metrics_out_start(r->metrics, &r->stats,
+	    r->err, sizeof(r->err)) != 0) {
+		log_error("%s", r->err);
+		return -1;
+	}
 	for (r->started = 0; r->started < r->opened; r->started++) {
 		if (input_start(r->inputs[r->started], &r->ctl.stop, r->err,
 		    sizeof(r->err)) != 0) {
@@ -489,6 +491,7 @@ drain(struct run *r, int status)
 	for (size_t i = 0; i < r->started; i++)
 		input_join(r->inputs[i]);
 	control_finish(&r->ctl);	/* the final STATUS line */
+	(void)metrics_out_final(r->metrics);	/* totals final; logs */
 	for (size_t i = 0; i < r->started; i++)
 		if (input_failed(r->inputs[i]))
 			status = EXIT_RUNTIME;
@@ -508,6 +511,11 @@ run_free(struct run *r)
 		(void)recover_join(r->recovery);
 	}
 	control_finish(&r->ctl);
+	/* stops serving: the metrics read the stats, the sessions and
+	 * through them the inputs, all freed below */
+	metrics_out_destroy(r->metrics);
+	ctlsock_close(r->ctlsock);	/* the control thread is gone */
+	sessions_destroy(r->sessions);	/* before the inputs' streams */
 	if (r->inputs != NULL)
 		for (size_t i = 0; i < r->cfg.ninputs; i++)
 			input_destroy(r->inputs[i]);	/* NULL: not opened */

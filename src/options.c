@@ -1,6 +1,7 @@
 /*
- * options.c - a table of options, the loop that applies it, and the
- * checks across options (values are parsed by options_value.c).
+ * options.c - a table of options and the loop that applies it (values
+ * are parsed by options_value.c, the checks across options are
+ * options_check.c's).
  *
  * Same short and long options as mtracecap 0.6, so existing command lines
  * keep working; unlike 0.6 every value is checked (0.6 used atoi and
@@ -18,10 +19,10 @@
 #include <string.h>
 
 #include "compress.h"
-#include "input_sniff.h"
 #include "log.h"
 #include "naming.h"
 #include "options.h"
+#include "options_check.h"
 #include "options_value.h"
 #include "tstamp.h"
 #include "words.h"
@@ -49,6 +50,10 @@ enum {
 	OPT_WAIT_INPUTS,
 	OPT_TSTAMP_TYPE,
 	OPT_LIST_TSTAMP_TYPES,
+	OPT_METRICS_LISTEN,
+	OPT_METRICS_FILE,
+	OPT_CONTROL,
+	OPT_CONTROL_GROUP,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -132,6 +137,8 @@ static int handle_fanout(struct parse *, const char *, char *, size_t);
 static int handle_tstamp_precision(struct parse *, const char *, char *,
     size_t);
 static int handle_tstamp_type(struct parse *, const char *, char *, size_t);
+static int handle_metrics_listen(struct parse *, const char *, char *,
+    size_t);
 
 #define CFG(field)	offsetof(struct config, field)
 #define ACTION(n, k, a) \
@@ -193,6 +200,12 @@ static const struct opt_def opt_defs[] = {
 	CUSTOM("time-stamp-type", OPT_TSTAMP_TYPE, handle_tstamp_type),
 	FLAG("list-time-stamp-types", OPT_LIST_TSTAMP_TYPES,
 	    list_tstamp_types),
+	CUSTOM("metrics-listen", OPT_METRICS_LISTEN, handle_metrics_listen),
+	STRING("metrics-file", OPT_METRICS_FILE, "--metrics-file",
+	    metrics_file),
+	STRING("control", OPT_CONTROL, "--control", control_path),
+	STRING("control-group", OPT_CONTROL_GROUP, "--control-group",
+	    control_group),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -315,6 +328,13 @@ handle_fanout(struct parse *p, const char *arg, char *err, size_t errlen)
 }
 
 /* --time-stamp-precision: tcpdump's words for pcap's two stamp formats */
+static int
+handle_metrics_listen(struct parse *p, const char *arg, char *err,
+    size_t errlen)
+{
+	return options_value_listen(arg, &p->cfg->metrics_listen, err, errlen);
+}
+
 static int
 handle_tstamp_precision(struct parse *p, const char *arg, char *err,
     size_t errlen)
@@ -470,62 +490,6 @@ parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
 	return 0;
 }
 
-/* -z and -Z together, and with --pipeout.  Returns 0 or -1 (err filled). */
-static int
-check_compression(struct config *cfg, char *err, size_t errlen)
-{
-	/* -z without -Z means gzip, as 0.6 did (compress_choose() says so) */
-	if (cfg->compress_level >= 0 && !cfg->compress_type_given)
-		cfg->compress_type = COMPRESS_GZ;
-	if (cfg->compress_type == COMPRESS_NONE && cfg->compress_level > 0) {
-		log_seterr(err, errlen, "-z/--compress-level %d conflicts "
-		    "with -Z none", cfg->compress_level);
-		return -1;
-	}
-	if (cfg->compress_type == COMPRESS_NONE)
-		return 0;
-	/* libwandio writes level 0 uncompressed, whatever the type: never a
-	 * plain file under a compressed name */
-	if (cfg->compress_level == 0) {
-		log_seterr(err, errlen, "-z/--compress-level 0 would write "
-		    "uncompressed %s files; use 1-9 or -Z none",
-		    compress_name(cfg->compress_type));
-		return -1;
-	}
-	if (cfg->compress_level < 0)
-		cfg->compress_level = compress_default_level(
-		    cfg->compress_type);
-	if (cfg->pipeout != NULL) {
-		log_seterr(err, errlen, "-Z/-z and --pipeout '%s' both "
-		    "compress: choose one", cfg->pipeout);
-		return -1;
-	}
-	return 0;
-}
-
-/* --fanout wants libpcap's sockets: every input live, read by libpcap.
- * Returns 0 or -1 (err filled). */
-static int
-check_fanout(const struct config *cfg, char *err, size_t errlen)
-{
-	if (cfg->fanout == 0)
-		return 0;
-	if (cfg->libtrace_live) {
-		log_seterr(err, errlen, "--fanout needs live inputs read by "
-		    "libpcap: not with --libtrace-live");
-		return -1;
-	}
-	for (size_t i = 0; i < cfg->ninputs; i++) {
-		if (!input_sniff_is_libpcap_live(cfg->inputs[i])) {
-			log_seterr(err, errlen, "--fanout needs live inputs "
-			    "read by libpcap (ring:, int:, pcapint:): '%s' is "
-			    "not one", cfg->inputs[i]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 int
 options_parse(int argc, char **argv, struct config *cfg, char *err,
     size_t errlen)
@@ -578,10 +542,7 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 		return 0;
 	}
 	if (parse_operands(&p, argc, argv, optind, err, errlen) != 0 ||
-	    check_compression(cfg, err, errlen) != 0 ||
-	    check_fanout(cfg, err, errlen) != 0 ||
-	    tstamp_check_inputs(cfg->tstamp_type, cfg->inputs, cfg->ninputs,
-	    cfg->libtrace_live, err, errlen) != 0)
+	    options_check(cfg, err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:

@@ -1,10 +1,12 @@
 /*
  * options_value.c - strict parsing of single option values: whole
- * numbers (options_parse_u64), compression types, time
- * stamp types and output URIs.  Pure: no I/O besides the error buffer, no exit.
+ * numbers (options_parse_u64), compression types, time stamp types,
+ * output URIs, listen addresses and the control socket's path.  Pure: no
+ * I/O besides the error buffer, no exit.
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "compress.h"
+#include "ctlsock_file.h"
 #include "log.h"
 #include "options_value.h"
 #include "tstamp.h"
@@ -168,6 +171,76 @@ options_value_fanout(const char *s, struct options_fanout *f, char *err,
 		}
 		f->mode = (enum options_fanout_mode)m;
 		mode_seen = true;
+	}
+	return 0;
+}
+
+int
+options_value_listen(const char *s, struct options_listen *l, char *err,
+    size_t errlen)
+{
+	const char *port = s, *colon = strrchr(s, ':');
+	unsigned char bin[16];
+	uint64_t v;
+	size_t alen = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (colon != NULL) {
+		const char *a = s;
+
+		port = colon + 1;
+		alen = (size_t)(colon - s);
+		if (alen >= 2 && s[0] == '[' && s[alen - 1] == ']') {
+			a = s + 1;
+			alen -= 2;
+			l->v6 = true;
+		}
+		if (alen == 0 || alen >= sizeof(l->addr)) {
+			log_seterr(err, errlen, "invalid value '%s' for "
+			    "--metrics-listen: want [ADDR:]PORT, ADDR an IPv4 "
+			    "address or [IPv6]", s);
+			return -1;
+		}
+		memcpy(l->addr, a, alen);
+		if (inet_pton(l->v6 ? AF_INET6 : AF_INET, l->addr, bin) != 1) {
+			log_seterr(err, errlen, "invalid address '%s' for "
+			    "--metrics-listen: not a numeric %s", l->addr,
+			    l->v6 ? "IPv6 address" : "IPv4 address (IPv6 "
+			    "goes in brackets)");
+			return -1;
+		}
+	} else {
+		snprintf(l->addr, sizeof(l->addr), "127.0.0.1");
+	}
+	if (options_parse_u64(port, 1, 65535, &v, "--metrics-listen's port",
+	    err, errlen) != 0)
+		return -1;
+	l->port = (uint16_t)v;
+	l->set = true;
+	return 0;
+}
+
+int
+options_value_control(const char *path, const char *group, char *err,
+    size_t errlen)
+{
+	if (path == NULL) {
+		if (group == NULL)
+			return 0;
+		log_seterr(err, errlen, "--control-group '%s' needs --control",
+		    group);
+		return -1;
+	}
+	if (strlen(path) > CTLSOCK_PATH_MAX) {
+		log_seterr(err, errlen, "invalid value '%s' for --control: "
+		    "%zu bytes, more than %d", path, strlen(path),
+		    CTLSOCK_PATH_MAX);
+		return -1;
+	}
+	if (path[strlen(path) - 1] == '/') {
+		log_seterr(err, errlen, "invalid value '%s' for --control: "
+		    "names a directory, not a socket", path);
+		return -1;
 	}
 	return 0;
 }

@@ -54,8 +54,28 @@ int options_value_tstamp_type(const char *s, int *pcap_type, char *err,
 int options_value_output_uri(const char *uri, const char *what,
     char **path, bool *pcapng, char *err, size_t errlen);
 
+/* What --metrics-listen says: a numeric address and a port. */
+#define OPTIONS_ADDR_MAX	46	/* INET6_ADDRSTRLEN */
+struct options_listen {
+	bool		 set;
+	bool		 v6;		/* addr is IPv6 (shown as [addr]) */
+	char		 addr[OPTIONS_ADDR_MAX];
+	uint16_t	 port;
+};
+
+/* --metrics-listen's "[ADDR:]PORT" (ADDR: IPv4 or [IPv6], numeric; none:
+ * 127.0.0.1) into *l. */
+int options_value_listen(const char *s, struct options_listen *l,
+    char *err, size_t errlen);
+
 /* --fanout's "N[,MODE][,defrag]" into *f. */
 int options_value_fanout(const char *s, struct options_fanout *f,
     char *err, size_t errlen);
+
+/* --control's PATH (NULL: none) and --control-group (NULL: none, needs
+ * --control).  Only the form: the group is looked up when the socket is
+ * made. */
+int options_value_control(const char *path, const char *group, char *err,
+    size_t errlen);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -120,5 +121,35 @@ place_rename(const char *temp, const char *want_in, bool no_replace,
 fail:
 	log_seterr(err, errlen, "cannot rename '%s' to '%s': %s", temp, want,
 	    strerror(errno));
+	return -1;
+}
+
+int
+place_check_dir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(dir, &st) != 0) {
+		log_seterr(err, errlen, "output directory '%s': %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_seterr(err, errlen, "output directory '%s': not a "
+		    "directory", dir);
+		return -1;
+	}
+	fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL) {
+		if (access(dir, W_OK | X_OK) == 0)
+			return 0;
+	}
+	log_seterr(err, errlen, "output directory '%s' is not writable: %s",
+	    dir, strerror(errno));
 	return -1;
 }

@@ -34,4 +34,11 @@ int place_rename(const char *temp, const char *want, bool no_replace,
  * 0, or -1 with errno. */
 int place_fsync_dir(const char *dir);
 
+/*
+ * Can files be created in dir (a directory)?  Tried with O_TMPFILE, which
+ * leaves nothing behind (access() where the file system lacks it).  0, or
+ * -1 with err naming dir.
+ */
+int place_check_dir(const char *dir, char *err, size_t errlen);
+
 #endif

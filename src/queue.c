@@ -194,6 +194,16 @@ queue_capacity(const struct queue *q)
 	return q->cap;
 }
 
+size_t
+queue_used_bytes(const struct queue *q)
+{
+	/* tail first: the head loaded after it is never below it */
+	uint64_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+
+	return head > tail ? (size_t)(head - tail) : 0;
+}
+
 /* Bytes needed at the current head for a record of size sz, wrap included. */
 static size_t
 needed_at(const struct queue *q, uint64_t head, size_t sz)

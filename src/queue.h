@@ -63,6 +63,12 @@ struct queue *queue_create(size_t capacity_bytes, size_t max_caplen,
     struct queue_waiter *consumer_waiter, char *err, size_t errlen);
 void queue_destroy(struct queue *q);
 size_t queue_capacity(const struct queue *q);
+/*
+ * Bytes the queue holds now (records and padding), for the statistics:
+ * relaxed loads, any thread; the consumer publishes what it frees every
+ * 1/8 of the capacity, so this may be that much above the truth.
+ */
+size_t queue_used_bytes(const struct queue *q);
 
 /* --- producer side (one thread) --- */
 

@@ -92,9 +92,10 @@ stats_snapshot(struct stats *s, struct stats_snapshot *out)
 	out->any_reopens = false;
 	for (size_t i = 0; i < s->n; i++) {
 		struct input_counts c;
-		uint64_t drops, gaps, gap_ns;
+		uint64_t drops, gaps, gap_ns, qused, qcap;
 
 		input_counts(s->inputs[i], &c);
+		input_queue_bytes(s->inputs[i], &qused, &qcap);
 		input_gaps_totals(input_gaps(s->inputs[i]), now, &gaps,
 		    &gap_ns);
 		drops = c.kernel_drops;
@@ -119,9 +120,18 @@ stats_snapshot(struct stats *s, struct stats_snapshot *out)
 			.reopens = c.reopens,
 			.gaps = gaps,
 			.gap_ns = gap_ns,
+			.if_drops = c.if_drops,
+			.up = input_up(s->inputs[i]),
+			.queue_bytes = qused,
+			.queue_capacity = qcap,
 		};
 	}
 	out->files = s->files;
+	out->files_failed = s->files_failed;
+	out->file_bytes = s->file_bytes;
+	out->lost_nofile = s->lost_nofile;
+	out->lost_output = out->lost - out->unfit - s->lost_nofile;
+	out->last_done_ns = s->last_done_ns;
 	out->disorders = s->disorders;
 	out->live_written = s->live_written;
 	out->live_lost = s->live_lost;
@@ -170,6 +180,7 @@ void
 stats_lost_nofile(struct stats *s, size_t input)
 {
 	s->w_fates[input].lost++;
+	s->w_nofile++;
 	s->w_pending = true;
 }
 
@@ -192,6 +203,8 @@ publish_pending(struct stats *s)
 		s->live_lost += s->w_fates[i].lost;
 		s->w_fates[i].lost = s->w_fates[i].unfit = 0;
 	}
+	s->lost_nofile += s->w_nofile;
+	s->w_nofile = 0;
 	s->w_pending = false;
 }
 
@@ -204,6 +217,8 @@ stats_segment_open(struct stats *s, struct segment *seg, const char *path)
 	}
 	pthread_mutex_lock(&s->lock);
 	publish_pending(s);
+	if (path == NULL)
+		s->files_failed++;
 	set_name(s, path, true, false);
 	pthread_mutex_unlock(&s->lock);
 }
@@ -304,17 +319,32 @@ report_segment(const struct stats *s, const struct segment *seg,
 	}
 }
 
+/*
+ * Captured bytes of input i's packets that seg's file kept: all it was
+ * given, or (a write failed; the output counts packets, not bytes per
+ * input) that share of them.
+ */
+static uint64_t
+kept_bytes(const struct segment *seg, size_t i)
+{
+	if (seg->kept[i] == seg->given[i])
+		return seg->bytes[i];
+	return (uint64_t)((long double)seg->bytes[i] * seg->kept[i] /
+	    seg->given[i]);
+}
+
 void
 stats_segment_done(struct stats *s, struct segment *seg,
     const struct output_result *res)
 {
 	bool placed = res->final_path[0] != '\0' && !res->failed_name;
-	uint64_t lost = 0;
+	uint64_t lost = 0, now = realtime_ns();
 
 	pthread_mutex_lock(&s->lock);
 	for (size_t i = 0; i < s->n; i++) {
 		/* output.c: kept[i] <= given[i]; sum kept == res->packets */
 		s->fates[i].written += seg->kept[i];
+		s->fates[i].bytes += kept_bytes(seg, i);
 		s->fates[i].lost += seg->given[i] - seg->kept[i];
 		lost += seg->given[i] - seg->kept[i];
 	}
@@ -323,8 +353,12 @@ stats_segment_done(struct stats *s, struct segment *seg,
 	 * above, so no reader sees a packet twice or nowhere */
 	s->live_written += res->packets - seg->kept_seen;
 	s->live_lost += lost - seg->lost_seen;
+	if (res->failed || !placed)
+		s->files_failed++;
 	if (placed) {
 		s->files++;
+		s->file_bytes += res->bytes;
+		s->last_done_ns = now;
 		set_name(s, res->final_path, false, true);
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -10,8 +10,9 @@
  *
  * Threads: the writer (losses without a file, unfit packets, live
  * progress of the file being written), the finisher (completed files),
- * and any thread that reads (the control thread's STATUS line now;
- * metrics and the control socket later) while both run.  The shared figures sit under one
+ * and any thread that reads (the control thread's STATUS line and
+ * --metrics-file, the metrics HTTP thread, the control socket) while both
+ * run.  The shared figures sit under one
  * mutex: each change (the writer's per batch of packets and per file, the
  * finisher's per file) and each stats_snapshot() is one critical section,
  * so a snapshot's figures agree with each other (a completed file moves
@@ -37,6 +38,8 @@ struct stats_fates {
 	uint64_t	 written;	/* in completed files */
 	uint64_t	 lost;		/* not written (failures, no file) */
 	uint64_t	 unfit;		/* link type the file cannot hold */
+	uint64_t	 bytes;		/* captured bytes of the written ones
+					 * (pro rata in a file that lost some) */
 };
 
 struct stats {
@@ -48,6 +51,12 @@ struct stats {
 	/* under lock */
 	struct stats_fates *fates;	/* per input */
 	uint64_t	 files;		/* files that got their final names */
+	uint64_t	 files_failed;	/* could not be opened, or a write,
+					 * compressor or close failed */
+	uint64_t	 file_bytes;	/* bytes in the files counted in files */
+	uint64_t	 lost_nofile;	/* of fates.lost: no file was open */
+	uint64_t	 last_done_ns;	/* wall clock the last file got its
+					 * final name, 0: none yet */
 	uint64_t	 disorders;	/* published by the writer */
 	uint64_t	 live_written;	/* handed to the kernel, in any file */
 	uint64_t	 live_lost;	/* lost so far (without unfit) */
@@ -58,6 +67,7 @@ struct stats {
 
 	/* writer thread only: counted, not published yet */
 	struct stats_fates *w_fates;	/* per input: lost and unfit */
+	uint64_t	 w_nofile;	/* of w_fates' lost: no file open */
 	bool		 w_pending;
 };
 
@@ -76,6 +86,10 @@ struct stats_snapshot_input {
 	uint64_t	 reopens;
 	uint64_t	 gaps;
 	uint64_t	 gap_ns;	/* their length (an open one so far) */
+	uint64_t	 if_drops;	/* of kernel_drops: by the interface */
+	bool		 up;		/* not failed, no gap open */
+	uint64_t	 queue_bytes;	/* its queues hold now... */
+	uint64_t	 queue_capacity;	/* ...of this many bytes */
 };
 
 struct stats_snapshot {
@@ -91,6 +105,12 @@ struct stats_snapshot {
 	uint64_t	 live_written;	/* also in files not yet completed */
 	uint64_t	 live_lost;	/* ...and without unfit */
 	bool		 any_reopens;	/* an input reopens (a live one) */
+	uint64_t	 files_failed;
+	uint64_t	 file_bytes;	/* bytes in completed files */
+	uint64_t	 lost_nofile;	/* of lost: no file was open */
+	uint64_t	 lost_output;	/* of lost: a write, compressor or
+					 * rename failed (lost - unfit - nofile) */
+	uint64_t	 last_done_ns;	/* last file completed, 0: none */
 	uint64_t	 gaps, reopens;
 	bool		 name_current;
 	char		 name[256];

@@ -50,11 +50,15 @@ CHECK_JOBS=${MTC_CHECK_JOBS:-$JOBS}
 # runtime, without which tests/integration/fuzz.sh cannot build a harness.
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config make
 	libtrace3-dev libwandio1-dev libpcap-dev libcmocka-dev libtrace-tools
-	libjansson-dev libssl-dev
+	libjansson-dev libssl-dev libmicrohttpd-dev curl
 	tcpdump tshark wireshark-common tcpreplay iproute2 python3 mandoc
 	procps psmisc util-linux mount coreutils gzip bzip2 xz-utils lzop
 	zstd lz4 file systemd libsystemd-dev libcap2-bin rpm clang
 	libclang-rt-dev valgrind strace binutils passwd man-db"
+
+# `test` only, and best effort: a real Prometheus server and promtool for
+# tests/integration/metrics.sh, which skips (saying why) without them.
+DEB_TEST_PACKAGES="prometheus"
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'setup.sh: %s\n' "$*" >&2; exit 1; }
@@ -111,6 +115,27 @@ install_deps() {
 	    $DEB_PACKAGES; } >"$LOGDIR/apt.log" 2>&1 </dev/null; then
 		tail -n 30 "$LOGDIR/apt.log" >&2
 		die "apt-get failed; see build-logs/apt.log"
+	fi
+}
+
+# The test-only packages: a failure is a warning (their tests skip).
+install_test_deps() {
+	missing=
+	for p in $DEB_TEST_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q ' installed$' || missing="$missing$p "
+	done
+	[ -n "$missing" ] || return 0
+	[ "${MTC_NO_APT:-0}" != 1 ] && [ "$(id -u)" -eq 0 ] || {
+		say "== test packages missing: $missing(their tests skip)"
+		return 0
+	}
+	say "== test packages: installing $missing(log: build-logs/apt-test.log)"
+	if ! DEBIAN_FRONTEND=noninteractive apt_retry apt-get install -y \
+	    --no-install-recommends $missing >"$LOGDIR/apt-test.log" 2>&1 \
+	    </dev/null; then
+		say "== test packages: could not install $missing(their tests" \
+		    "skip; see build-logs/apt-test.log)"
 	fi
 }
 
@@ -331,5 +356,5 @@ install_deps
 bootstrap
 case $1 in
 demo) cmd_demo ;;
-test) cmd_test ;;
+test) install_test_deps; cmd_test ;;
 esac

@@ -25,7 +25,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../../src" && pwd)
-ALL_TARGETS="options words naming seqfile recover input pcapng"
+ALL_TARGETS="options words naming seqfile recover input pcapng ctlproto"
 TARGETS=${*:-$ALL_TARGETS}
 SECONDS_PER=${FUZZ_SECONDS:-20}
 CC=${FUZZ_CC:-clang}
@@ -84,7 +84,7 @@ elif [ ! -f "$B/cfg/config.h" ]; then
 fi
 
 # --- build (a generated Makefile: parallel and incremental) ---------------
-LIB_SRCS=$(cd "$SRC" && ls *.c | grep -vx main.c)
+LIB_SRCS=$(cd "$SRC" && ls *.c | grep -vx -e main.c -e mtracecapctl.c)
 {
 	echo "CC = $CC"
 	echo "CFLAGS = -std=gnu11 -g -O1 -pthread -fno-omit-frame-pointer $SAN -Wall -Wextra -Wno-unused-parameter"

@@ -1,11 +1,12 @@
 #!/bin/bash
 # fuzz.sh - the libFuzzer harnesses of tests/fuzz/ (see tests/fuzz/run.sh):
 # option parsing, command/URI splitting, file names, the seqfile, crash
-# recovery and the pcap file reader, each built with ASan+UBSan and run
-# for FUZZ_SECONDS (default 20) after replaying every past crash kept in
-# tests/fuzz/regressions/.  Fails on any crash, leak, timeout or broken
-# invariant, printing the reproducer.  Without a clang that can build a
-# harness it skips, except in CI (CI=true), where that is a failure.
+# recovery, the pcap file reader and the control socket's line protocol,
+# each built with ASan+UBSan and run for FUZZ_SECONDS (default 20) after
+# replaying every past crash kept in tests/fuzz/regressions/.  Fails on
+# any crash, leak, timeout or broken invariant, printing the reproducer.
+# Without a clang that can build a harness it skips, except in CI
+# (CI=true), where that is a failure.
 #
 # The harnesses are built here, with ASan+UBSan, whatever the build under
 # test is: running them in every build's make check would fuzz the same

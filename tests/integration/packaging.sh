@@ -5,7 +5,7 @@
 # 1. A fresh build dir configured from the source tree runs `make dist`
 #    (never touching the source tree); `rpmbuild -ta` builds that tarball
 #    in a temp %_topdir.  rpm itself then says what the package holds:
-#    binary (which runs and prints our version), man page, both units
+#    binaries (mtracecap runs and prints our version), man pages, both units
 #    (ExecStart pointing at the packaged binary), the sysconfig file as
 #    %config(noreplace), the sysusers file declaring the user, the cron
 #    collector, /var/lib/mtracecap owned by that user with mode 0750; and
@@ -25,10 +25,12 @@ tsan_elsewhere "the tarball, the rpm and the units"
 
 SRC=$(cd "$TESTS_SRCDIR/.." && pwd)
 MAN=$SRC/man/mtracecap.8
+CTL_MAN=$SRC/man/mtracecapctl.8	# mtracecapctl's
 SKIPPED=()
 skip_part() { echo "skip: $*" >&2; SKIPPED+=("$*"); }
 
 [ -f "$MAN" ] || { fail "no man page at $MAN"; finish; }
+[ -f "$CTL_MAN" ] || { fail "no man page at $CTL_MAN"; finish; }
 
 # ---------------------------------------------------------------- rpm ----
 # The build below runs make and rpmbuild inside `make check`: keep the
@@ -97,18 +99,21 @@ rpm_part() {
 	local f
 	for f in "$sbindir/mtracecap" "$unitdir/mtracecap.service" \
 	    "$unitdir/mtracecap@.service" "$sysconfdir/sysconfig/mtracecap" \
-	    "$sysusersdir/mtracecap.conf"; do
+	    "$sysusersdir/mtracecap.conf" "$sbindir/mtracecapctl"; do
 		if grep -qxF -- "$f" "$TMP/list"; then
 			pass "rpm holds $f"
 		else
 			fail "rpm -qlp lacks $f"
 		fi
 	done
-	if grep -qE "^$mandir/man8/mtracecap\.8(\.[a-z0-9]+)?\$" "$TMP/list"; then
-		pass "rpm holds the man page"
-	else
-		fail "rpm -qlp lacks $mandir/man8/mtracecap.8*"
-	fi
+	local m
+	for m in mtracecap mtracecapctl; do
+		if grep -qE "^$mandir/man8/$m\.8(\.[a-z0-9]+)?\$" "$TMP/list"; then
+			pass "rpm holds the man page $m.8"
+		else
+			fail "rpm -qlp lacks $mandir/man8/$m.8*"
+		fi
+	done
 	if grep -qE '/mtracecap-collect$' "$TMP/list"; then
 		pass "rpm holds the cron collector ($(grep -E '/mtracecap-collect$' "$TMP/list"))"
 	else
@@ -221,12 +226,14 @@ fi
 
 # ------------------------------------------------------------- manual ----
 if command -v mandoc >/dev/null 2>&1; then
-	if mandoc -Tlint -Wwarning "$MAN" >"$TMP/lint" 2>&1 && [ ! -s "$TMP/lint" ]; then
-		pass "mandoc -Tlint -Wwarning is clean"
-	else
-		fail "mandoc -Tlint -Wwarning:"
-		cat "$TMP/lint" >&2
-	fi
+	for m in "$MAN" "$CTL_MAN"; do
+		if mandoc -Tlint -Wwarning "$m" >"$TMP/lint" 2>&1 && [ ! -s "$TMP/lint" ]; then
+			pass "mandoc -Tlint -Wwarning is clean on ${m##*/}"
+		else
+			fail "mandoc -Tlint -Wwarning on ${m##*/}:"
+			cat "$TMP/lint" >&2
+		fi
+	done
 else
 	skip_part "lint: needs mandoc"
 fi

@@ -656,6 +656,73 @@ test_tstamp_type(void **state)
 	    "--libtrace-live)");
 }
 
+/* --metrics-listen=[ADDR:]PORT: a bare port is loopback only; ADDR is
+ * numeric IPv4 or [IPv6]; --metrics-file is a path */
+static void
+test_metrics_options(void **state)
+{
+	static const struct {
+		const char *arg, *addr;
+		bool v6;
+		unsigned port;
+	} good[] = {
+		{ "9100", "127.0.0.1", false, 9100 },
+		{ "0.0.0.0:1", "0.0.0.0", false, 1 },
+		{ "192.0.2.7:65535", "192.0.2.7", false, 65535 },
+		{ "[::1]:9100", "::1", true, 9100 },
+		{ "[::]:80", "::", true, 80 },
+	};
+	static const struct { const char *arg, *want; } bad[] = {
+		{ "0", "invalid value '0' for --metrics-listen's port: must be "
+		    "at least 1" },
+		{ "65536", "invalid value '65536' for --metrics-listen's port: "
+		    "larger than 65535" },
+		{ "127.0.0.1:", "empty value for --metrics-listen's port" },
+		{ "x:80", "invalid address 'x' for --metrics-listen: not a "
+		    "numeric IPv4 address (IPv6 goes in brackets)" },
+		{ "::1:80", "invalid address '::1' for --metrics-listen: not a "
+		    "numeric IPv4 address (IPv6 goes in brackets)" },
+		{ "[1.2.3.4]:80", "invalid address '1.2.3.4' for "
+		    "--metrics-listen: not a numeric IPv6 address" },
+		{ ":80", "invalid value ':80' for --metrics-listen: want "
+		    "[ADDR:]PORT, ADDR an IPv4 address or [IPv6]" },
+		{ "[]:80", "invalid value '[]:80' for --metrics-listen: want "
+		    "[ADDR:]PORT, ADDR an IPv4 address or [IPv6]" },
+		{ "localhost:80", "invalid address 'localhost' for "
+		    "--metrics-listen: not a numeric IPv4 address (IPv6 goes "
+		    "in brackets)" },
+	};
+	struct run r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "o", "ring:eth0"), 0);
+	assert_false(r.cfg.metrics_listen.set);
+	assert_null(r.cfg.metrics_file);
+	options_free(&r.cfg);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char opt[64];
+
+		snprintf(opt, sizeof(opt), "--metrics-listen=%s", good[i].arg);
+		assert_int_equal(PARSE(&r, opt, "o", "ring:eth0"), 0);
+		assert_true(r.cfg.metrics_listen.set);
+		assert_string_equal(r.cfg.metrics_listen.addr, good[i].addr);
+		assert_int_equal(r.cfg.metrics_listen.v6, good[i].v6);
+		assert_int_equal(r.cfg.metrics_listen.port, good[i].port);
+		options_free(&r.cfg);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(PARSE(&r, "--metrics-listen", bad[i].arg, "o",
+		    "ring:eth0"), -1);
+		assert_string_equal(r.err, bad[i].want);
+	}
+	assert_int_equal(PARSE(&r, "--metrics-file=/run/m.prom", "o",
+	    "ring:eth0"), 0);
+	assert_string_equal(r.cfg.metrics_file, "/run/m.prom");
+	options_free(&r.cfg);
+	assert_int_equal(PARSE(&r, "--metrics-file=", "o", "ring:eth0"), -1);
+	assert_string_equal(r.err, "empty value for --metrics-file");
+}
+
 /* --fanout=N[,MODE][,defrag]: N 1-64, one mode, defrag once; live libpcap
  * inputs only */
 static void
@@ -1289,6 +1356,7 @@ main(void)
 		cmocka_unit_test(test_tstamp_precision),
 		cmocka_unit_test(test_tstamp_type),
 		cmocka_unit_test(test_fanout),
+		cmocka_unit_test(test_metrics_options),
 		cmocka_unit_test(test_list_tstamp_types),
 		cmocka_unit_test(test_repeated_options_last_wins),
 		cmocka_unit_test(test_options_after_operands),

@@ -151,6 +151,21 @@ input_failed(const struct input *in)
 	return false;
 }
 
+bool
+input_up(struct input *in)
+{
+	(void)in;
+	return true;
+}
+
+void
+input_queue_bytes(const struct input *in, uint64_t *used,
+    uint64_t *capacity)
+{
+	*used = 0;
+	*capacity = queue_capacity(in->q);
+}
+
 /* --- the injected clock ----------------------------------------------- */
 
 /* Both clocks stand still unless the test moves them: file inputs name
