@@ -356,6 +356,8 @@ passed "a truncated or corrupt file input: reported, its readable part and all o
 # bounds of the slow-consumer parts (TSan's runtime and shadow memory
 # take about 15 MiB more)
 REST=16
+# ASan: its shadow of the libraries #16 links (libmicrohttpd) passes 16
+sanitizer_build asan && REST=20
 sanitizer_build tsan && REST=32
 
 # --pipeout runs a command that sleeps 4 s before it reads anything; 80000
