@@ -84,12 +84,7 @@ passed "usage errors: N outside 1-64, unknown and rollover modes, file inputs, -
 # --- live ---
 
 need_root
-NS1=$(uniq_name mtcf)
-IF1=$(uniq_name lf)
-ip netns add "$NS1" 2>/dev/null || skip "cannot create network namespaces"
-ip netns del "$NS1"
-make_veth_ns "$NS1" "$IF1"
-on_exit _live_kill_children
+live_setup_one mtcf lf
 
 PPS=4000
 PER_ID=40

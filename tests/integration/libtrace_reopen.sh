@@ -34,13 +34,7 @@ NB=200		# frames sent after the return (id 3)
 HZ=$(getconf CLK_TCK)
 CPU_PCT='' STOP_MS=''
 
-NS1=$(uniq_name mtlrn)
-IF1=$(uniq_name mtlr)
-ip netns add "$NS1" 2>/dev/null || skip "cannot create network namespaces"
-ip netns del "$NS1"
-make_veth_ns "$NS1" "$IF1"
-# registered last, so it runs before the namespace goes
-on_exit _live_kill_children
+live_setup_one mtlrn mtlr
 
 python3 "$MKPCAP" "$TMP/a.pcap" --id 1 --size 100 --count "$NA"
 python3 "$MKPCAP" "$TMP/b.pcap" --id 3 --size 100 --count "$NB"

@@ -62,6 +62,18 @@ retry() {
 	done
 }
 
+# live_setup_one NS_PREFIX IF_PREFIX - live_setup's first half: namespace
+# NS1 holding the peer of the host interface IF1 only
+live_setup_one() {
+	NS1=$(uniq_name "$1")
+	IF1=$(uniq_name "$2")
+	ip netns add "$NS1" 2>/dev/null || skip "cannot create network namespaces"
+	ip netns del "$NS1"
+	make_veth_ns "$NS1" "$IF1"
+	# registered last, so it runs before the namespace goes
+	on_exit _live_kill_children
+}
+
 # --- traffic ---
 
 # gen OUT ID:SIZE... - PER_ID frames (set by the test) for each id,
