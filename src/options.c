@@ -32,6 +32,7 @@
 #define MAXWAIT_MS_MAX		60000ull
 #define QUEUE_MB_MAX		4096ull
 #define CAPBUF_MB_MAX		2047ull		/* libpcap takes an int of bytes */
+#define HOOK_TIMEOUT_MAX	(7ull * 24 * 3600)	/* a week */
 
 /* Ids of the long-only options (short ones use their letter). */
 #define OPT_LONG_ONLY	0x100	/* above every short letter */
@@ -54,6 +55,12 @@ enum {
 	OPT_METRICS_FILE,
 	OPT_CONTROL,
 	OPT_CONTROL_GROUP,
+	OPT_MAX_FILES,
+	OPT_MAX_BYTES,
+	OPT_MIN_FREE,
+	OPT_POST_ROTATE_TIMEOUT,
+	OPT_ROTATE_ALIGN,
+	OPT_STOP_AFTER,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -63,6 +70,7 @@ enum opt_kind {
 	KIND_COUNT,	/* no value: add one to the int at off */
 	KIND_STRING,	/* non-empty string, kept at off */
 	KIND_NUMBER,	/* whole number in [min, max], given to set_number */
+	KIND_SIZE,	/* a SIZE of at least min bytes, the uint64_t at off */
 	KIND_WORDS,	/* a command: the string at off, its words at words_off */
 	KIND_CUSTOM,	/* anything else: handle() */
 };
@@ -78,10 +86,11 @@ struct opt_def {
 	int		 key;		/* short letter, or an OPT_ id */
 	enum opt_kind	 kind;
 	const char	*what;		/* how messages name it: "-G/--rotate-seconds" */
-	size_t		 off;		/* KIND_FLAG, _COUNT, _STRING, _WORDS */
+	size_t		 off;		/* KIND_FLAG, _COUNT, _STRING, _SIZE,
+					 * _WORDS */
 	size_t		 words_off;	/* KIND_WORDS */
 	enum options_action action;	/* KIND_ACTION */
-	uint64_t	 min, max;	/* KIND_NUMBER */
+	uint64_t	 min, max;	/* KIND_NUMBER (min: KIND_SIZE) */
 	void		(*set_number)(struct config *, uint64_t);
 	int		(*handle)(struct parse *, const char *, char *, size_t);
 };
@@ -123,6 +132,18 @@ set_capture_buffer(struct config *c, uint64_t v)
 }
 
 
+static void
+set_max_files(struct config *c, uint64_t v)
+{
+	c->max_files = v;
+}
+
+static void
+set_hook_timeout(struct config *c, uint64_t v)
+{
+	c->post_rotate_timeout_s = (unsigned)v;
+}
+
 /* -s 0 means whole packets, as in tcpdump */
 static void
 set_snaplen(struct config *c, uint64_t v)
@@ -139,6 +160,8 @@ static int handle_tstamp_precision(struct parse *, const char *, char *,
 static int handle_tstamp_type(struct parse *, const char *, char *, size_t);
 static int handle_metrics_listen(struct parse *, const char *, char *,
     size_t);
+static int handle_min_free(struct parse *, const char *, char *, size_t);
+static int handle_stop_after(struct parse *, const char *, char *, size_t);
 
 #define CFG(field)	offsetof(struct config, field)
 #define ACTION(n, k, a) \
@@ -154,6 +177,8 @@ static int handle_metrics_listen(struct parse *, const char *, char *,
 	.set_number = (fn) }
 #define WORDS(n, k, w, f, wf) { .name = (n), .key = (k), .kind = KIND_WORDS, \
 	.what = (w), .off = CFG(f), .words_off = CFG(wf) }
+#define SIZE(n, k, w, lo, f) { .name = (n), .key = (k), .kind = KIND_SIZE, \
+	.what = (w), .min = (lo), .off = CFG(f) }
 #define CUSTOM(n, k, fn) \
 	{ .name = (n), .key = (k), .kind = KIND_CUSTOM, .handle = (fn) }
 
@@ -206,6 +231,14 @@ static const struct opt_def opt_defs[] = {
 	STRING("control", OPT_CONTROL, "--control", control_path),
 	STRING("control-group", OPT_CONTROL_GROUP, "--control-group",
 	    control_group),
+	NUMBER("max-files", OPT_MAX_FILES, "--max-files", 1, UINT32_MAX,
+	    set_max_files),
+	SIZE("max-bytes", OPT_MAX_BYTES, "--max-bytes", 1, max_bytes),
+	CUSTOM("min-free", OPT_MIN_FREE, handle_min_free),
+	NUMBER("post-rotate-timeout", OPT_POST_ROTATE_TIMEOUT,
+	    "--post-rotate-timeout", 1, HOOK_TIMEOUT_MAX, set_hook_timeout),
+	FLAG("rotate-align", OPT_ROTATE_ALIGN, rotate_align),
+	CUSTOM("stop-after", OPT_STOP_AFTER, handle_stop_after),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -336,6 +369,19 @@ handle_metrics_listen(struct parse *p, const char *arg, char *err,
 }
 
 static int
+handle_min_free(struct parse *p, const char *arg, char *err, size_t errlen)
+{
+	return options_value_min_free(arg, &p->cfg->min_free, err, errlen);
+}
+
+static int
+handle_stop_after(struct parse *p, const char *arg, char *err, size_t errlen)
+{
+	return options_value_stop_after(arg, &p->cfg->stop_after, err,
+	    errlen);
+}
+
+static int
 handle_tstamp_precision(struct parse *p, const char *arg, char *err,
     size_t errlen)
 {
@@ -392,6 +438,9 @@ apply_option(const struct opt_def *d, const char *arg, struct parse *p,
 			return -1;
 		d->set_number(p->cfg, v);
 		return 0;
+	case KIND_SIZE:
+		return options_value_size(arg, d->min, d->what,
+		    (uint64_t *)(void *)field, err, errlen);
 	case KIND_WORDS: {
 		char ***words = (char ***)(void *)((char *)p->cfg +
 		    d->words_off);
@@ -409,84 +458,6 @@ apply_option(const struct opt_def *d, const char *arg, struct parse *p,
 	case KIND_CUSTOM:
 		return d->handle(p, arg, err, errlen);
 	}
-	return 0;
-}
-
-/*
- * The output (-B's directory or the first operand) and the trace URIs,
- * with the options that only -B allows.  argv[ind...] are the
- * operands.  Returns 0 or -1 with err filled.
- */
-static int
-parse_operands(struct parse *p, int argc, char **argv, int ind, char *err,
-    size_t errlen)
-{
-	struct config *cfg = p->cfg;
-
-	if (p->baseuri != NULL) {
-		cfg->rotating = true;
-		if (options_value_output_uri(p->baseuri, "-B/--baseuri",
-		    &cfg->output_path, &cfg->pcapng, err, errlen) != 0)
-			return -1;
-		if (strcmp(cfg->output_path, "-") == 0) {
-			log_seterr(err, errlen, "-B/--baseuri needs a "
-			    "directory, not stdout: '%s'", p->baseuri);
-			return -1;
-		}
-		if (cfg->manifest &&
-		    naming_manifest_longest(cfg->file_ext) > NAME_MAX) {
-			log_seterr(err, errlen, "--file-ext '%s' is too long "
-			    "for --manifest: its temp names would exceed %d "
-			    "bytes", cfg->file_ext, NAME_MAX);
-			return -1;
-		}
-	} else {
-		if (ind >= argc) {
-			log_seterr(err, errlen, "missing outputuri and "
-			    "traceuri (see mtracecap --help)");
-			return -1;
-		}
-		if (options_value_output_uri(argv[ind], "outputuri",
-		    &cfg->output_path, &cfg->pcapng, err, errlen) != 0)
-			return -1;
-		ind++;
-		if (cfg->rotate_seconds != 0 || cfg->rotate_bytes != 0) {
-			log_seterr(err, errlen, "%s needs -B: a single output "
-			    "file cannot rotate", cfg->rotate_seconds != 0 ?
-			    "-G/--rotate-seconds" : "-S/--rotate-sizemb");
-			return -1;
-		}
-		if (cfg->seqfile != NULL) {
-			log_seterr(err, errlen, "-N/--seqfile '%s' needs -B: "
-			    "a single output file has no sequence number",
-			    cfg->seqfile);
-			return -1;
-		}
-		if (cfg->file_ext[0] != '\0') {
-			log_seterr(err, errlen, "--file-ext '%s' needs -B",
-			    cfg->file_ext);
-			return -1;
-		}
-		if (cfg->manifest) {
-			log_seterr(err, errlen, "--manifest needs -B: only "
-			    "files in a directory get manifests");
-			return -1;
-		}
-	}
-	if (ind >= argc) {
-		log_seterr(err, errlen, "missing traceuri: give at least "
-		    "one input (see mtracecap --help)");
-		return -1;
-	}
-	for (int i = ind; i < argc; i++) {
-		if (argv[i][0] == '\0') {
-			log_seterr(err, errlen, "empty traceuri (argument %d)",
-			    i);
-			return -1;
-		}
-	}
-	cfg->inputs = argv + ind;
-	cfg->ninputs = (size_t)(argc - ind);
 	return 0;
 }
 
@@ -541,7 +512,8 @@ options_parse(int argc, char **argv, struct config *cfg, char *err,
 			goto fail;
 		return 0;
 	}
-	if (parse_operands(&p, argc, argv, optind, err, errlen) != 0 ||
+	if (options_check_operands(cfg, p.baseuri, argc, argv, optind, err,
+	    errlen) != 0 ||
 	    options_check(cfg, err, errlen) != 0)
 		goto fail;
 	return 0;

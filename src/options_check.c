@@ -1,20 +1,95 @@
 /*
- * options_check.c - the checks across options, once the command line is
- * parsed: what needs what, what excludes what, what fits the inputs.
+ * options_check.c - the operands, and the checks across options once the
+ * command line is parsed: what needs what, what excludes what, what fits
+ * the inputs.
  * Pure: no I/O, no exit.
  */
 #include "config.h"
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "compress.h"
 #include "input_sniff.h"
 #include "log.h"
+#include "naming.h"
 #include "options_check.h"
 #include "options_config.h"
 #include "options_value.h"
 #include "tstamp.h"
+
+int
+options_check_operands(struct config *cfg, const char *baseuri, int argc,
+    char **argv, int ind, char *err, size_t errlen)
+{
+	if (baseuri != NULL) {
+		cfg->rotating = true;
+		if (options_value_output_uri(baseuri, "-B/--baseuri",
+		    &cfg->output_path, &cfg->pcapng, err, errlen) != 0)
+			return -1;
+		if (strcmp(cfg->output_path, "-") == 0) {
+			log_seterr(err, errlen, "-B/--baseuri needs a "
+			    "directory, not stdout: '%s'", baseuri);
+			return -1;
+		}
+		if (cfg->manifest &&
+		    naming_manifest_longest(cfg->file_ext) > NAME_MAX) {
+			log_seterr(err, errlen, "--file-ext '%s' is too long "
+			    "for --manifest: its temp names would exceed %d "
+			    "bytes", cfg->file_ext, NAME_MAX);
+			return -1;
+		}
+	} else {
+		if (ind >= argc) {
+			log_seterr(err, errlen, "missing outputuri and "
+			    "traceuri (see mtracecap --help)");
+			return -1;
+		}
+		if (options_value_output_uri(argv[ind], "outputuri",
+		    &cfg->output_path, &cfg->pcapng, err, errlen) != 0)
+			return -1;
+		ind++;
+		if (cfg->rotate_seconds != 0 || cfg->rotate_bytes != 0) {
+			log_seterr(err, errlen, "%s needs -B: a single output "
+			    "file cannot rotate", cfg->rotate_seconds != 0 ?
+			    "-G/--rotate-seconds" : "-S/--rotate-sizemb");
+			return -1;
+		}
+		if (cfg->seqfile != NULL) {
+			log_seterr(err, errlen, "-N/--seqfile '%s' needs -B: "
+			    "a single output file has no sequence number",
+			    cfg->seqfile);
+			return -1;
+		}
+		if (cfg->file_ext[0] != '\0') {
+			log_seterr(err, errlen, "--file-ext '%s' needs -B",
+			    cfg->file_ext);
+			return -1;
+		}
+		if (cfg->manifest) {
+			log_seterr(err, errlen, "--manifest needs -B: only "
+			    "files in a directory get manifests");
+			return -1;
+		}
+	}
+	if (ind >= argc) {
+		log_seterr(err, errlen, "missing traceuri: give at least "
+		    "one input (see mtracecap --help)");
+		return -1;
+	}
+	for (int i = ind; i < argc; i++) {
+		if (argv[i][0] == '\0') {
+			log_seterr(err, errlen, "empty traceuri (argument %d)",
+			    i);
+			return -1;
+		}
+	}
+	cfg->inputs = argv + ind;
+	cfg->ninputs = (size_t)(argc - ind);
+	return 0;
+}
 
 /* -z and -Z together, and with --pipeout.  Returns 0 or -1 (err filled). */
 static int
@@ -72,10 +147,44 @@ check_fanout(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The disk bounds, --stop-after files: and --rotate-align are about the
+ * files of -B; --post-rotate-timeout about --post-rotate (its default set
+ * here).  Returns 0 or -1 (err filled).
+ */
+static int
+check_files(struct config *cfg, char *err, size_t errlen)
+{
+	const char *need_b = cfg->max_files != 0 ? "--max-files" :
+	    cfg->max_bytes != 0 ? "--max-bytes" :
+	    cfg->min_free.bytes != 0 || cfg->min_free.pct != 0 ? "--min-free" :
+	    cfg->stop_after.files != 0 ? "--stop-after files:" : NULL;
+
+	if (need_b != NULL && !cfg->rotating) {
+		log_seterr(err, errlen, "%s needs -B: it is about the files "
+		    "in a directory", need_b);
+		return -1;
+	}
+	if (cfg->rotate_align && cfg->rotate_seconds == 0) {
+		log_seterr(err, errlen, "--rotate-align needs "
+		    "-G/--rotate-seconds: it aligns -G's intervals");
+		return -1;
+	}
+	if (cfg->post_rotate_timeout_s != 0 && cfg->post_rotate == NULL) {
+		log_seterr(err, errlen, "--post-rotate-timeout %u needs "
+		    "--post-rotate", cfg->post_rotate_timeout_s);
+		return -1;
+	}
+	if (cfg->post_rotate_timeout_s == 0)
+		cfg->post_rotate_timeout_s = OPTIONS_HOOK_TIMEOUT_DEFAULT;
+	return 0;
+}
+
 int
 options_check(struct config *cfg, char *err, size_t errlen)
 {
 	if (check_compression(cfg, err, errlen) != 0 ||
+	    check_files(cfg, err, errlen) != 0 ||
 	    check_fanout(cfg, err, errlen) != 0 ||
 	    options_value_control(cfg->control_path, cfg->control_group, err,
 	    errlen) != 0 ||

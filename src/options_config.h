@@ -18,6 +18,7 @@
 #define OPTIONS_MAXWAIT_DEFAULT	1u	/* ms, as mtracecap 0.6 */
 #define OPTIONS_QUEUE_MB_DEFAULT 8u	/* per input */
 #define OPTIONS_CAPBUF_MB_DEFAULT 8u	/* kernel ring per live input */
+#define OPTIONS_HOOK_TIMEOUT_DEFAULT 300u /* s, --post-rotate-timeout */
 
 enum options_action {
 	ACTION_RUN = 0,
@@ -72,6 +73,13 @@ struct config {
 	const char	*metrics_file;	/* --metrics-file */
 	const char	*control_path;	/* --control: the control socket */
 	const char	*control_group;	/* --control-group: may use it too */
+	/* disk bounds and delivery (-B) */
+	uint64_t	 max_files;	/* --max-files, 0 = no bound */
+	uint64_t	 max_bytes;	/* --max-bytes, 0 = no bound */
+	struct options_min_free min_free; /* --min-free */
+	unsigned	 post_rotate_timeout_s; /* --post-rotate-timeout */
+	bool		 rotate_align;	/* --rotate-align: -G on the epoch */
+	struct options_stop_after stop_after; /* --stop-after */
 
 	char * const	*inputs;	/* trace URIs (point into argv); the
 					 * interfaces to list for

@@ -44,7 +44,21 @@ options_usage(FILE *fp)
 "      --file-ext=EXT             append EXT to every file name (-B only)\n"
 "      --relinquish-privileges=USER  drop root to USER once inputs are open\n"
 "      --pipeout=COMMAND          pipe each file through COMMAND (no shell)\n"
-"      --post-rotate=COMMAND      run COMMAND FILE after each file is complete\n"
+"      --post-rotate=COMMAND      run COMMAND FILE after each file is complete,\n"
+"                                 retried until it exits 0 (at least once,\n"
+"                                 across restarts)\n"
+"      --post-rotate-timeout=S    stop a hook running longer than S seconds\n"
+"                                 (SIGTERM; retried later; default %u)\n"
+"      --max-files=N              keep at most N files in DIR, deleting the\n"
+"                                 oldest (delivered ones only) (-B only)\n"
+"      --max-bytes=SIZE           keep DIR's files under SIZE bytes in all\n"
+"                                 (SIZE: bytes, or k, M, G, T after it)\n"
+"      --min-free=SIZE|PCT%%       keep SIZE or PCT%% of DIR's file system free:\n"
+"                                 delete old files, else stop writing\n"
+"      --rotate-align             start -G intervals at multiples of N seconds\n"
+"                                 since the epoch (-G 300: :00, :05, ...)\n"
+"      --stop-after=COND[,COND]   stop when one is reached: duration:SECONDS,\n"
+"                                 packets:N, files:N, bytes:SIZE\n"
 "      --manifest                 write FILE.json (size, SHA-256, packets, times,\n"
 "                                 per-input counts) before each FILE (-B only)\n"
 "      --queue-size=MB            buffer per input (default %u MiB)\n"
@@ -77,5 +91,6 @@ options_usage(FILE *fp)
 "\n"
 "Exit status: 0 after a clean stop, 1 on an input, output or runtime\n"
 "error, 2 on a usage error.  See mtracecap(8).\n",
-	    OPTIONS_QUEUE_MB_DEFAULT, OPTIONS_CAPBUF_MB_DEFAULT);
+	    OPTIONS_HOOK_TIMEOUT_DEFAULT, OPTIONS_QUEUE_MB_DEFAULT,
+	    OPTIONS_CAPBUF_MB_DEFAULT);
 }

@@ -244,3 +244,146 @@ options_value_control(const char *path, const char *group, char *err,
 	}
 	return 0;
 }
+
+int
+options_value_size(const char *s, uint64_t min, const char *what,
+    uint64_t *out, char *err, size_t errlen)
+{
+	static const char units[] = "kMGT";
+	size_t len = strlen(s), digits = len;
+	unsigned shift = 0;
+	char num[32];
+	const char *u;
+	uint64_t v;
+
+	if (len > 0 && (u = strchr(units, s[len - 1] == 'K' ? 'k' :
+	    s[len - 1])) != NULL && s[len - 1] != '\0') {
+		shift = 10 * (unsigned)(u - units + 1);
+		digits = len - 1;
+	}
+	if (len == 0 || digits == 0 || digits >= sizeof(num)) {
+		log_seterr(err, errlen, "invalid value '%s' for %s: expected "
+		    "a size in bytes, with k, M, G or T after it for KiB, "
+		    "MiB, GiB or TiB", s, what);
+		return -1;
+	}
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	for (size_t i = 0; i < digits; i++) {
+		if (num[i] < '0' || num[i] > '9') {
+			log_seterr(err, errlen, "invalid value '%s' for %s: "
+			    "expected a size in bytes, with k, M, G or T "
+			    "after it for KiB, MiB, GiB or TiB", s, what);
+			return -1;
+		}
+	}
+	if (options_parse_u64(num, 0, UINT64_MAX >> shift, &v, what, err,
+	    errlen) != 0) {
+		log_seterr(err, errlen, "invalid value '%s' for %s: larger "
+		    "than 2^64 bytes", s, what);
+		return -1;
+	}
+	v <<= shift;
+	if (v < min) {
+		log_seterr(err, errlen, "invalid value '%s' for %s: must be "
+		    "at least %llu byte%s", s, what, (unsigned long long)min,
+		    min == 1 ? "" : "s");
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+options_value_min_free(const char *s, struct options_min_free *m,
+    char *err, size_t errlen)
+{
+	size_t len = strlen(s);
+	char num[8];
+	uint64_t v;
+
+	memset(m, 0, sizeof(*m));
+	if (len == 0 || s[len - 1] != '%')
+		return options_value_size(s, 1, "--min-free", &m->bytes, err,
+		    errlen);
+	if (len - 1 == 0 || len - 1 >= sizeof(num))
+		goto bad_pct;
+	memcpy(num, s, len - 1);
+	num[len - 1] = '\0';
+	if (options_parse_u64(num, 1, 99, &v, "--min-free", err, errlen) != 0)
+		goto bad_pct;
+	m->pct = (unsigned)v;
+	return 0;
+bad_pct:
+	log_seterr(err, errlen, "invalid value '%s' for --min-free: a "
+	    "percentage must be a whole number from 1%% to 99%%", s);
+	return -1;
+}
+
+/* One KIND:VALUE of --stop-after (word, len bytes) into *sa. */
+static int
+stop_after_one(const char *arg, const char *word, size_t len,
+    struct options_stop_after *sa, char *err, size_t errlen)
+{
+	static const char *const kinds[] = { "duration", "packets", "files",
+	    "bytes" };
+	uint64_t *fields[] = { &sa->duration_s, &sa->packets, &sa->files,
+	    &sa->bytes };
+	const char *colon = memchr(word, ':', len);
+	char buf[64], what[64];
+	size_t klen;
+
+	if (colon == NULL || len >= sizeof(buf)) {
+		log_seterr(err, errlen, "invalid value '%s' for --stop-after: "
+		    "'%.*s' is not KIND:VALUE (duration, packets, files, "
+		    "bytes)", arg, (int)len, word);
+		return -1;
+	}
+	klen = (size_t)(colon - word);
+	memcpy(buf, colon + 1, len - klen - 1);
+	buf[len - klen - 1] = '\0';
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (strlen(kinds[k]) != klen ||
+		    strncmp(kinds[k], word, klen) != 0)
+			continue;
+		if (*fields[k] != 0) {
+			log_seterr(err, errlen, "invalid value '%s' for "
+			    "--stop-after: %s is given twice", arg, kinds[k]);
+			return -1;
+		}
+		snprintf(what, sizeof(what), "--stop-after %s", kinds[k]);
+		if (k == 3)
+			return options_value_size(buf, 1, what, fields[k],
+			    err, errlen);
+		return options_parse_u64(buf, 1, k == 0 ?
+		    OPTIONS_DURATION_MAX : UINT64_MAX, fields[k], what, err,
+		    errlen);
+	}
+	log_seterr(err, errlen, "invalid value '%s' for --stop-after: "
+	    "unknown condition '%.*s' (expected duration, packets, files or "
+	    "bytes)", arg, (int)klen, word);
+	return -1;
+}
+
+int
+options_value_stop_after(const char *s, struct options_stop_after *sa,
+    char *err, size_t errlen)
+{
+	const char *p = s;
+
+	memset(sa, 0, sizeof(*sa));
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 0) {
+			log_seterr(err, errlen, "invalid value '%s' for "
+			    "--stop-after: an empty condition", s);
+			return -1;
+		}
+		if (stop_after_one(s, p, len, sa, err, errlen) != 0)
+			return -1;
+		if (p[len] == '\0')
+			return 0;
+		p += len + 1;
+	}
+}

@@ -21,6 +21,7 @@ enum options_fanout_mode {
 	FANOUT_QM,		/* by the NIC's receive queue */
 };
 #define OPTIONS_FANOUT_MAX	64u
+#define OPTIONS_DURATION_MAX	(10ull * 366 * 24 * 3600)	/* ten years, in s */
 
 /* What --fanout says. */
 struct options_fanout {
@@ -70,6 +71,35 @@ int options_value_listen(const char *s, struct options_listen *l,
 
 /* --fanout's "N[,MODE][,defrag]" into *f. */
 int options_value_fanout(const char *s, struct options_fanout *f,
+    char *err, size_t errlen);
+
+/*
+ * A SIZE: a whole number of bytes, or one followed by k, M, G or T
+ * (binary: 2^10, 2^20, 2^30, 2^40; K is taken for k), at least min.
+ * what names the option in messages.
+ */
+int options_value_size(const char *s, uint64_t min, const char *what,
+    uint64_t *out, char *err, size_t errlen);
+
+/* What --min-free says: a SIZE, or a whole percentage of the file
+ * system (1-99). */
+struct options_min_free {
+	uint64_t	 bytes;		/* SIZE, 0 = a percentage or none */
+	unsigned	 pct;		/* PCT%, 0 = SIZE or none */
+};
+int options_value_min_free(const char *s, struct options_min_free *m,
+    char *err, size_t errlen);
+
+/* What --stop-after says: each condition, 0 = not given. */
+struct options_stop_after {
+	uint64_t	 duration_s;	/* duration:SECONDS */
+	uint64_t	 packets;	/* packets:N */
+	uint64_t	 files;		/* files:N */
+	uint64_t	 bytes;		/* bytes:SIZE */
+};
+/* --stop-after's "KIND:VALUE[,KIND:VALUE...]" into *sa (each kind at
+ * most once, every value at least 1). */
+int options_value_stop_after(const char *s, struct options_stop_after *sa,
     char *err, size_t errlen);
 
 /* --control's PATH (NULL: none) and --control-group (NULL: none, needs
