@@ -37,7 +37,8 @@
 
 #include "clock.h"
 #include "log.h"
-#include "writer_impl.h"
+#include "writer.h"
+#include "writer_file.h"
 
 #define TICK_NS			CLOCK_STOP_LATENCY_NS	/* longest merge_next */
 #define DEADLINE_REUSE		64u	/* packets per reading of the clock */

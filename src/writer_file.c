@@ -16,7 +16,7 @@
 #include "clock.h"
 #include "log.h"
 #include "naming.h"
-#include "writer_impl.h"
+#include "writer_file.h"
 
 #define REOPEN_DELAY_NS		1000000000ull	/* after a failed open */
 #define WATCHFILE_POLL_NS	CLOCK_STOP_LATENCY_NS

@@ -1,11 +1,11 @@
 /*
- * writer_impl.h - the writer's state, shared by writer.c (the loop and
+ * writer_file.h - the writer's state, shared by writer.c (the loop and
  * the packet path) and writer_file.c (a file's life: open, header,
  * progress, close, replacing a failed one).  Private to those two; the
  * writer's thread only.
  */
-#ifndef MTRACECAP_WRITER_IMPL_H
-#define MTRACECAP_WRITER_IMPL_H
+#ifndef MTRACECAP_WRITER_FILE_H
+#define MTRACECAP_WRITER_FILE_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -18,7 +18,7 @@
 #include "output.h"
 #include "rotate.h"
 #include "segment.h"
-#include "writer.h"
+#include "writer_setup.h"
 #include "writer_sources.h"
 
 struct writer {
