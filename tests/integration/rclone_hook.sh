@@ -8,7 +8,8 @@
 # 1. The hook alone: usage errors exit 2; an rclone whose copyto uploads
 #    a changed copy (a wrapper first in PATH) makes it exit 1 with one
 #    line saying what does not match, on the WebDAV remote (read back) and
-#    on a local directory (rclone's sha256): the check is not a formality.
+#    on a local directory (rclone's sha256): the check is not a formality;
+#    SIGTERM ends the hook at once and the rclone it runs with it.
 # 2. mtracecap -G 1 --manifest --post-rotate='env RCLONE_CONFIG_DAV_...
 #    mtracecap-rclone dav:cap' on a FIFO fed 10 packets a second, the
 #    server stopped after a few files and started again 4 s later:
@@ -133,8 +134,30 @@ done
 # and the local directory path passes when nothing is changed
 "$HOOK" "$TMP/localdst" "$ONE" 2>"$TMP/err" && cmp -s "$ONE.json" "$TMP/localdst/${ONE##*/}.json" ||
     fail "to a local directory: $(cat "$TMP/err")"
+# SIGTERM (mtracecap's --post-rotate-timeout) ends the rclone that runs
+# too: a remote on a closed port, where rclone retries for ~45 s
+RCLONE_CONFIG_DOWN_TYPE=webdav RCLONE_CONFIG_DOWN_URL=http://127.0.0.1:9/ \
+    "$HOOK" "down:sig-$$" "$ONE" 2>"$TMP/err" &
+HP=$!
+on_exit "kill_child $HP"
+i=0
+until pgrep -P "$HP" rclone >/dev/null || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+if ! kill -0 "$HP" 2>/dev/null; then
+	fail "SIGTERM: the hook ended before it could be signalled: $(cat "$TMP/err")"
+else
+	t0=$(date +%s%N)
+	kill -TERM "$HP"
+	rc=0
+	wait "$HP" || rc=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	sleep 0.2
+	left=$(pgrep -af "down:sig-$$" || true)
+	[ "$rc" -eq 1 ] && [ "$ms" -lt 2000 ] && [ -z "$left" ] ||
+	    fail "SIGTERM: exit $rc after $ms ms (want 1, at once), rclone left: '$left'"
+	echo "  SIGTERM: the hook exited $rc after $ms ms, its rclone with it"
+fi
 rm -rf "${SRV:?}"/*
-passed "the hook alone: usage errors exit 2, a changed upload is caught (WebDAV read back, local hash), honest runs are quiet"
+passed "the hook alone: usage errors exit 2, a changed upload is caught (WebDAV read back, local hash), honest runs are quiet, SIGTERM ends its rclone"
 
 # --- 2. mtracecap with the hook; the server goes away and comes back ---------
 section
