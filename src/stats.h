@@ -55,6 +55,7 @@ struct stats {
 					 * compressor or close failed */
 	uint64_t	 file_bytes;	/* bytes in the files counted in files */
 	uint64_t	 lost_nofile;	/* of fates.lost: no file was open */
+	uint64_t	 lost_stop;	/* of fates.lost: after --stop-after */
 	uint64_t	 last_done_ns;	/* wall clock the last file got its
 					 * final name, 0: none yet */
 	uint64_t	 disorders;	/* published by the writer */
@@ -68,6 +69,7 @@ struct stats {
 	/* writer thread only: counted, not published yet */
 	struct stats_fates *w_fates;	/* per input: lost and unfit */
 	uint64_t	 w_nofile;	/* of w_fates' lost: no file open */
+	uint64_t	 w_stop;	/* of w_fates' lost: --stop-after */
 	bool		 w_pending;
 };
 
@@ -108,8 +110,11 @@ struct stats_snapshot {
 	uint64_t	 files_failed;
 	uint64_t	 file_bytes;	/* bytes in completed files */
 	uint64_t	 lost_nofile;	/* of lost: no file was open */
+	uint64_t	 lost_stop;	/* of lost: taken after --stop-after
+					 * was reached */
 	uint64_t	 lost_output;	/* of lost: a write, compressor or
-					 * rename failed (lost - unfit - nofile) */
+					 * rename failed (lost - unfit - nofile
+					 * - stop) */
 	uint64_t	 last_done_ns;	/* last file completed, 0: none */
 	uint64_t	 gaps, reopens;
 	bool		 name_current;
@@ -130,6 +135,8 @@ void stats_snapshot(struct stats *s, struct stats_snapshot *out);
 
 /* Writer: a packet of input that could not go into a file (none open). */
 void stats_lost_nofile(struct stats *s, size_t input);
+/* Writer: a packet of input taken after --stop-after was reached. */
+void stats_lost_stop(struct stats *s, size_t input);
 /* Writer: a packet of input whose link type the file cannot hold. */
 void stats_unfit(struct stats *s, size_t input);
 

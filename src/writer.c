@@ -21,7 +21,9 @@
  *   time for file inputs and on the monotonic clock with a live one) and
  *   -S; what a file can hold and how it reads is writer_sources.c's.
  *   Every clock reading goes through ws->clock, which tests replace.
- *   A file's life (open, header, close, replacement) is writer_file.c's.
+ *   A file's life (open, header, close, replacement) is writer_file.c's;
+ *   --stop-after's gates (when a file may open, a packet be written) are
+ *   writer_stop.c's.
  * - The file header is written lazily (first packet or close) so that a
  *   file opened before any packet still gets the right link type.
  */
@@ -89,6 +91,10 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	struct format_iface *fi = NULL;
 	size_t n, size;
 
+	if (w->stop.closed) {	/* --stop-after reached: taken, not written */
+		stats_lost_stop(w->stats, input);
+		return;
+	}
 	if (rec->linktype != w->srcs.src[input].linktype &&
 	    !linktype_fits(w, rec->linktype, input))
 		return;
@@ -131,11 +137,12 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	w->seg_packets++;
 	if (disorder)
 		w->seg_disorders++;
+	writer_stop_written(w);
 }
 
 /* -S: what the format still writes at the end of the current file. */
-static uint64_t
-trailer_bytes(const struct writer *w)
+uint64_t
+writer_trailer_bytes(const struct writer *w)
 {
 	return w->fmt->trailer_size != NULL && w->header_written ?
 	    w->fmt->trailer_size(&w->srcs.file) : 0;
@@ -147,8 +154,9 @@ trailer_bytes(const struct writer *w)
  * trailer (a file whose header is not out yet counts only the record:
  * it is empty, and -S never leaves a file without a packet).
  */
-static uint64_t
-record_bytes(struct writer *w, const struct queue_rec *rec, size_t input)
+uint64_t
+writer_record_bytes(struct writer *w, const struct queue_rec *rec,
+    size_t input)
 {
 	const struct input_iface *const *tab;
 	struct format_file one = { NULL, 1 };
@@ -163,25 +171,34 @@ record_bytes(struct writer *w, const struct queue_rec *rec, size_t input)
 }
 
 /*
- * Before writing rec: start a new file if one is due (rotate.c, -S).  The
- * schedule is asked only when it can say yes (no file, or -G): a single
- * file or -S alone costs no call per packet.
+ * Before writing rec: start a new file if one is due (rotate.c, -S), and
+ * --stop-after bytes: allows it.  The schedule is asked only when it can
+ * say yes (no file, or -G): a single file or -S alone costs no call per
+ * packet.
  */
 static void
 maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec,
     size_t input)
 {
-	uint64_t name;
+	uint64_t name = 0;
+	bool due;
 
-	if ((w->out == NULL || w->sched.pol.interval_ns != 0) &&
-	    rotate_sched_packet(&w->sched, &w->file, rec->ts_ns, &name)) {
-		writer_file_rotate(w, name);
+	if (w->stop.closed)
 		return;
-	}
-	if (w->out != NULL && w->cfg->rotating && w->sched.pol.max_bytes != 0 &&
+	due = (w->out == NULL || w->sched.pol.interval_ns != 0) &&
+	    rotate_sched_packet(&w->sched, &w->file, rec->ts_ns, &name);
+	if (!due && w->out != NULL && w->cfg->rotating &&
+	    w->sched.pol.max_bytes != 0 &&
 	    rotate_due_size(&w->sched.pol, output_bytes(w->out) +
-	    trailer_bytes(w), w->seg_packets, record_bytes(w, rec, input)))
-		writer_file_rotate(w, rotate_sched_packet_name(&w->sched, rec->ts_ns));
+	    writer_trailer_bytes(w), w->seg_packets,
+	    writer_record_bytes(w, rec, input))) {
+		due = true;
+		name = rotate_sched_packet_name(&w->sched, rec->ts_ns);
+	}
+	if (w->stop_on && !writer_stop_room(w, rec, input, due))
+		return;
+	if (due)
+		writer_file_rotate(w, name);
 }
 
 /* SIGHUP (the control thread's flag), if it came: a new file. */
@@ -235,8 +252,10 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	w->clock = ws->clock != NULL ? ws->clock : &rotate_clock_system;
 	w->stats = ws->stats;
 	w->seq = ws->first_seq;
+	writer_stop_init(w);
 	pol.interval_ns = ws->cfg->rotate_seconds * 1000000000u;
 	pol.max_bytes = ws->cfg->rotate_bytes;
+	pol.align = ws->cfg->rotate_align;
 	for (size_t i = 0; i < ws->ninputs; i++)
 		w->nleaves += input_nstreams(ws->inputs[i]);
 	w->queues = calloc(w->nleaves, sizeof(*w->queues));
@@ -324,6 +343,7 @@ writer_run(const struct writer_setup *ws)
 		 */
 		if (deadline_uses == 0) {
 			deadline = rotate_sched_deadline(&w.sched, TICK_NS);
+			writer_stop_tick(&w);
 			writer_file_sync(&w);
 		}
 		deadline_uses = (deadline_uses + 1) % DEADLINE_REUSE;

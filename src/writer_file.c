@@ -76,6 +76,8 @@ writer_file_open(struct writer *w, uint64_t name_ns)
 		.ninputs = w->ws->ninputs,
 	};
 
+	if (!writer_stop_may_open(w))	/* --stop-after reached */
+		return;
 	wait_watchfile(w);
 	if (cfg->rotating) {
 		if (naming_segment(path, sizeof(path), cfg->output_path,
@@ -114,6 +116,8 @@ writer_file_open(struct writer *w, uint64_t name_ns)
 		open_failed(w);
 		return;
 	}
+	if (w->stop_on)
+		stop_after_file_begun(&w->stop);
 	if (cfg->rotating) {
 		if (cfg->seqfile != NULL)
 			finisher_save_seq(w->finisher, cfg->seqfile, w->seq);
@@ -186,6 +190,8 @@ writer_file_close(struct writer *w)
 	if (w->fmt->file_trailer != NULL)
 		(void)w->fmt->file_trailer(w->srcs.src, &w->srcs.file, w->seg,
 		    writer_file_emit, w);
+	if (w->stop_on)		/* --stop-after bytes: */
+		stop_after_file_ended(&w->stop, output_bytes(w->out));
 	finisher_submit(w->finisher, w->out, w->seg);
 	w->out = NULL;
 	w->seg = NULL;

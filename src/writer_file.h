@@ -18,6 +18,7 @@
 #include "output.h"
 #include "rotate.h"
 #include "segment.h"
+#include "stop_after.h"
 #include "writer_setup.h"
 #include "writer_sources.h"
 
@@ -48,6 +49,9 @@ struct writer {
 	uint32_t		 seq;
 	uint64_t		 fail_seen;	/* mono ns the output failed, 0 = ok */
 	bool			 failed;
+
+	struct stop_after	 stop;		/* --stop-after (writer_stop.c) */
+	bool			 stop_on;	/* ...any condition given */
 };
 
 static inline bool
@@ -77,5 +81,33 @@ void writer_file_sync(struct writer *w);
 bool writer_file_failed(const struct writer *w);
 /* The current output failed: replace it (see writer_file.c). */
 void writer_file_replace_failed(struct writer *w, uint64_t name_ns);
+
+
+/* writer.c: -S's view of the current file (its header is out) */
+
+/* What the format still writes at its end. */
+uint64_t writer_trailer_bytes(const struct writer *w);
+/* What rec of input adds to it. */
+uint64_t writer_record_bytes(struct writer *w, const struct queue_rec *rec,
+    size_t input);
+
+/* writer_stop.c: --stop-after's gates (no-ops unless w->stop_on) */
+
+/* Count from now on. */
+void writer_stop_init(struct writer *w);
+/* Per batch and when idle: duration: over?  Then stop as SIGTERM does. */
+void writer_stop_tick(struct writer *w);
+/* Before a file opens: false if none may (files:N reached, or another
+ * condition before); the caller opens nothing. */
+bool writer_stop_may_open(struct writer *w);
+/*
+ * bytes: may rec (of input) be written, into a new file if due (the
+ * current one, if any, is to end first) or else into the current one?
+ * False once reached (the current file ended, nothing opens again).
+ */
+bool writer_stop_room(struct writer *w, const struct queue_rec *rec,
+    size_t input, bool due);
+/* packets: a packet was written (the last one allowed ends the file). */
+void writer_stop_written(struct writer *w);
 
 #endif
