@@ -41,6 +41,7 @@
 #include "log.h"
 #include "writer.h"
 #include "writer_file.h"
+#include "writer_stop.h"
 
 #define TICK_NS			CLOCK_STOP_LATENCY_NS	/* longest merge_next */
 #define DEADLINE_REUSE		64u	/* packets per reading of the clock */
@@ -140,34 +141,42 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	writer_stop_written(w);
 }
 
-/* -S: what the format still writes at the end of the current file. */
-uint64_t
-writer_trailer_bytes(const struct writer *w)
+/* End the current file and, unless --stop-after says no more, open the
+ * next, named name_ns. */
+static void
+rotate_to(struct writer *w, uint64_t name_ns)
 {
-	return w->fmt->trailer_size != NULL && w->header_written ?
-	    w->fmt->trailer_size(&w->srcs.file) : 0;
+	writer_file_close(w);
+	if (writer_stop_may_open(w))
+		writer_file_open(w, name_ns);
 }
 
 /*
- * -S: what rec adds to the current file: its record and, if its interface
- * is new to the file, that interface's block and its share of the
- * trailer (a file whose header is not out yet counts only the record:
- * it is empty, and -S never leaves a file without a packet).
+ * Called when writer_file_failed(w).  The current file failed (disk full,
+ * compressor died...): its packets are counted as lost; a second later
+ * try a fresh file (and compressor) rather than losing everything until
+ * the next scheduled rotation.  name_ns is the stamp of the packet at
+ * hand, or 0 when idle: then live captures name the new file by the
+ * clock, while file inputs only close the failed one and the next packet
+ * opens (and names) the new file, as every other.
  */
-uint64_t
-writer_record_bytes(struct writer *w, const struct queue_rec *rec,
-    size_t input)
+static void
+replace_failed(struct writer *w, uint64_t name_ns)
 {
-	const struct input_iface *const *tab;
-	struct format_file one = { NULL, 1 };
-	uint64_t n = w->fmt->record_size(rec);
-
-	if (!w->fmt->ifaces || !w->header_written ||
-	    writer_sources_iface(&w->srcs, rec, input) != NULL ||
-	    rec->iface >= input_ifaces(w->ws->inputs[input], &tab))
-		return n;
-	return n + w->fmt->iface_size(tab[rec->iface], w->cfg->filter) +
-	    w->fmt->trailer_size(&one);
+	if (w->fail_seen == 0) {
+		w->fail_seen = rotate_clock_mono(w->clock);
+		return;
+	}
+	if (!w->cfg->rotating ||
+	    rotate_clock_mono(w->clock) - w->fail_seen < WRITER_REOPEN_DELAY_NS)
+		return;
+	if (name_ns == 0 && !w->any_live) {
+		writer_file_close(w);
+		return;
+	}
+	log_warn("starting a new file after the failure of '%s'",
+	    output_path(w->out));
+	rotate_to(w, rotate_sched_packet_name(&w->sched, name_ns));
 }
 
 /*
@@ -190,15 +199,15 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec,
 	if (!due && w->out != NULL && w->cfg->rotating &&
 	    w->sched.pol.max_bytes != 0 &&
 	    rotate_due_size(&w->sched.pol, output_bytes(w->out) +
-	    writer_trailer_bytes(w), w->seg_packets,
-	    writer_record_bytes(w, rec, input))) {
+	    writer_file_trailer_bytes(w), w->seg_packets,
+	    writer_file_record_bytes(w, rec, input))) {
 		due = true;
 		name = rotate_sched_packet_name(&w->sched, rec->ts_ns);
 	}
 	if (w->stop_on && !writer_stop_room(w, rec, input, due))
 		return;
 	if (due)
-		writer_file_rotate(w, name);
+		rotate_to(w, name);
 }
 
 /* SIGHUP (the control thread's flag), if it came: a new file. */
@@ -214,7 +223,7 @@ take_rotate_request(struct writer *w)
 	/* live: the new file starts now; files: with the next packet, named
 	 * after it as every other file */
 	if (w->cfg->rotating && w->out != NULL && w->any_live)
-		writer_file_rotate(w, rotate_clock_wall(w->clock));
+		rotate_to(w, rotate_clock_wall(w->clock));
 	else if (w->cfg->rotating)
 		writer_file_close(w);
 	else
@@ -229,9 +238,9 @@ on_idle(struct writer *w)
 	uint64_t name;
 
 	if (rotate_sched_idle(&w->sched, &w->file, &name))
-		writer_file_rotate(w, name);
+		rotate_to(w, name);
 	if (writer_file_failed(w))
-		writer_file_replace_failed(w, 0);
+		replace_failed(w, 0);
 	/* idle: let stdout readers and tail -f see the data */
 	if (w->out != NULL && w->header_written)
 		(void)output_flush(w->out);
@@ -360,7 +369,7 @@ writer_run(const struct writer_setup *ws)
 		}
 		input = w.of[leaf];
 		if (writer_file_failed(&w))
-			writer_file_replace_failed(&w, rec->ts_ns);
+			replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec, input);
 		if (rec->ts_ns > w.fmt->max_ts_ns)
 			writer_sources_late(&w.srcs, rec, input);

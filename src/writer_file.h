@@ -22,6 +22,9 @@
 #include "writer_setup.h"
 #include "writer_sources.h"
 
+/* a failed file is replaced, and a failed open retried, after this */
+#define WRITER_REOPEN_DELAY_NS	1000000000ull
+
 struct writer {
 	const struct writer_setup *ws;
 	const struct config	*cfg;
@@ -61,7 +64,6 @@ writer_stop_requested(const struct writer *w)
 	    memory_order_relaxed);
 }
 
-
 /* writer_file.c */
 
 /* Open the next file, named by name_ns (ns since the epoch) with -B; on
@@ -69,8 +71,6 @@ writer_stop_requested(const struct writer *w)
 void writer_file_open(struct writer *w, uint64_t name_ns);
 /* End the current file (none: no-op): the finisher completes it. */
 void writer_file_close(struct writer *w);
-/* writer_file_close, then writer_file_open(name_ns). */
-void writer_file_rotate(struct writer *w, uint64_t name_ns);
 /* Write the current file's header (and mark it written). */
 int writer_file_header(struct writer *w);
 /* format_emit_fn: bytes into the current output. */
@@ -79,35 +79,16 @@ int writer_file_emit(void *ctx, const void *bytes, size_t len);
 void writer_file_sync(struct writer *w);
 /* Has the current output failed? */
 bool writer_file_failed(const struct writer *w);
-/* The current output failed: replace it (see writer_file.c). */
-void writer_file_replace_failed(struct writer *w, uint64_t name_ns);
 
+/* The size of the current file as -S and --stop-after bytes: see it */
 
-/* writer.c: -S's view of the current file (its header is out) */
-
-/* What the format still writes at its end. */
-uint64_t writer_trailer_bytes(const struct writer *w);
+/* What the format still writes at its end (its header is out). */
+uint64_t writer_file_trailer_bytes(const struct writer *w);
 /* What rec of input adds to it. */
-uint64_t writer_record_bytes(struct writer *w, const struct queue_rec *rec,
-    size_t input);
-
-/* writer_stop.c: --stop-after's gates (no-ops unless w->stop_on) */
-
-/* Count from now on. */
-void writer_stop_init(struct writer *w);
-/* Per batch and when idle: duration: over?  Then stop as SIGTERM does. */
-void writer_stop_tick(struct writer *w);
-/* Before a file opens: false if none may (files:N reached, or another
- * condition before); the caller opens nothing. */
-bool writer_stop_may_open(struct writer *w);
-/*
- * bytes: may rec (of input) be written, into a new file if due (the
- * current one, if any, is to end first) or else into the current one?
- * False once reached (the current file ended, nothing opens again).
- */
-bool writer_stop_room(struct writer *w, const struct queue_rec *rec,
-    size_t input, bool due);
-/* packets: a packet was written (the last one allowed ends the file). */
-void writer_stop_written(struct writer *w);
+uint64_t writer_file_record_bytes(struct writer *w,
+    const struct queue_rec *rec, size_t input);
+/* What a new file holding only rec would hold (no file's header is out). */
+uint64_t writer_file_fresh_bytes(struct writer *w,
+    const struct queue_rec *rec, size_t input);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "writer_file.h"
+#include "writer_stop.h"
 
 static void
 reach(struct writer *w, enum stop_after_kind k)
@@ -64,43 +65,6 @@ writer_stop_may_open(struct writer *w)
 	return false;
 }
 
-/* format_emit_fn that only counts: the size of a header. */
-static int
-count_emit(void *ctx, const void *bytes, size_t len)
-{
-	(void)bytes;
-	*(uint64_t *)ctx += len;
-	return 0;
-}
-
-/*
- * What a new file holding rec would hold: its header, the record (and,
- * for an interface it does not describe, that interface's block), its
- * trailer.  Only while no file's header is out: the header is composed
- * as writer_file_header will (and composed again then).
- */
-static uint64_t
-fresh_file_bytes(struct writer *w, const struct queue_rec *rec, size_t input)
-{
-	const struct format *fmt = w->fmt;
-	const struct input_iface *const *tab;
-	struct format_file one = { NULL, 1 };
-	uint64_t n = 0;
-
-	if (fmt->ifaces)
-		(void)writer_sources_file_begin(&w->srcs);
-	(void)fmt->file_header(w->srcs.src, w->ws->ninputs, &w->srcs.file,
-	    count_emit, &n);
-	n += fmt->record_size(rec);
-	if (fmt->trailer_size != NULL)
-		n += fmt->trailer_size(&w->srcs.file);
-	if (fmt->ifaces && writer_sources_iface(&w->srcs, rec, input) == NULL &&
-	    rec->iface < input_ifaces(w->ws->inputs[input], &tab))
-		n += fmt->iface_size(tab[rec->iface], w->cfg->filter) +
-		    fmt->trailer_size(&one);
-	return n;
-}
-
 bool
 writer_stop_room(struct writer *w, const struct queue_rec *rec,
     size_t input, bool due)
@@ -116,10 +80,10 @@ writer_stop_room(struct writer *w, const struct queue_rec *rec,
 	if (w->out == NULL && !due)
 		return true;	/* no file: lost (nofile) */
 	if (w->out != NULL && w->header_written)
-		n = output_bytes(w->out) + writer_trailer_bytes(w) +
-		    writer_record_bytes(w, rec, input);
+		n = output_bytes(w->out) + writer_file_trailer_bytes(w) +
+		    writer_file_record_bytes(w, rec, input);
 	else
-		n = fresh_file_bytes(w, rec, input);
+		n = writer_file_fresh_bytes(w, rec, input);
 	if (stop_after_bytes_fit(&w->stop, n))
 		return true;
 	reach(w, STOP_AFTER_BYTES);
