@@ -351,10 +351,13 @@ start_due(struct deliver *d)
 			return;
 		entry_path(d, e, path, sizeof(path));
 		if (postrotate_start(d->pr, path, now, &e->job, err,
-		    sizeof(err)) != 0)
+		    sizeof(err)) != 0) {
 			try_failed(d, e, err, now);
-		else
-			d->running[d->nrunning++] = e;
+			continue;
+		}
+		d->running[d->nrunning++] = e;
+		log_debug("--post-rotate for '%s' started (pid %ld, try %u)",
+		    path, (long)e->job.pid, e->failures + 1);
 	}
 }
 
