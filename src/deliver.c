@@ -509,8 +509,10 @@ load(struct deliver *d, const struct deliver_setup *ds, char *err,
 	if ((d->dir = strdup(ds->dir)) == NULL ||
 	    (d->state_path = strdup(path)) == NULL)
 		goto oom;
-	if (deliver_state_load(path, &names, &found, err, errlen) != 0)
+	if (deliver_state_load(path, &names, &found, err, errlen) != 0) {
+		deliver_names_free(&names);
 		return -1;
+	}
 	if (queue_loaded(d, &names) != 0) {
 		deliver_names_free(&names);
 		goto oom;

@@ -40,7 +40,7 @@ int deliver_state_path(char *buf, size_t len, const char *dir,
 
 /*
  * Parse the len bytes of buf (a whole state file) into out (appended;
- * the caller frees with deliver_names_free).  0, or -1 with err saying
+ * the caller frees with deliver_names_free, whatever the outcome).  0, or -1 with err saying
  * what is wrong and where ("line 3: ..."): a missing or other header, a
  * bad name, a name twice, no newline at the end, a NUL byte.
  */
@@ -54,7 +54,8 @@ int deliver_state_parse(const char *buf, size_t len,
 char *deliver_state_format(char *const *names, size_t n, size_t *len);
 
 /*
- * Read path into out: 0 with *found false when it does not exist, 0 with
+ * Read path into out (the caller frees it, whatever the outcome): 0 with
+ * *found false when it does not exist, 0 with
  * *found true, or -1 with err naming path (unreadable, not a regular
  * file, corrupt: "corrupt delivery state file 'PATH': line 3: ...").
  * Never changes the file.

@@ -246,6 +246,7 @@ test_load_save(void **state)
 	assert_non_null(strstr(err, "'x' is listed twice"));
 	assert_string_equal(slurp(d->path), HEADER "x\nx\n");
 	assert_int_equal(l.n, 0);
+	deliver_names_free(&l);
 
 	/* not a regular file: never opened for reading (a FIFO would hang) */
 	assert_int_equal(unlink(d->path), 0);
