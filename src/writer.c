@@ -11,7 +11,7 @@
  *   their packets as written or lost; it also saves the -N sequence
  *   number (finisher_save_seq), so that no fsync runs here.  Meanwhile
  *   the writer publishes the file's progress and its own losses to the
- *   statistics once per batch (sync_segment), never per packet.
+ *   statistics once per batch (writer_file_sync), never per packet.
  * - Shared with other threads: the queues, the control flags (stop is
  *   read by the readers; rotate is set by the control thread and consumed
  *   here with an atomic exchange; the heartbeat, control_beat(), is read
@@ -21,6 +21,7 @@
  *   time for file inputs and on the monotonic clock with a live one) and
  *   -S; what a file can hold and how it reads is writer_sources.c's.
  *   Every clock reading goes through ws->clock, which tests replace.
+ *   A file's life (open, header, close, replacement) is writer_file.c's.
  * - The file header is written lazily (first packet or close) so that a
  *   file opened before any packet still gets the right link type.
  */
@@ -35,179 +36,12 @@
 #include <time.h>
 
 #include "clock.h"
-#include "finisher.h"
-#include "format.h"
 #include "log.h"
-#include "merge.h"
-#include "naming.h"
-#include "output.h"
-#include "rotate.h"
-#include "segment.h"
 #include "writer.h"
-#include "writer_sources.h"
+#include "writer_file.h"
 
 #define TICK_NS			CLOCK_STOP_LATENCY_NS	/* longest merge_next */
 #define DEADLINE_REUSE		64u	/* packets per reading of the clock */
-#define REOPEN_DELAY_NS		1000000000ull	/* after a failed open */
-#define WATCHFILE_POLL_NS	CLOCK_STOP_LATENCY_NS
-#define OUTPUT_BUFSIZE		(1u << 20)
-
-struct writer {
-	const struct writer_setup *ws;
-	const struct config	*cfg;
-	const struct rotate_clock *clock;
-	struct stats		*stats;
-	struct merge		*merge;
-	struct queue		**queues;	/* one per stream: merge leaves */
-	bool			*live;
-	size_t			*of;		/* leaf -> input */
-	size_t			 nleaves;
-	bool			 any_live;
-	uint64_t		*delivered;	/* per input: to files so far */
-	struct rotate_sched	 sched;
-	struct writer_sources	 srcs;
-	const struct format	*fmt;		/* srcs.fmt */
-
-	struct output		*out;
-	struct segment		*seg;		/* out's, while out != NULL */
-	struct finisher		*finisher;
-	struct rotate_file	 file;		/* out, as rotation sees it */
-	bool			 header_written;
-	uint64_t		 seg_packets;
-	uint64_t		 seg_disorders;
-	uint64_t		 seg_last_ts;	/* stamp of its last packet */
-	uint32_t		 seq;
-	uint64_t		 fail_seen;	/* mono ns the output failed, 0 = ok */
-	bool			 failed;
-};
-
-static bool
-stop_requested(const struct writer *w)
-{
-	return atomic_load_explicit(&w->ws->control->stop,
-	    memory_order_relaxed);
-}
-
-/* -W: hold the next file until the watchfile exists (or we stop). */
-static void
-wait_watchfile(struct writer *w)
-{
-	const char *wf = w->cfg->watchfile;
-	struct timespec tick = clock_span(WATCHFILE_POLL_NS);
-	struct stat st;
-	uint64_t since = 0;
-
-	if (wf == NULL)
-		return;
-	while (stat(wf, &st) != 0) {
-		if (since == 0) {
-			since = rotate_clock_mono(w->clock);
-			log_warn("waiting for watchfile '%s' before the next "
-			    "file; the inputs keep queueing", wf);
-		}
-		if (stop_requested(w)) {
-			log_warn("stopping while waiting for watchfile '%s': "
-			    "writing what was queued anyway", wf);
-			return;
-		}
-		nanosleep(&tick, NULL);
-	}
-	if (since != 0)
-		log_warn("watchfile '%s' appeared after %.1f s", wf,
-		    (double)(rotate_clock_mono(w->clock) - since) / 1e9);
-}
-
-/* No file for now: packets are lost until the retry a second later. */
-static void
-open_failed(struct writer *w)
-{
-	w->failed = true;
-	w->file.retry_at = rotate_clock_mono(w->clock) + REOPEN_DELAY_NS;
-}
-
-static void
-open_segment(struct writer *w, uint64_t name_ns)
-{
-	const struct config *cfg = w->cfg;
-	char path[PATH_MAX], err[512];
-	struct output_params p = {
-		.path = cfg->output_path,
-		.no_replace = cfg->rotating,
-		.pipeout_path = w->ws->pipeout_path,
-		.pipeout_argv = w->ws->pipeout_argv,
-		.compress_type = w->ws->compress_type,
-		.compress_level = cfg->compress_level,
-		.bufsize = OUTPUT_BUFSIZE,
-		.stop = &w->ws->control->stop,
-		.ninputs = w->ws->ninputs,
-	};
-
-	wait_watchfile(w);
-	if (cfg->rotating) {
-		if (naming_segment(path, sizeof(path), cfg->output_path,
-		    (time_t)(name_ns / 1000000000u), cfg->use_utc, w->seq,
-		    cfg->file_ext) != 0) {
-			log_error("cannot form a file name in '%s'",
-			    cfg->output_path);
-			open_failed(w);
-			return;
-		}
-		p.path = path;
-	}
-	if ((w->seg = segment_create(w->ws->ninputs)) == NULL) {
-		snprintf(err, sizeof(err), "out of memory for '%s'", p.path);
-	} else {
-		p.kept = w->seg->kept;
-		if ((w->out = output_open(&p, err, sizeof(err))) == NULL) {
-			segment_destroy(w->seg);
-			w->seg = NULL;
-		}
-	}
-	if (w->seg != NULL) {
-		w->seg->open_wall_ns = rotate_clock_wall(w->clock);
-		w->seg->seq = w->seq;
-		w->seg->has_seq = cfg->rotating;
-	}
-	w->file.opened_once = true;
-	w->file.open = w->out != NULL;
-	w->seg_packets = 0;
-	w->seg_disorders = 0;
-	w->header_written = false;
-	stats_segment_open(w->stats, w->seg, w->out != NULL ? p.path : NULL);
-	if (w->out == NULL) {
-		log_error("%s; packets are counted as lost until a file can "
-		    "be opened", err);
-		open_failed(w);
-		return;
-	}
-	if (cfg->rotating) {
-		if (cfg->seqfile != NULL)
-			finisher_save_seq(w->finisher, cfg->seqfile, w->seq);
-		w->seq = naming_next_seq(w->seq);
-	}
-}
-
-/* format_emit_fn: file headers and trailers into the current output */
-static int
-emit_output(void *ctx, const void *bytes, size_t len)
-{
-	struct writer *w = ctx;
-
-	return output_write(w->out, bytes, len, NULL, 0, false, 0);
-}
-
-static int
-write_header(struct writer *w)
-{
-	w->header_written = true;
-	if (w->fmt->ifaces && writer_sources_file_begin(&w->srcs) != 0) {
-		/* those left out are added with their first packets */
-		log_error("out of memory for the interfaces of '%s'",
-		    output_path(w->out));
-	}
-	return w->fmt->file_header(w->srcs.src, w->ws->ninputs,
-	    &w->srcs.file, emit_output, w);
-}
 
 /*
  * Formats with interfaces: the file's interface for rec, its IDB written
@@ -232,65 +66,8 @@ packet_iface(struct writer *w, const struct queue_rec *rec, size_t input)
 		w->failed = true;
 		return NULL;
 	}
-	(void)w->fmt->iface_added(&w->srcs.file, fi->id, emit_output, w);
+	(void)w->fmt->iface_added(&w->srcs.file, fi->id, writer_file_emit, w);
 	return fi;
-}
-
-/*
- * Publish to the statistics what the current output has written and lost
- * and the writer's own losses: once per batch, not per packet.
- */
-static void
-sync_segment(struct writer *w)
-{
-	uint64_t kept, lost;
-
-	if (w->out == NULL) {
-		stats_segment_progress(w->stats, NULL, 0, 0);
-		return;
-	}
-	output_progress(w->out, &kept, &lost);
-	stats_segment_progress(w->stats, w->seg, kept, lost);
-}
-
-/*
- * End the current file: the finisher flushes, fsyncs and renames it, and
- * then counts it.
- */
-static void
-close_segment(struct writer *w)
-{
-	if (w->out == NULL)
-		return;
-	if (!w->header_written)
-		(void)write_header(w);
-	sync_segment(w);
-	w->seg->disorders = w->seg_disorders;
-	w->seg->packets = w->seg_packets;
-	w->seg->last_ts_ns = w->seg_last_ts;
-	w->seg->close_wall_ns = rotate_clock_wall(w->clock);
-	if (w->fmt->ifaces)
-		writer_sources_file_end(&w->srcs);
-	for (size_t i = 0; i < w->ws->ninputs; i++) {
-		w->delivered[i] += w->seg->given[i];
-		w->seg->delivered[i] = w->delivered[i];
-	}
-	stats_segment_handover(w->stats, w->seg);
-	if (w->fmt->file_trailer != NULL)
-		(void)w->fmt->file_trailer(w->srcs.src, &w->srcs.file, w->seg,
-		    emit_output, w);
-	finisher_submit(w->finisher, w->out, w->seg);
-	w->out = NULL;
-	w->seg = NULL;
-	w->file.open = false;
-	w->fail_seen = 0;
-}
-
-static void
-rotate_to(struct writer *w, uint64_t name_ns)
-{
-	close_segment(w);
-	open_segment(w, name_ns);
 }
 
 /* A packet of input whose link type differs from its source's so far. */
@@ -321,7 +98,7 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	}
 	if (!w->header_written) {
 		/* the file's first packet */
-		(void)write_header(w);
+		(void)writer_file_header(w);
 		w->seg->first_ts_ns = rec->ts_ns;
 	}
 	if (w->fmt->ifaces) {
@@ -349,7 +126,7 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 			(void)output_write(w->out, h, n, NULL, 0, false, 0);
 		}
 		/* the packets lost to a failure show at once */
-		sync_segment(w);
+		writer_file_sync(w);
 	}
 	w->seg_packets++;
 	if (disorder)
@@ -398,47 +175,13 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec,
 
 	if ((w->out == NULL || w->sched.pol.interval_ns != 0) &&
 	    rotate_sched_packet(&w->sched, &w->file, rec->ts_ns, &name)) {
-		rotate_to(w, name);
+		writer_file_rotate(w, name);
 		return;
 	}
 	if (w->out != NULL && w->cfg->rotating && w->sched.pol.max_bytes != 0 &&
 	    rotate_due_size(&w->sched.pol, output_bytes(w->out) +
 	    trailer_bytes(w), w->seg_packets, record_bytes(w, rec, input)))
-		rotate_to(w, rotate_sched_packet_name(&w->sched, rec->ts_ns));
-}
-
-static bool
-segment_failed(const struct writer *w)
-{
-	return w->out != NULL && output_failed(w->out);
-}
-
-/*
- * Called when segment_failed(w).  The current file failed (disk full,
- * compressor died...): its packets are counted as lost; a second later
- * try a fresh file (and compressor) rather than losing everything until
- * the next scheduled rotation.  name_ns is the stamp of the packet at
- * hand, or 0 when idle: then live captures name the new file by the
- * clock, while file inputs only close the failed one and the next packet
- * opens (and names) the new file, as every other.
- */
-static void
-replace_failed(struct writer *w, uint64_t name_ns)
-{
-	if (w->fail_seen == 0) {
-		w->fail_seen = rotate_clock_mono(w->clock);
-		return;
-	}
-	if (!w->cfg->rotating ||
-	    rotate_clock_mono(w->clock) - w->fail_seen < REOPEN_DELAY_NS)
-		return;
-	if (name_ns == 0 && !w->any_live) {
-		close_segment(w);
-		return;
-	}
-	log_warn("starting a new file after the failure of '%s'",
-	    output_path(w->out));
-	rotate_to(w, rotate_sched_packet_name(&w->sched, name_ns));
+		writer_file_rotate(w, rotate_sched_packet_name(&w->sched, rec->ts_ns));
 }
 
 /* SIGHUP (the control thread's flag), if it came: a new file. */
@@ -454,9 +197,9 @@ take_rotate_request(struct writer *w)
 	/* live: the new file starts now; files: with the next packet, named
 	 * after it as every other file */
 	if (w->cfg->rotating && w->out != NULL && w->any_live)
-		rotate_to(w, rotate_clock_wall(w->clock));
+		writer_file_rotate(w, rotate_clock_wall(w->clock));
 	else if (w->cfg->rotating)
-		close_segment(w);
+		writer_file_close(w);
 	else
 		log_warn("SIGHUP ignored: a single output file does not "
 		    "rotate");
@@ -469,13 +212,13 @@ on_idle(struct writer *w)
 	uint64_t name;
 
 	if (rotate_sched_idle(&w->sched, &w->file, &name))
-		rotate_to(w, name);
-	if (segment_failed(w))
-		replace_failed(w, 0);
+		writer_file_rotate(w, name);
+	if (writer_file_failed(w))
+		writer_file_replace_failed(w, 0);
 	/* idle: let stdout readers and tail -f see the data */
 	if (w->out != NULL && w->header_written)
 		(void)output_flush(w->out);
-	sync_segment(w);
+	writer_file_sync(w);
 }
 
 static int
@@ -569,7 +312,7 @@ writer_run(const struct writer_setup *ws)
 	/* a single output file always exists at the end; live captures
 	 * start their first file (and -G cadence) right away */
 	if (!w.cfg->rotating || w.any_live)
-		open_segment(&w, rotate_sched_begin(&w.sched));
+		writer_file_open(&w, rotate_sched_begin(&w.sched));
 	for (;;) {
 		enum merge_status st;
 
@@ -581,7 +324,7 @@ writer_run(const struct writer_setup *ws)
 		 */
 		if (deadline_uses == 0) {
 			deadline = rotate_sched_deadline(&w.sched, TICK_NS);
-			sync_segment(&w);
+			writer_file_sync(&w);
 		}
 		deadline_uses = (deadline_uses + 1) % DEADLINE_REUSE;
 		st = merge_next(w.merge, deadline, &rec, &leaf, &disorder);
@@ -596,15 +339,15 @@ writer_run(const struct writer_setup *ws)
 			continue;
 		}
 		input = w.of[leaf];
-		if (segment_failed(&w))
-			replace_failed(&w, rec->ts_ns);
+		if (writer_file_failed(&w))
+			writer_file_replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec, input);
 		if (rec->ts_ns > w.fmt->max_ts_ns)
 			writer_sources_late(&w.srcs, rec, input);
 		write_packet(&w, rec, input, disorder);
 		merge_release(w.merge);
 	}
-	close_segment(&w);
+	writer_file_close(&w);
 	writer_sources_report(&w.srcs);
 	stats_writer_done(ws->stats, merge_disorders(w.merge));
 	writer_fini(&w);

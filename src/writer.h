@@ -15,29 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control.h"
-#include "input.h"
-#include "options.h"
-#include "rotate.h"
-#include "stats.h"
+#include "writer_setup.h"
 /* writer_check_inputs(), the start-up check of the format's rule */
 #include "writer_sources.h"
-
-struct writer_setup {
-	const struct config	*cfg;
-	struct input *const	*inputs;
-	size_t			 ninputs;
-	struct control		*control;
-	struct queue_waiter	*waiter;	/* the queues' consumer waiter */
-	struct stats		*stats;
-	uint32_t		 first_seq;	/* sequence number of the first file */
-	const char		*pipeout_path;	/* resolved --pipeout, or NULL */
-	char *const		*pipeout_argv;	/* its words */
-	int			 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
-	struct deliver		*deliver;	/* --post-rotate, or NULL */
-	const struct rotate_clock *clock;	/* NULL: the system's (tests
-						 * inject theirs) */
-};
 
 /*
  * Run until the end of all inputs.  Returns 0 when everything read was

@@ -1,0 +1,81 @@
+/*
+ * writer_file.h - the writer's state, shared by writer.c (the loop and
+ * the packet path) and writer_file.c (a file's life: open, header,
+ * progress, close, replacing a failed one).  Private to those two; the
+ * writer's thread only.
+ */
+#ifndef MTRACECAP_WRITER_FILE_H
+#define MTRACECAP_WRITER_FILE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "finisher.h"
+#include "format.h"
+#include "merge.h"
+#include "output.h"
+#include "rotate.h"
+#include "segment.h"
+#include "writer_setup.h"
+#include "writer_sources.h"
+
+struct writer {
+	const struct writer_setup *ws;
+	const struct config	*cfg;
+	const struct rotate_clock *clock;
+	struct stats		*stats;
+	struct merge		*merge;
+	struct queue		**queues;	/* one per stream: merge leaves */
+	bool			*live;
+	size_t			*of;		/* leaf -> input */
+	size_t			 nleaves;
+	bool			 any_live;
+	uint64_t		*delivered;	/* per input: to files so far */
+	struct rotate_sched	 sched;
+	struct writer_sources	 srcs;
+	const struct format	*fmt;		/* srcs.fmt */
+
+	struct output		*out;
+	struct segment		*seg;		/* out's, while out != NULL */
+	struct finisher		*finisher;
+	struct rotate_file	 file;		/* out, as rotation sees it */
+	bool			 header_written;
+	uint64_t		 seg_packets;
+	uint64_t		 seg_disorders;
+	uint64_t		 seg_last_ts;	/* stamp of its last packet */
+	uint32_t		 seq;
+	uint64_t		 fail_seen;	/* mono ns the output failed, 0 = ok */
+	bool			 failed;
+};
+
+static inline bool
+writer_stop_requested(const struct writer *w)
+{
+	return atomic_load_explicit(&w->ws->control->stop,
+	    memory_order_relaxed);
+}
+
+
+/* writer_file.c */
+
+/* Open the next file, named by name_ns (ns since the epoch) with -B; on
+ * failure packets are lost until a retry (logged, w->failed). */
+void writer_file_open(struct writer *w, uint64_t name_ns);
+/* End the current file (none: no-op): the finisher completes it. */
+void writer_file_close(struct writer *w);
+/* writer_file_close, then writer_file_open(name_ns). */
+void writer_file_rotate(struct writer *w, uint64_t name_ns);
+/* Write the current file's header (and mark it written). */
+int writer_file_header(struct writer *w);
+/* format_emit_fn: bytes into the current output. */
+int writer_file_emit(void *ctx, const void *bytes, size_t len);
+/* Publish the current file's progress and the writer's losses. */
+void writer_file_sync(struct writer *w);
+/* Has the current output failed? */
+bool writer_file_failed(const struct writer *w);
+/* The current output failed: replace it (see writer_file.c). */
+void writer_file_replace_failed(struct writer *w, uint64_t name_ns);
+
+#endif
