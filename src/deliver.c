@@ -111,9 +111,9 @@ base_of(const char *path)
 /* --- the state file ---------------------------------------------------- */
 
 /*
- * Save the queue if it changed since the last save (a failed one: not
- * before SAVE_RETRY_NS later unless force).  Delivery thread (or main,
- * without one).
+ * Save the queue if it changed since the last save (the same one after
+ * a failure: not before SAVE_RETRY_NS later unless force).  Delivery
+ * thread (or main, without one).
  */
 static void
 save_dirty(struct deliver *d, bool force)
@@ -124,8 +124,10 @@ save_dirty(struct deliver *d, bool force)
 	int rc;
 
 	pthread_mutex_lock(&d->mu);
+	/* a failed save is retried once a second; a new change at once */
 	if (d->state_path == NULL || d->q.gen == d->saved_gen ||
-	    (d->save_failing && !force && now < d->save_retry_ns)) {
+	    (d->save_failing && !force && d->q.gen == d->tried_gen &&
+	    now < d->save_retry_ns)) {
 		pthread_mutex_unlock(&d->mu);
 		return;
 	}
