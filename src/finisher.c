@@ -7,9 +7,11 @@
  *   (flush, wait for the compressor, fsync, rename), then charges the
  *   segment to the statistics (stats_segment_done: one critical section
  *   of the stats lock, read as one snapshot by any thread); a placed
- *   regular file also gets its --post-rotate hook.  With --manifest,
- *   output_close() calls back (place_manifest) between the fsync and the
- *   rename: NAME.json is complete before NAME exists.  This is a handful of
+ *   regular file is handed to the delivery queue (deliver.c, its own
+ *   thread runs --post-rotate).  output_close() calls back (before_place)
+ *   between the fsync and the rename: with --manifest NAME.json is
+ *   complete before NAME exists, and NAME is in the delivery state file
+ *   before it exists (a crash then cannot lose its delivery).  This is a handful of
  *   operations per file, so a mutex and two condition variables are the
  *   simple right tool; no lock is held across any I/O.  The mutex also hands the
  *   segment (plain fields) over from the writer.
@@ -55,7 +57,7 @@ struct finisher {
 	bool		 seq_pending;	/* seq_path should get seq */
 	const char	*seq_path;
 	uint32_t	 seq;
-	struct postrotate *pr;
+	struct deliver	*deliver;
 	struct stats	*stats;
 	bool		 manifest;
 	const char	*format;
@@ -63,12 +65,14 @@ struct finisher {
 	bool		 failed;
 };
 
-/* One file's manifest step (output_place_fn's arg). */
+/* One file's before-place step (output_place_fn's arg). */
 struct placing {
 	struct finisher		*f;
 	const struct segment	*seg;
-	char			 name[PATH_MAX];	/* the name it chose */
-	bool			 written;
+	char			 name[PATH_MAX];	/* the manifest's */
+	bool			 written;	/* a manifest was */
+	char			 want[PATH_MAX];	/* the name asked for */
+	bool			 prepared;	/* want is set */
 };
 
 /* A difference of cumulative counters, 0 if one went backwards. */
@@ -154,7 +158,25 @@ out:
 	free(ins);
 }
 
-/* Complete one file: close and place it, run the hook, count it. */
+/*
+ * output_close()'s callback: the manifest (--manifest), then the name
+ * the file is to get is recorded as awaiting delivery (saved before the
+ * rename; a failure to save is logged there, and the file still goes).
+ */
+static void
+before_place(void *arg, const char *temp, char *want, size_t wlen)
+{
+	struct placing *p = arg;
+
+	if (p->f->manifest)
+		place_manifest(p, temp, want, wlen);
+	snprintf(p->want, sizeof(p->want), "%s", want);
+	p->prepared = true;
+	(void)deliver_prepare(p->f->deliver, want);
+}
+
+/* Complete one file: close and place it, hand it over for delivery,
+ * count it. */
 static void
 complete(struct finisher *f, struct output *o, struct segment *seg)
 {
@@ -162,19 +184,20 @@ complete(struct finisher *f, struct output *o, struct segment *seg)
 	struct output_result res;
 	struct stat st;
 	char err[1024];
+	bool ok;
 
-	if (f->manifest)
-		output_set_before_place(o, place_manifest, &pl);
+	output_set_before_place(o, before_place, &pl);
 	if (output_close(o, &res, err, sizeof(err)) != 0) {
 		if (err[0] != '\0')
 			log_error("%s", err);
 		f->failed = true;
 	}
 	/* hooks get files, not stdout, FIFOs or devices */
-	if (res.final_path[0] != '\0' && !res.failed &&
+	ok = res.final_path[0] != '\0' && !res.failed &&
 	    strcmp(res.final_path, "-") != 0 &&
-	    stat(res.final_path, &st) == 0 && S_ISREG(st.st_mode))
-		postrotate_run(f->pr, res.final_path);
+	    stat(res.final_path, &st) == 0 && S_ISREG(st.st_mode);
+	deliver_placed(f->deliver, pl.prepared ? pl.want : NULL,
+	    res.final_path, ok);
 	if (pl.written && strcmp(res.final_path, pl.name) != 0)
 		log_warn("'%s' was placed as '%s' after all: its manifest "
 		    "'%s.json' names it wrongly", pl.name, res.final_path,
@@ -218,25 +241,8 @@ finisher_thread(void *arg)
 		pthread_mutex_lock(&f->mu);
 		while (f->seq_pending)
 			save_seq_locked(f);
-		while (f->count == 0 && !f->closing && !f->seq_pending) {
-			struct timespec ts;
-
-			/*
-			 * Wake to reap finished hooks: every stop latency
-			 * while some run (a zombie lives at most that long,
-			 * no SIGCHLD needed), else every second.  f->pr is
-			 * only used by this thread while it runs.
-			 */
-			ts = clock_deadline(CLOCK_REALTIME,
-			    postrotate_busy(f->pr) ? CLOCK_STOP_LATENCY_NS :
-			    CLOCK_NS_PER_S);
-			pthread_cond_timedwait(&f->nonempty, &f->mu, &ts);
-			if (f->count == 0 && !f->closing && !f->seq_pending) {
-				pthread_mutex_unlock(&f->mu);
-				postrotate_reap(f->pr);
-				pthread_mutex_lock(&f->mu);
-			}
-		}
+		while (f->count == 0 && !f->closing && !f->seq_pending)
+			pthread_cond_wait(&f->nonempty, &f->mu);
 		if (f->seq_pending) {
 			pthread_mutex_unlock(&f->mu);
 			continue;
@@ -266,7 +272,7 @@ finisher_create(const struct finisher_setup *fs, char *err, size_t errlen)
 		log_seterr(err, errlen, "out of memory");
 		return NULL;
 	}
-	f->pr = fs->pr;
+	f->deliver = fs->deliver;
 	f->stats = fs->stats;
 	f->manifest = fs->manifest;
 	f->format = fs->format != NULL ? fs->format : "pcap";

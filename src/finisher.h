@@ -8,7 +8,9 @@
  * goes on capturing; files are completed strictly in the order they were
  * handed over, and only a completed file is counted (stats.h).  With
  * --manifest each file's NAME.json is put in place between its fsync and
- * its rename (manifest.h).  The -N
+ * its rename (manifest.h); then NAME is recorded as awaiting delivery
+ * (deliver_prepare) before it gets that name, and handed to the delivery
+ * queue once it has it (deliver_placed).  The -N
  * sequence number is saved (with its fsync) here too, not on the writer.
  */
 #ifndef MTRACECAP_FINISHER_H
@@ -18,17 +20,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "deliver.h"
 #include "output.h"
-#include "postrotate.h"
 #include "segment.h"
 #include "stats.h"
 
 struct finisher;
 
 struct finisher_setup {
-	/* runs --post-rotate for every regular file placed without a
-	 * failure (not stdout, a FIFO or a device); may be NULL */
-	struct postrotate *pr;
+	/* every file is recorded there before it gets its name, and every
+	 * regular file placed without a failure (not stdout, a FIFO or a
+	 * device) is handed over for --post-rotate; may be NULL */
+	struct deliver	*deliver;
 	/* every file is charged to it (stats_segment_done); its inputs are
 	 * the ones the manifests describe; must outlive the finisher */
 	struct stats	*stats;

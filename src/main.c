@@ -28,6 +28,7 @@
 #include "compress.h"
 #include "control.h"
 #include "ctlsock.h"
+#include "deliver.h"
 #include "input.h"
 #include "log.h"
 #include "metrics_out.h"
@@ -35,7 +36,6 @@
 #include "options.h"
 #include "output.h"
 #include "place.h"
-#include "postrotate.h"
 #include "privs.h"
 #include "recover.h"
 #include "seqfile.h"
@@ -79,10 +79,17 @@ open_std_fds(void)
 	return closed;
 }
 
-static void
-run_hook(const char *path, void *arg)
+/* recover_calls: a recovered file goes through the delivery queue */
+static int
+recovering(void *d, const char *want)
 {
-	postrotate_run(arg, path);
+	return deliver_prepare(d, want);
+}
+
+static void
+recovered(void *d, const char *want, const char *placed, bool ok)
+{
+	deliver_placed(d, want, placed, ok);
 }
 
 static int
@@ -124,7 +131,7 @@ struct run {
 	struct input	**inputs;	/* cfg.ninputs slots, NULL: not opened */
 	size_t		 opened, started;
 	char		*pipeout_path, *hook_path;
-	struct postrotate *hook;
+	struct deliver	*deliver;	/* -B or --post-rotate, else NULL */
 	struct metrics_out *metrics;	/* NULL: no --metrics-* */
 	struct recover	*recovery;
 	struct privs_user user;
@@ -304,16 +311,19 @@ prepare(struct run *r)
 	if (cfg->relinquish_user != NULL &&
 	    privs_lookup(cfg->relinquish_user, &r->user, err, errlen) != 0)
 		goto fail;
-	if (cfg->post_rotate_argv != NULL) {
-		r->hook_path = spawn_resolve(cfg->post_rotate_argv[0], err,
-		    errlen);
-		if (r->hook_path == NULL ||
-		    (r->hook = postrotate_create(r->hook_path,
-		    cfg->post_rotate_argv, err, errlen)) == NULL) {
-			log_error("--post-rotate: %s", err);
-			return -1;
-		}
+	if (cfg->post_rotate_argv != NULL && (r->hook_path = spawn_resolve(
+	    cfg->post_rotate_argv[0], err, errlen)) == NULL) {
+		log_error("--post-rotate: %s", err);
+		return -1;
 	}
+	/* the delivery state of DIR, before anything may change DIR */
+	if ((cfg->rotating || r->hook_path != NULL) &&
+	    (r->deliver = deliver_create(&(struct deliver_setup){
+	    .dir = cfg->rotating ? cfg->output_path : NULL,
+	    .ext = cfg->file_ext, .hook_path = r->hook_path,
+	    .hook_argv = cfg->post_rotate_argv,
+	    .timeout_s = cfg->post_rotate_timeout_s }, err, errlen)) == NULL)
+		goto fail;
 	if (cfg->seqfile != NULL &&
 	    seqfile_load(cfg->seqfile, &r->first_seq, err, errlen) != 0)
 		goto fail;
@@ -419,10 +429,13 @@ drop_privileges(struct run *r)
 static int
 start_threads(struct run *r)
 {
-	/* as the user that writes the files from here on; beside capture */
-	if (r->cfg.rotating && (r->recovery = recover_start(
-	    r->cfg.output_path, r->cfg.manifest, &r->ctl.stop, run_hook, r->hook, r->err,
-	    sizeof(r->err))) == NULL) {
+	/* as the user that writes the files from here on; beside capture;
+	 * hooks start first (files left pending by the last run) */
+	if (deliver_start(r->deliver, r->err, sizeof(r->err)) != 0 ||
+	    (r->cfg.rotating && (r->recovery = recover_start(
+	    r->cfg.output_path, r->cfg.manifest, &r->ctl.stop,
+	    &(struct recover_calls){ recovering, recovered, r->deliver },
+	    r->err, sizeof(r->err))) == NULL)) {
 		log_error("%s", r->err);
 		return -1;
 	}
@@ -431,6 +444,7 @@ start_threads(struct run *r)
 		return -1;
 	}
 	r->stats_ok = true;
+	stats_set_delivery(&r->stats, deliver_stats(r->deliver));
 	/* before the readers start; the control socket's commands use them */
 	if ((r->sessions = sessions_create(r->inputs, r->opened, r->err,
 	    sizeof(r->err))) == NULL) {
@@ -471,7 +485,7 @@ capture(struct run *r)
 		.pipeout_path = r->pipeout_path,
 		.pipeout_argv = r->pipeout_argv,
 		.compress_type = r->compress_type,
-		.post_rotate = r->hook,
+		.deliver = r->deliver,
 	};
 
 	/* systemd (Type=notify); no-ops without NOTIFY_SOCKET */
@@ -490,6 +504,8 @@ drain(struct run *r, int status)
 	atomic_store(&r->ctl.stop, true);
 	for (size_t i = 0; i < r->started; i++)
 		input_join(r->inputs[i]);
+	/* every file is placed: hooks get a bounded time to finish */
+	deliver_stop(r->deliver, HOOK_WAIT_S);
 	control_finish(&r->ctl);	/* the final STATUS line */
 	(void)metrics_out_final(r->metrics);	/* totals final; logs */
 	for (size_t i = 0; i < r->started; i++)
@@ -525,8 +541,8 @@ run_free(struct run *r)
 		stats_destroy(&r->stats);
 	if (r->waiter_ok)
 		queue_waiter_destroy(&r->waiter);
-	/* hooks get a bounded time to finish, then we exit anyway */
-	postrotate_destroy(r->hook, HOOK_WAIT_S);
+	/* after the statistics' readers: it holds their delivery figures */
+	deliver_destroy(r->deliver);
 	free(r->hook_path);
 	free(r->pipeout_path);
 	privs_user_free(&r->user);

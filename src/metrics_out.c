@@ -74,6 +74,34 @@ render_sessions(struct metrics_out *m, struct metrics_buf *b,
 	free(f);
 }
 
+/*
+ * The delivery families (--post-rotate; deliver.c): always there, 0
+ * without a hook, so that a dashboard needs no special case.
+ */
+static void
+render_delivery(struct metrics_buf *b, const struct stats_snapshot *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[3] = {
+		{ "mtracecap_deliveries_pending", "gauge", "Completed files "
+		    "whose --post-rotate hook has not exited 0 yet (kept, "
+		    "never deleted by the disk bounds)." },
+		{ "mtracecap_files_delivered_total", "counter", "Files whose "
+		    "--post-rotate hook exited 0." },
+		{ "mtracecap_hook_failures_total", "counter", "--post-rotate "
+		    "runs that failed (exit status, signal, timeout); each is "
+		    "retried." },
+	};
+	const uint64_t v[3] = { s->deliveries_pending, s->files_delivered,
+	    s->hook_failures };
+
+	for (int k = 0; k < 3; k++)
+		metrics_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64
+		    "\n", fam[k].name, fam[k].help, fam[k].name, fam[k].type,
+		    fam[k].name, v[k]);
+}
+
 /* The output's directory (cfg: -B's, or the file's), NULL for stdout. */
 static char *
 output_dir(const struct config *cfg)
@@ -185,6 +213,7 @@ metrics_out_text(struct metrics_out *m, size_t *len)
 	}
 	(void)metrics_render(&b, &v);
 	render_sessions(m, &b, v.uris, snap->n);
+	render_delivery(&b, snap);
 	stats_snapshot_destroy(snap);
 	if (b.oom) {
 		free(b.p);

@@ -1,47 +1,36 @@
 /*
- * postrotate.c - start and reap --post-rotate hooks.
+ * postrotate.c - start one --post-rotate hook, watch its time, reap it.
  *
- * Used by the finisher thread and the recovery thread at the same time
- * (hooks for files recovered while capture goes on), and by main at the
- * end (after both were joined).  The list of running hooks is guarded by
- * a mutex that is never held across fork, waitpid or logging: a reaper
- * takes the whole list out, reaps, and puts the rest back.  The hooks
- * are started and reaped through spawn.c (fork/exec, environment).
+ * Only the delivery thread calls these (deliver.c), each on a job it
+ * owns; pr is immutable after postrotate_create().  The hooks are started
+ * and reaped through spawn.c (fork/exec, environment, process group).
  */
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "postrotate.h"
 #include "spawn.h"
 
 #define MAX_ARGS	256
 
-struct hook {
-	pid_t		 pid;
-	char		*file;
-	struct hook	*next;
-};
-
 struct postrotate {
 	const char	*path;
 	char *const	*argv;
 	size_t		 argc;
-	pthread_mutex_t	 mu;		/* guards running */
-	struct hook	*running;
-	atomic_uint	 nrunning;	/* hooks not reaped yet */
+	unsigned	 timeout_s;
 };
 
 struct postrotate *
-postrotate_create(const char *path, char *const *argv, char *err,
-    size_t errlen)
+postrotate_create(const char *path, char *const *argv, unsigned timeout_s,
+    char *err, size_t errlen)
 {
 	struct postrotate *pr = calloc(1, sizeof(*pr));
 
@@ -51,6 +40,7 @@ postrotate_create(const char *path, char *const *argv, char *err,
 	}
 	pr->path = path;
 	pr->argv = argv;
+	pr->timeout_s = timeout_s;
 	while (argv[pr->argc] != NULL)
 		pr->argc++;
 	if (pr->argc + 2 > MAX_ARGS) {
@@ -58,129 +48,107 @@ postrotate_create(const char *path, char *const *argv, char *err,
 		free(pr);
 		return NULL;
 	}
-	pthread_mutex_init(&pr->mu, NULL);
 	return pr;
 }
 
-void
-postrotate_run(struct postrotate *pr, const char *file)
+unsigned
+postrotate_timeout(const struct postrotate *pr)
+{
+	return pr->timeout_s;
+}
+
+int
+postrotate_start(const struct postrotate *pr, const char *file,
+    uint64_t now_ns, struct postrotate_job *job, char *err, size_t errlen)
 {
 	char *args[MAX_ARGS];
-	struct hook *h;
-	pid_t pid;
 
-	if (pr == NULL)
-		return;
-	postrotate_reap(pr);
-	if ((h = calloc(1, sizeof(*h))) == NULL ||
-	    (h->file = strdup(file)) == NULL) {
-		log_error("--post-rotate for '%s': out of memory", file);
-		free(h);
-		return;
-	}
 	for (size_t i = 0; i < pr->argc; i++)
 		args[i] = pr->argv[i];
-	args[pr->argc] = h->file;
+	args[pr->argc] = (char *)file;
 	args[pr->argc + 1] = NULL;
+	*job = (struct postrotate_job){ .start_ns = now_ns };
 	/* stdin /dev/null, stdout and stderr ours */
-	if (spawn_run(pr->path, args, (const int[3]){ SPAWN_DEVNULL, -1, -1 },
-	    NULL, &pid, NULL, 0) != 0) {
-		log_error("--post-rotate for '%s': cannot fork: %s", file,
-		    strerror(errno));
-		free(h->file);
-		free(h);
-		return;
-	}
-	h->pid = pid;
-	atomic_fetch_add_explicit(&pr->nrunning, 1, memory_order_relaxed);
-	pthread_mutex_lock(&pr->mu);
-	h->next = pr->running;
-	pr->running = h;
-	pthread_mutex_unlock(&pr->mu);
+	return spawn_run_group(pr->path, args,
+	    (const int[3]){ SPAWN_DEVNULL, -1, -1 }, &job->pid, err, errlen);
 }
 
+uint64_t
+postrotate_due(const struct postrotate *pr, const struct postrotate_job *job)
+{
+	if (job->killed || pr->timeout_s == 0)
+		return UINT64_MAX;
+	if (job->term_ns != 0)
+		return job->term_ns + POSTROTATE_KILL_GRACE_S * CLOCK_NS_PER_S;
+	return job->start_ns + pr->timeout_s * CLOCK_NS_PER_S;
+}
+
+/* The group of job (or, were it gone, the process alone) gets sig. */
 static void
-report(const struct hook *h, int status)
+signal_job(const struct postrotate_job *job, int sig)
+{
+	if (kill(-job->pid, sig) != 0)
+		(void)kill(job->pid, sig);
+}
+
+/* How an ended hook ended, into why; true when it succeeded. */
+static bool
+describe(const struct postrotate *pr, const struct postrotate_job *job,
+    int status, char *why, size_t whylen)
 {
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return;
-	if (WIFEXITED(status))
-		log_error("--post-rotate for '%s' exited with status %d%s",
-		    h->file, WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
+		return true;
+	if (job->term_ns != 0 && WIFSIGNALED(status))
+		log_seterr(why, whylen, "outlived --post-rotate-timeout %u s "
+		    "and was ended by signal %d", pr->timeout_s,
+		    WTERMSIG(status));
+	else if (WIFEXITED(status))
+		log_seterr(why, whylen, "exited with status %d%s",
+		    WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
 		    " (could not be started?)" : "");
 	else if (WIFSIGNALED(status))
-		log_error("--post-rotate for '%s' was killed by signal %d",
-		    h->file, WTERMSIG(status));
+		log_seterr(why, whylen, "was killed by signal %d",
+		    WTERMSIG(status));
+	else
+		log_seterr(why, whylen, "ended with wait status %#x", status);
+	return false;
 }
 
-void
-postrotate_reap(struct postrotate *pr)
+int
+postrotate_poll(const struct postrotate *pr, struct postrotate_job *job,
+    const char *file, uint64_t now_ns, char *why, size_t whylen)
 {
-	struct hook *list, **hp;
+	int status;
+	pid_t r = spawn_wait(job->pid, &status, false);
 
-	if (pr == NULL)
-		return;
-	pthread_mutex_lock(&pr->mu);
-	list = pr->running;
-	pr->running = NULL;
-	pthread_mutex_unlock(&pr->mu);
-	hp = &list;
-	while (*hp != NULL) {
-		struct hook *h = *hp;
-		int status;
-		pid_t r = spawn_wait(h->pid, &status, false);
-
-		if (r == 0) {
-			hp = &h->next;
-			continue;
-		}
-		if (r == h->pid)
-			report(h, status);
-		*hp = h->next;
-		free(h->file);
-		free(h);
-		atomic_fetch_sub_explicit(&pr->nrunning, 1,
-		    memory_order_relaxed);
+	if (r == job->pid)
+		return describe(pr, job, status, why, whylen) ? 1 : -1;
+	if (r < 0) {
+		/* not our child any more (cannot happen): never wait again */
+		log_seterr(why, whylen, "could not be waited for: %s",
+		    strerror(errno));
+		return -1;
 	}
-	/* hp is the end of what is left: hooks started meanwhile go after */
-	pthread_mutex_lock(&pr->mu);
-	*hp = pr->running;
-	pr->running = list;
-	pthread_mutex_unlock(&pr->mu);
-}
-
-bool
-postrotate_busy(const struct postrotate *pr)
-{
-	return pr != NULL &&
-	    atomic_load_explicit(&pr->nrunning, memory_order_relaxed) > 0;
-}
-
-void
-postrotate_destroy(struct postrotate *pr, unsigned timeout_s)
-{
-	struct timespec tick = { 0, 50000000L };
-	unsigned waited_ms = 0;
-
-	if (pr == NULL)
-		return;
-	for (;;) {
-		postrotate_reap(pr);
-		if (pr->running == NULL || waited_ms >= timeout_s * 1000)
-			break;
-		nanosleep(&tick, NULL);
-		waited_ms += 50;
-	}
-	while (pr->running != NULL) {
-		struct hook *h = pr->running;
-
+	if (now_ns < postrotate_due(pr, job))
+		return 0;
+	if (job->term_ns == 0) {
 		log_warn("--post-rotate for '%s' (pid %ld) still running after "
-		    "%u s; exiting, it goes on by itself", h->file,
-		    (long)h->pid, timeout_s);
-		pr->running = h->next;
-		free(h->file);
-		free(h);
+		    "--post-rotate-timeout %u s: sending SIGTERM", file,
+		    (long)job->pid, pr->timeout_s);
+		signal_job(job, SIGTERM);
+		job->term_ns = now_ns;
+	} else {
+		log_warn("--post-rotate for '%s' (pid %ld) still running %d s "
+		    "after SIGTERM: sending SIGKILL", file, (long)job->pid,
+		    POSTROTATE_KILL_GRACE_S);
+		signal_job(job, SIGKILL);
+		job->killed = true;
 	}
-	pthread_mutex_destroy(&pr->mu);
+	return 0;
+}
+
+void
+postrotate_destroy(struct postrotate *pr)
+{
 	free(pr);
 }

@@ -6,8 +6,8 @@
  *   writer creates a file: every tmp- name listed is an earlier run's)
  *   and works through that list on the recovery thread while capture
  *   goes on.  Shared with other threads: the stop flag (only read here),
- *   the log, and the recovered() callback, which runs on the recovery
- *   thread.  recover_join() waits for the thread and frees everything.
+ *   the log, and the callbacks (recover_calls, recovered()), which run
+ *   on the recovery thread.  recover_join() waits for the thread and frees everything.
  * - What is touched: only a regular file with one link, owned by the
  *   user we run as, opened with O_NOFOLLOW and checked with fstat() on
  *   that descriptor (salvage_open()).  Anything else is left alone with a
@@ -72,6 +72,7 @@ struct recover {
 	size_t		  nnames;
 	const atomic_bool *stop;	/* NULL: never stops */
 	bool		  manifest;	/* --manifest: NAME.json first */
+	struct recover_calls calls;	/* around each final rename */
 	void		(*recovered)(const char *path, void *arg);
 	void		 *arg;
 	unsigned char	 *buf;		/* COPY_BUF bytes */
@@ -128,11 +129,18 @@ place_recovered(const struct recover *r, const struct job *j,
 			return -2;
 		log_error("%s; '%s' has no manifest", err, want);
 	}
+	/* recorded as awaiting delivery before it has the name */
+	if (r->calls.before != NULL)
+		(void)r->calls.before(r->calls.arg, want);
 	if (place_rename(j->path, want, true, placed, plen, err,
 	    sizeof(err)) != 0) {
 		log_error("%s", err);
+		if (r->calls.after != NULL)
+			r->calls.after(r->calls.arg, want, "", false);
 		return -1;
 	}
+	if (r->calls.after != NULL)
+		r->calls.after(r->calls.arg, want, placed, true);
 	return 0;
 }
 
@@ -510,16 +518,16 @@ recover_create(const char *dir, const atomic_bool *stop,
 
 struct recover *
 recover_start(const char *dir, bool manifest, const atomic_bool *stop,
-    void (*recovered)(const char *path, void *arg), void *arg, char *err,
-    size_t errlen)
+    const struct recover_calls *calls, char *err, size_t errlen)
 {
-	struct recover *r = recover_create(dir, stop, recovered, arg, err,
-	    errlen);
+	struct recover *r = recover_create(dir, stop, NULL, NULL, err, errlen);
 	int rc;
 
 	if (r == NULL)
 		return NULL;
 	r->manifest = manifest;
+	if (calls != NULL)
+		r->calls = *calls;
 	if (r->nnames == 0)
 		return r;	/* nothing to do: no thread */
 	if ((rc = pthread_create(&r->thread, NULL, recover_thread, r)) != 0) {

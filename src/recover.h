@@ -27,18 +27,31 @@
 struct recover;
 
 /*
+ * Around the rename that gives a recovered file its final name, on the
+ * recovery thread (either may be NULL): before(arg, want) with the path
+ * it is to get (after its manifest), after(arg, want, placed, ok) with
+ * the path it got ("" and ok false when the rename failed).  The
+ * delivery queue records the file there (deliver_prepare/_placed).
+ */
+struct recover_calls {
+	int	(*before)(void *arg, const char *want);
+	void	(*after)(void *arg, const char *want, const char *placed,
+		    bool ok);
+	void	*arg;
+};
+
+/*
  * List the temp files in dir now (call it before this process creates
  * any file there) and recover them on a new thread.  Each recovered file
- * is logged and passed to recovered() (if not NULL), on that thread.  A
+ * is logged and goes through calls (copied; NULL: none).  A
  * set *stop ends the work soon (within about 100 ms of a read or wait):
  * what is not done yet is left for the next start.  With manifest
  * (--manifest) each recovered NAME gets NAME.json first, marked
- * "recovered" (manifest.h).  Returns the handle for recover_join(), or NULL with err if dir cannot be read or the
- * thread cannot start.
+ * "recovered" (manifest.h).  Returns the handle for recover_join(), or
+ * NULL with err if dir cannot be read or the thread cannot start.
  */
 struct recover *recover_start(const char *dir, bool manifest,
-    const atomic_bool *stop,
-    void (*recovered)(const char *path, void *arg), void *arg, char *err,
+    const atomic_bool *stop, const struct recover_calls *calls, char *err,
     size_t errlen);
 
 /*

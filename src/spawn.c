@@ -5,7 +5,7 @@
  * DESIGN
  * - Children are started by the merger/writer thread (--pipeout), by
  *   main while it opens the inputs and by recovery (decompressors), and
- *   by the finisher and recovery threads (--post-rotate hooks).  Readers
+ *   by the delivery thread (--post-rotate hooks, spawn_run_group).  Readers
  *   and the relay only reap or end theirs (spawn_finish, spawn_kill).
  *   No state here: any thread may call every function, each for the
  *   children it started (or was handed).
@@ -145,9 +145,11 @@ child_exec(const char *path, char *const *argv)
 	_exit(127);
 }
 
-int
-spawn_run(const char *path, char *const *argv, const int fds[3],
-    const struct privs_user *as, pid_t *pid, char *err, size_t errlen)
+/* spawn_run(), the child in a process group of its own when group. */
+static int
+run_child(const char *path, char *const *argv, const int fds[3],
+    const struct privs_user *as, bool group, pid_t *pid, char *err,
+    size_t errlen)
 {
 	pid_t child = fork();
 
@@ -161,12 +163,31 @@ spawn_run(const char *path, char *const *argv, const int fds[3],
 	}
 	if (child == 0) {
 		/* only async-signal-safe calls until execve */
-		if (child_fds(fds) != 0 || privs_child_restrict(as) != 0)
+		if ((group && setpgid(0, 0) != 0) || child_fds(fds) != 0 ||
+		    privs_child_restrict(as) != 0)
 			_exit(127);
 		child_exec(path, argv);
 	}
+	/* both sides: whichever runs first, the group exists before exec
+	 * (EACCES: the child has exec'ed, in its group already) */
+	if (group)
+		(void)setpgid(child, child);
 	*pid = child;
 	return 0;
+}
+
+int
+spawn_run(const char *path, char *const *argv, const int fds[3],
+    const struct privs_user *as, pid_t *pid, char *err, size_t errlen)
+{
+	return run_child(path, argv, fds, as, false, pid, err, errlen);
+}
+
+int
+spawn_run_group(const char *path, char *const *argv, const int fds[3],
+    pid_t *pid, char *err, size_t errlen)
+{
+	return run_child(path, argv, fds, NULL, true, pid, err, errlen);
 }
 
 int

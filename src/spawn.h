@@ -40,6 +40,14 @@ int spawn_run(const char *path, char *const *argv, const int fds[3],
     const struct privs_user *as, pid_t *pid, char *err, size_t errlen);
 
 /*
+ * spawn_run() as we are, the child leading a process group of its own
+ * (pgid = its pid), so that kill(-pid, sig) reaches whatever it starts:
+ * a hook script's upload ends with the script.
+ */
+int spawn_run_group(const char *path, char *const *argv, const int fds[3],
+    pid_t *pid, char *err, size_t errlen);
+
+/*
  * For reading compressed files: start "tool -dc" (gzip, bzip2, xz, lzop:
  * a name looked up in PATH) with stdin on in_fd (read from its current
  * offset), stderr on /dev/null, as user as (NULL: as we are; see

@@ -81,6 +81,19 @@ stats_snapshot_destroy(struct stats_snapshot *snap)
 	free(snap);
 }
 
+/* The delivery figures (NULL d: none) into out; relaxed, any thread. */
+static void
+read_delivery(const struct stats_delivery *d, struct stats_snapshot *out)
+{
+	out->delivery_hook = d != NULL && d->hook;
+	out->deliveries_pending = d == NULL ? 0 : atomic_load_explicit(
+	    &d->pending, memory_order_relaxed);
+	out->files_delivered = d == NULL ? 0 : atomic_load_explicit(
+	    &d->delivered, memory_order_relaxed);
+	out->hook_failures = d == NULL ? 0 : atomic_load_explicit(
+	    &d->failures, memory_order_relaxed);
+}
+
 void
 stats_snapshot(struct stats *s, struct stats_snapshot *out)
 {
@@ -139,7 +152,14 @@ stats_snapshot(struct stats *s, struct stats_snapshot *out)
 	out->live_lost = s->live_lost;
 	out->name_current = s->name_current;
 	memcpy(out->name, s->name, sizeof(out->name));
+	read_delivery(s->delivery, out);
 	pthread_mutex_unlock(&s->lock);
+}
+
+void
+stats_set_delivery(struct stats *s, const struct stats_delivery *d)
+{
+	s->delivery = d;
 }
 
 /*
@@ -405,7 +425,7 @@ stats_total_lost(struct stats *s)
 void
 stats_live_status(struct stats *s, char *buf, size_t len)
 {
-	char file[sizeof(s->name) + 16] = "";
+	char file[sizeof(s->name) + 16] = "", awaiting[48] = "";
 	struct stats_snapshot snap;
 
 	snap.n = 0;		/* the totals only */
@@ -414,10 +434,13 @@ stats_live_status(struct stats *s, char *buf, size_t len)
 	if (snap.name[0] != '\0')
 		snprintf(file, sizeof(file), ", %s %s", snap.name_current ?
 		    "writing" : "last file", snap.name);
+	if (snap.deliveries_pending > 0)
+		snprintf(awaiting, sizeof(awaiting), ", %" PRIu64 " awaiting "
+		    "delivery", snap.deliveries_pending);
 	snprintf(buf, len, "%" PRIu64 " packets written, %" PRIu64 " lost, %"
-	    PRIu64 " dropped by the kernel; %" PRIu64 " file%s done%s",
+	    PRIu64 " dropped by the kernel; %" PRIu64 " file%s done%s%s",
 	    snap.live_written, snap.live_lost + snap.unfit, snap.kernel_drops,
-	    snap.files, snap.files == 1 ? "" : "s", file);
+	    snap.files, snap.files == 1 ? "" : "s", file, awaiting);
 }
 
 /* -vv: the figures of each socket of a fan-out source. */
@@ -441,7 +464,7 @@ void
 stats_final_report(struct stats *s)
 {
 	struct stats_snapshot *snap = s->report;
-	char gaps[64] = "", stop[48] = "", sec[32];
+	char gaps[64] = "", stop[48] = "", sec[32], delivery[64] = "";
 
 	stats_snapshot(s, snap);
 	for (size_t i = 0; i < s->n; i++) {
@@ -475,8 +498,12 @@ stats_final_report(struct stats *s)
 	if (snap->lost_stop > 0)
 		snprintf(stop, sizeof(stop), " lost_stop=%" PRIu64,
 		    snap->lost_stop);
+	if (snap->delivery_hook || snap->deliveries_pending > 0)
+		snprintf(delivery, sizeof(delivery), " delivered=%" PRIu64
+		    " pending=%" PRIu64, snap->files_delivered,
+		    snap->deliveries_pending);
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
-	    PRIu64 " disorders=%" PRIu64 " dropped_by_kernel=%" PRIu64 "%s%s",
-	    snap->files, snap->written, snap->lost, snap->disorders,
-	    snap->kernel_drops, gaps, stop);
+	    PRIu64 " disorders=%" PRIu64 " dropped_by_kernel=%" PRIu64
+	    "%s%s%s", snap->files, snap->written, snap->lost,
+	    snap->disorders, snap->kernel_drops, gaps, stop, delivery);
 }

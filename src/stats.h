@@ -24,6 +24,7 @@
 #define MTRACECAP_STATS_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,19 @@
 #include "segment.h"
 
 struct input;		/* input.h: stats read its counters, never its stream */
+
+/*
+ * The delivery figures (--post-rotate; deliver.c): kept by the delivery
+ * queue, which changes them (relaxed atomics) from whichever thread
+ * changes the queue; stats_snapshot() reads them.  hook is set before
+ * any thread starts.
+ */
+struct stats_delivery {
+	bool		 hook;		/* --post-rotate given */
+	atomic_uint_fast64_t pending;	/* files awaiting delivery */
+	atomic_uint_fast64_t delivered;	/* hooks that exited 0 */
+	atomic_uint_fast64_t failures;	/* hooks that failed (each attempt) */
+};
 
 /* The fates of one input's packets, as far as known. */
 struct stats_fates {
@@ -65,6 +79,8 @@ struct stats {
 	char		 name[256];	/* file name, no directory */
 
 	struct stats_snapshot *report;	/* room for stats_final_report */
+	const struct stats_delivery *delivery;	/* NULL: none (no -B and
+					 * no --post-rotate) */
 
 	/* writer thread only: counted, not published yet */
 	struct stats_fates *w_fates;	/* per input: lost and unfit */
@@ -119,10 +135,19 @@ struct stats_snapshot {
 	uint64_t	 gaps, reopens;
 	bool		 name_current;
 	char		 name[256];
+	/* delivery: shown when hook or pending (stats_delivery) */
+	bool		 delivery_hook;
+	uint64_t	 deliveries_pending;
+	uint64_t	 files_delivered;
+	uint64_t	 hook_failures;
 };
 
 int stats_init(struct stats *s, struct input *const *inputs, size_t n);
 void stats_destroy(struct stats *s);
+
+/* The delivery figures to read (d outlives s's readers; NULL: none).
+ * Before any thread reads s. */
+void stats_set_delivery(struct stats *s, const struct stats_delivery *d);
 
 /*
  * A snapshot with room for s's inputs, to fill with stats_snapshot(); NULL
@@ -170,7 +195,8 @@ uint64_t stats_total_written(struct stats *s);
 uint64_t stats_total_lost(struct stats *s);
 /*
  * One line for systemd's STATUS= (control.c): packets written, lost,
- * dropped by the kernel, files, the file being written (or the last one).
+ * dropped by the kernel, files, the file being written (or the last one),
+ * the files awaiting delivery (when there are).
  * Any thread, while the writer runs.
  */
 void stats_live_status(struct stats *s, char *buf, size_t len);

@@ -296,7 +296,7 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 		log_error("%s", err);
 		return -1;
 	}
-	fs = (struct finisher_setup){ .pr = ws->post_rotate,
+	fs = (struct finisher_setup){ .deliver = ws->deliver,
 	    .stats = ws->stats, .manifest = ws->cfg->manifest,
 	    .format = ws->cfg->pcapng ? "pcapng" : "pcap" };
 	if ((w->finisher = finisher_create(&fs, err, sizeof(err))) == NULL) {

@@ -27,7 +27,7 @@ struct writer_setup {
 	const char		*pipeout_path;	/* resolved --pipeout, or NULL */
 	char *const		*pipeout_argv;	/* its words */
 	int			 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
-	struct postrotate	*post_rotate;	/* hook, or NULL */
+	struct deliver		*deliver;	/* --post-rotate, or NULL */
 	const struct rotate_clock *clock;	/* NULL: the system's (tests
 						 * inject theirs) */
 };

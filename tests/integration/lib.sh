@@ -306,8 +306,10 @@ no_tmp() {
 	[ -z "$left" ] || fail "tmp- files left: $left"
 }
 # by_seq DIR: the -B files of DIR in sequence number order, full paths
+# (not dot files: DIR/.mtracecap-delivery is --post-rotate's state)
 by_seq() {
-	find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort -t- -k3 |
+	find "$1" -mindepth 1 -maxdepth 1 ! -name '.*' -printf '%f\n' |
+	    LC_ALL=C sort -t- -k3 |
 	    sed "s|^|$1/|"
 }
 # tmpfile DIR: the one temp file (tmp-*) in DIR; status 1 if there are

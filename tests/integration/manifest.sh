@@ -105,7 +105,7 @@ EOF
 }
 
 # watch DIR LOG: list DIR in a loop until DIR/stop exists; every data
-# file seen without its .json goes to LOG
+# file seen without its .json goes to LOG (dot files are not data files)
 watch() {
 	python3 - "$1" "$2" <<'EOF' &
 import os, sys
@@ -115,7 +115,8 @@ with open(log, "w") as out:
     while not os.path.exists(os.path.join(d, "stop")):
         names = set(os.listdir(d))
         for n in names:
-            if n.startswith("tmp-") or n.endswith((".json", ".log")) or n == "stop":
+            # (.mtracecap-delivery: the --post-rotate hook's state file)
+            if n.startswith(("tmp-", ".")) or n.endswith((".json", ".log")) or n == "stop":
                 continue
             if n + ".json" not in names and n not in seen:
                 seen.add(n)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # postrotate.sh - --post-rotate=COMMAND.  With -G 1 over a FIFO fed ten
-# packets a second: COMMAND runs exactly once for every file, the last one
+# packets a second: COMMAND runs once for every file (these runs end
+# before any retry is due), the last one
 # at shutdown included, with the final name as its last argument and its
 # own words split like a shell would but without one (quotes honoured,
 # $ and ; literal); the file is complete when it runs (capinfos inside the
@@ -8,10 +9,12 @@
 # never delays rotation (a file every second, hooks overlapping); no
 # zombie outlives the reaping cadence (ps --ppid sampled all along); at
 # the end mtracecap waits for the running hooks.  A hook that exits 3 or
-# is killed by a signal is logged with its status and capture goes on,
-# exit status 0.  A hook still running 10 s after the end: mtracecap exits
-# anyway, says so, and the hook goes on.  Files recovered at startup are
-# handed to the hook too.
+# is killed by a signal is logged with its status and when it is retried
+# (deliver.sh waits for the retries), capture goes on, exit status 0, and
+# the files it failed for stay listed in DIR/.mtracecap-delivery for the
+# next run.  A hook still running 10 s after the end: mtracecap exits
+# anyway, says so, the hook goes on and its file stays pending.  Files
+# recovered at startup are handed to the hook too.
 . "$(dirname "$0")/lib.sh"
 tsan_elsewhere "the post-rotate command"
 need_cmd python3 tcpdump capinfos ps
@@ -152,12 +155,18 @@ while read -r f; do
 	else
 		want="--post-rotate for '$f' was killed by signal 15"
 	fi
-	grep -qF "mtracecap: $want" "$TMP/fail.err" ||
-	    fail "failing hook: no '$want' in: $(cat "$TMP/fail.err")"
+	grep -qE "^mtracecap: $want; (retrying in 10 s|exiting: it stays pending for the next run)\$" "$TMP/fail.err" ||
+	    fail "failing hook: no '$want; retrying...' in: $(cat "$TMP/fail.err")"
 done <"$TMP/files"
+# every file failed: all stay pending, oldest first, for the next run
+{ echo "mtracecap-delivery 1"; sed 's|.*/||' "$TMP/files"; } >"$TMP/want.state"
+cmp -s "$TMP/want.state" "$O/.mtracecap-delivery" ||
+    fail "failing hook: state file (- want, + got): $(diff "$TMP/want.state" "$O/.mtracecap-delivery")"
+grep -q " delivered=0 pending=$(wc -l <"$TMP/files")\$" "$TMP/fail.err" ||
+    fail "failing hook: exit totals: $(grep total: "$TMP/fail.err")"
 grep -q "^mtracecap: total: files=$(wc -l <"$TMP/files") written=40 lost=0" "$TMP/fail.err" ||
     fail "failing hook: capture did not go on: $(grep total: "$TMP/fail.err")"
-passed "a hook that exits 3 or is killed is logged with its status; capture goes on, exit 0"
+passed "a hook that exits 3 or is killed is logged with its status and its retry; capture goes on, exit 0; the files stay pending"
 
 # --- a hook still running at the end; recovered files ----------------------------
 section
@@ -182,10 +191,13 @@ check_once "hanging hook and recovery" "$O"
 [ -f "$O/20231114-221000-00000007" ] || fail "recovery: file not recovered: $(ls "$O")"
 grep -c "still running after 10 s; exiting, it goes on by itself" "$TMP/hang.err" >"$TMP/n" || true
 [ "$(cat "$TMP/n")" -eq 2 ] || fail "hanging hook: want 2 'still running' warnings: $(cat "$TMP/hang.err")"
+# ...and both files are delivered again by the next run
+[ "$(sed 1d "$O/.mtracecap-delivery" | sort)" = "$(sed 's|.*/||' "$TMP/files")" ] ||
+    fail "hanging hook: not pending: $(cat "$O/.mtracecap-delivery")"
 pids=$(pgrep -f "$TMP/hook.sh hang" || true)
 [ "$(echo "$pids" | grep -c .)" -eq 2 ] || fail "hanging hook: want the 2 hooks still running, got pids '$pids'"
 for p in $pids; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
 echo "  exit $MS ms after start with 2 hooks still running"
-passed "hooks still running 10 s after the end are left running; recovered files get the hook too"
+passed "hooks still running 10 s after the end are left running, their files pending; recovered files get the hook too"
 
 finish
