@@ -28,8 +28,6 @@
 #include "stats.h"
 
 #define DELIVER_JOBS		8	/* hooks at once, at most */
-#define DELIVER_RETRY_S		10	/* the first retry, doubling... */
-#define DELIVER_RETRY_MAX_S	600	/* ...up to this */
 
 struct deliver;
 

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "clock.h"
-#include "deliver.h"
 #include "deliver_queue.h"
 #include "deliver_state.h"
 

@@ -13,6 +13,9 @@
 #include "deliver_state.h"
 #include "postrotate.h"
 
+#define DELIVER_RETRY_S		10	/* the first retry, doubling... */
+#define DELIVER_RETRY_MAX_S	600	/* ...up to this */
+
 /* PREPARED: recorded before it has its name, not to be hooked yet;
  * WAITING: its hook may start at due_ns; RUNNING: its hook runs. */
 enum dq_state { DQ_PREPARED, DQ_WAITING, DQ_RUNNING };
