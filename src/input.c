@@ -153,6 +153,8 @@ stream_open(struct input *in, struct input_stream *st,
 	}
 	if (rc != 0)
 		return -1;
+	if (pkt_xform_create(cfg, &st->xform, err, errlen) != 0)
+		return -1;
 	if (st->k == 0 && atomic_load(&in->nifaces) == 0 &&
 	    default_iface(in, s, err, errlen) != 0)
 		return -1;
@@ -300,6 +302,7 @@ input_destroy(struct input *in)
 		if (st->ops != NULL)
 			st->ops->close(st);
 		queue_destroy(st->q);
+		pkt_xform_destroy(st->xform);
 	}
 	input_gaps_destroy(&in->gaps);
 	for (size_t i = 0; i < atomic_load(&in->nifaces); i++)
