@@ -27,7 +27,9 @@ struct pkt_ip {
 	uint8_t		 proto;		/* final next header (after v6 ext
 					 * headers) */
 	uint32_t	 hlen;		/* IPv4 IHL*4, IPv6 40 + ext headers */
-	uint32_t	 l4_off;	/* transport header offset, 0 if none */
+	uint32_t	 l4_off;	/* transport header offset, 0 if none;
+					 * may be cut short (an error's quote,
+					 * caplen): check lengths */
 	bool		 quoted;	/* inside an ICMP/ICMPv6 error */
 	bool		 later_frag;	/* a non-first fragment: no transport
 					 * header */
@@ -42,7 +44,9 @@ struct pkt_layout {
 					 * (or a later fragment, a known end) */
 	unsigned	 nip;		/* ip[0, nip) filled, outermost first */
 	struct pkt_ip	 ip[PKT_MAX_IP];
-	uint32_t	 arp_off;	/* ARP header offset, 0 if not ARP */
+	uint32_t	 arp_off;	/* ARP header offset, 0 if not ARP
+					 * (8 bytes there; any hardware and
+					 * protocol type: check them) */
 	uint32_t	 icmp_off;	/* the ICMP/ICMPv6 header whose error
 					 * quotes ip[k > 0], 0 if none */
 };
@@ -52,8 +56,9 @@ struct pkt_layout {
  * (always filled).  A header cut short by caplen, a link type or protocol
  * it does not know, or more than PKT_MAX_IP IP headers end the parse:
  * understood is false and hdr_end is the end of the last whole header.
- * ip[k].off + ip[k].hlen <= caplen for every k < nip; an ip[k] whose
- * transport header is cut short has l4_off 0.  Any thread.
+ * ip[k].off + ip[k].hlen <= caplen for every k < nip; ip[k].l4_off is
+ * set when a transport header (not IP) starts before caplen, even one cut
+ * short.  Any thread.
  */
 void	pkt_parse(int linktype, const uint8_t *p, uint32_t caplen,
 	    struct pkt_layout *out);
