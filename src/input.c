@@ -344,6 +344,7 @@ input_stream_counts(const struct input *in, size_t k,
 		.queue_full = load(&c->queue_full),
 		.discarded = load(&c->discarded),
 		.reopens = load(&c->reopens),
+		.headers_unparsed = load(&c->headers_unparsed),
 	};
 }
 
@@ -362,6 +363,7 @@ input_counts(const struct input *in, struct input_counts *out)
 		out->queue_full += c.queue_full;
 		out->discarded += c.discarded;
 		out->reopens += c.reopens;
+		out->headers_unparsed += c.headers_unparsed;
 	}
 }
 
@@ -416,6 +418,12 @@ input_filtered_known(const struct input *in)
 	/* files filter in user space or libtrace counts its own; live
 	 * sources with a filter filter in the kernel */
 	return !in->live || !in->has_filter;
+}
+
+bool
+input_parses_headers(const struct input *in)
+{
+	return in->nstreams > 0 && in->streams[0].xform != NULL;
 }
 
 bool
