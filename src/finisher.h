@@ -20,6 +20,7 @@
 
 #include "output.h"
 #include "postrotate.h"
+#include "retain.h"
 #include "segment.h"
 #include "stats.h"
 
@@ -35,6 +36,8 @@ struct finisher_setup {
 	/* --manifest: NAME.json before each file gets its name NAME */
 	bool		 manifest;
 	const char	*format;	/* the manifests' "format": "pcap"... */
+	/* the disk bounds, told of every file placed; may be NULL */
+	struct retain	*retain;
 };
 
 /* Start the finisher thread.  NULL with err on failure. */

@@ -38,6 +38,7 @@
 #include "postrotate.h"
 #include "privs.h"
 #include "recover.h"
+#include "retain.h"
 #include "seqfile.h"
 #include "session.h"
 #include "spawn.h"
@@ -127,6 +128,7 @@ struct run {
 	struct postrotate *hook;
 	struct metrics_out *metrics;	/* NULL: no --metrics-* */
 	struct recover	*recovery;
+	struct retain	*retain;	/* the disk bounds, or NULL */
 	struct privs_user user;
 	char		**lzop_argv;	/* -Z lzo through lzop (owned) */
 	char		**pipeout_argv;	/* lzop_argv or cfg.pipeout_argv */
@@ -431,6 +433,13 @@ start_threads(struct run *r)
 		return -1;
 	}
 	r->stats_ok = true;
+	/* the disk bounds: may delete files of earlier runs right away */
+	if ((r->retain = retain_create(&r->cfg, &r->stats, WRITER_BUFSIZE,
+	    r->first_seq, NULL, NULL, r->err, sizeof(r->err))) == NULL &&
+	    r->err[0] != '\0') {
+		log_error("%s", r->err);
+		return -1;
+	}
 	/* before the readers start; the control socket's commands use them */
 	if ((r->sessions = sessions_create(r->inputs, r->opened, r->err,
 	    sizeof(r->err))) == NULL) {
@@ -472,6 +481,7 @@ capture(struct run *r)
 		.pipeout_argv = r->pipeout_argv,
 		.compress_type = r->compress_type,
 		.post_rotate = r->hook,
+		.retain = r->retain,
 	};
 
 	/* systemd (Type=notify); no-ops without NOTIFY_SOCKET */
@@ -490,6 +500,8 @@ drain(struct run *r, int status)
 	atomic_store(&r->ctl.stop, true);
 	for (size_t i = 0; i < r->started; i++)
 		input_join(r->inputs[i]);
+	retain_destroy(r->retain);	/* its last deletions in the totals */
+	r->retain = NULL;
 	control_finish(&r->ctl);	/* the final STATUS line */
 	(void)metrics_out_final(r->metrics);	/* totals final; logs */
 	for (size_t i = 0; i < r->started; i++)
@@ -510,6 +522,7 @@ run_free(struct run *r)
 		atomic_store(&r->ctl.stop, true);
 		(void)recover_join(r->recovery);
 	}
+	retain_destroy(r->retain);
 	control_finish(&r->ctl);
 	/* stops serving: the metrics read the stats, the sessions and
 	 * through them the inputs, all freed below */

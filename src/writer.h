@@ -18,10 +18,15 @@
 #include "control.h"
 #include "input.h"
 #include "options.h"
+#include "retain.h"
 #include "rotate.h"
 #include "stats.h"
 /* writer_check_inputs(), the start-up check of the format's rule */
 #include "writer_sources.h"
+
+/* Each output's buffer: bytes handed to it that the disk may not show
+ * yet (the disk bounds' slack). */
+#define WRITER_BUFSIZE		(1u << 20)
 
 struct writer_setup {
 	const struct config	*cfg;
@@ -37,6 +42,7 @@ struct writer_setup {
 	struct postrotate	*post_rotate;	/* hook, or NULL */
 	const struct rotate_clock *clock;	/* NULL: the system's (tests
 						 * inject theirs) */
+	struct retain		*retain;	/* the disk bounds, or NULL */
 };
 
 /*
