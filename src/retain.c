@@ -345,14 +345,15 @@ retain_thread(void *arg)
 	uint64_t asked;
 
 	pthread_mutex_lock(&r->mu);
-	while (!r->closing) {
+	for (bool last = false; !last; last = r->closing) {
 		struct timespec ts = clock_deadline(CLOCK_MONOTONIC,
 		    RETAIN_EVERY_S * CLOCK_NS_PER_S);
 
 		while (!r->closing && !r->woken &&
 		    pthread_cond_timedwait(&r->wake, &r->mu, &ts) == 0)
 			;
-		if (r->closing)
+		/* closing: one last pass if the last files asked for it */
+		if (r->closing && !r->woken)
 			break;
 		asked = take_request(r, &q);
 		pthread_mutex_unlock(&r->mu);
@@ -595,7 +596,8 @@ retain_disk_resume(struct retain *r, uint64_t lost)
 {
 	uint64_t ns = mono_ns() - r->stopped_ns;
 
-	log_warn("writing again: there is room above %s after %" PRIu64
+	/* (log_error: a plain line, always shown) */
+	log_error("writing again: there is room above %s after %" PRIu64
 	    ".%" PRIu64 " s; %" PRIu64 " packets were lost (disk)",
 	    r->what[STATS_BOUND_FREE], (uint64_t)(ns / CLOCK_NS_PER_S),
 	    (uint64_t)(ns % CLOCK_NS_PER_S / 100000000u), lost);
