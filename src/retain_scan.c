@@ -65,7 +65,8 @@ retain_sort(struct retain_inventory *inv, bool by_seq, uint32_t newest_seq)
 	for (size_t i = 0; i < inv->n; i++)
 		retain_order_keys(&inv->e[i].p, by_seq, newest_seq,
 		    inv->e[i].key);
-	qsort_r(inv->e, inv->n, sizeof(*inv->e), cmp_age, inv);
+	if (inv->n > 1)		/* (e may be NULL when empty) */
+		qsort_r(inv->e, inv->n, sizeof(*inv->e), cmp_age, inv);
 }
 
 uint64_t
@@ -226,7 +227,8 @@ attach_manifests(struct retain_inventory *inv)
 	}
 	k = inv->n;
 	inv->n = nseg;
-	qsort_r(inv->e, inv->n, sizeof(*inv->e), cmp_name, inv);
+	if (inv->n > 1)
+		qsort_r(inv->e, inv->n, sizeof(*inv->e), cmp_name, inv);
 	for (size_t i = nseg; i < k; i++) {
 		const struct retain_entry *m = &inv->e[i];
 		const char *mname = retain_name(inv, m);
