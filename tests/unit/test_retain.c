@@ -152,7 +152,7 @@ test_scan(void **state)
 	make_file(dir, "x-20260101-000000-00000001.pcap", 1);
 	make_file(dir, "20260101-000000-00000001.pcap.failed", 1);
 	make_file(dir, "20260101-000000-00000001.pcapng", 1);
-	make_file(dir, ".mtracecap-delivery.pcap", 1);
+	make_file(dir, ".20260101-000000-00000008.pcap", 1);
 	snprintf(sub, sizeof(sub), "%s/20260101-000005-00000005.pcap", dir);
 	assert_int_equal(mkdir(sub, 0700), 0);
 	snprintf(sub, sizeof(sub), "%s/20260101-000006-00000006.pcap", dir);
