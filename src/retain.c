@@ -367,25 +367,6 @@ retain_thread(void *arg)
 	return NULL;
 }
 
-/* The bounds as the log names them, from cfg. */
-static void
-describe(struct retain *r)
-{
-	char v[32];
-
-	snprintf(r->what[STATS_BOUND_FILES], sizeof(r->what[0]),
-	    "--max-files %" PRIu64, r->max_files);
-	snprintf(r->what[STATS_BOUND_BYTES], sizeof(r->what[0]),
-	    "--max-bytes %s", retain_size_text(r->max_bytes, v, sizeof(v)));
-	if (r->min_free.pct != 0)
-		snprintf(r->what[STATS_BOUND_FREE], sizeof(r->what[0]),
-		    "--min-free %u%%", r->min_free.pct);
-	else
-		snprintf(r->what[STATS_BOUND_FREE], sizeof(r->what[0]),
-		    "--min-free %s", retain_size_text(r->min_free.bytes, v,
-		    sizeof(v)));
-}
-
 /* The mutex and conditions (the conditions on CLOCK_MONOTONIC). */
 static int
 init_sync(struct retain *r)
@@ -441,7 +422,12 @@ retain_create(const struct config *cfg, struct stats *s, uint64_t bufsize,
 	r->pid = getpid();
 	r->cur_seq = first_seq > 0 ? first_seq - 1 : NAMING_SEQ_MAX;
 	q.newest_seq = r->cur_seq;
-	describe(r);
+	retain_bound_text(STATS_BOUND_FILES, r->max_files, &r->min_free,
+	    r->what[STATS_BOUND_FILES], sizeof(r->what[0]));
+	retain_bound_text(STATS_BOUND_BYTES, r->max_bytes, &r->min_free,
+	    r->what[STATS_BOUND_BYTES], sizeof(r->what[0]));
+	retain_bound_text(STATS_BOUND_FREE, 0, &r->min_free,
+	    r->what[STATS_BOUND_FREE], sizeof(r->what[0]));
 	atomic_init(&r->handed, 0);
 	atomic_init(&r->allow_until, UINT64_MAX);
 	if ((rc = init_sync(r)) != 0) {

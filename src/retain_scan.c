@@ -119,6 +119,25 @@ retain_size_text(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
+const char *
+retain_bound_text(enum stats_bound b, uint64_t v,
+    const struct options_min_free *m, char *buf, size_t len)
+{
+	char size[32];
+
+	if (b == STATS_BOUND_FILES)
+		snprintf(buf, len, "--max-files %" PRIu64, v);
+	else if (b == STATS_BOUND_BYTES)
+		snprintf(buf, len, "--max-bytes %s", retain_size_text(v, size,
+		    sizeof(size)));
+	else if (m->pct != 0)
+		snprintf(buf, len, "--min-free %u%%", m->pct);
+	else
+		snprintf(buf, len, "--min-free %s", retain_size_text(m->bytes,
+		    size, sizeof(size)));
+	return buf;
+}
+
 /* Room for one more entry and name of nlen bytes.  0, or -1. */
 static int
 grow(struct retain_inventory *inv, size_t nlen)

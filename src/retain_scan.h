@@ -24,6 +24,7 @@
 
 #include "naming.h"
 #include "options_value.h"
+#include "stats.h"
 
 /* One candidate: a completed segment (and its manifest). */
 struct retain_entry {
@@ -102,5 +103,10 @@ uint64_t retain_slack(uint64_t bufsize, size_t others, bool manifest);
 /* Pure: v as the shortest exact SIZE (k/M/G/T, 1024-based): "8M",
  * "1536k", "1000000"; into buf. */
 const char *retain_size_text(uint64_t v, char *buf, size_t len);
+
+/* Pure: bound b as the log names it ("--max-files 5", "--max-bytes 5M",
+ * "--min-free 10%"): v is its value (--min-free's is m). */
+const char *retain_bound_text(enum stats_bound b, uint64_t v,
+    const struct options_min_free *m, char *buf, size_t len);
 
 #endif

@@ -252,6 +252,17 @@ test_budget(void **state)
 	assert_string_equal(retain_size_text(1000000, buf, sizeof(buf)),
 	    "1000000");
 	assert_string_equal(retain_size_text(0, buf, sizeof(buf)), "0");
+	/* the bounds as the log lines name them */
+	m = (struct options_min_free){ .pct = 10 };
+	assert_string_equal(retain_bound_text(STATS_BOUND_FILES, 5, &m, buf,
+	    sizeof(buf)), "--max-files 5");
+	assert_string_equal(retain_bound_text(STATS_BOUND_BYTES, 5 * MIB, &m,
+	    buf, sizeof(buf)), "--max-bytes 5M");
+	assert_string_equal(retain_bound_text(STATS_BOUND_FREE, 0, &m, buf,
+	    sizeof(buf)), "--min-free 10%");
+	m = (struct options_min_free){ .bytes = 8 * MIB };
+	assert_string_equal(retain_bound_text(STATS_BOUND_FREE, 0, &m, buf,
+	    sizeof(buf)), "--min-free 8M");
 }
 
 /* is_pending: the names in a NULL-terminated list await delivery. */
