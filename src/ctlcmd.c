@@ -116,6 +116,7 @@ answer_stats(struct stats *st, struct ctlproto_out *o)
 	kv(o, "total.files_failed", snap->files_failed);
 	kv(o, "total.file_bytes", snap->file_bytes);
 	kv(o, "total.lost_nofile", snap->lost_nofile);
+	kv(o, "total.lost_stop", snap->lost_stop);
 	kv(o, "total.lost_output", snap->lost_output);
 	kv(o, "total.last_done_ns", snap->last_done_ns);
 	if (snap->name[0] != '\0') {

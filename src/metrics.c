@@ -182,7 +182,8 @@ render_output(struct metrics_buf *b, const struct metrics_view *v)
 	family(b, lost, "counter", "Packets that were captured but are in "
 	    "no file, by reason: output (a write, compressor or rename "
 	    "failed), unfit (a link type the file cannot hold), nofile (no "
-	    "file could be opened).");
+	    "file could be opened), stop (taken after --stop-after was "
+	    "reached), disk (writing stopped for --min-free).");
 	metrics_buf_printf(b, "%s{reason=\"output\"} %" PRIu64 "\n"
 	    "%s{reason=\"unfit\"} %" PRIu64 "\n"
 	    "%s{reason=\"nofile\"} %" PRIu64 "\n", lost, s->lost_output,
@@ -190,6 +191,9 @@ render_output(struct metrics_buf *b, const struct metrics_view *v)
 	/* the disk bounds: not writing (--min-free) */
 	metrics_buf_printf(b, "%s{reason=\"disk\"} %" PRIu64 "\n", lost,
 	    s->lost_disk);
+	/* --stop-after: taken from the queues once it was reached */
+	metrics_buf_printf(b, "%s{reason=\"stop\"} %" PRIu64 "\n", lost,
+	    s->lost_stop);
 	single(b, "mtracecap_disorder_packets_total", "counter", "Packets "
 	    "written out of time order (the exit line's disorders=).",
 	    s->disorders);

@@ -7,10 +7,8 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "compress.h"
@@ -19,42 +17,58 @@
 #include "options_value.h"
 #include "tstamp.h"
 
-int
-options_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
-    const char *what, char *err, size_t errlen)
+/*
+ * options_parse_u64 of the len bytes at s: a whole value, or one inside a
+ * longer argument (a SIZE's digits, a --stop-after value), read in place
+ * so that leading zeros are allowed however many there are.  Messages
+ * quote those bytes.  Returns 0 or -1 (err says why).
+ */
+static int
+parse_u64_span(const char *s, size_t len, uint64_t min, uint64_t max,
+    uint64_t *out, const char *what, char *err, size_t errlen)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v = 0;
 
-	if (*s == '\0') {
+	if (len == 0) {
 		log_seterr(err, errlen, "empty value for %s", what);
 		return -1;
 	}
-	/* strtoull accepts blanks, signs and "0x"; we accept digits only */
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9') {
+	/* digits only: no blanks, signs or "0x" */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9') {
 			log_seterr(err, errlen,
-			    "invalid value '%s' for %s: not a non-negative "
-			    "whole number", s, what);
+			    "invalid value '%.*s' for %s: not a non-negative "
+			    "whole number", (int)len, s, what);
 			return -1;
 		}
 	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE || *end != '\0' || v > max) {
-		log_seterr(err, errlen,
-		    "invalid value '%s' for %s: larger than %llu", s, what,
-		    (unsigned long long)max);
-		return -1;
+	for (size_t i = 0; i < len; i++) {
+		uint64_t d = (uint64_t)(s[i] - '0');
+
+		/* v * 10 + d > max, without overflowing */
+		if (d > max || v > (max - d) / 10) {
+			log_seterr(err, errlen,
+			    "invalid value '%.*s' for %s: larger than %llu",
+			    (int)len, s, what, (unsigned long long)max);
+			return -1;
+		}
+		v = v * 10 + d;
 	}
 	if (v < min) {
 		log_seterr(err, errlen,
-		    "invalid value '%s' for %s: must be at least %llu", s,
-		    what, (unsigned long long)min);
+		    "invalid value '%.*s' for %s: must be at least %llu",
+		    (int)len, s, what, (unsigned long long)min);
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+int
+options_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char *what, char *err, size_t errlen)
+{
+	return parse_u64_span(s, strlen(s), min, max, out, what, err, errlen);
 }
 
 int
@@ -245,49 +259,43 @@ options_value_control(const char *path, const char *group, char *err,
 	return 0;
 }
 
-int
-options_value_size(const char *s, uint64_t min, const char *what,
+/* options_value_size of the len bytes at s (see parse_u64_span). */
+static int
+size_span(const char *s, size_t len, uint64_t min, const char *what,
     uint64_t *out, char *err, size_t errlen)
 {
 	static const char units[] = "kMGT";
-	size_t len = strlen(s), digits = len;
+	size_t digits = len;
 	unsigned shift = 0;
-	char num[32];
 	const char *u;
 	uint64_t v;
+	bool ok;
 
-	if (len > 0 && (u = strchr(units, s[len - 1] == 'K' ? 'k' :
-	    s[len - 1])) != NULL && s[len - 1] != '\0') {
+	if (len > 0 && s[len - 1] != '\0' && (u = strchr(units,
+	    s[len - 1] == 'K' ? 'k' : s[len - 1])) != NULL) {
 		shift = 10 * (unsigned)(u - units + 1);
 		digits = len - 1;
 	}
-	if (len == 0 || digits == 0 || digits >= sizeof(num)) {
-		log_seterr(err, errlen, "invalid value '%s' for %s: expected "
-		    "a size in bytes, with k, M, G or T after it for KiB, "
-		    "MiB, GiB or TiB", s, what);
+	ok = digits > 0;
+	for (size_t i = 0; ok && i < digits; i++)
+		ok = s[i] >= '0' && s[i] <= '9';
+	if (!ok) {
+		log_seterr(err, errlen, "invalid value '%.*s' for %s: expected "
+		    "a size in bytes, with k, M, G or T after it for KiB, MiB, "
+		    "GiB or TiB", (int)len, s, what);
 		return -1;
 	}
-	memcpy(num, s, digits);
-	num[digits] = '\0';
-	for (size_t i = 0; i < digits; i++) {
-		if (num[i] < '0' || num[i] > '9') {
-			log_seterr(err, errlen, "invalid value '%s' for %s: "
-			    "expected a size in bytes, with k, M, G or T "
-			    "after it for KiB, MiB, GiB or TiB", s, what);
-			return -1;
-		}
-	}
-	if (options_parse_u64(num, 0, UINT64_MAX >> shift, &v, what, err,
+	if (parse_u64_span(s, digits, 0, UINT64_MAX >> shift, &v, what, err,
 	    errlen) != 0) {
-		log_seterr(err, errlen, "invalid value '%s' for %s: larger "
-		    "than 2^64 bytes", s, what);
+		log_seterr(err, errlen, "invalid value '%.*s' for %s: larger "
+		    "than 2^64 bytes", (int)len, s, what);
 		return -1;
 	}
 	v <<= shift;
 	if (v < min) {
-		log_seterr(err, errlen, "invalid value '%s' for %s: must be "
-		    "at least %llu byte%s", s, what, (unsigned long long)min,
-		    min == 1 ? "" : "s");
+		log_seterr(err, errlen, "invalid value '%.*s' for %s: must be "
+		    "at least %llu byte%s", (int)len, s, what,
+		    (unsigned long long)min, min == 1 ? "" : "s");
 		return -1;
 	}
 	*out = v;
@@ -295,29 +303,31 @@ options_value_size(const char *s, uint64_t min, const char *what,
 }
 
 int
+options_value_size(const char *s, uint64_t min, const char *what,
+    uint64_t *out, char *err, size_t errlen)
+{
+	return size_span(s, strlen(s), min, what, out, err, errlen);
+}
+
+int
 options_value_min_free(const char *s, struct options_min_free *m,
     char *err, size_t errlen)
 {
 	size_t len = strlen(s);
-	char num[8];
 	uint64_t v;
 
 	memset(m, 0, sizeof(*m));
 	if (len == 0 || s[len - 1] != '%')
 		return options_value_size(s, 1, "--min-free", &m->bytes, err,
 		    errlen);
-	if (len - 1 == 0 || len - 1 >= sizeof(num))
-		goto bad_pct;
-	memcpy(num, s, len - 1);
-	num[len - 1] = '\0';
-	if (options_parse_u64(num, 1, 99, &v, "--min-free", err, errlen) != 0)
-		goto bad_pct;
+	if (parse_u64_span(s, len - 1, 1, 99, &v, "--min-free", err,
+	    errlen) != 0) {
+		log_seterr(err, errlen, "invalid value '%s' for --min-free: a "
+		    "percentage must be a whole number from 1%% to 99%%", s);
+		return -1;
+	}
 	m->pct = (unsigned)v;
 	return 0;
-bad_pct:
-	log_seterr(err, errlen, "invalid value '%s' for --min-free: a "
-	    "percentage must be a whole number from 1%% to 99%%", s);
-	return -1;
 }
 
 /* One KIND:VALUE of --stop-after (word, len bytes) into *sa. */
@@ -329,19 +339,19 @@ stop_after_one(const char *arg, const char *word, size_t len,
 	    "bytes" };
 	uint64_t *fields[] = { &sa->duration_s, &sa->packets, &sa->files,
 	    &sa->bytes };
-	const char *colon = memchr(word, ':', len);
-	char buf[64], what[64];
-	size_t klen;
+	const char *colon = memchr(word, ':', len), *value;
+	char what[64];
+	size_t klen, vlen;
 
-	if (colon == NULL || len >= sizeof(buf)) {
+	if (colon == NULL) {
 		log_seterr(err, errlen, "invalid value '%s' for --stop-after: "
 		    "'%.*s' is not KIND:VALUE (duration, packets, files, "
 		    "bytes)", arg, (int)len, word);
 		return -1;
 	}
 	klen = (size_t)(colon - word);
-	memcpy(buf, colon + 1, len - klen - 1);
-	buf[len - klen - 1] = '\0';
+	value = colon + 1;
+	vlen = len - klen - 1;
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		if (strlen(kinds[k]) != klen ||
 		    strncmp(kinds[k], word, klen) != 0)
@@ -353,9 +363,9 @@ stop_after_one(const char *arg, const char *word, size_t len,
 		}
 		snprintf(what, sizeof(what), "--stop-after %s", kinds[k]);
 		if (k == 3)
-			return options_value_size(buf, 1, what, fields[k],
-			    err, errlen);
-		return options_parse_u64(buf, 1, k == 0 ?
+			return size_span(value, vlen, 1, what, fields[k], err,
+			    errlen);
+		return parse_u64_span(value, vlen, 1, k == 0 ?
 		    OPTIONS_DURATION_MAX : UINT64_MAX, fields[k], what, err,
 		    errlen);
 	}

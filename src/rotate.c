@@ -12,12 +12,33 @@
  * end once it has ended on the monotonic clock; a packet's stamp alone
  * never cuts, so an outlier cannot capture rotation, nor a wall-clock
  * step stall it.  Size rotation and SIGHUP start a new file without
- * moving the cadence.  Only the writer thread uses a schedule.
+ * moving the cadence.  --rotate-align puts the cadence on multiples of
+ * G since the epoch: file inputs start it at the boundary before the
+ * first stamp; live ones make the first interval (and one that a wall
+ * clock step put off its boundary) short_ns shorter, so that it ends on
+ * the monotonic instant of the wall clock's next boundary.  Only the
+ * writer thread uses a schedule.
  */
 #include "config.h"
 
 #include "clock.h"
 #include "rotate.h"
+
+uint64_t
+rotate_align_start(const struct rotate_policy *p, uint64_t t)
+{
+	if (!p->align || p->interval_ns == 0)
+		return t;
+	return t - t % p->interval_ns;
+}
+
+/* --rotate-align: how far past its boundary an interval that began at
+ * wall clock w began (0 on one, or without it). */
+static uint64_t
+align_offset(const struct rotate_policy *p, uint64_t w)
+{
+	return w - rotate_align_start(p, w);
+}
 
 uint64_t
 rotate_interval_start(const struct rotate_policy *p, uint64_t start,
@@ -70,13 +91,29 @@ rotate_live_begin(struct rotate_live *l, uint64_t mono_now, uint64_t wall_now)
 {
 	l->mono_start = mono_now;
 	l->wall_start = wall_now;
+	l->short_ns = 0;
+}
+
+void
+rotate_live_align(const struct rotate_policy *p, struct rotate_live *l)
+{
+	l->short_ns = align_offset(p, l->wall_start);
+}
+
+uint64_t
+rotate_live_end(const struct rotate_policy *p, const struct rotate_live *l)
+{
+	uint64_t end = rotate_interval_end(p, l->mono_start);
+
+	/* short_ns < G: the end stays after the start */
+	return end == UINT64_MAX ? end : end - l->short_ns;
 }
 
 bool
 rotate_live_due_clock(const struct rotate_policy *p,
     const struct rotate_live *l, uint64_t mono_now, uint64_t lag)
 {
-	uint64_t end = rotate_interval_end(p, l->mono_start);
+	uint64_t end = rotate_live_end(p, l);
 
 	return end != UINT64_MAX && end <= UINT64_MAX - lag &&
 	    mono_now >= end + lag;
@@ -86,15 +123,19 @@ uint64_t
 rotate_live_wall_end(const struct rotate_policy *p,
     const struct rotate_live *l)
 {
-	return rotate_interval_end(p, l->wall_start);
+	uint64_t end = rotate_interval_end(p, l->wall_start);
+
+	return end == UINT64_MAX ? end : end - l->short_ns;
 }
 
 bool
 rotate_live_due_packet(const struct rotate_policy *p,
     const struct rotate_live *l, uint64_t mono_now, uint64_t t)
 {
-	return rotate_due_time(p, l->wall_start, t) &&
-	    rotate_due_time(p, l->mono_start, mono_now);
+	uint64_t end = rotate_live_end(p, l);
+
+	return end != UINT64_MAX && t >= rotate_live_wall_end(p, l) &&
+	    mono_now >= end;
 }
 
 void
@@ -102,11 +143,14 @@ rotate_live_advance(const struct rotate_policy *p, struct rotate_live *l,
     uint64_t mono_ref, uint64_t mono_now, uint64_t wall_now,
     uint64_t wall_err)
 {
-	uint64_t start = rotate_interval_start(p, l->mono_start, mono_ref);
+	uint64_t end = rotate_live_end(p, l), start = l->mono_start;
 	uint64_t expect, seen, diff;
 
-	if (start < l->mono_start)	/* mono_ref before the interval */
-		start = l->mono_start;
+	/* the cadence: whole intervals after the end of this one (which
+	 * may be short); mono_ref before its end leaves it where it is */
+	if (end != UINT64_MAX && mono_ref >= end)
+		start = end + (mono_ref - end) / p->interval_ns *
+		    p->interval_ns;
 	expect = l->wall_start + (start - l->mono_start);
 	/* the wall clock's reading of that instant */
 	seen = mono_now >= start && wall_now >= mono_now - start ?
@@ -115,6 +159,9 @@ rotate_live_advance(const struct rotate_policy *p, struct rotate_live *l,
 	l->mono_start = start;
 	l->wall_start = diff > ROTATE_WALL_SLACK_NS &&
 	    diff - ROTATE_WALL_SLACK_NS > wall_err ? seen : expect;
+	/* on the cadence that is a boundary again; after a step it ends at
+	 * the next one */
+	l->short_ns = align_offset(p, l->wall_start);
 }
 
 static uint64_t
@@ -169,10 +216,12 @@ rotate_sched_init(struct rotate_sched *s, const struct rotate_policy *pol,
 uint64_t
 rotate_sched_begin(struct rotate_sched *s)
 {
-	s->ival_start = rotate_clock_wall(s->clock);
-	rotate_live_begin(&s->live_ival, rotate_clock_mono(s->clock),
-	    s->ival_start);
-	return s->ival_start;
+	uint64_t wall = rotate_clock_wall(s->clock);
+
+	s->ival_start = rotate_align_start(&s->pol, wall);
+	rotate_live_begin(&s->live_ival, rotate_clock_mono(s->clock), wall);
+	rotate_live_align(&s->pol, &s->live_ival);
+	return wall;
 }
 
 /*
@@ -247,7 +296,9 @@ rotate_sched_packet(struct rotate_sched *s, const struct rotate_file *f,
 {
 	if (!f->open) {
 		if (!f->opened_once) {
-			s->ival_start = t;
+			/* the first file is named by its first packet; with
+			 * --rotate-align it ends at the next boundary */
+			s->ival_start = rotate_align_start(&s->pol, t);
 			*name = t;
 			return true;
 		}
@@ -289,8 +340,7 @@ rotate_sched_deadline(struct rotate_sched *s, uint64_t tick_ns)
 
 	s->mono_now = rotate_clock_mono(s->clock);
 	if (s->live_clock) {
-		uint64_t end = rotate_interval_end(&s->pol,
-		    s->live_ival.mono_start);
+		uint64_t end = rotate_live_end(&s->pol, &s->live_ival);
 
 		if (end <= UINT64_MAX - s->maxwait_ns) {
 			end += s->maxwait_ns;

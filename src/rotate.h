@@ -3,7 +3,10 @@
  * and the writer's -G schedule built on them.
  *
  * Time rotation (-G) uses fixed intervals [start + k*G, start + (k+1)*G)
- * from the first segment's start, so the cadence never drifts.
+ * from the first segment's start, so the cadence never drifts.  With
+ * --rotate-align (policy.align) the cadence is k*G since the epoch (UTC)
+ * instead: the first file runs from its start to the next multiple of G
+ * (it is shorter), every later one from a multiple to the next.
  *
  * File inputs: the time compared is the packet's timestamp.  A packet
  * stamped at or after the end of the interval opens the next file; so
@@ -39,7 +42,14 @@
 struct rotate_policy {
 	uint64_t	interval_ns;	/* -G, 0 = off */
 	uint64_t	max_bytes;	/* -S, 0 = off */
+	bool		align;		/* --rotate-align: -G on the epoch */
 };
+
+/*
+ * --rotate-align: the start of the aligned interval holding t (the
+ * multiple of G at or before it); t itself without align or -G.
+ */
+uint64_t rotate_align_start(const struct rotate_policy *p, uint64_t t);
 
 /*
  * Start of the interval holding t on the cadence start + k*G; k < 0 when
@@ -70,11 +80,22 @@ bool rotate_due_size(const struct rotate_policy *p, uint64_t cur_bytes,
 struct rotate_live {
 	uint64_t	mono_start;	/* CLOCK_MONOTONIC ns it began */
 	uint64_t	wall_start;	/* CLOCK_REALTIME ns of that instant */
+	uint64_t	short_ns;	/* it is this much shorter than G: it
+					 * began off a boundary (--rotate-align) */
 };
 
 /* The first interval begins now (readings of both clocks). */
 void rotate_live_begin(struct rotate_live *l, uint64_t mono_now,
     uint64_t wall_now);
+/*
+ * --rotate-align (else a no-op): the interval ends at the next multiple
+ * of G of the wall clock (wall_start + G - short_ns), not G after its
+ * start.  Later intervals stay aligned (rotate_live_advance).
+ */
+void rotate_live_align(const struct rotate_policy *p, struct rotate_live *l);
+/* Monotonic end of the interval (UINT64_MAX without -G). */
+uint64_t rotate_live_end(const struct rotate_policy *p,
+    const struct rotate_live *l);
 /* Has the interval ended more than lag ns ago (by mono_now)? */
 bool rotate_live_due_clock(const struct rotate_policy *p,
     const struct rotate_live *l, uint64_t mono_now, uint64_t lag);
@@ -92,7 +113,8 @@ bool rotate_live_due_packet(const struct rotate_policy *p,
  * passed, unless the wall clock (wall_now, read at mono_now) says
  * otherwise by more than ROTATE_WALL_SLACK_NS plus wall_err, the most by
  * which that reading can be off (clock_pair): then it was stepped, and
- * the wall clock is followed.
+ * the wall clock is followed; with --rotate-align that interval then
+ * ends at the wall clock's next multiple of G, as the first one does.
  */
 void rotate_live_advance(const struct rotate_policy *p, struct rotate_live *l,
     uint64_t mono_ref, uint64_t mono_now, uint64_t wall_now,

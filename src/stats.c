@@ -130,8 +130,9 @@ stats_snapshot(struct stats *s, struct stats_snapshot *out)
 	out->files_failed = s->files_failed;
 	out->file_bytes = s->file_bytes;
 	out->lost_nofile = s->lost_nofile;
+	out->lost_stop = s->lost_stop;
 	out->lost_output = out->lost - out->unfit - s->lost_nofile -
-	    s->lost_disk;
+	    s->lost_stop - s->lost_disk;
 	out->last_done_ns = s->last_done_ns;
 	out->disorders = s->disorders;
 	out->live_written = s->live_written;
@@ -200,6 +201,14 @@ stats_lost_disk(struct stats *s, size_t input)
 }
 
 void
+stats_lost_stop(struct stats *s, size_t input)
+{
+	s->w_fates[input].lost++;
+	s->w_stop++;
+	s->w_pending = true;
+}
+
+void
 stats_unfit(struct stats *s, size_t input)
 {
 	s->w_fates[input].unfit++;
@@ -222,6 +231,8 @@ publish_pending(struct stats *s)
 	s->w_nofile = 0;
 	s->lost_disk += s->w_disk;
 	s->w_disk = 0;
+	s->lost_stop += s->w_stop;
+	s->w_stop = 0;
 	s->w_pending = false;
 }
 
@@ -496,7 +507,7 @@ void
 stats_final_report(struct stats *s)
 {
 	struct stats_snapshot *snap = s->report;
-	char gaps[64] = "", sec[32], disk[96];
+	char gaps[64] = "", stop[48] = "", sec[32], disk[96];
 
 	stats_snapshot(s, snap);
 	for (size_t i = 0; i < s->n; i++) {
@@ -526,8 +537,13 @@ stats_final_report(struct stats *s)
 	if (snap->any_reopens)
 		snprintf(gaps, sizeof(gaps), " gaps=%" PRIu64 " reopens=%"
 		    PRIu64, snap->gaps, snap->reopens);
+	/* of lost=: taken after --stop-after was reached */
+	if (snap->lost_stop > 0)
+		snprintf(stop, sizeof(stop), " lost_stop=%" PRIu64,
+		    snap->lost_stop);
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
-	    PRIu64 " disorders=%" PRIu64 " dropped_by_kernel=%" PRIu64 "%s%s",
+	    PRIu64 " disorders=%" PRIu64 " dropped_by_kernel=%" PRIu64 "%s%s%s",
 	    snap->files, snap->written, snap->lost, snap->disorders,
-	    snap->kernel_drops, gaps, disk_totals(snap, disk, sizeof(disk)));
+	    snap->kernel_drops, gaps, stop,
+	    disk_totals(snap, disk, sizeof(disk)));
 }

@@ -63,6 +63,7 @@ struct stats {
 					 * compressor or close failed */
 	uint64_t	 file_bytes;	/* bytes in the files counted in files */
 	uint64_t	 lost_nofile;	/* of fates.lost: no file was open */
+	uint64_t	 lost_stop;	/* of fates.lost: after --stop-after */
 	uint64_t	 last_done_ns;	/* wall clock the last file got its
 					 * final name, 0: none yet */
 	uint64_t	 disorders;	/* published by the writer */
@@ -83,6 +84,7 @@ struct stats {
 	struct stats_fates *w_fates;	/* per input: lost and unfit */
 	uint64_t	 w_nofile;	/* of w_fates' lost: no file open */
 	uint64_t	 w_disk;	/* of w_fates' lost: disk stop */
+	uint64_t	 w_stop;	/* of w_fates' lost: --stop-after */
 	bool		 w_pending;
 };
 
@@ -123,9 +125,11 @@ struct stats_snapshot {
 	uint64_t	 files_failed;
 	uint64_t	 file_bytes;	/* bytes in completed files */
 	uint64_t	 lost_nofile;	/* of lost: no file was open */
+	uint64_t	 lost_stop;	/* of lost: taken after --stop-after
+					 * was reached */
 	uint64_t	 lost_output;	/* of lost: a write, compressor or
 					 * rename failed (lost - unfit - nofile
-					 * - disk) */
+					 * - stop - disk) */
 	uint64_t	 last_done_ns;	/* last file completed, 0: none */
 	uint64_t	 gaps, reopens;
 	bool		 name_current;
@@ -155,6 +159,8 @@ void stats_lost_nofile(struct stats *s, size_t input);
 /* Writer: a packet of input not written because the disk bounds stopped
  * writing (--min-free cannot be kept). */
 void stats_lost_disk(struct stats *s, size_t input);
+/* Writer: a packet of input taken after --stop-after was reached. */
+void stats_lost_stop(struct stats *s, size_t input);
 /* Writer: a packet of input whose link type the file cannot hold. */
 void stats_unfit(struct stats *s, size_t input);
 

@@ -21,7 +21,9 @@
  *   time for file inputs and on the monotonic clock with a live one) and
  *   -S; what a file can hold and how it reads is writer_sources.c's.
  *   Every clock reading goes through ws->clock, which tests replace.
- *   A file's life (open, header, close, replacement) is writer_file.c's.
+ *   A file's life (open, header, close, replacement) is writer_file.c's;
+ *   --stop-after's gates (when a file may open, a packet be written) are
+ *   writer_stop.c's.
  * - The file header is written lazily (first packet or close) so that a
  *   file opened before any packet still gets the right link type.
  * - The disk bounds (retain.h) are the disk thread's; the writer only
@@ -40,7 +42,9 @@
 
 #include "clock.h"
 #include "log.h"
-#include "writer_impl.h"
+#include "writer.h"
+#include "writer_file.h"
+#include "writer_stop.h"
 
 #define TICK_NS			CLOCK_STOP_LATENCY_NS	/* longest merge_next */
 #define DEADLINE_REUSE		64u	/* packets per reading of the clock */
@@ -91,6 +95,10 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	struct format_iface *fi = NULL;
 	size_t n, size;
 
+	if (w->stop.closed) {	/* --stop-after reached: taken, not written */
+		stats_lost_stop(w->stats, input);
+		return;
+	}
 	if (rec->linktype != w->srcs.src[input].linktype &&
 	    !linktype_fits(w, rec->linktype, input))
 		return;
@@ -133,57 +141,76 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	w->seg_packets++;
 	if (disorder)
 		w->seg_disorders++;
+	writer_stop_written(w);
 }
 
-/* -S: what the format still writes at the end of the current file. */
-static uint64_t
-trailer_bytes(const struct writer *w)
+/* End the current file and, unless --stop-after says no more, open the
+ * next, named name_ns. */
+static void
+rotate_to(struct writer *w, uint64_t name_ns)
 {
-	return w->fmt->trailer_size != NULL && w->header_written ?
-	    w->fmt->trailer_size(&w->srcs.file) : 0;
+	writer_file_close(w);
+	if (writer_stop_may_open(w))
+		writer_file_open(w, name_ns);
 }
 
 /*
- * -S: what rec adds to the current file: its record and, if its interface
- * is new to the file, that interface's block and its share of the
- * trailer (a file whose header is not out yet counts only the record:
- * it is empty, and -S never leaves a file without a packet).
+ * Called when writer_file_failed(w).  The current file failed (disk full,
+ * compressor died...): its packets are counted as lost; a second later
+ * try a fresh file (and compressor) rather than losing everything until
+ * the next scheduled rotation.  name_ns is the stamp of the packet at
+ * hand, or 0 when idle: then live captures name the new file by the
+ * clock, while file inputs only close the failed one and the next packet
+ * opens (and names) the new file, as every other.
  */
-static uint64_t
-record_bytes(struct writer *w, const struct queue_rec *rec, size_t input)
+static void
+replace_failed(struct writer *w, uint64_t name_ns)
 {
-	const struct input_iface *const *tab;
-	struct format_file one = { NULL, 1 };
-	uint64_t n = w->fmt->record_size(rec);
-
-	if (!w->fmt->ifaces || !w->header_written ||
-	    writer_sources_iface(&w->srcs, rec, input) != NULL ||
-	    rec->iface >= input_ifaces(w->ws->inputs[input], &tab))
-		return n;
-	return n + w->fmt->iface_size(tab[rec->iface], w->cfg->filter) +
-	    w->fmt->trailer_size(&one);
+	if (w->fail_seen == 0) {
+		w->fail_seen = rotate_clock_mono(w->clock);
+		return;
+	}
+	if (!w->cfg->rotating ||
+	    rotate_clock_mono(w->clock) - w->fail_seen < WRITER_REOPEN_DELAY_NS)
+		return;
+	if (name_ns == 0 && !w->any_live) {
+		writer_file_close(w);
+		return;
+	}
+	log_warn("starting a new file after the failure of '%s'",
+	    output_path(w->out));
+	rotate_to(w, rotate_sched_packet_name(&w->sched, name_ns));
 }
 
 /*
- * Before writing rec: start a new file if one is due (rotate.c, -S).  The
- * schedule is asked only when it can say yes (no file, or -G): a single
- * file or -S alone costs no call per packet.
+ * Before writing rec: start a new file if one is due (rotate.c, -S), and
+ * --stop-after bytes: allows it.  The schedule is asked only when it can
+ * say yes (no file, or -G): a single file or -S alone costs no call per
+ * packet.
  */
 static void
 maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec,
     size_t input)
 {
-	uint64_t name;
+	uint64_t name = 0;
+	bool due;
 
-	if ((w->out == NULL || w->sched.pol.interval_ns != 0) &&
-	    rotate_sched_packet(&w->sched, &w->file, rec->ts_ns, &name)) {
-		writer_file_rotate(w, name);
+	if (w->stop.closed)
 		return;
-	}
-	if (w->out != NULL && w->cfg->rotating && w->sched.pol.max_bytes != 0 &&
+	due = (w->out == NULL || w->sched.pol.interval_ns != 0) &&
+	    rotate_sched_packet(&w->sched, &w->file, rec->ts_ns, &name);
+	if (!due && w->out != NULL && w->cfg->rotating &&
+	    w->sched.pol.max_bytes != 0 &&
 	    rotate_due_size(&w->sched.pol, output_bytes(w->out) +
-	    trailer_bytes(w), w->seg_packets, record_bytes(w, rec, input)))
-		writer_file_rotate(w, rotate_sched_packet_name(&w->sched, rec->ts_ns));
+	    writer_file_trailer_bytes(w), w->seg_packets,
+	    writer_file_record_bytes(w, rec, input))) {
+		due = true;
+		name = rotate_sched_packet_name(&w->sched, rec->ts_ns);
+	}
+	if (w->stop_on && !writer_stop_room(w, rec, input, due))
+		return;
+	if (due)
+		rotate_to(w, name);
 }
 
 /*
@@ -219,7 +246,7 @@ take_rotate_request(struct writer *w)
 	/* live: the new file starts now; files: with the next packet, named
 	 * after it as every other file */
 	if (w->cfg->rotating && w->out != NULL && w->any_live)
-		writer_file_rotate(w, rotate_clock_wall(w->clock));
+		rotate_to(w, rotate_clock_wall(w->clock));
 	else if (w->cfg->rotating)
 		writer_file_close(w);
 	else
@@ -234,9 +261,9 @@ on_idle(struct writer *w)
 	uint64_t name;
 
 	if (rotate_sched_idle(&w->sched, &w->file, &name))
-		writer_file_rotate(w, name);
+		rotate_to(w, name);
 	if (writer_file_failed(w))
-		writer_file_replace_failed(w, 0);
+		replace_failed(w, 0);
 	/* idle: let stdout readers and tail -f see the data */
 	if (w->out != NULL && w->header_written)
 		(void)output_flush(w->out);
@@ -257,8 +284,10 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	w->clock = ws->clock != NULL ? ws->clock : &rotate_clock_system;
 	w->stats = ws->stats;
 	w->seq = ws->first_seq;
+	writer_stop_init(w);
 	pol.interval_ns = ws->cfg->rotate_seconds * 1000000000u;
 	pol.max_bytes = ws->cfg->rotate_bytes;
+	pol.align = ws->cfg->rotate_align;
 	for (size_t i = 0; i < ws->ninputs; i++)
 		w->nleaves += input_nstreams(ws->inputs[i]);
 	w->queues = calloc(w->nleaves, sizeof(*w->queues));
@@ -349,6 +378,7 @@ writer_run(const struct writer_setup *ws)
 		 */
 		if (deadline_uses == 0) {
 			deadline = rotate_sched_deadline(&w.sched, TICK_NS);
+			writer_stop_tick(&w);
 			writer_file_sync(&w);
 		}
 		deadline_uses = (deadline_uses + 1) % DEADLINE_REUSE;
@@ -365,7 +395,7 @@ writer_run(const struct writer_setup *ws)
 		}
 		input = w.of[leaf];
 		if (writer_file_failed(&w))
-			writer_file_replace_failed(&w, rec->ts_ns);
+			replace_failed(&w, rec->ts_ns);
 		maybe_rotate_for_packet(&w, rec, input);
 		if (rec->ts_ns > w.fmt->max_ts_ns)
 			writer_sources_late(&w.srcs, rec, input);

@@ -17,9 +17,8 @@
 #include "clock.h"
 #include "log.h"
 #include "naming.h"
-#include "writer_impl.h"
+#include "writer_file.h"
 
-#define REOPEN_DELAY_NS		1000000000ull	/* after a failed open */
 #define WATCHFILE_POLL_NS	CLOCK_STOP_LATENCY_NS
 #define OUTPUT_BUFSIZE		WRITER_BUFSIZE
 
@@ -57,7 +56,7 @@ static void
 open_failed(struct writer *w)
 {
 	w->failed = true;
-	w->file.retry_at = rotate_clock_mono(w->clock) + REOPEN_DELAY_NS;
+	w->file.retry_at = rotate_clock_mono(w->clock) + WRITER_REOPEN_DELAY_NS;
 }
 
 void
@@ -80,7 +79,7 @@ writer_file_open(struct writer *w, uint64_t name_ns)
 	if (w->disk_stopped) {
 		/* --min-free: no file until writer_file_disk resumes */
 		w->file.retry_at = rotate_clock_mono(w->clock) +
-		    REOPEN_DELAY_NS;
+		    WRITER_REOPEN_DELAY_NS;
 		return;
 	}
 	wait_watchfile(w);
@@ -123,6 +122,8 @@ writer_file_open(struct writer *w, uint64_t name_ns)
 		open_failed(w);
 		return;
 	}
+	if (w->stop_on)
+		stop_after_file_begun(&w->stop);
 	if (cfg->rotating) {
 		if (cfg->seqfile != NULL)
 			finisher_save_seq(w->finisher, cfg->seqfile, w->seq);
@@ -196,18 +197,13 @@ writer_file_close(struct writer *w)
 		(void)w->fmt->file_trailer(w->srcs.src, &w->srcs.file, w->seg,
 		    writer_file_emit, w);
 	w->handed_base += output_bytes(w->out);
+	if (w->stop_on)		/* --stop-after bytes: */
+		stop_after_file_ended(&w->stop, output_bytes(w->out));
 	finisher_submit(w->finisher, w->out, w->seg);
 	w->out = NULL;
 	w->seg = NULL;
 	w->file.open = false;
 	w->fail_seen = 0;
-}
-
-void
-writer_file_rotate(struct writer *w, uint64_t name_ns)
-{
-	writer_file_close(w);
-	writer_file_open(w, name_ns);
 }
 
 bool
@@ -216,34 +212,13 @@ writer_file_failed(const struct writer *w)
 	return w->out != NULL && output_failed(w->out);
 }
 
-/*
- * Called when writer_file_failed(w).  The current file failed (disk full,
- * compressor died...): its packets are counted as lost; a second later
- * try a fresh file (and compressor) rather than losing everything until
- * the next scheduled rotation.  name_ns is the stamp of the packet at
- * hand, or 0 when idle: then live captures name the new file by the
- * clock, while file inputs only close the failed one and the next packet
- * opens (and names) the new file, as every other.
- */
-void
-writer_file_replace_failed(struct writer *w, uint64_t name_ns)
+/* -S: what the format still writes at the end of the current file. */
+uint64_t
+writer_file_trailer_bytes(const struct writer *w)
 {
-	if (w->fail_seen == 0) {
-		w->fail_seen = rotate_clock_mono(w->clock);
-		return;
-	}
-	if (!w->cfg->rotating ||
-	    rotate_clock_mono(w->clock) - w->fail_seen < REOPEN_DELAY_NS)
-		return;
-	if (name_ns == 0 && !w->any_live) {
-		writer_file_close(w);
-		return;
-	}
-	log_warn("starting a new file after the failure of '%s'",
-	    output_path(w->out));
-	writer_file_rotate(w, rotate_sched_packet_name(&w->sched, name_ns));
+	return w->fmt->trailer_size != NULL && w->header_written ?
+	    w->fmt->trailer_size(&w->srcs.file) : 0;
 }
-
 
 bool
 writer_file_disk(struct writer *w, const struct queue_rec *rec, size_t input,
@@ -268,4 +243,63 @@ writer_file_disk(struct writer *w, const struct queue_rec *rec, size_t input,
 	stats_lost_disk(w->stats, input);
 	w->disk_lost++;
 	return false;
+}
+
+/*
+ * -S: what rec adds to the current file: its record and, if its interface
+ * is new to the file, that interface's block and its share of the
+ * trailer (a file whose header is not out yet counts only the record:
+ * it is empty, and -S never leaves a file without a packet).
+ */
+uint64_t
+writer_file_record_bytes(struct writer *w, const struct queue_rec *rec,
+    size_t input)
+{
+	const struct input_iface *const *tab;
+	struct format_file one = { NULL, 1 };
+	uint64_t n = w->fmt->record_size(rec);
+
+	if (!w->fmt->ifaces || !w->header_written ||
+	    writer_sources_iface(&w->srcs, rec, input) != NULL ||
+	    rec->iface >= input_ifaces(w->ws->inputs[input], &tab))
+		return n;
+	return n + w->fmt->iface_size(tab[rec->iface], w->cfg->filter) +
+	    w->fmt->trailer_size(&one);
+}
+
+/* format_emit_fn that only counts: the size of a header. */
+static int
+count_emit(void *ctx, const void *bytes, size_t len)
+{
+	(void)bytes;
+	*(uint64_t *)ctx += len;
+	return 0;
+}
+
+/*
+ * What a new file holding rec would hold: its header, the record (and,
+ * for an interface it does not describe, that interface's block), its
+ * trailer.  Only while no file's header is out: the header is composed
+ * as writer_file_header will (and composed again then).
+ */
+uint64_t
+writer_file_fresh_bytes(struct writer *w, const struct queue_rec *rec, size_t input)
+{
+	const struct format *fmt = w->fmt;
+	const struct input_iface *const *tab;
+	struct format_file one = { NULL, 1 };
+	uint64_t n = 0;
+
+	if (fmt->ifaces)
+		(void)writer_sources_file_begin(&w->srcs);
+	(void)fmt->file_header(w->srcs.src, w->ws->ninputs, &w->srcs.file,
+	    count_emit, &n);
+	n += fmt->record_size(rec);
+	if (fmt->trailer_size != NULL)
+		n += fmt->trailer_size(&w->srcs.file);
+	if (fmt->ifaces && writer_sources_iface(&w->srcs, rec, input) == NULL &&
+	    rec->iface < input_ifaces(w->ws->inputs[input], &tab))
+		n += fmt->iface_size(tab[rec->iface], w->cfg->filter) +
+		    fmt->trailer_size(&one);
+	return n;
 }

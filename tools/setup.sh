@@ -48,13 +48,15 @@ CHECK_JOBS=${MTC_CHECK_JOBS:-$JOBS}
 # units' Documentation= line.  libclang-rt-dev (the compiler-rt of the
 # default clang, only a Recommends of clang): libFuzzer and clang's ASan
 # runtime, without which tests/integration/fuzz.sh cannot build a harness.
+# rclone: contrib/mtracecap-rclone and its test against rclone's own
+# WebDAV server (tests/integration/rclone_hook.sh).
 DEB_PACKAGES="build-essential autoconf automake libtool pkg-config make
 	libtrace3-dev libwandio1-dev libpcap-dev libcmocka-dev libtrace-tools
 	libjansson-dev libssl-dev libmicrohttpd-dev curl
 	tcpdump tshark wireshark-common tcpreplay iproute2 python3 mandoc
 	procps psmisc util-linux mount coreutils gzip bzip2 xz-utils lzop
 	zstd lz4 file systemd libsystemd-dev libcap2-bin rpm clang
-	libclang-rt-dev valgrind strace binutils passwd man-db"
+	libclang-rt-dev valgrind strace binutils passwd man-db rclone"
 
 # `test` only, and best effort: a real Prometheus server and promtool for
 # tests/integration/metrics.sh, which skips (saying why) without them.

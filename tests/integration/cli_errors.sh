@@ -159,6 +159,80 @@ bad 2 "invalid value '2048' for --capture-buffer" --capture-buffer=2048 "$O" "$I
 bad 2 "invalid value '99999999999999999999' for --capture-buffer" \
     --capture-buffer=99999999999999999999 "$O" "$IN"
 bad 2 "invalid value '1g' for --capture-buffer" --capture-buffer=1g "$O" "$IN"
+# --max-files, --max-bytes, --min-free (SIZE: binary k/M/G/T; PCT%: 1-99)
+SZ="expected a size in bytes, with k, M, G or T after it for KiB, MiB, GiB or TiB"
+bad 2 "invalid value '0' for --max-files: must be at least 1" \
+    --max-files=0 -B "$B" "$IN"
+bad 2 "invalid value '4294967296' for --max-files: larger than 4294967295" \
+    --max-files=4294967296 -B "$B" "$IN"
+bad 2 "invalid value '5k' for --max-files: not a non-negative whole number" \
+    --max-files 5k -B "$B" "$IN"
+bad 2 "empty value for --max-files" --max-files= -B "$B" "$IN"
+bad 2 "invalid value '0' for --max-bytes: must be at least 1 byte" \
+    --max-bytes=0 -B "$B" "$IN"
+bad 2 "invalid value '1m' for --max-bytes: $SZ" --max-bytes=1m -B "$B" "$IN"
+bad 2 "invalid value '1.5G' for --max-bytes: $SZ" --max-bytes=1.5G -B "$B" "$IN"
+bad 2 "invalid value '10GB' for --max-bytes: $SZ" --max-bytes 10GB -B "$B" "$IN"
+bad 2 "invalid value '-1' for --max-bytes: $SZ" --max-bytes=-1 -B "$B" "$IN"
+bad 2 "invalid value '' for --max-bytes: $SZ" --max-bytes= -B "$B" "$IN"
+bad 2 "invalid value '16777216T' for --max-bytes: larger than 2^64 bytes" \
+    --max-bytes=16777216T -B "$B" "$IN"
+bad 2 "invalid value '99999999999999999999999999999999999' for --max-bytes: larger than 2^64 bytes" \
+    --max-bytes=99999999999999999999999999999999999 -B "$B" "$IN"
+bad 2 "invalid value '0' for --min-free: must be at least 1 byte" \
+    --min-free=0 -B "$B" "$IN"
+bad 2 "invalid value '8m' for --min-free: $SZ" --min-free=8m -B "$B" "$IN"
+for pct in 0% 100% % 1.5% -5% 5%%; do
+	bad 2 "invalid value '$pct' for --min-free: a percentage must be a whole number from 1% to 99%" \
+	    --min-free="$pct" -B "$B" "$IN"
+done
+bad 2 "--max-files needs -B: it is about the files in a directory" \
+    --max-files=5 "$O" "$IN"
+bad 2 "--max-bytes needs -B: it is about the files in a directory" \
+    --max-bytes=1G "$O" "$IN"
+bad 2 "--min-free needs -B: it is about the files in a directory" \
+    --min-free=10% "$O" "$IN"
+# --post-rotate-timeout (1 s to a week), --rotate-align
+bad 2 "invalid value '0' for --post-rotate-timeout: must be at least 1" \
+    --post-rotate-timeout=0 --post-rotate=true -B "$B" "$IN"
+bad 2 "invalid value '604801' for --post-rotate-timeout: larger than 604800" \
+    --post-rotate-timeout=604801 --post-rotate=true -B "$B" "$IN"
+bad 2 "invalid value '5m' for --post-rotate-timeout: not a non-negative whole number" \
+    --post-rotate-timeout=5m --post-rotate=true -B "$B" "$IN"
+bad 2 "empty value for --post-rotate-timeout" \
+    --post-rotate-timeout= --post-rotate=true -B "$B" "$IN"
+bad 2 "--post-rotate-timeout 60 needs --post-rotate" \
+    --post-rotate-timeout=60 -B "$B" "$IN"
+bad 2 "--rotate-align needs -G/--rotate-seconds: it aligns -G's intervals" \
+    --rotate-align -B "$B" "$IN"
+bad 2 "--rotate-align needs -G/--rotate-seconds: it aligns -G's intervals" \
+    --rotate-align -S 1 -B "$B" "$IN"
+bad 2 "option '--rotate-align' takes no value: '--rotate-align=yes'" \
+    --rotate-align=yes -G 5 -B "$B" "$IN"
+# --stop-after=KIND:VALUE[,KIND:VALUE...]
+bad 2 "invalid value '' for --stop-after: an empty condition" \
+    --stop-after= "$O" "$IN"
+bad 2 "invalid value 'packets:5,' for --stop-after: an empty condition" \
+    --stop-after=packets:5, "$O" "$IN"
+bad 2 "invalid value 'packets' for --stop-after: 'packets' is not KIND:VALUE (duration, packets, files, bytes)" \
+    --stop-after=packets "$O" "$IN"
+bad 2 "invalid value 'time:5' for --stop-after: unknown condition 'time' (expected duration, packets, files or bytes)" \
+    --stop-after=time:5 "$O" "$IN"
+bad 2 "invalid value 'packets:1,packets:2' for --stop-after: packets is given twice" \
+    --stop-after=packets:1,packets:2 "$O" "$IN"
+bad 2 "invalid value '0' for --stop-after packets: must be at least 1" \
+    --stop-after=packets:0 "$O" "$IN"
+bad 2 "empty value for --stop-after files" --stop-after=files: -B "$B" "$IN"
+bad 2 "invalid value '316224001' for --stop-after duration: larger than 316224000" \
+    --stop-after=duration:316224001 "$O" "$IN"
+bad 2 "invalid value '10s' for --stop-after duration: not a non-negative whole number" \
+    --stop-after duration:10s "$O" "$IN"
+bad 2 "invalid value '1x' for --stop-after bytes: $SZ" \
+    --stop-after=packets:9,bytes:1x "$O" "$IN"
+bad 2 "invalid value '0' for --stop-after bytes: must be at least 1 byte" \
+    --stop-after=bytes:0 "$O" "$IN"
+bad 2 "--stop-after files: needs -B: it is about the files in a directory" \
+    --stop-after=packets:9,files:2 "$O" "$IN"
 # empty string values
 bad 2 "empty value for -F/--filter" -F '' "$O" "$IN"
 bad 2 "empty value for -W/--watchfile" -W '' "$O" "$IN"
@@ -349,7 +423,8 @@ for h in -h --help; do
 	for o in -B -F -G -S -s -U -v -W -w -z -Z -N --file-ext \
 	    --relinquish-privileges --pipeout --queue-size --version \
 	    --post-rotate --capture-buffer --libtrace-live \
-	    --time-stamp-precision; do
+	    --time-stamp-precision --max-files --max-bytes --min-free \
+	    --post-rotate-timeout --rotate-align --stop-after; do
 		grep -qF -e "$o" "$TMP/stdout" || fail "$h: usage does not mention $o"
 	done
 done

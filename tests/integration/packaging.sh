@@ -8,10 +8,12 @@
 #    binaries (mtracecap runs and prints our version), man pages, both units
 #    (ExecStart pointing at the packaged binary), the sysconfig file as
 #    %config(noreplace), the sysusers file declaring the user, the cron
-#    collector, /var/lib/mtracecap owned by that user with mode 0750; and
+#    collector, the rclone hook (runs: its usage, exit 2) and its man page,
+#    /var/lib/mtracecap owned by that user with mode 0750; and
 #    its scriptlets: %pre creates the user, %post/%preun/%postun talk to
 #    systemctl, all of them valid sh with no unexpanded rpm macro.
-# 2. mandoc -Tlint -Wwarning is silent on man/mtracecap.8.
+# 2. mandoc -Tlint -Wwarning is silent on man/mtracecap.8 and the other
+#    man pages (mtracecapctl.8, mtracecap-rclone.1).
 # 3. Every option `mtracecap --help` lists (long and short) is in the man
 #    page's OPTIONS, every option there is in --help, and every long option
 #    of the getopt table in src/options.c is in --help.
@@ -26,11 +28,13 @@ tsan_elsewhere "the tarball, the rpm and the units"
 SRC=$(cd "$TESTS_SRCDIR/.." && pwd)
 MAN=$SRC/man/mtracecap.8
 CTL_MAN=$SRC/man/mtracecapctl.8	# mtracecapctl's
+RCLONE_MAN=$SRC/man/mtracecap-rclone.1	# the rclone hook's
 SKIPPED=()
 skip_part() { echo "skip: $*" >&2; SKIPPED+=("$*"); }
 
 [ -f "$MAN" ] || { fail "no man page at $MAN"; finish; }
 [ -f "$CTL_MAN" ] || { fail "no man page at $CTL_MAN"; finish; }
+[ -f "$RCLONE_MAN" ] || { fail "no man page at $RCLONE_MAN"; finish; }
 
 # ---------------------------------------------------------------- rpm ----
 # The build below runs make and rpmbuild inside `make check`: keep the
@@ -84,8 +88,9 @@ rpm_part() {
 	pass "rpmbuild -ta: $(basename "$rpmfile")"
 
 	q() { rpm --eval "$1"; }
-	local sbindir unitdir sysusersdir sysconfdir mandir
+	local sbindir bindir unitdir sysusersdir sysconfdir mandir rc
 	sbindir=$(q '%{_sbindir}')
+	bindir=$(q '%{_bindir}')
 	mandir=$(q '%{_mandir}')
 	sysconfdir=$(q '%{_sysconfdir}')
 	# the spec falls back to these where systemd-rpm-macros is missing
@@ -99,7 +104,8 @@ rpm_part() {
 	local f
 	for f in "$sbindir/mtracecap" "$unitdir/mtracecap.service" \
 	    "$unitdir/mtracecap@.service" "$sysconfdir/sysconfig/mtracecap" \
-	    "$sysusersdir/mtracecap.conf" "$sbindir/mtracecapctl"; do
+	    "$sysusersdir/mtracecap.conf" "$sbindir/mtracecapctl" \
+	    "$bindir/mtracecap-rclone"; do
 		if grep -qxF -- "$f" "$TMP/list"; then
 			pass "rpm holds $f"
 		else
@@ -114,6 +120,11 @@ rpm_part() {
 			fail "rpm -qlp lacks $mandir/man8/$m.8*"
 		fi
 	done
+	if grep -qE "^$mandir/man1/mtracecap-rclone\.1(\.[a-z0-9]+)?\$" "$TMP/list"; then
+		pass "rpm holds the man page mtracecap-rclone.1"
+	else
+		fail "rpm -qlp lacks $mandir/man1/mtracecap-rclone.1*"
+	fi
 	if grep -qE '/mtracecap-collect$' "$TMP/list"; then
 		pass "rpm holds the cron collector ($(grep -E '/mtracecap-collect$' "$TMP/list"))"
 	else
@@ -156,6 +167,17 @@ rpm_part() {
 		else
 			fail "packaged binary --version printed '$out'"
 		fi
+	fi
+	if [ -x "$x$bindir/mtracecap-rclone" ]; then
+		rc=0
+		"$x$bindir/mtracecap-rclone" >/dev/null 2>"$TMP/hook.err" || rc=$?
+		if [ "$rc" -eq 2 ] && grep -q '^usage: mtracecap-rclone ' "$TMP/hook.err"; then
+			pass "packaged mtracecap-rclone runs: $(cat "$TMP/hook.err")"
+		else
+			fail "packaged mtracecap-rclone: exit $rc, want 2 and its usage: $(cat "$TMP/hook.err")"
+		fi
+	else
+		fail "packaged $bindir/mtracecap-rclone is not executable"
 	fi
 	local u exec_bin
 	for u in mtracecap.service mtracecap@.service; do
@@ -226,7 +248,7 @@ fi
 
 # ------------------------------------------------------------- manual ----
 if command -v mandoc >/dev/null 2>&1; then
-	for m in "$MAN" "$CTL_MAN"; do
+	for m in "$MAN" "$CTL_MAN" "$RCLONE_MAN"; do
 		if mandoc -Tlint -Wwarning "$m" >"$TMP/lint" 2>&1 && [ ! -s "$TMP/lint" ]; then
 			pass "mandoc -Tlint -Wwarning is clean on ${m##*/}"
 		else

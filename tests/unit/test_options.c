@@ -1,8 +1,10 @@
 /*
  * test_options.c - unit tests for options.c: the command line of
  * mtracecap 0.6 (every short and long option), strict number parsing,
- * output URI forms and the -B-only options (the word splitting of
- * --pipeout and --post-rotate: test_words.c).
+ * output URI forms, the -B-only options (the word splitting of
+ * --pipeout and --post-rotate: test_words.c), and the exact messages of
+ * the SIZE, --min-free and --stop-after values and of what the disk
+ * bounds, --rotate-align and --post-rotate-timeout need.
  */
 #include "config.h"
 
@@ -135,6 +137,8 @@ enum field {
 	F_CAPTURE_BUFFER,
 	F_LIBTRACE_LIVE,
 	F_NINPUTS,
+	F_MAX_FILES,
+	F_POST_ROTATE_TIMEOUT,
 	/* strings, NULL if unset */
 	F_OUTPUT_PATH,
 	F_FILTER,
@@ -174,6 +178,9 @@ num_field(const struct config *c, enum field f, const char **name)
 	case F_LIBTRACE_LIVE:	*name = "libtrace_live";
 				return c->libtrace_live;
 	case F_NINPUTS:		*name = "ninputs"; return c->ninputs;
+	case F_MAX_FILES:	*name = "max_files"; return c->max_files;
+	case F_POST_ROTATE_TIMEOUT: *name = "post_rotate_timeout_s";
+				return c->post_rotate_timeout_s;
 	default:		break;
 	}
 	fail_msg("field %d is not a number", (int)f);
@@ -1050,6 +1057,8 @@ test_number_ranges(void **state)
 		    1, 4096, 1 << 20 },
 		{ "--capture-buffer=", "--capture-buffer", false, true,
 		    F_CAPTURE_BUFFER, 1, 2047, 1 << 20 },
+		{ "--max-files=", "--max-files", true, true, F_MAX_FILES, 1,
+		    UINT32_MAX, 1 },
 	};
 	static const struct cmdline special[] = {
 		/* -s 0 is the largest snaplen */
@@ -1067,6 +1076,346 @@ test_number_ranges(void **state)
 	for (size_t i = 0; i < NELEM(ranges); i++)
 		check_range(&ranges[i]);
 	RUN_CMDLINES(special);
+}
+
+/* --- disk bounds, hook timeout, aligned rotation, stop conditions ------ */
+
+/* A SIZE (--max-bytes, --min-free, --stop-after bytes:): digits with an
+ * optional binary k/K, M, G or T, at least 1 byte, at most 2^64 - 1. */
+static void
+test_size_values(void **state)
+{
+	static const struct { const char *arg; uint64_t bytes; } good[] = {
+		{ "1", 1 },
+		{ "1k", 1024 },
+		{ "1K", 1024 },
+		{ "3M", 3ull << 20 },
+		{ "2G", 2ull << 30 },
+		{ "1T", 1ull << 40 },
+		{ "16777215T", 16777215ull << 40 },
+		{ "18446744073709551615", UINT64_MAX },
+		/* leading zeros, however many, as for every other number */
+		{ "0000000000000000000000000000000000000001M", 1ull << 20 },
+	};
+#define SIZE_WORDS ": expected a size in bytes, with k, M, G or T after " \
+	"it for KiB, MiB, GiB or TiB"
+	static const struct { const char *arg, *want; } bad[] = {
+		{ "0", "invalid value '0' for --max-bytes: must be at least 1 "
+		    "byte" },
+		{ "0k", "invalid value '0k' for --max-bytes: must be at least "
+		    "1 byte" },
+		{ "", "invalid value '' for --max-bytes" SIZE_WORDS },
+		{ "k", "invalid value 'k' for --max-bytes" SIZE_WORDS },
+		{ "1m", "invalid value '1m' for --max-bytes" SIZE_WORDS },
+		{ "1MB", "invalid value '1MB' for --max-bytes" SIZE_WORDS },
+		{ "1.5G", "invalid value '1.5G' for --max-bytes" SIZE_WORDS },
+		{ "-1", "invalid value '-1' for --max-bytes" SIZE_WORDS },
+		{ "+1", "invalid value '+1' for --max-bytes" SIZE_WORDS },
+		{ " 1", "invalid value ' 1' for --max-bytes" SIZE_WORDS },
+		{ "1 ", "invalid value '1 ' for --max-bytes" SIZE_WORDS },
+		{ "0x10", "invalid value '0x10' for --max-bytes" SIZE_WORDS },
+		{ "1kk", "invalid value '1kk' for --max-bytes" SIZE_WORDS },
+		{ "16777216T", "invalid value '16777216T' for --max-bytes: "
+		    "larger than 2^64 bytes" },
+		{ "17179869184G", "invalid value '17179869184G' for "
+		    "--max-bytes: larger than 2^64 bytes" },
+		{ "18446744073709551616", "invalid value '18446744073709551616' "
+		    "for --max-bytes: larger than 2^64 bytes" },
+		/* 35 digits: too large, not "not a size" */
+		{ "99999999999999999999999999999999999", "invalid value "
+		    "'99999999999999999999999999999999999' for --max-bytes: "
+		    "larger than 2^64 bytes" },
+	};
+	struct run r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "-B", "d", "i"), 0);
+	assert_int_equal(r.cfg.max_bytes, 0);
+	assert_int_equal(r.cfg.max_files, 0);
+	options_free(&r.cfg);
+	for (size_t i = 0; i < NELEM(good); i++) {
+		char opt[80];
+
+		snprintf(opt, sizeof(opt), "--max-bytes=%s", good[i].arg);
+		if (PARSE(&r, opt, "-B", "d", "i") != 0)
+			fail_msg("%s refused: %s", opt, r.err);
+		assert_true(r.cfg.max_bytes == good[i].bytes);
+		options_free(&r.cfg);
+	}
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		assert_int_equal(PARSE(&r, "--max-bytes", bad[i].arg, "-B", "d",
+		    "i"), -1);
+		assert_string_equal(r.err, bad[i].want);
+	}
+#undef SIZE_WORDS
+}
+
+/* --min-free=SIZE|PCT%: bytes or a whole 1-99 percent, never both */
+static void
+test_min_free(void **state)
+{
+	static const struct {
+		const char *arg;
+		uint64_t bytes;
+		unsigned pct;
+	} good[] = {
+		{ "8M", 8ull << 20, 0 },
+		{ "1", 1, 0 },
+		{ "1%", 0, 1 },
+		{ "10%", 0, 10 },
+		{ "99%", 0, 99 },
+		{ "00000001%", 0, 1 },	/* was refused: an 8-byte buffer */
+		{ "000000000000000000000000000000000000005%", 0, 5 },
+	};
+#define PCT ": a percentage must be a whole number from 1% to 99%"
+	static const struct { const char *arg, *want; } bad[] = {
+		{ "0", "invalid value '0' for --min-free: must be at least 1 "
+		    "byte" },
+		{ "", "invalid value '' for --min-free: expected a size in "
+		    "bytes, with k, M, G or T after it for KiB, MiB, GiB or "
+		    "TiB" },
+		{ "8m", "invalid value '8m' for --min-free: expected a size in "
+		    "bytes, with k, M, G or T after it for KiB, MiB, GiB or "
+		    "TiB" },
+		{ "0%", "invalid value '0%' for --min-free" PCT },
+		{ "100%", "invalid value '100%' for --min-free" PCT },
+		{ "%", "invalid value '%' for --min-free" PCT },
+		{ "1.5%", "invalid value '1.5%' for --min-free" PCT },
+		{ "-5%", "invalid value '-5%' for --min-free" PCT },
+		{ "5%%", "invalid value '5%%' for --min-free" PCT },
+		{ " 5%", "invalid value ' 5%' for --min-free" PCT },
+		{ "5M%", "invalid value '5M%' for --min-free" PCT },
+	};
+#undef PCT
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(good); i++) {
+		char opt[80];
+
+		snprintf(opt, sizeof(opt), "--min-free=%s", good[i].arg);
+		if (PARSE(&r, opt, "-B", "d", "i") != 0)
+			fail_msg("%s refused: %s", opt, r.err);
+		assert_true(r.cfg.min_free.bytes == good[i].bytes);
+		assert_int_equal(r.cfg.min_free.pct, good[i].pct);
+		options_free(&r.cfg);
+	}
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		assert_int_equal(PARSE(&r, "--min-free", bad[i].arg, "-B", "d",
+		    "i"), -1);
+		assert_string_equal(r.err, bad[i].want);
+	}
+	/* a repeated --min-free replaces the earlier one, kind and all */
+	assert_int_equal(PARSE(&r, "--min-free=5%", "--min-free=1G", "-B", "d",
+	    "i"), 0);
+	assert_true(r.cfg.min_free.bytes == 1ull << 30);
+	assert_int_equal(r.cfg.min_free.pct, 0);
+	options_free(&r.cfg);
+}
+
+/* --stop-after=KIND:VALUE[,KIND:VALUE...] */
+static void
+test_stop_after(void **state)
+{
+	static const struct {
+		const char *arg;
+		struct options_stop_after want;
+	} good[] = {
+		{ "duration:60", { .duration_s = 60 } },
+		{ "duration:316224000", { .duration_s = 316224000 } },
+		{ "packets:1000", { .packets = 1000 } },
+		{ "packets:18446744073709551615", { .packets = UINT64_MAX } },
+		{ "files:3", { .files = 3 } },
+		{ "bytes:1G", { .bytes = 1ull << 30 } },
+		{ "bytes:1", { .bytes = 1 } },
+		{ "packets:5,files:2,bytes:10k,duration:9", { .duration_s = 9,
+		    .packets = 5, .files = 2, .bytes = 10240 } },
+		/* a long condition is still one (was: "not KIND:VALUE") */
+		{ "packets:0000000000000000000000000000000000000000000000000000"
+		    "000000000000001", { .packets = 1 } },
+		{ "bytes:0000000000000000000000000000000000000000000000000000000"
+		    "000000000001k", { .bytes = 1024 } },
+	};
+	static const struct { const char *arg, *want; } bad[] = {
+		{ "", "invalid value '' for --stop-after: an empty condition" },
+		{ "packets:1,", "invalid value 'packets:1,' for --stop-after: "
+		    "an empty condition" },
+		{ ",packets:1", "invalid value ',packets:1' for --stop-after: "
+		    "an empty condition" },
+		{ "packets:1,,files:2", "invalid value 'packets:1,,files:2' "
+		    "for --stop-after: an empty condition" },
+		{ "packets", "invalid value 'packets' for --stop-after: "
+		    "'packets' is not KIND:VALUE (duration, packets, files, "
+		    "bytes)" },
+		{ "files:2,bytes", "invalid value 'files:2,bytes' for "
+		    "--stop-after: 'bytes' is not KIND:VALUE (duration, "
+		    "packets, files, bytes)" },
+		{ "foo:1", "invalid value 'foo:1' for --stop-after: unknown "
+		    "condition 'foo' (expected duration, packets, files or "
+		    "bytes)" },
+		{ "Packets:1", "invalid value 'Packets:1' for --stop-after: "
+		    "unknown condition 'Packets' (expected duration, packets, "
+		    "files or bytes)" },
+		{ ":5", "invalid value ':5' for --stop-after: unknown condition "
+		    "'' (expected duration, packets, files or bytes)" },
+		{ "packets:1,packets:2", "invalid value 'packets:1,packets:2' "
+		    "for --stop-after: packets is given twice" },
+		{ "bytes:1k,files:1,bytes:1k", "invalid value "
+		    "'bytes:1k,files:1,bytes:1k' for --stop-after: bytes is "
+		    "given twice" },
+		{ "packets:", "empty value for --stop-after packets" },
+		{ "packets:0", "invalid value '0' for --stop-after packets: "
+		    "must be at least 1" },
+		{ "files:0", "invalid value '0' for --stop-after files: must "
+		    "be at least 1" },
+		{ "duration:0", "invalid value '0' for --stop-after duration: "
+		    "must be at least 1" },
+		{ "duration:316224001", "invalid value '316224001' for "
+		    "--stop-after duration: larger than 316224000" },
+		{ "duration:1s", "invalid value '1s' for --stop-after "
+		    "duration: not a non-negative whole number" },
+		{ "packets:1:2", "invalid value '1:2' for --stop-after "
+		    "packets: not a non-negative whole number" },
+		{ "packets:18446744073709551616", "invalid value "
+		    "'18446744073709551616' for --stop-after packets: larger "
+		    "than 18446744073709551615" },
+		{ "packets:1k", "invalid value '1k' for --stop-after packets: "
+		    "not a non-negative whole number" },
+		{ "bytes:0", "invalid value '0' for --stop-after bytes: must be "
+		    "at least 1 byte" },
+		{ "bytes:", "invalid value '' for --stop-after bytes: expected "
+		    "a size in bytes, with k, M, G or T after it for KiB, MiB, "
+		    "GiB or TiB" },
+		{ "bytes:1x,packets:2", "invalid value '1x' for --stop-after "
+		    "bytes: expected a size in bytes, with k, M, G or T after "
+		    "it for KiB, MiB, GiB or TiB" },
+		{ "bytes:16777216T", "invalid value '16777216T' for "
+		    "--stop-after bytes: larger than 2^64 bytes" },
+	};
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(good); i++) {
+		char opt[160];
+
+		snprintf(opt, sizeof(opt), "--stop-after=%s", good[i].arg);
+		if (PARSE(&r, opt, "-B", "d", "i") != 0)
+			fail_msg("%s refused: %s", opt, r.err);
+		assert_true(r.cfg.stop_after.duration_s ==
+		    good[i].want.duration_s);
+		assert_true(r.cfg.stop_after.packets == good[i].want.packets);
+		assert_true(r.cfg.stop_after.files == good[i].want.files);
+		assert_true(r.cfg.stop_after.bytes == good[i].want.bytes);
+		options_free(&r.cfg);
+	}
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		assert_int_equal(PARSE(&r, "--stop-after", bad[i].arg, "-B",
+		    "d", "i"), -1);
+		assert_string_equal(r.err, bad[i].want);
+	}
+	/* a repeated --stop-after replaces the earlier list */
+	assert_int_equal(PARSE(&r, "--stop-after=packets:5",
+	    "--stop-after=files:2", "-B", "d", "i"), 0);
+	assert_true(r.cfg.stop_after.packets == 0);
+	assert_true(r.cfg.stop_after.files == 2);
+	options_free(&r.cfg);
+	/* packets:, bytes: and duration: work on a single output file */
+	assert_int_equal(PARSE(&r, "--stop-after=packets:5,bytes:1M,"
+	    "duration:3", "o", "i"), 0);
+	assert_true(r.cfg.stop_after.packets == 5);
+	options_free(&r.cfg);
+}
+
+/* What needs what: -B for the disk bounds and files:, -G for
+ * --rotate-align, --post-rotate for --post-rotate-timeout (300 s if not
+ * given). */
+static void
+test_disk_stop_needs(void **state)
+{
+	static const struct cmdline cases[] = {
+		ACCEPTED(ARGS("--max-files=5", "-B", "d", "i"),
+		    NUM(F_MAX_FILES, 5)),
+		ACCEPTED(ARGS("--post-rotate=true", "-B", "d", "i"),
+		    NUM(F_POST_ROTATE_TIMEOUT, 300)),
+		ACCEPTED(ARGS("-B", "d", "i"),
+		    NUM(F_POST_ROTATE_TIMEOUT, 300)),
+		ACCEPTED(ARGS("--post-rotate-timeout=1", "--post-rotate=true",
+		    "-B", "d", "i"), NUM(F_POST_ROTATE_TIMEOUT, 1)),
+		ACCEPTED(ARGS("--post-rotate-timeout=604800",
+		    "--post-rotate=true", "-B", "d", "i"),
+		    NUM(F_POST_ROTATE_TIMEOUT, 604800)),
+	};
+	static const struct { const char *args[8], *want; } msgs[] = {
+		{ { "--max-files=5", "o", "i" },
+		    "--max-files needs -B: it is about the files in a "
+		    "directory" },
+		{ { "--max-bytes=1G", "o", "i" },
+		    "--max-bytes needs -B: it is about the files in a "
+		    "directory" },
+		{ { "--min-free=5%", "o", "i" },
+		    "--min-free needs -B: it is about the files in a "
+		    "directory" },
+		{ { "--stop-after=files:2", "o", "i" },
+		    "--stop-after files: needs -B: it is about the files in a "
+		    "directory" },
+		{ { "--rotate-align", "-B", "d", "i" },
+		    "--rotate-align needs -G/--rotate-seconds: it aligns -G's "
+		    "intervals" },
+		{ { "--min-free=8M", "o", "i" },
+		    "--min-free needs -B: it is about the files in a "
+		    "directory" },
+		{ { "--stop-after=packets:9,files:2", "o", "i" },
+		    "--stop-after files: needs -B: it is about the files in a "
+		    "directory" },
+		{ { "--rotate-align", "-S", "1", "-B", "d", "i" },
+		    "--rotate-align needs -G/--rotate-seconds: it aligns -G's "
+		    "intervals" },
+		{ { "--rotate-align", "-G", "5", "o", "i" },
+		    "-G/--rotate-seconds needs -B: a single output file cannot "
+		    "rotate" },
+		{ { "--post-rotate-timeout=5", "-B", "d", "i" },
+		    "--post-rotate-timeout 5 needs --post-rotate" },
+		{ { "--post-rotate-timeout=0", "--post-rotate=true", "-B", "d",
+		    "i" }, "invalid value '0' for --post-rotate-timeout: must "
+		    "be at least 1" },
+		{ { "--post-rotate-timeout=604801", "--post-rotate=true", "-B",
+		    "d", "i" }, "invalid value '604801' for "
+		    "--post-rotate-timeout: larger than 604800" },
+		{ { "--post-rotate-timeout=5m", "--post-rotate=true", "-B", "d",
+		    "i" }, "invalid value '5m' for --post-rotate-timeout: not a "
+		    "non-negative whole number" },
+		{ { "--post-rotate-timeout=", "--post-rotate=true", "-B", "d",
+		    "i" }, "empty value for --post-rotate-timeout" },
+		{ { "--max-files=0", "-B", "d", "i" },
+		    "invalid value '0' for --max-files: must be at least 1" },
+		{ { "--max-files=5k", "-B", "d", "i" },
+		    "invalid value '5k' for --max-files: not a non-negative "
+		    "whole number" },
+		{ { "--max-files=", "-B", "d", "i" },
+		    "empty value for --max-files" },
+		{ { "--rotate-align=1", "-G", "5", "-B", "d", "i" },
+		    "option '--rotate-align' takes no value: "
+		    "'--rotate-align=1'" },
+	};
+	struct run r;
+
+	(void)state;
+	RUN_CMDLINES(cases);
+	for (size_t i = 0; i < NELEM(msgs); i++) {
+		size_t n = 0;
+
+		while (n < NELEM(msgs[i].args) && msgs[i].args[n] != NULL)
+			n++;
+		assert_int_equal(parse_args(&r, msgs[i].args, n), -1);
+		assert_string_equal(r.err, msgs[i].want);
+	}
+	assert_int_equal(PARSE(&r, "--rotate-align", "-G", "300", "-B", "d",
+	    "i"), 0);
+	assert_true(r.cfg.rotate_align);
+	options_free(&r.cfg);
+	assert_int_equal(PARSE(&r, "-G", "300", "-B", "d", "i"), 0);
+	assert_false(r.cfg.rotate_align);
+	options_free(&r.cfg);
 }
 
 /* --- compression ------------------------------------------------------ */
@@ -1363,6 +1712,10 @@ main(void)
 		cmocka_unit_test(test_parse_u64_strict),
 		cmocka_unit_test(test_numeric_garbage),
 		cmocka_unit_test(test_number_ranges),
+		cmocka_unit_test(test_size_values),
+		cmocka_unit_test(test_min_free),
+		cmocka_unit_test(test_stop_after),
+		cmocka_unit_test(test_disk_stop_needs),
 		cmocka_unit_test(test_compress_types),
 		cmocka_unit_test(test_level_without_type_means_gz),
 		cmocka_unit_test(test_rotating_options_need_baseuri),

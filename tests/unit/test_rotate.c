@@ -2,7 +2,10 @@
  * test_rotate.c - unit tests for rotate.c: interval arithmetic, the time
  * and size rules at their exact boundaries, disabled policies, time going
  * back, and the live cadence on an injected monotonic and wall clock
- * (outlying stamps, wall-clock steps either way).
+ * (outlying stamps, wall-clock steps either way); --rotate-align: the
+ * first interval ends on the epoch's next multiple of G, the later ones
+ * start on multiples (by packet time and on the live clocks, also after
+ * a wall-clock step and just after boot).
  */
 #include "config.h"
 
@@ -20,7 +23,7 @@
 static void
 test_interval_start(void **state)
 {
-	const struct rotate_policy p = { 60 * SEC, 0 };
+	const struct rotate_policy p = { 60 * SEC, 0, false };
 	const uint64_t s = 1700000000 * SEC + 123;	/* not aligned */
 
 	(void)state;
@@ -55,7 +58,7 @@ test_interval_start(void **state)
 	    30 * SEC);
 	/* a 1 ns interval: every instant is a start */
 	{
-		const struct rotate_policy one = { 1, 0 };
+		const struct rotate_policy one = { 1, 0, false };
 
 		assert_int_equal(rotate_interval_start(&one, 10, 17), 17);
 	}
@@ -64,7 +67,7 @@ test_interval_start(void **state)
 static void
 test_interval_end(void **state)
 {
-	const struct rotate_policy p = { 60 * SEC, 0 };
+	const struct rotate_policy p = { 60 * SEC, 0, false };
 
 	(void)state;
 	assert_int_equal(rotate_interval_end(&p, 0), 60 * SEC);
@@ -90,7 +93,7 @@ test_interval_end(void **state)
 static void
 test_due_time(void **state)
 {
-	const struct rotate_policy p = { 60 * SEC, 0 };
+	const struct rotate_policy p = { 60 * SEC, 0, false };
 	const uint64_t s = 1700000000 * SEC;
 
 	(void)state;
@@ -108,8 +111,8 @@ test_due_time(void **state)
 static void
 test_due_back(void **state)
 {
-	const struct rotate_policy p = { 60 * SEC, 0 };
-	const struct rotate_policy off = { 0, 0 };
+	const struct rotate_policy p = { 60 * SEC, 0, false };
+	const struct rotate_policy off = { 0, 0, false };
 	const uint64_t s = 1700000000 * SEC;
 	const uint64_t far = 3900000000 * SEC;	/* 2093 */
 
@@ -144,7 +147,7 @@ test_due_back(void **state)
 static void
 test_live_outlier(void **state)
 {
-	const struct rotate_policy p = { 10 * SEC, 0 };
+	const struct rotate_policy p = { 10 * SEC, 0, false };
 	const uint64_t m0 = 1000 * SEC, w0 = 1700000000 * SEC;
 	const uint64_t lag = 1 * SEC;
 	struct rotate_live l;
@@ -181,7 +184,7 @@ test_live_outlier(void **state)
 static void
 test_live_wall_step(void **state)
 {
-	const struct rotate_policy p = { 10 * SEC, 0 };
+	const struct rotate_policy p = { 10 * SEC, 0, false };
 	const uint64_t m0 = 1000 * SEC, w0 = 1700000000 * SEC;
 	const uint64_t lag = 1 * SEC, hour = 3600 * SEC;
 	struct rotate_live l;
@@ -230,7 +233,7 @@ test_live_wall_step(void **state)
 static void
 test_live_wall_uncertain(void **state)
 {
-	const struct rotate_policy p = { 10 * SEC, 0 };
+	const struct rotate_policy p = { 10 * SEC, 0, false };
 	const uint64_t m0 = 1000 * SEC, w0 = 1700000000 * SEC;
 	const uint64_t ms = 1000000ull;
 	struct rotate_live l;
@@ -255,7 +258,7 @@ test_live_wall_uncertain(void **state)
 static void
 test_due_size(void **state)
 {
-	const struct rotate_policy p = { 0, 1000 };
+	const struct rotate_policy p = { 0, 1000, false };
 
 	(void)state;
 	/* the first packet always goes in, however large */
@@ -271,7 +274,7 @@ test_due_size(void **state)
 	assert_true(rotate_due_size(&p, 1001, 7, 0));	/* already over */
 	/* -S in bytes: 1 MiB */
 	{
-		const struct rotate_policy m = { 0, 1048576 };
+		const struct rotate_policy m = { 0, 1048576, false };
 
 		assert_false(rotate_due_size(&m, 1048576 - 100, 3, 100));
 		assert_true(rotate_due_size(&m, 1048576 - 100, 3, 101));
@@ -281,9 +284,9 @@ test_due_size(void **state)
 static void
 test_disabled(void **state)
 {
-	const struct rotate_policy off = { 0, 0 };
-	const struct rotate_policy size_only = { 0, 1000 };
-	const struct rotate_policy time_only = { 60 * SEC, 0 };
+	const struct rotate_policy off = { 0, 0, false };
+	const struct rotate_policy size_only = { 0, 1000, false };
+	const struct rotate_policy time_only = { 60 * SEC, 0, false };
 
 	(void)state;
 	assert_false(rotate_due_time(&off, 0, UINT64_MAX));
@@ -295,7 +298,7 @@ test_disabled(void **state)
 	assert_int_equal(rotate_interval_start(&off, 42, 1ull << 60), 42);
 	/* both rules together stay independent */
 	{
-		const struct rotate_policy both = { 60 * SEC, 1000 };
+		const struct rotate_policy both = { 60 * SEC, 1000, false };
 
 		assert_true(rotate_due_time(&both, 0, 60 * SEC));
 		assert_false(rotate_due_time(&both, 0, 60 * SEC - 1));
@@ -304,6 +307,107 @@ test_disabled(void **state)
 	}
 }
 
+
+/* --rotate-align, the arithmetic: the multiple of G at or before t. */
+static void
+test_align_start(void **state)
+{
+	const struct rotate_policy a = { 300 * SEC, 0, true };
+	const struct rotate_policy off = { 300 * SEC, 0, false };
+	const struct rotate_policy nog = { 0, 0, true };
+	const uint64_t t = 1700000000 * SEC;	/* 22:13:20 UTC */
+
+	(void)state;
+	assert_int_equal(rotate_align_start(&a, t), t - 200 * SEC);
+	assert_int_equal(rotate_align_start(&a, t - 200 * SEC), t - 200 * SEC);
+	assert_int_equal(rotate_align_start(&a, t + 100 * SEC - 1),
+	    t - 200 * SEC);
+	assert_int_equal(rotate_align_start(&a, t + 100 * SEC), t + 100 * SEC);
+	assert_int_equal(rotate_align_start(&a, 0), 0);
+	/* without it, or without -G: t itself */
+	assert_int_equal(rotate_align_start(&off, t + 7), t + 7);
+	assert_int_equal(rotate_align_start(&nog, t + 7), t + 7);
+}
+
+/*
+ * Live, aligned: started 3.3 s past a boundary (G = 10 s), the first
+ * interval ends 6.7 s later on the monotonic clock, at the boundary on
+ * the wall clock; the next ones begin on boundaries.  A wall clock step
+ * makes the interval after it end on the next boundary again.
+ */
+static void
+test_live_align(void **state)
+{
+	const struct rotate_policy p = { 10 * SEC, 0, true };
+	const uint64_t m0 = 1000 * SEC, w0 = 1700000000 * SEC;
+	const uint64_t off = 3 * SEC + 300000000, lag = SEC;
+	struct rotate_live l;
+
+	(void)state;
+	rotate_live_begin(&l, m0, w0 + off);
+	rotate_live_align(&p, &l);
+	assert_int_equal(l.short_ns, off);
+	assert_int_equal(rotate_live_end(&p, &l), m0 + 10 * SEC - off);
+	assert_int_equal(rotate_live_wall_end(&p, &l), w0 + 10 * SEC);
+	assert_false(rotate_live_due_clock(&p, &l, m0 + 10 * SEC - off + lag -
+	    1, lag));
+	assert_true(rotate_live_due_clock(&p, &l, m0 + 10 * SEC - off + lag,
+	    lag));
+	/* a packet of the next interval cuts at the boundary, not later */
+	assert_false(rotate_live_due_packet(&p, &l, m0 + 10 * SEC - off,
+	    w0 + 10 * SEC - 1));
+	assert_true(rotate_live_due_packet(&p, &l, m0 + 10 * SEC - off,
+	    w0 + 10 * SEC));
+	rotate_live_advance(&p, &l, m0 + 10 * SEC - off, m0 + 11 * SEC - off,
+	    w0 + 11 * SEC, 0);
+	assert_int_equal(l.mono_start, m0 + 10 * SEC - off);
+	assert_int_equal(l.wall_start, w0 + 10 * SEC);
+	assert_int_equal(l.short_ns, 0);
+	assert_int_equal(rotate_live_end(&p, &l), m0 + 20 * SEC - off);
+	/* skipped intervals keep the cadence */
+	rotate_live_advance(&p, &l, m0 + 45 * SEC, m0 + 46 * SEC,
+	    w0 + 46 * SEC + off, 0);
+	assert_int_equal(l.mono_start, m0 + 40 * SEC - off);
+	assert_int_equal(l.wall_start, w0 + 40 * SEC);
+	/* the wall clock stepped 2.5 s ahead: that file is named by it and
+	 * ends at the next boundary */
+	rotate_live_advance(&p, &l, m0 + 50 * SEC - off, m0 + 51 * SEC - off,
+	    w0 + 53 * SEC + SEC / 2, 0);
+	assert_int_equal(l.wall_start, w0 + 52 * SEC + SEC / 2);
+	assert_int_equal(l.short_ns, 2 * SEC + SEC / 2);
+	assert_int_equal(rotate_live_wall_end(&p, &l), w0 + 60 * SEC);
+	assert_int_equal(rotate_live_end(&p, &l),
+	    m0 + 50 * SEC - off + 7 * SEC + SEC / 2);
+	rotate_live_advance(&p, &l, rotate_live_end(&p, &l),
+	    rotate_live_end(&p, &l) + SEC, w0 + 61 * SEC, 0);
+	assert_int_equal(l.wall_start, w0 + 60 * SEC);
+	assert_int_equal(l.short_ns, 0);
+
+	/* just after boot the monotonic clock is smaller than the offset:
+	 * nothing goes below 0 */
+	rotate_live_begin(&l, 2 * SEC, w0 + 9 * SEC);
+	rotate_live_align(&p, &l);
+	assert_int_equal(rotate_live_end(&p, &l), 3 * SEC);
+	assert_true(rotate_live_due_clock(&p, &l, 4 * SEC, lag));
+	rotate_live_advance(&p, &l, 3 * SEC, 4 * SEC, w0 + 11 * SEC, 0);
+	assert_int_equal(l.mono_start, 3 * SEC);
+	assert_int_equal(l.wall_start, w0 + 10 * SEC);
+}
+
+/* Without --rotate-align the live interval is G long from its start. */
+static void
+test_live_align_off(void **state)
+{
+	const struct rotate_policy p = { 10 * SEC, 0, false };
+	struct rotate_live l;
+
+	(void)state;
+	rotate_live_begin(&l, 1000 * SEC, 1700000003 * SEC);
+	rotate_live_align(&p, &l);
+	assert_int_equal(l.short_ns, 0);
+	assert_int_equal(rotate_live_end(&p, &l), 1010 * SEC);
+	assert_int_equal(rotate_live_wall_end(&p, &l), 1700000013 * SEC);
+}
 
 /* The schedule's clock: the test sets both readings. */
 struct sclock {
@@ -332,7 +436,7 @@ sclock_wall(void *arg)
 static void
 test_sched_live(void **state)
 {
-	const struct rotate_policy p = { 10 * SEC, 0 };
+	const struct rotate_policy p = { 10 * SEC, 0, false };
 	struct sclock c = { 500 * SEC, 1700000000 * SEC };
 	const struct rotate_clock rc = { sclock_mono, sclock_wall, &c };
 	struct rotate_file f = { true, true, 0 };
@@ -382,7 +486,7 @@ test_sched_live(void **state)
 static void
 test_sched_files(void **state)
 {
-	const struct rotate_policy p = { 10 * SEC, 0 };
+	const struct rotate_policy p = { 10 * SEC, 0, false };
 	struct sclock c = { 500 * SEC, 1 };
 	const struct rotate_clock rc = { sclock_mono, sclock_wall, &c };
 	struct rotate_file f = { false, false, 0 };
@@ -402,9 +506,55 @@ test_sched_files(void **state)
 	assert_int_equal(rotate_sched_packet_name(&s, t0 + 3), t0 + 3);
 	assert_int_equal(rotate_sched_packet_name(&s, 0), c.wall);
 	/* without -G or -C nothing but the first file */
-	rotate_sched_init(&s, &(struct rotate_policy){ 0, 0 }, 0, false,
+	rotate_sched_init(&s, &(struct rotate_policy){ 0, 0, false }, 0, false,
 	    false, &rc);
 	assert_false(rotate_sched_packet(&s, &f, t0 + 1000 * SEC, &name));
+}
+
+/*
+ * The schedules, aligned: the first file is named by its start (live: the
+ * clock; files: the first stamp) and ends at the next multiple of G, the
+ * later ones are named by multiples.
+ */
+static void
+test_sched_align(void **state)
+{
+	const struct rotate_policy p = { 2 * SEC, 0, true };
+	struct sclock c = { 500 * SEC, 1700000001 * SEC + SEC / 4 };
+	const struct rotate_clock rc = { sclock_mono, sclock_wall, &c };
+	struct rotate_file f = { true, true, 0 };
+	struct rotate_sched s;
+	uint64_t name = 0, t0 = 1700000001 * SEC + 7;
+
+	(void)state;
+	rotate_sched_init(&s, &p, SEC / 1000, true, true, &rc);
+	assert_int_equal(rotate_sched_begin(&s), c.wall);
+	/* the deadline: the boundary 0.75 s away plus maxwait */
+	assert_int_equal(rotate_sched_deadline(&s, SEC), c.wall +
+	    3 * SEC / 4 + SEC / 1000);
+	c.mono += 3 * SEC / 4;
+	c.wall += 3 * SEC / 4;
+	assert_false(rotate_sched_idle(&s, &f, &name));
+	c.mono += SEC / 1000;
+	c.wall += SEC / 1000;
+	assert_true(rotate_sched_idle(&s, &f, &name));
+	assert_int_equal(name, 1700000002 * SEC);
+	c.mono += 2 * SEC;
+	c.wall += 2 * SEC;
+	assert_true(rotate_sched_idle(&s, &f, &name));
+	assert_int_equal(name, 1700000004 * SEC);
+
+	/* file inputs: by packet time */
+	f = (struct rotate_file){ false, false, 0 };
+	rotate_sched_init(&s, &p, SEC / 1000, true, false, &rc);
+	assert_true(rotate_sched_packet(&s, &f, t0, &name));
+	assert_int_equal(name, t0);
+	f.open = f.opened_once = true;
+	assert_false(rotate_sched_packet(&s, &f, 1700000002 * SEC - 1, &name));
+	assert_true(rotate_sched_packet(&s, &f, 1700000002 * SEC, &name));
+	assert_int_equal(name, 1700000002 * SEC);
+	assert_true(rotate_sched_packet(&s, &f, 1700000007 * SEC, &name));
+	assert_int_equal(name, 1700000006 * SEC);
 }
 
 int
@@ -422,6 +572,10 @@ main(void)
 		cmocka_unit_test(test_disabled),
 		cmocka_unit_test(test_sched_live),
 		cmocka_unit_test(test_sched_files),
+		cmocka_unit_test(test_align_start),
+		cmocka_unit_test(test_live_align),
+		cmocka_unit_test(test_live_align_off),
+		cmocka_unit_test(test_sched_align),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,9 @@
  * it writes are read back: which packets each holds, in which order, under
  * which name (-G by packet time, time going back, -C), what the -N
  * seqfile says at the end, and what the statistics counted for the
- * segments handed over, while another thread checks that every snapshot
+ * segments handed over (--rotate-align by packet time; --stop-after's
+ * packets, files and bytes exactly, the rest lost with reason stop, and
+ * duration on the injected monotonic clock), while another thread checks that every snapshot
  * of them agrees with itself; and the statistics' publishing on their
  * own (test_stats_publish).  Run it under TSan too: the finisher and the
  * snapshot reader are threads.
@@ -172,6 +174,7 @@ input_queue_bytes(const struct input *in, uint64_t *used,
  * files by their stamps, so only delays and deadlines read these. */
 struct fclock {
 	_Atomic uint64_t	mono;
+	_Atomic uint64_t	mono_step;	/* added after each reading */
 	_Atomic uint64_t	wall;
 	_Atomic uint64_t	reads;
 };
@@ -182,7 +185,7 @@ fclock_mono(void *arg)
 	struct fclock *c = arg;
 
 	atomic_fetch_add(&c->reads, 1);
-	return atomic_load(&c->mono);
+	return atomic_fetch_add(&c->mono, atomic_load(&c->mono_step));
 }
 
 static uint64_t
@@ -261,6 +264,7 @@ run_setup(struct run *r, size_t n, uint64_t rotate_s, uint64_t rotate_bytes)
 	atomic_init(&r->ctl.beat, 0);
 	assert_int_equal(stats_init(&r->stats, r->inp, n), 0);
 	atomic_init(&r->clock.mono, 1000 * SEC);
+	atomic_init(&r->clock.mono_step, 0);
 	atomic_init(&r->clock.wall, T0 + 3600 * SEC);
 	r->rc = (struct rotate_clock){ fclock_mono, fclock_wall, &r->clock };
 }
@@ -571,6 +575,168 @@ test_empty(void **state)
 }
 
 /*
+ * --rotate-align, -G 2 by packet time from an odd second and a half: the
+ * first file is named by its first stamp and ends at the next even
+ * second; the later ones are named by even seconds (without it they
+ * would start at odd seconds and a half: T0+1, +3, +5...).
+ */
+static void
+test_align(void **state)
+{
+	static const struct pkt p[] = {
+		{ 0, T0 + 1 * SEC + SEC / 2 }, { 0, T0 + 1 * SEC + 9 * SEC / 10 },
+		{ 0, T0 + 2 * SEC }, { 0, T0 + 3 * SEC + 9 * SEC / 10 },
+		{ 0, T0 + 4 * SEC + SEC / 10 }, { 0, T0 + 7 * SEC },
+		{ 0, T0 + 8 * SEC + SEC / 2 },
+	};
+	struct run r;
+
+	(void)state;
+	run_setup(&r, 1, 2, 0);
+	r.cfg.rotate_align = true;
+	assert_int_equal(run_writer(&r, p, 7, 0), 0);
+	assert_int_equal(count_files(&r), 5);
+	check_file(&r, T0 + 1 * SEC, 0, p, 0, 2);
+	check_file(&r, T0 + 2 * SEC, 1, p, 2, 2);
+	check_file(&r, T0 + 4 * SEC, 2, p, 4, 1);
+	check_file(&r, T0 + 6 * SEC, 3, p, 5, 1);
+	check_file(&r, T0 + 8 * SEC, 4, p, 6, 1);
+	check_stats(&r, 5, 7);
+	run_teardown(&r);
+}
+
+/* After --stop-after: written, lost (all of them with reason stop), files
+ * and the stop flag, for the readers. */
+static void
+check_stopped(struct run *r, uint64_t files, uint64_t written, uint64_t lost)
+{
+	struct stats_snapshot *snap = stats_snapshot_create(&r->stats);
+
+	assert_non_null(snap);
+	stats_snapshot(&r->stats, snap);
+	assert_int_equal(snap->files, files);
+	assert_int_equal(snap->written, written);
+	assert_int_equal(snap->lost, lost);
+	assert_int_equal(snap->lost_stop, lost);
+	assert_int_equal(snap->lost_output, 0);
+	assert_int_equal(snap->lost_nofile, 0);
+	assert_int_equal(snap->live_written, written);
+	stats_snapshot_destroy(snap);
+	assert_true(atomic_load(&r->ctl.stop));
+	assert_int_equal(count_files(r), files);
+}
+
+/* The packets of test_interval_two_inputs: files of 4, 3 and 2 (-G 10). */
+static const struct pkt two_inputs[] = {
+	{ 0, T0 }, { 1, T0 }, { 0, T0 + 4 * SEC }, { 1, T0 + 9 * SEC },
+	{ 0, T0 + 10 * SEC }, { 1, T0 + 12 * SEC },
+	{ 0, T0 + 19 * SEC + 999999000 }, { 1, T0 + 31 * SEC },
+	{ 0, T0 + 35 * SEC },
+};
+
+/* packets:5 - exactly five written; the file ends with the fifth. */
+static void
+test_stop_packets(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_setup(&r, 2, 10, 0);
+	r.cfg.stop_after.packets = 5;
+	assert_int_equal(run_writer(&r, two_inputs, 9, 0), 0);
+	check_file(&r, T0, 0, two_inputs, 0, 4);
+	check_file(&r, T0 + 10 * SEC, 1, two_inputs, 4, 1);
+	check_seqfile(&r, 1);
+	check_stopped(&r, 2, 5, 4);
+	run_teardown(&r);
+}
+
+/* files:2 - the packet that would open a third file is not written. */
+static void
+test_stop_files(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_setup(&r, 2, 10, 0);
+	r.cfg.stop_after.files = 2;
+	assert_int_equal(run_writer(&r, two_inputs, 9, 0), 0);
+	check_file(&r, T0, 0, two_inputs, 0, 4);
+	check_file(&r, T0 + 10 * SEC, 1, two_inputs, 4, 3);
+	check_seqfile(&r, 1);
+	check_stopped(&r, 2, 7, 2);
+	run_teardown(&r);
+}
+
+/*
+ * bytes: with -S of three records: the files' bytes (headers included)
+ * never pass it; exactly at the limit is allowed, a byte less keeps the
+ * packet out; a new file counts its header.
+ */
+static void
+test_stop_bytes(void **state)
+{
+	const uint64_t file3 = PCAP_HDR + 3 * (REC_HDR + CAPLEN);
+	struct pkt p[7];
+	struct run r;
+
+	(void)state;
+	for (size_t i = 0; i < 7; i++)
+		p[i] = (struct pkt){ 0, T0 + i * 2 * SEC };
+	/* two full files exactly: the seventh packet needs a third */
+	run_setup(&r, 1, 0, file3);
+	r.cfg.stop_after.bytes = 2 * file3;
+	assert_int_equal(run_writer(&r, p, 7, 0), 0);
+	check_file(&r, p[0].ts, 0, p, 0, 3);
+	check_file(&r, p[3].ts, 1, p, 3, 3);
+	check_stopped(&r, 2, 6, 1);
+	run_teardown(&r);
+	/* a byte less: the sixth packet does not fit */
+	run_setup(&r, 1, 0, file3);
+	r.cfg.stop_after.bytes = 2 * file3 - 1;
+	assert_int_equal(run_writer(&r, p, 7, 0), 0);
+	check_file(&r, p[0].ts, 0, p, 0, 3);
+	check_file(&r, p[3].ts, 1, p, 3, 2);
+	check_stopped(&r, 2, 5, 2);
+	run_teardown(&r);
+	/* room for a file's header and nothing else: no file at all */
+	run_setup(&r, 1, 0, file3);
+	r.cfg.stop_after.bytes = PCAP_HDR + REC_HDR + CAPLEN - 1;
+	assert_int_equal(run_writer(&r, p, 7, 0), 0);
+	check_stopped(&r, 0, 0, 7);
+	run_teardown(&r);
+}
+
+/*
+ * duration: on the writer's monotonic clock (here a second per reading):
+ * the stop flag is set as by SIGTERM and what was queued is still
+ * written; a duration not reached leaves the flag alone.
+ */
+static void
+test_stop_duration(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_setup(&r, 2, 10, 0);
+	r.cfg.stop_after.duration_s = 2;
+	atomic_store(&r.clock.mono_step, SEC);
+	assert_int_equal(run_writer(&r, two_inputs, 9, 0), 0);
+	assert_true(atomic_load(&r.ctl.stop));
+	assert_int_equal(count_files(&r), 3);
+	check_stats(&r, 3, 9);
+	run_teardown(&r);
+
+	run_setup(&r, 2, 10, 0);
+	r.cfg.stop_after.duration_s = 1000000;
+	atomic_store(&r.clock.mono_step, SEC);
+	assert_int_equal(run_writer(&r, two_inputs, 9, 0), 0);
+	assert_false(atomic_load(&r.ctl.stop));
+	check_stats(&r, 3, 9);
+	run_teardown(&r);
+}
+
+/*
  * The statistics on their own: the writer's own losses show once it
  * publishes them (per batch), a completed segment moves from the live
  * count to written and lost in one step, and the status line reads as
@@ -632,6 +798,11 @@ main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_size_and_interval),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_align),
+		cmocka_unit_test(test_stop_packets),
+		cmocka_unit_test(test_stop_files),
+		cmocka_unit_test(test_stop_bytes),
+		cmocka_unit_test(test_stop_duration),
 		cmocka_unit_test(test_stats_publish),
 	};
 

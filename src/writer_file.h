@@ -1,11 +1,11 @@
 /*
- * writer_impl.h - the writer's state, shared by writer.c (the loop and
+ * writer_file.h - the writer's state, shared by writer.c (the loop and
  * the packet path) and writer_file.c (a file's life: open, header,
  * progress, close, replacing a failed one).  Private to those two; the
  * writer's thread only.
  */
-#ifndef MTRACECAP_WRITER_IMPL_H
-#define MTRACECAP_WRITER_IMPL_H
+#ifndef MTRACECAP_WRITER_FILE_H
+#define MTRACECAP_WRITER_FILE_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -19,8 +19,12 @@
 #include "retain.h"
 #include "rotate.h"
 #include "segment.h"
-#include "writer.h"
+#include "stop_after.h"
+#include "writer_setup.h"
 #include "writer_sources.h"
+
+/* a failed file is replaced, and a failed open retried, after this */
+#define WRITER_REOPEN_DELAY_NS	1000000000ull
 
 struct writer {
 	const struct writer_setup *ws;
@@ -55,6 +59,9 @@ struct writer {
 	uint64_t		 handed_base;	/* bytes of the files closed */
 	bool			 disk_stopped;	/* --min-free: not writing */
 	uint64_t		 disk_lost;	/* packets since the stop */
+
+	struct stop_after	 stop;		/* --stop-after (writer_stop.c) */
+	bool			 stop_on;	/* ...any condition given */
 };
 
 static inline bool
@@ -64,7 +71,6 @@ writer_stop_requested(const struct writer *w)
 	    memory_order_relaxed);
 }
 
-
 /* writer_file.c */
 
 /* Open the next file, named by name_ns (ns since the epoch) with -B; on
@@ -72,8 +78,6 @@ writer_stop_requested(const struct writer *w)
 void writer_file_open(struct writer *w, uint64_t name_ns);
 /* End the current file (none: no-op): the finisher completes it. */
 void writer_file_close(struct writer *w);
-/* writer_file_close, then writer_file_open(name_ns). */
-void writer_file_rotate(struct writer *w, uint64_t name_ns);
 /* Write the current file's header (and mark it written). */
 int writer_file_header(struct writer *w);
 /* format_emit_fn: bytes into the current output. */
@@ -82,8 +86,6 @@ int writer_file_emit(void *ctx, const void *bytes, size_t len);
 void writer_file_sync(struct writer *w);
 /* Has the current output failed? */
 bool writer_file_failed(const struct writer *w);
-/* The current output failed: replace it (see writer_file.c). */
-void writer_file_replace_failed(struct writer *w, uint64_t name_ns);
 /*
  * --min-free: rec of input would take the total handed to the outputs
  * (at, so far) past the budget, or writing is stopped: wait for room,
@@ -91,5 +93,16 @@ void writer_file_replace_failed(struct writer *w, uint64_t name_ns);
  */
 bool writer_file_disk(struct writer *w, const struct queue_rec *rec,
     size_t input, uint64_t at);
+
+/* The size of the current file as -S and --stop-after bytes: see it */
+
+/* What the format still writes at its end (its header is out). */
+uint64_t writer_file_trailer_bytes(const struct writer *w);
+/* What rec of input adds to it. */
+uint64_t writer_file_record_bytes(struct writer *w,
+    const struct queue_rec *rec, size_t input);
+/* What a new file holding only rec would hold (no file's header is out). */
+uint64_t writer_file_fresh_bytes(struct writer *w,
+    const struct queue_rec *rec, size_t input);
 
 #endif
