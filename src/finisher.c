@@ -61,6 +61,7 @@ struct finisher {
 	struct stats	*stats;
 	bool		 manifest;
 	const char	*format;
+	struct retain	*retain;
 	/* finisher thread only until joined */
 	bool		 failed;
 };
@@ -209,6 +210,8 @@ complete(struct finisher *f, struct output *o, struct segment *seg)
 		f->failed = true;
 	}
 	stats_segment_done(f->stats, seg, &res);
+	if (res.final_path[0] != '\0' && !res.failed_name)
+		retain_file_done(f->retain, res.final_path, res.bytes);
 	segment_destroy(seg);
 }
 
@@ -276,6 +279,7 @@ finisher_create(const struct finisher_setup *fs, char *err, size_t errlen)
 	f->stats = fs->stats;
 	f->manifest = fs->manifest;
 	f->format = fs->format != NULL ? fs->format : "pcap";
+	f->retain = fs->retain;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->nonempty, NULL);
 	pthread_cond_init(&f->nonfull, NULL);

@@ -22,6 +22,7 @@
 
 #include "deliver.h"
 #include "output.h"
+#include "retain.h"
 #include "segment.h"
 #include "stats.h"
 
@@ -38,6 +39,8 @@ struct finisher_setup {
 	/* --manifest: NAME.json before each file gets its name NAME */
 	bool		 manifest;
 	const char	*format;	/* the manifests' "format": "pcap"... */
+	/* the disk bounds, told of every file placed; may be NULL */
+	struct retain	*retain;
 };
 
 /* Start the finisher thread.  NULL with err on failure. */

@@ -38,6 +38,7 @@
 #include "place.h"
 #include "privs.h"
 #include "recover.h"
+#include "retain.h"
 #include "seqfile.h"
 #include "session.h"
 #include "spawn.h"
@@ -92,32 +93,11 @@ recovered(void *d, const char *want, const char *placed, bool ok)
 	deliver_placed(d, want, placed, ok);
 }
 
-static int
-check_output(const struct config *cfg, char *err, size_t errlen)
+/* retain.c's "awaits delivery?" (deliver.c knows) */
+static bool
+pending_of(void *deliver, const char *base)
 {
-	char dir[PATH_MAX];
-	const char *slash;
-
-	if (cfg->rotating)
-		return place_check_dir(cfg->output_path, err, errlen);
-	if (strcmp(cfg->output_path, "-") == 0)
-		return 0;
-	slash = strrchr(cfg->output_path, '/');
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == cfg->output_path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s",
-		    (int)(slash - cfg->output_path), cfg->output_path);
-	if (slash != NULL && slash[1] == '\0') {
-		log_seterr(err, errlen, "output file '%s' names a directory "
-		    "(use -B for a directory)", cfg->output_path);
-		return -1;
-	}
-	if (place_check_dir(dir, err, errlen) != 0)
-		return -1;
-	return output_check_target(cfg->output_path, err, errlen);
+	return deliver_is_pending(deliver, base);
 }
 
 /* Everything main() sets up, in start-up order; run_free() undoes it. */
@@ -134,6 +114,7 @@ struct run {
 	struct deliver	*deliver;	/* -B or --post-rotate, else NULL */
 	struct metrics_out *metrics;	/* NULL: no --metrics-* */
 	struct recover	*recovery;
+	struct retain	*retain;	/* the disk bounds, or NULL */
 	struct privs_user user;
 	char		**lzop_argv;	/* -Z lzo through lzop (owned) */
 	char		**pipeout_argv;	/* lzop_argv or cfg.pipeout_argv */
@@ -305,7 +286,8 @@ prepare(struct run *r)
 			return -1;
 		}
 	}
-	if (check_output(cfg, err, errlen) != 0)
+	if (place_check_output(cfg->output_path, cfg->rotating, err,
+	    errlen) != 0)
 		goto fail;
 	/* known before the inputs open: their decompressors run as the user */
 	if (cfg->relinquish_user != NULL &&
@@ -403,7 +385,8 @@ drop_privileges(struct run *r)
 		/* again as the user that writes the files and the seqfile */
 		if (privs_drop(cfg->relinquish_user, &r->user, err,
 		    errlen) != 0 ||
-		    check_output(cfg, err, errlen) != 0 ||
+		    place_check_output(cfg->output_path, cfg->rotating, err,
+	    errlen) != 0 ||
 		    (cfg->seqfile != NULL &&
 		    seqfile_check(cfg->seqfile, err, errlen) != 0)) {
 			log_error("%s", err);
@@ -445,6 +428,15 @@ start_threads(struct run *r)
 	}
 	r->stats_ok = true;
 	stats_set_delivery(&r->stats, deliver_stats(r->deliver));
+	/* the disk bounds: may delete files of earlier runs right away,
+	 * never one that awaits delivery */
+	if ((r->retain = retain_create(&r->cfg, &r->stats, WRITER_BUFSIZE,
+	    r->first_seq, pending_of, r->deliver, r->err,
+	    sizeof(r->err))) == NULL && r->err[0] != '\0') {
+		log_error("%s", r->err);
+		return -1;
+	}
+	deliver_set_on_delivered(r->deliver, retain_wake, r->retain);
 	/* before the readers start; the control socket's commands use them */
 	if ((r->sessions = sessions_create(r->inputs, r->opened, r->err,
 	    sizeof(r->err))) == NULL) {
@@ -486,6 +478,7 @@ capture(struct run *r)
 		.pipeout_argv = r->pipeout_argv,
 		.compress_type = r->compress_type,
 		.deliver = r->deliver,
+		.retain = r->retain,
 	};
 
 	/* systemd (Type=notify); no-ops without NOTIFY_SOCKET */
@@ -506,6 +499,8 @@ drain(struct run *r, int status)
 		input_join(r->inputs[i]);
 	/* every file is placed: hooks get a bounded time to finish */
 	deliver_stop(r->deliver, HOOK_WAIT_S);
+	retain_destroy(r->retain);	/* its last deletions in the totals */
+	r->retain = NULL;
 	control_finish(&r->ctl);	/* the final STATUS line */
 	(void)metrics_out_final(r->metrics);	/* totals final; logs */
 	for (size_t i = 0; i < r->started; i++)
@@ -526,6 +521,9 @@ run_free(struct run *r)
 		atomic_store(&r->ctl.stop, true);
 		(void)recover_join(r->recovery);
 	}
+	/* the delivery thread may wake the disk bounds' thread: it first */
+	deliver_stop(r->deliver, 0);
+	retain_destroy(r->retain);
 	control_finish(&r->ctl);
 	/* stops serving: the metrics read the stats, the sessions and
 	 * through them the inputs, all freed below */

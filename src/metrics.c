@@ -187,11 +187,14 @@ render_output(struct metrics_buf *b, const struct metrics_view *v)
 	    "no file, by reason: output (a write, compressor or rename "
 	    "failed), unfit (a link type the file cannot hold), nofile (no "
 	    "file could be opened), stop (taken after --stop-after was "
-	    "reached).");
+	    "reached), disk (writing stopped for --min-free).");
 	metrics_buf_printf(b, "%s{reason=\"output\"} %" PRIu64 "\n"
 	    "%s{reason=\"unfit\"} %" PRIu64 "\n"
 	    "%s{reason=\"nofile\"} %" PRIu64 "\n", lost, s->lost_output,
 	    lost, s->unfit, lost, s->lost_nofile);
+	/* the disk bounds: not writing (--min-free) */
+	metrics_buf_printf(b, "%s{reason=\"disk\"} %" PRIu64 "\n", lost,
+	    s->lost_disk);
 	/* --stop-after: taken from the queues once it was reached */
 	metrics_buf_printf(b, "%s{reason=\"stop\"} %" PRIu64 "\n", lost,
 	    s->lost_stop);
@@ -212,6 +215,29 @@ render_output(struct metrics_buf *b, const struct metrics_view *v)
 	if (v->free_known)
 		metrics_buf_printf(b, "mtracecap_output_free_bytes %" PRIu64
 		    "\n", v->free_bytes);
+}
+
+/* The disk bounds (--max-files, --max-bytes, --min-free). */
+static void
+render_disk(struct metrics_buf *b, const struct metrics_view *v)
+{
+	static const char del[] = "mtracecap_files_deleted_total";
+	static const char *const bound[STATS_BOUNDS] = { "files", "bytes",
+	    "free" };
+	const struct stats_snapshot *s = v->snap;
+
+	family(b, del, "counter", "Files the disk bounds deleted, by the "
+	    "bound that needed the room: files (--max-files), bytes "
+	    "(--max-bytes), free (--min-free).");
+	for (int k = 0; k < STATS_BOUNDS; k++)
+		metrics_buf_printf(b, "%s{bound=\"%s\"} %" PRIu64 "\n", del,
+		    bound[k], s->deleted[k]);
+	single(b, "mtracecap_deleted_bytes_total", "counter", "Bytes of the "
+	    "files (and their manifests) the disk bounds deleted.",
+	    s->deleted_bytes);
+	single(b, "mtracecap_writing", "gauge", "0 while writing is stopped "
+	    "because --min-free cannot be kept, else 1.",
+	    s->disk_stopped ? 0 : 1);
 }
 
 static void
@@ -237,6 +263,7 @@ metrics_render(struct metrics_buf *b, const struct metrics_view *v)
 {
 	render_inputs(b, v);
 	render_output(b, v);
+	render_disk(b, v);
 	render_process(b, v);
 	return b->oom ? -1 : 0;
 }

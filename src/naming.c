@@ -126,6 +126,87 @@ naming_manifest_longest(const char *ext)
 	    (ext != NULL ? strlen(ext) : 0) + 4 + strlen(".json");
 }
 
+/* n digits at p as a number, or -1 if one is not a digit. */
+static long
+digits(const char *p, size_t n)
+{
+	long v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/* p is "" or ".N" (1..999, no leading zero): *clash, true. */
+static bool
+parse_clash(const char *p, size_t len, unsigned *clash)
+{
+	long v;
+
+	*clash = 0;
+	if (len == 0)
+		return true;
+	if (len < 2 || len > 4 || p[0] != '.' || p[1] == '0' ||
+	    (v = digits(p + 1, len - 1)) < 1)
+		return false;
+	*clash = (unsigned)v;
+	return true;
+}
+
+bool
+naming_parse_segment(const char *name, const char *ext,
+    struct naming_parsed *out)
+{
+	static const char json[] = ".json";
+	size_t elen = ext != NULL ? strlen(ext) : 0, len = strlen(name), rest;
+	long f[7];
+	struct naming_parsed p;
+	const char *tail;
+
+	if (len < SEGMENT_LEN + elen || name[8] != '-' || name[15] != '-')
+		return false;
+	f[0] = digits(name, 4);
+	f[1] = digits(name + 4, 2);
+	f[2] = digits(name + 6, 2);
+	f[3] = digits(name + 9, 2);
+	f[4] = digits(name + 11, 2);
+	f[5] = digits(name + 13, 2);
+	f[6] = digits(name + 16, 8);
+	for (int i = 0; i < 7; i++)
+		if (f[i] < 0)
+			return false;
+	if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
+	    f[4] > 59 || f[5] > 60)
+		return false;
+	if (elen > 0 && memcmp(name + SEGMENT_LEN, ext, elen) != 0)
+		return false;
+	tail = name + SEGMENT_LEN + elen;
+	rest = len - SEGMENT_LEN - elen;
+	p.manifest = false;
+	if (!parse_clash(tail, rest, &p.clash)) {
+		/* <segment>[.N].json: a manifest */
+		if (rest < sizeof(json) - 1 ||
+		    strcmp(tail + rest - (sizeof(json) - 1), json) != 0 ||
+		    !parse_clash(tail, rest - (sizeof(json) - 1), &p.clash))
+			return false;
+		p.manifest = true;
+	}
+	p.year = (unsigned)f[0];
+	p.mon = (unsigned)f[1];
+	p.mday = (unsigned)f[2];
+	p.hour = (unsigned)f[3];
+	p.min = (unsigned)f[4];
+	p.sec = (unsigned)f[5];
+	p.seq = (uint32_t)f[6];
+	p.time_key = ((((uint64_t)p.year * 100 + p.mon) * 100 + p.mday) *
+	    100 + p.hour) * 10000 + p.min * 100 + p.sec;
+	*out = p;
+	return true;
+}
+
 uint32_t
 naming_next_seq(uint32_t seq)
 {

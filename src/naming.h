@@ -60,6 +60,29 @@ int naming_manifest_temp(char *buf, size_t len, const char *dir, pid_t pid,
 /* Length of the longest such temp name for segments with extension ext
  * (see naming_longest()). */
 size_t naming_manifest_longest(const char *ext);
+/* What naming_parse_segment() found in a completed segment's name. */
+struct naming_parsed {
+	unsigned	 year, mon, mday, hour, min, sec;	/* as written */
+	uint64_t	 time_key;	/* YYYYMMDDHHMMSS as a number: orders
+					 * the names' times (local or UTC, as
+					 * they were written) */
+	uint32_t	 seq;		/* NNNNNNNN */
+	unsigned	 clash;		/* the ".N" placement added (place.c),
+					 * 0 = none */
+	bool		 manifest;	/* the name is <segment>.json */
+};
+
+/*
+ * Is name (one path component) a completed segment of the scheme with
+ * extension ext (NULL: ""): YYYYMMDD-HHMMSS-NNNNNNNN<ext>, maybe with the
+ * ".N" (1 to 999, no leading zero) that placement adds on a clash, or
+ * that name plus ".json" (its manifest)?  True with *out filled; false
+ * (*out untouched) for any other name: another prefix or extension, a
+ * field out of range (month 1-12, day 1-31, hour 0-23, minute 0-59,
+ * second 0-60), a temp name, NAME.failed.  Pure.
+ */
+bool naming_parse_segment(const char *name, const char *ext,
+    struct naming_parsed *out);
 /* Sequence number after seq (wraps after NAMING_SEQ_MAX). */
 uint32_t naming_next_seq(uint32_t seq);
 

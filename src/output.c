@@ -177,20 +177,6 @@ count_buffered(struct output *o, size_t input)
 		o->buf_by[input]++;
 }
 
-int
-output_check_target(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
-	    S_ISDIR(st.st_mode)) {
-		log_seterr(err, errlen, "output '%s' is a directory (use -B "
-		    "for a directory)", path);
-		return -1;
-	}
-	return 0;
-}
-
 /* Only a fifo or a character device is ever written in place. */
 static bool
 writable_direct(mode_t mode)
@@ -217,7 +203,7 @@ open_direct(struct output *o, const atomic_bool *stop, char *err,
 	struct stat st;
 	int fd, fl;
 
-	if (output_check_target(o->final, err, errlen) != 0)
+	if (place_check_target(o->final, err, errlen) != 0)
 		return -1;
 	/* a block device, a socket, a link to one...: the rename replaces
 	 * the name (a link itself, never its target) */

@@ -131,13 +131,6 @@ typedef void (*output_place_fn)(void *arg, const char *temp, char *want,
 void output_set_before_place(struct output *o, output_place_fn fn,
     void *arg);
 
-/*
- * Startup check for a single output file: -1 with err naming path when it
- * is an existing directory (or a link to one), which the final rename
- * could never replace; 0 otherwise (also for "-").  Creates nothing.
- */
-int output_check_target(const char *path, char *err, size_t errlen);
-
 /* Remove the temp file (a fifo or device is only closed), free o. */
 void output_abort(struct output *o);
 

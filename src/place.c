@@ -153,3 +153,45 @@ place_check_dir(const char *dir, char *err, size_t errlen)
 	    dir, strerror(errno));
 	return -1;
 }
+
+int
+place_check_target(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		log_seterr(err, errlen, "output '%s' is a directory (use -B "
+		    "for a directory)", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+place_check_output(const char *path, bool rotating, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash;
+
+	if (rotating)
+		return place_check_dir(path, err, errlen);
+	if (strcmp(path, "-") == 0)
+		return 0;
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s",
+		    (int)(slash - path), path);
+	if (slash != NULL && slash[1] == '\0') {
+		log_seterr(err, errlen, "output file '%s' names a directory "
+		    "(use -B for a directory)", path);
+		return -1;
+	}
+	if (place_check_dir(dir, err, errlen) != 0)
+		return -1;
+	return place_check_target(path, err, errlen);
+}

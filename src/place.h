@@ -41,4 +41,19 @@ int place_fsync_dir(const char *dir);
  */
 int place_check_dir(const char *dir, char *err, size_t errlen);
 
+/*
+ * Startup check for a single output file: -1 with err naming path when it
+ * is an existing directory (or a link to one), which the final rename
+ * could never replace; 0 otherwise (also for "-").  Creates nothing.
+ */
+int place_check_target(const char *path, char *err, size_t errlen);
+
+/*
+ * Startup check of the output: -B's directory (rotating) can take new
+ * files, or a single file's directory can and path is no directory
+ * ("-": nothing to check).  0, or -1 with err naming the path.
+ */
+int place_check_output(const char *path, bool rotating, char *err,
+    size_t errlen);
+
 #endif

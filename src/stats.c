@@ -147,7 +147,7 @@ stats_snapshot(struct stats *s, struct stats_snapshot *out)
 	out->lost_nofile = s->lost_nofile;
 	out->lost_stop = s->lost_stop;
 	out->lost_output = out->lost - out->unfit - s->lost_nofile -
-	    s->lost_stop;
+	    s->lost_stop - s->lost_disk;
 	out->last_done_ns = s->last_done_ns;
 	out->disorders = s->disorders;
 	out->live_written = s->live_written;
@@ -155,6 +155,12 @@ stats_snapshot(struct stats *s, struct stats_snapshot *out)
 	out->name_current = s->name_current;
 	memcpy(out->name, s->name, sizeof(out->name));
 	read_delivery(s->delivery, out);
+	/* the disk bounds */
+	out->disk_bounds = s->disk_bounds;
+	out->disk_stopped = s->disk_stopped;
+	out->lost_disk = s->lost_disk;
+	memcpy(out->deleted, s->deleted, sizeof(out->deleted));
+	out->deleted_bytes = s->deleted_bytes;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -209,6 +215,14 @@ stats_lost_nofile(struct stats *s, size_t input)
 }
 
 void
+stats_lost_disk(struct stats *s, size_t input)
+{
+	s->w_fates[input].lost++;
+	s->w_disk++;
+	s->w_pending = true;
+}
+
+void
 stats_lost_stop(struct stats *s, size_t input)
 {
 	s->w_fates[input].lost++;
@@ -237,6 +251,8 @@ publish_pending(struct stats *s)
 	}
 	s->lost_nofile += s->w_nofile;
 	s->w_nofile = 0;
+	s->lost_disk += s->w_disk;
+	s->w_disk = 0;
 	s->lost_stop += s->w_stop;
 	s->w_stop = 0;
 	s->w_pending = false;
@@ -400,6 +416,32 @@ stats_segment_done(struct stats *s, struct segment *seg,
 		report_segment(s, seg, res);
 }
 
+void
+stats_disk_bounds(struct stats *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->disk_bounds = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+stats_disk_deleted(struct stats *s, enum stats_bound bound, uint64_t bytes)
+{
+	pthread_mutex_lock(&s->lock);
+	s->deleted[bound]++;
+	s->deleted_bytes += bytes;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void
+stats_disk_stopped(struct stats *s, bool stopped)
+{
+	pthread_mutex_lock(&s->lock);
+	publish_pending(s);
+	s->disk_stopped = stopped;
+	pthread_mutex_unlock(&s->lock);
+}
+
 uint64_t
 stats_total_written(struct stats *s)
 {
@@ -427,7 +469,7 @@ stats_total_lost(struct stats *s)
 void
 stats_live_status(struct stats *s, char *buf, size_t len)
 {
-	char file[sizeof(s->name) + 16] = "", awaiting[48] = "";
+	char file[sizeof(s->name) + 16] = "", awaiting[48] = "", disk[32] = "";
 	struct stats_snapshot snap;
 
 	snap.n = 0;		/* the totals only */
@@ -439,10 +481,13 @@ stats_live_status(struct stats *s, char *buf, size_t len)
 	if (snap.deliveries_pending > 0)
 		snprintf(awaiting, sizeof(awaiting), ", %" PRIu64 " awaiting "
 		    "delivery", snap.deliveries_pending);
+	/* the disk bounds */
+	if (snap.disk_stopped)
+		snprintf(disk, sizeof(disk), ", not writing: disk");
 	snprintf(buf, len, "%" PRIu64 " packets written, %" PRIu64 " lost, %"
-	    PRIu64 " dropped by the kernel; %" PRIu64 " file%s done%s%s",
+	    PRIu64 " dropped by the kernel; %" PRIu64 " file%s done%s%s%s",
 	    snap.live_written, snap.live_lost + snap.unfit, snap.kernel_drops,
-	    snap.files, snap.files == 1 ? "" : "s", file, awaiting);
+	    snap.files, snap.files == 1 ? "" : "s", file, awaiting, disk);
 }
 
 /* -vv: the figures of each socket of a fan-out source. */
@@ -462,11 +507,32 @@ report_streams(const struct stats *s, size_t i)
 	}
 }
 
+/*
+ * The disk bounds' part of the totals line: lost_disk= whenever a bound
+ * is in force, with -v what they deleted.
+ */
+static const char *
+disk_totals(const struct stats_snapshot *snap, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!snap->disk_bounds)
+		return buf;
+	if (log_verbosity() >= 1)
+		snprintf(buf, len, " lost_disk=%" PRIu64 " deleted=%" PRIu64
+		    " deleted_bytes=%" PRIu64, snap->lost_disk,
+		    snap->deleted[STATS_BOUND_FILES] +
+		    snap->deleted[STATS_BOUND_BYTES] +
+		    snap->deleted[STATS_BOUND_FREE], snap->deleted_bytes);
+	else
+		snprintf(buf, len, " lost_disk=%" PRIu64, snap->lost_disk);
+	return buf;
+}
+
 void
 stats_final_report(struct stats *s)
 {
 	struct stats_snapshot *snap = s->report;
-	char gaps[64] = "", stop[48] = "", sec[32], delivery[64] = "";
+	char gaps[64] = "", stop[48] = "", sec[32], delivery[64] = "", disk[96];
 
 	stats_snapshot(s, snap);
 	for (size_t i = 0; i < s->n; i++) {
@@ -509,6 +575,7 @@ stats_final_report(struct stats *s)
 		    snap->deliveries_pending);
 	log_error("total: files=%" PRIu64 " written=%" PRIu64 " lost=%"
 	    PRIu64 " disorders=%" PRIu64 " dropped_by_kernel=%" PRIu64
-	    "%s%s%s", snap->files, snap->written, snap->lost,
-	    snap->disorders, snap->kernel_drops, gaps, stop, delivery);
+	    "%s%s%s%s", snap->files, snap->written, snap->lost,
+	    snap->disorders, snap->kernel_drops, gaps, stop, delivery,
+	    disk_totals(snap, disk, sizeof(disk)));
 }

@@ -47,6 +47,14 @@ struct stats_delivery {
 	atomic_uint_fast64_t failures;	/* hooks that failed (each attempt) */
 };
 
+/* Which disk bound deleted a file (retain.c). */
+enum stats_bound {
+	STATS_BOUND_FILES,	/* --max-files */
+	STATS_BOUND_BYTES,	/* --max-bytes */
+	STATS_BOUND_FREE,	/* --min-free */
+	STATS_BOUNDS
+};
+
 /* The fates of one input's packets, as far as known. */
 struct stats_fates {
 	uint64_t	 written;	/* in completed files */
@@ -77,6 +85,12 @@ struct stats {
 	uint64_t	 live_lost;	/* lost so far (without unfit) */
 	bool		 name_current;	/* name is being written */
 	char		 name[256];	/* file name, no directory */
+	/* the disk bounds (retain.c), under lock */
+	bool		 disk_bounds;	/* some bound is in force */
+	bool		 disk_stopped;	/* not writing: --min-free */
+	uint64_t	 lost_disk;	/* of fates.lost: disk stop */
+	uint64_t	 deleted[STATS_BOUNDS];	/* files deleted, by bound */
+	uint64_t	 deleted_bytes;	/* their bytes (manifests too) */
 
 	struct stats_snapshot *report;	/* room for stats_final_report */
 	const struct stats_delivery *delivery;	/* NULL: none (no -B and
@@ -85,6 +99,7 @@ struct stats {
 	/* writer thread only: counted, not published yet */
 	struct stats_fates *w_fates;	/* per input: lost and unfit */
 	uint64_t	 w_nofile;	/* of w_fates' lost: no file open */
+	uint64_t	 w_disk;	/* of w_fates' lost: disk stop */
 	uint64_t	 w_stop;	/* of w_fates' lost: --stop-after */
 	bool		 w_pending;
 };
@@ -132,7 +147,7 @@ struct stats_snapshot {
 					 * was reached */
 	uint64_t	 lost_output;	/* of lost: a write, compressor or
 					 * rename failed (lost - unfit - nofile
-					 * - stop) */
+					 * - stop - disk) */
 	uint64_t	 last_done_ns;	/* last file completed, 0: none */
 	uint64_t	 gaps, reopens;
 	bool		 name_current;
@@ -142,6 +157,12 @@ struct stats_snapshot {
 	uint64_t	 deliveries_pending;
 	uint64_t	 files_delivered;
 	uint64_t	 hook_failures;
+	/* the disk bounds */
+	bool		 disk_bounds;
+	bool		 disk_stopped;
+	uint64_t	 lost_disk;	/* of lost: not writing (--min-free) */
+	uint64_t	 deleted[STATS_BOUNDS];
+	uint64_t	 deleted_bytes;
 };
 
 int stats_init(struct stats *s, struct input *const *inputs, size_t n);
@@ -162,6 +183,9 @@ void stats_snapshot(struct stats *s, struct stats_snapshot *out);
 
 /* Writer: a packet of input that could not go into a file (none open). */
 void stats_lost_nofile(struct stats *s, size_t input);
+/* Writer: a packet of input not written because the disk bounds stopped
+ * writing (--min-free cannot be kept). */
+void stats_lost_disk(struct stats *s, size_t input);
 /* Writer: a packet of input taken after --stop-after was reached. */
 void stats_lost_stop(struct stats *s, size_t input);
 /* Writer: a packet of input whose link type the file cannot hold. */
@@ -190,6 +214,14 @@ void stats_writer_done(struct stats *s, uint64_t disorders);
  */
 void stats_segment_done(struct stats *s, struct segment *seg,
     const struct output_result *res);
+/* The disk bounds are in force (before the writer starts). */
+void stats_disk_bounds(struct stats *s);
+/* Disk thread: it deleted a file of bytes bytes (its manifest included)
+ * for bound. */
+void stats_disk_deleted(struct stats *s, enum stats_bound bound,
+    uint64_t bytes);
+/* Writer: writing stopped for --min-free (true) or resumed (false). */
+void stats_disk_stopped(struct stats *s, bool stopped);
 /* At exit, always: one line per input and a total. */
 void stats_final_report(struct stats *s);
 /* Sum of packets written / not written (lost + unfit). */

@@ -26,6 +26,9 @@
  *   writer_stop.c's.
  * - The file header is written lazily (first packet or close) so that a
  *   file opened before any packet still gets the right link type.
+ * - The disk bounds (retain.h) are the disk thread's; the writer only
+ *   asks before each new file (writer_file_open) and, with --min-free,
+ *   compares its total with the budget per packet (disk_room).
  */
 #include "config.h"
 
@@ -210,6 +213,26 @@ maybe_rotate_for_packet(struct writer *w, const struct queue_rec *rec,
 		rotate_to(w, name);
 }
 
+/*
+ * --min-free: may rec be written?  One relaxed load and a compare while
+ * the budget has room (the total is published for the disk thread with
+ * a relaxed store); writer_file_disk decides otherwise.
+ */
+static inline bool
+disk_room(struct writer *w, const struct queue_rec *rec, size_t input)
+{
+	uint64_t at;
+
+	if (w->gate.allow_until == NULL)
+		return true;
+	at = w->handed_base + (w->out != NULL ? output_bytes(w->out) : 0);
+	atomic_store_explicit(w->gate.handed, at, memory_order_relaxed);
+	if (!w->disk_stopped && at + w->fmt->record_size(rec) <=
+	    atomic_load_explicit(w->gate.allow_until, memory_order_relaxed))
+		return true;
+	return writer_file_disk(w, rec, input, at);
+}
+
 /* SIGHUP (the control thread's flag), if it came: a new file. */
 static void
 take_rotate_request(struct writer *w)
@@ -298,7 +321,10 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	}
 	fs = (struct finisher_setup){ .deliver = ws->deliver,
 	    .stats = ws->stats, .manifest = ws->cfg->manifest,
-	    .format = ws->cfg->pcapng ? "pcapng" : "pcap" };
+	    .format = ws->cfg->pcapng ? "pcapng" : "pcap",
+	    .retain = ws->retain };
+	if ((w->retain = ws->retain) != NULL)
+		retain_gate(w->retain, &w->gate);
 	if ((w->finisher = finisher_create(&fs, err, sizeof(err))) == NULL) {
 		log_error("%s", err);
 		return -1;
@@ -373,7 +399,8 @@ writer_run(const struct writer_setup *ws)
 		maybe_rotate_for_packet(&w, rec, input);
 		if (rec->ts_ns > w.fmt->max_ts_ns)
 			writer_sources_late(&w.srcs, rec, input);
-		write_packet(&w, rec, input, disorder);
+		if (disk_room(&w, rec, input))
+			write_packet(&w, rec, input, disorder);
 		merge_release(w.merge);
 	}
 	writer_file_close(&w);

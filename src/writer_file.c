@@ -1,8 +1,9 @@
 /*
  * writer_file.c - the life of the writer's current file: wait for -W,
  * name and open it with its segment, write its header, publish its
- * progress, hand it to the finisher, replace it when it failed.  The
- * writer's thread only (see writer.c's DESIGN).
+ * progress, hand it to the finisher, replace it when it failed, stop and
+ * resume for --min-free.  The writer's thread only (see writer.c's
+ * DESIGN).
  */
 #include "config.h"
 
@@ -19,7 +20,7 @@
 #include "writer_file.h"
 
 #define WATCHFILE_POLL_NS	CLOCK_STOP_LATENCY_NS
-#define OUTPUT_BUFSIZE		(1u << 20)
+#define OUTPUT_BUFSIZE		WRITER_BUFSIZE
 
 /* -W: hold the next file until the watchfile exists (or we stop). */
 static void
@@ -75,6 +76,12 @@ writer_file_open(struct writer *w, uint64_t name_ns)
 		.ninputs = w->ws->ninputs,
 	};
 
+	if (w->disk_stopped) {
+		/* --min-free: no file until writer_file_disk resumes */
+		w->file.retry_at = rotate_clock_mono(w->clock) +
+		    WRITER_REOPEN_DELAY_NS;
+		return;
+	}
 	wait_watchfile(w);
 	if (cfg->rotating) {
 		if (naming_segment(path, sizeof(path), cfg->output_path,
@@ -86,6 +93,8 @@ writer_file_open(struct writer *w, uint64_t name_ns)
 			return;
 		}
 		p.path = path;
+		if (w->retain != NULL)	/* room for it (disk bounds) */
+			retain_before_file(w->retain, path, w->handed_base);
 	}
 	if ((w->seg = segment_create(w->ws->ninputs)) == NULL) {
 		snprintf(err, sizeof(err), "out of memory for '%s'", p.path);
@@ -187,6 +196,7 @@ writer_file_close(struct writer *w)
 	if (w->fmt->file_trailer != NULL)
 		(void)w->fmt->file_trailer(w->srcs.src, &w->srcs.file, w->seg,
 		    writer_file_emit, w);
+	w->handed_base += output_bytes(w->out);
 	if (w->stop_on)		/* --stop-after bytes: */
 		stop_after_file_ended(&w->stop, output_bytes(w->out));
 	finisher_submit(w->finisher, w->out, w->seg);
@@ -208,6 +218,31 @@ writer_file_trailer_bytes(const struct writer *w)
 {
 	return w->fmt->trailer_size != NULL && w->header_written ?
 	    w->fmt->trailer_size(&w->srcs.file) : 0;
+}
+
+bool
+writer_file_disk(struct writer *w, const struct queue_rec *rec, size_t input,
+    uint64_t at)
+{
+	if (!w->disk_stopped) {
+		if (retain_wait_room(w->retain, at + w->fmt->record_size(rec)))
+			return true;
+		/* only files that must stay are left: close what we have */
+		writer_file_close(w);
+		w->disk_stopped = true;
+		w->disk_lost = 0;
+		w->failed = true;
+		retain_disk_stop(w->retain);
+	} else if (retain_may_resume(w->retain)) {
+		retain_disk_resume(w->retain, w->disk_lost);
+		w->disk_stopped = false;
+		writer_file_open(w, rotate_sched_packet_name(&w->sched,
+		    rec->ts_ns));
+		return true;
+	}
+	stats_lost_disk(w->stats, input);
+	w->disk_lost++;
+	return false;
 }
 
 /*

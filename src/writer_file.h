@@ -16,6 +16,7 @@
 #include "format.h"
 #include "merge.h"
 #include "output.h"
+#include "retain.h"
 #include "rotate.h"
 #include "segment.h"
 #include "stop_after.h"
@@ -52,6 +53,12 @@ struct writer {
 	uint32_t		 seq;
 	uint64_t		 fail_seen;	/* mono ns the output failed, 0 = ok */
 	bool			 failed;
+	/* the disk bounds (retain.h), NULL: none */
+	struct retain		*retain;
+	struct retain_gate	 gate;		/* allow_until NULL: no --min-free */
+	uint64_t		 handed_base;	/* bytes of the files closed */
+	bool			 disk_stopped;	/* --min-free: not writing */
+	uint64_t		 disk_lost;	/* packets since the stop */
 
 	struct stop_after	 stop;		/* --stop-after (writer_stop.c) */
 	bool			 stop_on;	/* ...any condition given */
@@ -79,6 +86,13 @@ int writer_file_emit(void *ctx, const void *bytes, size_t len);
 void writer_file_sync(struct writer *w);
 /* Has the current output failed? */
 bool writer_file_failed(const struct writer *w);
+/*
+ * --min-free: rec of input would take the total handed to the outputs
+ * (at, so far) past the budget, or writing is stopped: wait for room,
+ * stop or resume.  True if rec is to be written; false: counted as lost.
+ */
+bool writer_file_disk(struct writer *w, const struct queue_rec *rec,
+    size_t input, uint64_t at);
 
 /* The size of the current file as -S and --stop-after bytes: see it */
 

@@ -13,8 +13,13 @@
 #include "control.h"
 #include "input.h"
 #include "options.h"
+#include "retain.h"
 #include "rotate.h"
 #include "stats.h"
+
+/* Each output's buffer: bytes handed to it that the disk may not show
+ * yet (the disk bounds' slack). */
+#define WRITER_BUFSIZE		(1u << 20)
 
 struct writer_setup {
 	const struct config	*cfg;
@@ -30,6 +35,7 @@ struct writer_setup {
 	struct deliver		*deliver;	/* --post-rotate, or NULL */
 	const struct rotate_clock *clock;	/* NULL: the system's (tests
 						 * inject theirs) */
+	struct retain		*retain;	/* the disk bounds, or NULL */
 };
 
 #endif

@@ -40,6 +40,9 @@ static const char *const families[][2] = {
 	{ "mtracecap_files_failed_total", "counter" },
 	{ "mtracecap_last_file_completed_timestamp_seconds", "gauge" },
 	{ "mtracecap_output_free_bytes", "gauge" },
+	{ "mtracecap_files_deleted_total", "counter" },
+	{ "mtracecap_deleted_bytes_total", "counter" },
+	{ "mtracecap_writing", "gauge" },
 	{ "mtracecap_build_info", "gauge" },
 	{ "process_start_time_seconds", "gauge" },
 	{ "process_cpu_seconds_total", "counter" },
@@ -149,6 +152,12 @@ test_every_family_from_zero(void **state)
 	    "{reason=\"unfit\"} 0");
 	assert_line(f.b.p, "mtracecap_output_lost_packets_total"
 	    "{reason=\"nofile\"} 0");
+	assert_line(f.b.p, "mtracecap_output_lost_packets_total"
+	    "{reason=\"disk\"} 0");
+	assert_line(f.b.p, "mtracecap_files_deleted_total{bound=\"files\"} 0");
+	assert_line(f.b.p, "mtracecap_files_deleted_total{bound=\"bytes\"} 0");
+	assert_line(f.b.p, "mtracecap_files_deleted_total{bound=\"free\"} 0");
+	assert_line(f.b.p, "mtracecap_writing 1");
 	assert_line(f.b.p, "mtracecap_last_file_completed_timestamp_seconds "
 	    "0.000");
 	assert_line(f.b.p, "mtracecap_build_info{version=\"1.2.3\"} 1");
@@ -218,6 +227,12 @@ test_figures(void **state)
 		"mtracecap_files_failed_total 13",
 		"mtracecap_last_file_completed_timestamp_seconds 1700000000.250",
 		"mtracecap_output_free_bytes 1099511627776",
+		"mtracecap_output_lost_packets_total{reason=\"disk\"} 21",
+		"mtracecap_files_deleted_total{bound=\"files\"} 3",
+		"mtracecap_files_deleted_total{bound=\"bytes\"} 4",
+		"mtracecap_files_deleted_total{bound=\"free\"} 5",
+		"mtracecap_deleted_bytes_total 77777",
+		"mtracecap_writing 0",
 		"process_start_time_seconds 1699999999.500",
 		"process_cpu_seconds_total 2.250",
 		"process_resident_memory_bytes 8192",
@@ -241,6 +256,12 @@ test_figures(void **state)
 	f.snap.lost_output = 4;
 	f.snap.unfit = 1;
 	f.snap.lost_nofile = 9;
+	f.snap.lost_disk = 21;
+	f.snap.deleted[STATS_BOUND_FILES] = 3;
+	f.snap.deleted[STATS_BOUND_BYTES] = 4;
+	f.snap.deleted[STATS_BOUND_FREE] = 5;
+	f.snap.deleted_bytes = 77777;
+	f.snap.disk_stopped = true;
 	f.snap.disorders = 11;
 	f.snap.files = 12;
 	f.snap.files_failed = 13;

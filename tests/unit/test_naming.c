@@ -1,7 +1,8 @@
 /*
  * test_naming.c - unit tests for naming.c: segment names for fixed times,
  * extensions, sequence wrap, directory slashes, buffer limits, the
- * temporary names and their parser.
+ * temporary names and their parser, the parser of completed segment
+ * names (the disk bounds' candidates).
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -293,6 +295,125 @@ test_longest(void **state)
 	assert_int_equal(naming_longest(NULL), naming_longest(""));
 }
 
+/* naming_parse_segment(name, ext) must accept name as this. */
+static void
+expect_parsed(const char *name, const char *ext, uint64_t key, uint32_t seq,
+    unsigned clash, bool manifest)
+{
+	struct naming_parsed p;
+
+	memset(&p, 0xa5, sizeof(p));
+	if (!naming_parse_segment(name, ext, &p))
+		fail_msg("'%s' (ext '%s') not taken for a segment", name,
+		    ext != NULL ? ext : "(null)");
+	assert_int_equal(p.time_key, key);
+	assert_int_equal(p.seq, seq);
+	assert_int_equal(p.clash, clash);
+	assert_int_equal(p.manifest, manifest);
+}
+
+static void
+expect_not_segment(const char *name, const char *ext)
+{
+	struct naming_parsed p, before;
+
+	memset(&p, 0x5a, sizeof(p));
+	before = p;
+	if (naming_parse_segment(name, ext, &p))
+		fail_msg("'%s' (ext '%s') taken for a segment", name,
+		    ext != NULL ? ext : "(null)");
+	assert_memory_equal(&p, &before, sizeof(p));
+}
+
+/* Every name naming_segment makes parses back to its fields. */
+static void
+test_parse_segment_round_trip(void **state)
+{
+	static const char *const exts[] = { "", ".pcap", ".pcap.gz",
+	    ".json" };
+	static const uint32_t seqs[] = { 0, 1, 12345678, NAMING_SEQ_MAX };
+	char name[128], with[160];
+	struct naming_parsed p;
+
+	(void)state;
+	for (size_t e = 0; e < sizeof(exts) / sizeof(exts[0]); e++) {
+		for (size_t s = 0; s < sizeof(seqs) / sizeof(seqs[0]); s++) {
+			assert_int_equal(naming_segment(name, sizeof(name), "",
+			    T0, true, seqs[s], exts[e]), 0);
+			expect_parsed(name, exts[e], 20231114221320ull,
+			    seqs[s], 0, false);
+			snprintf(with, sizeof(with), "%s.json", name);
+			expect_parsed(with, exts[e], 20231114221320ull,
+			    seqs[s], 0, true);
+			snprintf(with, sizeof(with), "%s.7", name);
+			expect_parsed(with, exts[e], 20231114221320ull,
+			    seqs[s], 7, false);
+			snprintf(with, sizeof(with), "%s.999.json", name);
+			expect_parsed(with, exts[e], 20231114221320ull,
+			    seqs[s], 999, true);
+		}
+	}
+	assert_true(naming_parse_segment("20000229-235960-00000007.pcap",
+	    ".pcap", &p));
+	assert_int_equal(p.year, 2000);
+	assert_int_equal(p.mon, 2);
+	assert_int_equal(p.mday, 29);
+	assert_int_equal(p.hour, 23);
+	assert_int_equal(p.min, 59);
+	assert_int_equal(p.sec, 60);	/* a leap second, as strftime allows */
+	expect_parsed("20260101-000000-00000001", NULL, 20260101000000ull, 1,
+	    0, false);
+}
+
+/* Names of others, of other configurations and broken ones are not ours. */
+static void
+test_parse_segment_others(void **state)
+{
+	(void)state;
+	/* another extension, or none where one is configured */
+	expect_not_segment("20260101-000000-00000001.pcap", "");
+	expect_not_segment("20260101-000000-00000001.pcapng", ".pcap");
+	expect_not_segment("20260101-000000-00000001", ".pcap");
+	expect_not_segment("20260101-000000-00000001.pca", ".pcap");
+	/* prefixes: other tools', our temp names */
+	expect_not_segment("x-20260101-000000-00000001", "");
+	expect_not_segment("tmp-123-20260101-000000-00000001", "");
+	expect_not_segment("tmp-recover-1-20260101-000000-00000001", "");
+	expect_not_segment("tmp-manifest-1-20260101-000000-00000001.json", "");
+	/* suffixes: a failed file, anything after the name */
+	expect_not_segment("20260101-000000-00000001.failed", "");
+	expect_not_segment("20260101-000000-00000001.pcap.failed", ".pcap");
+	expect_not_segment("20260101-000000-00000001~", "");
+	expect_not_segment("20260101-000000-00000001.json.tmp", "");
+	expect_not_segment("20260101-000000-00000001.", "");
+	expect_not_segment("20260101-000000-00000001.0", "");
+	expect_not_segment("20260101-000000-00000001.01", "");
+	expect_not_segment("20260101-000000-00000001.1000", "");
+	expect_not_segment("20260101-000000-00000001.1x", "");
+	expect_not_segment("20260101-000000-00000001.x.json", "");
+	expect_not_segment("20260101-000000-00000001..json", "");
+	expect_not_segment("20260101-000000-00000001json", "");
+	/* fields: digits, lengths, ranges */
+	expect_not_segment("2026010-000000-00000001", "");
+	expect_not_segment("20260101-00000-000000001", "");
+	expect_not_segment("20260101-000000-0000001", "");
+	expect_not_segment("20260101_000000-00000001", "");
+	expect_not_segment("20260101-000000_00000001", "");
+	expect_not_segment("2026o101-000000-00000001", "");
+	expect_not_segment("20260101-000000-0000000a", "");
+	expect_not_segment("20260101-000000--0000001", "");
+	expect_not_segment("20261301-000000-00000001", "");
+	expect_not_segment("20260001-000000-00000001", "");
+	expect_not_segment("20260100-000000-00000001", "");
+	expect_not_segment("20260132-000000-00000001", "");
+	expect_not_segment("20260101-240000-00000001", "");
+	expect_not_segment("20260101-006000-00000001", "");
+	expect_not_segment("20260101-000061-00000001", "");
+	expect_not_segment("", "");
+	expect_not_segment(".json", "");
+	expect_not_segment("20260101-000000-00000001", "-00000001");
+}
+
 int
 main(void)
 {
@@ -307,6 +428,8 @@ main(void)
 		cmocka_unit_test(test_longest),
 		cmocka_unit_test(test_parse_round_trip),
 		cmocka_unit_test(test_parse_hostile),
+		cmocka_unit_test(test_parse_segment_round_trip),
+		cmocka_unit_test(test_parse_segment_others),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

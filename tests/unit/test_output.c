@@ -708,7 +708,7 @@ test_directory_target(void **state)
 
 	assert_int_equal(mkdir(f->path, 0755), 0);
 	err[0] = '\0';
-	assert_int_equal(output_check_target(f->path, err, sizeof(err)), -1);
+	assert_int_equal(place_check_target(f->path, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "output '%s' is a directory", f->path);
 	assert_non_null(strstr(err, want));
 	err[0] = '\0';
@@ -721,19 +721,19 @@ test_directory_target(void **state)
 	snprintf(link, sizeof(link), "%s/link", f->dir);
 	assert_int_equal(symlink(f->path, link), 0);
 	err[0] = '\0';
-	assert_int_equal(output_check_target(link, err, sizeof(err)), -1);
+	assert_int_equal(place_check_target(link, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, link));
 	p = params(link, 4096);
 	assert_null(output_open(&p, err, sizeof(err)));
 	expect_dir(f->dir, "link\nseg.pcap\n");
 
 	/* anything else is for output_open to deal with */
-	assert_int_equal(output_check_target("-", err, sizeof(err)), 0);
-	assert_int_equal(output_check_target("/dev/null", err, sizeof(err)),
+	assert_int_equal(place_check_target("-", err, sizeof(err)), 0);
+	assert_int_equal(place_check_target("/dev/null", err, sizeof(err)),
 	    0);
 	assert_int_equal(rmdir(f->path), 0);
-	assert_int_equal(output_check_target(f->path, err, sizeof(err)), 0);
-	assert_int_equal(output_check_target(link, err, sizeof(err)), 0);
+	assert_int_equal(place_check_target(f->path, err, sizeof(err)), 0);
+	assert_int_equal(place_check_target(link, err, sizeof(err)), 0);
 	expect_dir(f->dir, "link\n");
 }
 
