@@ -153,6 +153,8 @@ stream_open(struct input *in, struct input_stream *st,
 	}
 	if (rc != 0)
 		return -1;
+	if (pkt_xform_create(cfg, &st->xform, err, errlen) != 0)
+		return -1;
 	if (st->k == 0 && atomic_load(&in->nifaces) == 0 &&
 	    default_iface(in, s, err, errlen) != 0)
 		return -1;
@@ -300,6 +302,7 @@ input_destroy(struct input *in)
 		if (st->ops != NULL)
 			st->ops->close(st);
 		queue_destroy(st->q);
+		pkt_xform_destroy(st->xform);
 	}
 	input_gaps_destroy(&in->gaps);
 	for (size_t i = 0; i < atomic_load(&in->nifaces); i++)
@@ -341,6 +344,7 @@ input_stream_counts(const struct input *in, size_t k,
 		.queue_full = load(&c->queue_full),
 		.discarded = load(&c->discarded),
 		.reopens = load(&c->reopens),
+		.headers_unparsed = load(&c->headers_unparsed),
 	};
 }
 
@@ -359,6 +363,7 @@ input_counts(const struct input *in, struct input_counts *out)
 		out->queue_full += c.queue_full;
 		out->discarded += c.discarded;
 		out->reopens += c.reopens;
+		out->headers_unparsed += c.headers_unparsed;
 	}
 }
 
@@ -413,6 +418,12 @@ input_filtered_known(const struct input *in)
 	/* files filter in user space or libtrace counts its own; live
 	 * sources with a filter filter in the kernel */
 	return !in->live || !in->has_filter;
+}
+
+bool
+input_parses_headers(const struct input *in)
+{
+	return in->nstreams > 0 && in->streams[0].xform != NULL;
 }
 
 bool

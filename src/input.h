@@ -69,6 +69,7 @@ struct queue *input_stream_queue(const struct input *in, size_t k);
 struct input_counts {
 	uint64_t	read, filtered, kernel_drops, if_drops, queue_full;
 	uint64_t	discarded, reopens;
+	uint64_t	headers_unparsed;	/* pkt_xform.h */
 };
 void input_counts(const struct input *in, struct input_counts *out);
 /* ... of stream k alone (-vv's per-socket figures). */
@@ -94,6 +95,9 @@ uint64_t input_start_ns(const struct input *in);
 /* False where the filter runs in the kernel, which does not count what it
  * rejects (live captures with -F): counters.filtered then means nothing. */
 bool input_filtered_known(const struct input *in);
+/* Whether its packets are parsed (--headers-only, anonymisation): its
+ * headers_unparsed count means something. */
+bool input_parses_headers(const struct input *in);
 /* After input_join(): true if reading ended with an error (logged). */
 bool input_failed(const struct input *in);
 /* Up: not failed and no gap open (every stream captures).  Any thread. */

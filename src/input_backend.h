@@ -40,6 +40,7 @@
 #include "input_iface.h"
 #include "log.h"
 #include "options.h"
+#include "pkt_xform.h"
 #include "queue.h"
 #include "session_count.h"
 
@@ -156,6 +157,8 @@ struct input_stream {
 	const struct bpf_program *filter;
 	struct bpf_program	 prog;		/* compiled by input_libpcap */
 	bool			 have_prog;
+	/* --headers-only, anonymisation (pkt_xform.h): NULL for neither */
+	struct pkt_xform	*xform;
 	unsigned		 batch;		/* between read ops */
 	struct input_counters	 c;
 	/* set by input_open (an open that waits gives up once it is set)
@@ -210,7 +213,8 @@ bool input_reopen(struct input_stream *st);
 
 /*
  * The packet path (reader thread): filter (st->filter), cut to the snap
- * length, copy into the queue, waiting for room if need be, and publish
+ * length (and the headers, st->xform), copy into the queue (anonymised
+ * in the slot, st->xform), waiting for room if need be, and publish
  * every INPUT_PUBLISH_BATCH packets (*batch counts them; a caller that
  * publishes itself sets it to 0).  Inline: once per packet, no call of
  * its own.
@@ -239,6 +243,9 @@ input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
 			session_count(t, linktype, caplen, wirelen, data);
 	}
 	cl = caplen < st->snaplen ? caplen : st->snaplen;
+	if (__builtin_expect(st->xform != NULL, 0))
+		cl = pkt_xform_len(st->xform, &st->c, linktype, data, caplen,
+		    cl);
 	while ((r = queue_reserve_try(st->q, cl)) == NULL) {
 		counter_inc(&st->c.queue_full);
 		*batch = 0;
@@ -250,6 +257,8 @@ input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
 	r->iface = iface;
 	r->flags = flags;
 	memcpy(r->data, data, cl);
+	if (__builtin_expect(st->xform != NULL, 0) && st->xform->anon != NULL)
+		pkt_xform_apply(st->xform, r->data, cl);
 	queue_commit(st->q);
 	counter_inc(&st->c.read);
 	if (++*batch >= INPUT_PUBLISH_BATCH) {

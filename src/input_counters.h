@@ -19,6 +19,8 @@ struct input_counters {
 	atomic_uint_fast64_t	discarded;	/* read by a fan-out socket before
 						 * it joined its group (copies) */
 	atomic_uint_fast64_t	reopens;	/* times reopened after a failure */
+	atomic_uint_fast64_t	headers_unparsed; /* not understood by the
+						 * header parser (pkt_xform) */
 };
 
 #endif

@@ -128,6 +128,10 @@ static const struct per_input per_input[] = {
 	  "Captured bytes of the input's packets in completed files." },
 	{ "mtracecap_input_reopens_total", "counter", IN(reopens),
 	  "Times the input was reopened after a failure." },
+	{ "mtracecap_headers_unparsed_total", "counter",
+	  IN(headers_unparsed), "Packets whose headers the parser did not "
+	  "understand (--headers-only kept what it could parse; 0 without "
+	  "it)." },
 	{ "mtracecap_queue_bytes", "gauge", IN(queue_bytes),
 	  "Bytes the input's queues hold now." },
 	{ "mtracecap_queue_capacity_bytes", "gauge", IN(queue_capacity),

@@ -61,6 +61,7 @@ enum {
 	OPT_POST_ROTATE_TIMEOUT,
 	OPT_ROTATE_ALIGN,
 	OPT_STOP_AFTER,
+	OPT_HEADERS_ONLY,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -73,6 +74,8 @@ enum opt_kind {
 	KIND_SIZE,	/* a SIZE of at least min bytes, the uint64_t at off */
 	KIND_WORDS,	/* a command: the string at off, its words at words_off */
 	KIND_CUSTOM,	/* anything else: handle() */
+	KIND_OPTIONAL,	/* handle(), the value NULL when not given: only
+			 * as --name=VALUE (getopt's optional_argument) */
 };
 
 /* Parse state beyond the config: what the operands depend on. */
@@ -162,6 +165,7 @@ static int handle_metrics_listen(struct parse *, const char *, char *,
     size_t);
 static int handle_min_free(struct parse *, const char *, char *, size_t);
 static int handle_stop_after(struct parse *, const char *, char *, size_t);
+static int handle_headers_only(struct parse *, const char *, char *, size_t);
 
 #define CFG(field)	offsetof(struct config, field)
 #define ACTION(n, k, a) \
@@ -181,6 +185,8 @@ static int handle_stop_after(struct parse *, const char *, char *, size_t);
 	.what = (w), .min = (lo), .off = CFG(f) }
 #define CUSTOM(n, k, fn) \
 	{ .name = (n), .key = (k), .kind = KIND_CUSTOM, .handle = (fn) }
+#define OPTIONAL(n, k, fn) \
+	{ .name = (n), .key = (k), .kind = KIND_OPTIONAL, .handle = (fn) }
 
 /*
  * Every option, in the order of 0.6's getopt table (the order getopt_long
@@ -239,6 +245,7 @@ static const struct opt_def opt_defs[] = {
 	    "--post-rotate-timeout", 1, HOOK_TIMEOUT_MAX, set_hook_timeout),
 	FLAG("rotate-align", OPT_ROTATE_ALIGN, rotate_align),
 	CUSTOM("stop-after", OPT_STOP_AFTER, handle_stop_after),
+	OPTIONAL("headers-only", OPT_HEADERS_ONLY, handle_headers_only),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -264,8 +271,10 @@ build_getopt_tables(struct option *longs, char *shorts)
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt_def *d = &opt_defs[i];
 
-		longs[i] = (struct option){ d->name, takes_value(d) ?
-		    required_argument : no_argument, NULL, d->key };
+		longs[i] = (struct option){ d->name,
+		    d->kind == KIND_OPTIONAL ? optional_argument :
+		    takes_value(d) ? required_argument : no_argument, NULL,
+		    d->key };
 		if (d->key < OPT_LONG_ONLY) {
 			*s++ = (char)d->key;
 			if (takes_value(d))
@@ -381,6 +390,21 @@ handle_stop_after(struct parse *p, const char *arg, char *err, size_t errlen)
 	    errlen);
 }
 
+/* --headers-only[=EXTRA]: EXTRA bytes of payload kept, 0 without it */
+static int
+handle_headers_only(struct parse *p, const char *arg, char *err,
+    size_t errlen)
+{
+	uint64_t v = 0;
+
+	if (arg != NULL && options_parse_u64(arg, 0, UINT16_MAX, &v,
+	    "--headers-only", err, errlen) != 0)
+		return -1;
+	p->cfg->headers_only = true;
+	p->cfg->headers_extra = (uint32_t)v;
+	return 0;
+}
+
 static int
 handle_tstamp_precision(struct parse *p, const char *arg, char *err,
     size_t errlen)
@@ -456,6 +480,7 @@ apply_option(const struct opt_def *d, const char *arg, struct parse *p,
 		return 0;
 	}
 	case KIND_CUSTOM:
+	case KIND_OPTIONAL:
 		return d->handle(p, arg, err, errlen);
 	}
 	return 0;

@@ -80,6 +80,8 @@ struct config {
 	unsigned	 post_rotate_timeout_s; /* --post-rotate-timeout */
 	bool		 rotate_align;	/* --rotate-align: -G on the epoch */
 	struct options_stop_after stop_after; /* --stop-after */
+	bool		 headers_only;	/* --headers-only */
+	uint32_t	 headers_extra;	/* ...=EXTRA payload bytes kept */
 
 	char * const	*inputs;	/* trace URIs (point into argv); the
 					 * interfaces to list for

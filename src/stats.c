@@ -118,6 +118,8 @@ stats_snapshot(struct stats *s, struct stats_snapshot *out)
 			.reopens_known = input_can_reopen(s->inputs[i]),
 			.discarded = c.discarded,
 			.reopens = c.reopens,
+			.parses_headers = input_parses_headers(s->inputs[i]),
+			.headers_unparsed = c.headers_unparsed,
 			.gaps = gaps,
 			.gap_ns = gap_ns,
 			.if_drops = c.if_drops,
@@ -452,6 +454,9 @@ stats_final_report(struct stats *s)
 			    input_uri(s->inputs[i]), in->gaps, in->reopens,
 			    seconds(in->gap_ns, sec, sizeof(sec)),
 			    in->discarded);
+		if (in->parses_headers)
+			log_error("input=%zu %s: headers_unparsed=%" PRIu64, i,
+			    input_uri(s->inputs[i]), in->headers_unparsed);
 		if (log_verbosity() >= 2)
 			report_streams(s, i);
 	}

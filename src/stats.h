@@ -84,6 +84,8 @@ struct stats_snapshot_input {
 	bool		 reopens_known;	/* it reopens after failure (live) */
 	uint64_t	 discarded;	/* fan-out copies from before a join */
 	uint64_t	 reopens;
+	bool		 parses_headers; /* --headers-only, anonymisation */
+	uint64_t	 headers_unparsed; /* ...packets not understood */
 	uint64_t	 gaps;
 	uint64_t	 gap_ns;	/* their length (an open one so far) */
 	uint64_t	 if_drops;	/* of kernel_drops: by the interface */

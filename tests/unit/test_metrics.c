@@ -29,6 +29,7 @@ static const char *const families[][2] = {
 	{ "mtracecap_input_packets_total", "counter" },
 	{ "mtracecap_input_bytes_total", "counter" },
 	{ "mtracecap_input_reopens_total", "counter" },
+	{ "mtracecap_headers_unparsed_total", "counter" },
 	{ "mtracecap_queue_bytes", "gauge" },
 	{ "mtracecap_queue_capacity_bytes", "gauge" },
 	{ "mtracecap_output_packets_total", "counter" },
@@ -53,7 +54,8 @@ static const char *const per_input[] = {
 	"mtracecap_input_interface_dropped_packets_total",
 	"mtracecap_input_filtered_packets_total",
 	"mtracecap_input_packets_total", "mtracecap_input_bytes_total",
-	"mtracecap_input_reopens_total", "mtracecap_queue_bytes",
+	"mtracecap_input_reopens_total", "mtracecap_headers_unparsed_total",
+	"mtracecap_queue_bytes",
 	"mtracecap_queue_capacity_bytes",
 };
 
