@@ -230,6 +230,35 @@ do_addr(struct anon_ctx *c, struct edits *e, uint8_t *data, uint32_t cl,
 	*ps = cksum_add(*ps, d);
 }
 
+/* Mark what lies at off (a checksum to change beyond the slot) as not
+ * known to the checksums covering it. */
+static void
+hide(struct edits *e, uint32_t off)
+{
+	if (e->hidden == NONE || off < e->hidden)
+		e->hidden = off;
+}
+
+/*
+ * A checksum field at pos that is not all in the slot, to change by
+ * delta: a change beyond it is hidden from the checksums around; the half
+ * that is in the slot is zeroed (its other half and so its update are not
+ * known).  true when the field is not all in the slot.
+ */
+static bool
+csum_cut(struct edits *e, uint8_t *data, uint32_t cl, uint32_t pos,
+    uint16_t delta)
+{
+	if (pos < cl && cl - pos >= 2)
+		return false;
+	if ((e->hidden != NONE && e->hidden < pos) ||
+	    (delta != 0 && delta != 0xffff))
+		hide(e, pos);
+	if (pos + 1 == cl)
+		data[pos] = 0;
+	return true;
+}
+
 /*
  * The checksum field at pos covering the packet from start to its end,
  * plus a pseudo-header whose change is ps: updated by the edits from
@@ -240,9 +269,9 @@ static void
 fix_csum(struct edits *e, uint8_t *data, uint32_t cl, uint32_t pos,
     uint32_t start, uint16_t ps, bool udp)
 {
-	uint16_t old, new;
+	uint16_t old, new, d = cksum_add(ps, edits_from(e, start));
 
-	if (pos > cl || cl - pos < 2)
+	if (csum_cut(e, data, cl, pos, d))
 		return;
 	old = cksum_get(data + pos);
 	if (udp && old == 0)
@@ -250,7 +279,7 @@ fix_csum(struct edits *e, uint8_t *data, uint32_t cl, uint32_t pos,
 	if (e->hidden != NONE && e->hidden >= start) {
 		new = 0;
 	} else {
-		new = cksum_update(old, cksum_add(ps, edits_from(e, start)));
+		new = cksum_update(old, d);
 		if (udp && new == 0)
 			new = 0xffff;
 	}
@@ -269,7 +298,7 @@ ipv4_csum(struct edits *e, uint8_t *data, uint32_t cl, uint32_t off,
 	uint32_t pos = off + 10;
 	uint16_t old, new;
 
-	if (pos > cl || cl - pos < 2)
+	if (csum_cut(e, data, cl, pos, ps))
 		return;
 	old = cksum_get(data + pos);
 	if (hlen >= 20 && off + hlen <= cl) {
