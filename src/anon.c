@@ -52,6 +52,9 @@ struct edits {
 	uint16_t	 delta[EDITS_MAX];
 	uint32_t	 hidden;	/* the first address to rewrite that is
 					 * not all in the slot, or NONE */
+	uint32_t	 end;		/* nothing of the packet lies past it
+					 * (what the parser understood ends a
+					 * quote cut short), or NONE */
 };
 
 int
@@ -241,9 +244,10 @@ hide(struct edits *e, uint32_t off)
 
 /*
  * A checksum field at pos that is not all in the slot, to change by
- * delta: a change beyond it is hidden from the checksums around; the half
- * that is in the slot is zeroed (its other half and so its update are not
- * known).  true when the field is not all in the slot.
+ * delta: a change beyond it is hidden from the checksums around (unless
+ * the packet ends before it: a quoted TCP header's); the half that is in
+ * the slot is zeroed (its other half and so its update are not known).
+ * true when the field is not all in the slot.
  */
 static bool
 csum_cut(struct edits *e, uint8_t *data, uint32_t cl, uint32_t pos,
@@ -251,8 +255,8 @@ csum_cut(struct edits *e, uint8_t *data, uint32_t cl, uint32_t pos,
 {
 	if (pos < cl && cl - pos >= 2)
 		return false;
-	if ((e->hidden != NONE && e->hidden < pos) ||
-	    (delta != 0 && delta != 0xffff))
+	if (pos + 2 <= e->end && ((e->hidden != NONE && e->hidden < pos) ||
+	    (delta != 0 && delta != 0xffff)))
 		hide(e, pos);
 	if (pos + 1 == cl)
 		data[pos] = 0;
@@ -431,7 +435,8 @@ void
 anon_apply(const struct anon *a, struct anon_ctx *c,
     const struct pkt_layout *lay, uint8_t *data, uint32_t cl)
 {
-	struct edits e = { .n = 0, .hidden = NONE };
+	struct edits e = { .n = 0, .hidden = NONE,
+	    .end = lay->understood ? lay->hdr_end : NONE };
 	uint32_t z;
 	bool cut;
 
