@@ -250,7 +250,7 @@ pcapng_file_header(const struct format_source *src, size_t n,
 		put_str(&k, SHB_OS, os);
 	}
 	put_str(&k, SHB_USERAPPL, PACKAGE_NAME " " PACKAGE_VERSION);
-	if (n > 0 && src[0].anon != NULL) {
+	if (src != NULL && n > 0 && src[0].anon != NULL) {
 		/* every input has the one --anonymize */
 		char note[128];
 
