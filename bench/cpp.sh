@@ -8,6 +8,10 @@
 # When mtracecap writes pcapng, tool mtracecap-ng is the same merge
 # written as pcapng (pcapng:-): its ratio is pcapng / pcap, and its heap
 # allocations are counted too (cpp-heap-ng.tsv).
+# Issue 18: tool mtracecap-hdrs is the same merge with --headers-only
+# (each packet parsed, cut to its 42 bytes of headers); its ratio is
+# hdrs / mtracecap.  Plain capture must not pay for it: with
+# $MTRACECAP_REF a build without #18, mtracecap-ref's ratio shows that.
 # Counter sessions (issue 16): rows mtracecap-sN run the same merge with
 # --control and N sessions (CPP_SESSIONS, default 0 1 8): the inputs are
 # FIFOs (pcapfile:FIFO), so that the sessions can be made with
@@ -50,6 +54,7 @@ bench_cpp() {
 			mtracecap-fifo|mtracecap-s*) continue ;;	# below
 			mtracecap) cmd=("$MTRACECAP" -s 0 pcapfile:- "${ins[@]}") ;;
 			mtracecap-ng) cmd=("$MTRACECAP" -s 0 pcapng:- "${ins[@]}") ;;
+			mtracecap-hdrs) cmd=("$MTRACECAP" -s 0 --headers-only pcapfile:- "${ins[@]}") ;;
 			mtracecap-ref) cmd=("$MTRACECAP_REF" -s 0 pcapfile:- "${ins[@]}") ;;
 			mergecap) cmd=(mergecap -F pcap -w - "${ins[@]}") ;;
 			tracemerge) cmd=(tracemerge pcapfile:- "${pins[@]}") ;;
@@ -82,19 +87,22 @@ bench_cpp() {
 # this run measures pcapng, or, given TSV, when it holds its rows; the
 # session rows mtracecap-sN likewise)
 cpp_tools() {
-	local ref="" ng="" ses="" i
+	local ref="" ng="" ses="" i hdrs=""
 	has_ref && ref=mtracecap-ref
 	if [ -n "${1:-}" ]; then
 		grep -q '^mtracecap-ng	' "$1" && ng=mtracecap-ng
+		grep -q '^mtracecap-hdrs	' "$1" && hdrs=mtracecap-hdrs
 		ses=$(awk -F'\t' '$1 ~ /^mtracecap-(fifo|s[0-9]+)$/ && !seen[$1]++ { print $1 }' "$1")
 	else
 		[ "${HAS_PCAPNG:-}" = yes ] && ng=mtracecap-ng
+		"$MTRACECAP" --help 2>&1 | grep -q -- '--headers-only' &&
+		    hdrs=mtracecap-hdrs
 		if has_sessions; then
 			ses=mtracecap-fifo
 			for i in ${CPP_SESSIONS:-0 1 8}; do ses="$ses mtracecap-s$i"; done
 		fi
 	fi
-	echo mtracecap ${ng:+"$ng"} ${ref:+"$ref"} $ses mergecap tracemerge
+	echo mtracecap ${ng:+"$ng"} ${hdrs:+"$hdrs"} ${ref:+"$ref"} $ses mergecap tracemerge
 }
 
 # has_sessions: true when $MTRACECAP has --control and mtracecapctl is
@@ -227,6 +235,7 @@ cpp_marginal() {
 cpp_table() {
 	local tsv=$1 n1=$2 n2=$3 k=$4 tool b marg tot mref ms0 mfifo tw=12
 	has_ref && tw=14
+	grep -q '^mtracecap-hdrs	' "$tsv" && tw=14
 	grep -q '^mtracecap-fifo	' "$tsv" && tw=14
 	printf 'COST PER PACKET: callgrind instructions (Ir), merge of %d inputs into /dev/null\n' "$k"
 	printf 'marginal = (Ir(%d x %s) - Ir(%d x %s)) / %s extra packets; ratio = mtracecap / peer\n' \
@@ -234,6 +243,8 @@ cpp_table() {
 	has_ref && printf 'row mtracecap-ref = the second binary in the header: ratio > 1 means mtracecap costs more\n'
 	grep -q '^mtracecap-ng	' "$tsv" &&
 	    printf 'row mtracecap-ng = the same merge written as pcapng: its ratio is pcapng / pcap (target <= 1.10)\n'
+	grep -q '^mtracecap-hdrs	' "$tsv" &&
+	    printf 'row mtracecap-hdrs = the same merge with --headers-only: its ratio is hdrs / mtracecap\n'
 	grep -q '^mtracecap-fifo	' "$tsv" &&
 	    printf 'row mtracecap-fifo = the merge from FIFOs (read through libpcap, not mtracecap'"'"'s file reader): ratio fifo / mtracecap\n'
 	grep -q '^mtracecap-s0	' "$tsv" &&
@@ -247,7 +258,7 @@ cpp_table() {
 		tot=$(calc "$b / ($k * $n2)" %.0f)
 		[ -z "$mref" ] && mref=$marg
 		printf '%-*s %14s %14s %12s %10s\n' "$tw" "$tool" "$b" "$tot" "$marg" \
-		    "$(case $tool in mtracecap) ;; mtracecap-ng) ratio "$marg" "$mref" ;;
+		    "$(case $tool in mtracecap) ;; mtracecap-ng|mtracecap-hdrs) ratio "$marg" "$mref" ;;
 		    mtracecap-fifo) ratio "$marg" "$mref" ;;
 		    mtracecap-s0) ratio "$marg" "$mfifo" ;;
 		    mtracecap-s*) ratio "$marg" "$ms0" ;;

@@ -42,6 +42,7 @@ struct parse {
 	const uint8_t		*p;
 	uint32_t		 caplen;
 	struct pkt_layout	*out;
+	uint32_t		 icmp_at;	/* an error quoting what follows */
 };
 
 static uint16_t
@@ -376,7 +377,7 @@ transport(struct parse *ps, unsigned k, uint32_t *off, uint16_t *type,
 			goto cut;
 		if (!ip->quoted && icmp_error(ip->proto, p[o]) &&
 		    have(ps, o + len, 1)) {
-			ps->out->icmp_off = o;
+			ps->icmp_at = o;
 			*off = o + len;
 			*quoted = true;
 			return NEXT_IP;
@@ -444,6 +445,8 @@ pkt_parse(int linktype, const uint8_t *p, uint32_t caplen,
 			if (!ip_header(&ps, off, &out->ip[out->nip]))
 				return;
 			out->ip[out->nip].quoted = quoted;
+			if (quoted && out->icmp_off == 0)
+				out->icmp_off = ps.icmp_at;
 			next = transport(&ps, out->nip++, &off, &type,
 			    &quoted);
 			break;

@@ -92,6 +92,56 @@ def pcapng(big=False, sections=2):
     return out
 
 
+def pktparse_seeds():
+    """frames of each kind the header parser follows"""
+    pay = bytes(range(0xa0, 0xb7))
+    src6 = bytes.fromhex("20010db8000000000000000000000001")
+
+    def ip4(proto, body, frag=0):
+        return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 1,
+                           frag, 64, proto, 0, bytes([198, 18, 0, 1]),
+                           bytes([198, 19, 0, 2])) + body
+
+    def ip6(nh, body):
+        return struct.pack("!IHBB", 0x60000000, len(body), nh, 64) + \
+            src6 * 2 + body
+
+    tcp = struct.pack("!HHIIBBHHH", 40000, 9, 1, 0, 0x70, 2, 1024, 0, 0) + \
+        b"\x02\x04\x05\xb4\x01\x01\x01\x00" + pay
+    udp = struct.pack("!HHHH", 40000, 9, 8 + len(pay), 0) + pay
+    eth = bytes([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1])
+    seeds = {
+        "eth-ip4-tcp": (0, eth + b"\x08\x00" + ip4(6, tcp)),
+        "eth-vlan-ip6-udp": (0, eth + b"\x81\x00\x00\x0a\x86\xdd" +
+                             ip6(17, udp)),
+        "eth-qinq-ip4-udp": (0, eth + b"\x88\xa8\x00\x01\x81\x00\x00\x02"
+                             b"\x08\x00" + ip4(17, udp)),
+        "eth-mpls-ip4": (0, eth + b"\x88\x47" + struct.pack(
+            "!II", 100 << 12 | 64, 200 << 12 | 1 << 8 | 64) + ip4(6, tcp)),
+        "eth-ip6-ext-frag": (0, eth + b"\x86\xdd" + ip6(0, b"\x2c\x00" +
+                             b"\0" * 6 + b"\x11\x00\x00\x01" + b"\0" * 4 +
+                             udp)),
+        "eth-icmp-err": (0, eth + b"\x08\x00" + ip4(1, b"\x03\x03" +
+                         b"\0" * 6 + ip4(17, udp))),
+        "eth-icmp6-err": (0, eth + b"\x86\xdd" + ip6(58, b"\x01\x04" +
+                          b"\0" * 6 + ip6(6, tcp))),
+        "eth-gre-teb": (0, eth + b"\x08\x00" + ip4(47, b"\x20\x00\x65\x58"
+                        + b"\0" * 4 + eth + b"\x08\x00" + ip4(17, udp))),
+        "eth-ipip-6in4": (0, eth + b"\x08\x00" + ip4(4, ip4(41, ip6(17,
+                          udp)))),
+        "eth-frag": (0, eth + b"\x08\x00" + ip4(17, pay, frag=185)),
+        "eth-arp": (0, eth + b"\x08\x06" + struct.pack("!HHBBH", 1, 0x800,
+                    6, 4, 1) + b"\0" * 20),
+        "sll": (1, b"\0\0\0\x01\0\x06" + eth[:8] + b"\x08\x00" +
+                ip4(17, udp)),
+        "sll2": (2, b"\x86\xdd\0\0\0\0\0\x02\0\x01\0\x06" + eth[:8] +
+                 ip6(6, tcp)),
+        "raw": (5, ip6(4, ip4(6, tcp))),
+        "null": (8, b"\x02\0\0\0" + ip4(17, udp)),
+    }
+    return {n: bytes([lt, 0, 4]) + f for n, (lt, f) in seeds.items()}
+
+
 def main():
     # --- options: NUL-separated argument vectors (argv[0] is implicit)
     lines = [
@@ -180,6 +230,10 @@ def main():
     for name, data in ng.items():
         put("pcapng", name, data)
         put("input", name, data)
+
+    # --- pktparse: link type index (fuzz_pktparse.c's table), EXTRA, frame
+    for name, data in pktparse_seeds().items():
+        put("pktparse", name, data)
 
     if len(sys.argv) > 1:
         src = sys.argv[1]

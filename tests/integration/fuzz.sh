@@ -1,7 +1,8 @@
 #!/bin/bash
 # fuzz.sh - the libFuzzer harnesses of tests/fuzz/ (see tests/fuzz/run.sh):
 # option parsing, command/URI splitting, file names, the seqfile, crash
-# recovery, the pcap file reader and the control socket's line protocol,
+# recovery, the pcap file reader, the control socket's line protocol and
+# the packet header parser (--headers-only, anonymisation),
 # each built with ASan+UBSan and run for FUZZ_SECONDS (default 20) after
 # replaying every past crash kept in tests/fuzz/regressions/.  Fails on
 # any crash, leak, timeout or broken invariant, printing the reproducer.

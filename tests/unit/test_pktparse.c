@@ -415,6 +415,7 @@ test_icmp_errors(void **state)
 	f.n = 42 + 10;
 	expect(&f, 1, 42, false, &lay);
 	assert_int_equal(lay.nip, 1);
+	assert_int_equal(lay.icmp_off, 0);
 
 	/* ICMPv6 packet too big quoting IPv6 + TCP */
 	f.n = 0;
