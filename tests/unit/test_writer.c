@@ -159,13 +159,6 @@ input_parses_headers(const struct input *in)
 }
 
 bool
-input_parses_headers(const struct input *in)
-{
-	(void)in;
-	return false;
-}
-
-bool
 input_failed(const struct input *in)
 {
 	(void)in;
