@@ -445,10 +445,9 @@ anon_apply(const struct anon *a, struct anon_ctx *c,
 		edit_add(&e, z, (uint16_t)~cksum_sum(data + z, cl - z));
 		memset(data + z, 0, cl - z);
 	}
-	if (lay->arp_off != 0) {
+	/* (inside GRE's transparent Ethernet, ARP has IP headers around) */
+	if (lay->arp_off != 0)
 		anon_arp(c, &e, data, cl, lay->arp_off);
-		return;
-	}
 	if (cut) {
 		struct pkt_ip ip = lay->ip[lay->nip];
 
