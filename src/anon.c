@@ -12,7 +12,9 @@
  * A checksum cannot be updated over an address that lies (partly) beyond
  * cl: its new bytes are not known, and keeping the old sum would carry the
  * original ones.  Such a checksum is zeroed; so is an IPv4 header's whose
- * own addresses are cut.
+ * own addresses are cut.  Every checksum is updated, none recomputed: a
+ * right one comes out as recomputing would make it, a wrong one stays
+ * wrong, and a cut packet gets what its whole form would.
  */
 #include "config.h"
 
@@ -293,11 +295,16 @@ fix_csum(struct edits *e, uint8_t *data, uint32_t cl, uint32_t pos,
 	edit_add(e, pos, cksum_delta16(old, new));
 }
 
-/* The IPv4 header at off (hlen bytes; 0 when cut short) whose addresses
- * changed by ps: recomputed when all in the slot, else updated. */
+/*
+ * The IPv4 header at off whose addresses changed by ps: updated, which
+ * for a header whose checksum was right gives what recomputing gives
+ * (RFC 1624: a header never sums to +0), and keeps a wrong one wrong (a
+ * capture does not repair packets), whether or not all of it is in the
+ * slot.
+ */
 static void
 ipv4_csum(struct edits *e, uint8_t *data, uint32_t cl, uint32_t off,
-    uint32_t hlen, uint16_t ps)
+    uint16_t ps)
 {
 	uint32_t pos = off + 10;
 	uint16_t old, new;
@@ -305,10 +312,7 @@ ipv4_csum(struct edits *e, uint8_t *data, uint32_t cl, uint32_t off,
 	if (csum_cut(e, data, cl, pos, ps))
 		return;
 	old = cksum_get(data + pos);
-	if (hlen >= 20 && off + hlen <= cl) {
-		cksum_put(data + pos, 0);
-		new = (uint16_t)~cksum_sum(data + off, hlen);
-	} else if (e->hidden != NONE && e->hidden < off + 20) {
+	if (e->hidden != NONE && e->hidden < off + 20) {
 		new = 0;
 	} else {
 		new = cksum_update(old, ps);
@@ -358,7 +362,7 @@ anon_ip(struct anon_ctx *c, struct edits *e, const struct pkt_ip *ip,
 		}
 	}
 	if (v4)
-		ipv4_csum(e, data, cl, ip->off, cut ? 0 : ip->hlen, ps);
+		ipv4_csum(e, data, cl, ip->off, ps);
 }
 
 /* ARP at o: the protocol addresses of IPv4 over any hardware; anything
@@ -423,10 +427,15 @@ unknown_from(const struct pkt_layout *lay, const uint8_t *data, uint32_t cl,
 	    !addressless(last->proto))
 		return lay->hdr_end;
 	/* GRE the parser refused (source routing, a version it does not
-	 * know) rather than one cut short: what it carries is unknown */
-	if (last->proto == 47 && last->l4_off < cl && cl - last->l4_off >= 2 &&
-	    ((data[last->l4_off] & 0x40) != 0 ||
-	    (data[last->l4_off + 1] & 0x07) > 1))
+	 * know) rather than one cut short: what it carries is unknown; so it
+	 * is when its flags lie past cl (cl: nothing to zero, but what is
+	 * around it cannot be updated) */
+	if (last->proto != 47)
+		return NONE;
+	if (last->l4_off >= cl || cl - last->l4_off < 2)
+		return cl;
+	if ((data[last->l4_off] & 0x40) != 0 ||
+	    (data[last->l4_off + 1] & 0x07) > 1)
 		return last->l4_off + 4 < cl ? last->l4_off + 4 : cl;
 	return NONE;
 }
@@ -441,9 +450,12 @@ anon_apply(const struct anon *a, struct anon_ctx *c,
 	bool cut;
 
 	(void)a;
-	if ((z = unknown_from(lay, data, cl, &cut)) < cl) {
-		edit_add(&e, z, (uint16_t)~cksum_sum(data + z, cl - z));
-		memset(data + z, 0, cl - z);
+	if ((z = unknown_from(lay, data, cl, &cut)) != NONE) {
+		/* zeroed to the packet's end, past cl too: what a checksum
+		 * around it would become is not known here */
+		if (z < cl)
+			memset(data + z, 0, cl - z);
+		hide(&e, z);
 	}
 	/* (inside GRE's transparent Ethernet, ARP has IP headers around) */
 	if (lay->arp_off != 0)

@@ -53,10 +53,11 @@ void	anon_ctx_destroy(struct anon_ctx *c);
  * rewritten as far as it goes: CryptoPAn's first m bits depend on the
  * first m alone).  Per IP header: the addresses (--anonymize-only; a
  * quoted header's src and dst swap roles, as traceanon's: it travelled
- * the other way), the IPv4 header checksum (recomputed when the header is
- * whole, else updated), the TCP, UDP (0 over IPv4 stays 0), UDP-Lite and
- * ICMPv6 checksums, an ICMP error's and GRE's checksum over what changed
- * inside them (RFC 1624).  A checksum whose coverage holds an address cut
+ * the other way), the IPv4 header checksum, the TCP, UDP (0 over IPv4
+ * stays 0), UDP-Lite and ICMPv6 checksums, an ICMP error's and GRE's
+ * checksum over what changed inside them, all updated (RFC 1624: a right
+ * checksum comes out as recomputing would make it, a wrong one stays
+ * wrong).  A checksum whose coverage holds an address cut
  * by cl is zeroed (an update would carry the unseen original bytes).  A
  * packet the parser did not understand keeps its length, but the bytes
  * past the last header it understood are zeroed (an address may be among
