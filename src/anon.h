@@ -58,7 +58,8 @@ void	anon_ctx_destroy(struct anon_ctx *c);
  * checksum over what changed inside them, all updated (RFC 1624: a right
  * checksum comes out as recomputing would make it, a wrong one stays
  * wrong).  A checksum whose coverage holds an address cut
- * by cl is zeroed (an update would carry the unseen original bytes).  A
+ * by cl, a checksum changing past cl or bytes zeroed as not understood is
+ * zeroed (an update would carry the unseen original bytes).  A
  * packet the parser did not understand keeps its length, but the bytes
  * past the last header it understood are zeroed (an address may be among
  * them), but for a transport header cut short, which holds none.
