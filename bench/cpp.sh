@@ -79,6 +79,7 @@ bench_cpp() {
 		    "$RES/memcheck.mtracecap-ng.$n.log" \
 		    "$MTRACECAP" -s 0 pcapng:- "${ins[@]}"
 	done
+	cpp_anon "$n1" "$n2"
 	cpp_table "$tsv" "$n1" "$n2" "$k" >"$RES/cpp.txt"
 }
 
@@ -279,6 +280,7 @@ cpp_table() {
 		    printf "heap allocations, pcapng output: %d at %d x %d packets, %d at %d x %d; marginal %.4f per packet (%.1f bytes)\n",
 			$1, $3, $2, $4, $3, $5, $6, $7 }'
 	fi
+	[ ! -s "${tsv%/*}/cpp-anon.tsv" ] || cpp_anon_table "${tsv%/*}/cpp-anon.tsv"
 	echo
 	echo "mtracecap top functions (self Ir, $k x $(fmt_si "$n2") packets):"
 	callgrind_annotate "$RES/callgrind.mtracecap.$n2" 2>/dev/null |
@@ -314,4 +316,76 @@ cpp_sessions_check() {
 	awk -v a="$s0" -v b="$mref" 'BEGIN { exit !(b > 0 && a / b <= 1.02 && a / b >= 0.98) }' ||
 	    printf 'WARNING: mtracecap-s0 (%s Ir/pkt) is not within 2%% of mtracecap-fifo (%s): the idle control socket costs per packet?\n' \
 		"$s0" "$mref"
+}
+
+# --- address anonymisation (issue 18): a block of its own ------------------
+# cpp_anon N1 N2: one file of N1, then N2 packets made by
+# tests/tools/mkanon.py --kinds plain (IPv4 TCP, UDP, ICMP echo and two
+# ICMP errors quoting UDP; two new addresses every 5 packets, so
+# CryptoPAn's cache misses often) through, under callgrind: mtracecap -s 0
+# plain (anon-plain), with --anonymize=prefix:24,48 (anon-prefix), with
+# --anonymize=cryptopan:KEY (anon-cryptopan), and libtrace's traceanon -s
+# -d -f KEY (anon-traceanon, the same key file), each into /dev/null.
+# Rows "tool N Ir" in $RES/cpp-anon.tsv; the table (cpp_anon_table) goes
+# under cpp.txt's.
+cpp_anon() {
+	local n1=$1 n2=$2 n tool d=$WORK/cppanon key cg cmd
+	local tsv=$RES/cpp-anon.tsv
+	need_tools traceanon || say "cpp: no traceanon: its anon row is not run"
+	mkdir -p "$d"
+	key=$d/key
+	printf 'bench-cryptopan-key-0123456789ab' >"$key"	# no zero byte
+	chmod 600 "$key"
+	: >"$tsv"
+	for n in "$n1" "$n2"; do
+		python3 "$BENCH_SRC/tests/tools/mkanon.py" "$d/in$n.pcap" \
+		    --kinds plain --count $((n / 5)) ||
+		    die "cpp: mkanon.py failed"
+		for tool in anon-plain anon-prefix anon-cryptopan anon-traceanon; do
+			cg=$RES/callgrind.$tool.$n
+			case $tool in
+			anon-plain) cmd=("$MTRACECAP" -s 0 pcapfile:- "$d/in$n.pcap") ;;
+			anon-prefix) cmd=("$MTRACECAP" -s 0 --anonymize=prefix:24,48
+			    pcapfile:- "$d/in$n.pcap") ;;
+			anon-cryptopan) cmd=("$MTRACECAP" -s 0
+			    --anonymize=cryptopan:"$key" pcapfile:- "$d/in$n.pcap") ;;
+			anon-traceanon)
+				command -v traceanon >/dev/null 2>&1 || continue
+				cmd=(traceanon -s -d -f "$key" "pcapfile:$d/in$n.pcap"
+				    pcapfile:-) ;;
+			esac
+			say "   $tool $n"
+			valgrind --tool=callgrind --callgrind-out-file="$cg" \
+			    "${cmd[@]}" >/dev/null 2>"$cg.log" ||
+			    die "cpp: $tool failed under callgrind: see $cg.log"
+			printf '%s\t%s\t%s\n' "$tool" "$n" \
+			    "$(awk '/^(summary|totals):/ { print $2; exit }' "$cg")" \
+			    >>"$tsv"
+		done
+	done
+}
+
+# cpp_anon_table TSV: the anonymisation block (N1, N2 from its rows):
+# marginal Ir per packet of each tool, its ratio to anon-plain (what
+# anonymising adds), and traceanon's to anon-cryptopan
+cpp_anon_table() {
+	local tsv=$1 n1 n2 tool marg plain="" cp=""
+	n1=$(awk -F'\t' 'NR == 1 { print $2 }' "$tsv")
+	n2=$(awk -F'\t' '$2 != n { n = $2 } END { print n }' "$tsv")
+	echo
+	printf 'ADDRESS ANONYMISATION: callgrind Ir per packet, one file of IPv4 TCP/UDP/ICMP (errors quoting UDP)\n'
+	printf 'marginal = (Ir(%s) - Ir(%s)) / %s packets; vs plain = tool / anon-plain\n' \
+	    "$(fmt_si "$n2")" "$(fmt_si "$n1")" "$(fmt_si $((n2 - n1)))"
+	printf '%-16s %14s %12s %10s\n' tool "Ir total" "Ir/pkt marg" "vs plain"
+	for tool in anon-plain anon-prefix anon-cryptopan anon-traceanon; do
+		grep -q "^$tool	" "$tsv" || continue
+		marg=$(calc "($(cpp_ir "$tsv" "$tool" "$n2") - $(cpp_ir "$tsv" "$tool" "$n1")) / ($n2 - $n1)" %.0f)
+		[ -n "$plain" ] || plain=$marg
+		[ "$tool" != anon-cryptopan ] || cp=$marg
+		printf '%-16s %14s %12s %10s\n' "$tool" "$(cpp_ir "$tsv" "$tool" "$n2")" \
+		    "$marg" "$(calc "$marg / $plain" %.2f)"
+	done
+	[ -z "$cp" ] || ! grep -q '^anon-traceanon	' "$tsv" ||
+	    printf 'traceanon / mtracecap --anonymize=cryptopan: %s\n' \
+		"$(calc "$(cpp_ir "$tsv" anon-traceanon "$n2") / $(cpp_ir "$tsv" anon-cryptopan "$n2")" %.2f) (Ir total at $(fmt_si "$n2"))"
 }

@@ -124,6 +124,8 @@ place_manifest(void *arg, const char *temp, char *want, size_t wlen)
 		.format = p->f->format, .has_seq = seg->has_seq,
 		.seq = seg->seq, .disorders = seg->disorders,
 		.start_ns = seg->open_wall_ns, .close_ns = seg->close_wall_ns,
+		.anonymised = p->f->stats->n > 0 ?
+		    input_anon_note(p->f->stats->inputs[0]) : NULL,
 		.ninputs = seg->n < p->f->stats->n ? seg->n : p->f->stats->n,
 	};
 	struct manifest_input *ins = calloc(seg->n + 1, sizeof(*ins));

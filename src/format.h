@@ -34,6 +34,8 @@ struct format_source {
 	uint32_t	 snaplen;
 	uint32_t	 ts_per_sec;	/* resolution of the stamps it hands
 					 * over (queue records: ns) */
+	const char	*anon;		/* how its addresses are anonymised
+					 * (anon.h's note), NULL: kept */
 };
 
 /*

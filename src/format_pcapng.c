@@ -3,7 +3,8 @@
  * host byte order as one section per file:
  *
  *   Section Header Block (version 1.0, section length -1, shb_hardware,
- *   shb_os, shb_userappl "mtracecap VERSION"),
+ *   shb_os, shb_userappl "mtracecap VERSION", with --anonymize an
+ *   opt_comment "addresses anonymised: " and how, anon.h's note),
  *   one Interface Description Block per interface of the file
  *   (struct format_file: every interface of input 0, then of input 1...),
  *   Enhanced Packet Blocks (interface id, 64-bit stamp in that
@@ -239,8 +240,6 @@ pcapng_file_header(const struct format_source *src, size_t n,
 	char os[3 * sizeof(u.release)];
 	int rc;
 
-	(void)src;
-	(void)n;
 	block_begin(&k, BT_SHB);
 	put32(&k, BYTE_ORDER_MAGIC);
 	put(&k, ver, sizeof(ver));
@@ -251,6 +250,14 @@ pcapng_file_header(const struct format_source *src, size_t n,
 		put_str(&k, SHB_OS, os);
 	}
 	put_str(&k, SHB_USERAPPL, PACKAGE_NAME " " PACKAGE_VERSION);
+	if (src != NULL && n > 0 && src[0].anon != NULL) {
+		/* every input has the one --anonymize */
+		char note[128];
+
+		(void)snprintf(note, sizeof(note), "addresses anonymised: %s",
+		    src[0].anon);
+		put_str(&k, OPT_COMMENT, note);
+	}
 	if ((rc = block_end(&k, emit, ctx)) != 0)
 		return rc;
 	for (size_t i = 0; i < f->n && rc == 0; i++)

@@ -420,6 +420,12 @@ input_filtered_known(const struct input *in)
 	return !in->live || !in->has_filter;
 }
 
+const char *
+input_anon_note(const struct input *in)
+{
+	return in->nstreams > 0 ? pkt_xform_note(in->streams[0].xform) : NULL;
+}
+
 bool
 input_parses_headers(const struct input *in)
 {

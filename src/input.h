@@ -98,6 +98,9 @@ bool input_filtered_known(const struct input *in);
 /* Whether its packets are parsed (--headers-only, anonymisation): its
  * headers_unparsed count means something. */
 bool input_parses_headers(const struct input *in);
+/* What its files say of the address anonymisation (anon.h's anon_note),
+ * or NULL when it keeps addresses.  Lives as long as in. */
+const char *input_anon_note(const struct input *in);
 /* After input_join(): true if reading ended with an error (logged). */
 bool input_failed(const struct input *in);
 /* Up: not failed and no gap open (every stream captures).  Any thread. */

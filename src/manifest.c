@@ -241,7 +241,9 @@ manifest_json(const struct manifest_file *mf, const char *name,
 	    put(o, "close_time", stamp(mf->close_ns)) &&
 	    set_name(o, "host", NULL, host) == 0 &&
 	    put(o, "mtracecap_version", json_string(PACKAGE_VERSION)) &&
-	    put(o, "recovered", json_boolean(mf->recovered));
+	    put(o, "recovered", json_boolean(mf->recovered)) &&
+	    put(o, "anonymised", mf->anonymised != NULL ?
+	    json_string(mf->anonymised) : json_null());
 	for (size_t i = 0; ok && i < mf->ninputs; i++) {
 		json_t *in = input_json(&mf->inputs[i]);
 

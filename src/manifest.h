@@ -54,6 +54,8 @@ struct manifest_file {
 	uint64_t	 disorders;
 	uint64_t	 start_ns;	/* wall clock at open and close */
 	uint64_t	 close_ns;
+	/* how addresses were anonymised (anon.h's note), NULL: kept */
+	const char	*anonymised;
 	const struct manifest_input *inputs;
 	size_t		 ninputs;
 };

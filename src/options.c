@@ -62,6 +62,8 @@ enum {
 	OPT_ROTATE_ALIGN,
 	OPT_STOP_AFTER,
 	OPT_HEADERS_ONLY,
+	OPT_ANONYMIZE,
+	OPT_ANONYMIZE_ONLY,
 };
 
 /* What an option's value is, hence how the loop in options_parse takes it. */
@@ -166,6 +168,9 @@ static int handle_metrics_listen(struct parse *, const char *, char *,
 static int handle_min_free(struct parse *, const char *, char *, size_t);
 static int handle_stop_after(struct parse *, const char *, char *, size_t);
 static int handle_headers_only(struct parse *, const char *, char *, size_t);
+static int handle_anonymize(struct parse *, const char *, char *, size_t);
+static int handle_anonymize_only(struct parse *, const char *, char *,
+    size_t);
 
 #define CFG(field)	offsetof(struct config, field)
 #define ACTION(n, k, a) \
@@ -246,6 +251,8 @@ static const struct opt_def opt_defs[] = {
 	FLAG("rotate-align", OPT_ROTATE_ALIGN, rotate_align),
 	CUSTOM("stop-after", OPT_STOP_AFTER, handle_stop_after),
 	OPTIONAL("headers-only", OPT_HEADERS_ONLY, handle_headers_only),
+	CUSTOM("anonymize", OPT_ANONYMIZE, handle_anonymize),
+	CUSTOM("anonymize-only", OPT_ANONYMIZE_ONLY, handle_anonymize_only),
 };
 
 #define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -403,6 +410,19 @@ handle_headers_only(struct parse *p, const char *arg, char *err,
 	p->cfg->headers_only = true;
 	p->cfg->headers_extra = (uint32_t)v;
 	return 0;
+}
+
+static int
+handle_anonymize(struct parse *p, const char *arg, char *err, size_t errlen)
+{
+	return options_value_anonymize(arg, &p->cfg->anon, err, errlen);
+}
+
+static int
+handle_anonymize_only(struct parse *p, const char *arg, char *err,
+    size_t errlen)
+{
+	return options_value_anonymize_only(arg, &p->cfg->anon, err, errlen);
 }
 
 static int

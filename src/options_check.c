@@ -183,6 +183,11 @@ check_files(struct config *cfg, char *err, size_t errlen)
 int
 options_check(struct config *cfg, char *err, size_t errlen)
 {
+	if (cfg->anon.only_arg != NULL && cfg->anon.method == ANON_NONE) {
+		log_seterr(err, errlen, "--anonymize-only=%s needs "
+		    "--anonymize", cfg->anon.only_arg);
+		return -1;
+	}
 	if (check_compression(cfg, err, errlen) != 0 ||
 	    check_files(cfg, err, errlen) != 0 ||
 	    check_fanout(cfg, err, errlen) != 0 ||

@@ -82,6 +82,7 @@ struct config {
 	struct options_stop_after stop_after; /* --stop-after */
 	bool		 headers_only;	/* --headers-only */
 	uint32_t	 headers_extra;	/* ...=EXTRA payload bytes kept */
+	struct options_anon anon;	/* --anonymize, --anonymize-only */
 
 	char * const	*inputs;	/* trace URIs (point into argv); the
 					 * interfaces to list for

@@ -397,3 +397,66 @@ options_value_stop_after(const char *s, struct options_stop_after *sa,
 		p += len + 1;
 	}
 }
+
+int
+options_value_anonymize(const char *s, struct options_anon *a, char *err,
+    size_t errlen)
+{
+	const char *bits = s + strlen("prefix:");
+	uint64_t v4, v6;
+	const char *comma;
+	char w[16];
+
+	if (strncmp(s, "cryptopan:", strlen("cryptopan:")) == 0) {
+		if (s[strlen("cryptopan:")] == '\0') {
+			log_seterr(err, errlen, "invalid value '%s' for "
+			    "--anonymize: cryptopan: needs a key file", s);
+			return -1;
+		}
+		a->method = ANON_CRYPTOPAN;
+		a->keyfile = s + strlen("cryptopan:");
+		return 0;
+	}
+	if (strncmp(s, "prefix:", strlen("prefix:")) != 0) {
+		log_seterr(err, errlen, "invalid value '%s' for --anonymize: "
+		    "expected cryptopan:KEYFILE or prefix:V4BITS,V6BITS", s);
+		return -1;
+	}
+	if ((comma = strchr(bits, ',')) == NULL ||
+	    (size_t)(comma - bits) >= sizeof(w)) {
+		log_seterr(err, errlen, "invalid value '%s' for --anonymize: "
+		    "expected prefix:V4BITS,V6BITS (as prefix:24,48)", s);
+		return -1;
+	}
+	memcpy(w, bits, (size_t)(comma - bits));
+	w[comma - bits] = '\0';
+	if (options_parse_u64(w, 0, 32, &v4, "--anonymize prefix: V4BITS",
+	    err, errlen) != 0 ||
+	    options_parse_u64(comma + 1, 0, 128, &v6,
+	    "--anonymize prefix: V6BITS", err, errlen) != 0)
+		return -1;
+	a->method = ANON_PREFIX;
+	a->keyfile = NULL;
+	a->v4bits = (unsigned)v4;
+	a->v6bits = (unsigned)v6;
+	return 0;
+}
+
+int
+options_value_anonymize_only(const char *s, struct options_anon *a,
+    char *err, size_t errlen)
+{
+	if (strcmp(s, "src") == 0)
+		a->only = ANON_SRC;
+	else if (strcmp(s, "dst") == 0)
+		a->only = ANON_DST;
+	else if (strcmp(s, "both") == 0)
+		a->only = ANON_BOTH;
+	else {
+		log_seterr(err, errlen, "invalid value '%s' for "
+		    "--anonymize-only: expected src, dst or both", s);
+		return -1;
+	}
+	a->only_arg = s;
+	return 0;
+}

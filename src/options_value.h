@@ -102,6 +102,23 @@ struct options_stop_after {
 int options_value_stop_after(const char *s, struct options_stop_after *sa,
     char *err, size_t errlen);
 
+/* --anonymize's METHOD:ARG and --anonymize-only's directions. */
+enum options_anon_method { ANON_NONE = 0, ANON_CRYPTOPAN, ANON_PREFIX };
+enum options_anon_only { ANON_BOTH = 0, ANON_SRC, ANON_DST };
+struct options_anon {
+	enum options_anon_method method;
+	const char	*keyfile;	/* cryptopan:KEYFILE (into argv) */
+	unsigned	 v4bits, v6bits; /* prefix:V4BITS,V6BITS */
+	enum options_anon_only only;
+	const char	*only_arg;	/* --anonymize-only as given, or NULL */
+};
+/* "cryptopan:KEYFILE" or "prefix:V4BITS,V6BITS" (0-32, 0-128) into *a */
+int options_value_anonymize(const char *s, struct options_anon *a,
+    char *err, size_t errlen);
+/* "src", "dst" or "both" into a->only */
+int options_value_anonymize_only(const char *s, struct options_anon *a,
+    char *err, size_t errlen);
+
 /* --control's PATH (NULL: none) and --control-group (NULL: none, needs
  * --control).  Only the form: the group is looked up when the socket is
  * made. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anon.h"
 #include "counter.h"
 #include "input_counters.h"
 #include "options.h"
@@ -27,10 +28,18 @@ static int
 xform_anon_open(struct pkt_xform *xf, const struct config *cfg, char *err,
     size_t errlen)
 {
-	(void)xf;
-	(void)cfg;
-	(void)err;
-	(void)errlen;
+	struct anon *a;
+
+	if (anon_create(cfg, &a, err, errlen) != 0)
+		return -1;
+	if (a == NULL)
+		return 0;
+	if ((xf->anon_ctx = anon_ctx_create(a, err, errlen)) == NULL) {
+		anon_destroy(a);
+		return -1;
+	}
+	xf->anon = a;
+	xf->anon_own = a;
 	return 0;
 }
 
@@ -38,16 +47,21 @@ xform_anon_open(struct pkt_xform *xf, const struct config *cfg, char *err,
 static void
 xform_anon_close(struct pkt_xform *xf)
 {
-	(void)xf;
+	anon_ctx_destroy(xf->anon_ctx);
+	anon_destroy(xf->anon_own);
 }
 
 /* Reader thread: anonymise the cl bytes of the slot at data. */
 static void
 xform_anon_apply(struct pkt_xform *xf, uint8_t *data, uint32_t cl)
 {
-	(void)xf;
-	(void)data;
-	(void)cl;
+	anon_apply(xf->anon, xf->anon_ctx, &xf->lay, data, cl);
+}
+
+const char *
+pkt_xform_note(const struct pkt_xform *xf)
+{
+	return xf != NULL && xf->anon != NULL ? anon_note(xf->anon) : NULL;
 }
 
 /* ---- end of the anonymiser's plug ---- */

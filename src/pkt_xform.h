@@ -48,6 +48,7 @@ struct pkt_xform {
 	uint32_t	 extra;		/* ...=EXTRA bytes of payload kept */
 	const struct anon *anon;	/* NULL: addresses kept */
 	struct anon_ctx	*anon_ctx;	/* the stream's own, with anon */
+	struct anon	*anon_own;	/* anon, to free: this stream's */
 	struct pkt_layout lay;		/* the packet in flight: set by
 					 * pkt_xform_len, used by
 					 * pkt_xform_apply */
@@ -77,5 +78,9 @@ uint32_t pkt_xform_len(struct pkt_xform *xf, struct input_counters *c,
  * xf->anon != NULL.
  */
 void	pkt_xform_apply(struct pkt_xform *xf, uint8_t *data, uint32_t cl);
+
+/* What the files say of the anonymisation (anon_note()), or NULL when
+ * xf (may be NULL) keeps addresses.  Lives as long as xf. */
+const char *pkt_xform_note(const struct pkt_xform *xf);
 
 #endif

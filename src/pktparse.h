@@ -58,7 +58,10 @@ struct pkt_layout {
  * understood is false and hdr_end is the end of the last whole header.
  * ip[k].off + ip[k].hlen <= caplen for every k < nip; ip[k].l4_off is
  * set when a transport header (not IP) starts before caplen, even one cut
- * short.  Any thread.
+ * short.  When the parse ends at an IP header cut short (IPv4 options,
+ * IPv6 extension headers, or its fixed part; nip < PKT_MAX_IP), ip[nip]
+ * holds its off and ver (4 or 6), the rest 0: the anonymiser rewrites
+ * what of its addresses there is.  Any thread.
  */
 void	pkt_parse(int linktype, const uint8_t *p, uint32_t caplen,
 	    struct pkt_layout *out);

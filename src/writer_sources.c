@@ -36,6 +36,7 @@ sources_create(const struct config *cfg, struct input *const *inputs,
 			.linktype = input_linktype(inputs[i]),
 			.snaplen = cfg->snaplen,
 			.ts_per_sec = 1000000000u,	/* queue_rec.ts_ns */
+			.anon = input_anon_note(inputs[i]),
 		};
 	return src;
 }

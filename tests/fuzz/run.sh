@@ -25,7 +25,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SRC=$(cd "$HERE/../../src" && pwd)
-ALL_TARGETS="options words naming seqfile recover input pcapng ctlproto pktparse"
+ALL_TARGETS="options words naming seqfile recover input pcapng ctlproto pktparse anon"
 TARGETS=${*:-$ALL_TARGETS}
 SECONDS_PER=${FUZZ_SECONDS:-20}
 CC=${FUZZ_CC:-clang}

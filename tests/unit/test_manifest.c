@@ -74,7 +74,8 @@ test_json_fields(void **state)
 	const char *keys[] = { "file", "file_b64", "format", "sequence",
 	    "size", "sha256", "packets", "first_packet_time",
 	    "last_packet_time", "disorders", "start_time", "close_time",
-	    "host", "mtracecap_version", "recovered", "inputs" };
+	    "host", "mtracecap_version", "recovered", "anonymised",
+	    "inputs" };
 	json_t *j = parse(&mf, "20231114-221320-00000007"), *i0;
 	const char *k;
 	json_t *v;
@@ -98,6 +99,7 @@ test_json_fields(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "host")),
 	    "h\"ost");
 	assert_true(json_is_false(json_object_get(j, "recovered")));
+	assert_true(json_is_null(json_object_get(j, "anonymised")));
 	i0 = json_array_get(json_object_get(j, "inputs"), 0);
 	assert_non_null(i0);
 	assert_true(json_is_null(json_object_get(i0, "filtered")));
@@ -106,6 +108,12 @@ test_json_fields(void **state)
 	assert_string_equal(json_string_value(json_array_get(
 	    json_object_get(i0, "interfaces"), 1)), "e\xef\xbf\xbdt");
 	assert_int_equal(json_array_size(json_object_get(i0, "gaps")), 0);
+	json_decref(j);
+	/* --anonymize: what anon.h's note says */
+	mf.anonymised = "cryptopan (key sha256 1a2b3c4d), src and dst";
+	j = parse(&mf, "x");
+	assert_string_equal(json_string_value(json_object_get(j,
+	    "anonymised")), "cryptopan (key sha256 1a2b3c4d), src and dst");
 	json_decref(j);
 
 	/* nothing known, no sequence number */

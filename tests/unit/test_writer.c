@@ -146,6 +146,13 @@ input_filtered_known(const struct input *in)
 	return true;
 }
 
+const char *
+input_anon_note(const struct input *in)
+{
+	(void)in;
+	return NULL;
+}
+
 bool
 input_parses_headers(const struct input *in)
 {
