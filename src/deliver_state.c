@@ -281,75 +281,18 @@ deliver_state_load(const char *path, struct deliver_names *out, bool *found,
 	return 0;
 }
 
-/* All of text into fd.  0, or -1 with errno. */
-static int
-write_all(int fd, const char *text, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, text, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		text += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 deliver_state_save(const char *dir, const char *path, const char *text,
     size_t len, char *err, size_t errlen)
 {
-	char tmp[4096];
-	struct stat st;
-	int fd, n, e;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+	if (place_save(path, dir, text, len, true) == 0)
+		return 0;
+	if (errno == ENAMETOOLONG)
 		log_seterr(err, errlen, "cannot save delivery state file '%s': "
 		    "name too long", path);
-		return -1;
-	}
-	/* no O_TRUNC: whatever has that name (a crash's leftover, or a
-	 * planted link or FIFO) is checked before anything is written */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
-	if (fstat(fd, &st) != 0)
-		goto fail_fd;
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
-		errno = EEXIST;	/* a hard link to another file: hands off */
-		goto fail_fd;
-	}
-	if (ftruncate(fd, 0) != 0 || write_all(fd, text, len) != 0 ||
-	    fsync(fd) != 0)
-		goto fail_fd;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail_fd;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail_fd;
-	if (place_fsync_dir(dir) != 0)
-		goto fail;	/* renamed: nothing to remove */
-	return 0;
-fail_fd:
-	e = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = e;
-fail:
-	log_seterr(err, errlen, "cannot save delivery state file '%s': %s",
-	    path, strerror(errno));
+	else
+		log_seterr(err, errlen, "cannot save delivery state file '%s': "
+		    "%s", path, strerror(errno));
 	return -1;
 }
 

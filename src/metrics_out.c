@@ -7,8 +7,8 @@
  *   (allocated per rendering: a scrape, a file write), then, with the
  *   statistics' lock released, /proc/self, statvfs of the output
  *   directory, the sessions hook and the rendering.  Any thread.
- * - The textfile: written to PATH.tmp-<pid> (O_EXCL, O_NOFOLLOW), closed
- *   and renamed to PATH, node_exporter's convention, so a reader sees the
+ * - The textfile: place_save() writes PATH.tmp-<pid> (never through a
+ *   link or FIFO) and renames it to PATH, node_exporter's convention, so a reader sees the
  *   old text or the new one, never part of one.  Not fsync'ed: it is
  *   rewritten every METRICS_FILE_EVERY_S, and after a crash an older
  *   complete text (or none) is what the collector finds, which is right
@@ -37,6 +37,7 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "metrics_out.h"
+#include "place.h"
 #include "options.h"
 #include "session.h"
 #include "stats.h"
@@ -47,7 +48,6 @@ struct metrics_out {
 	struct metrics_http	*http;
 	int			 timer;		/* -1: no --metrics-file */
 	char			*dir;		/* for statvfs, NULL: stdout */
-	char			*tmp;		/* PATH.tmp-<pid> */
 	double			 start_s;	/* process start, epoch s */
 	bool			 file_failing;	/* logged, not yet recovered */
 	struct sessions		*sessions;	/* NULL: none yet */
@@ -223,23 +223,6 @@ metrics_out_text(struct metrics_out *m, size_t *len)
 	return b.p;
 }
 
-/* All of buf into fd.  0, or -1 with errno. */
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* PATH.tmp-<pid>, then renamed.  0, or -1 with err. */
 static int
 write_file(struct metrics_out *m, char *err, size_t errlen)
@@ -247,37 +230,19 @@ write_file(struct metrics_out *m, char *err, size_t errlen)
 	const char *path = m->cfg->metrics_file;
 	size_t len;
 	char *text = metrics_out_text(m, &len);
-	int fd, e;
+	int rc;
 
 	if (text == NULL) {
 		log_seterr(err, errlen, "--metrics-file '%s': out of memory",
 		    path);
 		return -1;
 	}
-	fd = open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd < 0 && errno == EEXIST && unlink(m->tmp) == 0)
-		fd = open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		    O_CLOEXEC, 0644);	/* ours, from a crash with our pid */
-	if (fd < 0) {
-		log_seterr(err, errlen, "--metrics-file: cannot create '%s': "
-		    "%s", m->tmp, strerror(errno));
-		free(text);
-		return -1;
-	}
-	e = write_all(fd, text, len) != 0 ? errno : 0;
-	free(text);
-	if (close(fd) != 0 && e == 0)
-		e = errno;
-	if (e == 0 && rename(m->tmp, path) != 0)
-		e = errno;
-	if (e != 0) {
-		(void)unlink(m->tmp);
+	/* no fsync: a newer one follows within 10 s */
+	if ((rc = place_save(path, NULL, text, len, false)) != 0)
 		log_seterr(err, errlen, "--metrics-file '%s': %s", path,
-		    strerror(e));
-		return -1;
-	}
-	return 0;
+		    strerror(errno));
+	free(text);
+	return rc;
 }
 
 /* metrics_http_text_fn */
@@ -340,11 +305,6 @@ metrics_out_create(const struct config *cfg, struct control *c, char *err,
 	    errlen)) == NULL)
 		goto fail;
 	if (cfg->metrics_file != NULL) {
-		if (asprintf(&m->tmp, "%s.tmp-%ld", cfg->metrics_file,
-		    (long)getpid()) < 0) {
-			m->tmp = NULL;
-			goto oom;
-		}
 		if ((m->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
 		    TFD_CLOEXEC)) < 0) {
 			log_seterr(err, errlen, "--metrics-file: timerfd: %s",
@@ -415,6 +375,5 @@ metrics_out_destroy(struct metrics_out *m)
 	if (m->timer >= 0)
 		(void)close(m->timer);
 	free(m->dir);
-	free(m->tmp);
 	free(m);
 }

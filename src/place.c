@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -194,4 +195,71 @@ place_check_output(const char *path, bool rotating, char *err, size_t errlen)
 	if (place_check_dir(dir, err, errlen) != 0)
 		return -1;
 	return place_check_target(path, err, errlen);
+}
+
+/* All of len bytes of buf into fd.  0, or -1 with errno. */
+static int
+write_all(int fd, const unsigned char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+place_save(const char *path, const char *dir, const void *buf, size_t len,
+    bool durable)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	int fd, n, e;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* no O_TRUNC: whatever has that name (a crash's leftover, or a
+	 * planted link or FIFO) is checked before anything is written */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		/* a hard link to some other file: never write through it */
+		close(fd);
+		errno = EEXIST;
+		return -1;
+	}
+	if (ftruncate(fd, 0) != 0 || write_all(fd, buf, len) != 0 ||
+	    (durable && fsync(fd) != 0))
+		goto fail;
+	e = close(fd);
+	fd = -1;
+	if (e != 0 || rename(tmp, path) != 0)
+		goto fail;
+	if (durable && dir != NULL && place_fsync_dir(dir) != 0)
+		return -1;	/* renamed: nothing to remove */
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = e;
+	return -1;
 }

@@ -49,6 +49,18 @@ int place_check_dir(const char *dir, char *err, size_t errlen);
 int place_check_target(const char *path, char *err, size_t errlen);
 
 /*
+ * Replace path's content with len bytes of buf, atomically: written to
+ * PATH.tmp-<pid> (whatever has that name is checked first: only a regular
+ * file of one link is reused, never a link, FIFO or device), then renamed
+ * over path.  durable: the temp file is fsync'ed before the rename and,
+ * with dir (path's directory) not NULL, dir after it.  0, or -1 with errno
+ * (ENAMETOOLONG: path too long for its temp name; EEXIST: the temp name
+ * is taken by something else); nothing is left under the temp name.
+ */
+int place_save(const char *path, const char *dir, const void *buf,
+    size_t len, bool durable);
+
+/*
  * Startup check of the output: -B's directory (rotating) can take new
  * files, or a single file's directory can and path is no directory
  * ("-": nothing to check).  0, or -1 with err naming the path.

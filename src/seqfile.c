@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "naming.h"
+#include "place.h"
 #include "seqfile.h"
 
 #define SEQFILE_MAXLEN	32
@@ -204,62 +205,15 @@ seqfile_load(const char *path, uint32_t *next, char *err, size_t errlen)
 int
 seqfile_save(const char *path, uint32_t seq, char *err, size_t errlen)
 {
-	char tmp[4096], buf[SEQFILE_MAXLEN];
-	struct stat st;
-	int fd, n, len;
-	ssize_t w;
+	char buf[SEQFILE_MAXLEN];
+	int len = snprintf(buf, sizeof(buf), "%u\n", seq);
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+	if (place_save(path, NULL, buf, (size_t)len, true) == 0)
+		return 0;
+	if (errno == ENAMETOOLONG)
 		log_seterr(err, errlen, "seqfile name too long: '%s'", path);
-		return -1;
-	}
-	len = snprintf(buf, sizeof(buf), "%u\n", seq);
-	/* no O_TRUNC: whatever has that name (a crash's leftover, or a
-	 * planted link or fifo) is checked before anything is written */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC, 0644);
-	if (fd < 0)
-		goto fail;
-	if (fstat(fd, &st) != 0)
-		goto fail_fd;
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
-		/* a hard link to some other file: never write through it */
-		errno = EEXIST;
-		goto fail_fd;
-	}
-	if (ftruncate(fd, 0) != 0)
-		goto fail_fd;
-	do {
-		w = write(fd, buf, (size_t)len);
-	} while (w < 0 && errno == EINTR);
-	if (w != len) {
-		if (w >= 0)
-			errno = ENOSPC;
-		goto fail_fd;
-	}
-	if (fsync(fd) != 0)
-		goto fail_fd;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail_fd;
-	}
-	if (rename(tmp, path) != 0) {
-		fd = -1;
-		goto fail_fd;
-	}
-	return 0;
-fail_fd:
-	{
-		int e = errno;
-
-		if (fd >= 0)
-			close(fd);
-		unlink(tmp);
-		errno = e;
-	}
-fail:
-	log_seterr(err, errlen, "cannot save seqfile '%s': %s", path,
-	    strerror(errno));
+	else
+		log_seterr(err, errlen, "cannot save seqfile '%s': %s", path,
+		    strerror(errno));
 	return -1;
 }
