@@ -28,6 +28,19 @@
 # Sourced by bench/run; writes $RES/cpp.{tsv,txt}, $RES/cpp-heap.tsv,
 # $RES/callgrind.* and $RES/memcheck.*.log.
 
+
+# callgrind_row TSV TOOL N OUT CMD...: CMD under callgrind (its output to
+# OUT), and a row "TOOL N instructions" in TSV.
+callgrind_row() {
+	local tsv=$1 tool=$2 n=$3 cg=$4
+	shift 4
+	valgrind --tool=callgrind --callgrind-out-file="$cg" \
+	    "$@" >/dev/null 2>"$cg.log" ||
+	    die "cpp: $tool failed under callgrind: see $cg.log"
+	printf '%s\t%s\t%s\n' "$tool" "$n" \
+	    "$(awk '/^(summary|totals):/ { print $2; exit }' "$cg")" >>"$tsv"
+}
+
 bench_cpp() {
 	local n1=$CPP_PACKETS n2=$((2 * CPP_PACKETS)) k=4 tool n d i
 	local tsv=$RES/cpp.tsv
@@ -60,12 +73,7 @@ bench_cpp() {
 			tracemerge) cmd=(tracemerge pcapfile:- "${pins[@]}") ;;
 			esac
 			say "   $tool $k x $n"
-			valgrind --tool=callgrind --callgrind-out-file="$cg" \
-			    "${cmd[@]}" >/dev/null 2>"$cg.log" ||
-			    die "cpp: $tool failed under callgrind: see $cg.log"
-			printf '%s\t%s\t%s\n' "$tool" "$n" \
-			    "$(awk '/^(summary|totals):/ { print $2; exit }' "$cg")" \
-			    >>"$tsv"
+			callgrind_row "$tsv" "$tool" "$n" "$cg" "${cmd[@]}"
 		done
 		if has_sessions; then
 			for i in none ${CPP_SESSIONS:-0 1 8}; do
@@ -355,12 +363,7 @@ cpp_anon() {
 				    pcapfile:-) ;;
 			esac
 			say "   $tool $n"
-			valgrind --tool=callgrind --callgrind-out-file="$cg" \
-			    "${cmd[@]}" >/dev/null 2>"$cg.log" ||
-			    die "cpp: $tool failed under callgrind: see $cg.log"
-			printf '%s\t%s\t%s\n' "$tool" "$n" \
-			    "$(awk '/^(summary|totals):/ { print $2; exit }' "$cg")" \
-			    >>"$tsv"
+			callgrind_row "$tsv" "$tool" "$n" "$cg" "${cmd[@]}"
 		done
 	done
 }

@@ -195,7 +195,13 @@ input_stream_stopping(const struct input_stream *st)
 static inline void
 input_stream_fail(struct input_stream *st, const char *what)
 {
-	(void)snprintf(st->why, sizeof(st->why), "%s", what);
+	size_t n;
+
+	/* cut to fit (no snprintf or strnlen: GCC's -Wformat-truncation and
+	 * -Wstringop-overread warn wherever what is a short literal) */
+	for (n = 0; n + 1 < sizeof(st->why) && what[n] != '\0'; n++)
+		st->why[n] = what[n];
+	st->why[n] = '\0';
 	if (st->ops->reopen != NULL)
 		return;
 	log_error("input '%s' failed: %s; closing it, the other inputs "

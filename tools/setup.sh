@@ -7,8 +7,8 @@
 #                            in a network namespace, the results shown
 #   sh tools/setup.sh test   install dependencies, then
 #                            (a) --enable-werror build + make check   build/
-#                            (b) ASan+UBSan build + make check         build-asan/
-#                            (c) TSan build + make check               build-tsan/
+#                            (b) ASan+UBSan build (-Werror) + make check  build-asan/
+#                            (c) TSan build (-Werror) + make check     build-tsan/
 #                            (d) make distcheck of the (a) build
 #                            and print "N passed, N failed[, N skipped]"
 #
@@ -287,10 +287,13 @@ cmd_test() {
 		built_a=1
 		run_check a-werror "$ROOT/build"
 	fi
-	if build_phase b-asan "$ROOT/build-asan" --enable-asan; then
+	# -Werror in every build: the sanitizers' instrumentation and -O
+	# levels bring warnings of their own (-Wformat-truncation,
+	# -Wstringop-overread) that the plain build never sees
+	if build_phase b-asan "$ROOT/build-asan" --enable-asan --enable-werror; then
 		run_check b-asan "$ROOT/build-asan" no_aslr
 	fi
-	if build_phase c-tsan "$ROOT/build-tsan" --enable-tsan; then
+	if build_phase c-tsan "$ROOT/build-tsan" --enable-tsan --enable-werror; then
 		run_check c-tsan "$ROOT/build-tsan" no_aslr
 	fi
 

@@ -20,19 +20,15 @@ addresses from the benchmarking ranges 198.18.0.0/15 and 2001:2::/48.
 --addrs FILE writes every address used, in hex, one per line.
 """
 import argparse
+import os
 import random
 import struct
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mkpcap import checksum as cks  # noqa: E402  (the same sum)
 
 ADDRS = set()
-
-
-def cks(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def a4(rnd):
