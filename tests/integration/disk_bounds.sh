@@ -26,9 +26,7 @@
 #  5. The same with a --post-rotate hook that never succeeds (the files
 #     must stay until delivered): nothing is deleted, writing stops
 #     ("only undelivered files are left"), and resumes when the test
-#     frees its own filler.  Needs the delivery state (part A of #17):
-#     skipped until mtracecap keeps DIR/.mtracecap-delivery (--help's
-#     "retried" cannot tell: it is there before part A).
+#     frees its own filler.
 # 1 and 2 run in every build (TSan: the writer, finisher and disk threads
 # together); 3-5 are live and skip under TSan.
 . "$(dirname "$0")/lib.sh"
@@ -344,18 +342,7 @@ no_tmp "$M3"
 passed "--min-free that cannot be kept: writing stopped, $ld lost (disk) in totals and metrics, resumed after the filler went ($(totv written) written), free >= $MINFREE"
 
 # --- 5. a hook that never succeeds: nothing deleted, writing stops --------
-# The delivery state file is part A's: probe for it.
 section
-P=$TMP/probe
-mkdir "$P"
-$MK "$D/small.pcap" --count 10
-"$MTRACECAP" --post-rotate=/bin/false -B "$P" "pcapfile:$D/small.pcap" 2>/dev/null || true
-if [ ! -e "$P/.mtracecap-delivery" ]; then
-	echo "note: hook case skipped: this mtracecap keeps no delivery state" \
-	    "(DIR/.mtracecap-delivery, #17 part A); --help's 'retried' is there" \
-	    "already, so it cannot tell" >&2
-	finish
-fi
 M4=$TMP/m4
 mount_tmpfs "$M4"
 head -c $((4 * MIB)) /dev/zero >"$M4/filler"

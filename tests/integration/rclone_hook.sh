@@ -19,10 +19,9 @@
 #    - files before the stop arrived; the hook exited non-zero for the
 #      files it ran for while the server was down; a file completed after
 #      the restart arrived;
-#    - with retries (part A: --help mentions them and the delivery state
-#      file DIR/.mtracecap-delivery exists) every file arrives in the end,
-#      those of the outage included; without, that check is skipped with
-#      the reason and the test exits 77 if all else passed.
+#    - failed runs are retried (the delivery state file
+#      DIR/.mtracecap-delivery lists them), so every file arrives in the
+#      end, those of the outage included.
 . "$(dirname "$0")/lib.sh"
 tsan_elsewhere "the rclone hook"
 need_cmd rclone python3 cmp sha256sum
@@ -31,8 +30,6 @@ shopt -s nullglob
 
 HOOK=$(cd "$TESTS_SRCDIR/../contrib" && pwd)/mtracecap-rclone
 [ -x "$HOOK" ] || { fail "no executable hook at $HOOK"; finish; }
-SKIPPED=()
-skip_part() { echo "skip: $*" >&2; SKIPPED+=("$*"); }
 
 # rclone's own configuration only, and no config file of the machine's
 export RCLONE_CONFIG=$TMP/rclone.conf	# never created
@@ -205,16 +202,9 @@ n_ok_ge() { [ "$(ended_ok | wc -l)" -ge "$1" ]; }
 if ! wait_until 20 n_ok_ge 3; then
 	fail "no 3 files delivered in 20 s: $(cat "$TMP/stderr") hook runs: $(cat "$HLOG")"
 fi
-# Part A (retries of failed hooks, a delivery state file): present?
-retries=false
-retry_why=
-if ! "$MTRACECAP" --help 2>&1 | grep -qi 'retr'; then
-	retry_why="mtracecap --help does not mention retries"
-elif [ ! -e "$OUT/.mtracecap-delivery" ]; then
-	retry_why="mtracecap --help mentions retries, but no delivery state file $OUT/.mtracecap-delivery appeared: part A (delivery) is not in this build"
-else
-	retries=true
-fi
+# failed hooks are retried: the files of the outage must arrive too
+[ -e "$OUT/.mtracecap-delivery" ] ||
+    fail "no delivery state file $OUT/.mtracecap-delivery"
 T_DOWN=$(now)
 stop_server
 sleep 4
@@ -234,7 +224,7 @@ after_up() {
 	return 1
 }
 wait_until 20 after_up || fail "no file completed after the restart was delivered within 20 s"
-# every file (of those completed so far) delivered: with retries only
+# every file (of those completed so far) delivered, the outage's by retries
 all_here() {
 	local f
 	for f in "$OUT"/2*[0-9]; do
@@ -242,10 +232,8 @@ all_here() {
 		    return 1
 	done
 }
-if $retries; then
-	wait_until 60 all_here ||
-	    fail "with retries: not every file arrived within 60 s of the restart"
-fi
+wait_until 60 all_here ||
+    fail "with retries: not every file arrived within 60 s of the restart"
 kill -TERM "$MTC_PID"
 reap "mtracecap with the rclone hook" 60
 [ "$RC" -eq 0 ] || fail "mtracecap exit $RC: $(tail -n 5 "$TMP/stderr")"
@@ -281,18 +269,11 @@ n_down_ok=$(awk -v a="$T_DOWN" -v b="$T_UP" '$1 > a && $2 < b && $3 == 0' "$TMP/
     fail "$n_down_ok hook runs that started and ended while the server was down exited 0"
 nfiles=$(ls "$OUT" | grep -c '^2.*[0-9]$' || true)
 nhere=$(ls "$SRV/cap" | grep -c '^2.*[0-9]$' || true)
-if $retries; then
-	[ "$nhere" -eq "$nfiles" ] || fail "with retries: $nhere of $nfiles files on the server"
-else
-	skip_part "retries: $retry_why; the $n_down_fail files of the outage are not required to arrive"
-fi
+[ "$nhere" -eq "$nfiles" ] || fail "with retries: $nhere of $nfiles files on the server"
 no_tmp "$OUT"
 echo "  $nfiles files, $nok delivered (hook exit 0; $n_before before the stop)," \
     "$n_down_fail runs failed while the server was down, $nhere files on the server;" \
     "$(awk -v a="$T0" -v b="$T_END" 'BEGIN {printf "%.1f", b - a}') s"
 passed "mtracecap -G 1 --manifest with the rclone hook: delivered byte for byte, fails while the server is down, delivers again after it is back"
 
-if [ "$FAILS" -eq 0 ] && [ "${#SKIPPED[@]}" -gt 0 ]; then
-	skip "the rest passed, but skipped: ${SKIPPED[*]}"
-fi
 finish
