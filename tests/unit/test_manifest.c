@@ -162,7 +162,7 @@ static void
 test_write(void **state)
 {
 	char dir[] = "/tmp/test_manifest.XXXXXX", temp[256], want[256];
-	char final[256], json[256], err[512];
+	char final[256], json[256 + 16], err[512];
 	struct manifest_file mf = { .format = "pcap", .packets = 0,
 	    .first_ns = MANIFEST_UNKNOWN, .last_ns = MANIFEST_UNKNOWN,
 	    .disorders = 0, .start_ns = 0, .close_ns = 0 };

@@ -93,7 +93,8 @@ fixture_open(size_t npkt)
 	assert_int_equal(testutil_mkdtemp(x->dir, sizeof(x->dir),
 	    "test_session"), 0);
 	snprintf(path, sizeof(path), "%s/in.pcap", x->dir);
-	snprintf(x->uri, sizeof(x->uri), "pcapfile:%s", path);
+	assert_true(snprintf(x->uri, sizeof(x->uri), "pcapfile:%s", path) <
+	    (int)sizeof(x->uri));
 	make_pcap(path, npkt);
 	x->npkt = npkt;
 	x->cfg.snaplen = OPTIONS_SNAPLEN_MAX;
