@@ -9,7 +9,7 @@
 bench_offline() {
 	local n=$OFFLINE_PACKETS k=4 runs=$OFFLINE_RUNS r i
 	local data=$WORK/offline out=$WORK/offline-out.pcap tsv=$RES/offline.tsv
-	local ins=() pins=() want labels
+	local ins=() pins=() ins16=() ins64=() want labels kk m
 
 	say "== offline: $k x $n packets, $runs runs"
 	need_tools mergecap tracemerge capinfos || die "offline: need mergecap, tracemerge"
@@ -19,6 +19,15 @@ bench_offline() {
 		pins+=("pcapfile:$data/in$i.pcap")
 	done
 	want=$((24 + k * n * (16 + 128)))
+	# issue 19: the same total in 16 and 64 inputs (rows "16 inputs",
+	# "64 inputs"; their ratio is their packet rate / the 4-input rate)
+	for kk in 16 64; do
+		m=$((k * n / kk))
+		mkinputs "$WORK/offline$kk" "$m" "$kk"
+		for ((i = 0; i < kk; i++)); do
+			eval "ins$kk+=(\"\$WORK/offline$kk/in$i.pcap\")"
+		done
+	done
 	: >"$tsv"
 	# warm the page cache and the binaries once, untimed
 	cat "${ins[@]}" >/dev/null
@@ -27,7 +36,7 @@ bench_offline() {
 	has_ref && ref=ref
 	local ng=""
 	has_pcapng "${ins[0]}" && ng=ng
-	labels="mtc-file ${ng:+mtc-ng-file }${ref:+ref-file }tm-file mc-file dd-file"
+	labels="mtc-file mtc-k16-file mtc-k64-file ${ng:+mtc-ng-file }${ref:+ref-file }tm-file mc-file dd-file"
 	labels="$labels mtc-null ${ng:+mtc-ng-null }${ref:+ref-null }tm-null mc-null dd-null"
 	[ "$BENCH_GZ" = 1 ] && labels="$labels mtc-gz ${ref:+ref-gz }tm-gz mc-gz"
 	local order=($labels) nl
@@ -78,6 +87,10 @@ offline_one() {
 	dd-file) measure "$tsv" "$l" bash -c \
 	    'o=$1; shift; for f; do dd if="$f" bs=1M status=none; done >"$o"' \
 	    dd "$out" "${ins[@]}" 2>>"$err" ;;
+	mtc-k16-file) measure "$tsv" "$l" "$mtc" -s 0 "pcapfile:$out" \
+	    "${ins16[@]}" 2>>"$err" ;;
+	mtc-k64-file) measure "$tsv" "$l" "$mtc" -s 0 "pcapfile:$out" \
+	    "${ins64[@]}" 2>>"$err" ;;
 	mtc-ng-file) measure "$tsv" "$l" "$mtc" -s 0 "pcapng:$out" \
 	    "${ins[@]}" 2>>"$err" ;;
 	mtc-ng-null) measure "$tsv" "$l" "$mtc" -s 0 pcapng:- \
@@ -121,13 +134,16 @@ offline_table() {
 		fi
 		mw=$(median "$tsv" "mtc-$group" 2)
 		mc=$(median "$tsv" "mtc-$group" 3)
-		for l in mtc mtc-ng $(has_ref && echo ref) tm mc dd; do
+		for l in mtc mtc-k16 mtc-k64 mtc-ng $(has_ref && echo ref) tm mc dd; do
 			[ "$group" = gz ] && [ "$l" = dd ] && continue
-			[ "$l" = mtc-ng ] && ! grep -q "^mtc-ng-$group	" "$tsv" &&
-			    continue
+			case $l in mtc-ng|mtc-k*)
+				grep -q "^$l-$group	" "$tsv" || continue ;;
+			esac
 			case $l in
 			mtc) name=mtracecap ;;
 			mtc-ng) name="mtracecap pcapng" ;;
+			mtc-k16) name="mtracecap 16 inputs" ;;
+			mtc-k64) name="mtracecap 64 inputs" ;;
 			ref) name="mtracecap (ref)" ;;
 			tm) name=tracemerge ;;
 			mc) name=mergecap ;;
@@ -145,6 +161,9 @@ offline_table() {
 			f=$(failures "$tsv" "$l-$group")
 			pps=$(calc "$total / $w / 1e6" %.2f)
 			if [ "$l" = mtc ]; then wr="" cr=""
+			elif [ "${l#mtc-k}" != "$l" ]; then
+				# rate / 4-input rate: the same packets, so mw / w
+				wr=$(ratio "$mw" "$w"); cr=$(ratio "$mc" "$c")
 			elif [ "$l" = mtc-ng ]; then
 				wr=$(ratio "$w" "$mw"); cr=$(ratio "$c" "$mc")
 			else
