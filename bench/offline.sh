@@ -6,10 +6,13 @@
 # ratio pcapng / pcap.  Sourced by bench/run; writes
 # $RES/offline.{tsv,txt}.
 
+# the main merge's number of inputs (the TARGETS lines count by it too)
+OFFLINE_INPUTS=4
+
 bench_offline() {
-	local n=$OFFLINE_PACKETS k=4 runs=$OFFLINE_RUNS r i
+	local n=$OFFLINE_PACKETS k=$OFFLINE_INPUTS runs=$OFFLINE_RUNS r i
 	local data=$WORK/offline out=$WORK/offline-out.pcap tsv=$RES/offline.tsv
-	local ins=() pins=() ins16=() ins64=() want labels kk m
+	local ins=() pins=() ins16=() ins64=() want labels kk
 
 	say "== offline: $k x $n packets, $runs runs"
 	need_tools mergecap tracemerge capinfos || die "offline: need mergecap, tracemerge"
@@ -22,12 +25,10 @@ bench_offline() {
 	# issue 19: the same total in 16 and 64 inputs (rows "16 inputs",
 	# "64 inputs"; their ratio is their packet rate / the 4-input rate)
 	for kk in 16 64; do
-		m=$((k * n / kk))
-		mkinputs "$WORK/offline$kk" "$m" "$kk"
-		for ((i = 0; i < kk; i++)); do
-			eval "ins$kk+=(\"\$WORK/offline$kk/in$i.pcap\")"
-		done
+		mkinputs "$WORK/offline$kk" $((k * n / kk)) "$kk"
 	done
+	for ((i = 0; i < 16; i++)); do ins16+=("$WORK/offline16/in$i.pcap"); done
+	for ((i = 0; i < 64; i++)); do ins64+=("$WORK/offline64/in$i.pcap"); done
 	: >"$tsv"
 	# warm the page cache and the binaries once, untimed
 	cat "${ins[@]}" >/dev/null
