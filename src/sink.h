@@ -9,7 +9,9 @@
  *   sink_pipe    the --pipeout command, its stdin a pipe we write into,
  *                its stdout the descriptor (pipeout.c starts it).
  * The output calls a sink once per buffer flush (never per packet), from
- * the one thread that uses the output.  A sink never touches the target
+ * the one thread that uses the output: with one flat buffer (write), or,
+ * when it holds records that stay in their input's buffers (output.h's
+ * output_append_ref), with the list of pieces in order (writev).  A sink never touches the target
  * itself beyond writing into it (the pipe sink also fstat()s it to see
  * that the command wrote something).
  *
@@ -23,6 +25,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
+
+/* The most pieces one writev op is given: <= IOV_MAX on Linux, so the
+ * fd sink hands the whole list to one writev(2). */
+#define SINK_IOV_MAX	1024
 
 struct sink;
 
@@ -37,6 +44,11 @@ struct sink_ops {
 	 * be 0), which does not fit in the output's buffer. */
 	int	(*write2)(struct sink *s, const void *hdr, size_t hlen,
 		    const void *data, size_t dlen, char *err, size_t errlen);
+	/* Append the iovcnt pieces (at most SINK_IOV_MAX) in order, all of
+	 * them (short writes are continued); 0, or -1 with err as write.
+	 * NULL: the sink only takes flat buffers. */
+	int	(*writev)(struct sink *s, const struct iovec *iov, int iovcnt,
+		    char *err, size_t errlen);
 	/*
 	 * End of the stream, after the last write; appended is every byte
 	 * given to the sink, failed whether the output failed already (its

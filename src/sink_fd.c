@@ -3,12 +3,15 @@
  *
  * Writes retry on EINTR and finish short writes, so a write either put
  * every byte in or failed with errno; what was written before a failure
- * ends at the last successful write (keeps_prefix).  Used by the thread
- * that owns the output only.
+ * ends at the last successful write (keeps_prefix).  The one sink that
+ * takes a list of pieces (writev), so records can be written from the
+ * buffers they were read into.  Used by the thread that owns the output
+ * only.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -16,6 +19,11 @@
 
 #include "log.h"
 #include "sink.h"
+
+/* fd_writev hands the caller's whole list to one writev(2) */
+#if defined(IOV_MAX) && SINK_IOV_MAX > IOV_MAX
+#error "SINK_IOV_MAX exceeds this system's IOV_MAX"
+#endif
 
 struct sink_fd {
 	struct sink	 base;		/* first: a struct sink * is one of these */
@@ -97,6 +105,52 @@ fd_write2(struct sink *s, const void *hdr, size_t hlen, const void *data,
 	return n < 0 ? fd_fail(f, err, errlen) : 0;
 }
 
+/*
+ * The pieces in order with as few writev(2) calls as the kernel allows.
+ * The caller's list is const and nothing is allocated here, so a piece
+ * that a short write cut in two is finished with plain writes and the
+ * next writev starts at the piece after it.
+ */
+static int
+fd_writev(struct sink *s, const struct iovec *iov, int iovcnt, char *err,
+    size_t errlen)
+{
+	struct sink_fd *f = (struct sink_fd *)s;
+	ssize_t n;
+	size_t done;
+
+	for (;;) {
+		/* empty pieces would make a writev that returns 0 look like
+		 * a device that takes nothing */
+		while (iovcnt > 0 && iov->iov_len == 0) {
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt == 0)
+			return 0;
+		n = writev(f->fd, iov, iovcnt);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			errno = EIO;
+		if (n <= 0)
+			return fd_fail(f, err, errlen);
+		done = (size_t)n;
+		while (iovcnt > 0 && done >= iov->iov_len) {
+			done -= iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (done > 0) {
+			if (full_write(f->fd, (const char *)iov->iov_base + done,
+			    iov->iov_len - done) != 0)
+				return fd_fail(f, err, errlen);
+			iov++;
+			iovcnt--;
+		}
+	}
+}
+
 /* Nothing is held back: the end of the stream is the output's close. */
 static int
 fd_finish(struct sink *s, bool failed, uint64_t appended)
@@ -114,6 +168,7 @@ fd_abort(struct sink *s)
 static const struct sink_ops fd_ops = {
 	.write = fd_write,
 	.write2 = fd_write2,
+	.writev = fd_writev,
 	.finish = fd_finish,
 	.abort = fd_abort,
 	.keeps_prefix = true,
