@@ -4,6 +4,13 @@
  * The buffer is only ever handed to the sink (sink.h: fd, libwandio or
  * the --pipeout command) whole, at record boundaries, so the per-packet
  * path is a memcpy or a reservation; the sink is called once per flush.
+ * Records that stay in their input's buffers (output_append_ref, a sink
+ * with a writev op) are not copied: they go into a list of iovecs beside
+ * the buffer, and what was copied into the buffer since the last iovec
+ * becomes an iovec pointing into it before each of them, so that the
+ * list, then the rest of the buffer, is the file's bytes in call order.
+ * The buffer is not reused until that list is flushed.  With no ref
+ * pending, a flush is still one flat write of the buffer.
  * The target is the output's policy: a temp file (created, fsync'ed and
  * renamed by place.c, cut back to its last complete record when a write
  * fails) or, written in place, stdout, a fifo or a character device.
@@ -19,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,7 +61,17 @@ struct output {
 	unsigned char	*buf;
 	size_t		 bufsize;
 	size_t		 buflen;
-	uint64_t	 buf_packets;	/* packets in buf */
+	/*
+	 * Pending pieces, flushed ahead of buf[iov_mark, buflen): refs and
+	 * the parts of buf copied in between them.  iov is NULL when the
+	 * sink has no writev op.  iovcnt stays below SINK_IOV_MAX between
+	 * calls, so a flush always has room for the rest of buf.
+	 */
+	struct iovec	*iov;
+	int		 iovcnt;
+	size_t		 iov_mark;	/* buf up to here is in iov */
+	size_t		 ref_bytes;	/* bytes of refs in iov */
+	uint64_t	 buf_packets;	/* packets in buf or iov */
 	uint64_t	*buf_by;	/* per input, of buf_packets (while !failed) */
 	uint64_t	*kept;		/* per input, of packets (caller's), or NULL */
 	size_t		 ninputs;
@@ -113,6 +131,9 @@ fail_output(struct output *o, const char *msg)
 	o->lost += o->buf_packets;
 	o->buf_packets = 0;
 	o->buflen = 0;
+	o->iovcnt = 0;
+	o->iov_mark = 0;
+	o->ref_bytes = 0;
 	if (o->can_cut && o->file_fd >= 0)
 		cut_back(o);
 }
@@ -136,22 +157,44 @@ fail_sink(struct output *o)
 	fail_output(o, o->errmsg);
 }
 
+/* The pending iovecs and the rest of buf after them, in one writev op. */
+static int
+write_pieces(struct output *o)
+{
+	if (o->buflen > o->iov_mark) {
+		o->iov[o->iovcnt].iov_base = o->buf + o->iov_mark;
+		o->iov[o->iovcnt].iov_len = o->buflen - o->iov_mark;
+		o->iovcnt++;
+	}
+	return o->sink->ops->writev(o->sink, o->iov, o->iovcnt, o->errmsg,
+	    sizeof(o->errmsg));
+}
+
 static int
 flush(struct output *o)
 {
+	int rc;
+
 	if (o->failed)
 		return -1;
-	if (o->buflen == 0)
+	if (o->buflen == 0 && o->iovcnt == 0)
 		return 0;
-	if (o->sink->ops->write(o->sink, o->buf, o->buflen, o->errmsg,
-	    sizeof(o->errmsg)) != 0) {
+	if (o->iovcnt == 0)
+		rc = o->sink->ops->write(o->sink, o->buf, o->buflen,
+		    o->errmsg, sizeof(o->errmsg));
+	else
+		rc = write_pieces(o);
+	if (rc != 0) {
 		fail_sink(o);
 		return -1;
 	}
-	o->good_offset += o->buflen;
+	o->good_offset += o->buflen + o->ref_bytes;
 	o->packets += o->buf_packets;
 	o->buf_packets = 0;
 	o->buflen = 0;
+	o->iovcnt = 0;
+	o->iov_mark = 0;
+	o->ref_bytes = 0;
 	for (size_t i = 0; o->kept != NULL && i < o->ninputs; i++) {
 		o->kept[i] += o->buf_by[i];
 		o->buf_by[i] = 0;
@@ -335,6 +378,11 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		goto fail;
 	if (open_sink(o, p, err, errlen) != 0)
 		goto fail;
+	if (o->sink->ops->writev != NULL && (o->iov = calloc(SINK_IOV_MAX,
+	    sizeof(*o->iov))) == NULL) {
+		log_seterr(err, errlen, "out of memory for the output buffer");
+		goto fail;
+	}
 	return o;
 fail:
 	output_abort(o);
@@ -359,7 +407,8 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 	}
 	o->appended += len;
 	if (len > o->bufsize) {
-		/* larger than the whole (empty) buffer: straight through */
+		/* larger than the whole (empty) buffer, no ref pending (the
+		 * flush above wrote them): straight through, in order */
 		if (o->sink->ops->write2(o->sink, hdr, hlen, data, dlen,
 		    o->errmsg, sizeof(o->errmsg)) != 0) {
 			fail_sink(o);
@@ -397,6 +446,55 @@ output_commit_packet(struct output *o, size_t len, size_t input)
 	o->buflen += len;
 	o->appended += len;
 	count_buffered(o, input);
+}
+
+bool
+output_can_ref(const struct output *o)
+{
+	return o->iov != NULL && !o->failed;
+}
+
+/*
+ * The hot path of a merge of plain pcap files: a few compares and
+ * stores, a flush only when due.  Checked before anything is added, so
+ * a failed flush leaves nothing of this record behind: the list must
+ * keep room for two pieces (the copied bytes before rec, rec) and
+ * write_pieces' rest of buf, and refs are held for at most bufsize
+ * bytes (plus one record), so a flush writes at most about 2 x bufsize
+ * and no packet waits long.
+ */
+int
+output_append_ref(struct output *o, const void *rec, size_t len,
+    size_t input)
+{
+	struct iovec *v;
+
+	if (o->failed || ((o->iovcnt > SINK_IOV_MAX - 3 ||
+	    o->ref_bytes >= o->bufsize) && flush(o) != 0)) {
+		o->lost++;
+		return -1;
+	}
+	if (o->buflen > o->iov_mark) {
+		/* copied bytes came in since the last piece: they go first */
+		v = &o->iov[o->iovcnt++];
+		v->iov_base = o->buf + o->iov_mark;
+		v->iov_len = o->buflen - o->iov_mark;
+		o->iov_mark = o->buflen;
+	} else if (o->iovcnt > 0 && (const unsigned char *)
+	    o->iov[o->iovcnt - 1].iov_base + o->iov[o->iovcnt - 1].iov_len ==
+	    (const unsigned char *)rec) {
+		/* the last piece is a ref that rec follows in memory */
+		o->iov[o->iovcnt - 1].iov_len += len;
+		goto counted;
+	}
+	v = &o->iov[o->iovcnt++];
+	v->iov_base = (void *)rec;
+	v->iov_len = len;
+counted:
+	o->ref_bytes += len;
+	o->appended += len;
+	count_buffered(o, input);
+	return 0;
 }
 
 int
@@ -554,6 +652,7 @@ finish_result(struct output *o, struct output_result *res)
 static void
 output_free(struct output *o)
 {
+	free(o->iov);
 	free(o->buf_by);
 	free(o->buf);
 	free(o);

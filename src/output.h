@@ -3,7 +3,9 @@
  *
  * A file is created exclusively under a temporary name in its final
  * directory and locked (place.h), written through a large buffer that is
- * only ever flushed at record boundaries, into a sink (sink.h): the file
+ * only ever flushed at record boundaries (records that stay in their
+ * input's buffers go in beside it, in order: output_append_ref), into a
+ * sink (sink.h): the file
  * itself, libwandio's in-process compressor, whose stream is read back and
  * checked before the file gets its final name (libwandio does not report
  * errors on close), or the --pipeout command (sink_pipe.c).  At the end it
@@ -92,10 +94,30 @@ int output_write(struct output *o, const void *hdr, size_t hlen,
 unsigned char *output_reserve(struct output *o, size_t len);
 void output_commit_packet(struct output *o, size_t len, size_t input);
 
+/* Whether output_append_ref() can be used on o: its sink takes
+ * iovecs (a plain file, stdout, a fifo or device; not a compressor or
+ * --pipeout) and o has not failed. */
+bool output_can_ref(const struct output *o);
+
+/*
+ * Append one packet record of len bytes (header and data, already in
+ * the file's format) that stays where it is: the bytes at rec are not
+ * copied but written from there, so they must stay valid and unchanged
+ * until output_close() or output_abort() returns.  Counted as a packet
+ * of input as output_commit_packet() counts one.  Adjacent calls whose
+ * bytes follow each other in memory become one iovec.  0, or -1 once
+ * the output failed (the packet is counted in lost).  Only when
+ * output_can_ref(o).
+ */
+int output_append_ref(struct output *o, const void *rec, size_t len,
+    size_t input);
+
 /*
  * Hand what is buffered to the kernel now (the writer calls this when the
  * inputs are idle, so readers of stdout or of the temp file are not kept
- * waiting for a full buffer).  0, or -1 once the output failed.
+ * waiting for a full buffer).  0, or -1 once the output failed.  Once it
+ * returns, o holds no pointer given to output_append_ref() any more,
+ * whatever it returned.
  */
 int output_flush(struct output *o);
 
