@@ -5,10 +5,10 @@
  * directory and locked (place.h), written through a large buffer that is
  * only ever flushed at record boundaries (records that stay in their
  * input's buffers go in beside it, in order: output_append_ref), into a
- * sink (sink.h): the file
- * itself, libwandio's in-process compressor, whose stream is read back and
- * checked before the file gets its final name (libwandio does not report
- * errors on close), or the --pipeout command (sink_pipe.c).  At the end it
+ * sink (sink.h): the file itself, libwandio's in-process compressor,
+ * whose stream is read back and checked before the file gets its final
+ * name (libwandio does not report errors on close), or the --pipeout
+ * command (sink_pipe.c).  At the end it
  * is flushed, fsync'ed, closed and renamed in one step, so a final name
  * always holds a complete file.  On a write error the
  * file is cut back to its last complete record, the packets that could
