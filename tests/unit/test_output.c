@@ -5,8 +5,9 @@
  * at RLIMIT_FSIZE (no root needed), --pipeout through cat and through
  * failing commands (one that writes nothing, one that never reads: its
  * waits are bounded and it is ended), stdout, a fifo or a device as the
- * output, and libwandio compression; and each sink through its ops
- * (sink.h) on its own.
+ * output, and libwandio compression; records written from where they
+ * are (output_append_ref) among copied ones; and each sink through its
+ * ops (sink.h) on its own.
  */
 #include "config.h"
 
@@ -25,6 +26,8 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1614,6 +1617,432 @@ test_gzip_full_fs(void **state)
 	expect_dir(f->mnt, "seg.pcap.failed\n");
 }
 
+/* --- records written from where they are (output_append_ref) --------- */
+
+/* Record seq with dlen bytes of data at p, as put_packet makes it; its
+ * length. */
+static size_t
+make_record(unsigned char *p, uint32_t seq, size_t dlen)
+{
+	memset(p, 0, RHDR);
+	memcpy(p, &seq, sizeof(seq));
+	memcpy(p + 8, &dlen, 4);
+	for (size_t i = 0; i < dlen; i++)
+		p[RHDR + i] = (unsigned char)(seq * 31 + i);
+	return RHDR + dlen;
+}
+
+/* The len-byte record at rec by reference; remembered only if taken. */
+static int
+put_ref(struct fx *f, struct output *o, const unsigned char *rec,
+    size_t len)
+{
+	int rc = output_append_ref(o, rec, len, f->input);
+
+	if (rc == 0) {
+		remember(f, rec, len);
+		remember_unit(f);
+	}
+	return rc;
+}
+
+/* Packet seq through output_reserve and output_commit_packet. */
+static void
+put_reserved(struct fx *f, struct output *o, uint32_t seq, size_t dlen)
+{
+	unsigned char *p = output_reserve(o, RHDR + dlen);
+
+	if (p == NULL) {
+		/* not assert_non_null: the compiler must see p is not NULL */
+		fail_msg("output_reserve(%zu) refused", RHDR + dlen);
+		return;
+	}
+	make_record(p, seq, dlen);
+	/* remembered before the commit: p is only ours until then */
+	remember(f, p, RHDR + dlen);
+	remember_unit(f);
+	output_commit_packet(o, RHDR + dlen, f->input);
+}
+
+/*
+ * Source arrays as a reader fills them: nrec records one after the other
+ * (gap bytes between two, for records that must not coalesce), record
+ * sizes varying with salt.  The records' offsets go in at[].
+ */
+static unsigned char *
+make_source(size_t nrec, size_t gap, uint32_t salt, size_t *at)
+{
+	unsigned char *a = malloc(nrec * (RHDR + 300 + gap));
+	size_t off = 0;
+
+	assert_non_null(a);
+	for (size_t i = 0; i < nrec; i++) {
+		at[i] = off;
+		off += make_record(a + off, salt * 100000 + (uint32_t)i,
+		    20 + (i * 37 + salt) % 280) + gap;
+	}
+	at[nrec] = off;
+	return a;
+}
+
+#define REF_SOURCES	4
+#define REF_RECS	400
+
+/*
+ * Every way of appending, interleaved as the writer may: refs from four
+ * sources in runs (contiguous, so coalesced) and alone, copied packets,
+ * reservations, units larger than the buffer, file-header-like units.
+ * The file holds exactly the call order; the packets count per input.
+ */
+static void
+test_ref_interleaved(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	uint64_t kept[KEPT_INPUTS] = { 0 }, given[KEPT_INPUTS] = { 0 };
+	unsigned char *src[REF_SOURCES];
+	size_t at[REF_SOURCES][REF_RECS + 1], next[REF_SOURCES] = { 0 };
+	struct output_result res;
+	struct output *o;
+	uint64_t rnd = 0x9e3779b97f4a7c15ull, npackets = 0;
+	uint32_t seq = 1;
+
+	for (size_t s = 0; s < REF_SOURCES; s++)
+		src[s] = make_source(REF_RECS, 0, (uint32_t)s + 1, at[s]);
+	p.kept = kept;
+	p.ninputs = KEPT_INPUTS;
+	o = open_ok(&p);
+	assert_true(output_can_ref(o));
+	assert_int_equal(put_header(f, o), 0);
+	for (int step = 0; step < 3000; step++) {
+		size_t s, run;
+
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 7;
+		rnd ^= rnd << 17;
+		f->input = (size_t)(rnd >> 8) % KEPT_INPUTS;
+		switch ((rnd >> 16) % 8) {
+		case 0:
+			assert_int_equal(put_packet(f, o, seq++, 10 + rnd % 400),
+			    0);
+			npackets++;
+			given[f->input]++;
+			break;
+		case 1:
+			put_reserved(f, o, seq++, 10 + rnd % 400);
+			npackets++;
+			given[f->input]++;
+			break;
+		case 2:
+			if ((rnd >> 24) % 16 == 0) {
+				/* straight through, past pending refs */
+				assert_int_equal(put_packet(f, o, seq++, 5000),
+				    0);
+				npackets++;
+				given[f->input]++;
+			} else
+				assert_int_equal(put_header(f, o), 0);
+			break;
+		default:
+			/* a run from one source, as a merge takes them */
+			s = (size_t)(rnd >> 32) % REF_SOURCES;
+			run = 1 + (size_t)(rnd >> 40) % 4;
+			for (; run > 0 && next[s] < REF_RECS; run--, next[s]++) {
+				assert_int_equal(put_ref(f, o, src[s] +
+				    at[s][next[s]], at[s][next[s] + 1] -
+				    at[s][next[s]]), 0);
+				npackets++;
+				given[f->input]++;
+			}
+			break;
+		}
+	}
+	assert_int_equal(output_bytes(o), f->nbytes);
+	close_ok(o, &res);
+	expect_result(&res, f->path, npackets, 0, false);
+	expect_contents(f, f->path, f->nbytes);
+	assert_int_equal(res.bytes, f->nbytes);
+	for (size_t i = 0; i < KEPT_INPUTS; i++)
+		assert_int_equal(kept[i], given[i]);
+	for (size_t s = 0; s < REF_SOURCES; s++)
+		free(src[s]);
+}
+
+/*
+ * Records that follow each other in memory share one iovec: far more
+ * of them than SINK_IOV_MAX are held without a flush while the buffer
+ * has room (separate iovecs would have filled the list).
+ */
+static void
+test_ref_coalesced(void **state)
+{
+	struct fx *f = *state;
+	const size_t n = 3 * SINK_IOV_MAX;
+	size_t *at = malloc((n + 1) * sizeof(*at));
+	unsigned char *src;
+	struct output_result res;
+	struct output *o = open_fx(f, 4 << 20);
+
+	assert_non_null(at);
+	src = make_source(n, 0, 7, at);
+	assert_int_equal(put_header(f, o), 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(put_ref(f, o, src + at[i], at[i + 1] - at[i]),
+		    0);
+	assert_true(f->nbytes < (4 << 20));
+	assert_int_equal(file_size(f->temp), 0);
+	assert_int_equal(output_flush(o), 0);
+	expect_contents(f, f->temp, f->nbytes);
+	close_ok(o, &res);
+	expect_result(&res, f->path, n, 0, false);
+	expect_contents(f, f->path, f->nbytes);
+	free(src);
+	free(at);
+}
+
+/*
+ * More separate refs than SINK_IOV_MAX, copied packets between them: the
+ * list is flushed when full, in order, and never overflows.
+ */
+static void
+test_ref_many_pieces(void **state)
+{
+	struct fx *f = *state;
+	const size_t n = 3 * SINK_IOV_MAX + 17;
+	size_t *at = malloc((n + 1) * sizeof(*at)), len;
+	unsigned char *src;
+	struct output_result res;
+	struct output *o = open_fx(f, 4 << 20);
+	uint64_t npackets = 0;
+
+	assert_non_null(at);
+	/* one byte between two records: none coalesces */
+	src = make_source(n, 1, 3, at);
+	assert_int_equal(put_header(f, o), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(put_ref(f, o, src + at[i], at[i + 1] - at[i] -
+		    1), 0);
+		npackets++;
+		if (i % 3 == 0) {
+			assert_int_equal(put_packet(f, o, (uint32_t)i, 30), 0);
+			npackets++;
+		}
+	}
+	/* the list filled up more than once: whole units in the file */
+	len = (size_t)file_size(f->temp);
+	assert_true(len > 0 && len < f->nbytes);
+	expect_contents(f, f->temp, len);
+	close_ok(o, &res);
+	expect_result(&res, f->path, npackets, 0, false);
+	expect_contents(f, f->path, f->nbytes);
+	free(src);
+	free(at);
+}
+
+/*
+ * Refs are not held past about the buffer's size, even when they all
+ * coalesce into one iovec: a flush writes at most about 2 x bufsize.
+ */
+static void
+test_ref_past_bufsize(void **state)
+{
+	struct fx *f = *state;
+	const size_t n = 200, bufsize = 4096;
+	size_t at[201], held;
+	unsigned char *src;
+	struct output_result res;
+	struct output *o = open_fx(f, bufsize);
+
+	src = make_source(n, 0, 9, at);
+	assert_int_equal(put_header(f, o), 0);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(put_ref(f, o, src + at[i], at[i + 1] - at[i]),
+		    0);
+		if (i % 7 == 3)
+			put_reserved(f, o, (uint32_t)i, 200);
+		held = f->nbytes - (size_t)file_size(f->temp);
+		/* the buffer, bufsize of refs, the record that passed it */
+		if (held > 2 * bufsize + RHDR + 300)
+			fail_msg("%zu bytes held after %zu refs", held, i + 1);
+	}
+	assert_true(f->nbytes > 4 * bufsize);
+	expect_contents(f, f->temp, (size_t)file_size(f->temp));
+	close_ok(o, &res);
+	expect_result(&res, f->path, n + 29, 0, false);
+	expect_contents(f, f->path, f->nbytes);
+	free(src);
+}
+
+/* A unit larger than the buffer goes straight through, after the refs
+ * and copied bytes pending before it and before those after it. */
+static void
+test_ref_then_big_unit(void **state)
+{
+	struct fx *f = *state;
+	size_t at[9];
+	unsigned char *src;
+	struct output_result res;
+	struct output *o = open_fx(f, 4096);
+
+	src = make_source(8, 0, 5, at);
+	assert_int_equal(put_header(f, o), 0);
+	/* an empty buffer: only the refs are pending before the first */
+	assert_int_equal(output_flush(o), 0);
+	assert_int_equal(put_ref(f, o, src + at[0], at[1] - at[0]), 0);
+	assert_int_equal(put_ref(f, o, src + at[1], at[2] - at[1]), 0);
+	assert_int_equal(put_packet(f, o, 1, 9000), 0);	/* refs only */
+	assert_int_equal(put_ref(f, o, src + at[2], at[3] - at[2]), 0);
+	assert_int_equal(put_packet(f, o, 2, 100), 0);
+	assert_int_equal(put_packet(f, o, 3, 9000), 0);	/* ref and copy */
+	put_reserved(f, o, 4, 50);
+	assert_int_equal(put_ref(f, o, src + at[3], at[4] - at[3]), 0);
+	assert_int_equal(put_ref(f, o, src + at[4], at[5] - at[4]), 0);
+	assert_int_equal(put_packet(f, o, 5, 100), 0);
+	assert_int_equal(put_packet(f, o, 6, 9000), 0);	/* copy last */
+	assert_int_equal(put_ref(f, o, src + at[5], at[6] - at[5]), 0);
+	close_ok(o, &res);
+	expect_result(&res, f->path, 12, 0, false);
+	expect_contents(f, f->path, f->nbytes);
+	free(src);
+}
+
+/*
+ * /dev/full, written in place: every flush fails, so every packet given,
+ * by ref or copied, is counted lost exactly once, the error logged once.
+ */
+static void
+test_ref_device_full(void **state)
+{
+	struct fx *f = *state;
+	size_t at[41];
+	unsigned char *src;
+	struct output_result res;
+	struct output *o;
+	char err[1024], want[700], *logged;
+	uint64_t attempted = 0, refused = 0;
+	int saved;
+
+	if (access("/dev/full", W_OK) != 0) {
+		print_message("skipped: no writable /dev/full\n");
+		skip();
+		return;
+	}
+	src = make_source(40, 0, 11, at);
+	assert_int_equal(symlink("/dev/full", f->path), 0);
+	o = open_fx(f, 1024);
+	assert_true(output_can_ref(o));
+	saved = capture_begin(f);
+	(void)put_header(f, o);
+	for (size_t i = 0; i < 40; i++) {
+		attempted++;
+		if (put_ref(f, o, src + at[i], at[i + 1] - at[i]) != 0)
+			refused++;
+		if (i % 4 == 1) {
+			attempted++;
+			if (put_packet(f, o, (uint32_t)i, 100) != 0)
+				refused++;
+		}
+	}
+	assert_true(refused > 0 && refused < attempted);
+	assert_true(output_failed(o));
+	assert_false(output_can_ref(o));
+	assert_int_equal(output_close(o, &res, err, sizeof(err)), -1);
+	logged = capture_end(f, saved);
+	assert_true(res.failed);
+	assert_int_equal(res.packets, 0);
+	assert_int_equal(res.lost, attempted);
+	snprintf(want, sizeof(want), "cannot write '%s': No space left on "
+	    "device", f->path);
+	if (strstr(logged, want) == NULL ||
+	    strstr(strstr(logged, want) + 1, "cannot write") != NULL)
+		fail_msg("not logged once as [%s]: %s", want, logged);
+	free(logged);
+	free(src);
+}
+
+/*
+ * A write error mid-file (RLIMIT_FSIZE) with refs pending: the file is
+ * cut back to its last flush, whole units only, and every packet is
+ * either in it or lost.
+ */
+static void
+test_ref_file_size_limit(void **state)
+{
+	const rlim_t limit = 100000;
+	struct fx *f = *state;
+	size_t at[REF_RECS + 1];
+	unsigned char *src;
+	struct output *o;
+	struct rlimit old, lim;
+	void (*old_xfsz)(int);
+	uint64_t attempted = 0, refused = 0;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < limit) {
+		skip();
+		return;
+	}
+	src = make_source(REF_RECS, 1, 13, at);
+	o = open_fx(f, 4096);
+	old_xfsz = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = limit;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	if (put_header(f, o) == 0) {
+		for (size_t i = 0; i < REF_RECS && refused < 3; i++) {
+			attempted++;
+			/* 2 refs and a copy, the refs never coalesced */
+			if (put_ref(f, o, src + at[i], at[i + 1] - at[i] - 1) !=
+			    0)
+				refused++;
+			if (i % 2 == 1) {
+				attempted++;
+				if (put_packet(f, o, (uint32_t)i, 500) != 0)
+					refused++;
+			}
+		}
+	}
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_xfsz);
+	/* the copy after a refused ref is refused too */
+	assert_true(refused >= 3);
+	check_failed_file(f, o, attempted, f->dir);
+	free(src);
+}
+
+/* Only a sink with a writev op takes refs: not a compressor, nor
+ * --pipeout; a plain file and stdout do. */
+static void
+test_ref_which_sinks(void **state)
+{
+	struct fx *f = *state;
+	struct output_params p = params(f->path, 4096);
+	char *argv[] = { (char *)"cat", NULL };
+	struct output *o;
+
+	o = open_ok(&p);
+	assert_true(output_can_ref(o));
+	output_abort(o);
+	p.path = "-";
+	o = open_ok(&p);
+	assert_true(output_can_ref(o));
+	output_abort(o);
+	p.path = f->path;
+	p.compress_type = WANDIO_COMPRESS_ZLIB;
+	p.compress_level = 1;
+	o = open_ok(&p);
+	assert_false(output_can_ref(o));
+	output_abort(o);
+	p.compress_type = 0;
+	p.pipeout_path = resolve_ok("cat");
+	p.pipeout_argv = argv;
+	o = open_ok(&p);
+	assert_false(output_can_ref(o));
+	output_abort(o);
+	free((char *)p.pipeout_path);
+	expect_dir(f->dir, "");
+}
+
 /* --- the sinks on their own (sink.h) ---------------------------------- */
 
 /* A new file in f->dir for a sink to write, its fd. */
@@ -1686,6 +2115,169 @@ test_sink_fd(void **state)
 	assert_string_equal(err, "cannot write 'the pipe': Broken pipe");
 	s->ops->abort(s);
 	close(pfd[1]);
+}
+
+/* The fd sink's writev op: pieces in order, empty ones skipped, the
+ * write op's messages, a short write continued up to its error. */
+static void
+test_sink_fd_writev(void **state)
+{
+	struct fx *f = *state;
+	char path[700], err[1024] = "";
+	static char big[3][1000];
+	struct iovec iov[] = {
+		{ (void *)"ab", 2 }, { (void *)"", 0 }, { (void *)"cde", 3 },
+		{ NULL, 0 }, { (void *)"f", 1 }, { (void *)"", 0 },
+	};
+	struct iovec bigv[3];
+	int fd = sink_target(f, "plain", path, sizeof(path)), pfd[2];
+	struct sink *s = sink_fd_open(fd, "plain", NULL, err, sizeof(err));
+	struct rlimit old, lim;
+	void (*old_xfsz)(int);
+	unsigned char *got;
+	size_t len;
+
+	assert_non_null(s);
+	assert_non_null(s->ops->writev);
+	assert_int_equal(s->ops->writev(s, iov, 6, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->writev(s, iov, 0, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->writev(s, iov + 2, 1, err, sizeof(err)), 0);
+	assert_int_equal(s->ops->finish(s, false, 9), 0);
+	assert_int_equal(close(fd), 0);
+	expect_file(path, "abcdefcde");
+
+	assert_int_equal(pipe(pfd), 0);
+	close(pfd[0]);
+	s = sink_fd_open(pfd[1], "the pipe", "its reader left; writing", err,
+	    sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(s->ops->writev(s, iov, 3, err, sizeof(err)), -1);
+	assert_string_equal(err, "its reader left; writing 'the pipe': "
+	    "Broken pipe");
+	s->ops->abort(s);
+	s = sink_fd_open(pfd[1], "the pipe", NULL, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(s->ops->writev(s, iov, 3, err, sizeof(err)), -1);
+	assert_string_equal(err, "cannot write 'the pipe': Broken pipe");
+	s->ops->abort(s);
+	close(pfd[1]);
+
+	/* RLIMIT_FSIZE cuts the writev inside the second piece: the rest
+	 * of that piece is tried (and fails), nothing is written past it */
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	if (old.rlim_max != RLIM_INFINITY && old.rlim_max < 1500) {
+		skip();
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		memset(big[i], 'x' + i, sizeof(big[i]));
+		bigv[i].iov_base = big[i];
+		bigv[i].iov_len = sizeof(big[i]);
+	}
+	fd = sink_target(f, "short", path, sizeof(path));
+	s = sink_fd_open(fd, "short", NULL, err, sizeof(err));
+	assert_non_null(s);
+	old_xfsz = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 1500;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(s->ops->writev(s, bigv, 3, err, sizeof(err)), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_xfsz);
+	assert_string_equal(err, "cannot write 'short': File too large");
+	s->ops->abort(s);
+	close(fd);
+	got = slurp(path, &len);
+	assert_int_equal(len, 1500);
+	assert_memory_equal(got, big[0], 1000);
+	assert_memory_equal(got + 1000, big[1], 500);
+	free(got);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Short writes that succeed: a timer's signal (no SA_RESTART) cuts a
+ * writev that a slow reader keeps blocked in a pipe, again and again,
+ * inside pieces and between them; the reader still gets every byte
+ * once, in order.
+ */
+static void
+test_sink_fd_writev_interrupted(void **state)
+{
+	struct fx *f = *state;
+	enum { NPIECES = 700, PIECE = 1500 };
+	unsigned char *data = malloc(NPIECES * PIECE), *got;
+	struct iovec iov[NPIECES];
+	struct itimerval tick = { { 0, 2000 }, { 0, 2000 } }, off;
+	struct sigaction sa, was;
+	char path[700], err[1024] = "";
+	struct sink *s;
+	pid_t reader;
+	int pfd[2], status, rc;
+	size_t len;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < NPIECES * PIECE; i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	for (size_t i = 0; i < NPIECES; i++) {
+		iov[i].iov_base = data + i * PIECE;
+		/* uneven pieces, some empty */
+		iov[i].iov_len = i % 5 == 4 ? 0 : PIECE - i % 3;
+	}
+	snprintf(path, sizeof(path), "%s/got", f->dir);
+	assert_int_equal(pipe(pfd), 0);
+	f->child = reader = fork();
+	assert_true(reader >= 0);
+	if (reader == 0) {
+		const struct timespec nap = { 0, 200000 };
+		char buf[4096];
+		int out = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		ssize_t n;
+
+		alarm(30);
+		close(pfd[1]);
+		while ((n = read(pfd[0], buf, sizeof(buf))) > 0) {
+			if (out < 0 || write(out, buf, (size_t)n) != n)
+				_exit(3);
+			nanosleep(&nap, NULL);
+		}
+		_exit(n == 0 ? 0 : 4);
+	}
+	close(pfd[0]);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: writev is cut */
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &was), 0);
+	assert_int_equal(setitimer(ITIMER_REAL, &tick, NULL), 0);
+	s = sink_fd_open(pfd[1], "the pipe", NULL, err, sizeof(err));
+	assert_non_null(s);
+	rc = s->ops->writev(s, iov, NPIECES, err, sizeof(err));
+	memset(&off, 0, sizeof(off));
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &was, NULL);
+	if (rc != 0)
+		fail_msg("writev: %s", err);
+	assert_int_equal(s->ops->finish(s, false, 0), 0);
+	close(pfd[1]);
+	assert_int_equal(waitpid(reader, &status, 0), reader);
+	f->child = 0;
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	got = slurp(path, &len);
+	for (size_t i = 0, at = 0; i < NPIECES; i++) {
+		assert_true(at + iov[i].iov_len <= len);
+		if (memcmp(got + at, iov[i].iov_base, iov[i].iov_len) != 0)
+			fail_msg("piece %zu differs", i);
+		at += iov[i].iov_len;
+		if (i == NPIECES - 1)
+			assert_int_equal(at, len);
+	}
+	free(got);
+	free(data);
 }
 
 /* What path decompresses to (libwandio), as a string. */
@@ -1831,7 +2423,17 @@ main(void)
 		T(test_pipeout_stalled_child),
 		T(test_gzip),
 		T(test_gzip_full_fs),
+		T(test_ref_interleaved),
+		T(test_ref_coalesced),
+		T(test_ref_many_pieces),
+		T(test_ref_past_bufsize),
+		T(test_ref_then_big_unit),
+		T(test_ref_device_full),
+		T(test_ref_file_size_limit),
+		T(test_ref_which_sinks),
 		T(test_sink_fd),
+		T(test_sink_fd_writev),
+		T(test_sink_fd_writev_interrupted),
 		T(test_sink_wandio),
 		T(test_sink_pipe),
 	};
