@@ -242,6 +242,8 @@ queue_reserve_try(struct queue *q, uint32_t caplen)
 	r = (struct queue_rec *)(q->buf + pos);
 	r->caplen = caplen;
 	r->size = (uint32_t)sz;
+	r->data = (unsigned char *)(r + 1);
+	r->raw = NULL;
 	q->p_pending = sz;
 	return r;
 }

@@ -27,7 +27,19 @@ struct queue_rec {
 					 * (input_ifaces(); 0 but for pcapng
 					 * inputs with several) */
 	uint32_t	flags;		/* pcapng epb_flags, 0 = not known */
-	unsigned char	data[];
+	/* the captured bytes: in the slot, right after this header, for a
+	 * queued record (queue_reserve_try sets it); in the input file for
+	 * one the merger reads in place (pull.h) */
+	unsigned char	*data;
+	/*
+	 * The whole record (16-byte header, then data) exactly as a
+	 * classic pcap file in host byte order holds it, where the input
+	 * read it (pull.h: raw_magic says which resolution), for the writer
+	 * to write from there; NULL when it must be written from the fields
+	 * above (every queued record, and any record whose fields were
+	 * changed: cut, other byte order, a fraction out of range).
+	 */
+	const unsigned char *raw;
 };
 
 /*
@@ -74,7 +86,8 @@ size_t queue_used_bytes(const struct queue *q);
 
 /*
  * Reserve a record for caplen bytes; never blocks.  Returns the record to
- * fill (set ts_ns, wirelen, linktype and data; caplen and size are set),
+ * fill (set ts_ns, wirelen, linktype and the bytes at data; caplen, size,
+ * data and raw (NULL) are set),
  * or NULL when the queue is full.  Nothing is visible to the consumer
  * before queue_commit() and queue_publish().
  */

@@ -166,6 +166,7 @@ put_packet(struct fixture *f, const struct queue_rec *tmpl,
 
 	assert_non_null(rec);
 	*rec = *tmpl;
+	rec->data = (unsigned char *)(rec + 1);
 	memset(rec->data, 0xab, rec->caplen);
 	size = (size_t)fmt->record_size(rec);
 	n = fmt->record_header(p, rec, fi->input, fi);
