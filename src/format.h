@@ -128,6 +128,10 @@ struct format {
 			    const struct format_file *f,
 			    const struct segment *seg, format_emit_fn emit,
 			    void *ctx);
+	/* Classic pcap: the file magic (PCAPFILE_MAGIC_*) of whose records
+	 * (host byte order, queue_rec.raw) record_write() would write the
+	 * very same bytes, so the writer writes them as they are; 0: none. */
+	uint32_t	 raw_magic;
 	/* The latest stamp (ns since the epoch) a record holds; a later one
 	 * is written as this (the writer counts such packets). */
 	uint64_t	 max_ts_ns;

@@ -222,7 +222,7 @@ pcap_ns_scan_record(const unsigned char *h, const unsigned char *rh)
 
 /* The two differ in the unit of the fraction (us, ns) and in how the
  * latest stamp they hold reads. */
-#define PCAP_FORMAT(unit, last)						\
+#define PCAP_FORMAT(unit, magic, last)					\
 	{								\
 		.name = "pcap",						\
 		.file_header = pcap_##unit##_file_header,		\
@@ -233,6 +233,7 @@ pcap_ns_scan_record(const unsigned char *h, const unsigned char *rh)
 		.record_size = pcap_record_size,			\
 		.record_write = pcap_##unit##_record_write,		\
 		.file_trailer = NULL,					\
+		.raw_magic = magic,					\
 		.max_ts_ns = PCAP_MAX_TS_NS,				\
 		.max_ts_text = last,					\
 		.scan_header = pcap_##unit##_scan_header,		\
@@ -242,6 +243,6 @@ pcap_ns_scan_record(const unsigned char *h, const unsigned char *rh)
 	}
 
 const struct format format_pcap =
-    PCAP_FORMAT(us, "2106-02-07 06:28:15.999999 UTC");
+    PCAP_FORMAT(us, PCAPFILE_MAGIC_US, "2106-02-07 06:28:15.999999 UTC");
 const struct format format_pcap_ns =
-    PCAP_FORMAT(ns, "2106-02-07 06:28:15.999999999 UTC");
+    PCAP_FORMAT(ns, PCAPFILE_MAGIC_NS, "2106-02-07 06:28:15.999999999 UTC");

@@ -158,6 +158,10 @@ stream_open(struct input *in, struct input_stream *st,
 	if (st->k == 0 && atomic_load(&in->nifaces) == 0 &&
 	    default_iface(in, s, err, errlen) != 0)
 		return -1;
+	/* nothing to do per packet: the merger reads it in place */
+	if (st->ops->pull != NULL && st->filter == NULL && st->xform == NULL &&
+	    cfg->control_path == NULL && (st->pull = st->ops->pull(st)) != NULL)
+		return 0;
 	st->q = queue_create(cfg->queue_bytes, cfg->snaplen, consumer_waiter,
 	    qerr, sizeof(qerr));
 	if (st->q == NULL) {
@@ -258,6 +262,8 @@ input_start(struct input *in, const atomic_bool *stop, char *err,
 		struct input_stream *st = &in->streams[i];
 
 		atomic_store_explicit(&st->stop, stop, memory_order_release);
+		if (st->pull != NULL)
+			continue;	/* the merger's to read */
 		if ((rc = pthread_create(&st->thread, NULL,
 		    input_reader_thread, st)) != 0) {
 			log_seterr(err, errlen, "cannot start a reader for "
@@ -322,6 +328,12 @@ struct queue *
 input_stream_queue(const struct input *in, size_t k)
 {
 	return in->streams[k].q;
+}
+
+struct pull *
+input_stream_pull(const struct input *in, size_t k)
+{
+	return in->streams[k].pull;
 }
 
 static uint64_t
@@ -453,6 +465,8 @@ input_queue_bytes(const struct input *in, uint64_t *used, uint64_t *capacity)
 {
 	*used = *capacity = 0;
 	for (size_t k = 0; k < in->nstreams; k++) {
+		if (in->streams[k].q == NULL)
+			continue;	/* pulled: no queue */
 		*used += queue_used_bytes(in->streams[k].q);
 		*capacity += queue_capacity(in->streams[k].q);
 	}

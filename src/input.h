@@ -29,6 +29,7 @@
 #include "input_gap.h"
 #include "input_iface.h"
 #include "options.h"
+#include "pull.h"
 #include "queue.h"
 
 struct input;
@@ -60,9 +61,14 @@ void input_join(struct input *in);
 /* Close the source and free everything; input_destroy(NULL) is a no-op. */
 void input_destroy(struct input *in);
 
-/* The source's streams: [0, n) each with its queue (a merge leaf). */
+/*
+ * The source's streams: [0, n), each a merge leaf: its queue, or (queue
+ * NULL) a pull the merger reads in place (pull.h: a plain pcap file that
+ * needs nothing done per packet, read without a thread of its own).
+ */
 size_t input_nstreams(const struct input *in);
 struct queue *input_stream_queue(const struct input *in, size_t k);
+struct pull *input_stream_pull(const struct input *in, size_t k);
 
 /* What a source's counters (input_counters.h) read, summed over its
  * streams: relaxed loads, each exact, together of about one moment. */

@@ -17,7 +17,8 @@
  * A backend with a reopen op survives failure: when its read fails (or
  * its open found nothing yet, st->absent) the core records a gap and
  * calls reopen with back-off (input_reopen.c) until it works or the run
- * stops.
+ * stops.  A stream that needs nothing done per packet may instead be read
+ * by the merger itself (the pull op, pull.h): no reader thread, no queue.
  */
 #ifndef MTRACECAP_INPUT_BACKEND_H
 #define MTRACECAP_INPUT_BACKEND_H
@@ -41,6 +42,7 @@
 #include "log.h"
 #include "options.h"
 #include "pkt_xform.h"
+#include "pull.h"
 #include "queue.h"
 #include "session_count.h"
 
@@ -110,6 +112,13 @@ struct input_backend {
 	 * or -1 with err (tried again later).  NULL: failure is final.
 	 */
 	int	(*reopen)(struct input_stream *st, char *err, size_t errlen);
+	/*
+	 * Main thread, after open, when the stream needs nothing done per
+	 * packet (no filter, no st->xform, no counter sessions): the stream
+	 * as a leaf the merger reads itself (pull.h), in place of a reader
+	 * thread and a queue; NULL to keep those.  NULL: never.
+	 */
+	struct pull *(*pull)(struct input_stream *st);
 };
 
 /* The backends (input.c picks one per source). */
@@ -150,7 +159,9 @@ struct input_stream {
 	size_t			 k;		/* in src->streams */
 	const struct input_backend *ops;
 	void			*be;		/* the backend's state */
-	struct queue		*q;
+	struct queue		*q;		/* NULL when pulled */
+	/* read in place by the merger (ops->pull): no reader thread */
+	struct pull		*pull;
 	uint32_t		 snaplen;
 	/* applied by input_push(); NULL when the source filters itself
 	 * (kernel, libtrace) or there is no filter */

@@ -14,6 +14,9 @@
  *   a heap's sift-down.  Any leaf may change this way (refill too).
  * - Inputs with an empty queue also sit in a "starved" list and are
  *   re-peeked each round; finished inputs leave it.
+ * - A leaf may be a pull (pull.h) instead of a queue: its next record is
+ *   asked for when the last one is released, and it has one or is
+ *   finished, so it is starved only before its first record.
  * - Release rule: the winner may go when no input is starved, or when
  *   every starved input is live and min(win.ts, win.seen) + maxwait <= now.
  *   A starved file input always blocks (its reader is never idle for long
@@ -42,6 +45,7 @@ struct leaf {
 
 struct merge {
 	struct queue	*const *queues;
+	struct pull	**pulls;	/* per input: NULL for a queue */
 	const bool	*live;
 	size_t		 n;
 	uint64_t	 maxwait;
@@ -134,7 +138,9 @@ merge_create(struct queue *const *queues, const bool *live, size_t n,
 	m->leaf = calloc(width, sizeof(*m->leaf));
 	m->win = calloc(2 * width, sizeof(*m->win));
 	m->starved = calloc(n + 1, sizeof(*m->starved));
-	if (m->leaf == NULL || m->win == NULL || m->starved == NULL)
+	m->pulls = calloc(n + 1, sizeof(*m->pulls));
+	if (m->leaf == NULL || m->win == NULL || m->starved == NULL ||
+	    m->pulls == NULL)
 		goto oom;
 	m->width = width;
 	m->queues = queues;
@@ -185,7 +191,14 @@ merge_destroy(struct merge *m)
 	free(m->leaf);
 	free(m->win);
 	free(m->starved);
+	free(m->pulls);
 	free(m);
+}
+
+void
+merge_set_pull(struct merge *m, size_t i, struct pull *p)
+{
+	m->pulls[i] = p;
 }
 
 /* Read the clock into m->now; see merge_next(). */
@@ -212,7 +225,9 @@ refill(struct merge *m)
 	while (i < m->nstarved) {
 		size_t in = m->starved[i];
 		struct queue *q = m->queues[in];
-		const struct queue_rec *r = queue_peek_try(q);
+		struct pull *p = m->pulls[in];
+		const struct queue_rec *r = p != NULL ? p->next(p) :
+		    queue_peek_try(q);
 		bool gone = false;
 
 		if (r != NULL) {
@@ -223,12 +238,13 @@ refill(struct merge *m)
 			set_leaf(m, in, r, m->now);
 			m->nready++;
 			gone = true;
-		} else if (queue_finished(q)) {
-			gone = true;
+		} else if (p != NULL || queue_finished(q)) {
+			gone = true;	/* a pull has a record or is done */
 		}
 		if (gone) {
 			moved = true;
-			queue_want_wake(q, false);
+			if (q != NULL)
+				queue_want_wake(q, false);
 			if (!m->live[in])
 				m->nstarved_files--;
 			m->starved[i] = m->starved[--m->nstarved];
@@ -253,6 +269,7 @@ set_wants(struct merge *m)
 {
 	bool want = m->nready == 0 || m->nstarved_files > 0;
 
+	/* (a pull is never starved here: refill took it out) */
 	for (size_t i = 0; i < m->nstarved; i++)
 		queue_want_wake(m->queues[m->starved[i]], want);
 }
@@ -342,14 +359,25 @@ merge_release(struct merge *m)
 {
 	size_t in = m->win[1];
 	struct queue *q;
+	struct pull *p;
 	const struct queue_rec *r;
 
 	if (!m->out_pending)
 		return;
 	m->out_pending = false;
-	q = m->queues[in];
-	queue_pop(q);
-	r = queue_peek_try(q);
+	if ((p = m->pulls[in]) != NULL) {
+		r = p->next(p);
+		if (r == NULL) {
+			/* done for good: out of the tree, never starved */
+			set_leaf(m, in, NULL, 0);
+			m->nready--;
+			return;
+		}
+	} else {
+		q = m->queues[in];
+		queue_pop(q);
+		r = queue_peek_try(q);
+	}
 	if (r != NULL) {
 		/* the input's next packet replays the winner's matches */
 		if (m->any_live && ++m->uses >= MERGE_CLOCK_REUSE)

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pull.h"
 #include "queue.h"
 
 struct merge;
@@ -44,6 +45,13 @@ struct merge *merge_create(struct queue *const *queues, const bool *live,
     size_t n, uint64_t maxwait_ns, struct queue_waiter *waiter,
     merge_clock_fn clock, void *clock_arg, char *err, size_t errlen);
 void merge_destroy(struct merge *m);
+
+/*
+ * Leaf i (its queues[i] NULL) is p, which the merger reads itself
+ * (pull.h): it never waits for it, and never sleeps for it.  Before the
+ * first merge_next().
+ */
+void merge_set_pull(struct merge *m, size_t i, struct pull *p);
 
 /*
  * Next packet in order, waiting at most until deadline_ns (same clock as

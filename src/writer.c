@@ -42,6 +42,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "pcapfile.h"
 #include "writer.h"
 #include "writer_file.h"
 #include "writer_stop.h"
@@ -87,9 +88,10 @@ linktype_fits(struct writer *w, int lt, size_t input)
 	return false;
 }
 
+/* raw: rec->raw holds the record as the file holds it (w->raw). */
 static void
 write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
-    bool disorder)
+    bool raw, bool disorder)
 {
 	unsigned char h[FORMAT_HDR_MAX], *p;
 	struct format_iface *fi = NULL;
@@ -120,8 +122,13 @@ write_packet(struct writer *w, const struct queue_rec *rec, size_t input,
 	w->seg->given[input]++;
 	w->seg->bytes[input] += rec->caplen;
 	w->seg_last_ts = rec->ts_ns;
-	if ((p = output_reserve(w->out, rec->caplen + FORMAT_REC_EXTRA)) !=
-	    NULL) {
+	if (raw && w->out_ref) {
+		/* written from where the input lies, no copy at all */
+		if (output_append_ref(w->out, rec->raw, PCAPFILE_RECHDRLEN +
+		    (size_t)rec->caplen, input) != 0)
+			writer_file_sync(w);
+	} else if ((p = output_reserve(w->out, rec->caplen +
+	    FORMAT_REC_EXTRA)) != NULL) {
 		/* straight into the output buffer, one copy of the data */
 		size = w->fmt->record_write(p, rec, input, fi);
 		output_commit_packet(w->out, size, input);
@@ -291,11 +298,13 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	for (size_t i = 0; i < ws->ninputs; i++)
 		w->nleaves += input_nstreams(ws->inputs[i]);
 	w->queues = calloc(w->nleaves, sizeof(*w->queues));
+	w->raw = calloc(w->nleaves, sizeof(*w->raw));
 	w->live = calloc(w->nleaves, sizeof(*w->live));
 	w->of = calloc(w->nleaves, sizeof(*w->of));
 	w->delivered = calloc(ws->ninputs + 1, sizeof(*w->delivered));
 	if (writer_sources_init(&w->srcs, ws->cfg, ws->inputs,
-	    ws->ninputs) != 0 || w->queues == NULL || w->live == NULL ||
+	    ws->ninputs) != 0 || w->queues == NULL || w->raw == NULL ||
+	    w->live == NULL ||
 	    w->of == NULL || w->delivered == NULL) {
 		log_error("out of memory");
 		return -1;
@@ -318,6 +327,19 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	if (w->merge == NULL) {
 		log_error("%s", err);
 		return -1;
+	}
+	/* the leaves the merger reads in place */
+	for (size_t i = 0, leaf = 0; i < ws->ninputs; i++) {
+		for (size_t k = 0; k < input_nstreams(ws->inputs[i]); k++,
+		    leaf++) {
+			struct pull *p = input_stream_pull(ws->inputs[i], k);
+
+			if (p == NULL)
+				continue;
+			merge_set_pull(w->merge, leaf, p);
+			w->raw[leaf] = p->raw_magic != 0 &&
+			    p->raw_magic == w->fmt->raw_magic;
+		}
 	}
 	fs = (struct finisher_setup){ .deliver = ws->deliver,
 	    .stats = ws->stats, .manifest = ws->cfg->manifest,
@@ -343,6 +365,7 @@ writer_fini(struct writer *w)
 	w->failed |= failed;
 	merge_destroy(w->merge);
 	free(w->queues);
+	free(w->raw);
 	free(w->live);
 	free(w->of);
 	free(w->delivered);
@@ -400,7 +423,8 @@ writer_run(const struct writer_setup *ws)
 		if (rec->ts_ns > w.fmt->max_ts_ns)
 			writer_sources_late(&w.srcs, rec, input);
 		if (disk_room(&w, rec, input))
-			write_packet(&w, rec, input, disorder);
+			write_packet(&w, rec, input,
+			    rec->raw != NULL && w.raw[leaf], disorder);
 		merge_release(w.merge);
 	}
 	writer_file_close(&w);

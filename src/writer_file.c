@@ -110,6 +110,7 @@ writer_file_open(struct writer *w, uint64_t name_ns)
 		w->seg->seq = w->seq;
 		w->seg->has_seq = cfg->rotating;
 	}
+	w->out_ref = w->out != NULL && output_can_ref(w->out);
 	w->file.opened_once = true;
 	w->file.open = w->out != NULL;
 	w->seg_packets = 0;

@@ -33,6 +33,9 @@ struct writer {
 	struct stats		*stats;
 	struct merge		*merge;
 	struct queue		**queues;	/* one per stream: merge leaves */
+	/* per leaf: its records with raw set can be written as they are
+	 * (a pull whose raw_magic is the file format's) */
+	bool			*raw;
 	bool			*live;
 	size_t			*of;		/* leaf -> input */
 	size_t			 nleaves;
@@ -43,6 +46,7 @@ struct writer {
 	const struct format	*fmt;		/* srcs.fmt */
 
 	struct output		*out;
+	bool			 out_ref;	/* output_can_ref(out) at open */
 	struct segment		*seg;		/* out's, while out != NULL */
 	struct finisher		*finisher;
 	struct rotate_file	 file;		/* out, as rotation sees it */

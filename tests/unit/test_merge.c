@@ -1,8 +1,9 @@
 /*
  * test_merge.c - unit tests for merge.c: order by (timestamp, input index),
  * per-input order and disorder counting, END, the waiting rules for file
- * and live inputs (with a fake clock), and merges fed by real producer
- * threads (run it under TSan: --enable-tsan).
+ * and live inputs (with a fake clock), leaves the merger reads itself
+ * (pulls) among queues, and merges fed by real producer threads (run it
+ * under TSan: --enable-tsan).
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 
 #include "clock.h"
 #include "merge.h"
+#include "pull.h"
 #include "queue.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -70,8 +72,41 @@ struct tag {
 	uint64_t	input;
 };
 
+/*
+ * A pull (pull.h) over a list of stamps: one record, rewritten by every
+ * call, as input_pcapmap.c does, so a merger that asked for the next
+ * record before releasing the last would hand out the wrong one.
+ */
+struct fpull {
+	struct pull		 pull;
+	struct queue_rec	 rec;
+	struct tag		 tag;		/* rec.data */
+	uint64_t		*ts;
+	size_t			 n, at, cap;
+	size_t			 input;
+	unsigned		 ends;		/* times it said NULL */
+};
+
+static const struct queue_rec *
+fpull_next(struct pull *p)
+{
+	struct fpull *f = (struct fpull *)p;
+
+	if (f->at == f->n) {
+		f->ends++;
+		return NULL;
+	}
+	f->rec.ts_ns = f->ts[f->at];
+	f->rec.caplen = sizeof(f->tag);
+	f->rec.data = (unsigned char *)&f->tag;
+	f->tag.id = f->at++;
+	f->tag.input = f->input;
+	return &f->rec;
+}
+
 struct env {
 	struct queue_waiter	 w;
+	struct fpull		 p[MAXIN];	/* kind 'p' */
 	struct queue		*q[MAXIN];
 	bool			 live[MAXIN];
 	size_t			 n;
@@ -79,7 +114,9 @@ struct env {
 	struct fclock		 clk;
 };
 
-/* kinds: one letter per input, 'f' file or 'l' live; clock NULL = real. */
+/* kinds: one letter per input, 'f' file, 'l' live or 'p' a pull (a file
+ * the merger reads itself; put() before the first merge_next);
+ * clock NULL = real. */
 static struct env *
 env_new(const char *kinds, uint64_t maxwait, size_t qbytes, bool real_clock)
 {
@@ -92,6 +129,11 @@ env_new(const char *kinds, uint64_t maxwait, size_t qbytes, bool real_clock)
 	assert_true(e->n <= MAXIN);
 	for (size_t i = 0; i < e->n; i++) {
 		e->live[i] = kinds[i] == 'l';
+		if (kinds[i] == 'p') {
+			e->p[i].pull.next = fpull_next;
+			e->p[i].input = i;
+			continue;
+		}
 		e->q[i] = queue_create(qbytes, sizeof(struct tag), &e->w, err,
 		    sizeof(err));
 		if (e->q[i] == NULL)
@@ -102,6 +144,9 @@ env_new(const char *kinds, uint64_t maxwait, size_t qbytes, bool real_clock)
 	    sizeof(err));
 	if (e->m == NULL)
 		fail_msg("merge_create: %s", err);
+	for (size_t i = 0; i < e->n; i++)
+		if (e->q[i] == NULL)
+			merge_set_pull(e->m, i, &e->p[i].pull);
 	return e;
 }
 
@@ -109,8 +154,12 @@ static void
 env_free(struct env *e)
 {
 	merge_destroy(e->m);
-	for (size_t i = 0; i < e->n; i++)
+	for (size_t i = 0; i < e->n; i++) {
 		queue_destroy(e->q[i]);
+		free(e->p[i].ts);
+		/* a pull that ended is not asked again */
+		assert_true(e->p[i].ends <= 1);
+	}
 	queue_waiter_destroy(&e->w);
 	free(e);
 }
@@ -119,9 +168,22 @@ env_free(struct env *e)
 static void
 put(struct env *e, size_t i, uint64_t ts, uint64_t id)
 {
-	struct queue_rec *r = queue_reserve_try(e->q[i], sizeof(struct tag));
+	struct queue_rec *r;
 	struct tag t = { id, i };
 
+	if (e->q[i] == NULL) {		/* a pull: ids are its positions */
+		struct fpull *f = &e->p[i];
+
+		assert_int_equal(id, f->n);
+		if (f->n == f->cap) {
+			f->cap = f->cap == 0 ? 64 : 2 * f->cap;
+			f->ts = realloc(f->ts, f->cap * sizeof(*f->ts));
+			assert_non_null(f->ts);
+		}
+		f->ts[f->n++] = ts;
+		return;
+	}
+	r = queue_reserve_try(e->q[i], sizeof(struct tag));
 	if (r == NULL)
 		fail_msg("queue %zu full", i);
 	r->ts_ns = ts;
@@ -374,7 +436,8 @@ check_against_reference(const char *kinds, uint64_t seed)
 			want[total].id = k;
 			total++;
 		}
-		queue_close(e->q[i]);
+		if (e->q[i] != NULL)
+			queue_close(e->q[i]);
 	}
 	qsort(want, total, sizeof(*want), ref_cmp);
 	for (size_t k = 0; k < total; k++) {
@@ -407,6 +470,41 @@ test_order_matches_reference(void **state)
 	/* live inputs that never starve merge exactly too */
 	check_against_reference("lll", 5);
 	check_against_reference("flfl", 6);
+}
+
+/* --- pulls: leaves the merger reads itself ---------------------------- */
+
+static void
+test_pulls(void **state)
+{
+	static const struct step empty[] = {
+		/* a pull with nothing is done at once, never waited for */
+		PUT(0, 5, 0), CLOSE(0),
+		PACKET(5, 0, 0, false),
+		END,
+	}, beside_live[] = {
+		/* a pull's packets wait for a starved live input as a file's
+		 * do: up to maxwait (10) after they were first seen */
+		CLOCK(100),
+		PUT(0, 100, 0), PUT(0, 101, 1),
+		TIMEOUT,
+		LATER(20),
+		PACKET(100, 0, 0, false),
+		PACKET(101, 0, 1, false),
+		PUT(1, 90, 0),
+		PACKET(90, 1, 0, true),
+		CLOSE(1),
+		END,
+	};
+
+	(void)state;
+	check_against_reference("p", 11);
+	check_against_reference("pp", 12);
+	check_against_reference("fpfp", 13);
+	check_against_reference("pppppppp", 14);
+	check_against_reference("plpf", 15);
+	RUN_STEPS("fp", 0, empty);
+	RUN_STEPS("pl", 10, beside_live);
 }
 
 /* --- disorder --------------------------------------------------------- */
@@ -1112,6 +1210,7 @@ main(void)
 		cmocka_unit_test(test_create_destroy),
 		cmocka_unit_test(test_order_and_ties),
 		cmocka_unit_test(test_order_matches_reference),
+		cmocka_unit_test(test_pulls),
 		cmocka_unit_test(test_non_monotonic_input),
 		cmocka_unit_test(test_end_needs_all_closed_and_drained),
 		cmocka_unit_test(test_file_input_blocks),
