@@ -14,6 +14,10 @@
  *   record.  Files pcapfile.c declines (other magics, versions or link
  *   types) stay with libpcap, and so do compressed classic pcap files
  *   and classic pcap streams.
+ * - A native file that needs nothing done per packet (input.c asks: the
+ *   pull op) is not read by a thread at all: the merger reads it in
+ *   place, mapped (input_pcapmap.c).  MTRACECAP_READER=read keeps the
+ *   read() reader thread for it (comparisons).
  * - pcapng files, compressed or not, and pcapng streams go to the native
  *   pcapng reader (input_pcapng.c) without libpcap, which keeps their
  *   interfaces apart; it reads streams through input_stdio_read().  What
@@ -38,6 +42,7 @@
 #include <unistd.h>
 
 #include "input_libpcap.h"
+#include "input_pcapmap.h"
 #include "input_pcapng.h"
 #include "input_stdio.h"
 #include "input_backend.h"
@@ -55,15 +60,18 @@ struct pcapfile_in {
 	unsigned char		*fbuf;		/* FILE_CHUNK bytes */
 	size_t			 off, end;	/* unparsed bytes of fbuf */
 	bool			 eof;
+	struct pcapmap		*map;		/* read in place instead */
 };
 
 static int native_read(struct input_stream *st);
+static struct pull *native_pull(struct input_stream *st);
 static void pcapfile_close(struct input_stream *st);
 
 static const struct input_backend native_backend = {
 	.name = "pcapfile (native)",
 	.read = native_read,
 	.close = pcapfile_close,
+	.pull = native_pull,
 };
 
 /*
@@ -88,13 +96,21 @@ linktype_field(struct input_stream *st, pcap_t *p, char *err, size_t errlen)
 	return 0;
 }
 
-/* MTRACECAP_READER=libpcap: every pcap file is libpcap's (comparisons). */
+/* MTRACECAP_READER=name in the environment (comparisons): libpcap, every
+ * pcap file is libpcap's; read, plain pcap files get a reader thread that
+ * read()s them rather than being read in place by the merger. */
 static bool
-libpcap_forced(void)
+reader_forced(const char *name)
 {
 	const char *reader = getenv("MTRACECAP_READER");
 
-	return reader != NULL && strcmp(reader, "libpcap") == 0;
+	return reader != NULL && strcmp(reader, name) == 0;
+}
+
+static bool
+libpcap_forced(void)
+{
+	return reader_forced("libpcap");
 }
 
 /*
@@ -389,6 +405,24 @@ native_read(struct input_stream *st)
 	return 0;
 }
 
+/*
+ * Nothing to do per packet (input.c asked): the merger reads the file in
+ * place (input_pcapmap.c), unless MTRACECAP_READER=read or it cannot be
+ * mapped; then it keeps its reader thread and this buffer.
+ */
+static struct pull *
+native_pull(struct input_stream *st)
+{
+	struct pcapfile_in *p = st->be;
+
+	if (reader_forced("read") ||
+	    (p->map = pcapmap_open(st, p->fd, &p->fhdr)) == NULL)
+		return NULL;
+	free(p->fbuf);
+	p->fbuf = NULL;
+	return pcapmap_pull(p->map);
+}
+
 static void
 pcapfile_close(struct input_stream *st)
 {
@@ -396,6 +430,7 @@ pcapfile_close(struct input_stream *st)
 
 	if (p == NULL)
 		return;
+	pcapmap_close(p->map);
 	if (p->pcap != NULL)
 		pcap_close(p->pcap);
 	if (p->fd >= 0)

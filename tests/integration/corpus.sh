@@ -7,9 +7,10 @@
 # as the latest it holds, with a warning); one tcpdump stops on must give one clear error line
 # naming it (exit 1) or a clean stop (exit 0), with what was read before
 # the damage.  Never a crash, a hang or a tmp- file.  Classic pcap files
-# go through mtracecap's own pcap reader: each is read once more with
-# MTRACECAP_READER=libpcap, which must give the same bytes, exit status
-# and messages.
+# go through mtracecap's own pcap reader, read in place by the merger:
+# each is read once more with MTRACECAP_READER=libpcap and once with
+# MTRACECAP_READER=read (a reader thread), which must give the same
+# bytes, exit status and messages.
 . "$(dirname "$0")/lib.sh"
 tsan_elsewhere "the readers on every capture of a corpus (hundreds of runs)"
 need_cmd python3 tcpdump capinfos tshark
@@ -142,20 +143,23 @@ rc=0
 timeout 60 "$MTRACECAP" -s 0 "pcapfile:$out" "pcapfile:$in" >so 2>se || rc=$?
 case $(od -An -tx1 -N4 "$in" | tr -d ' \n') in
 d4c3b2a1|a1b2c3d4|4d3cb2a1|a1b23c4d)
-	# the native reader against libpcap's
-	mkdir lib
-	lrc=0
-	MTRACECAP_READER=libpcap timeout 60 "$MTRACECAP" -s 0 \
-	    "pcapfile:$w/lib/out.pcap" "pcapfile:$in" >lib/so 2>lib/se || lrc=$?
-	[ "$rc" -eq "$lrc" ] ||
-	    say FAIL "exit $rc, $lrc with MTRACECAP_READER=libpcap: $(head -c 300 se) | $(head -c 300 lib/se)"
-	sed "s|$w/lib/|$w/|g" lib/se | cmp -s se - ||
-	    say FAIL "messages differ from MTRACECAP_READER=libpcap: $(diff se lib/se | head -c 400)"
-	if [ -e "$out" ] || [ -e lib/out.pcap ]; then
-		cmp -s "$out" lib/out.pcap ||
-		    say FAIL "output differs from MTRACECAP_READER=libpcap"
-	fi
-	rm -rf lib
+	# the native reader, read in place by the merger, against libpcap's
+	# and against its own reader thread (read())
+	for reader in libpcap read; do
+		mkdir lib
+		lrc=0
+		MTRACECAP_READER=$reader timeout 60 "$MTRACECAP" -s 0 \
+		    "pcapfile:$w/lib/out.pcap" "pcapfile:$in" >lib/so 2>lib/se || lrc=$?
+		[ "$rc" -eq "$lrc" ] ||
+		    say FAIL "exit $rc, $lrc with MTRACECAP_READER=$reader: $(head -c 300 se) | $(head -c 300 lib/se)"
+		sed "s|$w/lib/|$w/|g" lib/se | cmp -s se - ||
+		    say FAIL "messages differ from MTRACECAP_READER=$reader: $(diff se lib/se | head -c 400)"
+		if [ -e "$out" ] || [ -e lib/out.pcap ]; then
+			cmp -s "$out" lib/out.pcap ||
+			    say FAIL "output differs from MTRACECAP_READER=$reader"
+		fi
+		rm -rf lib
+	done
 	;;
 esac
 trc=0

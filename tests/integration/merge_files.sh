@@ -5,7 +5,11 @@
 # libtrace, whatever -s says), and of mergecap where no stamps tie; -F is
 # tcpdump's filter, -s truncates captures and keeps the wire length,
 # pcapfile:- streams the same records to stdout, and a fifo output gets
-# them too (or, with no reader, waits until SIGTERM).
+# them too (or, with no reader, waits until SIGTERM).  Plain pcap files
+# that need nothing done per packet are read in place by the merger
+# (mapped, written with writev from the mapping): the same bytes as their
+# reader thread gives (MTRACECAP_READER=read), whatever -s, the byte
+# order or the stamp precision.
 . "$(dirname "$0")/lib.sh"
 need_cmd python3 tcpdump capinfos tracemerge traceconvert mergecap
 
@@ -69,6 +73,17 @@ elif cmd == "ng":		# OUT SEC...: pcapng, microsecond stamps SEC.000250
 elif cmd == "stamps":		# FILE: the record stamps, "SEC.USEC" a line
     for r in read(args[0])[2]:
         print("%d.%06d" % (r[0] // 10**9, r[0] % 10**9 // 1000))
+elif cmd == "swap":		# IN OUT: the same file in the other byte order
+    d = open(args[0], "rb").read()
+    m = d[:4]
+    e, o = ("<", ">") if m in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else (">", "<")
+    out = struct.pack(o + "IHHiIII", *struct.unpack(e + "IHHiIII", d[:24]))
+    i = 24
+    while i + 16 <= len(d):
+        h = struct.unpack(e + "IIII", d[i:i + 16])
+        out += struct.pack(o + "IIII", *h) + d[i + 16:i + 16 + h[2]]
+        i += 16 + h[2]
+    open(args[1], "wb").write(out)
 elif cmd == "ltof":		# FILE: its link-type field, in hex
     print("0x%08x" % read(args[0])[1])
 elif cmd == "nsec":		# OUT: a nanosecond file with odd stamps
@@ -343,6 +358,89 @@ grep -q -x -F "mtracecap: warning: input 'pcapfile:$TMP/late.pcapng': 3 packets 
 passed "stamps after 2106 are written as the latest pcap holds, counted, and warned about once"
 section
 
+# --- read in place: mapped by the merger, written from the mapping ----------
+# The merger reads plain pcap files itself (input_pcapmap.c) and writes
+# the records that need no change from where they lie (writev): the
+# output must be byte for byte what the read() reader thread gives, for
+# records written as they are and for those that are not (cut by -s, the
+# other byte order, microseconds into nanoseconds and back).  strace shows
+# which path ran: a shared read-only mapping per input, writev on the
+# output; neither with -F (the filter needs a reader) or
+# MTRACECAP_READER=read.
+$PT swap "$D/b.pcap" "$TMP/b-swapped.pcap"
+$PT swap "$D/nsec.pcap" "$TMP/nsec-swapped.pcap"
+inplace_in=("$D/a.pcap" "$TMP/b-swapped.pcap" "$D/c.pcap" "$D/long.pcap"
+    "$D/nsec.pcap" "$TMP/nsec-swapped.pcap" "$D/empty.pcap" "$D/nsec2.pcap")
+for opts in "-s 0" "-s 100" "-s 0 --time-stamp-precision=nano" "-s 64"; do
+	read -ra o <<<"$opts"
+	rm -f "$TMP/ip-map.pcap" "$TMP/ip-read.pcap"
+	run_mtc "${o[@]}" "pcapfile:$TMP/ip-map.pcap" "${inplace_in[@]}" || continue
+	MTRACECAP_READER=read run_mtc "${o[@]}" "pcapfile:$TMP/ip-read.pcap" \
+	    "${inplace_in[@]}" || continue
+	cmp -s "$TMP/ip-map.pcap" "$TMP/ip-read.pcap" ||
+	    fail "in place ($opts): output differs from the reader thread's: $(cmp "$TMP/ip-map.pcap" "$TMP/ip-read.pcap")"
+done
+if command -v strace >/dev/null 2>&1 && ! sanitizer_build; then
+	# syscalls [ENV=V] ARGS...: the mappings of input files and the
+	# writev calls of a run, as "maps N writev M"
+	syscalls() {
+		local rc=0
+		strace -f -qq -e trace=mmap,writev -o "$TMP/strace.txt" \
+		    env "$@" 2>"$TMP/stderr" || rc=$?
+		[ "$rc" -eq 0 ] || fail "strace $*: exit $rc: $(tail -3 "$TMP/stderr")"
+		# (the C library maps a locale file the same way: only
+		# mappings of an input's whole length count)
+		printf 'maps %s writev %s\n' \
+		    "$(grep -cE "mmap\(NULL, ($(stat -c %s "$D/a.pcap")|$(stat -c %s "$D/long.pcap")), PROT_READ, MAP_SHARED, [0-9]" "$TMP/strace.txt")" \
+		    "$(grep -c 'writev(' "$TMP/strace.txt")"
+	}
+	two=("pcapfile:$D/a.pcap" "pcapfile:$D/long.pcap")
+	got=$(syscalls X=1 "$MTRACECAP" -s 0 "pcapfile:$TMP/st.pcap" "${two[@]}")
+	case $got in
+	"maps 2 writev 0") fail "in place: the inputs were mapped but no record was written from there ($got)" ;;
+	"maps 2 writev "*) ;;
+	*) fail "in place: want both inputs mapped and writev on the output, strace says: $got" ;;
+	esac
+	got=$(syscalls MTRACECAP_READER=read "$MTRACECAP" -s 0 \
+	    "pcapfile:$TMP/st.pcap" "${two[@]}")
+	[ "$got" = "maps 0 writev 0" ] ||
+	    fail "MTRACECAP_READER=read: want no mapping and no writev, strace says: $got"
+	got=$(syscalls X=1 "$MTRACECAP" -s 0 -F udp "pcapfile:$TMP/st.pcap" "${two[@]}")
+	[ "$got" = "maps 0 writev 0" ] ||
+	    fail "-F: want reader threads (no mapping, no writev), strace says: $got"
+fi
+passed "plain pcap files read in place: the bytes of the reader thread (-s, byte order, precision), mapped and written from the mapping"
+section
+
+# --- an input cut short while it is read in place: an error, no crash -------
+# (a mapped file that shrinks raises SIGBUS at the first access past its
+# new end; mtracecap must see it coming and fail the input instead)
+$MK "$TMP/big.pcap" --count 40000 --start $S --step-us 10 --size 1000 --id 9
+mkfifo "$TMP/cutfifo"
+"$MTRACECAP" -s 0 "pcapfile:$TMP/cutfifo" "pcapfile:$TMP/big.pcap" \
+    2>"$TMP/stderr" &
+pid=$!
+on_exit "kill_child -KILL $pid"
+exec 3<"$TMP/cutfifo"
+# the writer is held by the full pipe a few MiB into the file
+head -c 65536 <&3 >"$TMP/cut-head.pcap"
+sleep 0.5
+truncate -s 12M "$TMP/big.pcap"
+cat <&3 >>"$TMP/cut-head.pcap"
+exec 3<&-
+rc=0
+wait "$pid" || rc=$?
+[ "$rc" -eq 1 ] || fail "input cut short: exit $rc, want 1: $(tail -3 "$TMP/stderr")"
+grep -q "input 'pcapfile:$TMP/big.pcap' failed: .*cut short" "$TMP/stderr" ||
+    fail "input cut short: no error line naming it: $(cat "$TMP/stderr")"
+tcpdump -r "$TMP/cut-head.pcap" -w /dev/null 2>/dev/null ||
+    fail "input cut short: the output is not a valid pcap file"
+n=$(npackets "$TMP/cut-head.pcap")
+[ -n "$n" ] && [ "$n" -gt 1000 ] && [ "$n" -le 12384 ] ||
+    fail "input cut short: $n packets written, want those of the first 12 MiB"
+passed "an input cut short while read in place: a clear error, exit 1, a valid output with what was read"
+section
+
 # --- a fifo output nobody reads: like tcpdump, wait; SIGTERM still stops ------
 mkfifo "$TMP/nofifo"
 "$MTRACECAP" -s 0 "pcapfile:$TMP/nofifo" "pcapfile:$D/a.pcap" \
@@ -359,8 +457,15 @@ if kill -0 "$pid" 2>/dev/null; then
 		[ "$rc" -eq 1 ] || fail "unread fifo: exit $rc after SIGTERM, want 1"
 		grep -q "stopped while waiting for a reader to open fifo '$TMP/nofifo'" \
 		    "$TMP/stderr" || fail "unread fifo: no line naming the fifo: $(cat "$TMP/stderr")"
-		grep -q "^mtracecap: total: files=0 written=0 lost=$n " "$TMP/stderr" ||
-		    fail "unread fifo: the $n packets are not counted as lost: $(grep total: "$TMP/stderr")"
+		# what was read is lost (a reader thread reads ahead, up to
+		# all $n; read in place, nothing is read before it is written)
+		line=$(grep '^mtracecap: input=0 ' "$TMP/stderr")
+		r=$(sed -n 's/.* read=\([0-9]*\) .*/\1/p' <<<"$line")
+		l=$(sed -n 's/.* lost=\([0-9]*\) .*/\1/p' <<<"$line")
+		[ -n "$r" ] && [ "$r" = "$l" ] && [ "$r" -le "$n" ] ||
+		    fail "unread fifo: what was read is not counted as lost: $line"
+		grep -q "^mtracecap: total: files=0 written=0 lost=$r " "$TMP/stderr" ||
+		    fail "unread fifo: the $r packets read are not counted as lost: $(grep total: "$TMP/stderr")"
 		[ -p "$TMP/nofifo" ] || fail "unread fifo: $TMP/nofifo is no longer a fifo"
 	else
 		fail "unread fifo: mtracecap still waiting 2 s after SIGTERM"
@@ -369,6 +474,6 @@ if kill -0 "$pid" 2>/dev/null; then
 else
 	fail "unread fifo: mtracecap did not wait for a reader: $(cat "$TMP/stderr")"
 fi
-passed "a fifo output nobody reads: waits, and SIGTERM ends the wait (exit 1, packets counted lost)"
+passed "a fifo output nobody reads: waits, and SIGTERM ends the wait (exit 1, packets read counted lost)"
 section
 finish
