@@ -71,6 +71,10 @@ struct output {
 	int		 iovcnt;
 	size_t		 iov_mark;	/* buf up to here is in iov */
 	size_t		 ref_bytes;	/* bytes of refs in iov */
+	/* the run of records given to output_append_ref() that follow
+	 * each other in memory: where the last ended, its bytes so far */
+	const unsigned char *run_end;
+	size_t		 run_bytes;
 	uint64_t	 buf_packets;	/* packets in buf or iov */
 	uint64_t	*buf_by;	/* per input, of buf_packets (while !failed) */
 	uint64_t	*kept;		/* per input, of packets (caller's), or NULL */
@@ -455,6 +459,16 @@ output_can_ref(const struct output *o)
 }
 
 /*
+ * A record is only written from where it lies once its run (records
+ * that follow each other there) reached OUTPUT_REF_RUN bytes; before,
+ * it is copied.  The kernel takes a piece of a writev at a cost of its
+ * own, a lone small record costs more that way than a memcpy (4 files
+ * of 128-byte records interleaved: +12% time into a file), while a long
+ * run is one piece, a write from the input's pages with no copy here.
+ */
+#define OUTPUT_REF_RUN	4096
+
+/*
  * The hot path of a merge of plain pcap files: a few compares and
  * stores, a flush only when due.  Checked before anything is added, so
  * a failed flush leaves nothing of this record behind: the list must
@@ -469,6 +483,11 @@ output_append_ref(struct output *o, const void *rec, size_t len,
 {
 	struct iovec *v;
 
+	if ((const unsigned char *)rec != o->run_end)
+		o->run_bytes = 0;
+	o->run_end = (const unsigned char *)rec + len;
+	if ((o->run_bytes += len) <= OUTPUT_REF_RUN)
+		return output_write(o, rec, len, NULL, 0, true, input);
 	if (o->failed || ((o->iovcnt > SINK_IOV_MAX - 3 ||
 	    o->ref_bytes >= o->bufsize) && flush(o) != 0)) {
 		o->lost++;

@@ -101,9 +101,12 @@ bool output_can_ref(const struct output *o);
 
 /*
  * Append one packet record of len bytes (header and data, already in
- * the file's format) that stays where it is: the bytes at rec are not
- * copied but written from there, so they must stay valid and unchanged
- * until output_close() or output_abort() returns.  Counted as a packet
+ * the file's format) that stays where it is: the bytes at rec are
+ * written from there, not copied, so they must stay valid and unchanged
+ * until output_close() or output_abort() returns.  (Only records that
+ * continue a run of adjacent ones past a few KiB are: the first few KiB
+ * of a run, and a lone small record, are copied, which costs less than
+ * a writev piece of its own.)  Counted as a packet
  * of input as output_commit_packet() counts one.  Adjacent calls whose
  * bytes follow each other in memory become one iovec.  0, or -1 once
  * the output failed (the packet is counted in lost).  Only when
