@@ -486,8 +486,16 @@ output_append_ref(struct output *o, const void *rec, size_t len,
 	if ((const unsigned char *)rec != o->run_end)
 		o->run_bytes = 0;
 	o->run_end = (const unsigned char *)rec + len;
-	if ((o->run_bytes += len) <= OUTPUT_REF_RUN)
-		return output_write(o, rec, len, NULL, 0, true, input);
+	if ((o->run_bytes += len) <= OUTPUT_REF_RUN) {
+		if (o->failed || o->buflen + len > o->bufsize)
+			return output_write(o, rec, len, NULL, 0, true, input);
+		/* output_write's common case, for every packet of a merge */
+		memcpy(o->buf + o->buflen, rec, len);
+		o->buflen += len;
+		o->appended += len;
+		count_buffered(o, input);
+		return 0;
+	}
 	if (o->failed || ((o->iovcnt > SINK_IOV_MAX - 3 ||
 	    o->ref_bytes >= o->bufsize) && flush(o) != 0)) {
 		o->lost++;
