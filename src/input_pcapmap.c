@@ -17,9 +17,11 @@
  *   its finisher ended, so whatever an output still has to write from it
  *   is there.  Resident memory stays bounded all the same: behind the
  *   records handed out, pages are given back (MADV_DONTNEED) once the
- *   output has surely written them (PCAPMAP_KEEP covers the writer's
- *   buffer and a file the finisher still closes); a page given back too
- *   early is only read again from the page cache, never lost.  Ahead,
+ *   output has most likely written them (PCAPMAP_KEEP is twice what an
+ *   output holds by reference, its buffer's size); a page given back
+ *   too early (a rotated file the finisher still flushes) is only read
+ *   again from the page cache, never lost.  About KEEP + AHEAD + STEP
+ *   of each input is resident, in place of its queue.  Ahead,
  *   the kernel is asked to read and map the next pages in one go rather
  *   than fault them one by one.
  * - A file that grew since it was mapped (a writer still appending) is
@@ -61,7 +63,7 @@
 #include "input_pcapmap.h"
 
 #define PCAPMAP_STEP	(1u << 20)	/* between looks at stop and window */
-#define PCAPMAP_KEEP	(8u << 20)	/* mapped behind the read position */
+#define PCAPMAP_KEEP	(2u << 20)	/* mapped behind the read position */
 #define PCAPMAP_AHEAD	(2u << 20)	/* mapped ahead in one go */
 #define PCAPMAP_MAPS	8		/* mappings of a growing file */
 
