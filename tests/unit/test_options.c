@@ -359,7 +359,7 @@ struct setting {
 static void
 parse_settings(struct run *r, const struct setting *s, size_t n)
 {
-	const char *args[MAXARGS];
+	const char *args[MAXARGS] = { NULL };
 	size_t nargs = 0;
 
 	for (size_t i = 0; i < n; i++)
