@@ -1686,7 +1686,7 @@ make_source(size_t nrec, size_t gap, uint32_t salt, size_t *at)
 }
 
 #define REF_SOURCES	4
-#define REF_RECS	400
+#define REF_RECS	8000
 
 /*
  * Every way of appending, interleaved as the writer may: refs from four
@@ -1746,7 +1746,9 @@ test_ref_interleaved(void **state)
 		default:
 			/* a run from one source, as a merge takes them */
 			s = (size_t)(rnd >> 32) % REF_SOURCES;
-			run = 1 + (size_t)(rnd >> 40) % 4;
+			/* up to 48 records: some runs pass OUTPUT_REF_RUN
+			 * and are written from the source (the rest copied) */
+			run = 1 + (size_t)(rnd >> 40) % 48;
 			for (; run > 0 && next[s] < REF_RECS; run--, next[s]++) {
 				assert_int_equal(put_ref(f, o, src[s] +
 				    at[s][next[s]], at[s][next[s] + 1] -
@@ -1879,34 +1881,45 @@ test_ref_past_bufsize(void **state)
 }
 
 /* A unit larger than the buffer goes straight through, after the refs
- * and copied bytes pending before it and before those after it. */
+ * and copied bytes pending before it and before those after it.  A run
+ * of RUN_LEAD adjacent records (more than OUTPUT_REF_RUN bytes) comes
+ * first, so that the refs after it are pieces, not copies. */
+#define RUN_LEAD	40
 static void
 test_ref_then_big_unit(void **state)
 {
 	struct fx *f = *state;
-	size_t at[9];
+	size_t at[RUN_LEAD + 9], k = RUN_LEAD;
 	unsigned char *src;
 	struct output_result res;
 	struct output *o = open_fx(f, 4096);
 
-	src = make_source(8, 0, 5, at);
+	src = make_source(RUN_LEAD + 8, 0, 5, at);
 	assert_int_equal(put_header(f, o), 0);
+	for (size_t i = 0; i < RUN_LEAD; i++)
+		assert_int_equal(put_ref(f, o, src + at[i], at[i + 1] - at[i]),
+		    0);
 	/* an empty buffer: only the refs are pending before the first */
 	assert_int_equal(output_flush(o), 0);
-	assert_int_equal(put_ref(f, o, src + at[0], at[1] - at[0]), 0);
-	assert_int_equal(put_ref(f, o, src + at[1], at[2] - at[1]), 0);
+	assert_int_equal(put_ref(f, o, src + at[k], at[k + 1] - at[k]), 0);
+	k++;
+	assert_int_equal(put_ref(f, o, src + at[k], at[k + 1] - at[k]), 0);
+	k++;
 	assert_int_equal(put_packet(f, o, 1, 9000), 0);	/* refs only */
-	assert_int_equal(put_ref(f, o, src + at[2], at[3] - at[2]), 0);
+	assert_int_equal(put_ref(f, o, src + at[k], at[k + 1] - at[k]), 0);
+	k++;
 	assert_int_equal(put_packet(f, o, 2, 100), 0);
 	assert_int_equal(put_packet(f, o, 3, 9000), 0);	/* ref and copy */
 	put_reserved(f, o, 4, 50);
-	assert_int_equal(put_ref(f, o, src + at[3], at[4] - at[3]), 0);
-	assert_int_equal(put_ref(f, o, src + at[4], at[5] - at[4]), 0);
+	assert_int_equal(put_ref(f, o, src + at[k], at[k + 1] - at[k]), 0);
+	k++;
+	assert_int_equal(put_ref(f, o, src + at[k], at[k + 1] - at[k]), 0);
+	k++;
 	assert_int_equal(put_packet(f, o, 5, 100), 0);
 	assert_int_equal(put_packet(f, o, 6, 9000), 0);	/* copy last */
-	assert_int_equal(put_ref(f, o, src + at[5], at[6] - at[5]), 0);
+	assert_int_equal(put_ref(f, o, src + at[k], at[k + 1] - at[k]), 0);
 	close_ok(o, &res);
-	expect_result(&res, f->path, 12, 0, false);
+	expect_result(&res, f->path, RUN_LEAD + 12, 0, false);
 	expect_contents(f, f->path, f->nbytes);
 	free(src);
 }
