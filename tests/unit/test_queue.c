@@ -22,6 +22,10 @@
 #include "queue.h"
 
 #define HDR	sizeof(struct queue_rec)
+/* the caplen of a 64-byte slot */
+#define C64	((uint32_t)(64 - HDR))
+/* the largest caplen of a 4096-byte queue (4 records of it must fit) */
+#define MAX4	(1024 - HDR)
 
 /* sanitizers slow every access down: less work, same coverage */
 #if defined(__SANITIZE_THREAD__)
@@ -293,18 +297,18 @@ test_full_is_exact(void **state)
 
 	(void)state;
 	/* fixed 64-byte slots: exactly cap/64 of them fit */
-	f = make(4096, 992);
-	push_n(f->q, &seq, 64, 32);
+	f = make(4096, MAX4);
+	push_n(f->q, &seq, 64, C64);
 	assert_null(queue_reserve_try(f->q, 0));
-	assert_null(queue_reserve_try(f->q, 32));
+	assert_null(queue_reserve_try(f->q, C64));
 	queue_publish(f->q);
-	pop_n(f->q, &next, 64, 32);
+	pop_n(f->q, &next, 64, C64);
 	assert_null(queue_peek_try(f->q));	/* runs dry: tail published */
 	/* the whole ring is free again, and it wraps exactly */
-	push_n(f->q, &seq, 64, 32);
+	push_n(f->q, &seq, 64, C64);
 	assert_null(queue_reserve_try(f->q, 0));
 	queue_publish(f->q);
-	pop_n(f->q, &next, 64, 32);
+	pop_n(f->q, &next, 64, C64);
 	assert_null(queue_peek_try(f->q));
 	unmake(f);
 
@@ -409,17 +413,19 @@ test_fifo_many_wraps_random_sizes(void **state)
 static void
 test_wrap_without_marker(void **state)
 {
-	struct fixture *f = make(4096, 992);
+	struct fixture *f = make(4096, MAX4);
 	uint64_t seq = 0, next = 0;
 
 	(void)state;
-	assert_int_equal(HDR, 32);
-	/* 102 records of 40 bytes end 16 bytes before the end */
-	push_n(f->q, &seq, 102, 8);
+	/* records of HDR + 8 bytes end less than a header before the end */
+	const size_t small = HDR + 8, nsmall = 4096 / small;
+
+	assert_true(4096 % small > 0 && 4096 % small < HDR);
+	push_n(f->q, &seq, (int)nsmall, 8);
 	queue_publish(f->q);
-	pop_n(f->q, &next, 102, 8);
+	pop_n(f->q, &next, (int)nsmall, 8);
 	assert_null(queue_peek_try(f->q));
-	/* 16 bytes left: this one must go to the start */
+	/* less than a header left: this one must go to the start */
 	push(f->q, seq++, 0);
 	push(f->q, seq++, 100);
 	queue_publish(f->q);
@@ -428,16 +434,16 @@ test_wrap_without_marker(void **state)
 	assert_null(queue_peek_try(f->q));
 	/* and with a marker: leave 64 bytes, ask for more */
 	unmake(f);
-	f = make(4096, 992);
+	f = make(4096, MAX4);
 	seq = next = 0;
-	push_n(f->q, &seq, 63, 32);
+	push_n(f->q, &seq, 63, C64);
 	queue_publish(f->q);
-	pop_n(f->q, &next, 62, 32);
+	pop_n(f->q, &next, 62, C64);
 	/* 64 bytes left at the end, one 64-byte record still queued */
-	push(f->q, seq++, 96);		/* 128 bytes: marker, wrap */
+	push(f->q, seq++, 96);		/* more than 64 bytes: marker, wrap */
 	push(f->q, seq++, 0);
 	queue_publish(f->q);
-	pop_check(f->q, next++, 32);
+	pop_check(f->q, next++, C64);
 	pop_check(f->q, next++, 96);
 	pop_check(f->q, next++, 0);
 	assert_null(queue_peek_try(f->q));
@@ -480,13 +486,13 @@ test_close_and_finished(void **state)
 static void
 test_finished_after_trailing_wrap(void **state)
 {
-	struct fixture *f = make(4096, 992);
+	struct fixture *f = make(4096, MAX4);
 	uint64_t seq = 0, next = 0;
 
 	(void)state;
-	push_n(f->q, &seq, 63, 32);
+	push_n(f->q, &seq, 63, C64);
 	queue_publish(f->q);
-	pop_n(f->q, &next, 63, 32);
+	pop_n(f->q, &next, 63, C64);
 	assert_null(queue_peek_try(f->q));
 	/* 64 bytes left; this wraps, then the reader stops instead */
 	assert_non_null(queue_reserve_try(f->q, 500));
@@ -503,7 +509,7 @@ test_finished_after_trailing_wrap(void **state)
 static void
 test_wait_space_single_thread(void **state)
 {
-	struct fixture *f = make(4096, 992);
+	struct fixture *f = make(4096, MAX4);
 	uint64_t t0;
 
 	(void)state;
@@ -513,21 +519,21 @@ test_wait_space_single_thread(void **state)
 	assert_true(mono_ns() - t0 < 1000000000u);
 
 	/* wait_space publishes what was committed */
-	push(f->q, 0, 32);
+	push(f->q, 0, C64);
 	assert_null(queue_peek_try(f->q));
-	assert_true(queue_wait_space(f->q, 32, 1000000));
-	pop_check(f->q, 0, 32);
+	assert_true(queue_wait_space(f->q, C64, 1000000));
+	pop_check(f->q, 0, C64);
 	assert_null(queue_peek_try(f->q));
 
 	/* full and nobody consumes: false after the timeout */
 	for (int i = 1; i <= 64; i++)
-		push(f->q, (uint64_t)i, 32);
+		push(f->q, (uint64_t)i, C64);
 	assert_null(queue_reserve_try(f->q, 0));
 	assert_false(queue_wait_space(f->q, 0, 20000000));
-	assert_false(queue_wait_space(f->q, 32, 0));
+	assert_false(queue_wait_space(f->q, C64, 0));
 	/* everything committed became visible */
 	for (int i = 1; i <= 64; i++)
-		pop_check(f->q, (uint64_t)i, 32);
+		pop_check(f->q, (uint64_t)i, C64);
 	assert_null(queue_peek_try(f->q));
 	/* the consumer ran dry, so all the space is back */
 	assert_true(queue_wait_space(f->q, 1000, 0));
@@ -587,15 +593,15 @@ drain_thread(void *p)
 static void
 test_wait_space_woken_by_consumer(void **state)
 {
-	struct fixture *f = make(4096, 992);
-	struct drain_arg a = { f, 50000000, 0, 64, 32, 0 };
+	struct fixture *f = make(4096, MAX4);
+	struct drain_arg a = { f, 50000000, 0, 64, C64, 0 };
 	pthread_t t;
 	uint64_t t0;
 
 	(void)state;
 	for (int i = 0; i < 64; i++)
-		push(f->q, (uint64_t)i, 32);
-	assert_null(queue_reserve_try(f->q, 32));
+		push(f->q, (uint64_t)i, C64);
+	assert_null(queue_reserve_try(f->q, C64));
 	/* not published yet: wait_space must publish before sleeping */
 	assert_int_equal(pthread_create(&t, NULL, drain_thread, &a), 0);
 	t0 = mono_ns();
