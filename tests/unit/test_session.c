@@ -102,6 +102,9 @@ fixture_open(size_t npkt)
 	x->cfg.queue_bytes = 1 << 20;
 	x->cfg.capture_buffer = (size_t)OPTIONS_CAPBUF_MB_DEFAULT << 20;
 	x->cfg.file_ext = "";
+	/* counter sessions come through the control socket: with one, the
+	 * file keeps a reader thread and a queue (not read in place) */
+	x->cfg.control_path = "/nonexistent/test_session.sock";
 	atomic_init(&x->stop, false);
 	assert_int_equal(queue_waiter_init(&x->waiter), 0);
 	x->in = input_open(x->uri, 0, &x->cfg, NULL, &x->waiter, NULL, err,
