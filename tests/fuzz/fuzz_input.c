@@ -4,7 +4,9 @@
  * The input bytes are written to a file, opened as pcapfile:FILE with
  * input_open() (libpcap for pcap and pcapng, a decompressor child for
  * compressed files), and its reader thread runs until the end of the file while this
- * thread drains the queue as the merger would.  Every record must respect
+ * thread drains the queue as the merger would; a plain pcap file has no
+ * reader thread and no queue (input_pcapmap.c): this thread reads it in
+ * place, as the merger would.  Every record must respect
  * the snap length and the queue must finish.  Bounded: the stop flag is
  * raised after MAX_RECORDS records or MAX_NS of reading (a small
  * compressed input can expand a lot).
@@ -42,6 +44,28 @@ now_ns(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* What every record must be, queued or read in place. */
+static void
+check_rec(struct input *in, const struct queue_rec *r, int linktype)
+{
+	const struct input_iface *const *tab;
+	size_t nifs = input_ifaces(in, &tab);
+
+	FUZZ_CHECK(r->caplen <= SNAPLEN);
+	/* a pcapng input's interfaces have link types of their own; the
+	 * first is the input's */
+	FUZZ_CHECK(r->iface < nifs && r->linktype == tab[r->iface]->linktype);
+	FUZZ_CHECK(r->iface != 0 || r->linktype == linktype);
+	/* raw bytes, when given, are the record as the fields say */
+	if (r->raw != NULL) {
+		uint32_t h[4];
+
+		memcpy(h, r->raw, sizeof(h));
+		FUZZ_CHECK(h[2] == r->caplen && h[3] == r->wirelen);
+		FUZZ_CHECK(r->raw + 16 == r->data);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -50,6 +74,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct config cfg;
 	struct input *in;
 	struct queue *q;
+	struct pull *pl;
 	atomic_bool stop;
 	uint64_t n = 0, start;
 	int linktype;
@@ -78,22 +103,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!input_is_live(in));
 	linktype = input_linktype(in);
 	q = input_stream_queue(in, 0);
-	FUZZ_CHECK(q != NULL);
+	pl = input_stream_pull(in, 0);
+	FUZZ_CHECK((q != NULL) != (pl != NULL));
 	FUZZ_CHECK(input_start(in, &stop, err, sizeof(err)) == 0);
 	start = now_ns();
-	for (;;) {
+	for (const struct queue_rec *r; pl != NULL && (r = pl->next(pl)) != NULL;) {
+		check_rec(in, r, linktype);
+		if (++n >= MAX_RECORDS)
+			atomic_store(&stop, true);
+	}
+	for (; q != NULL;) {
 		const struct queue_rec *r = queue_peek_try(q);
 
 		if (r != NULL) {
-			const struct input_iface *const *tab;
-			size_t nifs = input_ifaces(in, &tab);
-
-			FUZZ_CHECK(r->caplen <= SNAPLEN);
-			/* a pcapng input's interfaces have link types of
-			 * their own; the first is the input's */
-			FUZZ_CHECK(r->iface < nifs &&
-			    r->linktype == tab[r->iface]->linktype);
-			FUZZ_CHECK(r->iface != 0 || r->linktype == linktype);
+			check_rec(in, r, linktype);
 			queue_pop(q);
 			if (++n >= MAX_RECORDS)
 				atomic_store(&stop, true);
