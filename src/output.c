@@ -4,13 +4,9 @@
  * The buffer is only ever handed to the sink (sink.h: fd, libwandio or
  * the --pipeout command) whole, at record boundaries, so the per-packet
  * path is a memcpy or a reservation; the sink is called once per flush.
- * Records that stay in their input's buffers (output_append_ref, a sink
- * with a writev op) are not copied: they go into a list of iovecs beside
- * the buffer, and what was copied into the buffer since the last iovec
- * becomes an iovec pointing into it before each of them, so that the
- * list, then the rest of the buffer, is the file's bytes in call order.
- * The buffer is not reused until that list is flushed.  With no ref
- * pending, a flush is still one flat write of the buffer.
+ * Records held by reference (output_append_ref, a sink with a writev
+ * op) go into a list of pieces beside the buffer (output_pieces.h),
+ * written ahead of the buffer's rest; with none, a flush is one write.
  * The target is the output's policy: a temp file (created, fsync'ed and
  * renamed by place.c, cut back to its last complete record when a write
  * fails) or, written in place, stdout, a fifo or a character device.
@@ -33,6 +29,7 @@
 #include "log.h"
 #include "naming.h"
 #include "output.h"
+#include "output_pieces.h"
 #include "place.h"
 #include "sink.h"
 
@@ -61,21 +58,11 @@ struct output {
 	unsigned char	*buf;
 	size_t		 bufsize;
 	size_t		 buflen;
-	/*
-	 * Pending pieces, flushed ahead of buf[iov_mark, buflen): refs and
-	 * the parts of buf copied in between them.  iov is NULL when the
-	 * sink has no writev op.  iovcnt stays below SINK_IOV_MAX between
-	 * calls, so a flush always has room for the rest of buf.
-	 */
-	struct iovec	*iov;
-	int		 iovcnt;
-	size_t		 iov_mark;	/* buf up to here is in iov */
-	size_t		 ref_bytes;	/* bytes of refs in iov */
-	/* the run of records given to output_append_ref() that follow
-	 * each other in memory: where the last ended, its bytes so far */
-	const unsigned char *run_end;
-	size_t		 run_bytes;
-	uint64_t	 buf_packets;	/* packets in buf or iov */
+	/* records held by reference and the parts of buf in between,
+	 * flushed ahead of the rest of buf (iov NULL: the sink has no
+	 * writev op) */
+	struct output_pieces pieces;
+	uint64_t	 buf_packets;	/* packets in buf or pieces */
 	uint64_t	*buf_by;	/* per input, of buf_packets (while !failed) */
 	uint64_t	*kept;		/* per input, of packets (caller's), or NULL */
 	size_t		 ninputs;
@@ -135,9 +122,7 @@ fail_output(struct output *o, const char *msg)
 	o->lost += o->buf_packets;
 	o->buf_packets = 0;
 	o->buflen = 0;
-	o->iovcnt = 0;
-	o->iov_mark = 0;
-	o->ref_bytes = 0;
+	pieces_reset(&o->pieces);
 	if (o->can_cut && o->file_fd >= 0)
 		cut_back(o);
 }
@@ -161,44 +146,34 @@ fail_sink(struct output *o)
 	fail_output(o, o->errmsg);
 }
 
-/* The pending iovecs and the rest of buf after them, in one writev op. */
-static int
-write_pieces(struct output *o)
-{
-	if (o->buflen > o->iov_mark) {
-		o->iov[o->iovcnt].iov_base = o->buf + o->iov_mark;
-		o->iov[o->iovcnt].iov_len = o->buflen - o->iov_mark;
-		o->iovcnt++;
-	}
-	return o->sink->ops->writev(o->sink, o->iov, o->iovcnt, o->errmsg,
-	    sizeof(o->errmsg));
-}
-
 static int
 flush(struct output *o)
 {
-	int rc;
+	const struct iovec *iov;
+	int rc, n;
 
 	if (o->failed)
 		return -1;
-	if (o->buflen == 0 && o->iovcnt == 0)
+	if (o->buflen == 0 && !pieces_any(&o->pieces))
 		return 0;
-	if (o->iovcnt == 0)
+	if (!pieces_any(&o->pieces)) {
 		rc = o->sink->ops->write(o->sink, o->buf, o->buflen,
 		    o->errmsg, sizeof(o->errmsg));
-	else
-		rc = write_pieces(o);
+	} else {
+		/* the pieces, then the rest of buf, in one writev op */
+		iov = pieces_list(&o->pieces, o->buf, o->buflen, &n);
+		rc = o->sink->ops->writev(o->sink, iov, n, o->errmsg,
+		    sizeof(o->errmsg));
+	}
 	if (rc != 0) {
 		fail_sink(o);
 		return -1;
 	}
-	o->good_offset += o->buflen + o->ref_bytes;
+	o->good_offset += o->buflen + o->pieces.ref_bytes;
 	o->packets += o->buf_packets;
 	o->buf_packets = 0;
 	o->buflen = 0;
-	o->iovcnt = 0;
-	o->iov_mark = 0;
-	o->ref_bytes = 0;
+	pieces_reset(&o->pieces);
 	for (size_t i = 0; o->kept != NULL && i < o->ninputs; i++) {
 		o->kept[i] += o->buf_by[i];
 		o->buf_by[i] = 0;
@@ -382,8 +357,7 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		goto fail;
 	if (open_sink(o, p, err, errlen) != 0)
 		goto fail;
-	if (o->sink->ops->writev != NULL && (o->iov = calloc(SINK_IOV_MAX,
-	    sizeof(*o->iov))) == NULL) {
+	if (o->sink->ops->writev != NULL && pieces_init(&o->pieces) != 0) {
 		log_seterr(err, errlen, "out of memory for the output buffer");
 		goto fail;
 	}
@@ -455,38 +429,19 @@ output_commit_packet(struct output *o, size_t len, size_t input)
 bool
 output_can_ref(const struct output *o)
 {
-	return o->iov != NULL && !o->failed;
+	return o->pieces.iov != NULL && !o->failed;
 }
 
 /*
- * A record is only written from where it lies once its run (records
- * that follow each other there) reached OUTPUT_REF_RUN bytes; before,
- * it is copied.  The kernel takes a piece of a writev at a cost of its
- * own, a lone small record costs more that way than a memcpy (4 files
- * of 128-byte records interleaved: +12% time into a file), while a long
- * run is one piece, a write from the input's pages with no copy here.
- */
-#define OUTPUT_REF_RUN	4096
-
-/*
  * The hot path of a merge of plain pcap files: a few compares and
- * stores, a flush only when due.  Checked before anything is added, so
- * a failed flush leaves nothing of this record behind: the list must
- * keep room for two pieces (the copied bytes before rec, rec) and
- * write_pieces' rest of buf, and refs are held for at most bufsize
- * bytes (plus one record), so a flush writes at most about 2 x bufsize
- * and no packet waits long.
+ * stores, a flush only when due (output_pieces.c says which records are
+ * worth a piece of their own, and when the list is due).
  */
 int
 output_append_ref(struct output *o, const void *rec, size_t len,
     size_t input)
 {
-	struct iovec *v;
-
-	if ((const unsigned char *)rec != o->run_end)
-		o->run_bytes = 0;
-	o->run_end = (const unsigned char *)rec + len;
-	if ((o->run_bytes += len) <= OUTPUT_REF_RUN) {
+	if (pieces_copy_instead(&o->pieces, rec, len)) {
 		if (o->failed || o->buflen + len > o->bufsize)
 			return output_write(o, rec, len, NULL, 0, true, input);
 		/* output_write's common case, for every packet of a merge */
@@ -496,29 +451,12 @@ output_append_ref(struct output *o, const void *rec, size_t len,
 		count_buffered(o, input);
 		return 0;
 	}
-	if (o->failed || ((o->iovcnt > SINK_IOV_MAX - 3 ||
-	    o->ref_bytes >= o->bufsize) && flush(o) != 0)) {
+	if (o->failed || (pieces_due(&o->pieces, o->bufsize) &&
+	    flush(o) != 0)) {
 		o->lost++;
 		return -1;
 	}
-	if (o->buflen > o->iov_mark) {
-		/* copied bytes came in since the last piece: they go first */
-		v = &o->iov[o->iovcnt++];
-		v->iov_base = o->buf + o->iov_mark;
-		v->iov_len = o->buflen - o->iov_mark;
-		o->iov_mark = o->buflen;
-	} else if (o->iovcnt > 0 && (const unsigned char *)
-	    o->iov[o->iovcnt - 1].iov_base + o->iov[o->iovcnt - 1].iov_len ==
-	    (const unsigned char *)rec) {
-		/* the last piece is a ref that rec follows in memory */
-		o->iov[o->iovcnt - 1].iov_len += len;
-		goto counted;
-	}
-	v = &o->iov[o->iovcnt++];
-	v->iov_base = (void *)rec;
-	v->iov_len = len;
-counted:
-	o->ref_bytes += len;
+	pieces_add_ref(&o->pieces, o->buf, o->buflen, rec, len);
 	o->appended += len;
 	count_buffered(o, input);
 	return 0;
@@ -679,7 +617,7 @@ finish_result(struct output *o, struct output_result *res)
 static void
 output_free(struct output *o)
 {
-	free(o->iov);
+	pieces_free(&o->pieces);
 	free(o->buf_by);
 	free(o->buf);
 	free(o);
