@@ -16,24 +16,21 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "naming.h"
 #include "output.h"
+#include "output_direct.h"
 #include "output_pieces.h"
 #include "place.h"
 #include "sink.h"
 
-#define FIFO_POLL_NS	50000000L	/* a fifo without a reader: retry */
 /* room for the longest message: a --pipeout error (pipeout.c, < 256)
  * with a path, or a phrase, a path and strerror */
 #define OUTPUT_ERRLEN	(PATH_MAX + 512)
@@ -199,94 +196,6 @@ count_buffered(struct output *o, size_t input)
 		o->buf_by[input]++;
 }
 
-/* Only a fifo or a character device is ever written in place. */
-static bool
-writable_direct(mode_t mode)
-{
-	return S_ISFIFO(mode) || S_ISCHR(mode);
-}
-
-/*
- * The final name of a single output is taken by something that is not a
- * regular file.  A directory is an error.  A fifo or a character device
- * (or a link to one) is opened and written directly, as tcpdump -w does:
- * renaming a temp file over it would leave its reader with nothing.
- * Anything else there (a block device, a socket, a link to one) gets the
- * temp file scheme: the rename replaces the name, nothing is written
- * through it.  Opening a fifo waits for a reader, as tcpdump does, until
- * *stop is set (stop may be NULL: no end).  Returns 0 (o->direct says
- * whether the target was opened; if not, it gets the temp file scheme),
- * or -1 with err naming the path.
- */
-static int
-open_direct(struct output *o, const atomic_bool *stop, char *err,
-    size_t errlen)
-{
-	struct stat st;
-	int fd, fl;
-
-	if (place_check_target(o->final, err, errlen) != 0)
-		return -1;
-	/* a block device, a socket, a link to one...: the rename replaces
-	 * the name (a link itself, never its target) */
-	if (stat(o->final, &st) != 0 || !writable_direct(st.st_mode))
-		return 0;
-	fd = -1;
-	if (S_ISFIFO(st.st_mode)) {
-		/* wait for a reader as tcpdump does, but in steps, so that
-		 * a stop signal still ends the wait */
-		const struct timespec tick = { 0, FIFO_POLL_NS };
-		bool told = false;
-
-		while ((fd = open(o->final, O_WRONLY | O_NONBLOCK |
-		    O_NOCTTY | O_CLOEXEC)) < 0 &&
-		    (errno == ENXIO || errno == EINTR)) {
-			if (!told)
-				log_info("waiting for a reader to open fifo "
-				    "'%s'", o->final);
-			told = true;
-			if (stop != NULL && atomic_load_explicit(stop,
-			    memory_order_relaxed)) {
-				log_seterr(err, errlen, "stopped while "
-				    "waiting for a reader to open fifo '%s'",
-				    o->final);
-				return -1;
-			}
-			nanosleep(&tick, NULL);
-		}
-		if (fd >= 0 && ((fl = fcntl(fd, F_GETFL)) < 0 ||
-		    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)) {
-			log_seterr(err, errlen, "cannot make '%s' blocking: "
-			    "%s", o->final, strerror(errno));
-			close(fd);
-			return -1;
-		}
-	}
-	while (fd < 0) {
-		fd = open(o->final, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-		if (fd < 0 && errno != EINTR) {
-			log_seterr(err, errlen, "cannot open '%s': %s",
-			    o->final, strerror(errno));
-			return -1;
-		}
-	}
-	if (fstat(fd, &st) != 0) {
-		log_seterr(err, errlen, "cannot stat '%s': %s", o->final,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!writable_direct(st.st_mode)) {
-		/* replaced by something else meanwhile (a plain file, a link
-		 * to a block device): never write into that */
-		close(fd);
-		return 0;
-	}
-	o->file_fd = fd;
-	o->direct = true;
-	return 0;
-}
-
 /* The sink over file_fd that p asks for; 0 or -1 with err. */
 static int
 open_sink(struct output *o, const struct output_params *p, char *err,
@@ -348,8 +257,10 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 			    p->path);
 			goto fail;
 		}
-		if (!p->no_replace && open_direct(o, p->stop, err, errlen) != 0)
+		if (!p->no_replace && output_direct_open(o->final, p->stop,
+		    &o->file_fd, err, errlen) != 0)
 			goto fail;
+		o->direct = o->file_fd >= 0;
 	}
 	/* a --pipeout child shares the temp file's lock through its stdout */
 	if (!o->to_stdout && !o->direct &&
