@@ -271,6 +271,23 @@ shrunk(struct pcapmap *m)
 	return end(m);
 }
 
+/* The record just parsed, unless the file lost it meanwhile (SIGBUS:
+ * the bytes read are zeros). */
+static inline const struct queue_rec *
+give(struct pcapmap *m, uint64_t ts_ns, uint32_t caplen, uint32_t wirelen,
+    const unsigned char *data, const unsigned char *raw)
+{
+	m->rec.ts_ns = ts_ns;
+	m->rec.caplen = caplen;
+	m->rec.wirelen = wirelen;
+	m->rec.data = (unsigned char *)(uintptr_t)data;
+	m->rec.raw = raw;
+	if (m->shrunk)
+		return shrunk(m);
+	counter_inc(&m->st->c.read);
+	return &m->rec;
+}
+
 static const struct queue_rec *
 pcapmap_next(struct pull *pl)
 {
@@ -308,18 +325,10 @@ pcapmap_next(struct pull *pl)
 				__builtin_prefetch(m->base + m->off + 64);
 				__builtin_prefetch(m->base + m->off + 128);
 			}
-			m->rec.ts_ns = (uint64_t)h[0] * 1000000000u +
-			    (uint64_t)h[1] * m->frac_ns;
-			m->rec.caplen = cl;
-			m->rec.wirelen = h[3];
-			m->rec.data = (unsigned char *)(uintptr_t)at +
-			    PCAPFILE_RECHDRLEN;
-			m->rec.raw = h[1] < m->frac_limit && h[2] == cl ? at :
-			    NULL;
-			if (m->shrunk)
-				return shrunk(m);
-			counter_inc(&st->c.read);
-			return &m->rec;
+			return give(m, (uint64_t)h[0] * 1000000000u +
+			    (uint64_t)h[1] * m->frac_ns, cl, h[3],
+			    at + PCAPFILE_RECHDRLEN,
+			    h[1] < m->frac_limit && h[2] == cl ? at : NULL);
 		}
 	}
 	for (;;) {
@@ -342,18 +351,11 @@ pcapmap_next(struct pull *pl)
 	}
 	m->off += (size_t)n;
 	cl = r.caplen < st->snaplen ? r.caplen : st->snaplen;
-	m->rec.ts_ns = r.ts_ns;
-	m->rec.caplen = cl;
-	m->rec.wirelen = r.wirelen;
-	m->rec.data = (unsigned char *)(uintptr_t)r.data;
 	memcpy(h, at, sizeof(h));
 	/* the bytes are the record the writer would make of the fields */
-	m->rec.raw = m->raw_ok && h[1] < m->frac_limit && h[2] == cl &&
-	    h[3] == r.wirelen ? at : NULL;
-	if (m->shrunk)
-		return shrunk(m);
-	counter_inc(&st->c.read);
-	return &m->rec;
+	return give(m, r.ts_ns, cl, r.wirelen, r.data, m->raw_ok &&
+	    h[1] < m->frac_limit && h[2] == cl && h[3] == r.wirelen ? at :
+	    NULL);
 }
 
 struct pcapmap *
