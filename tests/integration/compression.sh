@@ -184,7 +184,7 @@ check_dir() {
 	want=$(cd "$refdir" && printf '%s\n' * | sed "s/\$/$ext/")
 	got=$(cd "$dir" && printf '%s\n' *)
 	if [ "$want" != "$got" ]; then
-		fail "$what: files differ from the uncompressed run (- want, + got): $(diff <(echo "$want") <(echo "$got") | grep '^[-+]' | head -8 | tr '\n' ' ')"
+		fail "$what: files differ from the uncompressed run (- want, + got): $(diff -u <(echo "$want") <(echo "$got") | grep '^[-+][^-+]' | head -8 | tr '\n' ' ')"
 	fi
 	for f in "$dir"/*; do
 		b=${f##*/}

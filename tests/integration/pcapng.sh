@@ -80,7 +80,7 @@ same_records() {
 		    fail "$what: tcpdump -r ${f##*/}: $(tail -1 "$TMP/tcpdump.err")"
 		records "$f" >>"$TMP/got.rec"
 	done
-	cmp -s "$ref" "$TMP/got.rec" || fail "$what: the records are not those of the classic merge (- want, + got): $(diff "$ref" "$TMP/got.rec" | grep '^[-+][0-9]' | head -4 | cut -c1-60 | tr '\n' ' ')"
+	cmp -s "$ref" "$TMP/got.rec" || fail "$what: the records are not those of the classic merge (- want, + got): $(diff -u "$ref" "$TMP/got.rec" | grep '^[-+][0-9]' | head -4 | cut -c1-60 | tr '\n' ' ')"
 }
 # check_run WHAT NGARGS FILE...: every file of one run passes the checker
 # with NGARGS (a string of checker options), readers read it, and its
@@ -332,7 +332,7 @@ if run_ng "nanoseconds" -s 0 "pcapng:$TMP/ns.out.pcapng" "pcapfile:$D/ns.pcap" \
 		$NG - --stamps ${spec#*:} >"$TMP/ns.want"
 		awk -v ip="198.18.${spec%%:*}.1" '$1 == ip { print $2 }' "$TMP/ns.got" >"$TMP/ns.have"
 		cmp -s "$TMP/ns.want" "$TMP/ns.have" ||
-		    fail "nanoseconds: input id ${spec%%:*}: tshark's frame.time_epoch differs from the input's stamps (- want, + got): $(diff "$TMP/ns.want" "$TMP/ns.have" | grep '^[-+][0-9]' | head -4 | tr '\n' ' ')"
+		    fail "nanoseconds: input id ${spec%%:*}: tshark's frame.time_epoch differs from the input's stamps (- want, + got): $(diff -u "$TMP/ns.want" "$TMP/ns.have" | grep '^[-+][0-9]' | head -4 | tr '\n' ' ')"
 	done
 	grep -qvE '\.[0-9]{9}$' <(cut -f2 "$TMP/ns.got") &&
 	    fail "nanoseconds: tshark shows stamps without 9 digits"
