@@ -61,6 +61,7 @@ struct pcapfile_in {
 	size_t			 off, end;	/* unparsed bytes of fbuf */
 	bool			 eof;
 	struct pcapmap		*map;		/* read in place instead */
+	bool			 stream;	/* read through input_stdio */
 };
 
 static int native_read(struct input_stream *st);
@@ -264,6 +265,7 @@ pcapfile_open(struct input_stream *st, const struct input_open_args *a,
 	}
 	p->fd = -1;
 	p->kind = kind;
+	p->stream = in != NULL;
 	st->be = p;
 	if (open_libpcap(st, p, in, a->path, err, errlen) != 0 ||
 	    linktype_field(st, p->pcap, err, errlen) != 0 ||
@@ -314,7 +316,9 @@ pcapfile_read(struct input_stream *st)
 	int rc = 1;
 
 	for (unsigned i = 0; i < INPUT_READ_BATCH; i++) {
-		if (input_stream_stopping(st)) {
+		/* a stream reads on to the end of what the pipe held at the
+		 * stop (input_stdio_read); a file stops here */
+		if (!p->stream && input_stream_stopping(st)) {
 			rc = 0;
 			break;
 		}
@@ -324,6 +328,10 @@ pcapfile_read(struct input_stream *st)
 			    h->caplen, h->len, linktype, data, &batch);
 			continue;
 		}
+		if (rc != PCAP_ERROR_BREAK && input_stream_stopping(st))
+			log_info("input '%s': stopped inside a record not yet "
+			    "read whole (%s): not a packet", st->src->uri,
+			    pcap_geterr(p->pcap));
 		if (rc == PCAP_ERROR_BREAK || input_stream_stopping(st)) {
 			rc = 0;		/* end of file, or told to stop */
 		} else {

@@ -78,6 +78,8 @@ struct ngin {
 	unsigned char		*buf;
 	size_t			 cap, off, end;	/* unparsed: buf[off, end) */
 	bool			 eof;
+	bool			 drained;	/* a stream: what the stop let
+						 * be read is read */
 	int			 rerr;		/* errno of a failed read: for
 						 * good (a decompressor's
 						 * failure is not an EOF) */
@@ -322,6 +324,7 @@ ng_refill(struct input_stream *st, struct ngin *g, size_t need, char *why,
 		return -1;
 	}
 	g->eof = n == 0 && !input_stream_stopping(st);
+	g->drained = n == 0 && g->in != NULL && input_stream_stopping(st);
 	g->end += (size_t)n;
 	return 0;
 }
@@ -344,12 +347,21 @@ ng_run(struct input_stream *st, struct ngin *g, bool opening, char *why,
 	int rc = 0;
 
 	for (;;) {
-		if (!opening && input_stream_stopping(st))
+		/* a file stops here; a stream reads on to the end of what
+		 * its pipe held at the stop (input_stdio_read) */
+		if (!opening && g->in == NULL && input_stream_stopping(st))
 			break;
 		n = pcapng_next(&g->sec, g->buf + g->off, g->end - g->off,
 		    g->eof, &b, perr, sizeof(perr));
 		if (n == 0 && g->eof)
 			break;
+		if (n == 0 && g->drained && !opening) {
+			if (g->end > g->off)
+				log_info("input '%s': stopped with %zu byte(s) "
+				    "of a block not yet read whole: not a "
+				    "packet", st->src->uri, g->end - g->off);
+			break;
+		}
 		if (n == 0 && !opening) {
 			rc = 1;
 			if (ng_refill(st, g, b.need, perr, sizeof(perr)) != 0)

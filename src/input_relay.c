@@ -5,7 +5,9 @@
  * - A stream in a format only libtrace reads (erf:-, erf:FIFO) would
  *   block the reader in libtrace's read until data or end of file, deaf
  *   to SIGTERM.  A relay thread copies it into a pipe that libtrace reads
- *   instead, waiting in poll() and closing the pipe once told to stop;
+ *   instead, waiting in poll() and closing the pipe once told to stop
+ *   (after what the stream's pipe held at the stop: the kernel handed
+ *   it to us);
  *   the reader then reads on to that end of file, so nothing the relay
  *   took from the stream is left behind in libtrace's buffers.  Of an
  *   ERF stream it passes on whole records only, so that a stop never
@@ -182,6 +184,26 @@ relay_whole(const unsigned char *buf, size_t len, bool *framed)
 	return off;
 }
 
+/*
+ * The n bytes just read after the len held back at buf: pass on the
+ * whole records (relay_whole), keep the rest at buf.  0, or -1 when the
+ * pipe is gone.
+ */
+static int
+relay_pass(struct input_relay *r, unsigned char *buf, size_t *len, size_t n,
+    bool *framed)
+{
+	size_t whole;
+
+	*len += n;
+	whole = relay_whole(buf, *len, framed);
+	if (relay_write(r, (char *)buf, whole) != 0)
+		return -1;
+	memmove(buf, buf + whole, *len - whole);
+	*len -= whole;
+	return 0;
+}
+
 /* Whether the relay is to stop reading the stream. */
 static bool
 relay_stopping(struct input_relay *r)
@@ -191,8 +213,9 @@ relay_stopping(struct input_relay *r)
 }
 
 /*
- * Copy the stream into the pipe until its end, an error or the stop flag;
- * then close the pipe: libtrace sees the end of its file.  Of an ERF
+ * Copy the stream into the pipe until its end, an error or the stop flag
+ * (then what the stream's pipe or FIFO held at the stop); then close the
+ * pipe: libtrace sees the end of its file.  Of an ERF
  * stream only whole records go on (relay_whole): at the stream's own end
  * the bytes held back follow (a stream that ends mid-record fails the
  * input as a file does); on a stop they are dropped, with a -v line.
@@ -204,7 +227,7 @@ input_relay_thread(void *arg)
 	/* room for a read beside the start of the longest ERF record */
 	unsigned char buf[RELAY_READ + ERF_MAXREC];
 	bool framed = r->framed;
-	size_t len = 0, whole;
+	size_t len = 0, held = 0;
 
 	/* started while the inputs open, before the main thread gives up
 	 * its capabilities for itself alone: this thread needs none */
@@ -231,14 +254,22 @@ input_relay_thread(void *arg)
 		if (n == 0 && input_stdio_reap(&r->child, r->tool,
 		    r->st->src->uri, "stream", NULL, 0) != 0)
 			atomic_store(&r->errnum, EIO);
-		if (n <= 0)
+		if (n <= 0 || relay_pass(r, buf, &len, (size_t)n, &framed) != 0)
 			break;
-		len += (size_t)n;
-		whole = relay_whole(buf, len, &framed);
-		if (relay_write(r, (char *)buf, whole) != 0)
+	}
+	/* what the pipe held at the stop was handed to us: it goes on */
+	if (atomic_load(&r->errnum) == 0 && input_stream_stopping(r->st) &&
+	    !atomic_load(&r->st->done))
+		held = input_stdio_held(r->src);
+	while (held > 0) {
+		ssize_t n = read(r->src, buf + len,
+		    held < RELAY_READ ? held : RELAY_READ);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || relay_pass(r, buf, &len, (size_t)n, &framed) != 0)
 			break;
-		memmove(buf, buf + whole, len - whole);
-		len -= whole;
+		held -= (size_t)n;
 	}
 	if (len > 0 && framed && input_stream_stopping(r->st))
 		log_info("input '%s': stopped with %zu byte(s) of a record not "

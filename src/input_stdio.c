@@ -29,8 +29,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "input_stdio.h"
@@ -46,6 +49,10 @@ struct input_stdio {
 	const char		*tool;	/* its name */
 	char			*why;	/* while opening: its failure, not logged */
 	size_t			 whylen;
+	/* once stopping: the bytes a pipe or FIFO held then, still to be
+	 * read before the end */
+	long			 stop_left;
+	bool			 stop_seen;
 };
 
 int
@@ -70,6 +77,48 @@ input_stdio_reap(pid_t *child, const char *tool, const char *uri,
 	return -1;
 }
 
+size_t
+input_stdio_held(int fd)
+{
+	struct stat sb;
+	int avail = 0;
+
+	if (fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) &&
+	    ioctl(fd, FIONREAD, &avail) == 0 && avail > 0)
+		return (size_t)avail;
+	return 0;
+}
+
+/*
+ * Stopping: what a pipe or FIFO held when the stop came was handed to
+ * us by the kernel, so it is read (FIONREAD's count, once), then the
+ * end.  Anything written after the stop, and the rest of a regular
+ * file on standard input, is not.
+ */
+static ssize_t
+drain_read(struct input_stdio *s, void *buf, size_t n)
+{
+	ssize_t r;
+
+	if (!s->stop_seen) {
+		s->stop_seen = true;
+		s->stop_left = (long)input_stdio_held(s->fd);
+	}
+	while (s->stop_left > 0) {
+		if ((size_t)s->stop_left < n)
+			n = (size_t)s->stop_left;
+		r = read(s->fd, buf, n);
+		if (r > 0) {
+			s->stop_left -= r;
+			return r;
+		}
+		if (r == 0 || errno != EINTR)
+			break;
+	}
+	s->stop_left = 0;
+	return 0;
+}
+
 ssize_t
 input_stdio_read(struct input_stdio *s, void *buf, size_t n)
 {
@@ -84,7 +133,7 @@ input_stdio_read(struct input_stdio *s, void *buf, size_t n)
 	}
 	for (;;) {
 		if (input_stream_stopping(s->st))
-			return 0;
+			return drain_read(s, buf, n);
 		r = poll(&pfd, 1, 0);
 		if (r == 0) {
 			/* about to wait: hand over the packets read so far */

@@ -46,13 +46,22 @@ struct input_stdio *input_stdio_compressed(struct input_stream *st,
  * Up to n bytes of s: the bytes handed back first, else what the fd has
  * (one read() once poll() says there is something), never blocking past
  * a stop: it waits INPUT_POLL_MS at a time, checking st's stop flag, and
- * publishes st's queue before it waits.  > 0; 0 at the end of the stream
- * or once stopping (input_stream_stopping() tells which); -1 with errno
+ * publishes st's queue before it waits.  Once stopping, a pipe or FIFO
+ * still gives what it held when the stop was first seen (the kernel
+ * handed it to us), nothing written after.  > 0; 0 at the end of the
+ * stream or of what a stop lets be read (input_stream_stopping() tells
+ * which); -1 with errno
  * (EIO: the decompressor failed, logged naming the input).  Called by
  * the one thread reading s (the main thread while opening, then st's
  * reader thread).
  */
 ssize_t input_stdio_read(struct input_stdio *s, void *buf, size_t n);
+
+/*
+ * The bytes a pipe or FIFO fd holds now: what a stop still reads (the
+ * kernel handed them to us).  0 for anything else.
+ */
+size_t input_stdio_held(int fd);
 
 /*
  * Hand back the n bytes at buf (a copy is kept) to be read first, in place
