@@ -7,6 +7,12 @@
  * Records held by reference (output_append_ref, a sink with a writev
  * op) go into a list of pieces beside the buffer (output_pieces.h),
  * written ahead of the buffer's rest; with none, a flush is one write.
+ * With the fd sink, a full buffer without pieces is written behind
+ * (output_async.h) while a second one fills; that write is settled
+ * (counted, or failed) before the next, and before any other use of
+ * the sink or the target.  output_flush() and output_close() write
+ * synchronously.  MTRACECAP_WRITE=sync in the environment turns
+ * write-behind off (tests, benchmarks).
  * The target is the output's policy: a temp file (created, fsync'ed and
  * renamed by place.c, cut back to its last complete record when a write
  * fails) or, written in place, stdout, a fifo or a character device.
@@ -26,6 +32,7 @@
 #include "log.h"
 #include "naming.h"
 #include "output.h"
+#include "output_async.h"
 #include "output_direct.h"
 #include "output_pieces.h"
 #include "place.h"
@@ -63,6 +70,10 @@ struct output {
 	uint64_t	*buf_by;	/* per input, of buf_packets (while !failed) */
 	uint64_t	*kept;		/* per input, of packets (caller's), or NULL */
 	size_t		 ninputs;
+
+	/* write-behind (NULL: not yet; never once !behind) */
+	bool		 behind;
+	struct output_async *async;
 
 	uint64_t	 appended;	/* bytes accepted */
 	uint64_t	 good_offset;	/* bytes in the sink at the last flush */
@@ -143,13 +154,38 @@ fail_sink(struct output *o)
 	fail_output(o, o->errmsg);
 }
 
+/*
+ * Wait for the write behind, and count it: kept, or (it failed) lost,
+ * failing the output with the sink's message.  0, or -1 once the output
+ * failed.  Before anything else uses the sink or the target.
+ */
+static int
+settle(struct output *o)
+{
+	uint64_t bytes, packets;
+	int rc;
+
+	if (o->async == NULL)
+		return o->failed ? -1 : 0;
+	rc = output_async_wait(o->async, o->kept, &bytes, &packets,
+	    o->errmsg, sizeof(o->errmsg));
+	if (rc == 0) {
+		o->good_offset += bytes;
+		o->packets += packets;
+	} else if (rc < 0) {
+		o->lost += packets;
+		fail_sink(o);
+	}
+	return o->failed ? -1 : 0;
+}
+
 static int
 flush(struct output *o)
 {
 	const struct iovec *iov;
 	int rc, n;
 
-	if (o->failed)
+	if (settle(o) != 0)
 		return -1;
 	if (o->buflen == 0 && !pieces_any(&o->pieces))
 		return 0;
@@ -175,6 +211,30 @@ flush(struct output *o)
 		o->kept[i] += o->buf_by[i];
 		o->buf_by[i] = 0;
 	}
+	return 0;
+}
+
+/*
+ * The buffer is full: written behind where it can be (a flat buffer,
+ * the fd sink, the thread started at the first full buffer), else now.
+ * 0, or -1 once the output failed.
+ */
+static int
+flush_full(struct output *o)
+{
+	if (o->async == NULL && o->behind) {
+		o->behind = false;	/* one try */
+		o->async = output_async_start(o->sink, o->bufsize,
+		    o->kept != NULL ? o->ninputs : 0);
+	}
+	if (o->async == NULL || pieces_any(&o->pieces) || o->buflen == 0)
+		return flush(o);
+	if (settle(o) != 0)
+		return -1;
+	output_async_post(o->async, &o->buf, o->buflen, o->buf_packets,
+	    &o->buf_by);
+	o->buf_packets = 0;
+	o->buflen = 0;
 	return 0;
 }
 
@@ -272,6 +332,10 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		log_seterr(err, errlen, "out of memory for the output buffer");
 		goto fail;
 	}
+	/* write-behind: the fd sink (not a compressor or --pipeout) */
+	o->behind = o->sink->ops->writev != NULL &&
+	    (getenv("MTRACECAP_WRITE") == NULL ||
+	    strcmp(getenv("MTRACECAP_WRITE"), "sync") != 0);
 	return o;
 fail:
 	output_abort(o);
@@ -289,7 +353,12 @@ output_write(struct output *o, const void *hdr, size_t hlen,
 			o->lost++;
 		return -1;
 	}
-	if (o->buflen + len > o->bufsize && flush(o) != 0) {
+	if (o->buflen + len > o->bufsize && flush_full(o) != 0) {
+		if (is_packet)
+			o->lost++;
+		return -1;
+	}
+	if (len > o->bufsize && settle(o) != 0) {
 		if (is_packet)
 			o->lost++;
 		return -1;
@@ -324,7 +393,7 @@ output_reserve(struct output *o, size_t len)
 {
 	if (o->failed || len > o->bufsize)
 		return NULL;
-	if (o->buflen + len > o->bufsize && flush(o) != 0)
+	if (o->buflen + len > o->bufsize && flush_full(o) != 0)
 		return NULL;
 	return o->buf + o->buflen;
 }
@@ -363,7 +432,7 @@ output_append_ref(struct output *o, const void *rec, size_t len,
 		return 0;
 	}
 	if (o->failed || (pieces_due(&o->pieces, o->bufsize) &&
-	    flush(o) != 0)) {
+	    flush_full(o) != 0)) {
 		o->lost++;
 		return -1;
 	}
@@ -528,6 +597,7 @@ finish_result(struct output *o, struct output_result *res)
 static void
 output_free(struct output *o)
 {
+	output_async_end(o->async);
 	pieces_free(&o->pieces);
 	free(o->buf_by);
 	free(o->buf);
@@ -559,6 +629,9 @@ output_abort(struct output *o)
 {
 	if (o == NULL)
 		return;
+	/* the write in flight ends before the sink and the file do */
+	output_async_end(o->async);
+	o->async = NULL;
 	if (o->sink != NULL)
 		o->sink->ops->abort(o->sink);
 	if (!o->to_stdout && o->file_fd >= 0) {

@@ -9,7 +9,9 @@
  *   sink_pipe    the --pipeout command, its stdin a pipe we write into,
  *                its stdout the descriptor (pipeout.c starts it).
  * The output calls a sink once per buffer flush (never per packet), from
- * the one thread that uses the output: with one flat buffer (write), or,
+ * the one thread that uses the output or, for a full flat buffer, its
+ * write-behind thread (output_async.h; never both at once): with one
+ * flat buffer (write), or,
  * when it holds records that stay in their input's buffers (output.h's
  * output_append_ref), with the list of pieces in order (writev).  A sink never touches the target
  * itself beyond writing into it (the pipe sink also fstat()s it to see

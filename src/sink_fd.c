@@ -5,8 +5,8 @@
  * every byte in or failed with errno; what was written before a failure
  * ends at the last successful write (keeps_prefix).  The one sink that
  * takes a list of pieces (writev), so records can be written from the
- * buffers they were read into.  Used by the thread that owns the output
- * only.
+ * buffers they were read into.  Used by the thread that owns the output,
+ * or its write-behind thread (output_async.c), one at a time.
  */
 #include "config.h"
 

@@ -1087,19 +1087,22 @@ test_stdout_reader_gone(void **state)
 /* --- a fifo or a device as the output ---------------------------------- */
 
 /*
- * Fork a reader that copies the fifo at path into file `to`.  It gives up
- * after 20 s (SIGALRM), so an output that never opens the fifo fails the
- * test instead of hanging it.
+ * Fork a reader that copies the fifo at path into file `to`; with flag,
+ * it reads nothing until file flag exists, or wait_ms have passed (exit
+ * status 5 then, once it read all).  It gives up after 20 s (SIGALRM),
+ * so an output that never opens the fifo fails the test instead of
+ * hanging it.
  */
 static pid_t
-fifo_reader(const char *path, const char *to)
+fifo_reader_after(const char *path, const char *to, const char *flag,
+    int wait_ms)
 {
 	pid_t pid = fork();
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		char buf[4096];
-		int in, out;
+		int in, out, late = 0;
 		ssize_t n;
 
 		alarm(20);
@@ -1107,12 +1110,25 @@ fifo_reader(const char *path, const char *to)
 		out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (in < 0 || out < 0)
 			_exit(2);
+		for (int ms = 0; flag != NULL && !exists(flag); ms += 10) {
+			if (ms >= wait_ms) {
+				late = 1;
+				break;
+			}
+			usleep(10000);
+		}
 		while ((n = read(in, buf, sizeof(buf))) > 0)
 			if (write(out, buf, (size_t)n) != n)
 				_exit(3);
-		_exit(n == 0 ? 0 : 4);
+		_exit(n != 0 ? 4 : late ? 5 : 0);
 	}
 	return pid;
+}
+
+static pid_t
+fifo_reader(const char *path, const char *to)
+{
+	return fifo_reader_after(path, to, NULL, 0);
 }
 
 static void
@@ -1143,6 +1159,60 @@ test_fifo_target(void **state)
 	assert_true(S_ISFIFO(st.st_mode));
 	expect_contents(f, got, f->nbytes);
 	expect_dir(f->dir, "got\nseg.pcap\n");
+}
+
+/*
+ * Write-behind: a full buffer goes to the output's own thread, so the
+ * merger fills the next one while the write waits (here, for a fifo's
+ * reader that reads nothing until the second buffer is half full).
+ * Synchronously (MTRACECAP_WRITE=sync) the same output_write blocks
+ * until the reader gives up waiting (status 5).  Either way, every byte
+ * arrives, in order.
+ */
+static void
+behind_fifo(struct fx *f, bool behind)
+{
+	const size_t bufsize = 256 * 1024;
+	struct output_result res;
+	struct output *o;
+	char got[600], flag[600];
+	pid_t reader;
+	int status;
+	uint32_t n = 0;
+
+	snprintf(got, sizeof(got), "%s/got", f->dir);
+	snprintf(flag, sizeof(flag), "%s/flag", f->dir);
+	assert_int_equal(mkfifo(f->path, 0600), 0);
+	if (!behind)
+		assert_int_equal(setenv("MTRACECAP_WRITE", "sync", 1), 0);
+	f->child = reader = fifo_reader_after(f->path, got, flag,
+	    behind ? 10000 : 1000);
+	o = open_fx(f, bufsize);
+	unsetenv("MTRACECAP_WRITE");
+	assert_int_equal(put_header(f, o), 0);
+	/* a buffer and a half: past the fifo's 64 KiB, one flush */
+	while (f->nbytes < bufsize + bufsize / 2)
+		assert_int_equal(put_packet(f, o, n++, 1000), 0);
+	close(open(flag, O_WRONLY | O_CREAT, 0600));
+	close_ok(o, &res);
+	assert_int_equal(waitpid(reader, &status, 0), reader);
+	f->child = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), behind ? 0 : 5);
+	expect_result(&res, f->path, n, 0, false);
+	expect_contents(f, got, f->nbytes);
+}
+
+static void
+test_behind_fifo(void **state)
+{
+	behind_fifo(*state, true);
+}
+
+static void
+test_behind_off_fifo(void **state)
+{
+	behind_fifo(*state, false);
 }
 
 /* The fifo's reader goes away: the plain write error, all counted. */
@@ -1849,16 +1919,24 @@ test_ref_many_pieces(void **state)
 /*
  * Refs are not held past about the buffer's size, even when they all
  * coalesce into one iovec: a flush writes at most about 2 x bufsize.
+ * With write-behind (behind), one more buffer of copies may be in
+ * flight (never one with refs: those are written by the owner).
  */
 static void
-test_ref_past_bufsize(void **state)
+ref_past_bufsize(struct fx *f, bool behind)
 {
-	struct fx *f = *state;
 	const size_t n = 200, bufsize = 4096;
-	size_t at[201], held;
+	size_t at[201], held, most = 2 * bufsize + RHDR + 300;
 	unsigned char *src;
 	struct output_result res;
-	struct output *o = open_fx(f, bufsize);
+	struct output *o;
+
+	if (!behind)
+		assert_int_equal(setenv("MTRACECAP_WRITE", "sync", 1), 0);
+	o = open_fx(f, bufsize);
+	unsetenv("MTRACECAP_WRITE");
+	if (behind)
+		most += bufsize;
 
 	src = make_source(n, 0, 9, at);
 	assert_int_equal(put_header(f, o), 0);
@@ -1869,7 +1947,7 @@ test_ref_past_bufsize(void **state)
 			put_reserved(f, o, (uint32_t)i, 200);
 		held = f->nbytes - (size_t)file_size(f->temp);
 		/* the buffer, bufsize of refs, the record that passed it */
-		if (held > 2 * bufsize + RHDR + 300)
+		if (held > most)
 			fail_msg("%zu bytes held after %zu refs", held, i + 1);
 	}
 	assert_true(f->nbytes > 4 * bufsize);
@@ -1878,6 +1956,18 @@ test_ref_past_bufsize(void **state)
 	expect_result(&res, f->path, n + 29, 0, false);
 	expect_contents(f, f->path, f->nbytes);
 	free(src);
+}
+
+static void
+test_ref_past_bufsize(void **state)
+{
+	ref_past_bufsize(*state, false);
+}
+
+static void
+test_ref_past_bufsize_behind(void **state)
+{
+	ref_past_bufsize(*state, true);
 }
 
 /* A unit larger than the buffer goes straight through, after the refs
@@ -2429,6 +2519,8 @@ main(void)
 		T(test_stdout),
 		T(test_stdout_reader_gone),
 		T(test_fifo_target),
+		T(test_behind_fifo),
+		T(test_behind_off_fifo),
 		T(test_fifo_reader_gone),
 		T(test_device_target),
 		T(test_pipeout_resolve),
@@ -2445,6 +2537,7 @@ main(void)
 		T(test_ref_coalesced),
 		T(test_ref_many_pieces),
 		T(test_ref_past_bufsize),
+		T(test_ref_past_bufsize_behind),
 		T(test_ref_then_big_unit),
 		T(test_ref_device_full),
 		T(test_ref_file_size_limit),
