@@ -437,7 +437,16 @@ passed "a big temp file is recovered beside capture: the first packets are writt
 section
 G=$TMP/big2
 start_big "$G"
-sleep 0.5
+# recovery starts once the inputs are open (a FIFO: once the feeder has
+# opened it, slow on a loaded machine); the first packet in the capture
+# file says it runs, and it runs for seconds
+i=0
+until pcap_writing "$G" "$MTC_PID" || [ $i -ge 100 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+pcap_writing "$G" "$MTC_PID" ||
+    fail "SIGTERM during recovery: no packet written 5 s after the start: $(ls "$G")"
 t0=$(date +%s%N)
 kill -TERM "$MTC_PID"
 reap_pid "$MTC_PID" 30 "SIGTERM during recovery"
