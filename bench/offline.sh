@@ -3,7 +3,9 @@
 # into /dev/null; with $MTRACECAP_REF, that second mtracecap too (labels
 # ref-*), as one more peer; and mtracecap writing pcapng (labels mtc-ng-*:
 # the same inputs into pcapng:FILE and pcapng:-) beside its pcap, with the
-# ratio pcapng / pcap.  Sourced by bench/run; writes
+# ratio pcapng / pcap; and mtracecap with MTRACECAP_WRITE=sync (label
+# mtc-sync-file: the merging thread writes each buffer itself), with the
+# ratio write-behind / sync.  Sourced by bench/run; writes
 # $RES/offline.{tsv,txt}.
 
 # the main merge's number of inputs (the TARGETS lines count by it too)
@@ -37,7 +39,7 @@ bench_offline() {
 	has_ref && ref=ref
 	local ng=""
 	has_pcapng "${ins[0]}" && ng=ng
-	labels="mtc-file mtc-k16-file mtc-k64-file ${ng:+mtc-ng-file }${ref:+ref-file }tm-file mc-file dd-file"
+	labels="mtc-file mtc-sync-file mtc-k16-file mtc-k64-file ${ng:+mtc-ng-file }${ref:+ref-file }tm-file mc-file dd-file"
 	labels="$labels mtc-null ${ng:+mtc-ng-null }${ref:+ref-null }tm-null mc-null dd-null"
 	[ "$BENCH_GZ" = 1 ] && labels="$labels mtc-gz ${ref:+ref-gz }tm-gz mc-gz"
 	local order=($labels) nl
@@ -88,6 +90,8 @@ offline_one() {
 	dd-file) measure "$tsv" "$l" bash -c \
 	    'o=$1; shift; for f; do dd if="$f" bs=1M status=none; done >"$o"' \
 	    dd "$out" "${ins[@]}" 2>>"$err" ;;
+	mtc-sync-file) measure "$tsv" "$l" env MTRACECAP_WRITE=sync "$mtc" \
+	    -s 0 "pcapfile:$out" "${ins[@]}" 2>>"$err" ;;
 	mtc-k16-file) measure "$tsv" "$l" "$mtc" -s 0 "pcapfile:$out" \
 	    "${ins16[@]}" 2>>"$err" ;;
 	mtc-k64-file) measure "$tsv" "$l" "$mtc" -s 0 "pcapfile:$out" \
@@ -125,6 +129,8 @@ offline_table() {
 	has_ref && printf 'row mtracecap (ref) = the second binary in the header: ratio > 1 means mtracecap is worse\n'
 	grep -q '^mtc-ng-' "$tsv" &&
 	    printf 'row mtracecap pcapng = the same merge written as pcapng: its ratio is pcapng / pcap (target <= 1.10)\n'
+	grep -q '^mtc-sync-' "$tsv" &&
+	    printf 'row mtracecap write sync = MTRACECAP_WRITE=sync: its ratio is mtracecap / it (< 1: write-behind wins)\n'
 	printf '%-6s %-26s %8s %8s %8s %9s %8s %8s %s\n' output tool "wall s" \
 	    "CPU s" Mpkt/s "RSS MiB" "wall x" "CPU x" note
 	for group in file null gz; do
@@ -135,14 +141,15 @@ offline_table() {
 		fi
 		mw=$(median "$tsv" "mtc-$group" 2)
 		mc=$(median "$tsv" "mtc-$group" 3)
-		for l in mtc mtc-k16 mtc-k64 mtc-ng $(has_ref && echo ref) tm mc dd; do
+		for l in mtc mtc-sync mtc-k16 mtc-k64 mtc-ng $(has_ref && echo ref) tm mc dd; do
 			[ "$group" = gz ] && [ "$l" = dd ] && continue
-			case $l in mtc-ng|mtc-k*)
+			case $l in mtc-ng|mtc-k*|mtc-sync)
 				grep -q "^$l-$group	" "$tsv" || continue ;;
 			esac
 			case $l in
 			mtc) name=mtracecap ;;
 			mtc-ng) name="mtracecap pcapng" ;;
+			mtc-sync) name="mtracecap write sync" ;;
 			mtc-k16) name="mtracecap 16 inputs" ;;
 			mtc-k64) name="mtracecap 64 inputs" ;;
 			ref) name="mtracecap (ref)" ;;
