@@ -7,8 +7,8 @@
  * Records held by reference (output_append_ref, a sink with a writev
  * op) go into a list of pieces beside the buffer (output_pieces.h),
  * written ahead of the buffer's rest; with none, a flush is one write.
- * With the fd sink, a full buffer without pieces is written behind
- * (output_async.h) while a second one fills; that write is settled
+ * With the fd sink and write_behind, a full buffer without pieces is
+ * written behind (output_async.h) while a second one fills; that write is settled
  * (counted, or failed) before the next, and before any other use of
  * the sink or the target.  output_flush() and output_close() write
  * synchronously.  MTRACECAP_WRITE=sync in the environment turns
@@ -333,7 +333,7 @@ output_open(const struct output_params *p, char *err, size_t errlen)
 		goto fail;
 	}
 	/* write-behind: the fd sink (not a compressor or --pipeout) */
-	o->behind = o->sink->ops->writev != NULL &&
+	o->behind = p->write_behind && o->sink->ops->writev != NULL &&
 	    (getenv("MTRACECAP_WRITE") == NULL ||
 	    strcmp(getenv("MTRACECAP_WRITE"), "sync") != 0);
 	return o;

@@ -43,6 +43,11 @@ struct output_params {
 	int		 compress_type;	/* WANDIO_COMPRESS_*, 0 = none */
 	int		 compress_level;/* 1-9 when compress_type != 0 */
 	size_t		 bufsize;
+	/* full buffers written by a thread of the output's own while the
+	 * next fills (output_async.h): the fd sink only; less wall time,
+	 * some more CPU time; MTRACECAP_WRITE=sync in the environment
+	 * turns it off */
+	bool		 write_behind;
 	/* waiting for a fifo's reader ends once *stop is set (NULL: never),
 	 * and a --pipeout command gets the shorter stop limit (pipeout.h) */
 	const atomic_bool *stop;

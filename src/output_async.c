@@ -91,6 +91,7 @@ output_async_start(struct sink *s, size_t bufsize, size_t ninputs)
 		goto fail_done;
 	if (pthread_create(&a->thread, NULL, output_async_thread, a) != 0)
 		goto fail_thread;
+	(void)pthread_setname_np(a->thread, "mtc-behind");
 	return a;
 fail_thread:
 	pthread_cond_destroy(&a->done);

@@ -282,6 +282,25 @@ for fmt in $FORMATS; do
 done
 t1=$(date +%s%N)
 rx1=$(cat "/sys/class/net/$IF3/statistics/rx_packets")
+
+# --- 7. a live capture writes its buffers itself: no write-behind -------
+# (a merge of files has a thread, mtc-behind, write each full buffer
+# while the next fills: merge_files.sh; a live capture's CPU per packet
+# would grow for it).  A second of the flood: megabytes, many buffers.
+d="$TMP/behind"
+if start_capture "$d" -s 0 "pcapfile:$d/out.pcap" "ring:$IF3"; then
+	sleep 1
+	comms=$(cat /proc/"$CAP_PID"/task/*/comm 2>/dev/null | sort | tr '\n' ' ')
+	stop_capture "live, write-behind"
+	sz=$(stat -c %s "$d/out.pcap" 2>/dev/null || echo 0)
+	if [ "$sz" -le $((2 << 20)) ]; then
+		fail "live, write-behind: only $sz bytes captured in 1 s, too few to test"
+	elif [[ " $comms" == *" mtc-behind "* ]]; then
+		fail "live, write-behind: the live capture has a write-behind thread (threads: $comms)"
+	else
+		pass "live capture: $sz bytes in 1 s, written by the merging thread itself (threads: $comms)"
+	fi
+fi
 kill_child "${REPLAY_PIDS[@]}"
 wait "${REPLAY_PIDS[0]}" 2>/dev/null || true
 REPLAY_PIDS=()

@@ -496,4 +496,27 @@ else
 fi
 passed "a fifo output nobody reads: waits, and SIGTERM ends the wait (exit 1, packets read counted lost)"
 section
+
+# --- write-behind: a merge of files writes full buffers on mtc-behind ------
+# (the merging thread fills the next buffer meanwhile; a live capture
+# has no such thread: live_veth.sh).  A FIFO input fed 4 MiB, then
+# silent: the thread is there, and every packet is in the file.
+FEED_FIFO=$TMP/wb.fifo FEED_REF=$TMP/wb-ref.pcap
+start_feed --count 20000 --size 200 --step 0.001 --idle 60
+"$MTRACECAP" -s 0 "pcapfile:$TMP/wb.pcap" "pcapfile:$FEED_FIFO" 2>"$TMP/stderr" &
+MTC_PID=$!
+on_exit "kill_child -KILL $MTC_PID"
+comms=
+if wait_fed 20000 20; then
+	sleep 0.5
+	comms=$(cat /proc/"$MTC_PID"/task/*/comm 2>/dev/null | sort | tr '\n' ' ')
+fi
+kill -TERM "$MTC_PID" 2>/dev/null || true
+reap "write-behind" 5
+[ "$RC" -eq 0 ] || fail "write-behind: exit $RC: $(tail -3 "$TMP/stderr")"
+[[ " $comms" == *" mtc-behind "* ]] ||
+    fail "write-behind: no mtc-behind thread in a merge of a FIFO input (threads: $comms)"
+cmp -s <(records "$TMP/wb.pcap") <(records "$FEED_REF") ||
+    fail "write-behind: the file does not hold the $(fed) packets fed"
+passed "write-behind: a merge of files writes its full buffers on a thread of its own, every packet in the file"
 finish

@@ -126,6 +126,7 @@ params(const char *path, size_t bufsize)
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	p.bufsize = bufsize;
+	p.write_behind = true;		/* as a merge of files */
 	return p;
 }
 
@@ -1165,13 +1166,16 @@ test_fifo_target(void **state)
  * Write-behind: a full buffer goes to the output's own thread, so the
  * merger fills the next one while the write waits (here, for a fifo's
  * reader that reads nothing until the second buffer is half full).
- * Synchronously (MTRACECAP_WRITE=sync) the same output_write blocks
- * until the reader gives up waiting (status 5).  Either way, every byte
- * arrives, in order.
+ * Synchronously (MTRACECAP_WRITE=sync, or write_behind false: a live
+ * capture's output) the same output_write blocks until the reader gives
+ * up waiting (status 5).  Either way, every byte arrives, in order.
+ * how: 0 behind, 1 the environment says sync, 2 write_behind false.
  */
 static void
-behind_fifo(struct fx *f, bool behind)
+behind_fifo(struct fx *f, int how)
 {
+	struct output_params p = params(f->path, 256 * 1024);
+	bool behind = how == 0;
 	const size_t bufsize = 256 * 1024;
 	struct output_result res;
 	struct output *o;
@@ -1183,11 +1187,12 @@ behind_fifo(struct fx *f, bool behind)
 	snprintf(got, sizeof(got), "%s/got", f->dir);
 	snprintf(flag, sizeof(flag), "%s/flag", f->dir);
 	assert_int_equal(mkfifo(f->path, 0600), 0);
-	if (!behind)
+	if (how == 1)
 		assert_int_equal(setenv("MTRACECAP_WRITE", "sync", 1), 0);
+	p.write_behind = how != 2;
 	f->child = reader = fifo_reader_after(f->path, got, flag,
 	    behind ? 10000 : 1000);
-	o = open_fx(f, bufsize);
+	o = open_ok(&p);
 	unsetenv("MTRACECAP_WRITE");
 	assert_int_equal(put_header(f, o), 0);
 	/* a buffer and a half: past the fifo's 64 KiB, one flush */
@@ -1206,13 +1211,19 @@ behind_fifo(struct fx *f, bool behind)
 static void
 test_behind_fifo(void **state)
 {
-	behind_fifo(*state, true);
+	behind_fifo(*state, 0);
 }
 
 static void
 test_behind_off_fifo(void **state)
 {
-	behind_fifo(*state, false);
+	behind_fifo(*state, 1);
+}
+
+static void
+test_behind_unasked_fifo(void **state)
+{
+	behind_fifo(*state, 2);
 }
 
 /* The fifo's reader goes away: the plain write error, all counted. */
@@ -2521,6 +2532,7 @@ main(void)
 		T(test_fifo_target),
 		T(test_behind_fifo),
 		T(test_behind_off_fifo),
+		T(test_behind_unasked_fifo),
 		T(test_fifo_reader_gone),
 		T(test_device_target),
 		T(test_pipeout_resolve),
