@@ -53,6 +53,11 @@ struct input *input_open(const char *uri, size_t index,
  * capabilities to open); no I/O. */
 bool input_uri_is_live(const char *uri);
 
+/* The longest a packet of a libpcap live input (ring:, int:, pcapint:)
+ * may wait in the kernel's ring before its reader can see it, for cfg's
+ * inputs: a rotation or a stop waits that long for it (input_live.c). */
+uint64_t input_live_lateness_ns(const struct config *cfg);
+
 /* Start the reader thread; it stops at end of input or once *stop is set. */
 int input_start(struct input *in, const atomic_bool *stop, char *err,
     size_t errlen);

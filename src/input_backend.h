@@ -49,6 +49,9 @@
 struct config;
 
 #define INPUT_PUBLISH_BATCH	64	/* packets between publishes */
+/* live: the kernel hands over a ring block of packets at once; a publish
+ * wakes the merger, so publish per block read (or 1024), not per 64 */
+#define INPUT_LIVE_PUBLISH_BATCH 1024
 #define INPUT_READ_BATCH	1024	/* packets at most per read op */
 #define INPUT_POLL_MS		CLOCK_STOP_LATENCY_MS	/* idle readers */
 #define INPUT_WAIT_SPACE_NS	CLOCK_STOP_LATENCY_NS
@@ -232,14 +235,13 @@ bool input_reopen(struct input_stream *st);
  * The packet path (reader thread): filter (st->filter), cut to the snap
  * length (and the headers, st->xform), copy into the queue (anonymised
  * in the slot, st->xform), waiting for room if need be, and publish
- * every INPUT_PUBLISH_BATCH packets (*batch counts them; a caller that
- * publishes itself sets it to 0).  Inline: once per packet, no call of
- * its own.
+ * every `every` packets (*batch counts them; a caller that publishes
+ * itself sets it to 0).  Inline: once per packet, no call of its own.
  */
 static inline __attribute__((always_inline)) void
-input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
+input_push_every(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
     uint32_t wirelen, int linktype, uint32_t iface, uint32_t flags,
-    const void *data, unsigned *batch)
+    const void *data, unsigned every, unsigned *batch)
 {
 	struct queue_rec *r;
 	uint32_t cl;
@@ -278,10 +280,20 @@ input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
 		pkt_xform_apply(st->xform, r->data, cl);
 	queue_commit(st->q);
 	counter_inc(&st->c.read);
-	if (++*batch >= INPUT_PUBLISH_BATCH) {
+	if (++*batch >= every) {
 		queue_publish(st->q);
 		*batch = 0;
 	}
+}
+
+/* input_push_every() with the batch of every backend but live ones. */
+static inline __attribute__((always_inline)) void
+input_push_if(struct input_stream *st, uint64_t ts_ns, uint32_t caplen,
+    uint32_t wirelen, int linktype, uint32_t iface, uint32_t flags,
+    const void *data, unsigned *batch)
+{
+	input_push_every(st, ts_ns, caplen, wirelen, linktype, iface, flags,
+	    data, INPUT_PUBLISH_BATCH, batch);
 }
 
 /* input_push_if() for a packet of interface 0 with no epb_flags: every

@@ -21,7 +21,12 @@
  * - The reader thread reads non-blocking, waiting in poll() for at most
  *   INPUT_POLL_MS so that a silent interface never keeps it from seeing
  *   the stop flag; before it waits it publishes what it queued.  A read
- *   op is one pcap_dispatch() and, when nothing was ready, one wait.
+ *   op is one pcap_dispatch() and, when nothing was ready, one wait; what
+ *   a dispatch queued is published at its end (one merger wake-up per
+ *   ring block, not per 64 packets).  The ring's block timeout is a third
+ *   of maxwait, or 10 ms for a single stream (live_block_ms).
+ * - A stop reads on until the ring is empty and its current block has
+ *   been handed over (live_draining): the kernel's packets are ours.
  * - libpcap accumulates the kernel's drop counters; the reader copies
  *   them into the stream's counters every INPUT_DROP_POLL_NS and at the
  *   end, adding what the handles before a reopen counted.
@@ -35,6 +40,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "input.h"
 #include "input_libpcap.h"
 #include "input_backend.h"
 #include "tstamp.h"
@@ -43,6 +49,8 @@ struct live_in {
 	pcap_t			*pcap;
 	struct pollfd		 pfd;
 	uint64_t		 drops_at;	/* last drop refresh, mono ns */
+	int			 block_ms;	/* the ring's block timeout */
+	uint64_t		 drain_until;	/* stopping: read until, mono ns */
 	struct input_stream	*st;		/* for live_packet */
 	int			 linktype;
 	uint64_t		 skip;		/* copies from before the join */
@@ -51,6 +59,53 @@ struct live_in {
 	struct pcap_stat	 at_join;
 	uint64_t		 base_drops, base_ifdrops;
 };
+
+/*
+ * The ring's block timeout, ms.  The kernel hands over a ring block when
+ * it is full or once its retire timer finds it still current, which takes
+ * one to two of these periods (rounded to jiffies).  With more than one
+ * stream to merge: a third of maxwait, so that a packet is in our queue
+ * before the merge stops waiting for it; otherwise the streams of a
+ * --fanout source (or of any two live inputs) come out of order.  A single
+ * stream has nothing to be merged with: LIVE_SOLO_BLOCK_MS, so that at
+ * high rates the kernel hands over full blocks, one wake-up each, rather
+ * than a block per jiffy (the wake-ups, not the packets, were most of its
+ * CPU time); the rotation and the stop wait for it
+ * (input_live_lateness_ns).
+ */
+#define LIVE_SOLO_BLOCK_MS	10
+/* a stop reads what the ring holds for at most this long after its
+ * current block is due (live_read) */
+#define LIVE_DRAIN_MAX_NS	(500 * CLOCK_NS_PER_MS)
+
+static int
+live_block_ms(const struct config *cfg)
+{
+	int tmo;
+
+	if (cfg->ninputs == 1 && cfg->fanout <= 1)
+		return LIVE_SOLO_BLOCK_MS;
+	tmo = (int)(cfg->maxwait_ms / 3);
+	if (tmo < 1)
+		tmo = 1;
+	if (tmo > INPUT_POLL_MS)
+		tmo = INPUT_POLL_MS;
+	return tmo;
+}
+
+/* The longest a packet may sit in a ring block before the kernel hands
+ * the block over: two timeouts and a jiffy (at HZ=100) of rounding. */
+static uint64_t
+block_lateness_ns(int block_ms)
+{
+	return (uint64_t)(2 * block_ms + 10) * CLOCK_NS_PER_MS;
+}
+
+uint64_t
+input_live_lateness_ns(const struct config *cfg)
+{
+	return block_lateness_ns(live_block_ms(cfg));
+}
 
 static const int fanout_modes[] = {
 	[FANOUT_HASH] = PACKET_FANOUT_HASH,
@@ -131,18 +186,8 @@ live_activate(struct input_stream *st, struct live_in *l, const char *dev,
 		    perr);
 		return -1;
 	}
-	/*
-	 * The kernel hands over a ring block once its retire timer finds it
-	 * still current, which takes one to two of these periods (rounded
-	 * to jiffies): a third of maxwait, so that a packet is in our queue
-	 * before the merge stops waiting for it; otherwise the streams of a
-	 * --fanout source (or of any two live inputs) come out of order.
-	 */
-	tmo = (int)(cfg->maxwait_ms / 3);
-	if (tmo < 1)
-		tmo = 1;
-	if (tmo > INPUT_POLL_MS)
-		tmo = INPUT_POLL_MS;
+	tmo = live_block_ms(cfg);
+	l->block_ms = tmo;
 	pcap_set_snaplen(l->pcap, (int)cfg->snaplen);
 	pcap_set_promisc(l->pcap, 1);
 	pcap_set_timeout(l->pcap, tmo);
@@ -215,9 +260,9 @@ live_packet(u_char *arg, const struct pcap_pkthdr *h, const u_char *data)
 {
 	struct live_in *l = (struct live_in *)arg;
 
-	input_push(l->st, (uint64_t)h->ts.tv_sec * 1000000000u +
-	    (uint64_t)h->ts.tv_usec, h->caplen, h->len, l->linktype, data,
-	    &l->st->batch);
+	input_push_every(l->st, (uint64_t)h->ts.tv_sec * 1000000000u +
+	    (uint64_t)h->ts.tv_usec, h->caplen, h->len, l->linktype, 0, 0,
+	    data, INPUT_LIVE_PUBLISH_BATCH, &l->st->batch);
 }
 
 /* live_packet's stand-in while the ring holds copies from before the
@@ -261,13 +306,38 @@ live_dispatch(struct live_in *l)
 	    live_packet, (u_char *)l);
 }
 
+/*
+ * A stop: what the kernel holds is ours too, its ring's blocks and the
+ * packets of its current block.  Read on until the ring is empty and that
+ * block must have been handed over, or, when the packets come faster
+ * than we read them, for at most LIVE_DRAIN_MAX_NS more.  Whether to read
+ * on; *last: an empty ring ends it now; *wait_ms: the longest to wait for
+ * the block.
+ */
+static bool
+live_draining(struct live_in *l, bool *last, int *wait_ms)
+{
+	uint64_t now = mono_ns();
+
+	if (l->drain_until == 0)
+		l->drain_until = now + block_lateness_ns(l->block_ms);
+	if (now >= l->drain_until + LIVE_DRAIN_MAX_NS)
+		return false;
+	*last = now >= l->drain_until;
+	if (!*last && (l->drain_until - now) / CLOCK_NS_PER_MS <
+	    INPUT_POLL_MS)
+		*wait_ms = (int)((l->drain_until - now) / CLOCK_NS_PER_MS) + 1;
+	return true;
+}
+
 static int
 live_read(struct input_stream *st)
 {
 	struct live_in *l = st->be;
-	int n;
+	int n, wait_ms = INPUT_POLL_MS;
+	bool last = false;
 
-	if (input_stream_stopping(st))
+	if (input_stream_stopping(st) && !live_draining(l, &last, &wait_ms))
 		return 0;
 	if (l->drops_at == 0)
 		l->drops_at = mono_ns();
@@ -282,12 +352,18 @@ live_read(struct input_stream *st)
 		l->drops_at = mono_ns();
 		live_stats(st);
 	}
-	if (n > 0)
+	if (n > 0) {
+		/* what the kernel handed over, at once */
+		queue_publish(st->q);
+		st->batch = 0;
 		return 1;
+	}
 	/* nothing ready: hand over what we have, then sleep */
 	queue_publish(st->q);
 	st->batch = 0;
-	if (poll(&l->pfd, 1, INPUT_POLL_MS) < 0 && errno != EINTR) {
+	if (last)
+		return 0;
+	if (poll(&l->pfd, 1, wait_ms) < 0 && errno != EINTR) {
 		input_stream_fail(st, strerror(errno));
 		return -1;
 	}

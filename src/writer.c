@@ -283,6 +283,7 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 	struct rotate_policy pol;
 	struct finisher_setup fs;
 	uint64_t maxwait_ns = (uint64_t)ws->cfg->maxwait_ms * 1000000u;
+	uint64_t late_ns;
 	char err[256];
 
 	memset(w, 0, sizeof(*w));
@@ -320,7 +321,13 @@ writer_init(struct writer *w, const struct writer_setup *ws)
 		}
 		w->any_live |= input_is_live(ws->inputs[i]);
 	}
-	rotate_sched_init(&w->sched, &pol, maxwait_ns, ws->cfg->rotating,
+	/* a live interval ends once its packets can have been merged:
+	 * maxwait, or longer while a single live input's ring may hold
+	 * them (input_live.c) */
+	late_ns = input_live_lateness_ns(ws->cfg);
+	if (!w->any_live || late_ns < maxwait_ns)
+		late_ns = maxwait_ns;
+	rotate_sched_init(&w->sched, &pol, late_ns, ws->cfg->rotating,
 	    w->any_live, w->clock);
 	w->merge = merge_create(w->queues, w->live, w->nleaves, maxwait_ns,
 	    ws->waiter, w->clock->wall, w->clock->arg, err, sizeof(err));
