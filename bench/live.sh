@@ -98,6 +98,12 @@ print("{ " + ", ".join("0x%02x" % b for b in d[40:40 + n]) + " }")' \
 				done
 				cell=$((cell + 1))
 			done
+			# what a capturer costs without packets (start,
+			# rings, stop): the idle rows, one trial a run
+			[ "${LIVE_IDLE:-1}" = 1 ] || continue
+			for k in "${caps[@]}"; do
+				live_trial "$k" "$nif" 64 idle >>"$tsv"
+			done
 		done
 	done
 	live_table "$tsv" >"$RES/live.txt"
@@ -226,6 +232,7 @@ live_trial() {
 	mkdir -p "$o"
 	for ((i = 0; i < nif; i++)); do ifs+=("${LTAG}r$i"); done
 	case $rate in
+	idle) sender=none; n=0 ;;
 	tg|tgall) sender=trafgen; n=$LIVE_TOP_PKTS
 	    # tgall: one sender per CPU on each interface (-P 1 is pinned
 	    # to CPU 0, so tg's senders all share one core)
@@ -285,7 +292,9 @@ live_trial() {
 		LIVE_PIDS+=($!)
 	done
 	st0=$EPOCHREALTIME
-	if [ "$status" = ok ]; then
+	if [ "$sender" = none ]; then
+		sleep "$LIVE_SECONDS"
+	elif [ "$status" = ok ]; then
 		for ((i = 0; i < nif; i++)); do
 			if [ "$sender" = trafgen ]; then
 				# -P processes, TX rings, no qdisc
@@ -392,15 +401,34 @@ live_start() {
 	LIVE_PIDS+=($!)
 }
 
-# live_cpm TSV CAP NIF: CAP's CPU seconds per million packets saved, over
-# all its trials on NIF interfaces
+# live_cpm TSV CAP NIF [net]: CAP's CPU seconds per million packets
+# saved, over all its trials with traffic on NIF interfaces; with net,
+# less the median CPU time of its idle trials for each (the cost per
+# packet without the fixed cost of starting, sizing rings and stopping)
 live_cpm() {
-	awk -F'\t' -v c="$2" -v n="$3" '$1 == c && $2 == n {
-	    cc += $10; s += $7 } END { if (s > 0) printf "%.3f", cc / (s / 1e6); else print "nan" }' "$1"
+	awk -F'\t' -v c="$2" -v n="$3" -v net="${4:-}" '
+	    $1 == c && $2 == n && $4 == "idle" { iv[++ni] = $10; next }
+	    $1 == c && $2 == n { cc += $10; s += $7; nt++ }
+	    END {
+		if (net != "") {
+			if (!ni) { print "nan"; exit }
+			for (i = 1; i <= ni; i++) for (j = i + 1; j <= ni; j++)
+				if (iv[j] < iv[i]) { t = iv[i]; iv[i] = iv[j]; iv[j] = t }
+			m = (ni % 2) ? iv[(ni + 1) / 2] : (iv[ni / 2] + iv[ni / 2 + 1]) / 2
+			cc -= nt * m
+		}
+		if (s > 0) printf "%.3f", cc / (s / 1e6); else print "nan" }' "$1"
+}
+
+# live_idle TSV CAP NIF: the median CPU seconds of CAP's idle trials
+live_idle() {
+	awk -F'\t' -v c="$2" -v n="$3" '$1 == c && $2 == n && $4 == "idle" { print $10 }' "$1" |
+	    sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "-" }'
 }
 
 live_table() {
 	local tsv=$1 nif cap step hdr cell best cpu saved tdcpm cpm lw=19 x
+	local tdncpm ncpm
 	has_ref && lw=24
 	printf 'LIVE CAPTURE: veth pairs between two namespaces, tcpreplay or trafgen senders, snaplen %s%s\n' \
 	    "$LIVE_SNAP" "$([ "${LIVE_HOGS:-0}" -gt 0 ] && echo ", $LIVE_HOGS CPU hogs while sending")"
@@ -410,13 +438,16 @@ live_table() {
 	    printf 'mtracecap runs under taskset -c %s (the other capturers and the senders do not)\n' "$LIVE_MTC_CPUS"
 	printf 'cells: loss %% = (sent - saved) / sent, saved counted by capinfos; "best" = highest aggregate\n'
 	printf 'pps sent with loss < 0.1%%; CPU = capture process(es) user+sys per million packets saved\n'
+	printf 'idle s = median CPU s of a trial without packets (start, kernel rings, stop); net = CPU less\n'
+	printf 'that per trial, per million packets saved (the cost per packet alone)\n'
 	printf '%d run(s) per cell (median over runs; LIVE_RUNS sets it); per-trial detail in live-detail.txt\n' "$LIVE_RUNS"
 	has_ref && printf 'rows mtracecap (ref) = the second binary in the header: CPU x ref = mtracecap / ref, same format (> 1: mtracecap worse)\n'
 	for nif in $LIVE_IFS; do
 		printf '\n%d interface(s)\n' "$nif"
 		printf '%-*s' "$lw" "step (B:pps/if)"
 		for step in $LIVE_STEPS; do printf ' %10s' "$step"; done
-		printf ' %9s %9s %8s%s\n' "best pps" "CPU s/Mp" "CPU x td" \
+		printf ' %9s %9s %8s %7s %9s %8s%s\n' "best pps" "CPU s/Mp" "CPU x td" \
+		    "idle s" "net s/Mp" "net x td" \
 		    "$(has_ref && printf ' %9s' "CPU x ref")"
 		printf '%-*s' "$lw" "sent pps (sum)"
 		for step in $LIVE_STEPS; do
@@ -427,6 +458,7 @@ live_table() {
 		done
 		printf '\n'
 		tdcpm=$(live_cpm "$tsv" tcpdump "$nif")
+		tdncpm=$(live_cpm "$tsv" tcpdump "$nif" net)
 		for cap in $(live_caps); do
 			case $cap in
 			mtc-*) printf '%-*s' "$lw" "mtracecap ${cap#mtc-}:" ;;
@@ -459,8 +491,11 @@ live_table() {
 			x=""
 			[ "${cap%%-*}" = ref ] && x=$(printf ' %9s' "$(ratio \
 			    "$(live_cpm "$tsv" "mtc-${cap#ref-}" "$nif")" "$cpm")")
-			printf ' %9s %9s %8s%s\n' "$(fmt_si "$best")" "$cpm" \
-			    "$(ratio "$cpm" "$tdcpm")" "$x"
+			ncpm=$(live_cpm "$tsv" "$cap" "$nif" net)
+			printf ' %9s %9s %8s %7s %9s %8s%s\n' "$(fmt_si "$best")" "$cpm" \
+			    "$(ratio "$cpm" "$tdcpm")" \
+			    "$(live_idle "$tsv" "$cap" "$nif")" "$ncpm" \
+			    "$(ratio "$ncpm" "$tdncpm")" "$x"
 		done
 	done
 	[ -s "$RES/live.errors" ] && { echo; echo "errors:"; head -n 20 "$RES/live.errors"; }
