@@ -138,6 +138,21 @@ describe_bin() {
 
 # --- measuring --------------------------------------------------------
 
+# warm_memory: write and free BENCH_WARM_MB MiB in $WORK, untimed, so
+# that the command timed next finds that much memory just freed.  In a
+# VM that hands freed memory back to its host (free page reporting, as
+# here) memory freed more than a couple of seconds ago costs about 2.5 ms
+# per MiB at its first touch again (0.75 s for 300 MB, 15 times the
+# copy), while memory freed just before costs nothing extra: without
+# this, whichever tool ran right after another's output was deleted got
+# its pages for free, and two builds with the same code differed by up
+# to 4x in the same run.  0 turns it off.
+warm_memory() {
+	[ "${BENCH_WARM_MB:-0}" -gt 0 ] || return 0
+	head -c "${BENCH_WARM_MB}M" /dev/zero >"$WORK/warm" 2>/dev/null || true
+	rm -f "$WORK/warm"
+}
+
 # measure TSV LABEL CMD...: run CMD once; append
 # "LABEL wall_s cpu_s rss_kib status" to TSV.  Redirections given to the
 # call apply to CMD.
@@ -145,6 +160,7 @@ measure() {
 	local tsv=$1 label=$2 tf t0 t1 rc=0 u s m
 	shift 2
 	tf=$WORK/time.out
+	warm_memory
 	t0=$EPOCHREALTIME
 	/usr/bin/time -f '%U %S %M' -o "$tf" "$@" || rc=$?
 	t1=$EPOCHREALTIME
