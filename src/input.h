@@ -53,9 +53,10 @@ struct input *input_open(const char *uri, size_t index,
  * capabilities to open); no I/O. */
 bool input_uri_is_live(const char *uri);
 
-/* The longest a packet of a libpcap live input (ring:, int:, pcapint:)
- * may wait in the kernel's ring before its reader can see it, for cfg's
- * inputs: a rotation or a stop waits that long for it (input_live.c). */
+/* The longest a packet of a single libpcap live input (ring:, int:,
+ * pcapint:) may wait in the kernel's ring before its reader can see it: a
+ * rotation waits that long for it (input_live.c).  0 when the inputs are
+ * merged: their rings hand over within maxwait. */
 uint64_t input_live_lateness_ns(const struct config *cfg);
 
 /* Start the reader thread; it stops at end of input or once *stop is set. */

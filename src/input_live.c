@@ -78,12 +78,19 @@ struct live_in {
  * current block is due (live_read) */
 #define LIVE_DRAIN_MAX_NS	(500 * CLOCK_NS_PER_MS)
 
+/* a single stream: nothing to be merged with */
+static bool
+live_solo(const struct config *cfg)
+{
+	return cfg->ninputs == 1 && cfg->fanout <= 1;
+}
+
 static int
 live_block_ms(const struct config *cfg)
 {
 	int tmo;
 
-	if (cfg->ninputs == 1 && cfg->fanout <= 1)
+	if (live_solo(cfg))
 		return LIVE_SOLO_BLOCK_MS;
 	tmo = (int)(cfg->maxwait_ms / 3);
 	if (tmo < 1)
@@ -104,7 +111,8 @@ block_lateness_ns(int block_ms)
 uint64_t
 input_live_lateness_ns(const struct config *cfg)
 {
-	return block_lateness_ns(live_block_ms(cfg));
+	/* merged streams hand over within maxwait (live_block_ms) */
+	return live_solo(cfg) ? block_lateness_ns(LIVE_SOLO_BLOCK_MS) : 0;
 }
 
 static const int fanout_modes[] = {
