@@ -325,16 +325,16 @@ live_dispatch(struct live_in *l)
 static bool
 live_draining(struct live_in *l, bool *last, int *wait_ms)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = mono_ns(), left_ms;
 
 	if (l->drain_until == 0)
 		l->drain_until = now + block_lateness_ns(l->block_ms);
 	if (now >= l->drain_until + LIVE_DRAIN_MAX_NS)
 		return false;
 	*last = now >= l->drain_until;
-	if (!*last && (l->drain_until - now) / CLOCK_NS_PER_MS <
-	    INPUT_POLL_MS)
-		*wait_ms = (int)((l->drain_until - now) / CLOCK_NS_PER_MS) + 1;
+	left_ms = *last ? 0 : (l->drain_until - now) / CLOCK_NS_PER_MS;
+	if (!*last && left_ms < INPUT_POLL_MS)
+		*wait_ms = (int)left_ms + 1;
 	return true;
 }
 
@@ -360,15 +360,12 @@ live_read(struct input_stream *st)
 		l->drops_at = mono_ns();
 		live_stats(st);
 	}
-	if (n > 0) {
-		/* what the kernel handed over, at once */
-		queue_publish(st->q);
-		st->batch = 0;
-		return 1;
-	}
-	/* nothing ready: hand over what we have, then sleep */
+	/* what the kernel handed over, at once; and before any sleep */
 	queue_publish(st->q);
 	st->batch = 0;
+	if (n > 0)
+		return 1;
+	/* nothing ready: sleep */
 	if (last)
 		return 0;
 	if (poll(&l->pfd, 1, wait_ms) < 0 && errno != EINTR) {
