@@ -406,18 +406,14 @@ live_start() {
 # less the median CPU time of its idle trials for each (the cost per
 # packet without the fixed cost of starting, sizing rings and stopping)
 live_cpm() {
-	awk -F'\t' -v c="$2" -v n="$3" -v net="${4:-}" '
-	    $1 == c && $2 == n && $4 == "idle" { iv[++ni] = $10; next }
-	    $1 == c && $2 == n { cc += $10; s += $7; nt++ }
-	    END {
-		if (net != "") {
-			if (!ni) { print "nan"; exit }
-			for (i = 1; i <= ni; i++) for (j = i + 1; j <= ni; j++)
-				if (iv[j] < iv[i]) { t = iv[i]; iv[i] = iv[j]; iv[j] = t }
-			m = (ni % 2) ? iv[(ni + 1) / 2] : (iv[ni / 2] + iv[ni / 2 + 1]) / 2
-			cc -= nt * m
-		}
-		if (s > 0) printf "%.3f", cc / (s / 1e6); else print "nan" }' "$1"
+	local idle=0
+	if [ -n "${4:-}" ]; then
+		idle=$(live_idle "$1" "$2" "$3")
+		[ "$idle" != - ] || { echo nan; return; }
+	fi
+	awk -F'\t' -v c="$2" -v n="$3" -v idle="$idle" '
+	    $1 == c && $2 == n && $4 != "idle" { cc += $10 - idle; s += $7 }
+	    END { if (s > 0) printf "%.3f", cc / (s / 1e6); else print "nan" }' "$1"
 }
 
 # live_idle TSV CAP NIF: the median CPU seconds of CAP's idle trials
